@@ -1,0 +1,69 @@
+import type { SyndicateEvent } from '../domain/glass-event.ts';
+import type { SyndicateTruth } from '../sim/truth.ts';
+
+export interface EpisodeSummary {
+  readonly id: string;
+  readonly coin: string;
+  readonly direction: 'long' | 'short';
+  readonly firstTime: number;
+  readonly lastTime: number;
+  readonly members: readonly string[];
+  readonly detections: number;
+}
+
+/** Collapses a stream of syndicate events into episodes (DETECTED then UPDATEs). */
+export function episodes(events: readonly SyndicateEvent[]): EpisodeSummary[] {
+  const by = new Map<string, { e: SyndicateEvent; last: number; detections: number }>();
+  for (const e of events) {
+    const cur = by.get(e.syndicateId);
+    if (cur === undefined) by.set(e.syndicateId, { e, last: e.time, detections: e.type === 'SYNDICATE_DETECTED' ? 1 : 0 });
+    else {
+      cur.e = e;
+      cur.last = Math.max(cur.last, e.time);
+      if (e.type === 'SYNDICATE_DETECTED') cur.detections++;
+    }
+  }
+  return [...by.values()].map(({ e, last, detections }) => ({
+    id: e.syndicateId,
+    coin: e.coin,
+    direction: e.direction,
+    firstTime: e.firstTime,
+    lastTime: last,
+    members: e.members.map((m) => m.wallet),
+    detections,
+  }));
+}
+
+export interface SyndicateGrade {
+  readonly planted: number;
+  readonly detected: number;
+  readonly recall: number;
+  readonly precision: number;
+  /** Episodes whose DETECTED fired more than once (must be 0). */
+  readonly refired: number;
+  readonly unmatchedPlanted: readonly string[];
+}
+
+/**
+ * A detected episode matches a planted syndicate on the same coin and direction whose time span
+ * overlaps its own (± the window) and with which it shares at least two members.
+ */
+export function gradeSyndicates(found: readonly EpisodeSummary[], planted: readonly SyndicateTruth[], windowMs: number): SyndicateGrade {
+  const real = planted.filter((p) => p.members.length >= 3);
+  const matches = (e: EpisodeSummary, p: SyndicateTruth) => {
+    if (e.coin !== p.coin || e.direction !== p.direction) return false;
+    if (e.firstTime > p.end + windowMs || e.lastTime < p.start - windowMs) return false;
+    const m = new Set(p.members.map((x) => x.wallet));
+    return e.members.filter((w) => m.has(w)).length >= 2;
+  };
+  const hit = real.filter((p) => found.some((e) => matches(e, p)));
+  const good = found.filter((e) => real.some((p) => matches(e, p)));
+  return {
+    planted: real.length,
+    detected: found.length,
+    recall: real.length === 0 ? 1 : hit.length / real.length,
+    precision: found.length === 0 ? 1 : good.length / found.length,
+    refired: found.filter((e) => e.detections !== 1).length,
+    unmatchedPlanted: real.filter((p) => !hit.includes(p)).map((p) => p.id),
+  };
+}

@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import { toWallet, type Wallet } from '../../domain/ids.ts';
+import { Pipeline } from '../../pipeline/pipeline.ts';
+import { RecordError } from '../../recording/errors.ts';
+import { RecordingWriter } from '../../recording/writer.ts';
+import { NodeFillsTail } from '../../venues/hyperliquid/live/node-tail.ts';
+import { RefreshScheduler } from '../../venues/hyperliquid/live/refresh.ts';
+import { LiveSource, MAINNET } from '../../venues/hyperliquid/live/source.ts';
+import { type CommandSpec, flag, numOption, type Parsed, parseCommand, strOption, UsageError } from '../args.ts';
+import { attachEngines, describe } from '../engines.ts';
+import { fmtInt, note, printJson } from '../output.ts';
+
+const OPTIONS = {
+  ws: { type: 'string' },
+  info: { type: 'string' },
+  coins: { type: 'string' },
+  duration: { type: 'string' },
+  venue: { type: 'string' },
+} as const;
+
+const HELP = [
+  `--ws URL       the venue WebSocket (default ${MAINNET.ws}; testnet or a local server work the same)`,
+  `--info URL     the venue REST base, /info is appended (default ${MAINNET.info})`,
+  '--coins A,B    follow these perps only (default: every listed perp from meta)',
+  '--duration S   stop after S seconds (default: run until interrupted)',
+];
+
+export const liveSpec: CommandSpec = {
+  name: 'live',
+  summary: 'The venue’s live stream through the pipeline and every engine (the same path as replay); --record keeps the raw messages.',
+  usage: '[--venue hyperliquid] [--ws URL] [--info URL] [--coins A,B] [--duration S] [--record F] [--json]',
+  options: {
+    ...OPTIONS,
+    record: { type: 'string' },
+    json: { type: 'boolean' },
+    track: { type: 'string' },
+    'node-fills': { type: 'string' },
+  },
+  help: [
+    ...HELP,
+    '--record F     also write every raw message to F (the recording format; .gz compresses)',
+    '--track FILE   wallets (one address per line) whose accounts are always refreshed first',
+    "--node-fills D also follow a non-validator node's node_fills_by_block directory D (every fill of the venue)",
+    '--json         the final summary as JSON',
+  ],
+  positionals: { min: 0, max: 0 },
+};
+
+export const recordSpec: CommandSpec = {
+  name: 'record',
+  summary: 'Records the venue’s live messages in the recording format (replay them with glass replay).',
+  usage: '--out F [--ws URL] [--info URL] [--coins A,B] [--duration S]',
+  options: { ...OPTIONS, out: { type: 'string' } },
+  help: ['--out F        the recording to write (.gz compresses)', ...HELP],
+  positionals: { min: 0, max: 0 },
+};
+
+/** An operator's seed list: one address per line, # comments; a bad line is a usage error naming it. */
+function seedList(file: string | undefined): Wallet[] {
+  if (file === undefined) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--track ${file}: ${(e as Error).message}`);
+  }
+  return text.split('\n').flatMap((raw, i) => {
+    const line = raw.replace(/#.*/, '').trim();
+    if (line.length === 0) return [];
+    const w = toWallet(line);
+    if (w === null) throw new UsageError(`--track ${file}: line ${i + 1}: not a wallet address: ${line}`);
+    return [w];
+  });
+}
+
+/** Wallets whose fills are fetched over a gap: each costs one userFillsByTime (weight 20 + items/20). */
+const BACKFILL_WALLETS = 10;
+
+/** Runs the source until the duration elapses or the process is interrupted. */
+async function runSource(
+  p: Parsed,
+  sink: (ts: number, msg: unknown) => void,
+  picker: (n: number) => readonly string[],
+  backfill: () => readonly string[] = () => [],
+): Promise<LiveSource> {
+  const venue = strOption(p, 'venue') ?? 'hyperliquid';
+  if (venue !== 'hyperliquid') throw new UsageError(`--venue: only hyperliquid, not ${venue}`);
+  const coins = strOption(p, 'coins')
+    ?.split(',')
+    .filter((c) => c.length > 0);
+  const source = new LiveSource(
+    { wsUrl: strOption(p, 'ws') ?? MAINNET.ws, infoUrl: strOption(p, 'info') ?? MAINNET.info, ...(coins === undefined ? {} : { coins }) },
+    sink,
+    picker,
+    (line) => note(line),
+    backfill,
+  );
+  await source.start();
+  const seconds = p.values['duration'] === undefined ? Number.POSITIVE_INFINITY : numOption(p, 'duration', 0, 0.1, 1e9);
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (Number.isFinite(seconds)) setTimeout(done, seconds * 1000);
+  });
+  source.stop();
+  return source;
+}
+
+export async function liveCommand(argv: readonly string[]): Promise<number> {
+  const p = parseCommand(liveSpec, argv);
+  if (p === null) return 0;
+  const pipeline = new Pipeline({ onReject: (r) => note(`rejected: ${r.message}`) });
+  const engines = attachEngines(pipeline);
+  const file = strOption(p, 'record');
+  const writer = file === undefined ? null : new RecordingWriter(file);
+  let line = 0;
+  const b = pipeline.book;
+  const scheduler = new RefreshScheduler({
+    book: b,
+    score: (w) => engines.score.scoreNow(w),
+    zoneDistance: (s) => {
+      const liq = engines.heat.liqOf(s);
+      let best = Number.NaN;
+      for (const z of engines.heat.zones(b.coins.name(b.coinOf(s)))) {
+        const d = Math.abs(liq - z.peakPx) / liq;
+        if (!(d >= best)) best = d;
+      }
+      return best;
+    },
+    seeds: seedList(strOption(p, 'track')),
+    minAgeMs: 60_000,
+  });
+  const picker = (n: number) => scheduler.pick(n, Date.now());
+  const onMessage = (ts: number, msg: unknown) => {
+    writer?.write(ts, 'hyperliquid', msg);
+    pipeline.ingest({ line: ++line, ts, venue: 'hyperliquid', msg });
+    if (!flag(p, 'json')) for (const e of engines.recent.splice(0)) note(describe(e));
+  };
+  const nodeDir = strOption(p, 'node-fills');
+  const tail =
+    nodeDir === undefined
+      ? null
+      : new NodeFillsTail(nodeDir, (item) => {
+          if (item instanceof RecordError) note(`${nodeDir}: line ${item.line}: ${item.reason}`);
+          else onMessage(item.ts, item.msg);
+        });
+  tail?.start();
+  // After a disconnect, the most important wallets' own fills over the gap (ranked, ignoring the refresh age).
+  const backfill = () => scheduler.ranked(BACKFILL_WALLETS, Number.POSITIVE_INFINITY);
+  const source = await runSource(p, onMessage, picker, backfill);
+  tail?.stop();
+  writer?.close();
+  const s = pipeline.summary();
+  if (flag(p, 'json')) printJson(s);
+  else {
+    note(
+      `live: ${fmtInt(s.messages)} messages, ${fmtInt(s.fills)} fills, ${fmtInt(s.wallets)} wallets, ` +
+        `${source.socket?.connects ?? 0} connections, ${source.socket?.malformed ?? 0} malformed frames, ${source.rest.requests} REST requests`,
+    );
+  }
+  return 0;
+}
+
+export async function recordCommand(argv: readonly string[]): Promise<number> {
+  const p = parseCommand(recordSpec, argv);
+  if (p === null) return 0;
+  const file = strOption(p, 'out');
+  if (file === undefined) throw new UsageError('glass record needs --out F');
+  const writer = new RecordingWriter(file);
+  const source = await runSource(
+    p,
+    (ts, msg) => writer.write(ts, 'hyperliquid', msg),
+    () => [],
+  );
+  writer.close();
+  note(`recorded ${fmtInt(writer.lines)} messages to ${file} (${source.socket?.connects ?? 0} connections)`);
+  return 0;
+}

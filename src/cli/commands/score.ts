@@ -1,0 +1,65 @@
+import { ScoreEngine } from '../../engine/score/engine.ts';
+import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
+import { playFile } from '../load.ts';
+import { printJson } from '../output.ts';
+
+export const scoreSpec: CommandSpec = {
+  name: 'score',
+  summary: 'Nexus Score (0–100) with its components for every wallet with closed round trips in a recording.',
+  usage: 'F [--json] [--min-trades N] [--wallet W] [--top K]',
+  options: {
+    json: { type: 'boolean' },
+    strict: { type: 'boolean' },
+    'min-trades': { type: 'string' },
+    wallet: { type: 'string' },
+    top: { type: 'string' },
+  },
+  help: [
+    'F              a recording (or a userFills response file)',
+    '--json         [{wallet, score, confidence, trades, components: {accuracy, riskAdjusted, sizing, behaviour}}], highest first',
+    '--min-trades N only wallets with at least N closed round trips (default 1)',
+    '--wallet W     one wallet’s profile: score, components, the evidence behind them, score history, the trades that moved it most',
+    '--top K        text output: the K highest (default 20)',
+  ],
+  positionals: { min: 1, max: 1 },
+};
+
+export async function scoreCommand(argv: readonly string[]): Promise<number> {
+  const p = parseCommand(scoreSpec, argv);
+  if (p === null) return 0;
+  const file = p.positionals[0] as string;
+  let engine: ScoreEngine | null = null;
+  await playFile(
+    file,
+    (pl) => {
+      engine = new ScoreEngine(pl.book);
+      pl.attach(engine);
+    },
+    { strict: flag(p, 'strict') },
+  );
+  const score = engine as unknown as ScoreEngine;
+  const wallet = strOption(p, 'wallet');
+  if (wallet !== undefined) {
+    const profile = score.profile(wallet);
+    if (profile === null) throw new UsageError(`${file}: no closed round trip for wallet ${wallet}`);
+    if (flag(p, 'json')) printJson(profile);
+    else process.stdout.write(`${JSON.stringify(profile, null, 2)}\n`);
+    return 0;
+  }
+  const rows = score.table(intOption(p, 'min-trades', 1, 1, 1_000_000)).map(({ raw: _raw, ...row }) => row);
+  if (flag(p, 'json')) {
+    printJson(rows);
+    return 0;
+  }
+  const top = intOption(p, 'top', 20, 1, 1_000_000);
+  const lines = [`${rows.length} wallets scored`, 'score  conf  trades  accuracy  riskAdj  sizing  behaviour  wallet'];
+  for (const r of rows.slice(0, top)) {
+    const c = r.components;
+    lines.push(
+      `${r.score.toFixed(1).padStart(5)}  ${r.confidence.toFixed(2)}  ${String(r.trades).padStart(6)}  ${c.accuracy.toFixed(1).padStart(8)}  ` +
+        `${c.riskAdjusted.toFixed(1).padStart(7)}  ${c.sizing.toFixed(1).padStart(6)}  ${c.behaviour.toFixed(1).padStart(9)}  ${r.wallet}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,96 @@
+import { writeFileSync } from 'node:fs';
+import { RecordingWriter } from '../../recording/writer.ts';
+import { DEFAULT_SIM } from '../../sim/config.ts';
+import { Simulator } from '../../sim/simulator.ts';
+import { type CommandSpec, flag, intOption, numOption, parseCommand, strOption, UsageError } from '../args.ts';
+import { fmtInt, note, printJson } from '../output.ts';
+
+export const simSpec: CommandSpec = {
+  name: 'sim',
+  summary:
+    'Writes a simulated Hyperliquid recording (the same format `glass record` captures) and its ground truth:\n' +
+    "every wallet's latent skill, discipline and capital, each planted syndicate and liquidation cluster.",
+  usage: '--out F [--wallets N] [--hours H] [--seed S] [--truth T] [--json]',
+  options: {
+    out: { type: 'string', short: 'o' },
+    wallets: { type: 'string' },
+    hours: { type: 'string' },
+    seed: { type: 'string' },
+    truth: { type: 'string' },
+    syndicates: { type: 'string' },
+    clusters: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  help: [
+    '--out F         recording to write (.ndjson, or .ndjson.gz for gzip)',
+    `--wallets N     simulated traders (default ${DEFAULT_SIM.wallets}; up to 1,000,000)`,
+    `--hours H       simulated time span (default ${DEFAULT_SIM.hours})`,
+    `--seed S        seed: the same seed and options give a byte-identical file (default ${DEFAULT_SIM.seed})`,
+    '--truth T       ground-truth JSON (default: F with .truth.json in place of .ndjson[.gz])',
+    `--syndicates K  planted syndicates per 24 h (default ${DEFAULT_SIM.syndicatesPerDay})`,
+    `--clusters K    planted liquidation clusters per 24 h (default ${DEFAULT_SIM.clustersPerDay})`,
+    '--json          print the summary as JSON',
+  ],
+  positionals: { min: 0, max: 0 },
+};
+
+export function truthPathFor(out: string): string {
+  return `${out.replace(/\.gz$/, '').replace(/\.ndjson$/, '')}.truth.json`;
+}
+
+export async function simCommand(argv: readonly string[]): Promise<number> {
+  const p = parseCommand(simSpec, argv);
+  if (p === null) return 0;
+  const out = strOption(p, 'out');
+  if (out === undefined) throw new UsageError('glass sim needs --out F');
+  const config = {
+    seed: intOption(p, 'seed', DEFAULT_SIM.seed, 0, 2 ** 32 - 1),
+    wallets: intOption(p, 'wallets', DEFAULT_SIM.wallets, 10, 1_000_000),
+    hours: numOption(p, 'hours', DEFAULT_SIM.hours, 0.01, 24 * 365),
+    syndicatesPerDay: numOption(p, 'syndicates', DEFAULT_SIM.syndicatesPerDay, 0, 10_000),
+    clustersPerDay: numOption(p, 'clusters', DEFAULT_SIM.clustersPerDay, 0, 10_000),
+  };
+  const truthPath = strOption(p, 'truth') ?? truthPathFor(out);
+  let writer: RecordingWriter;
+  try {
+    writer = new RecordingWriter(out);
+  } catch (e) {
+    throw new UsageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const t0 = performance.now();
+  const sim = new Simulator(config, (ts, msg) => writer.write(ts, 'hyperliquid', msg));
+  sim.begin();
+  const total = sim.totalTicks();
+  let lastNote = t0;
+  while (sim.advance(600)) {
+    const now = performance.now();
+    if (!flag(p, 'json') && now - lastNote > 2000) {
+      lastNote = now;
+      note(`sim: ${((100 * sim.elapsed) / total).toFixed(0)}% of ${config.hours} h, ${fmtInt(writer.lines)} lines`);
+    }
+  }
+  const truth = sim.truth();
+  writer.close();
+  writeFileSync(truthPath, `${JSON.stringify(truth)}\n`);
+  const summary = {
+    out,
+    truth: truthPath,
+    ...config,
+    lines: writer.lines,
+    trades: truth.stats.trades,
+    fills: truth.stats.fills,
+    liquidations: truth.stats.liquidations,
+    snapshots: truth.stats.snapshots,
+    syndicates: truth.syndicates.length,
+    clusters: truth.clusters.length,
+  };
+  if (flag(p, 'json')) printJson(summary);
+  else {
+    note(
+      `wrote ${out}: ${fmtInt(summary.lines)} lines, ${fmtInt(summary.trades)} trades (${fmtInt(summary.fills)} fills), ` +
+        `${fmtInt(summary.liquidations)} liquidations, ${summary.syndicates} syndicates and ${summary.clusters} clusters planted ` +
+        `in ${((performance.now() - t0) / 1000).toFixed(1)} s; ground truth in ${truthPath}`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,61 @@
+import type { GlassEvent } from '../domain/glass-event.ts';
+import { HeatmapEngine } from '../engine/heatmap/engine.ts';
+import { CascadeMonitor } from '../engine/probability/monitor.ts';
+import { ScoreEngine } from '../engine/score/engine.ts';
+import { type HunterOptions, WhaleHunter } from '../engine/whales/hunter.ts';
+import type { Pipeline } from '../pipeline/pipeline.ts';
+import { fmtInt } from './output.ts';
+
+/** Every engine on the pipeline, as `glass live` runs them; notable events kept for the console. */
+/** Whales of the simulator's scale: its accounts are smaller than the venue's largest. */
+export const SIM_WHALES: Partial<HunterOptions> = {
+  policy: { minAccountUsd: 200_000, minPositionUsd: 1_000_000 },
+  syndicates: { minNotionalUsd: 50_000 },
+};
+
+export function attachEngines(
+  pipeline: Pipeline,
+  whales: Partial<HunterOptions> = {},
+): {
+  heat: HeatmapEngine;
+  score: ScoreEngine;
+  counts: Record<string, number>;
+  recent: GlassEvent[];
+} {
+  const counts: Record<string, number> = {};
+  const recent: GlassEvent[] = [];
+  let monitor: CascadeMonitor | null = null;
+  const emit = (e: GlassEvent) => {
+    counts[e.type] = (counts[e.type] ?? 0) + 1;
+    monitor?.onGlass(e);
+    if (NOTABLE.has(e.type) && recent.length < 5) recent.push(e);
+  };
+  const heat = new HeatmapEngine(pipeline.book, emit);
+  const score = new ScoreEngine(pipeline.book);
+  const hunter = new WhaleHunter(pipeline.book, emit, { zones: (c) => heat.zones(c), score: (w) => score.scoreNow(w) }, whales);
+  monitor = new CascadeMonitor({ zones: (c) => heat.zones(c), sigma: (c, h) => heat.coinState(c)?.vol.sigma(h) ?? 0 }, emit);
+  pipeline.attach(heat);
+  pipeline.attach(score);
+  pipeline.attach(hunter);
+  pipeline.attach(monitor);
+  return { heat, score, counts, recent };
+}
+
+const NOTABLE = new Set(['SYNDICATE_DETECTED', 'SYNDICATE_NEAR_ZONE', 'CASCADE_RISK', 'ZONE_SWEPT', 'WHALE_LIQUIDATED']);
+
+export function describe(e: GlassEvent): string {
+  const at = new Date(e.time).toISOString().slice(11, 19);
+  switch (e.type) {
+    case 'SYNDICATE_DETECTED':
+      return `${at} ${e.type} ${e.coin} ${e.direction}: ${e.members.length} wallets, $${fmtInt(e.notionalUsd)}`;
+    case 'SYNDICATE_NEAR_ZONE':
+    case 'CASCADE_RISK':
+      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${e.zone.lo}–${e.zone.hi} ($${fmtInt(e.zone.notionalUsd)}), P ${(100 * e.probability).toFixed(0)} %`;
+    case 'ZONE_SWEPT':
+      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${e.zone.lo}–${e.zone.hi}: $${fmtInt(e.liquidatedUsd ?? 0)} liquidated`;
+    case 'WHALE_LIQUIDATED':
+      return `${at} ${e.type} ${e.coin} ${e.wallet}: $${fmtInt(e.notionalUsd)}`;
+    default:
+      return `${at} ${e.type} ${e.coin}`;
+  }
+}

@@ -1,0 +1,34 @@
+import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
+import { readRecordingBatches } from '../recording/reader.ts';
+import { UsageError } from './args.ts';
+import { note } from './output.ts';
+
+const MAX_LISTED = 20;
+
+/**
+ * Plays a file (recording or single venue response) through the pipeline, listing rejected lines
+ * on stderr (at most 20, then a count). `setup` wires engines to the pipeline's buses before the
+ * first message; the pipeline is returned for its book and summary.
+ */
+export async function playFile(
+  file: string,
+  setup: (p: Pipeline) => void,
+  opts: { strict?: boolean; quiet?: boolean } = {},
+): Promise<Pipeline> {
+  let listed = 0;
+  const quiet = opts.quiet === true || opts.strict === true;
+  const popts: PipelineOptions = {
+    strict: opts.strict === true,
+    onReject: (r) => {
+      if (!quiet && listed++ < MAX_LISTED) note(`${file}: line ${r.line}: ${r.message}`);
+    },
+  };
+  const pipeline = new Pipeline(popts);
+  setup(pipeline);
+  for await (const batch of readRecordingBatches(file)) for (const item of batch) pipeline.ingest(item);
+  if (listed > MAX_LISTED) note(`${file}: … ${listed - MAX_LISTED} more rejected lines`);
+  if (pipeline.messages === 0) {
+    throw new UsageError(`${file}: no valid message${pipeline.rejects > 0 ? ` (${pipeline.rejects} rejected lines)` : ''}`);
+  }
+  return pipeline;
+}

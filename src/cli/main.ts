@@ -1,0 +1,85 @@
+import { StrictModeError } from '../pipeline/pipeline.ts';
+import { InputError, RecordError } from '../recording/errors.ts';
+import { DecodeError } from '../venues/decode.ts';
+import type { CommandSpec } from './args.ts';
+import { UsageError } from './args.ts';
+import { backtestCommand, backtestSpec } from './commands/backtest.ts';
+import { benchCommand, benchSpec } from './commands/bench.ts';
+import { demoCommand, demoSpec } from './commands/demo.ts';
+import { heatmapCommand, heatmapSpec } from './commands/heatmap.ts';
+import { liqpxCommand, liqpxSpec } from './commands/liqpx.ts';
+import { liveCommand, liveSpec, recordCommand, recordSpec } from './commands/live.ts';
+import { replayCommand, replaySpec } from './commands/replay.ts';
+import { riskCommand, riskSpec } from './commands/risk.ts';
+import { scoreCommand, scoreSpec } from './commands/score.ts';
+import { simCommand, simSpec } from './commands/sim.ts';
+import { syndicatesCommand, syndicatesSpec } from './commands/syndicates.ts';
+
+interface Command {
+  readonly spec: CommandSpec;
+  readonly run: (argv: readonly string[]) => Promise<number>;
+}
+
+const COMMANDS: readonly Command[] = [
+  { spec: demoSpec, run: demoCommand },
+  { spec: simSpec, run: simCommand },
+  { spec: replaySpec, run: replayCommand },
+  { spec: liveSpec, run: liveCommand },
+  { spec: recordSpec, run: recordCommand },
+  { spec: liqpxSpec, run: liqpxCommand },
+  { spec: heatmapSpec, run: heatmapCommand },
+  { spec: scoreSpec, run: scoreCommand },
+  { spec: syndicatesSpec, run: syndicatesCommand },
+  { spec: riskSpec, run: riskCommand },
+  { spec: backtestSpec, run: backtestCommand },
+  { spec: benchSpec, run: benchCommand },
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
+  return [
+    'glass: liquidation heatmaps, wallet track records and syndicates for perpetual futures',
+    '',
+    'usage: glass <command> [options]   (glass <command> --help for its options)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary.split('\n')[0]}`),
+    '',
+  ].join('\n');
+}
+
+/** User errors are one line on stderr and a non-zero exit; only bugs print a stack. */
+function userMessage(e: unknown): string | null {
+  if (e instanceof UsageError || e instanceof InputError || e instanceof StrictModeError) return e.message;
+  if (e instanceof RecordError || e instanceof DecodeError) return e.message;
+  return null;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS.find((c) => c.spec.name === name);
+  if (cmd === undefined) {
+    process.stderr.write(`glass: unknown command "${name}" (glass --help lists them)\n`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    const msg = userMessage(e);
+    if (msg === null) throw e;
+    process.stderr.write(`glass ${name}: ${msg}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (import.meta.main) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

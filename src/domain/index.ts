@@ -1,0 +1,3 @@
+export * from './glass-event.ts';
+export * from './ids.ts';
+export * from './market-event.ts';

@@ -1,0 +1,140 @@
+import { grow } from '../common/growable.ts';
+
+/**
+ * Notional is kept in integer milli-dollars: adding and later removing a position's contribution
+ * then returns a bucket to exactly what it was, so the incremental map equals one built from
+ * scratch bit for bit (doubles hold integers exactly up to 2^53 m$ ≈ $9 trillion).
+ */
+export const UNIT = 1e3;
+
+export function toUnits(usd: number): number {
+  return Math.round(usd * UNIT);
+}
+
+/**
+ * One coin's liquidation map: price buckets of fixed width holding the notional that liquidates
+ * there, longs and shorts apart, with each position's exact contribution kept so a change
+ * touches only its own bucket and re-bucketing at a new width is exact.
+ */
+export class CoinBuckets {
+  width: number;
+  private readonly index = new Map<number, number>();
+  private keys: Float64Array = new Float64Array(256);
+  private longUnits: Float64Array = new Float64Array(256);
+  private shortUnits: Float64Array = new Float64Array(256);
+  private longCount: Int32Array = new Int32Array(256);
+  private shortCount: Int32Array = new Int32Array(256);
+  private n = 0;
+  totalLongUnits = 0;
+  totalShortUnits = 0;
+  positions = 0;
+  /** Bumped on every change: lets readers skip work when nothing moved. */
+  version = 0;
+
+  constructor(width: number) {
+    this.width = width;
+  }
+
+  bucketOf(px: number): number {
+    return Math.floor(px / this.width);
+  }
+
+  private row(key: number): number {
+    let r = this.index.get(key);
+    if (r === undefined) {
+      r = this.n++;
+      if (r >= this.keys.length) {
+        const need = r + 1;
+        this.keys = grow(this.keys, need);
+        this.longUnits = grow(this.longUnits, need);
+        this.shortUnits = grow(this.shortUnits, need);
+        this.longCount = grow(this.longCount, need);
+        this.shortCount = grow(this.shortCount, need);
+      }
+      this.keys[r] = key;
+      this.index.set(key, r);
+    }
+    return r;
+  }
+
+  /** Adds (sign +1) or removes (−1) one position's contribution. */
+  apply(px: number, units: number, long: boolean, sign: 1 | -1): void {
+    const r = this.row(this.bucketOf(px));
+    if (long) {
+      this.longUnits[r] = (this.longUnits[r] as number) + sign * units;
+      this.longCount[r] = (this.longCount[r] as number) + sign;
+      this.totalLongUnits += sign * units;
+    } else {
+      this.shortUnits[r] = (this.shortUnits[r] as number) + sign * units;
+      this.shortCount[r] = (this.shortCount[r] as number) + sign;
+      this.totalShortUnits += sign * units;
+    }
+    this.positions += sign;
+    this.version++;
+  }
+
+  /** Notional (m$) and position counts of bucket `key`. */
+  at(key: number): { longUnits: number; shortUnits: number; longCount: number; shortCount: number } {
+    const r = this.index.get(key);
+    if (r === undefined) return { longUnits: 0, shortUnits: 0, longCount: 0, shortCount: 0 };
+    return {
+      longUnits: this.longUnits[r] as number,
+      shortUnits: this.shortUnits[r] as number,
+      longCount: this.longCount[r] as number,
+      shortCount: this.shortCount[r] as number,
+    };
+  }
+
+  /** Copies buckets [from, from + len) into the given arrays (m$ and counts). */
+  window(from: number, long: Float64Array, short: Float64Array, longN: Int32Array, shortN: Int32Array): void {
+    for (let i = 0; i < long.length; i++) {
+      const r = this.index.get(from + i);
+      if (r === undefined) {
+        long[i] = 0;
+        short[i] = 0;
+        longN[i] = 0;
+        shortN[i] = 0;
+      } else {
+        long[i] = this.longUnits[r] as number;
+        short[i] = this.shortUnits[r] as number;
+        longN[i] = this.longCount[r] as number;
+        shortN[i] = this.shortCount[r] as number;
+      }
+    }
+  }
+
+  /** Every non-empty bucket, ascending by price. */
+  nonEmpty(): { key: number; longUnits: number; shortUnits: number; longCount: number; shortCount: number }[] {
+    const out = [];
+    for (let r = 0; r < this.n; r++) {
+      if (this.longCount[r] === 0 && this.shortCount[r] === 0) continue;
+      out.push({
+        key: this.keys[r] as number,
+        longUnits: this.longUnits[r] as number,
+        shortUnits: this.shortUnits[r] as number,
+        longCount: this.longCount[r] as number,
+        shortCount: this.shortCount[r] as number,
+      });
+    }
+    return out.sort((a, b) => a.key - b.key);
+  }
+
+  /** Empties the map for a rebuild at another width. */
+  reset(width: number): void {
+    this.width = width;
+    this.index.clear();
+    this.n = 0;
+    this.totalLongUnits = 0;
+    this.totalShortUnits = 0;
+    this.positions = 0;
+    this.version++;
+  }
+}
+
+/** A round bucket width near `ideal`: 1, 2, 2.5 or 5 × 10^k (a tick-aligned step a person can read). */
+export function niceWidth(ideal: number): number {
+  const exp = Math.floor(Math.log10(ideal));
+  const base = 10 ** exp;
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * base >= ideal * 0.75) return m * base;
+  return 10 * base;
+}

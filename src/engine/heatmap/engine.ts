@@ -1,0 +1,383 @@
+import type { GlassEvent, ZoneEvent, ZoneRef } from '../../domain/glass-event.ts';
+import type { Coin } from '../../domain/ids.ts';
+import type { MarketEvent } from '../../domain/market-event.ts';
+import { grow } from '../common/growable.ts';
+import { touchProbability } from '../common/volatility.ts';
+import type { PositionBook } from '../position-book/book.ts';
+import type { AccountApplied, PositionChange } from '../position-book/change.ts';
+import { CoinBuckets, toUnits, UNIT } from './buckets.ts';
+import { CoinState, type HistoryRow, idealWidth, type TrackedZone } from './coin-state.ts';
+import { LiquidationBook } from './liquidation-book.ts';
+import { type BucketWindow, DEFAULT_ZONE_PARAMS, type DetectedZone, detectZones, type ZoneParams } from './zones.ts';
+
+export interface HeatmapOptions {
+  /** Price × time history sampling interval (event time). */
+  readonly historyIntervalMs: number;
+  readonly historyRows: number;
+  /** Horizon of the baseline probability reported with zones. */
+  readonly horizonMs: number;
+  readonly zoneParams: ZoneParams;
+}
+
+export const DEFAULT_HEATMAP: HeatmapOptions = {
+  historyIntervalMs: 60_000,
+  historyRows: 1440,
+  horizonMs: 4 * 3600_000,
+  zoneParams: DEFAULT_ZONE_PARAMS,
+};
+
+export interface HeatmapView {
+  readonly coin: string;
+  readonly time: number;
+  readonly markPx: number;
+  readonly bucketWidth: number;
+  readonly buckets: { lo: number; hi: number; longLiqUsd: number; shortLiqUsd: number }[];
+  readonly zones: (ZoneRef & { id: string; probability: number })[];
+}
+
+/**
+ * The Heatmap Engine: liquidation price per position → price buckets per coin → zones, history
+ * and zone lifecycle events. A reducer over market events and the book's position changes; a
+ * position change touches only its own bucket, zones are re-derived from the buckets of one coin
+ * when its map or mark has moved.
+ */
+export class HeatmapEngine {
+  private readonly book: PositionBook;
+  private readonly opts: HeatmapOptions;
+  private readonly emit: (e: GlassEvent) => void;
+  readonly liq: LiquidationBook;
+  private readonly coins = new Map<number, CoinState>();
+  private slotPx: Float64Array = new Float64Array(1024).fill(Number.NaN);
+  private slotUnits: Float64Array = new Float64Array(1024);
+  private slotLong: Uint8Array = new Uint8Array(1024);
+  private slotEstimated: Uint8Array = new Uint8Array(1024);
+  private seq = 0;
+
+  constructor(book: PositionBook, emit: (e: GlassEvent) => void = () => {}, opts: Partial<HeatmapOptions> = {}) {
+    this.book = book;
+    this.emit = emit;
+    this.opts = { ...DEFAULT_HEATMAP, ...opts };
+    this.liq = new LiquidationBook(book, (s, px, estimated) => this.file(s, px, estimated));
+  }
+
+  onMarket(e: MarketEvent): void {
+    switch (e.type) {
+      case 'meta':
+        this.liq.meta(e);
+        break;
+      case 'mark': {
+        const c = this.state(this.book.coins.id(e.coin), e.px);
+        c.vol.update(e.px, e.time);
+        c.mark = e.px;
+        c.markTime = e.time;
+        this.evaluate(c, e.time);
+        this.sample(c, e.time);
+        break;
+      }
+      case 'liquidation': {
+        const c = this.state(this.book.coins.id(e.coin), e.px);
+        c.liquidations.push({ time: e.time, px: e.px, usd: e.px * e.sz });
+        if (c.liquidations.length > 50_000) c.liquidations.splice(0, 10_000);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  onChange(c: PositionChange): void {
+    this.liq.change(c);
+  }
+
+  onAccount(a: AccountApplied): void {
+    this.liq.snapshot(a.walletId, a.snapshot, a.slots);
+  }
+
+  /** Recomputes every position's liquidation price from the engine's account state (margin tables changed, or a restart). */
+  rebuild(): void {
+    this.liq.recomputeAll();
+  }
+
+  // ---- buckets ------------------------------------------------------------------------------
+
+  private file(s: number, px: number, estimated: boolean): void {
+    if (s >= this.slotPx.length) this.growSlots(s + 1);
+    const szi = this.book.sziAt(s);
+    const long = szi > 0;
+    const units = px === px && szi !== 0 ? toUnits(Math.abs(szi) * px) : 0;
+    const oldPx = this.slotPx[s] as number;
+    const oldUnits = this.slotUnits[s] as number;
+    if (oldPx === px && oldUnits === units && (this.slotLong[s] === 1) === long) return;
+    const state = this.state(this.book.coinOf(s), px === px ? px : oldPx);
+    if (oldUnits > 0) state.buckets.apply(oldPx, oldUnits, this.slotLong[s] === 1, -1);
+    this.slotPx[s] = px;
+    this.slotUnits[s] = units;
+    this.slotLong[s] = long ? 1 : 0;
+    this.slotEstimated[s] = estimated ? 1 : 0;
+    if (units > 0) state.buckets.apply(px, units, long, 1);
+  }
+
+  private growSlots(n: number): void {
+    const old = this.slotPx.length;
+    this.slotPx = grow(this.slotPx, n);
+    this.slotPx.fill(Number.NaN, old);
+    this.slotUnits = grow(this.slotUnits, n);
+    this.slotLong = grow(this.slotLong, n);
+    this.slotEstimated = grow(this.slotEstimated, n);
+  }
+
+  private state(coinId: number, refPx: number): CoinState {
+    let c = this.coins.get(coinId);
+    if (c === undefined) {
+      c = new CoinState(this.book.coins.name(coinId), coinId, refPx > 0 ? refPx : 1);
+      this.coins.set(coinId, c);
+    }
+    return c;
+  }
+
+  /** Re-buckets one coin at a new width from the exact per-position contributions. */
+  private rebucket(c: CoinState, width: number): void {
+    c.buckets.width = width;
+    const fresh = this.fromScratch(c.coin);
+    if (fresh !== null) c.buckets = fresh;
+    c.zones = [];
+  }
+
+  // ---- zones --------------------------------------------------------------------------------
+
+  private windowOf(c: CoinState): BucketWindow {
+    const { from, to } = c.window();
+    const n = Math.max(1, to - from + 1);
+    const w: BucketWindow = {
+      from,
+      width: c.buckets.width,
+      markKey: c.buckets.bucketOf(c.mark),
+      long: new Float64Array(n),
+      short: new Float64Array(n),
+      longN: new Int32Array(n),
+      shortN: new Int32Array(n),
+    };
+    c.buckets.window(from, w.long, w.short, w.longN, w.shortN);
+    return w;
+  }
+
+  private evaluate(c: CoinState, time: number): void {
+    if (!(c.mark > 0)) return;
+    const ideal = idealWidth(c.mark, c.vol.daily());
+    if (ideal > 2 * c.buckets.width || ideal < 0.5 * c.buckets.width) this.rebucket(c, ideal);
+    const moved = Math.abs(c.mark - c.evaluatedMark) >= c.buckets.width / 4;
+    if (c.buckets.version === c.evaluatedVersion && !moved) return;
+    c.evaluatedVersion = c.buckets.version;
+    c.evaluatedMark = c.mark;
+    const found = detectZones(this.windowOf(c), this.opts.zoneParams);
+    this.track(c, found, time);
+  }
+
+  /** Carries zone identity across re-derivations and emits the lifecycle events. */
+  private track(c: CoinState, found: DetectedZone[], time: number): void {
+    const next: TrackedZone[] = [];
+    const matched = new Set<TrackedZone>();
+    for (const z of found) {
+      const prev = c.zones.find((t) => !matched.has(t) && t.side === z.side && t.loKey <= z.hiKey && z.loKey <= t.hiKey);
+      if (prev !== undefined) {
+        matched.add(prev);
+        Object.assign(prev, { loKey: z.loKey, hiKey: z.hiKey, peakKey: z.peakKey, units: z.units, positions: z.positions });
+        next.push(prev);
+        continue;
+      }
+      const t: TrackedZone = { id: `${c.coin}:${z.side}:${++this.seq}`, formedAt: time, ...z, approached: false };
+      next.push(t);
+      this.zoneEvent(c, 'ZONE_FORMED', t, time, 'info', null);
+    }
+    for (const t of c.zones) {
+      if (matched.has(t)) continue;
+      // Gone from the map: swept if price reached it (its positions were liquidated), else dissolved.
+      const reached = t.side === 'LONG_LIQ' ? c.mark <= this.hiPx(c, t) : c.mark >= this.loPx(c, t);
+      if (reached) this.zoneEvent(c, 'ZONE_SWEPT', t, time, 'warning', this.liquidatedIn(c, t));
+    }
+    c.zones = [];
+    for (const t of next) {
+      const crossed = t.side === 'LONG_LIQ' ? c.mark < this.loPx(c, t) : c.mark > this.hiPx(c, t);
+      if (crossed) {
+        this.zoneEvent(c, 'ZONE_SWEPT', t, time, 'warning', this.liquidatedIn(c, t));
+        continue;
+      }
+      const near = this.nearFraction(c);
+      const dist = this.edgeDistance(c, t);
+      if (!t.approached && dist <= near) {
+        t.approached = true;
+        const p = this.probability(c, t);
+        this.zoneEvent(c, 'ZONE_APPROACHED', t, time, p >= 0.5 ? 'warning' : 'notice', null);
+      } else if (t.approached && dist > 2 * near) t.approached = false;
+      c.zones.push(t);
+    }
+  }
+
+  private zoneEvent(
+    c: CoinState,
+    type: ZoneEvent['type'],
+    t: TrackedZone,
+    time: number,
+    severity: ZoneEvent['severity'],
+    liquidatedUsd: number | null,
+  ): void {
+    this.emit({
+      id: `${type}:${t.id}:${time}`,
+      type,
+      time,
+      coin: c.coin,
+      severity,
+      zone: this.ref(c, t),
+      markPx: c.mark,
+      probability: type === 'ZONE_SWEPT' ? null : this.probability(c, t),
+      liquidatedUsd,
+    });
+  }
+
+  private loPx(c: CoinState, t: TrackedZone): number {
+    return t.loKey * c.buckets.width;
+  }
+
+  private hiPx(c: CoinState, t: TrackedZone): number {
+    return (t.hiKey + 1) * c.buckets.width;
+  }
+
+  private peakPx(c: CoinState, t: TrackedZone): number {
+    return (t.peakKey + 0.5) * c.buckets.width;
+  }
+
+  /** Fractional distance from the mark to the zone's near edge (0 inside it). */
+  private edgeDistance(c: CoinState, t: TrackedZone): number {
+    const edge = t.side === 'LONG_LIQ' ? this.hiPx(c, t) : this.loPx(c, t);
+    const d = t.side === 'LONG_LIQ' ? c.mark - edge : edge - c.mark;
+    return Math.max(0, d) / c.mark;
+  }
+
+  /** "Approaching": within one hour's sigma of the near edge, and never less than 0.2 %. */
+  private nearFraction(c: CoinState): number {
+    return Math.max(0.002, c.vol.sigma(3600_000));
+  }
+
+  probability(c: CoinState, t: TrackedZone): number {
+    return touchProbability(Math.log(this.peakPx(c, t) / c.mark), c.vol.sigma(this.opts.horizonMs));
+  }
+
+  private liquidatedIn(c: CoinState, t: TrackedZone): number {
+    const lo = this.loPx(c, t) - c.buckets.width;
+    const hi = this.hiPx(c, t) + c.buckets.width;
+    let usd = 0;
+    for (const l of c.liquidations) if (l.time >= t.formedAt && l.px >= lo && l.px <= hi) usd += l.usd;
+    return usd;
+  }
+
+  private ref(c: CoinState, t: TrackedZone): ZoneRef {
+    const peak = this.peakPx(c, t);
+    return {
+      side: t.side,
+      lo: this.loPx(c, t),
+      hi: this.hiPx(c, t),
+      peakPx: peak,
+      notionalUsd: t.units / UNIT,
+      wallets: t.positions,
+      distancePct: ((peak - c.mark) / c.mark) * 100,
+    };
+  }
+
+  // ---- history ------------------------------------------------------------------------------
+
+  private sample(c: CoinState, time: number): void {
+    const every = this.opts.historyIntervalMs;
+    if (c.nextSample !== c.nextSample) c.nextSample = Math.floor(time / every) * every;
+    if (time < c.nextSample) return;
+    c.nextSample = (Math.floor(time / every) + 1) * every;
+    const w = this.windowOf(c);
+    c.history.push({
+      time,
+      markPx: c.mark,
+      bucketWidth: w.width,
+      fromPx: w.from * w.width,
+      longLiqUsd: Float32Array.from(w.long, (x) => x / UNIT),
+      shortLiqUsd: Float32Array.from(w.short, (x) => x / UNIT),
+    });
+    if (c.history.length > this.opts.historyRows) c.history.shift();
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  coinState(coin: Coin | string): CoinState | null {
+    const id = this.book.coins.peek(coin);
+    return id === undefined ? null : (this.coins.get(id) ?? null);
+  }
+
+  coinList(): Coin[] {
+    return [...this.coins.values()].map((c) => c.coin).sort();
+  }
+
+  /** Current zones of a coin; `recompute` re-runs detection even when nothing moved. */
+  zones(coin: string, recompute = false): HeatmapView['zones'] {
+    const c = this.coinState(coin);
+    if (c === null || !(c.mark > 0)) return [];
+    if (recompute) c.evaluatedVersion = -1;
+    this.evaluate(c, c.markTime);
+    return c.zones.map((t) => ({ id: t.id, ...this.ref(c, t), probability: this.probability(c, t) }));
+  }
+
+  /** Buckets (non-empty, whole map) and current zones of a coin. */
+  view(coin: string): HeatmapView | null {
+    const c = this.coinState(coin);
+    if (c === null) return null;
+    const zones = this.zones(coin);
+    const w = c.buckets.width;
+    return {
+      coin: c.coin,
+      time: c.markTime,
+      markPx: c.mark,
+      bucketWidth: w,
+      buckets: c.buckets.nonEmpty().map((b) => ({
+        lo: b.key * w,
+        hi: (b.key + 1) * w,
+        longLiqUsd: b.longUnits / UNIT,
+        shortLiqUsd: b.shortUnits / UNIT,
+      })),
+      zones,
+    };
+  }
+
+  /** The price × time grid of a coin, oldest row first (one row per sampling interval with a mark). */
+  history(coin: string): readonly HistoryRow[] {
+    return this.coinState(coin)?.history ?? [];
+  }
+
+  /** The liquidation price the map holds for a book slot (NaN: none). */
+  liqOf(slot: number): number {
+    return slot < this.slotPx.length ? (this.slotPx[slot] as number) : Number.NaN;
+  }
+
+  /** The coin's map rebuilt from every position's stored contribution, at the same width. */
+  fromScratch(coin: string): CoinBuckets | null {
+    const c = this.coinState(coin);
+    if (c === null) return null;
+    const b = new CoinBuckets(c.buckets.width);
+    for (let s = 0; s < this.book.slotCount && s < this.slotPx.length; s++) {
+      if (this.slotUnits[s] === 0 || this.book.coinOf(s) !== c.coinId) continue;
+      b.apply(this.slotPx[s] as number, this.slotUnits[s] as number, this.slotLong[s] === 1, 1);
+    }
+    return b;
+  }
+
+  /** Σ notional (USD) of positions filed with a liquidation price, for a coin. */
+  totals(coin: string): { longUsd: number; shortUsd: number; positions: number; estimated: number } {
+    const c = this.coinState(coin);
+    if (c === null) return { longUsd: 0, shortUsd: 0, positions: 0, estimated: 0 };
+    let estimated = 0;
+    for (let s = 0; s < this.slotUnits.length && s < this.book.slotCount; s++) {
+      if (this.slotUnits[s] !== 0 && this.book.coinOf(s) === c.coinId && this.slotEstimated[s] === 1) estimated++;
+    }
+    return {
+      longUsd: c.buckets.totalLongUnits / UNIT,
+      shortUsd: c.buckets.totalShortUnits / UNIT,
+      positions: c.buckets.positions,
+      estimated,
+    };
+  }
+}

@@ -1,0 +1,623 @@
+import type { Coin, Wallet } from '../../domain/ids.ts';
+import type {
+  Direction,
+  FillEvent,
+  MarketEvent,
+  PositionSnapshotEvent,
+  PositionState,
+  Side,
+  TradeEvent,
+} from '../../domain/market-event.ts';
+import { grow } from '../common/growable.ts';
+import { Interner } from '../common/interner.ts';
+import { type BookSink, NO_SINK, type PositionChange } from './change.ts';
+import { deriveDirection, signOf, sizeTolerance } from './direction.ts';
+import { TidWindow } from './tid-window.ts';
+
+const MAX_COINS = 1 << 12;
+/** Uncertain changes kept per position for late resolution; older ones are only counted. */
+const MAX_PENDING = 256;
+
+export interface PositionView {
+  readonly wallet: Wallet;
+  readonly coin: Coin;
+  readonly szi: number;
+  readonly entryPx: number;
+  readonly known: boolean;
+  readonly marginMode: 'cross' | 'isolated' | null;
+  readonly leverage: number | null;
+  readonly rawUsd: number | null;
+  readonly venueLiqPx: number | null;
+  readonly updatedAt: number;
+}
+
+export interface AccountView {
+  readonly wallet: Wallet;
+  readonly accountValue: number | null;
+  readonly crossAccountValue: number | null;
+  readonly crossMaintenanceMarginUsed: number | null;
+  readonly snapshotTime: number | null;
+}
+
+export interface BookStats {
+  fills: number;
+  trades: number;
+  duplicates: number;
+  historyTrades: number;
+  snapshots: number;
+  anonymousSnapshots: number;
+  drifts: number;
+  uncertain: number;
+  resolved: number;
+  dirMismatches: number;
+}
+
+/**
+ * Every wallet's position in every coin, from fills (exact: they carry startPosition), trades
+ * (both counterparties, direction derived from the book's own position) and account snapshots
+ * (which reconcile everything and report drift). A synchronous reducer: `apply(event)`, no clock.
+ */
+export class PositionBook {
+  readonly wallets = new Interner<Wallet>();
+  readonly coins = new Interner<Coin>();
+  readonly stats: BookStats = {
+    fills: 0,
+    trades: 0,
+    duplicates: 0,
+    historyTrades: 0,
+    snapshots: 0,
+    anonymousSnapshots: 0,
+    drifts: 0,
+    uncertain: 0,
+    resolved: 0,
+    dirMismatches: 0,
+  };
+
+  private sink: BookSink;
+  private readonly slotOf = new Map<number, number>();
+  private nSlots = 0;
+  private slotWallet: Int32Array = new Int32Array(1024);
+  private slotCoin: Int32Array = new Int32Array(1024);
+  private szi: Float64Array = new Float64Array(1024);
+  private entry: Float64Array = new Float64Array(1024);
+  private known: Uint8Array = new Uint8Array(1024);
+  private delta: Float64Array = new Float64Array(1024);
+  private mode: Uint8Array = new Uint8Array(1024);
+  private lev: Float64Array = new Float64Array(1024);
+  private rawUsd: Float64Array = new Float64Array(1024);
+  private venueLiq: Float64Array = new Float64Array(1024);
+  private updatedAt: Float64Array = new Float64Array(1024);
+  private lastStart: Float64Array = new Float64Array(1024);
+  private lastTime: Float64Array = new Float64Array(1024);
+  private lastSigned: Float64Array = new Float64Array(1024);
+  private walletKnown: Uint8Array = new Uint8Array(1024);
+  private acct: Float64Array = new Float64Array(1024).fill(Number.NaN);
+  /** Per coin: time of the last trade seen live, and the state of a gap being filled. */
+  private lastLive: Float64Array = new Float64Array(16).fill(Number.NaN);
+  private gapPending: Uint8Array = new Uint8Array(16);
+  private gapCovered: Uint8Array = new Uint8Array(16);
+  private crossAcct: Float64Array = new Float64Array(1024).fill(Number.NaN);
+  private crossMm: Float64Array = new Float64Array(1024).fill(Number.NaN);
+  private snapTime: Float64Array = new Float64Array(1024).fill(Number.NaN);
+  private readonly walletSlots: number[][] = [];
+  private readonly pending = new Map<number, PositionChange[]>();
+  private readonly seen = new TidWindow();
+  private open = 0;
+
+  constructor(sink: BookSink = NO_SINK) {
+    this.sink = sink;
+  }
+
+  setSink(sink: BookSink): void {
+    this.sink = sink;
+  }
+
+  apply(e: MarketEvent): void {
+    switch (e.type) {
+      case 'fill':
+        this.fill(e);
+        break;
+      case 'trade':
+        this.trade(e);
+        break;
+      case 'snapshot':
+        this.snapshot(e);
+        break;
+      case 'disconnect':
+        this.gap();
+        break;
+      default:
+        break;
+    }
+  }
+
+  get openPositions(): number {
+    return this.open;
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  private fill(f: FillEvent): void {
+    this.stats.fills++;
+    if (f.tid !== null && !this.seen.add(TidWindow.key(f.tid, f.side))) {
+      this.stats.duplicates++;
+      return;
+    }
+    const w = this.walletId(f.wallet);
+    const s = this.slot(w, this.coins.id(f.coin));
+    const before = this.szi[s] as number;
+    // A back-filled fill older than what the slot has already applied (a gap filled after live
+    // trades resumed): its startPosition describes the past, so it adds its size and nothing more.
+    const applied = this.updatedAt[s] as number;
+    if (f.isSnapshot && f.time < applied) {
+      this.move(s, w, f.side, f.sz, f.px, f.time, f.localTs, f.tid, 'fill', true, f.liquidation !== null, f.closedPnl, f.crossed);
+      this.updatedAt[s] = applied;
+      return;
+    }
+    if (this.known[s] === 0) {
+      this.resolve(s, f.startPosition);
+      this.setSzi(s, f.startPosition);
+    } else if (Math.abs(before - f.startPosition) > sizeTolerance(before, f.startPosition)) {
+      if (!this.isSelfTradeMirror(s, f)) {
+        this.reportDrift(s, f.time, before, f.startPosition, 'fill');
+        this.setSzi(s, f.startPosition);
+      }
+    }
+    const dir = deriveDirection(f.startPosition, f.side, f.sz);
+    if (f.dir !== null && f.dir !== dir) this.stats.dirMismatches++;
+    this.lastStart[s] = f.startPosition;
+    this.lastTime[s] = f.time;
+    this.lastSigned[s] = signOf(f.side) * f.sz;
+    this.move(
+      s,
+      w,
+      f.side,
+      f.sz,
+      f.px,
+      f.time,
+      f.localTs,
+      f.tid,
+      'fill',
+      f.isSnapshot,
+      f.liquidation !== null,
+      f.closedPnl,
+      f.crossed,
+      dir,
+    );
+  }
+
+  /**
+   * When a wallet trades with itself the venue reports both fills with the same startPosition
+   * (the position before the whole trade). The second half then disagrees with the book by exactly
+   * the first half, at the same time and size on the other side: not a gap.
+   */
+  private isSelfTradeMirror(s: number, f: FillEvent): boolean {
+    const last = this.lastSigned[s] as number;
+    const start = this.lastStart[s] as number;
+    return (
+      this.lastTime[s] === f.time &&
+      Math.abs(start - f.startPosition) <= sizeTolerance(start, f.startPosition) &&
+      Math.abs(last + signOf(f.side) * f.sz) <= sizeTolerance(last, f.sz)
+    );
+  }
+
+  private trade(t: TradeEvent): void {
+    this.stats.trades++;
+    const c = this.coins.id(t.coin);
+    this.ensureCoin(c);
+    if (t.isSnapshot) {
+      this.stats.historyTrades++;
+      if (this.gapPending[c] === 1) {
+        // Resubscribed after a gap: the batch of recent trades covers the gap if it reaches back
+        // to the last trade seen live; those newer than that were missed, and are applied now,
+        // as history (they update positions, they are not news).
+        if (t.time <= (this.lastLive[c] as number)) this.gapCovered[c] = 1;
+        if (t.time >= (this.lastLive[c] as number)) {
+          this.tradeSide(t, c, t.buyer, 'B', true);
+          this.tradeSide(t, c, t.seller, 'A', true);
+          return;
+        }
+      }
+      // Otherwise recent history delivered on the first subscribe: remember the ids so a
+      // re-delivery is caught, but apply nothing (a snapshot already taken may include it).
+      this.seen.add(TidWindow.key(t.tid, 'B'));
+      this.seen.add(TidWindow.key(t.tid, 'A'));
+      return;
+    }
+    if (this.gapPending[c] === 1) {
+      this.gapPending[c] = 0;
+      // No snapshot reached back to the gap: trades may be missing, positions are uncertain.
+      if (this.gapCovered[c] !== 1) this.coinGap(c);
+    }
+    if (!(t.time <= (this.lastLive[c] as number))) this.lastLive[c] = t.time;
+    this.tradeSide(t, c, t.buyer, 'B');
+    this.tradeSide(t, c, t.seller, 'A');
+  }
+
+  private tradeSide(t: TradeEvent, c: number, wallet: Wallet, side: Side, history = false): void {
+    if (!this.seen.add(TidWindow.key(t.tid, side))) {
+      this.stats.duplicates++;
+      return;
+    }
+    const w = this.walletId(wallet);
+    const s = this.slot(w, c);
+    this.move(s, w, side, t.sz, t.px, t.time, t.localTs, t.tid, 'trade', history, false, Number.NaN, side === t.side);
+  }
+
+  /** Slots of the snapshot being applied, in its positions' order (reused: see BookSink.account). */
+  private readonly snapSlots: number[] = [];
+
+  private snapshot(e: PositionSnapshotEvent): void {
+    this.stats.snapshots++;
+    if (e.wallet === null) {
+      this.stats.anonymousSnapshots++;
+      return;
+    }
+    const w = this.walletId(e.wallet);
+    this.acct[w] = e.accountValue;
+    this.crossAcct[w] = e.crossAccountValue;
+    this.crossMm[w] = e.crossMaintenanceMarginUsed ?? Number.NaN;
+    this.snapTime[w] = e.time;
+    const slots = this.walletSlots[w] ?? [];
+    const listed = this.snapSlots;
+    listed.length = 0;
+    for (const p of e.positions) listed.push(this.reconcile(w, p, e.time));
+    // Every slot of the wallet the snapshot did not list is flat now.
+    if (slots.length > e.positions.length || e.positions.length === 0) {
+      for (const s of slots) {
+        const c = this.coins.name(this.slotCoin[s] as number);
+        if (!e.positions.some((p) => p.coin === c)) this.reconcileFlat(s, e.time);
+      }
+    }
+    this.walletKnown[w] = 1;
+    this.sink.account(w, e, listed);
+  }
+
+  /** A gap in the stream: trade-derived positions may have missed fills; say so until resnapshot. */
+  /**
+   * A gap in the stream. Per coin seen live, wait for the resubscribe's batch of recent trades:
+   * if it reaches back to the last live trade the gap is filled from it (see `trade`), if not the
+   * coin's trade-derived positions become uncertain until snapshots resolve them. Per-user fills
+   * resynchronise by themselves (every fill carries startPosition).
+   */
+  private gap(): void {
+    for (let c = 0; c < this.lastLive.length; c++) {
+      if (!((this.lastLive[c] as number) > 0)) continue;
+      this.gapPending[c] = 1;
+      this.gapCovered[c] = 0;
+    }
+  }
+
+  private coinGap(c: number): void {
+    for (let s = 0; s < this.nSlots; s++) {
+      if (this.slotCoin[s] === c && this.known[s] === 1) {
+        this.known[s] = 0;
+        this.delta[s] = 0;
+      }
+    }
+  }
+
+  private ensureCoin(c: number): void {
+    if (c < this.lastLive.length) return;
+    const old = this.lastLive.length;
+    this.lastLive = grow(this.lastLive, c + 1);
+    this.lastLive.fill(Number.NaN, old);
+    this.gapPending = grow(this.gapPending, c + 1);
+    this.gapCovered = grow(this.gapCovered, c + 1);
+  }
+
+  // ---- state transitions --------------------------------------------------------------------
+
+  private reconcile(w: number, p: PositionState, time: number): number {
+    const s = this.slot(w, this.coins.id(p.coin));
+    const before = this.szi[s] as number;
+    if (this.known[s] === 0) this.resolve(s, p.szi);
+    else if (Math.abs(before - p.szi) > sizeTolerance(before, p.szi)) this.reportDrift(s, time, before, p.szi, 'snapshot');
+    this.setSzi(s, p.szi);
+    this.entry[s] = p.entryPx;
+    this.mode[s] = p.marginMode === 'cross' ? 1 : 2;
+    this.lev[s] = p.leverage;
+    this.rawUsd[s] = p.rawUsd ?? Number.NaN;
+    this.venueLiq[s] = p.liquidationPx ?? Number.NaN;
+    this.updatedAt[s] = time;
+    return s;
+  }
+
+  private reconcileFlat(s: number, time: number): void {
+    const before = this.szi[s] as number;
+    if (this.known[s] === 0) this.resolve(s, 0);
+    else if (before !== 0) this.reportDrift(s, time, before, 0, 'snapshot');
+    this.setSzi(s, 0);
+    this.entry[s] = Number.NaN;
+    this.venueLiq[s] = Number.NaN;
+    this.updatedAt[s] = time;
+  }
+
+  /**
+   * Applies a signed size change and emits the PositionChange. `venuePnl` is the venue's
+   * closedPnl when it gave one (NaN: compute from the book's entry price).
+   */
+  private move(
+    s: number,
+    w: number,
+    side: Side,
+    sz: number,
+    px: number,
+    time: number,
+    localTs: number,
+    tid: number | null,
+    source: 'fill' | 'trade',
+    history: boolean,
+    liquidation: boolean,
+    venuePnl: number,
+    taker: boolean,
+    venueDir: Direction | null = null,
+  ): void {
+    const before = this.szi[s] as number;
+    const after = before + signOf(side) * sz;
+    const entryBefore = this.entry[s] as number;
+    const closed = before * signOf(side) < 0 ? Math.min(sz, Math.abs(before)) : 0;
+    const pnl = venuePnl === venuePnl ? venuePnl : closed * (px - entryBefore) * Math.sign(before);
+    this.entry[s] = nextEntry(before, after, entryBefore, px, sz);
+    this.setSzi(s, Math.abs(after) <= sizeTolerance(after, sz) ? 0 : after);
+    this.updatedAt[s] = time;
+    const known = this.known[s] === 1;
+    if (!known) {
+      this.delta[s] = (this.delta[s] as number) + signOf(side) * sz;
+      this.stats.uncertain++;
+    }
+    const c: PositionChange = {
+      type: 'position',
+      wallet: this.wallets.name(w),
+      walletId: w,
+      coin: this.coins.name(this.slotCoin[s] as number),
+      coinId: this.slotCoin[s] as number,
+      slot: s,
+      time,
+      localTs,
+      px,
+      sz,
+      side,
+      before: known ? before : Number.NaN,
+      after: known ? (this.szi[s] as number) : Number.NaN,
+      dir: known ? (venueDir ?? deriveDirection(before, side, sz)) : null,
+      closedPnl: known || venuePnl === venuePnl ? pnl : 0,
+      entryPx: known ? (this.entry[s] as number) : Number.NaN,
+      liquidation,
+      taker,
+      tid,
+      source,
+      history,
+      resolved: false,
+    };
+    if (!known && !history) this.remember(s, c);
+    this.sink.change(c);
+  }
+
+  private remember(s: number, c: PositionChange): void {
+    let list = this.pending.get(s);
+    if (list === undefined) {
+      list = [];
+      this.pending.set(s, list);
+    }
+    if (list.length >= MAX_PENDING) list.shift();
+    list.push(c);
+  }
+
+  /**
+   * The position becomes known as `venueSzi` at `time`: earlier uncertain changes get their
+   * directions, walking back from the known end (so a truncated list still resolves its tail).
+   */
+  private resolve(s: number, venueSzi: number): void {
+    const list = this.pending.get(s);
+    this.pending.delete(s);
+    this.known[s] = 1;
+    this.delta[s] = 0;
+    if (list === undefined) return;
+    const starts = new Float64Array(list.length);
+    let pos = venueSzi;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const c = list[i] as PositionChange;
+      pos -= signOf(c.side) * c.sz;
+      starts[i] = pos;
+    }
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i] as PositionChange;
+      const before = starts[i] as number;
+      this.stats.resolved++;
+      this.sink.change({
+        ...c,
+        before,
+        after: before + signOf(c.side) * c.sz,
+        dir: deriveDirection(before, c.side, c.sz),
+        resolved: true,
+      });
+    }
+  }
+
+  private reportDrift(s: number, time: number, bookSzi: number, venueSzi: number, cause: 'snapshot' | 'fill'): void {
+    this.stats.drifts++;
+    this.sink.drift({
+      type: 'drift',
+      wallet: this.wallets.name(this.slotWallet[s] as number),
+      coin: this.coins.name(this.slotCoin[s] as number),
+      time,
+      bookSzi,
+      venueSzi,
+      cause,
+    });
+  }
+
+  private setSzi(s: number, v: number): void {
+    const was = this.szi[s] !== 0;
+    this.szi[s] = v;
+    if (was !== (v !== 0)) this.open += v !== 0 ? 1 : -1;
+  }
+
+  // ---- storage ------------------------------------------------------------------------------
+
+  private walletId(wallet: Wallet): number {
+    const w = this.wallets.id(wallet);
+    if (w >= this.acct.length) {
+      const n = w + 1;
+      this.walletKnown = grow(this.walletKnown, n);
+      this.acct = growNaN(this.acct, n);
+      this.crossAcct = growNaN(this.crossAcct, n);
+      this.crossMm = growNaN(this.crossMm, n);
+      this.snapTime = growNaN(this.snapTime, n);
+    }
+    if (this.walletSlots.length <= w) this.walletSlots.push([]);
+    return w;
+  }
+
+  private slot(w: number, c: number): number {
+    const key = w * MAX_COINS + c;
+    let s = this.slotOf.get(key);
+    if (s !== undefined) return s;
+    s = this.nSlots++;
+    if (s >= this.szi.length) this.growSlots(s + 1);
+    this.slotOf.set(key, s);
+    this.slotWallet[s] = w;
+    this.slotCoin[s] = c;
+    this.szi[s] = 0;
+    this.entry[s] = Number.NaN;
+    this.known[s] = this.walletKnown[w] as number;
+    this.mode[s] = 0;
+    this.lev[s] = Number.NaN;
+    this.rawUsd[s] = Number.NaN;
+    this.venueLiq[s] = Number.NaN;
+    (this.walletSlots[w] as number[]).push(s);
+    return s;
+  }
+
+  private growSlots(n: number): void {
+    this.slotWallet = grow(this.slotWallet, n);
+    this.slotCoin = grow(this.slotCoin, n);
+    this.szi = grow(this.szi, n);
+    this.entry = grow(this.entry, n);
+    this.known = grow(this.known, n);
+    this.delta = grow(this.delta, n);
+    this.mode = grow(this.mode, n);
+    this.lev = grow(this.lev, n);
+    this.rawUsd = grow(this.rawUsd, n);
+    this.venueLiq = grow(this.venueLiq, n);
+    this.updatedAt = grow(this.updatedAt, n);
+    this.lastStart = grow(this.lastStart, n);
+    this.lastTime = grow(this.lastTime, n);
+    this.lastSigned = grow(this.lastSigned, n);
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  /** Slot of a wallet × coin position, or -1 when the book has never seen it. */
+  slotId(walletId: number, coinId: number): number {
+    return this.slotOf.get(walletId * MAX_COINS + coinId) ?? -1;
+  }
+
+  slotsOfWallet(walletId: number): readonly number[] {
+    return this.walletSlots[walletId] ?? [];
+  }
+
+  get slotCount(): number {
+    return this.nSlots;
+  }
+
+  sziAt(s: number): number {
+    return this.szi[s] as number;
+  }
+
+  entryAt(s: number): number {
+    return this.entry[s] as number;
+  }
+
+  knownAt(s: number): boolean {
+    return this.known[s] === 1;
+  }
+
+  walletOf(s: number): number {
+    return this.slotWallet[s] as number;
+  }
+
+  coinOf(s: number): number {
+    return this.slotCoin[s] as number;
+  }
+
+  /** Leverage the venue last reported for the position (NaN: never reported). */
+  leverageAt(s: number): number {
+    return this.lev[s] as number;
+  }
+
+  position(wallet: Wallet, coin: Coin): PositionView | null {
+    const w = this.wallets.peek(wallet);
+    const c = this.coins.peek(coin);
+    if (w === undefined || c === undefined) return null;
+    const s = this.slotOf.get(w * MAX_COINS + c);
+    return s === undefined ? null : this.view(s);
+  }
+
+  account(wallet: Wallet): AccountView | null {
+    const w = this.wallets.peek(wallet);
+    return w === undefined ? null : this.accountById(w);
+  }
+
+  /** The wallet's account value at its last snapshot (NaN: none seen). */
+  accountValueAt(w: number): number {
+    return w < this.acct.length ? (this.acct[w] as number) : Number.NaN;
+  }
+
+  accountById(w: number): AccountView {
+    return {
+      wallet: this.wallets.name(w),
+      accountValue: nanToNull(this.acct[w] as number),
+      crossAccountValue: nanToNull(this.crossAcct[w] as number),
+      crossMaintenanceMarginUsed: nanToNull(this.crossMm[w] as number),
+      snapshotTime: nanToNull(this.snapTime[w] as number),
+    };
+  }
+
+  /** Open positions of one wallet (or of all wallets when omitted). */
+  positions(wallet?: Wallet): PositionView[] {
+    const out: PositionView[] = [];
+    if (wallet !== undefined) {
+      const w = this.wallets.peek(wallet);
+      for (const s of w === undefined ? [] : (this.walletSlots[w] ?? [])) if (this.szi[s] !== 0) out.push(this.view(s));
+      return out;
+    }
+    for (let s = 0; s < this.nSlots; s++) if (this.szi[s] !== 0) out.push(this.view(s));
+    return out;
+  }
+
+  private view(s: number): PositionView {
+    const m = this.mode[s];
+    return {
+      wallet: this.wallets.name(this.slotWallet[s] as number),
+      coin: this.coins.name(this.slotCoin[s] as number),
+      szi: this.szi[s] as number,
+      entryPx: this.entry[s] as number,
+      known: this.known[s] === 1,
+      marginMode: m === 1 ? 'cross' : m === 2 ? 'isolated' : null,
+      leverage: nanToNull(this.lev[s] as number),
+      rawUsd: nanToNull(this.rawUsd[s] as number),
+      venueLiqPx: nanToNull(this.venueLiq[s] as number),
+      updatedAt: this.updatedAt[s] as number,
+    };
+  }
+}
+
+function nextEntry(before: number, after: number, entry: number, px: number, sz: number): number {
+  if (after === 0) return Number.NaN;
+  if (before === 0 || Math.sign(before) !== Math.sign(after)) return px;
+  if (Math.abs(after) > Math.abs(before)) return (entry * Math.abs(before) + px * sz) / Math.abs(after);
+  return entry;
+}
+
+function nanToNull(v: number): number | null {
+  return v === v ? v : null;
+}
+
+function growNaN(a: Float64Array, need: number): Float64Array {
+  const old = a.length;
+  const b = grow(a, need);
+  if (b.length > old) b.fill(Number.NaN, old);
+  return b;
+}

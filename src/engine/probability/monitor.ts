@@ -1,0 +1,150 @@
+import type { CascadeRiskEvent, GlassEvent, WalletEvidence, ZoneRef } from '../../domain/glass-event.ts';
+import type { Coin } from '../../domain/ids.ts';
+import type { MarketEvent } from '../../domain/market-event.ts';
+import { touchProbability } from '../common/volatility.ts';
+import { type CascadeCoefficients, type CascadeFeatures, cascadeProbability, DEFAULT_COEFFICIENTS } from './model.ts';
+
+export interface MonitorOptions {
+  /** Zones are assessed at most this often per coin (event time). */
+  readonly intervalMs: number;
+  readonly horizonMs: number;
+  /** CASCADE_RISK when the layered probability reaches this (and stays quiet until it falls back below). */
+  readonly threshold: number;
+  /** Whale and syndicate evidence older than this no longer counts. */
+  readonly lookbackMs: number;
+  readonly coefficients: CascadeCoefficients;
+}
+
+export const DEFAULT_MONITOR: MonitorOptions = {
+  intervalMs: 15 * 60_000,
+  horizonMs: 4 * 3600_000,
+  threshold: 0.5,
+  lookbackMs: 3600_000,
+  coefficients: DEFAULT_COEFFICIENTS,
+};
+
+/** One zone assessment: what the model saw, for live alerts and for backtests. */
+export interface ZoneSample {
+  readonly coin: Coin;
+  readonly time: number;
+  readonly zone: ZoneRef;
+  readonly markPx: number;
+  readonly features: CascadeFeatures;
+  readonly probability: number;
+}
+
+interface Flow {
+  readonly time: number;
+  readonly direction: 1 | -1;
+  readonly weight: number;
+  readonly evidence: WalletEvidence;
+}
+
+/** Deps: the coin's zones now, and σ of log price over a horizon. */
+export interface MonitorDeps {
+  readonly zones: (coin: Coin) => readonly ZoneRef[];
+  readonly sigma: (coin: Coin, horizonMs: number) => number;
+}
+
+/**
+ * Layers whale and syndicate conviction on the volatility baseline for every zone of a coin, once
+ * per interval on that coin's marks, and raises CASCADE_RISK when the probability crosses the
+ * threshold. Reads the Whale Hunter's events for its evidence; pure and clock-free.
+ */
+export class CascadeMonitor {
+  private readonly deps: MonitorDeps;
+  private readonly emit: (e: GlassEvent) => void;
+  private readonly opts: MonitorOptions;
+  private readonly flows = new Map<string, Flow[]>();
+  private readonly syndicates = new Map<string, { time: number; direction: 1 | -1 }[]>();
+  private readonly next = new Map<string, number>();
+  private readonly raised = new Set<string>();
+  /** Every assessment, when a backtest asks for them. */
+  readonly samples: ZoneSample[] | null;
+
+  constructor(deps: MonitorDeps, emit: (e: GlassEvent) => void, opts: Partial<MonitorOptions> = {}, keepSamples = false) {
+    this.deps = deps;
+    this.emit = emit;
+    this.opts = { ...DEFAULT_MONITOR, ...opts };
+    this.samples = keepSamples ? [] : null;
+  }
+
+  /** Evidence from the Whale Hunter: whale entries (score-weighted) and syndicates. */
+  onGlass(e: GlassEvent): void {
+    if (e.type === 'WHALE_POSITION_OPENED' || e.type === 'WHALE_POSITION_INCREASED' || e.type === 'WHALE_POSITION_FLIPPED') {
+      const list = this.flows.get(e.coin) ?? [];
+      // A whale of score 50 weighs 1; 90 weighs 1.8; an unscored one 1.
+      list.push({
+        time: e.time,
+        direction: e.szi > 0 ? 1 : -1,
+        weight: (e.score ?? 50) / 50,
+        evidence: { wallet: e.wallet, score: e.score, notionalUsd: e.notionalUsd },
+      });
+      this.flows.set(e.coin, list);
+    } else if (e.type === 'SYNDICATE_DETECTED') {
+      const list = this.syndicates.get(e.coin) ?? [];
+      list.push({ time: e.time, direction: e.direction === 'long' ? 1 : -1 });
+      this.syndicates.set(e.coin, list);
+    }
+  }
+
+  onMarket(e: MarketEvent): void {
+    if (e.type !== 'mark') return;
+    const due = this.next.get(e.coin);
+    if (due !== undefined && e.time < due) return;
+    this.next.set(e.coin, e.time + this.opts.intervalMs);
+    this.assess(e.coin, e.px, e.time);
+  }
+
+  private assess(coin: Coin, mark: number, time: number): void {
+    const since = time - this.opts.lookbackMs;
+    const flows = prune(this.flows.get(coin), since);
+    const syns = prune(this.syndicates.get(coin), since);
+    const sigma = this.deps.sigma(coin, this.opts.horizonMs);
+    for (const zone of this.deps.zones(coin)) {
+      // Positioning that profits from this zone's release: shorts for long liquidations below.
+      const toward = zone.side === 'LONG_LIQ' ? -1 : 1;
+      let net = 0;
+      const wallets: WalletEvidence[] = [];
+      for (const f of flows) {
+        net += f.direction * toward * f.weight * f.evidence.notionalUsd;
+        if (f.direction === toward) wallets.push(f.evidence);
+      }
+      const features: CascadeFeatures = {
+        baseline: touchProbability(Math.log(zone.peakPx / mark), sigma),
+        flow: Math.sign(net) * Math.log1p(Math.abs(net) / Math.max(1, zone.notionalUsd)),
+        syndicates: syns.filter((s) => s.direction === toward).length,
+      };
+      const probability = cascadeProbability(features, this.opts.coefficients);
+      this.samples?.push({ coin, time, zone, markPx: mark, features, probability });
+      const key = `${coin}:${zone.side}:${Math.round(zone.peakPx * 1e6)}`;
+      if (probability < this.opts.threshold) {
+        this.raised.delete(key);
+        continue;
+      }
+      if (this.raised.has(key) || features.baseline >= this.opts.threshold) continue;
+      this.raised.add(key);
+      const event: CascadeRiskEvent = {
+        id: `CASCADE_RISK:${key}:${time}`,
+        type: 'CASCADE_RISK',
+        time,
+        coin,
+        severity: probability >= 0.75 ? 'critical' : 'warning',
+        zone,
+        probability,
+        baselineProbability: features.baseline,
+        horizonMs: this.opts.horizonMs,
+        wallets,
+      };
+      this.emit(event);
+    }
+  }
+}
+
+function prune<T extends { time: number }>(list: T[] | undefined, since: number): T[] {
+  if (list === undefined) return [];
+  let k = 0;
+  while (k < list.length && (list[k] as T).time < since) k++;
+  if (k > 0) list.splice(0, k);
+  return list;
+}

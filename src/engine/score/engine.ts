@@ -1,0 +1,307 @@
+import type { Wallet } from '../../domain/ids.ts';
+import type { MarketEvent } from '../../domain/market-event.ts';
+import { grow } from '../common/growable.ts';
+import type { PositionBook } from '../position-book/book.ts';
+import type { PositionChange } from '../position-book/change.ts';
+import { Evidence, type Explanation, type RawComponents } from './evidence.ts';
+import { ForwardReturns } from './forward-returns.ts';
+import { RoundTrips } from './round-trips.ts';
+import { EntryStore, TradeStore } from './trade-store.ts';
+import { COMPONENTS, type Component, PRIOR_TRADES, Universe, WEIGHT_ARRAY } from './universe.ts';
+
+export interface WalletScore {
+  readonly wallet: Wallet;
+  readonly score: number;
+  /** n / (n + k) in decayed closed trades: how much of the score is the wallet's own evidence. */
+  readonly confidence: number;
+  readonly trades: number;
+  readonly components: Record<Component, number>;
+  readonly raw: RawComponents;
+}
+
+export interface TradeSummary {
+  readonly coin: string;
+  readonly side: 'long' | 'short';
+  readonly openTime: number;
+  readonly closeTime: number;
+  readonly entryPx: number;
+  readonly exitPx: number;
+  readonly notionalUsd: number;
+  readonly leverage: number | null;
+  readonly pnlUsd: number;
+  readonly returnOnNotional: number;
+  readonly returnOnMargin: number | null;
+  readonly holdMs: number;
+  readonly liquidated: boolean;
+  readonly adds: number;
+  readonly partialCloses: number;
+  /** What this trade did to the wallet's score when it closed (null: not yet scored). */
+  readonly scoreDelta: number | null;
+}
+
+export interface WalletProfile extends WalletScore {
+  readonly explanation: Explanation;
+  /** The score after each closed trade, oldest first. */
+  readonly history: readonly { time: number; score: number }[];
+  /** The closed trades that moved the score most, largest |delta| first. */
+  readonly movers: readonly TradeSummary[];
+}
+
+/** Fewest established wallets a percentile table is read against. */
+const MIN_REFERENCE = 20;
+const KIND_ENTRY = 0;
+const KIND_TRADE = 1;
+
+/**
+ * The Nexus Score engine: round trips from the book's position changes, the price path after each
+ * entry, per-wallet decayed evidence, and percentiles against the current universe. A closed trade
+ * or a matured entry updates its wallet's evidence in O(1); the universe (population means and
+ * percentile tables) is refreshed after every `refreshEvery` updates and before any full table, so
+ * a score read is two binary searches per component. Every evidence item is logged in arrival
+ * order, so `recompute()` rebuilds every wallet from the stored trades and entries bit for bit.
+ */
+export class ScoreEngine {
+  readonly trades = new TradeStore();
+  readonly entries = new EntryStore();
+  private readonly book: PositionBook;
+  private readonly trips: RoundTrips;
+  private readonly forward: ForwardReturns;
+  private evidence = new Evidence();
+  private universe: Universe | null = null;
+  private logKind: Uint8Array = new Uint8Array(4096);
+  private logIdx: Int32Array = new Int32Array(4096);
+  private logN = 0;
+  private sinceRefresh = 0;
+  private readonly tmpRaw = new Float64Array(COMPONENTS.length);
+  private readonly tmpN = new Float64Array(COMPONENTS.length);
+  private readonly tmpPct = new Float64Array(COMPONENTS.length);
+  private readonly refreshEvery: number;
+
+  constructor(book: PositionBook, opts: { refreshEvery?: number } = {}) {
+    this.book = book;
+    this.refreshEvery = opts.refreshEvery ?? 2000;
+    this.forward = new ForwardReturns(this.entries, (i) => this.log(KIND_ENTRY, i));
+    this.trips = new RoundTrips(this.trades, {
+      opened: (w, coin, side, time, px) => this.forward.enter(w, coin, side, time, px),
+      closed: (i) => this.log(KIND_TRADE, i),
+    });
+  }
+
+  onMarket(e: MarketEvent): void {
+    if (e.type !== 'mark') return;
+    this.trips.advance(e.time);
+    this.forward.price(this.book.coins.id(e.coin), e.px, e.time);
+  }
+
+  onChange(c: PositionChange): void {
+    if (c.resolved) return;
+    // Fill prices are price observations too: a coin without a mark feed still has a path.
+    this.forward.price(c.coinId, c.px, c.time);
+    const w = c.walletId;
+    this.trips.change(c, this.book.leverageAt(c.slot), this.book.accountValueAt(w));
+  }
+
+  private log(kind: number, i: number): void {
+    const n = this.logN++;
+    if (n >= this.logKind.length) {
+      this.logKind = grow(this.logKind, n + 1);
+      this.logIdx = grow(this.logIdx, n + 1);
+    }
+    this.logKind[n] = kind;
+    this.logIdx[n] = i;
+    this.apply(kind, i, true);
+  }
+
+  /** Adds one evidence item; live, it also records what the item did to the wallet's score. */
+  private apply(kind: number, i: number, live: boolean): void {
+    if (kind === KIND_ENTRY) {
+      this.evidence.addEntry(this.entries, i);
+      return;
+    }
+    const w = this.trades.wallet[i] as number;
+    if (!live) {
+      this.evidence.addTrade(this.trades, this.entries, i);
+      return;
+    }
+    // Refreshing costs O(wallets · log wallets); doing it once per `wallets` closes keeps a close O(log n) amortised.
+    if (this.universe === null || ++this.sinceRefresh >= Math.max(this.refreshEvery, this.evidence.size)) this.refresh();
+    const before = this.evidence.trades[w] === undefined || this.evidence.trades[w] === 0 ? 50 : this.scoreOf(w);
+    this.evidence.addTrade(this.trades, this.entries, i);
+    const after = this.scoreOf(w);
+    this.trades.delta[i] = after - before;
+    this.trades.scoreAfter[i] = after;
+  }
+
+  /**
+   * Rebuilds the population means and percentile tables. The reference universe is the wallets
+   * with an established record (at least the prior's weight in trades): a wallet with one lucky
+   * trade is shrunk to near the mean and so lands near the 50th percentile of established wallets,
+   * instead of being spread across 0–100 by a ranking of near-ties. With fewer than
+   * MIN_REFERENCE established wallets every wallet with a closed trade is the reference.
+   */
+  refresh(): void {
+    const ev = this.evidence;
+    const k = COMPONENTS.length;
+    const raw = new Float64Array(ev.size * k);
+    const n = new Float64Array(ev.size * k);
+    let rows = 0;
+    let established = 0;
+    for (const pass of [true, false]) {
+      // First pass: established wallets only; if too few, a second pass takes every scored wallet.
+      if (!pass && established >= MIN_REFERENCE) break;
+      rows = 0;
+      for (let w = 0; w < ev.size; w++) {
+        if ((ev.trades[w] as number) === 0) continue;
+        this.countsInto(w, this.tmpN);
+        if (pass && (this.tmpN[1] as number) < PRIOR_TRADES) continue;
+        ev.rawInto(w, this.tmpRaw);
+        raw.set(this.tmpRaw, rows * k);
+        n.set(this.tmpN, rows * k);
+        rows++;
+      }
+      if (pass) established = rows;
+    }
+    this.universe = new Universe(raw, n, rows);
+    this.sinceRefresh = 0;
+  }
+
+  /** Every wallet's evidence rebuilt from the stored trades and entries, in the order it arrived. */
+  recompute(): void {
+    this.evidence = new Evidence();
+    for (let k = 0; k < this.logN; k++) this.apply(this.logKind[k] as number, this.logIdx[k] as number, false);
+    this.refresh();
+  }
+
+  /** Evidence counts per component (COMPONENTS order): matured entries for accuracy, closed trades for the rest. */
+  private countsInto(w: number, out: Float64Array): void {
+    const n = this.evidence.effectiveTrades(w);
+    out[0] = this.evidence.effectiveEntries(w);
+    out[1] = n;
+    out[2] = n;
+    out[3] = n;
+  }
+
+  /** A wallet's score now (null: no closed round trip yet); the lookup other engines use. */
+  scoreNow(walletId: number): number | null {
+    if (walletId >= this.evidence.size || this.evidence.trades[walletId] === 0) return null;
+    return Math.round(this.scoreOf(walletId) * 100) / 100;
+  }
+
+  /** The score with the current universe, component percentiles left in `tmpPct`; allocation-free. */
+  private scoreOf(w: number): number {
+    if (this.universe === null) this.refresh();
+    const u = this.universe as Universe;
+    this.evidence.rawInto(w, this.tmpRaw);
+    this.countsInto(w, this.tmpN);
+    let score = 0;
+    for (let c = 0; c < COMPONENTS.length; c++) {
+      const p = u.percentile(c, u.shrunk(c, this.tmpRaw[c] as number, this.tmpN[c] as number));
+      this.tmpPct[c] = p;
+      score += (WEIGHT_ARRAY[c] as number) * p;
+    }
+    return score;
+  }
+
+  /**
+   * Counts the last millisecond's fills, which otherwise wait for a later event (see RoundTrips):
+   * queries call it, as the end of a recording or a question asked now means that instant is over.
+   */
+  settle(): void {
+    this.trips.advance(Number.POSITIVE_INFINITY);
+  }
+
+  /** Scores of every wallet with at least `minTrades` closed trades, highest first. */
+  table(minTrades = 1): WalletScore[] {
+    this.settle();
+    this.refresh();
+    const out: WalletScore[] = [];
+    const ev = this.evidence;
+    for (let w = 0; w < ev.size; w++) {
+      const n = ev.trades[w] as number;
+      if (n < Math.max(1, minTrades)) continue;
+      out.push(this.walletScore(w));
+    }
+    return out.sort((a, b) => b.score - a.score || (a.wallet < b.wallet ? -1 : 1));
+  }
+
+  private walletScore(w: number): WalletScore {
+    const score = this.scoreOf(w);
+    const n = this.tmpN[1] as number;
+    return {
+      wallet: this.book.wallets.name(w),
+      score: round(score),
+      confidence: round(n / (n + PRIOR_TRADES), 4),
+      trades: this.evidence.trades[w] as number,
+      components: Object.fromEntries(COMPONENTS.map((c, i) => [c, round(this.tmpPct[i] as number)])) as Record<Component, number>,
+      raw: this.evidence.raw(w),
+    };
+  }
+
+  profile(wallet: Wallet | string, movers = 5): WalletProfile | null {
+    this.settle();
+    const w = this.book.wallets.peek(wallet);
+    if (w === undefined || w >= this.evidence.size || this.evidence.trades[w] === 0) return null;
+    if (this.universe === null) this.refresh();
+    const t = this.trades;
+    const scored = this.idsOf(w).filter((i) => t.delta[i] === t.delta[i]);
+    return {
+      ...this.walletScore(w),
+      explanation: this.evidence.explain(w),
+      history: scored.map((i) => ({ time: t.closeTime[i] as number, score: round(t.scoreAfter[i] as number) })),
+      movers: scored
+        .toSorted((a, b) => Math.abs(t.delta[b] as number) - Math.abs(t.delta[a] as number) || a - b)
+        .slice(0, movers)
+        .map((i) => this.summary(i)),
+    };
+  }
+
+  summary(i: number): TradeSummary {
+    const t = this.trades;
+    const lev = t.leverage[i] as number;
+    const r = t.retNotional(i);
+    const d = t.delta[i] as number;
+    return {
+      coin: this.book.coins.name(t.coin[i] as number),
+      side: t.side[i] === 1 ? 'long' : 'short',
+      openTime: t.openTime[i] as number,
+      closeTime: t.closeTime[i] as number,
+      entryPx: t.entryPx[i] as number,
+      exitPx: t.exitPx[i] as number,
+      notionalUsd: t.maxNotional[i] as number,
+      leverage: lev > 0 ? lev : null,
+      pnlUsd: t.pnl[i] as number,
+      returnOnNotional: r,
+      returnOnMargin: lev > 0 ? r * lev : null,
+      holdMs: (t.closeTime[i] as number) - (t.openTime[i] as number),
+      liquidated: t.liquidated[i] === 1,
+      adds: t.adds[i] as number,
+      partialCloses: t.partials[i] as number,
+      scoreDelta: d === d ? round(d) : null,
+    };
+  }
+
+  /** Closed trades of one wallet, oldest first. */
+  tradesOf(wallet: Wallet | string): TradeSummary[] {
+    this.settle();
+    const w = this.book.wallets.peek(wallet);
+    return w === undefined ? [] : this.idsOf(w).map((i) => this.summary(i));
+  }
+
+  /** A wallet's closed trades in close order, walked back along the trade store's chain. */
+  private idsOf(w: number): number[] {
+    const ids: number[] = [];
+    for (let i = this.trips.lastClosedOf(w); i >= 0; i = this.trades.chain[i] as number) ids.push(i);
+    return ids.reverse();
+  }
+
+  /** The evidence behind a wallet's components (hit rate, PSR, dispersions, rates). */
+  explain(wallet: Wallet | string): Explanation | null {
+    const w = this.book.wallets.peek(wallet);
+    return w === undefined || w >= this.evidence.size ? null : this.evidence.explain(w);
+  }
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,325 @@
+import { grow } from '../common/growable.ts';
+import { normCdf } from '../common/volatility.ts';
+import type { EntryStore, TradeStore } from './trade-store.ts';
+
+/** Half-life of evidence (DOMAIN.md: weeks): a wallet that stopped being good stops scoring well. */
+export const HALF_LIFE_MS = 30 * 86_400_000;
+const LAMBDA = Math.LN2 / HALF_LIFE_MS;
+/** A round trip larger than this multiple of the previous losing one is sizing up after a loss. */
+export const MARTINGALE_RATIO = 1.5;
+/** Re-entering within this share of the wallet's usual gap after a loss is revenge trading. */
+export const REVENGE_GAP_SHARE = 0.2;
+/** Risk-unit returns are clipped here so one freak trade cannot carry the risk-adjusted figure. */
+const RETURN_CLIP = 3;
+/** Holds shorter than this are measured against this much volatility. */
+const MIN_HOLD_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/** Sums per wallet, each term weighted by ω = e^{λ(t − t0)}: ratios never need re-decaying. Column index of each. */
+const S = {
+  aW: 0,
+  aZ: 1,
+  aMove: 2,
+  aHit: 3,
+  rW: 4,
+  rW2: 5,
+  r1: 6,
+  r2: 7,
+  r3: 8,
+  r4: 9,
+  xW: 10,
+  xMean: 11,
+  xM2: 12,
+  yW: 13,
+  yMean: 14,
+  yM2: 15,
+  afterLoss: 16,
+  martingale: 17,
+  revenge: 18,
+  gapW: 19,
+  gap1: 20,
+  liq: 21,
+  losers: 22,
+  liqLosers: 23,
+} as const;
+const K = 24;
+type Stat = (typeof S)[keyof typeof S];
+
+export interface RawComponents {
+  accuracy: number;
+  riskAdjusted: number;
+  sizing: number;
+  behaviour: number;
+}
+
+/** The evidence behind a wallet's components: what a profile shows to explain the score. */
+export interface Explanation {
+  readonly trades: number;
+  readonly entriesScored: number;
+  readonly hitRate: number | null;
+  /** Σ sign·|move| / Σ |move| over entries and horizons: a hit rate where large moves count more (−1…1). */
+  readonly moveWeightedHitRate: number | null;
+  /** Mean round-trip return in units of the coin's volatility over the hold (see riskReturn). */
+  readonly meanRiskReturn: number | null;
+  readonly sharpePerTrade: number | null;
+  readonly psr: number | null;
+  readonly sizeDispersion: number | null;
+  readonly leverageDispersion: number | null;
+  readonly martingaleRate: number | null;
+  readonly revengeRate: number | null;
+  readonly liquidationRate: number | null;
+  readonly lossesLiquidated: number | null;
+  readonly tradesPerDay: number | null;
+  readonly pnlUsd: number;
+}
+
+/**
+ * Per-wallet evidence accumulated from entries (accuracy) and closed round trips (everything
+ * else), in struct-of-arrays form. Adding one item is O(1); the raw components are ratios of the
+ * sums. Time is the event's own.
+ */
+export class Evidence {
+  private data: Float64Array = new Float64Array(1024 * K);
+  trades: Int32Array = new Int32Array(1024);
+  entries: Int32Array = new Int32Array(1024);
+  first: Float64Array = new Float64Array(1024).fill(Number.NaN);
+  last: Float64Array = new Float64Array(1024).fill(Number.NaN);
+  pnl: Float64Array = new Float64Array(1024);
+  t0 = Number.NaN;
+  now = Number.NaN;
+  size = 0;
+
+  reset(): void {
+    this.data.fill(0);
+    this.trades.fill(0);
+    this.entries.fill(0);
+    this.first.fill(Number.NaN);
+    this.last.fill(Number.NaN);
+    this.pnl.fill(0);
+    this.t0 = Number.NaN;
+    this.now = Number.NaN;
+  }
+
+  private weight(t: number): number {
+    if (this.t0 !== this.t0) this.t0 = t;
+    if (!(t <= this.now)) this.now = t;
+    return Math.exp(LAMBDA * (t - this.t0));
+  }
+
+  /** Decayed count of closed trades, as of the latest event (a trade a half-life old counts ½). */
+  effectiveTrades(w: number): number {
+    return this.effective(w, S.rW);
+  }
+
+  /** Decayed count of entries whose price path has matured. */
+  effectiveEntries(w: number): number {
+    return this.effective(w, S.aW);
+  }
+
+  private effective(w: number, s: Stat): number {
+    return w < this.size ? (this.data[w * K + s] as number) * Math.exp(-LAMBDA * (this.now - this.t0)) : 0;
+  }
+
+  addEntry(e: EntryStore, i: number): void {
+    const w = e.wallet[i] as number;
+    this.ensure(w);
+    const om = this.weight(e.time[i] as number);
+    this.bump(S.aW, w, om);
+    this.bump(S.aZ, w, om * (e.zSum[i] as number));
+    this.bump(S.aMove, w, om * (e.moveSum[i] as number));
+    if ((e.ref[i] as number) > 0) this.bump(S.aHit, w, om);
+    this.entries[w] = (this.entries[w] as number) + 1;
+  }
+
+  addTrade(t: TradeStore, e: EntryStore, i: number): void {
+    const w = t.wallet[i] as number;
+    this.ensure(w);
+    const close = t.closeTime[i] as number;
+    const om = this.weight(close);
+    const r = Math.max(-RETURN_CLIP, Math.min(RETURN_CLIP, riskReturn(t, e, i)));
+    this.bump(S.rW, w, om);
+    this.bump(S.rW2, w, om * om);
+    this.bump(S.r1, w, om * r);
+    this.bump(S.r2, w, om * r * r);
+    this.bump(S.r3, w, om * r * r * r);
+    this.bump(S.r4, w, om * r * r * r * r);
+    const acct = t.account[i] as number;
+    const ntl = t.maxNotional[i] as number;
+    const x = Math.log(acct > 0 ? ntl / acct : ntl);
+    this.welford(w, S.xW, S.xMean, S.xM2, x, om);
+    const lev = t.leverage[i] as number;
+    if (lev > 0) {
+      const y = Math.log(lev);
+      this.welford(w, S.yW, S.yMean, S.yM2, y, om);
+    }
+    this.sequence(t, i, w, om);
+    const liquidated = t.liquidated[i] === 1;
+    if (liquidated) this.bump(S.liq, w, om);
+    if ((t.pnl[i] as number) < 0) {
+      this.bump(S.losers, w, om);
+      if (liquidated) this.bump(S.liqLosers, w, om);
+    }
+    this.trades[w] = (this.trades[w] as number) + 1;
+    this.pnl[w] = (this.pnl[w] as number) + (t.pnl[i] as number);
+    if (!((this.first[w] as number) <= (t.openTime[i] as number))) this.first[w] = t.openTime[i] as number;
+    if (!((this.last[w] as number) >= close)) this.last[w] = close;
+  }
+
+  /** What followed the wallet's previous round trip: sizing up after a loss, re-entering at once. */
+  private sequence(t: TradeStore, i: number, w: number, om: number): void {
+    const prev = t.prevTrade[i] as number;
+    if (prev < 0) return;
+    const gap = (t.openTime[i] as number) - (t.closeTime[prev] as number);
+    const gapW = this.data[w * K + S.gapW] as number;
+    if ((t.pnl[prev] as number) < 0) {
+      this.bump(S.afterLoss, w, om);
+      if ((t.maxNotional[i] as number) > MARTINGALE_RATIO * (t.maxNotional[prev] as number)) this.bump(S.martingale, w, om);
+      if (gapW > 0 && gap >= 0 && gap < (REVENGE_GAP_SHARE * (this.data[w * K + S.gap1] as number)) / gapW) this.bump(S.revenge, w, om);
+    }
+    if (gap >= 0) {
+      this.bump(S.gapW, w, om);
+      this.bump(S.gap1, w, om * gap);
+    }
+  }
+
+  raw(w: number): RawComponents {
+    const o = new Float64Array(4);
+    this.rawInto(w, o);
+    return { accuracy: o[0] as number, riskAdjusted: o[1] as number, sizing: o[2] as number, behaviour: o[3] as number };
+  }
+
+  /**
+   * The raw components into `out` in COMPONENTS order (NaN: no evidence); the allocation-free path.
+   * Rounded to 1e-9: components are of order one, and equal evidence must rank as a tie even when
+   * arithmetic on scaled prices leaves it a few ulps apart.
+   */
+  rawInto(w: number, out: Float64Array): void {
+    this.rawExact(w, out);
+    for (let i = 0; i < out.length; i++) out[i] = Math.round((out[i] as number) * 1e9) / 1e9;
+  }
+
+  private rawExact(w: number, out: Float64Array): void {
+    const g = (s: Stat) => this.data[w * K + s] as number;
+    const rW = g(S.rW);
+    const move = g(S.aMove);
+    out[0] = move > 0 ? g(S.aZ) / move : Number.NaN;
+    out[1] = psr(rW, g(S.rW2), g(S.r1), g(S.r2), g(S.r3), g(S.r4));
+    if (!(rW > 0)) {
+      out[2] = Number.NaN;
+      out[3] = Number.NaN;
+      return;
+    }
+    const sdX = Math.sqrt(g(S.xM2) / g(S.xW));
+    const sdY = g(S.yW) > 0 ? Math.sqrt(g(S.yM2) / g(S.yW)) : 0;
+    const afterLoss = g(S.afterLoss);
+    out[2] = -(sdX + sdY + (afterLoss > 0 ? (2 * g(S.martingale)) / afterLoss : 0));
+    const losers = g(S.losers);
+    out[3] = -(
+      (2 * g(S.liq)) / rW +
+      (losers > 0 ? g(S.liqLosers) / losers : 0) +
+      (afterLoss > 0 ? g(S.revenge) / afterLoss : 0) +
+      0.25 * Math.log1p(this.tradesPerDay(w))
+    );
+  }
+
+  tradesPerDay(w: number): number {
+    const span = (this.last[w] as number) - (this.first[w] as number);
+    return (this.trades[w] as number) / Math.max(1, span / DAY_MS);
+  }
+
+  explain(w: number): Explanation {
+    const g = (s: Stat) => this.data[w * K + s] as number;
+    const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
+    const rW = g(S.rW);
+    const mean = ratio(g(S.r1), rW);
+    const variance = mean === null ? null : g(S.r2) / rW - mean * mean;
+    const p = psr(rW, g(S.rW2), g(S.r1), g(S.r2), g(S.r3), g(S.r4));
+    return {
+      trades: this.trades[w] as number,
+      entriesScored: this.entries[w] as number,
+      hitRate: ratio(g(S.aHit), g(S.aW)),
+      moveWeightedHitRate: ratio(g(S.aZ), g(S.aMove)),
+      meanRiskReturn: mean,
+      sharpePerTrade: mean !== null && variance !== null && variance > 0 ? mean / Math.sqrt(variance) : null,
+      psr: p === p ? p : null,
+      sizeDispersion: g(S.xW) > 0 ? Math.sqrt(g(S.xM2) / g(S.xW)) : null,
+      leverageDispersion: g(S.yW) > 0 ? Math.sqrt(g(S.yM2) / g(S.yW)) : null,
+      martingaleRate: ratio(g(S.martingale), g(S.afterLoss)),
+      revengeRate: ratio(g(S.revenge), g(S.afterLoss)),
+      liquidationRate: ratio(g(S.liq), rW),
+      lossesLiquidated: ratio(g(S.liqLosers), g(S.losers)),
+      tradesPerDay: rW > 0 ? this.tradesPerDay(w) : null,
+      pnlUsd: this.pnl[w] as number,
+    };
+  }
+
+  /**
+   * Weighted mean and sum of squared deviations, updated in place (West's algorithm): a variance
+   * from Σx² − (Σx)² cancels catastrophically when values are large and alike (log notionals are).
+   */
+  private welford(w: number, sw: Stat, sm: Stat, sm2: Stat, x: number, om: number): void {
+    const d = this.data;
+    const base = w * K;
+    const W = (d[base + sw] as number) + om;
+    const mean = d[base + sm] as number;
+    const delta = x - mean;
+    const next = mean + (om / W) * delta;
+    d[base + sw] = W;
+    d[base + sm] = next;
+    d[base + sm2] = (d[base + sm2] as number) + om * delta * (x - next);
+  }
+
+  private bump(s: Stat, w: number, v: number): void {
+    const i = w * K + s;
+    this.data[i] = (this.data[i] as number) + v;
+  }
+
+  private ensure(w: number): void {
+    if (w < this.size) return;
+    this.size = w + 1;
+    if (w < this.trades.length) return;
+    const n = w + 1;
+    this.data = grow(this.data, n * K);
+    this.trades = grow(this.trades, n);
+    this.entries = grow(this.entries, n);
+    const old = this.first.length;
+    this.first = grow(this.first, n);
+    this.first.fill(Number.NaN, old);
+    this.last = grow(this.last, n);
+    this.last.fill(Number.NaN, old);
+    this.pnl = grow(this.pnl, n);
+  }
+}
+
+/**
+ * A round trip's result in units of the risk the market offered over it: its log return on
+ * notional over the coin's volatility for the time it was held (σ at entry × √hold). Leverage
+ * plays no part, so a lucky 50× bet weighs what a 2× one does.
+ */
+export function riskReturn(t: TradeStore, e: EntryStore, i: number): number {
+  const hold = Math.max(MIN_HOLD_MS, (t.closeTime[i] as number) - (t.openTime[i] as number));
+  const side = t.side[i] as number;
+  const r = side * Math.log((t.exitPx[i] as number) / (t.entryPx[i] as number));
+  return r / ((e.sigma[t.entry[i] as number] as number) * Math.sqrt(hold));
+}
+
+/**
+ * Probabilistic Sharpe ratio (Bailey & López de Prado): the probability that the true per-trade
+ * Sharpe ratio exceeds zero given n observations and their skew and kurtosis. Few trades or fat
+ * tails pull it toward ½: a lucky streak is not a track record.
+ */
+export function psr(w: number, w2: number, s1: number, s2: number, s3: number, s4: number): number {
+  if (!(w > 0)) return Number.NaN;
+  const n = (w * w) / w2;
+  if (n < 2) return Number.NaN;
+  const m = s1 / w;
+  const m2 = s2 / w;
+  const v = m2 - m * m;
+  if (!(v > 1e-18)) return m > 0 ? 1 : m < 0 ? 0 : 0.5;
+  const sdv = Math.sqrt(v);
+  const skew = (s3 / w - 3 * m * m2 + 2 * m * m * m) / (sdv * sdv * sdv);
+  const kurt = (s4 / w - 4 * m * (s3 / w) + 6 * m * m * m2 - 3 * m * m * m * m) / (v * v);
+  const sr = m / sdv;
+  const denom = Math.max(1e-6, 1 - skew * sr + ((kurt - 1) / 4) * sr * sr);
+  return normCdf((sr * Math.sqrt(n - 1)) / Math.sqrt(denom));
+}

@@ -1,0 +1,78 @@
+export const COMPONENTS = ['accuracy', 'riskAdjusted', 'sizing', 'behaviour'] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+/**
+ * Weights of the components in the score. Accuracy (entries ahead of moves) and risk-adjusted
+ * results measure skill; sizing and behaviour measure discipline, which protects a skilled
+ * wallet's capital but is not skill, so it weighs less.
+ */
+export const WEIGHTS: Readonly<Record<Component, number>> = { accuracy: 0.6, riskAdjusted: 0.2, sizing: 0.1, behaviour: 0.1 };
+/** WEIGHTS in COMPONENTS order, for the per-trade path. */
+export const WEIGHT_ARRAY: readonly number[] = COMPONENTS.map((c) => WEIGHTS[c]);
+
+/** Prior strength in trades: with k trades a component is half its own evidence, half the population's. */
+export const PRIOR_TRADES = 10;
+
+/**
+ * The current universe of scored wallets, per component: the population mean every wallet is
+ * shrunk toward, and the sorted shrunk values its percentile is read from (DOMAIN.md:
+ * percentiles against the current universe, raw values kept). Rows are wallets, four columns in
+ * COMPONENTS order: raw values (NaN: no evidence) and their evidence counts.
+ */
+export class Universe {
+  readonly mean = new Float64Array(COMPONENTS.length);
+  private readonly sorted: Float64Array[];
+
+  constructor(raw: Float64Array, counts: Float64Array, rows: number) {
+    const k = COMPONENTS.length;
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      let m = 0;
+      for (let r = 0; r < rows; r++) {
+        const v = raw[r * k + c] as number;
+        if (v === v) {
+          s += v;
+          m++;
+        }
+      }
+      this.mean[c] = m > 0 ? Math.round((s / m) * 1e9) / 1e9 : 0;
+    }
+    this.sorted = COMPONENTS.map((_, c) => {
+      const a = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) a[r] = this.shrunk(c, raw[r * k + c] as number, counts[r * k + c] as number);
+      return a.sort();
+    });
+  }
+
+  get size(): number {
+    return (this.sorted[0] as Float64Array).length;
+  }
+
+  /** n / (n + k) of the wallet's own value, the rest the population mean (no evidence: the mean). */
+  shrunk(c: number, raw: number, n: number): number {
+    const mean = this.mean[c] as number;
+    if (!(raw === raw) || !(n > 0)) return mean;
+    // Rounded like the raw values (Evidence.rawInto), so equal evidence stays a tie whatever n is.
+    return Math.round(((n * raw + PRIOR_TRADES * mean) / (n + PRIOR_TRADES)) * 1e9) / 1e9;
+  }
+
+  /** Mid-rank percentile (0–100) of a value among the universe's shrunk values of component c. */
+  percentile(c: number, v: number): number {
+    const a = this.sorted[c] as Float64Array;
+    if (a.length === 0) return 50;
+    return (100 * (bound(a, v, false) + bound(a, v, true))) / (2 * a.length);
+  }
+}
+
+/** Count of values below v (or, with `orEqual`, at most v). */
+function bound(a: Float64Array, v: number, orEqual: boolean): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const x = a[mid] as number;
+    if (x < v || (orEqual && x === v)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

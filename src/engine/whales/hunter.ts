@@ -1,0 +1,194 @@
+import type {
+  ConvergenceEvent,
+  GlassEvent,
+  SyndicateEvent,
+  WalletEvidence,
+  WhalePositionEvent,
+  ZoneRef,
+} from '../../domain/glass-event.ts';
+import type { Coin } from '../../domain/ids.ts';
+import type { MarketEvent } from '../../domain/market-event.ts';
+import { RealisedVol, touchProbability } from '../common/volatility.ts';
+import type { PositionBook } from '../position-book/book.ts';
+import type { PositionChange } from '../position-book/change.ts';
+import { directionOf, SyndicateDetector, type SyndicateOptions } from '../syndicates/detector.ts';
+import { WhalePolicy, type WhalePolicyOptions } from './policy.ts';
+
+/** Zones of a coin now (the heatmap's view), nearest first is not required. */
+export type ZoneLookup = (coin: Coin) => readonly ZoneRef[];
+
+export interface HunterOptions {
+  readonly policy: Partial<WhalePolicyOptions>;
+  readonly syndicates: Partial<SyndicateOptions>;
+  /** Convergence: a zone within this many σ of the horizon's move counts as "near". */
+  readonly nearSigmas: number;
+  readonly horizonMs: number;
+}
+
+export const DEFAULT_HUNTER: HunterOptions = { policy: {}, syndicates: {}, nearSigmas: 2, horizonMs: 4 * 3600_000 };
+
+const KIND: Record<string, WhalePositionEvent['type']> = {
+  OPENED: 'WHALE_POSITION_OPENED',
+  INCREASED: 'WHALE_POSITION_INCREASED',
+  REDUCED: 'WHALE_POSITION_REDUCED',
+  CLOSED: 'WHALE_POSITION_CLOSED',
+  FLIPPED: 'WHALE_POSITION_FLIPPED',
+};
+
+/** What a change did to a position, from its signed sizes before and after. */
+export function positionChangeKind(before: number, after: number): keyof typeof KIND | null {
+  if (!(before === before) || !(after === after) || before === after) return null;
+  if (before === 0) return 'OPENED';
+  if (after === 0) return 'CLOSED';
+  if (Math.sign(before) !== Math.sign(after)) return 'FLIPPED';
+  return Math.abs(after) > Math.abs(before) ? 'INCREASED' : 'REDUCED';
+}
+
+/**
+ * The Whale Hunter: whale position events, syndicates and their convergence with loaded zones.
+ * Pure: it reads the book, a zone lookup (the heatmap) and a score lookup (the Nexus Score), and
+ * emits GlassEvents. Convergence is positioning that profits from a zone's release: a short above
+ * a long-liquidation zone, a long below a short-liquidation zone, the zone within `nearSigmas`
+ * of the coin's volatility over the horizon.
+ */
+export class WhaleHunter {
+  readonly policy: WhalePolicy;
+  readonly syndicates: SyndicateDetector;
+  private readonly book: PositionBook;
+  private readonly zones: ZoneLookup;
+  private readonly score: (walletId: number) => number | null;
+  private readonly emit: (e: GlassEvent) => void;
+  private readonly opts: HunterOptions;
+  private readonly vol = new Map<number, RealisedVol>();
+  private readonly marks = new Map<number, number>();
+  private seq = 0;
+
+  constructor(
+    book: PositionBook,
+    emit: (e: GlassEvent) => void,
+    deps: { zones?: ZoneLookup; score?: (walletId: number) => number | null } = {},
+    opts: Partial<HunterOptions> = {},
+  ) {
+    this.book = book;
+    this.emit = emit;
+    this.zones = deps.zones ?? (() => []);
+    this.score = deps.score ?? (() => null);
+    this.opts = { ...DEFAULT_HUNTER, ...opts };
+    this.policy = new WhalePolicy(book, this.score, this.opts.policy);
+    this.syndicates = new SyndicateDetector((e) => this.onSyndicate(e), this.score, {
+      ...this.opts.syndicates,
+      tracked: (c) => this.policy.tracked(c),
+    });
+  }
+
+  onMarket(e: MarketEvent): void {
+    if (e.type !== 'mark') return;
+    const c = this.book.coins.id(e.coin);
+    let v = this.vol.get(c);
+    if (v === undefined) {
+      v = new RealisedVol();
+      this.vol.set(c, v);
+    }
+    v.update(e.px, e.time);
+    this.marks.set(c, e.px);
+  }
+
+  onChange(c: PositionChange): void {
+    if (c.resolved || c.history) return;
+    this.policy.observe(c);
+    this.syndicates.onChange(c);
+    const kind = positionChangeKind(c.before, c.after);
+    if (kind === null || !this.policy.tracked(c)) return;
+    const score = this.score(c.walletId);
+    const lev = this.book.leverageAt(c.slot);
+    const zones = this.zones(c.coin);
+    const mark = this.marks.get(c.coinId) ?? c.px;
+    const nearest = zones.toSorted((a, b) => Math.abs(a.peakPx - mark) - Math.abs(b.peakPx - mark)).slice(0, 2);
+    const notional = Math.abs(c.after === 0 ? c.before : c.after) * c.px;
+    this.emit({
+      id: `${KIND[kind]}:${c.wallet}:${c.coin}:${c.time}:${c.tid ?? ++this.seq}`,
+      type: KIND[kind] as WhalePositionEvent['type'],
+      time: c.time,
+      coin: c.coin,
+      severity: score !== null && score >= 70 ? 'warning' : 'notice',
+      wallet: c.wallet,
+      szi: c.after,
+      notionalUsd: notional,
+      leverage: lev > 0 ? lev : null,
+      score,
+      nearestZones: nearest,
+    });
+    if (c.liquidation) {
+      this.emit({
+        id: `WHALE_LIQUIDATED:${c.wallet}:${c.coin}:${c.time}`,
+        type: 'WHALE_LIQUIDATED',
+        time: c.time,
+        coin: c.coin,
+        severity: 'warning',
+        wallet: c.wallet,
+        notionalUsd: c.sz * c.px,
+        px: c.px,
+        score,
+      });
+    }
+    const direction = directionOf(c.dir);
+    if (direction !== null) {
+      const evidence = [{ wallet: c.wallet, score, notionalUsd: Math.abs(c.after) * c.px }];
+      this.converge(c.coin, c.coinId, direction, c.time, evidence, null, 'WHALE_NEAR_ZONE');
+    }
+  }
+
+  private onSyndicate(e: SyndicateEvent): void {
+    this.emit(e);
+    const coinId = this.book.coins.id(e.coin);
+    this.converge(e.coin, coinId, e.direction, e.time, e.members, e.syndicateId, 'SYNDICATE_NEAR_ZONE');
+  }
+
+  /**
+   * The zones this positioning would profit from releasing: on its side of price (below for a
+   * short, above for a long), within the volatility-scaled reach, and loaded: at least as large as
+   * anything within reach on the other side, so the zone is where the liquidation mass pulls.
+   */
+  nearZones(coin: Coin, coinId: number, direction: 'long' | 'short'): { zone: ZoneRef; probability: number }[] {
+    const mark = this.marks.get(coinId);
+    if (mark === undefined) return [];
+    const sigma = (this.vol.get(coinId) ?? new RealisedVol()).sigma(this.opts.horizonMs);
+    const reach = this.opts.nearSigmas * sigma;
+    const profitable: ZoneRef[] = [];
+    let opposite = 0;
+    for (const z of this.zones(coin)) {
+      if (Math.abs(Math.log(z.peakPx / mark)) > reach) continue;
+      // Shorts profit from a long-liquidation zone below price; longs from a short one above.
+      const mine = direction === 'short' ? z.side === 'LONG_LIQ' && z.hi <= mark : z.side === 'SHORT_LIQ' && z.lo >= mark;
+      if (mine) profitable.push(z);
+      else opposite = Math.max(opposite, z.notionalUsd);
+    }
+    return profitable
+      .filter((z) => z.notionalUsd >= opposite)
+      .map((zone) => ({ zone, probability: touchProbability(Math.log(zone.peakPx / mark), sigma) }));
+  }
+
+  private converge(
+    coin: Coin,
+    coinId: number,
+    direction: 'long' | 'short',
+    time: number,
+    wallets: readonly WalletEvidence[],
+    syndicateId: string | null,
+    type: ConvergenceEvent['type'],
+  ): void {
+    for (const { zone, probability } of this.nearZones(coin, coinId, direction)) {
+      this.emit({
+        id: `${type}:${syndicateId ?? wallets[0]?.wallet}:${coin}:${zone.side}:${Math.round(zone.peakPx * 1e6)}:${time}`,
+        type,
+        time,
+        coin,
+        severity: probability >= 0.5 ? 'warning' : 'notice',
+        zone,
+        wallets,
+        syndicateId,
+        probability,
+      });
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { grow } from '../common/growable.ts';
+import type { PositionBook } from '../position-book/book.ts';
+import type { PositionChange } from '../position-book/change.ts';
+
+export interface WhalePolicyOptions {
+  /** A wallet is a whale when its account value is at least this (USD) … */
+  readonly minAccountUsd: number;
+  /** … or the position the change leaves (or closes) is at least this notional (USD). */
+  readonly minPositionUsd: number;
+  /** Optional: and its Nexus Score is at least this. */
+  readonly minScore: number | null;
+  /** Market makers (almost always the passive side) are never whales: they have no direction. */
+  readonly excludeMarketMakers: boolean;
+}
+
+export const DEFAULT_WHALE_POLICY: WhalePolicyOptions = {
+  minAccountUsd: 1_000_000,
+  minPositionUsd: 250_000,
+  minScore: null,
+  excludeMarketMakers: true,
+};
+
+/** Fills seen before a wallet can be called a market maker, and the taker share below which it is one. */
+const MM_MIN_FILLS = 8;
+const MM_MAX_TAKER_SHARE = 0.1;
+
+/**
+ * Which wallets are whales. Every wallet is still seen by the book and scored; the policy only
+ * decides whose moves become whale events and syndicate members. It learns who is a market maker
+ * from the stream itself (share of fills on the passive side), so it must see every change
+ * (`observe`) before it is asked (`tracked`).
+ */
+export class WhalePolicy {
+  readonly opts: WhalePolicyOptions;
+  private readonly book: PositionBook;
+  private readonly score: (walletId: number) => number | null;
+  private fills: Int32Array = new Int32Array(1024);
+  private takers: Int32Array = new Int32Array(1024);
+
+  constructor(book: PositionBook, score: (walletId: number) => number | null = () => null, opts: Partial<WhalePolicyOptions> = {}) {
+    this.book = book;
+    this.score = score;
+    this.opts = { ...DEFAULT_WHALE_POLICY, ...opts };
+  }
+
+  observe(c: PositionChange): void {
+    if (c.resolved) return;
+    const w = c.walletId;
+    if (w >= this.fills.length) {
+      this.fills = grow(this.fills, w + 1);
+      this.takers = grow(this.takers, w + 1);
+    }
+    this.fills[w] = (this.fills[w] as number) + 1;
+    if (c.taker) this.takers[w] = (this.takers[w] as number) + 1;
+  }
+
+  isMarketMaker(w: number): boolean {
+    const n = w < this.fills.length ? (this.fills[w] as number) : 0;
+    return n >= MM_MIN_FILLS && (this.takers[w] as number) < MM_MAX_TAKER_SHARE * n;
+  }
+
+  tracked(c: PositionChange): boolean {
+    const o = this.opts;
+    if (o.excludeMarketMakers && this.isMarketMaker(c.walletId)) return false;
+    const size = Math.max(Math.abs(c.after), Math.abs(c.before));
+    const big = this.book.accountValueAt(c.walletId) >= o.minAccountUsd || size * c.px >= o.minPositionUsd;
+    if (!big) return false;
+    return o.minScore === null || (this.score(c.walletId) ?? Number.NEGATIVE_INFINITY) >= o.minScore;
+  }
+}

@@ -1,0 +1,164 @@
+import { Bus } from '../bus/bus.ts';
+import type { MarketEvent, MarketEventType } from '../domain/market-event.ts';
+import { PositionBook } from '../engine/position-book/book.ts';
+import type { AccountApplied, BookConsumer, DriftReport, PositionChange } from '../engine/position-book/change.ts';
+import { RecordError } from '../recording/errors.ts';
+import type { RawMessage } from '../recording/format.ts';
+import { DecodeError } from '../venues/decode.ts';
+import { HyperliquidNormalizer, type Outcome } from '../venues/hyperliquid/normalizer.ts';
+
+export interface Reject {
+  readonly line: number;
+  readonly message: string;
+}
+
+/** Raised in strict mode at the first bad message. */
+export class StrictModeError extends Error {
+  readonly reject: Reject;
+
+  constructor(reject: Reject) {
+    super(`line ${reject.line}: ${reject.message} (stopped: --strict)`);
+    this.name = 'StrictModeError';
+    this.reject = reject;
+  }
+}
+
+export interface PipelineOptions {
+  readonly strict?: boolean;
+  readonly onReject?: (r: Reject) => void;
+  readonly onVenueError?: (line: number, message: string) => void;
+}
+
+const EVENT_TYPES: readonly MarketEventType[] = [
+  'fill',
+  'trade',
+  'mark',
+  'snapshot',
+  'liquidation',
+  'funding',
+  'book',
+  'meta',
+  'disconnect',
+];
+
+/**
+ * Adapter → normalizer → position book, the same for live, replay and simulation. Market events
+ * and the book's position changes go out on two buses for the engines and consumers above.
+ */
+export class Pipeline {
+  readonly book: PositionBook;
+  readonly market = new Bus<MarketEvent>();
+  readonly changes = new Bus<PositionChange>();
+  readonly drifts = new Bus<DriftReport>();
+  /** Account snapshots after the book applied them, with the wallet's id and slots. */
+  readonly accounts = new Bus<AccountApplied>();
+  readonly counts: Record<MarketEventType, number>;
+  messages = 0;
+  rejects = 0;
+  venueErrors = 0;
+  control = 0;
+  positionChanges = 0;
+  firstTs = Number.NaN;
+  lastTs = Number.NaN;
+  private readonly normalizer = new HyperliquidNormalizer();
+  private readonly opts: PipelineOptions;
+  private readonly onEvent = (e: MarketEvent): void => {
+    this.counts[e.type]++;
+    this.book.apply(e);
+    this.market.publish(e);
+  };
+
+  constructor(opts: PipelineOptions = {}) {
+    this.opts = opts;
+    this.counts = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<MarketEventType, number>;
+    this.book = new PositionBook({
+      change: (c) => {
+        this.positionChanges++;
+        this.changes.publish(c);
+      },
+      drift: (d) => this.drifts.publish(d),
+      account: (walletId, snapshot, slots) => this.accounts.publish({ walletId, snapshot, slots }),
+    });
+  }
+
+  /** Wires an engine to the buses it listens on (market events, position changes, accounts). */
+  attach(engine: BookConsumer): void {
+    if (engine.onMarket !== undefined) this.market.subscribe((e) => engine.onMarket?.(e));
+    if (engine.onChange !== undefined) this.changes.subscribe((c) => engine.onChange?.(c));
+    if (engine.onAccount !== undefined) this.accounts.subscribe((a) => engine.onAccount?.(a));
+  }
+
+  /** One recording line (or the reader's complaint about it). */
+  ingest(item: RawMessage | RecordError): void {
+    if (item instanceof RecordError) {
+      this.reject({ line: item.line, message: item.reason });
+      return;
+    }
+    this.messages++;
+    if (this.firstTs !== this.firstTs) this.firstTs = item.ts;
+    this.lastTs = item.ts;
+    let outcome: Outcome;
+    try {
+      outcome = this.normalizer.normalize(item.msg, item.ts, this.onEvent);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.reject({ line: item.line, message: e.message });
+      return;
+    }
+    if (outcome.kind === 'control') this.control++;
+    else if (outcome.kind === 'venue-error') {
+      this.venueErrors++;
+      this.opts.onVenueError?.(item.line, outcome.message);
+    }
+  }
+
+  private reject(r: Reject): void {
+    this.rejects++;
+    this.opts.onReject?.(r);
+    if (this.opts.strict === true) throw new StrictModeError(r);
+  }
+
+  summary(): PipelineSummary {
+    const s = this.book.stats;
+    return {
+      messages: this.messages,
+      rejects: this.rejects,
+      venueErrors: this.venueErrors,
+      controlMessages: this.control,
+      events: { ...this.counts },
+      fills: this.positionChanges,
+      wallets: this.book.wallets.size,
+      coins: this.book.coins.size,
+      openPositions: this.book.openPositions,
+      duplicates: s.duplicates,
+      historyTrades: s.historyTrades,
+      uncertainFills: s.uncertain,
+      resolvedFills: s.resolved,
+      drifts: s.drifts,
+      dirMismatches: s.dirMismatches,
+      firstTs: this.firstTs === this.firstTs ? this.firstTs : null,
+      lastTs: this.lastTs === this.lastTs ? this.lastTs : null,
+    };
+  }
+}
+
+export interface PipelineSummary {
+  messages: number;
+  rejects: number;
+  venueErrors: number;
+  controlMessages: number;
+  events: Record<MarketEventType, number>;
+  /** Wallet-side fills the book applied (two per public trade, one per user fill). */
+  fills: number;
+  wallets: number;
+  coins: number;
+  openPositions: number;
+  duplicates: number;
+  historyTrades: number;
+  uncertainFills: number;
+  resolvedFills: number;
+  drifts: number;
+  dirMismatches: number;
+  firstTs: number | null;
+  lastTs: number | null;
+}

@@ -1,0 +1,173 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { isObj } from '../venues/decode.ts';
+import { InputError, RecordError } from './errors.ts';
+import { isVenue, type RawMessage } from './format.ts';
+
+export type ReadItem = RawMessage | RecordError;
+
+async function isGzip(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(buf, 0, 2, 0);
+    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function checkFile(path: string): Promise<void> {
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new InputError(`${path}: not a file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${code ?? String(e)})`, { cause: e });
+  }
+  if (size === 0) throw new InputError(`${path}: empty file, no messages`);
+}
+
+async function textStream(path: string): Promise<Readable> {
+  await checkFile(path);
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  const s = (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
+  s.setEncoding('utf8');
+  return s;
+}
+
+/**
+ * Lines of a (possibly gzipped) text file in batches: one await per chunk, not per line, keeps
+ * replay's per-line cost at the parse itself.
+ */
+export async function* readLineBatches(path: string): AsyncGenerator<string[]> {
+  const s = await textStream(path);
+  let rest = '';
+  try {
+    for await (const chunk of s as AsyncIterable<string>) {
+      const text = rest + chunk;
+      const lines = text.split('\n');
+      rest = lines.pop() ?? '';
+      if (lines.length > 0) yield lines;
+    }
+  } catch (e) {
+    throw new InputError(`${path}: ${(e as Error).message}`, { cause: e });
+  }
+  if (rest.length > 0) yield [rest];
+}
+
+/**
+ * A non-validator node's `node_fills_by_block` file: one block per line,
+ * `{block_number, block_time, local_time, events: [[user, fill], …]}`. Every fill of the venue,
+ * with the same fields as the API's; the node's receive time is the line's `local_time`.
+ */
+function isNodeBlockLine(text: string): boolean {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return isObj(v) && 'block_number' in v && Array.isArray(v['events']);
+  } catch {
+    return false;
+  }
+}
+
+export function parseNodeBlockLine(text: string, line: number): RawMessage | RecordError | null {
+  if (text.length === 0 || text === '\r') return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return new RecordError(line, `not valid JSON, truncated or corrupt (${(e as Error).message})`);
+  }
+  if (!isObj(v) || !Array.isArray(v['events'])) return new RecordError(line, 'expected a node block {block_number, block_time, events}');
+  const at = (k: string) =>
+    typeof v[k] === 'string' ? Date.parse(`${v[k]}${/[zZ]|[+-]\d\d:?\d\d$/.test(v[k] as string) ? '' : 'Z'}`) : Number.NaN;
+  const ts = Number.isFinite(at('local_time')) ? at('local_time') : at('block_time');
+  if (!Number.isFinite(ts)) return new RecordError(line, 'field local_time: expected an ISO time');
+  return { line, ts, venue: 'hyperliquid', msg: v };
+}
+
+/** One recording line → a RawMessage, or the reason it is not one. */
+export function parseRecordLine(text: string, line: number): RawMessage | RecordError | null {
+  if (text.length === 0 || text === '\r') return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return new RecordError(line, `not valid JSON, truncated or corrupt (${(e as Error).message})`);
+  }
+  if (!isObj(v)) return new RecordError(line, 'expected a JSON object {ts, venue, msg}');
+  const ts = v['ts'];
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return new RecordError(line, 'field ts: expected receive time in ms');
+  const venue = v['venue'];
+  if (!isVenue(venue)) return new RecordError(line, `field venue: expected "hyperliquid", got ${JSON.stringify(venue)}`);
+  if (!('msg' in v)) return new RecordError(line, 'field msg: missing');
+  return { line, ts, venue, msg: v['msg'] };
+}
+
+/**
+ * Streams a recording in batches (one await per read chunk, not per line). A file that is one
+ * JSON document (a saved /info response such as the fixtures, `{request, response, recordedAt}`
+ * or a bare response) is read as a single message.
+ */
+export async function* readRecordingBatches(path: string): AsyncGenerator<ReadItem[]> {
+  let line = 0;
+  let first = true;
+  let nodeFills = false;
+  for await (const batch of readLineBatches(path)) {
+    if (first) {
+      first = false;
+      const head = parseRecordLine(batch[0] ?? '', 1);
+      if (head instanceof RecordError && isNodeBlockLine(batch[0] ?? '')) nodeFills = true;
+      else if ((head === null || head instanceof RecordError) && looksLikeDocument(batch[0] ?? '')) {
+        yield [await readDocument(path)];
+        return;
+      }
+    }
+    const out: ReadItem[] = [];
+    for (const text of batch) {
+      line++;
+      const r = nodeFills ? parseNodeBlockLine(text, line) : parseRecordLine(text, line);
+      if (r !== null) out.push(r);
+    }
+    yield out;
+  }
+}
+
+/** The same, one item at a time. */
+export async function* readRecording(path: string): AsyncGenerator<ReadItem> {
+  for await (const batch of readRecordingBatches(path)) yield* batch;
+}
+
+function looksLikeDocument(firstLine: string): boolean {
+  const t = firstLine.trimStart();
+  return t.startsWith('{') || t.startsWith('[');
+}
+
+async function readDocument(path: string): Promise<ReadItem> {
+  let text = '';
+  for await (const b of readLineBatches(path)) text += `${b.join('\n')}\n`;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    return new RecordError(1, `neither a recording (NDJSON {ts, venue, msg}) nor one JSON document (${(e as Error).message})`);
+  }
+  return documentMessage(doc);
+}
+
+/** A saved venue response as a message: the fixture wrapper keeps its request; a bare body gets one. */
+export function documentMessage(doc: unknown): RawMessage {
+  const recordedAt = isObj(doc) && typeof doc['recordedAt'] === 'string' ? Date.parse(doc['recordedAt']) : Number.NaN;
+  const ts = Number.isFinite(recordedAt) ? recordedAt : isObj(doc) && typeof doc['time'] === 'number' ? doc['time'] : 0;
+  if (isObj(doc) && ('request' in doc || 'channel' in doc)) return { line: 0, ts, venue: 'hyperliquid', msg: doc };
+  if (isObj(doc) && 'assetPositions' in doc) {
+    return { line: 0, ts, venue: 'hyperliquid', msg: { request: { type: 'clearinghouseState' }, response: doc } };
+  }
+  if (isObj(doc) && 'universe' in doc) return { line: 0, ts, venue: 'hyperliquid', msg: { request: { type: 'meta' }, response: doc } };
+  return { line: 0, ts, venue: 'hyperliquid', msg: doc };
+}

@@ -1,0 +1,115 @@
+/** What the socket tells its owner besides venue messages: written into recordings as-is. */
+export interface ConnectionNote {
+  readonly channel: 'glass:connection';
+  readonly data: { readonly state: 'open' | 'closed'; readonly reason: string };
+}
+
+export interface SocketOptions {
+  readonly url: string;
+  /** Subscription objects as the venue takes them: `{type: 'trades', coin: 'BTC'}` … */
+  readonly subscriptions: readonly Record<string, unknown>[];
+  readonly pingMs?: number;
+  /** No message for this long means the connection is half-open: close and reconnect. */
+  readonly staleMs?: number;
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+/**
+ * The venue WebSocket: subscribes, pings, notices a stale or half-open connection, reconnects
+ * with exponential backoff and jitter and subscribes again. Every parsed message goes to `sink`
+ * with its receive time; a frame that is not JSON is counted and reported, never passed on.
+ * Connection changes go to `sink` too, as a ConnectionNote, so a recording shows its gaps.
+ */
+export class LiveSocket {
+  private readonly opts: Required<SocketOptions>;
+  private readonly sink: (ts: number, msg: unknown) => void;
+  private readonly onMalformed: (reason: string) => void;
+  private ws: WebSocket | null = null;
+  private stopped = false;
+  private attempt = 0;
+  private lastMessage = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private pendingReconnect: ReturnType<typeof setTimeout> | null = null;
+  connects = 0;
+  malformed = 0;
+
+  constructor(opts: SocketOptions, sink: (ts: number, msg: unknown) => void, onMalformed: (reason: string) => void = () => {}) {
+    this.opts = { pingMs: 30_000, staleMs: 60_000, backoffMs: 500, maxBackoffMs: 30_000, ...opts };
+    this.sink = sink;
+    this.onMalformed = onMalformed;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+    this.timer = setInterval(() => this.tick(), Math.min(this.opts.pingMs, this.opts.staleMs / 2));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    if (this.pendingReconnect !== null) clearTimeout(this.pendingReconnect);
+    this.ws?.close();
+    this.ws = null;
+  }
+
+  private connect(): void {
+    const ws = new WebSocket(this.opts.url);
+    this.ws = ws;
+    ws.addEventListener('open', () => {
+      this.connects++;
+      this.attempt = 0;
+      this.lastMessage = Date.now();
+      this.note('open', 'connected');
+      for (const subscription of this.opts.subscriptions) ws.send(JSON.stringify({ method: 'subscribe', subscription }));
+    });
+    ws.addEventListener('message', (e: MessageEvent) => {
+      const ts = Date.now();
+      this.lastMessage = ts;
+      const text = typeof e.data === 'string' ? e.data : String(e.data);
+      let msg: unknown;
+      try {
+        msg = JSON.parse(text);
+      } catch {
+        this.malformed++;
+        this.onMalformed(`malformed frame (${text.length} bytes): ${text.slice(0, 80)}`);
+        return;
+      }
+      this.sink(ts, msg);
+    });
+    ws.addEventListener('close', (e: CloseEvent) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.note('closed', e.reason || `code ${e.code}`);
+      if (!this.stopped) this.reconnectLater();
+    });
+    ws.addEventListener('error', () => {
+      // A 'close' follows every 'error'; reconnecting happens there.
+    });
+  }
+
+  private reconnectLater(): void {
+    const cap = Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** this.attempt++);
+    // Full jitter: many clients reconnecting after one outage should not arrive together.
+    this.pendingReconnect = setTimeout(() => {
+      this.pendingReconnect = null;
+      if (!this.stopped) this.connect();
+    }, Math.random() * cap);
+  }
+
+  private tick(): void {
+    const ws = this.ws;
+    if (ws === null || ws.readyState !== WebSocket.OPEN) return;
+    if (Date.now() - this.lastMessage > this.opts.staleMs) {
+      ws.close(4000, 'stale: no message within the stale limit');
+      return;
+    }
+    ws.send(JSON.stringify({ method: 'ping' }));
+  }
+
+  private note(state: 'open' | 'closed', reason: string): void {
+    const n: ConnectionNote = { channel: 'glass:connection', data: { state, reason } };
+    this.sink(Date.now(), n);
+  }
+}

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { GlassEvent, ZoneEvent } from '../../src/domain/glass-event.ts';
+import { type Coin, wallet } from '../../src/domain/ids.ts';
+import { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
+import { Pipeline } from '../../src/pipeline/pipeline.ts';
+import { documentMessage } from '../../src/recording/reader.ts';
+import { Simulator } from '../../src/sim/simulator.ts';
+import type { ClusterTruth } from '../../src/sim/truth.ts';
+import { glass } from '../helpers/cli.ts';
+import { readFixture } from '../helpers/fixtures.ts';
+
+const OWNER = wallet('0x1111111111111111111111111111111111111111');
+
+test('the engine path reproduces every liquidation price of the real 45-position account (margin tiers from meta)', () => {
+  const p = new Pipeline({ strict: true });
+  const heat = new HeatmapEngine(p.book);
+  p.attach(heat);
+  const meta = documentMessage(readFixture('hyperliquid/meta-with-marginTables.json'));
+  p.ingest({ ...meta, line: 1 });
+  const state = documentMessage(readFixture('hyperliquid/clearinghouseState-45positions-2026-10.json'));
+  // The bare response does not say whose account it is; a recorder's /info line does.
+  const msg = { request: { type: 'clearinghouseState', user: OWNER }, response: (state.msg as { response: unknown }).response };
+  let reported: { coin: Coin; liq: number | null }[] = [];
+  p.market.subscribe((e) => {
+    if (e.type === 'snapshot') reported = e.positions.map((q) => ({ coin: q.coin, liq: q.liquidationPx }));
+  });
+  p.ingest({ line: 2, ts: state.ts, venue: 'hyperliquid', msg });
+  assert.equal(reported.length, 45);
+  const w = p.book.wallets.id(OWNER);
+  let priced = 0;
+  for (const r of reported) {
+    const liq = heat.liqOf(p.book.slotId(w, p.book.coins.id(r.coin)));
+    if (r.liq === null) {
+      assert.ok(!(liq === liq), `${r.coin}: the venue reports no liquidation price, the engine filed ${liq}`);
+      continue;
+    }
+    priced++;
+    assert.ok(Math.abs(liq - r.liq) / r.liq <= 1e-6, `${r.coin}: venue ${r.liq}, engine ${liq}`);
+  }
+  assert.equal(priced, 24);
+});
+
+interface SimRun {
+  readonly events: GlassEvent[];
+  readonly heat: HeatmapEngine;
+  readonly clusters: { truth: ClusterTruth; zone: ZoneEvent['zone'] | null; seenAt: number }[];
+}
+
+/** Simulates, checking the heatmap once each planted cluster's members are open and their accounts refreshed. */
+function simulate(): SimRun {
+  const cfg = { seed: 11, wallets: 2500, hours: 6, clustersPerDay: 24, syndicatesPerDay: 8 };
+  const p = new Pipeline({ strict: true });
+  const events: GlassEvent[] = [];
+  const heat = new HeatmapEngine(p.book, (e) => events.push(e));
+  p.attach(heat);
+  let line = 0;
+  const sim = new Simulator(cfg, (ts, msg) => p.ingest({ line: ++line, ts, venue: 'hyperliquid', msg }));
+  // Members open within 2 min; the refresher reaches every account in wallets / 10 per second.
+  const settle = 120_000 + (cfg.wallets / 10) * 1000 + 30_000;
+  const checked = new Map<string, SimRun['clusters'][number]>();
+  sim.begin();
+  let more = true;
+  while (more) {
+    more = sim.advance(30);
+    const now = Number.isFinite(p.lastTs) ? p.lastTs : 0;
+    for (const c of sim.truth().clusters) {
+      if (checked.has(c.id) || c.time + settle > now) continue;
+      const view = heat.view(c.coin);
+      const zone = view?.zones.find((z) => z.side === c.side && z.lo - view.bucketWidth <= c.liqPx && c.liqPx <= z.hi + view.bucketWidth);
+      checked.set(c.id, { truth: c, zone: zone ?? null, seenAt: now });
+    }
+  }
+  const final = sim.truth().clusters;
+  return { events, heat, clusters: [...checked.values()].map((c) => ({ ...c, truth: final.find((f) => f.id === c.truth.id)! })) };
+}
+
+const run = simulate();
+
+test('every planted cluster is found as a zone at its liquidation price, holding at least its members’ notional', () => {
+  assert.ok(run.clusters.length >= 5, `clusters checked: ${run.clusters.length}`);
+  for (const { truth, zone } of run.clusters) {
+    assert.ok(zone !== null, `${truth.id} ${truth.coin} ${truth.side} at ${truth.liqPx}: no zone there`);
+    // Notional at the liquidation price: members were sized at entry, 4 % away.
+    const atLiq = truth.notionalUsd * (truth.side === 'LONG_LIQ' ? 0.96 : 1.04);
+    assert.ok(zone.notionalUsd >= 0.95 * atLiq, `${truth.id}: zone $${zone.notionalUsd} < members' $${atLiq}`);
+    assert.ok(zone.wallets >= truth.members.length * 0.95, `${truth.id}: ${zone.wallets} positions, ${truth.members.length} members`);
+    assert.ok(Math.abs(zone.distancePct) > 2 && Math.abs(zone.distancePct) < 6, `${truth.id}: distance ${zone.distancePct} %`);
+  }
+});
+
+test('zone lifecycle: zones form, price approaches some and sweeps some, and a sweep reports what was liquidated', () => {
+  const by = (t: string) => run.events.filter((e): e is ZoneEvent => e.type === t);
+  const formed = by('ZONE_FORMED');
+  const approached = by('ZONE_APPROACHED');
+  const swept = by('ZONE_SWEPT');
+  assert.ok(formed.length > 0 && approached.length > 0 && swept.length > 0, `${formed.length}/${approached.length}/${swept.length}`);
+  const formedIds = new Set(formed.map((e) => e.id.split(':').slice(1, -1).join(':')));
+  for (const e of [...approached, ...swept]) {
+    assert.ok(formedIds.has(e.id.split(':').slice(1, -1).join(':')), `${e.id} without a ZONE_FORMED`);
+  }
+  for (const e of swept) {
+    assert.equal(e.probability, null);
+    assert.ok(e.liquidatedUsd !== null && e.liquidatedUsd >= 0);
+    // Swept means price reached the zone: a long-liquidation zone from above, a short one from below.
+    if (e.zone.side === 'LONG_LIQ') assert.ok(e.markPx <= e.zone.hi, `${e.id}: mark ${e.markPx} above ${e.zone.hi}`);
+    else assert.ok(e.markPx >= e.zone.lo, `${e.id}: mark ${e.markPx} below ${e.zone.lo}`);
+  }
+  assert.ok(
+    swept.some((e) => (e.liquidatedUsd ?? 0) > 0),
+    'at least one sweep matched venue-reported liquidations',
+  );
+  for (const e of approached) assert.ok(e.probability !== null && e.probability > 0 && e.probability <= 1);
+});
+
+test('history: one price × time row per minute of the recording, each a window of the map around that minute’s mark', () => {
+  const rows = run.heat.history('BTC');
+  assert.ok(rows.length >= 355 && rows.length <= 361, `${rows.length} rows for 6 h`);
+  for (let i = 1; i < rows.length; i++) assert.ok(rows[i]!.time - rows[i - 1]!.time >= 60_000 - 1000);
+  for (const r of rows) {
+    assert.equal(r.longLiqUsd.length, r.shortLiqUsd.length);
+    assert.ok(r.fromPx <= r.markPx && r.fromPx + r.longLiqUsd.length * r.bucketWidth >= r.markPx);
+    assert.ok(Math.abs(r.fromPx / r.bucketWidth - Math.round(r.fromPx / r.bucketWidth)) < 1e-6, 'rows start on a bucket edge');
+  }
+  assert.ok(rows.filter((r) => r.longLiqUsd.some((x) => x > 0) && r.shortLiqUsd.some((x) => x > 0)).length > rows.length * 0.9);
+});
+
+test('glass heatmap --json prints the issue’s shape at the end of a recording', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glass-heat-'));
+  const file = join(dir, 'h.ndjson');
+  assert.equal(glass('sim', '--out', file, '--wallets', '3000', '--hours', '4', '--seed', '5').code, 0);
+  const r = glass('heatmap', file, '--coin', 'BTC', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const v = JSON.parse(r.stdout) as {
+    coin: string;
+    time: number;
+    markPx: number;
+    bucketWidth: number;
+    buckets: { lo: number; hi: number; longLiqUsd: number; shortLiqUsd: number }[];
+    zones: { side: string; lo: number; hi: number; peakPx: number; notionalUsd: number; wallets: number; distancePct: number }[];
+  };
+  assert.equal(v.coin, 'BTC');
+  assert.ok(v.markPx > 0 && v.bucketWidth > 0 && v.time > 0);
+  assert.ok(v.buckets.length > 10);
+  for (const b of v.buckets) {
+    assert.ok(Math.abs(b.hi - b.lo - v.bucketWidth) < 1e-9 * b.hi);
+    assert.ok(b.longLiqUsd >= 0 && b.shortLiqUsd >= 0 && b.longLiqUsd + b.shortLiqUsd > 0);
+  }
+  for (const z of v.zones) {
+    assert.ok(z.side === 'LONG_LIQ' || z.side === 'SHORT_LIQ');
+    assert.ok(z.lo < z.hi && z.peakPx >= z.lo && z.peakPx <= z.hi && z.notionalUsd > 0 && z.wallets > 0);
+    assert.equal(Math.sign(z.distancePct), z.side === 'LONG_LIQ' ? -1 : 1);
+  }
+  const bad = glass('heatmap', file, '--coin', 'NOPE');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /NOPE/);
+});

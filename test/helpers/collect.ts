@@ -1,0 +1,12 @@
+import type { MarketEvent } from '../../src/domain/market-event.ts';
+import { HyperliquidNormalizer, type Outcome } from '../../src/venues/hyperliquid/normalizer.ts';
+
+export function normalizeAll(msg: unknown, localTs = 0): { events: MarketEvent[]; outcome: Outcome } {
+  const events: MarketEvent[] = [];
+  const outcome = new HyperliquidNormalizer().normalize(msg, localTs, (e) => events.push(e));
+  return { events, outcome };
+}
+
+export function ofType<T extends MarketEvent['type']>(events: MarketEvent[], type: T): Extract<MarketEvent, { type: T }>[] {
+  return events.filter((e): e is Extract<MarketEvent, { type: T }> => e.type === type);
+}

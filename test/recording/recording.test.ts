@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { InputError, RecordError } from '../../src/recording/errors.ts';
+import { type ReadItem, readRecording } from '../../src/recording/reader.ts';
+import { RecordingWriter } from '../../src/recording/writer.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'glass-rec-'));
+
+async function readAll(path: string): Promise<ReadItem[]> {
+  const out: ReadItem[] = [];
+  for await (const x of readRecording(path)) out.push(x);
+  return out;
+}
+
+function sampleMessages(n: number): unknown[] {
+  return Array.from({ length: n }, (_, i) => ({ channel: 'allMids', data: { mids: { BTC: `${90000 + i}.5` } } }));
+}
+
+for (const ext of ['.ndjson', '.ndjson.gz']) {
+  test(`writer and reader round-trip ${ext} across many flush batches`, async () => {
+    const path = join(dir, `rt${ext}`);
+    const w = new RecordingWriter(path);
+    const msgs = sampleMessages(30_000);
+    msgs.forEach((m, i) => {
+      w.write(1000 + i, 'hyperliquid', m);
+    });
+    w.close();
+    const items = await readAll(path);
+    assert.equal(items.length, msgs.length);
+    items.forEach((it, i) => {
+      assert.ok(!(it instanceof RecordError));
+      assert.equal(it.line, i + 1);
+      assert.equal(it.ts, 1000 + i);
+      assert.deepEqual(it.msg, msgs[i]);
+    });
+  });
+}
+
+test('a truncated line and a wrong envelope are reported with their line numbers; the rest is read', async () => {
+  const path = join(dir, 'bad.ndjson');
+  writeFileSync(
+    path,
+    [
+      '{"ts":1,"venue":"hyperliquid","msg":{"channel":"pong"}}',
+      '{"ts":2,"venue":"hyperliquid","msg":{"chan',
+      '{"ts":"3","venue":"hyperliquid","msg":{}}',
+      '{"ts":4,"venue":"binance","msg":{}}',
+      '{"ts":5,"venue":"hyperliquid","msg":{"channel":"pong"}}',
+    ].join('\n'),
+  );
+  const items = await readAll(path);
+  assert.equal(items.length, 5);
+  const errs = items.filter((x): x is RecordError => x instanceof RecordError);
+  assert.deepEqual(
+    errs.map((e) => e.line),
+    [2, 3, 4],
+  );
+  assert.match(errs[0]!.message, /^line 2: not valid JSON, truncated or corrupt/);
+  assert.match(errs[1]!.message, /field ts/);
+  assert.match(errs[2]!.message, /field venue/);
+});
+
+test('a missing file and an empty file are input errors that name the file', async () => {
+  await assert.rejects(readAll(join(dir, 'nope.ndjson')), (e: unknown) => e instanceof InputError && /no such file/.test(e.message));
+  const empty = join(dir, 'empty.ndjson');
+  writeFileSync(empty, '');
+  await assert.rejects(readAll(empty), (e: unknown) => e instanceof InputError && /empty file/.test(e.message));
+});
+
+test('a single saved venue response (pretty-printed JSON) reads as one message', async () => {
+  const items = await readAll(fixturePath('hyperliquid/clearinghouseState-45positions-2026-10.json'));
+  assert.equal(items.length, 1);
+  const m = items[0]!;
+  assert.ok(!(m instanceof RecordError));
+  assert.deepEqual((m.msg as { request: unknown }).request, { type: 'clearinghouseState' });
+  const raw = JSON.parse(readFileSync(fixturePath('hyperliquid/clearinghouseState-45positions-2026-10.json'), 'utf8')) as { time: number };
+  assert.equal(m.ts, raw.time);
+});

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { episodes, gradeSyndicates } from '../../src/backtest/syndicate-eval.ts';
+import type { SyndicateEvent } from '../../src/domain/glass-event.ts';
+import { SyndicateDetector } from '../../src/engine/syndicates/detector.ts';
+import { WhalePolicy } from '../../src/engine/whales/policy.ts';
+import { Pipeline } from '../../src/pipeline/pipeline.ts';
+import { Simulator } from '../../src/sim/simulator.ts';
+import { fill, W } from '../score/stream.ts';
+
+const T = 1_700_000_000_000;
+
+/** Runs venue messages through the pipeline into a detector with every wallet counted. */
+function detect(msgs: { time: number; msg: unknown }[], opts: { windowMs?: number; minWallets?: number } = {}): SyndicateEvent[] {
+  const p = new Pipeline({ strict: true });
+  const out: SyndicateEvent[] = [];
+  p.attach(
+    new SyndicateDetector(
+      (e) => out.push(e),
+      () => null,
+      opts,
+    ),
+  );
+  let line = 0;
+  for (const m of msgs) p.ingest({ line: ++line, ts: m.time, venue: 'hyperliquid', msg: m.msg });
+  return out;
+}
+
+const open = (w: number, t: number, side: 'B' | 'A' = 'B', start = 0) => fill(W[w]!, 'BTC', side, 1, 100, start, T + t);
+
+test('exactly three wallets within 59.9 s fire once; the same at 60.1 s does not', () => {
+  const fired = detect([open(0, 0), open(1, 30_000), open(2, 59_900)]);
+  assert.deepEqual(
+    fired.map((e) => [e.type, e.members.length, e.direction, e.firstTime]),
+    [['SYNDICATE_DETECTED', 3, 'long', T]],
+  );
+  assert.deepEqual(detect([open(0, 0), open(1, 30_000), open(2, 60_100)]), []);
+  // The boundary is inclusive: 60.0 s is within the window.
+  assert.equal(detect([open(0, 0), open(1, 30_000), open(2, 60_000)]).length, 1);
+});
+
+test('one wallet trading three times is not a syndicate; two wallets are not either', () => {
+  assert.deepEqual(detect([open(0, 0), open(0, 10_000, 'B', 1), open(0, 20_000, 'B', 2)]), []);
+  assert.deepEqual(detect([open(0, 0), open(1, 10_000), open(0, 20_000, 'B', 1)]), []);
+});
+
+test('closes never count; a flip counts in its new direction', () => {
+  // Wallets 0 and 1 close longs (sells that reduce): not directional.
+  const closes = [open(0, 0, 'A', 2), open(1, 1000, 'A', 3), open(2, 2000, 'A', 0)];
+  assert.deepEqual(detect(closes), []);
+  // Two opened shorts and a long that flips short: three short directional trades.
+  const flips = [open(0, 0, 'A', 0), open(1, 1000, 'A', 0), fill(W[2]!, 'BTC', 'A', 3, 100, 1, T + 2000)];
+  const fired = detect(flips);
+  assert.equal(fired.length, 1);
+  assert.equal(fired[0]!.direction, 'short');
+  // The flip's directional notional is its new side only: 2 of the 3 sold.
+  assert.equal(fired[0]!.members.find((m) => m.wallet === W[2])!.notionalUsd, 200);
+});
+
+test('joiners within the window extend the episode (UPDATED), a member trading again does not re-fire, a new cluster later is a new episode', () => {
+  const fired = detect([
+    open(0, 0),
+    open(1, 10_000),
+    open(2, 20_000),
+    open(3, 70_000), // within 60 s of the last member: joins
+    open(0, 75_000, 'B', 1), // a member again: silent
+    open(4, 200_000), // the window has passed: starts afresh
+    open(5, 210_000),
+    open(6, 220_000),
+  ]);
+  assert.deepEqual(
+    fired.map((e) => [e.type, e.members.length]),
+    [
+      ['SYNDICATE_DETECTED', 3],
+      ['SYNDICATE_UPDATED', 4],
+      ['SYNDICATE_DETECTED', 3],
+    ],
+  );
+  assert.equal(fired[0]!.syndicateId, fired[1]!.syndicateId);
+  assert.notEqual(fired[0]!.syndicateId, fired[2]!.syndicateId);
+  assert.equal(fired[1]!.members.find((m) => m.wallet === W[0])!.notionalUsd, 100);
+});
+
+test('fills out of order within one message are put in time order before they count', () => {
+  // One userFills message per wallet is the venue's shape; here three wallets' fills arrive
+  // with the message order reversed in time, and one wallet's batch is itself unordered.
+  const batch = (w: number, times: number[]) => ({
+    time: T,
+    msg: {
+      channel: 'userFills',
+      data: {
+        user: W[w],
+        isSnapshot: false,
+        fills: times.map((t, i) => ({
+          coin: 'ETH',
+          px: '10',
+          sz: '1',
+          side: 'A',
+          time: T + t,
+          startPosition: String(-times.filter((x) => x < t).length),
+          closedPnl: '0',
+          fee: '0',
+          hash: '0x1',
+          oid: i,
+          tid: w * 100 + i,
+          crossed: true,
+        })),
+      },
+    },
+  });
+  const fired = detect([batch(2, [50_000]), batch(1, [30_000, 5_000]), batch(0, [0])]);
+  // Wallet 1's two fills are applied in time order (its position chain is consistent: no drift).
+  assert.equal(fired.length, 1);
+  assert.equal(fired[0]!.direction, 'short');
+  assert.equal(fired[0]!.members.length, 3);
+});
+
+test('window and minimum count are configurable', () => {
+  const msgs = [open(0, 0), open(1, 50_000), open(2, 100_000), open(3, 170_000)];
+  assert.equal(detect(msgs).length, 0);
+  assert.deepEqual(
+    detect(msgs, { windowMs: 120_000 }).map((e) => [e.type, e.members.length]),
+    [
+      ['SYNDICATE_DETECTED', 3],
+      ['SYNDICATE_UPDATED', 4],
+    ],
+  );
+  assert.deepEqual(
+    detect(msgs, { windowMs: 180_000, minWallets: 4 }).map((e) => [e.type, e.members.length]),
+    [['SYNDICATE_DETECTED', 4]],
+  );
+  assert.equal(detect([open(0, 0), open(1, 1000)], { minWallets: 2 }).length, 1);
+});
+
+test('planted syndicates are found among whales on a simulated day; no episode fires twice', () => {
+  const p = new Pipeline({ strict: true });
+  const out: SyndicateEvent[] = [];
+  const policy = new WhalePolicy(p.book, () => null, { minAccountUsd: 200_000, minPositionUsd: Number.POSITIVE_INFINITY });
+  p.changes.subscribe((c) => policy.observe(c));
+  p.attach(
+    new SyndicateDetector(
+      (e) => out.push(e),
+      () => null,
+      { minNotionalUsd: 50_000, tracked: (c) => policy.tracked(c) },
+    ),
+  );
+  let line = 0;
+  const truth = new Simulator({ seed: 2, wallets: 5000, hours: 24 }, (ts, msg) =>
+    p.ingest({ line: ++line, ts, venue: 'hyperliquid', msg }),
+  ).run();
+  const g = gradeSyndicates(episodes(out), truth.syndicates, 60_000);
+  assert.ok(g.planted >= 20, `${g.planted} planted`);
+  assert.equal(g.refired, 0);
+  assert.ok(g.recall >= 0.95, `recall ${g.recall}: missed ${g.unmatchedPlanted.join(', ')}`);
+  // Measured 0.89 on this seed (README): organic whales sometimes enter together too.
+  assert.ok(g.precision >= 0.85, `precision ${g.precision} (${g.detected} detected)`);
+});
