@@ -167,14 +167,22 @@ test('glass live --node-fills follows the node directory: blocks appended while 
     '--node-fills',
     dir,
     '--duration',
-    '1.5',
+    '2',
     '--json',
   ]);
   let out = '';
   child.stdout.on('data', (c: Buffer) => {
     out += c.toString();
   });
-  await sleep(500);
+  // Append only once the tail has taken its place at the end of the file (a loaded machine may
+  // take seconds to start the child); what was there before it started is not news to it.
+  await new Promise<void>((resolve) => {
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('following node fills')) resolve();
+    });
+  });
   fills.forEach((f, i) => {
     const line = JSON.stringify({
       block_number: i,

@@ -146,6 +146,8 @@ export async function liveCommand(argv: readonly string[]): Promise<number> {
           else onMessage(item.ts, item.msg);
         });
   tail?.start();
+  // Said once the tail holds its place, so whoever appends next knows it will be read.
+  if (nodeDir !== undefined) note(`live: following node fills under ${nodeDir}`);
   // After a disconnect, the most important wallets' own fills over the gap (ranked, ignoring the refresh age).
   const backfill = () => scheduler.ranked(BACKFILL_WALLETS, Number.POSITIVE_INFINITY);
   const source = await runSource(p, onMessage, picker, backfill);
