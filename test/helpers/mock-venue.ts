@@ -27,6 +27,8 @@ export class MockVenue {
   /** The next n /info requests are answered 429. */
   fail429 = 0;
   delayMs = 0;
+  /** The next n /info requests are answered only after `delayMs`. */
+  slow = 0;
   /** How many recent trades answer a `trades` subscription. */
   snapshotSize = 100;
   private readonly http: Server;
@@ -53,8 +55,10 @@ export class MockVenue {
           }
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.info(request)));
         };
-        if (this.delayMs > 0) setTimeout(answer, this.delayMs);
-        else answer();
+        if (this.slow > 0) {
+          this.slow--;
+          setTimeout(answer, this.delayMs);
+        } else answer();
       });
     });
     this.wss = new WebSocketServer({ server: this.http });

@@ -60,6 +60,21 @@ test('/info: 429 answers are retried with backoff; requests wait for the budget'
   assert.ok(client.budget.used(virtual) <= 100);
 });
 
+test('/info: an answer slower than the timeout is abandoned and retried; the retry still pays its weight', async () => {
+  const client = new InfoClient({ url: venue.infoUrl, budget: new WeightBudget(1200), timeoutMs: 150, sleep: async () => {} });
+  venue.delayMs = 600;
+  venue.slow = 2; // the first two attempts time out; the third is answered at once
+  const r = await client.info({ type: 'meta' });
+  assert.equal(client.timeouts, 2);
+  assert.equal(client.retries, 2);
+  assert.equal(client.requests, 3);
+  assert.equal(client.budget.used(Date.now()), 3 * requestWeight('meta'));
+  assert.deepEqual(
+    (r.response as { universe: { name: string }[] }).universe.map((u) => u.name),
+    ['BTC'],
+  );
+});
+
 test('live: after forced disconnects and malformed frames the book sees every trade exactly once', async () => {
   venue.run(20, 1);
   const p = new Pipeline();

@@ -4,6 +4,8 @@ export interface InfoClientOptions {
   readonly url: string;
   readonly budget?: WeightBudget;
   readonly maxRetries?: number;
+  /** An answer slower than this is abandoned and retried like a 5xx (default 10 s). */
+  readonly timeoutMs?: number;
   /** For tests: the clock and the sleep the client waits with. */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -32,6 +34,7 @@ export class InfoClient {
   private readonly sleep: (ms: number) => Promise<void>;
   requests = 0;
   retries = 0;
+  timeouts = 0;
 
   constructor(opts: InfoClientOptions) {
     this.opts = opts;
@@ -47,25 +50,38 @@ export class InfoClient {
       for (let w = this.budget.wait(this.now(), weight); w > 0; w = this.budget.wait(this.now(), weight)) await this.sleep(w);
       this.budget.spend(this.now(), weight);
       this.requests++;
-      const res = await fetch(`${this.opts.url}/info`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(request),
-      });
-      const body = await res.text();
-      if (res.ok) {
-        const response = JSON.parse(body) as unknown;
+      const answer = await this.post(request);
+      if (answer !== null && answer.ok) {
+        const response = JSON.parse(answer.body) as unknown;
         const extra = responseWeight(request.type, Array.isArray(response) ? response.length : 0);
         if (extra > 0) this.budget.spend(this.now(), extra);
         return { request, response };
       }
-      if ((res.status === 429 || res.status >= 500) && attempt < max) {
+      if ((answer === null || answer.status === 429 || answer.status >= 500) && attempt < max) {
         this.retries++;
         // Exponential backoff with full jitter: 0.5 s, 1 s, 2 s … capped at 30 s.
         await this.sleep(Math.random() * Math.min(30_000, 500 * 2 ** attempt));
         continue;
       }
-      throw new VenueHttpError(res.status, body);
+      if (answer === null) throw new VenueHttpError(0, `no answer after ${attempt + 1} attempts`);
+      throw new VenueHttpError(answer.status, answer.body);
+    }
+  }
+
+  /** One POST; null when it timed out or the connection failed (both worth a retry). */
+  private async post(request: object): Promise<{ ok: boolean; status: number; body: string } | null> {
+    try {
+      const res = await fetch(`${this.opts.url}/info`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(request),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      });
+      return { ok: res.ok, status: res.status, body: await res.text() };
+    } catch (e) {
+      if (e instanceof Error && e.name === 'TimeoutError') this.timeouts++;
+      else if (!(e instanceof TypeError)) throw e; // fetch reports network failures as TypeError
+      return null;
     }
   }
 }
