@@ -51,7 +51,7 @@ export class InfoClient {
       this.budget.spend(this.now(), weight);
       this.requests++;
       const answer = await this.post(request);
-      if (answer !== null && answer.ok) {
+      if (answer?.ok) {
         const response = JSON.parse(answer.body) as unknown;
         const extra = responseWeight(request.type, Array.isArray(response) ? response.length : 0);
         if (extra > 0) this.budget.spend(this.now(), extra);
