@@ -12,7 +12,7 @@ import type { MarketEvent } from '../src/domain/market-event.ts';
 import { PositionBook } from '../src/engine/position-book/book.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
 import { RecordError } from '../src/recording/errors.ts';
-import { readLineBatches, readRecording, readRecordingBatches } from '../src/recording/reader.ts';
+import { parsedLine, readLineBatches, readRecording, readRecordingBatches } from '../src/recording/reader.ts';
 import { RecordingWriter } from '../src/recording/writer.ts';
 import { Simulator } from '../src/sim/simulator.ts';
 import { HyperliquidNormalizer } from '../src/venues/hyperliquid/normalizer.ts';
@@ -56,9 +56,12 @@ async function fullReplay(file: string): Promise<{ fills: number; messages: numb
 export async function decodeAll(file: string): Promise<MarketEvent[]> {
   const out: MarketEvent[] = [];
   const n = new HyperliquidNormalizer();
-  for await (const item of readRecording(file)) {
-    if (item instanceof RecordError) continue;
-    n.normalize(item.msg, item.ts, (e) => out.push(e));
+  const push = (e: MarketEvent) => out.push(e);
+  for await (const read of readRecording(file)) {
+    if (read instanceof RecordError) continue;
+    if ('text' in read && n.normalizeText(read.text, read.msgFrom, read.msgTo, read.ts, push) !== null) continue;
+    const item = parsedLine(read);
+    if (!(item instanceof RecordError)) n.normalize(item.msg, item.ts, push);
   }
   return out;
 }

@@ -3,7 +3,8 @@ import type { MarketEvent, MarketEventType } from '../domain/market-event.ts';
 import { PositionBook } from '../engine/position-book/book.ts';
 import type { AccountApplied, BookConsumer, DriftReport, PositionChange } from '../engine/position-book/change.ts';
 import { RecordError } from '../recording/errors.ts';
-import type { RawMessage } from '../recording/format.ts';
+import type { RawMessage, RawText } from '../recording/format.ts';
+import { parsedLine } from '../recording/reader.ts';
 import { DecodeError } from '../venues/decode.ts';
 import { HyperliquidNormalizer, type Outcome } from '../venues/hyperliquid/normalizer.ts';
 
@@ -89,22 +90,42 @@ export class Pipeline {
   }
 
   /** One recording line (or the reader's complaint about it). */
-  ingest(item: RawMessage | RecordError): void {
+  ingest(item: RawMessage | RawText | RecordError): void {
     if (item instanceof RecordError) {
       this.reject({ line: item.line, message: item.reason });
       return;
     }
-    this.messages++;
-    if (this.firstTs !== this.firstTs) this.firstTs = item.ts;
-    this.lastTs = item.ts;
+    if ('text' in item) {
+      const scanned = this.normalizer.normalizeText(item.text, item.msgFrom, item.msgTo, item.ts, this.onEvent);
+      if (scanned !== null) {
+        this.settle(item, scanned);
+        return;
+      }
+      const parsed = parsedLine(item);
+      if (parsed instanceof RecordError) {
+        this.reject({ line: parsed.line, message: parsed.reason });
+        return;
+      }
+      item = parsed;
+    }
     let outcome: Outcome;
     try {
       outcome = this.normalizer.normalize(item.msg, item.ts, this.onEvent);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
+      this.settle(item, null);
       this.reject({ line: item.line, message: e.message });
       return;
     }
+    this.settle(item, outcome);
+  }
+
+  /** Counts a message the normalizer took (outcome null: it was rejected). */
+  private settle(item: { readonly line: number; readonly ts: number }, outcome: Outcome | null): void {
+    this.messages++;
+    if (this.firstTs !== this.firstTs) this.firstTs = item.ts;
+    this.lastTs = item.ts;
+    if (outcome === null) return;
     if (outcome.kind === 'control') this.control++;
     else if (outcome.kind === 'venue-error') {
       this.venueErrors++;

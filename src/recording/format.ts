@@ -14,6 +14,24 @@ export interface RawMessage {
   readonly msg: unknown;
 }
 
+/**
+ * A recording line kept as text because its message is one the normalizer decodes straight from
+ * JSON text (trades frames, account snapshots: most of a recording's bytes). `text` is the read
+ * chunk the line sits in (scanning in place is cheaper than scanning a slice); the line is
+ * `[lineFrom, lineTo)` of it and its message `[msgFrom, msgTo)`. When the normalizer declines it,
+ * the line is parsed whole like any other (`parsedLine`).
+ */
+export interface RawText {
+  readonly line: number;
+  readonly ts: number;
+  readonly venue: Venue;
+  readonly text: string;
+  readonly lineFrom: number;
+  readonly lineTo: number;
+  readonly msgFrom: number;
+  readonly msgTo: number;
+}
+
 export const VENUES: readonly Venue[] = ['hyperliquid'];
 
 export function isVenue(v: unknown): v is Venue {

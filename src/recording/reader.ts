@@ -4,9 +4,9 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isObj } from '../venues/decode.ts';
 import { InputError, RecordError } from './errors.ts';
-import { isVenue, type RawMessage } from './format.ts';
+import { isVenue, type RawMessage, type RawText } from './format.ts';
 
-export type ReadItem = RawMessage | RecordError;
+export type ReadItem = RawMessage | RawText | RecordError;
 
 async function isGzip(path: string): Promise<boolean> {
   const fh = await open(path, 'r');
@@ -91,6 +91,39 @@ export function parseNodeBlockLine(text: string, line: number): RawMessage | Rec
   return { line, ts, venue: 'hyperliquid', msg: v };
 }
 
+const ENVELOPE_HEAD = '{"ts":';
+const ENVELOPE_MSG = ',"venue":"hyperliquid","msg":';
+const SCANNED_MSGS = ['{"channel":"trades",', '{"request":{"type":"clearinghouseState"'];
+
+/**
+ * The recorder's own envelope, `{"ts":<int>,"venue":"hyperliquid","msg":…}`, on the line
+ * `[from, to)` of `text`, read without parsing the message, for the messages the normalizer
+ * decodes from text; null for anything else, which `parseRecordLine` reads.
+ */
+export function scanRecordLine(text: string, from: number, to: number, line: number): RawText | null {
+  if (!text.startsWith(ENVELOPE_HEAD, from)) return null;
+  const tsFrom = from + ENVELOPE_HEAD.length;
+  let i = tsFrom;
+  let ts = 0;
+  for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) ts = ts * 10 + (c - 48);
+  const digits = i - tsFrom;
+  if (digits === 0 || digits > 15 || (digits > 1 && text.charCodeAt(tsFrom) === 48)) return null;
+  if (!text.startsWith(ENVELOPE_MSG, i)) return null;
+  const msgFrom = i + ENVELOPE_MSG.length;
+  const msgTo = to - (text.charCodeAt(to - 1) === 13 ? 2 : 1);
+  if (msgTo <= msgFrom || text.charCodeAt(msgTo) !== 125) return null;
+  for (const head of SCANNED_MSGS) {
+    if (text.startsWith(head, msgFrom)) return { line, ts, venue: 'hyperliquid', text, lineFrom: from, lineTo: to, msgFrom, msgTo };
+  }
+  return null;
+}
+
+/** A line kept as text, parsed after all (the normalizer declined it, or a consumer wants `msg`). */
+export function parsedLine(item: RawMessage | RawText): RawMessage | RecordError {
+  if (!('text' in item)) return item;
+  return parseRecordLine(item.text.slice(item.lineFrom, item.lineTo), item.line) ?? new RecordError(item.line, 'empty line');
+}
+
 /** One recording line → a RawMessage, or the reason it is not one. */
 export function parseRecordLine(text: string, line: number): RawMessage | RecordError | null {
   if (text.length === 0 || text === '\r') return null;
@@ -118,24 +151,59 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<ReadIt
   let line = 0;
   let first = true;
   let nodeFills = false;
-  for await (const batch of readLineBatches(path)) {
+  for await (const { text, start, end } of readChunks(path)) {
     if (first) {
       first = false;
-      const head = parseRecordLine(batch[0] ?? '', 1);
-      if (head instanceof RecordError && isNodeBlockLine(batch[0] ?? '')) nodeFills = true;
-      else if ((head === null || head instanceof RecordError) && looksLikeDocument(batch[0] ?? '')) {
+      const nl = text.indexOf('\n', start);
+      const firstLine = text.slice(start, nl < 0 || nl > end ? end : nl);
+      const head = parseRecordLine(firstLine, 1);
+      if (head instanceof RecordError && isNodeBlockLine(firstLine)) nodeFills = true;
+      else if ((head === null || head instanceof RecordError) && looksLikeDocument(firstLine)) {
         yield [await readDocument(path)];
         return;
       }
     }
     const out: ReadItem[] = [];
-    for (const text of batch) {
+    for (let from = start; from < end; ) {
+      let to = text.indexOf('\n', from);
+      if (to < 0 || to > end) to = end;
       line++;
-      const r = nodeFills ? parseNodeBlockLine(text, line) : parseRecordLine(text, line);
+      const r = nodeFills
+        ? parseNodeBlockLine(text.slice(from, to), line)
+        : (scanRecordLine(text, from, to, line) ?? parseRecordLine(text.slice(from, to), line));
       if (r !== null) out.push(r);
+      from = to + 1;
     }
     yield out;
   }
+}
+
+/**
+ * The file's text in read chunks, each `[start, end)` of whole lines (a line split across two
+ * reads is joined into a piece of its own), so lines are read in place instead of split into slices.
+ */
+async function* readChunks(path: string): AsyncGenerator<{ text: string; start: number; end: number }> {
+  const s = await textStream(path);
+  let rest = '';
+  try {
+    for await (const chunk of s as AsyncIterable<string>) {
+      const last = chunk.lastIndexOf('\n');
+      if (last < 0) {
+        rest += chunk;
+        continue;
+      }
+      const firstNl = chunk.indexOf('\n');
+      if (rest.length > 0) {
+        const joined = rest + chunk.slice(0, firstNl);
+        yield { text: joined, start: 0, end: joined.length };
+        if (firstNl < last) yield { text: chunk, start: firstNl + 1, end: last };
+      } else yield { text: chunk, start: 0, end: last };
+      rest = chunk.slice(last + 1);
+    }
+  } catch (e) {
+    throw new InputError(`${path}: ${(e as Error).message}`, { cause: e });
+  }
+  if (rest.length > 0) yield { text: rest, start: 0, end: rest.length };
 }
 
 /** The same, one item at a time. */

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InputError, RecordError } from '../../src/recording/errors.ts';
+import { recordLine } from '../../src/recording/format.ts';
 import { type ReadItem, readRecording } from '../../src/recording/reader.ts';
 import { RecordingWriter } from '../../src/recording/writer.ts';
+import { Simulator } from '../../src/sim/simulator.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'glass-rec-'));
@@ -32,11 +34,41 @@ for (const ext of ['.ndjson', '.ndjson.gz']) {
     const items = await readAll(path);
     assert.equal(items.length, msgs.length);
     items.forEach((it, i) => {
-      assert.ok(!(it instanceof RecordError));
+      assert.ok(!(it instanceof RecordError) && 'msg' in it);
       assert.equal(it.line, i + 1);
       assert.equal(it.ts, 1000 + i);
       assert.deepEqual(it.msg, msgs[i]);
     });
+  });
+}
+
+for (const ext of ['.ndjson', '.ndjson.gz']) {
+  test(`lines kept as text (trades, snapshots) are read in place across read chunks ${ext}: each is exactly its line`, async () => {
+    const path = join(dir, `sim${ext}`);
+    const msgs: { ts: number; msg: unknown }[] = [];
+    const w = new RecordingWriter(path);
+    new Simulator({ wallets: 400, hours: 4, seed: 3 }, (ts, msg) => {
+      msgs.push({ ts, msg });
+      w.write(ts, 'hyperliquid', msg);
+    }).run();
+    w.close();
+    const items = await readAll(path);
+    assert.equal(items.length, msgs.length);
+    let asText = 0;
+    items.forEach((it, i) => {
+      const m = msgs[i] as { ts: number; msg: unknown };
+      assert.ok(!(it instanceof RecordError));
+      assert.equal(it.line, i + 1);
+      assert.equal(it.ts, m.ts);
+      if ('text' in it) {
+        asText++;
+        assert.equal(it.text.slice(it.lineFrom, it.lineTo), recordLine(m.ts, 'hyperliquid', m.msg).trimEnd());
+        assert.equal(it.text.slice(it.msgFrom, it.msgTo), JSON.stringify(m.msg));
+      } else assert.deepEqual(it.msg, m.msg);
+    });
+    const bytes = msgs.reduce((a, m) => a + JSON.stringify(m.msg).length, 0);
+    assert.ok(bytes > 3 << 20, `${bytes} bytes: several read chunks`);
+    assert.ok(asText > 1000, `${asText} of ${items.length} kept as text`);
   });
 }
 
@@ -75,7 +107,7 @@ test('a single saved venue response (pretty-printed JSON) reads as one message',
   const items = await readAll(fixturePath('hyperliquid/clearinghouseState-45positions-2026-10.json'));
   assert.equal(items.length, 1);
   const m = items[0]!;
-  assert.ok(!(m instanceof RecordError));
+  assert.ok(!(m instanceof RecordError) && 'msg' in m);
   assert.deepEqual((m.msg as { request: unknown }).request, { type: 'clearinghouseState' });
   const raw = JSON.parse(readFileSync(fixturePath('hyperliquid/clearinghouseState-45positions-2026-10.json'), 'utf8')) as { time: number };
   assert.equal(m.ts, raw.time);

@@ -6,6 +6,7 @@ import { decodeFill, liquidationOf } from './fills.ts';
 import { decodeL2Book } from './l2-book.ts';
 import { decodeActiveAssetCtx, decodeAllMids, decodeAssetCtx } from './marks.ts';
 import { decodeMeta } from './meta.ts';
+import { ScanDecoder } from './scan-decode.ts';
 import { decodeTrade } from './trades.ts';
 import { coinField, walletField, walletValue } from './wire.ts';
 
@@ -56,6 +57,28 @@ export class HyperliquidNormalizer {
   private readonly push: Emit = (e) => {
     this.pending.push(e);
   };
+  private readonly scan = new ScanDecoder();
+  private readonly tradeSnapshot = (coin: string): boolean => this.awaitingTradeSnapshot.delete(coin);
+
+  /**
+   * A message given as its JSON text (`text` from `from` to `to`): trades frames and account snapshots are decoded straight
+   * from the text; null means this text is not one the scanner reads (or not in its plain form),
+   * and the caller parses it and calls `normalize`, which decodes it or names the failed field.
+   */
+  normalizeText(text: string, from: number, to: number, localTs: number, emit: Emit): Outcome | null {
+    const out = this.pending;
+    out.length = 0;
+    if (text.startsWith('{"channel":"trades",', from)) {
+      if (!this.scan.trades(text, from, to, localTs, this.tradeSnapshot, out)) return null;
+    } else if (text.startsWith('{"request":{"type":"clearinghouseState"', from)) {
+      const snap = this.scan.clearinghouseState(text, from, to, localTs);
+      if (snap === null) return null;
+      out.push(snap);
+    } else return null;
+    for (let i = 0; i < out.length; i++) emit(out[i] as MarketEvent);
+    out.length = 0;
+    return DATA;
+  }
 
   /**
    * Throws DecodeError naming the field for malformed input. Events are held until the whole
