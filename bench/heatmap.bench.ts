@@ -82,7 +82,6 @@ function trades(n: number, wallets: readonly Wallet[], rng: Rng): TradeEvent[] {
       buyer: wallets[rng.int(wallets.length)] as Wallet,
       seller: wallets[rng.int(wallets.length)] as Wallet,
       tid: 1_000_000 + i,
-      hash: '0x',
       isSnapshot: false,
     });
   }

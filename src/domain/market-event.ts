@@ -63,8 +63,12 @@ export interface TradeEvent extends EventBase {
   readonly side: Side;
   readonly buyer: Wallet;
   readonly seller: Wallet;
+  /**
+   * The venue's id of the trade (dedupe key). Its transaction `hash` is checked at the boundary
+   * but not carried: no engine reads it, and on the scanned path it would be a slice holding the
+   * whole read chunk alive.
+   */
   readonly tid: number;
-  readonly hash: string;
   /** Delivered as the first batch after (re)subscribing: history, never news. */
   readonly isSnapshot: boolean;
 }

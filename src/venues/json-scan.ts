@@ -141,6 +141,14 @@ export class JsonScanner {
     return v;
   }
 
+  /** Skips a string value (checked like `str`, not copied); true for the caller's bookkeeping. */
+  strSkip(): true {
+    const end = this.strEnd();
+    this.checkChars(this.p + 1, end);
+    this.p = end + 1;
+    return true;
+  }
+
   /** Whether the next value is the string `v` (consumed when it is). */
   strIs(v: string): boolean {
     const s = this.s;

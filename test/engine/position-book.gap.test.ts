@@ -19,7 +19,6 @@ const trade = (tid: number, time: number, isSnapshot = false): TradeEvent => ({
   buyer: A,
   seller: B,
   tid,
-  hash: '0x',
   time,
   localTs: time,
   isSnapshot,

@@ -62,7 +62,6 @@ function events(ops: readonly Op[]): MarketEvent[] {
           buyer: W[o.buyer] as Wallet,
           seller: W[o.seller] as Wallet,
           tid: 10_000 + i,
-          hash: '0x',
           isSnapshot: false,
         });
       }

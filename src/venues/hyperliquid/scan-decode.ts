@@ -67,7 +67,7 @@ export class ScanDecoder {
     let px = Number.NaN;
     let sz = Number.NaN;
     let time = Number.NaN;
-    let hash: string | null = null;
+    let hash = false;
     let tid = Number.NaN;
     let buyer: Wallet | null = null;
     let seller: Wallet | null = null;
@@ -79,7 +79,7 @@ export class ScanDecoder {
       else if (j.is('px')) px = j.dec();
       else if (j.is('sz')) sz = j.dec();
       else if (j.is('time')) time = j.int();
-      else if (j.is('hash')) hash = j.str();
+      else if (j.is('hash')) hash = j.strSkip();
       else if (j.is('tid')) tid = j.int();
       else if (j.is('users')) {
         j.ch(91);
@@ -89,9 +89,9 @@ export class ScanDecoder {
         j.ch(93);
       } else j.other();
     } while (j.more(125));
-    if (coin === null || side === null || px !== px || sz !== sz || time !== time || hash === null || tid !== tid) throw DECLINE;
+    if (coin === null || side === null || px !== px || sz !== sz || time !== time || !hash || tid !== tid) throw DECLINE;
     if (buyer === null || seller === null) throw DECLINE;
-    return { type: 'trade', venue: 'hyperliquid', coin, side, px, sz, time, localTs, hash, tid, buyer, seller, isSnapshot: false };
+    return { type: 'trade', venue: 'hyperliquid', coin, side, px, sz, time, localTs, tid, buyer, seller, isSnapshot: false };
   }
 
   /**

@@ -10,6 +10,7 @@ export function decodeTrade(v: unknown, localTs: number, isSnapshot: boolean): T
   const o = asObj(v, '');
   const users = arrField(o, 'users');
   if (users.length !== 2) throw DecodeError.of('users', '[buyer, seller]', users);
+  strField(o, 'hash'); // checked, not carried (TradeEvent.tid)
   return {
     type: 'trade',
     venue: 'hyperliquid',
@@ -19,7 +20,6 @@ export function decodeTrade(v: unknown, localTs: number, isSnapshot: boolean): T
     sz: decField(o, 'sz'),
     time: numField(o, 'time'),
     localTs,
-    hash: strField(o, 'hash'),
     tid: numField(o, 'tid'),
     buyer: walletValue(users[0], 'users[0]'),
     seller: walletValue(users[1], 'users[1]'),
