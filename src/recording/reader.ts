@@ -93,7 +93,13 @@ export function parseNodeBlockLine(text: string, line: number): RawMessage | Rec
 
 const ENVELOPE_HEAD = '{"ts":';
 const ENVELOPE_MSG = ',"venue":"hyperliquid","msg":';
-const SCANNED_MSGS = ['{"channel":"trades",', '{"request":{"type":"clearinghouseState"'];
+const SCANNED_MSGS = [
+  '{"channel":"trades",',
+  '{"request":{"type":"clearinghouseState"',
+  '{"channel":"allMids",',
+  '{"channel":"activeAssetCtx",',
+  '{"channel":"l2Book",',
+];
 
 /**
  * The recorder's own envelope, `{"ts":<int>,"venue":"hyperliquid","msg":…}`, on the line

@@ -68,8 +68,8 @@ export class HyperliquidNormalizer {
   normalizeText(text: string, from: number, to: number, localTs: number, emit: Emit): Outcome | null {
     const out = this.pending;
     out.length = 0;
-    if (text.startsWith('{"channel":"trades",', from)) {
-      if (!this.scan.trades(text, from, to, localTs, this.tradeSnapshot, out)) return null;
+    if (text.startsWith('{"channel":', from)) {
+      if (!this.scan.frame(text, from, to, localTs, this.tradeSnapshot, out)) return null;
     } else if (text.startsWith('{"request":{"type":"clearinghouseState"', from)) {
       const snap = this.scan.clearinghouseState(text, from, to, localTs);
       if (snap === null) return null;

@@ -1,10 +1,20 @@
 import { type Coin, toCoin, toWallet, type Wallet } from '../../domain/ids.ts';
-import type { MarketEvent, PositionSnapshotEvent, PositionState, Side, TradeEvent } from '../../domain/market-event.ts';
+import type {
+  BookEvent,
+  BookLevel,
+  MarketEvent,
+  MarkPriceEvent,
+  PositionSnapshotEvent,
+  PositionState,
+  Side,
+  TradeEvent,
+} from '../../domain/market-event.ts';
 import { DECLINE, JsonScanner } from '../json-scan.ts';
+import { isSpotCoin } from './wire.ts';
 
 /**
- * Decoders for the two messages that are most of a recording's bytes — `trades` frames and
- * `clearinghouseState` answers — straight from their JSON text, without `JSON.parse` building
+ * Decoders for the messages that are most of a recording's bytes — `trades`, `allMids`,
+ * `activeAssetCtx` and `l2Book` frames and `clearinghouseState` answers — straight from their JSON text, without `JSON.parse` building
  * every field. They give exactly the events the general path (normalizer.ts and its field guards)
  * gives, or decline, and the general path runs instead; test/venues/scan-decode.test.ts holds
  * them to that on every fixture and on corrupted variants.
@@ -15,35 +25,44 @@ export class ScanDecoder {
    * One flat copy of each wallet and coin string: a slice of the line would keep the whole read
    * chunk alive for as long as the engines hold the id.
    */
-  private table = new Array<Wallet | undefined>(1024);
-  private mask = 1023;
-  private count = 0;
+  private readonly wallets = new Map<string, Wallet>();
   private readonly coins = new Map<string, Coin>();
   private lastCoin: Coin | null = null;
 
   /**
-   * Trades of a `{"channel":"trades","data":[…]}` frame (`text` from `from` to `to`) into `out`, or null when declined.
-   * `isSnapshot(coin)` says whether the frame is the post-subscribe history batch; it is asked
-   * only once the whole frame decoded.
+   * The events of a WebSocket frame `{"channel":…,"data":…}` (`text` from `from` to `to`) for the
+   * channels that fill a recording — `trades`, `allMids`, `activeAssetCtx`, `l2Book` — into
+   * `out`; false when declined (nothing added). `isSnapshot(coin)` says whether a trades frame is
+   * the post-subscribe history batch; it is asked only once the whole frame decoded.
    */
-  trades(text: string, from: number, to: number, localTs: number, isSnapshot: (firstCoin: string) => boolean, out: MarketEvent[]): boolean {
+  frame(text: string, from: number, to: number, localTs: number, isSnapshot: (firstCoin: string) => boolean, out: MarketEvent[]): boolean {
     const j = this.j;
     j.reset(text, from, to);
     const start = out.length;
     try {
       j.ch(123);
       j.key();
-      if (!j.is('channel') || !j.strIs('trades')) return false;
+      if (!j.is('channel')) return false;
+      const channel = j.strIs('trades')
+        ? TRADES
+        : j.strIs('allMids')
+          ? MIDS
+          : j.strIs('activeAssetCtx')
+            ? CTX
+            : j.strIs('l2Book')
+              ? BOOK
+              : -1;
+      if (channel < 0) return false;
       let seen = false;
       while (j.more(125)) {
         j.key();
         if (j.is('data')) {
           if (seen) j.decline();
           seen = true;
-          if (j.openArr()) {
-            do out.push(this.trade(localTs));
-            while (j.more(93));
-          }
+          if (channel === TRADES) this.tradeList(localTs, out);
+          else if (channel === MIDS) this.mids(localTs, out);
+          else if (channel === CTX) this.assetCtx(localTs, out);
+          else out.push(this.book(localTs));
         } else if (j.is('channel')) j.decline();
         else j.other();
       }
@@ -54,10 +73,127 @@ export class ScanDecoder {
       out.length = start;
       return false;
     }
-    if (out.length > start && isSnapshot((out[start] as TradeEvent).coin)) {
+    if (out.length > start && out[start]?.type === 'trade' && isSnapshot((out[start] as TradeEvent).coin)) {
       for (let i = start; i < out.length; i++) out[i] = { ...(out[i] as TradeEvent), isSnapshot: true };
     }
     return true;
+  }
+
+  private tradeList(localTs: number, out: MarketEvent[]): void {
+    const j = this.j;
+    if (!j.openArr()) return;
+    do out.push(this.trade(localTs));
+    while (j.more(93));
+  }
+
+  /**
+   * `{"mids":{COIN:"px",…}}`, in the order `for…in` over the parsed object would give: a coin
+   * named like an array index (which JavaScript orders first) or named twice (which keeps its
+   * first place but its last value) declines.
+   */
+  private mids(localTs: number, out: MarketEvent[]): void {
+    const j = this.j;
+    let seen = false;
+    j.ch(123);
+    do {
+      j.key();
+      if (!j.is('mids')) {
+        j.other();
+        continue;
+      }
+      if (seen) j.decline();
+      seen = true;
+      const start = out.length;
+      if (!j.open()) continue;
+      do {
+        const coin = this.coinKey();
+        if (coin === null) {
+          j.skip();
+          continue;
+        }
+        const px = j.dec();
+        if (!(px > 0)) j.decline();
+        for (let i = start; i < out.length; i++) if ((out[i] as MarkPriceEvent).coin === coin) j.decline();
+        out.push({ type: 'mark', venue: 'hyperliquid', coin, px, kind: 'mid', time: localTs, localTs });
+      } while (j.more(125));
+    } while (j.more(125));
+    if (!seen) j.decline();
+  }
+
+  /** `{"coin":…,"ctx":{"markPx":…,"funding":…,"openInterest":…}}` → a mark and a funding event. */
+  private assetCtx(localTs: number, out: MarketEvent[]): void {
+    const j = this.j;
+    let coin: Coin | null = null;
+    let mark = Number.NaN;
+    let rate = Number.NaN;
+    let oi: number | null = null;
+    let ctx = false;
+    j.ch(123);
+    do {
+      j.key();
+      if (j.is('coin')) coin = this.coin();
+      else if (j.is('ctx')) {
+        ctx = true;
+        mark = Number.NaN;
+        rate = Number.NaN;
+        oi = null;
+        j.ch(123);
+        do {
+          j.key();
+          if (j.is('markPx')) mark = j.dec();
+          else if (j.is('funding')) rate = j.dec();
+          else if (j.is('openInterest')) oi = j.isNull() ? null : j.dec();
+          else j.other();
+        } while (j.more(125));
+      } else j.other();
+    } while (j.more(125));
+    if (coin === null || !ctx || mark !== mark || rate !== rate) throw DECLINE;
+    out.push({ type: 'mark', venue: 'hyperliquid', coin, px: mark, kind: 'mark', time: localTs, localTs });
+    out.push({ type: 'funding', venue: 'hyperliquid', coin, rate, openInterest: oi, time: localTs, localTs });
+  }
+
+  /** `{"coin":…,"time":…,"levels":[[{"px","sz",…}…],[…]]}`. */
+  private book(localTs: number): BookEvent {
+    const j = this.j;
+    let coin: Coin | null = null;
+    let time: number | null = null;
+    let bids: BookLevel[] | null = null;
+    let asks: BookLevel[] | null = null;
+    j.ch(123);
+    do {
+      j.key();
+      if (j.is('coin')) coin = this.coin();
+      else if (j.is('time')) time = j.isNull() ? null : j.int();
+      else if (j.is('levels')) {
+        j.ch(91);
+        bids = this.levels();
+        j.ch(44);
+        asks = this.levels();
+        j.ch(93);
+      } else j.other();
+    } while (j.more(125));
+    if (coin === null || bids === null || asks === null) throw DECLINE;
+    return { type: 'book', venue: 'hyperliquid', coin, bids, asks, time: time ?? localTs, localTs };
+  }
+
+  private levels(): BookLevel[] {
+    const j = this.j;
+    const out: BookLevel[] = [];
+    if (!j.openArr()) return out;
+    do {
+      let px = Number.NaN;
+      let sz = Number.NaN;
+      j.ch(123);
+      do {
+        j.key();
+        if (j.is('px')) px = j.dec();
+        else if (j.is('sz')) sz = j.dec();
+        else j.other();
+      } while (j.more(125));
+      if (px !== px || sz !== sz) throw DECLINE;
+      out.push({ px, sz });
+    } while (j.more(93));
+    return out;
   }
 
   private trade(localTs: number): TradeEvent {
@@ -250,49 +386,35 @@ export class ScanDecoder {
     };
   }
 
-  /**
-   * A wallet string value. A known address is matched in place (its first 32 bits pick the slot,
-   * `startsWith` confirms), so the common case slices nothing and hashes nothing.
-   */
+  /** A wallet string value: a known address is looked up by its slice and checked by nothing else. */
   private wallet(): Wallet {
     const j = this.j;
     const s = j.s;
     const p = j.p;
     if (s.charCodeAt(p) === 34 && s.charCodeAt(p + 43) === 34) {
-      let h = 0;
-      for (let i = p + 3; i < p + 11; i++) h = (h << 4) | hexVal(s.charCodeAt(i));
-      for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
-        const w = this.table[slot];
-        if (w === undefined) break;
-        if (s.startsWith(w, p + 1)) {
-          j.p = p + 44;
-          return w;
-        }
+      const w = this.wallets.get(s.slice(p + 1, p + 43));
+      if (w !== undefined) {
+        j.p = p + 44;
+        return w;
       }
     }
     const w = toWallet(flatCopy(j.str()));
     if (w === null) throw DECLINE;
-    this.remember(w);
+    this.wallets.set(w, w);
     return w;
   }
 
-  private remember(w: Wallet): void {
-    if (this.count * 2 >= this.table.length) {
-      const old = this.table;
-      this.table = new Array<Wallet | undefined>(old.length * 2);
-      this.mask = this.table.length - 1;
-      this.count = 0;
-      for (const x of old) if (x !== undefined) this.remember(x);
-    }
-    let h = 0;
-    for (let i = 2; i < 10; i++) h = (h << 4) | hexVal(w.charCodeAt(i));
-    let slot = h & this.mask;
-    while (this.table[slot] !== undefined) {
-      if (this.table[slot] === w) return;
-      slot = (slot + 1) & this.mask;
-    }
-    this.table[slot] = w;
-    this.count++;
+  /**
+   * An allMids key as a coin, or null for a spot market (which the general path passes over
+   * without reading its value); declines where the general path's key order would differ.
+   */
+  private coinKey(): Coin | null {
+    const j = this.j;
+    const c = this.coin();
+    j.ch(58);
+    if (isSpotCoin(c)) return null;
+    if (/^\d+$/.test(c)) j.decline();
+    return c;
   }
 
   private coin(): Coin {
@@ -311,10 +433,10 @@ export class ScanDecoder {
   }
 }
 
-/** 0–15 for a lower-case hex digit; anything else only spoils the hash, which `startsWith` checks. */
-function hexVal(c: number): number {
-  return c <= 57 ? c - 48 : c - 87;
-}
+const TRADES = 0;
+const MIDS = 1;
+const CTX = 2;
+const BOOK = 3;
 
 /** A string that shares no storage with the text it was sliced from. */
 function flatCopy(s: string): string {
