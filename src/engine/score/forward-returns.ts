@@ -1,11 +1,22 @@
 import { RealisedVol } from '../common/volatility.ts';
 import type { EntryStore } from './trade-store.ts';
 
-/** Horizons the move after an entry is measured at (ms), and the one hit rates are read at. */
-export const HORIZONS_MS: readonly number[] = [15 * 60_000, 30 * 60_000, 60 * 60_000];
-export const REFERENCE_HORIZON = 1;
-/** A move beyond this many sigmas counts as this many: one freak candle must not make a career. */
-export const Z_CLIP = 1;
+/**
+ * Horizons the move after an entry is measured at (ms), doubling from 5 min to 80 min, and the one
+ * hit rates are read at (40 min). Each horizon is another, partly independent look at whether the
+ * entry was ahead of the move; on simulated venues these five rank skill better than 15/30/60 min
+ * (`glass backtest --score`: accuracy ρ 0.820 against 0.796, seed 1).
+ */
+export const HORIZONS_MS: readonly number[] = [5, 10, 20, 40, 80].map((m) => m * 60_000);
+export const REFERENCE_HORIZON = 3;
+/**
+ * A move counts by its size up to this many sigmas, then as this many. Below it, a move barely
+ * out of the noise counts less than a clear one ("ahead of major moves"); above it, size mostly
+ * measures the volatility regime or a jump, not the trader, so a clear move in the right
+ * direction counts the same whatever its size. Clipping at 1σ ranked skill worse (ρ 0.796 against
+ * 0.810 at 0.3σ on the same simulation).
+ */
+export const Z_CLIP = 0.3;
 
 class CoinPath {
   readonly vol = new RealisedVol();

@@ -4,9 +4,10 @@ export type Component = (typeof COMPONENTS)[number];
 /**
  * Weights of the components in the score. Accuracy (entries ahead of moves) and risk-adjusted
  * results measure skill; sizing and behaviour measure discipline, which protects a skilled
- * wallet's capital but is not skill, so it weighs less.
+ * wallet's capital but is not skill, so it weighs less: enough to separate two equally skilled
+ * wallets, too little to lift an undisciplined lucky one.
  */
-export const WEIGHTS: Readonly<Record<Component, number>> = { accuracy: 0.6, riskAdjusted: 0.2, sizing: 0.1, behaviour: 0.1 };
+export const WEIGHTS: Readonly<Record<Component, number>> = { accuracy: 0.7, riskAdjusted: 0.2, sizing: 0.05, behaviour: 0.05 };
 /** WEIGHTS in COMPONENTS order, for the per-trade path. */
 export const WEIGHT_ARRAY: readonly number[] = COMPONENTS.map((c) => WEIGHTS[c]);
 
