@@ -45,19 +45,26 @@ export interface SyndicateGrade {
 }
 
 /**
- * A detected episode matches a planted syndicate on the same coin and direction whose time span
- * overlaps its own (± the window) and with which it shares at least two members.
+ * A detected episode finds a planted syndicate when it is on the same coin and direction, its time
+ * span overlaps the planted entries' (± the window) and it shares at least two members with them.
+ * An episode is also correct (for precision) when at least two of its members are the syndicate's
+ * making one of its follow-ups: members adding or flipping on the clock they share.
  */
 export function gradeSyndicates(found: readonly EpisodeSummary[], planted: readonly SyndicateTruth[], windowMs: number): SyndicateGrade {
   const real = planted.filter((p) => p.members.length >= 3);
-  const matches = (e: EpisodeSummary, p: SyndicateTruth) => {
-    if (e.coin !== p.coin || e.direction !== p.direction) return false;
-    if (e.firstTime > p.end + windowMs || e.lastTime < p.start - windowMs) return false;
+  const overlaps = (e: EpisodeSummary, from: number, to: number) => !(e.firstTime > to + windowMs || e.lastTime < from - windowMs);
+  const entry = (e: EpisodeSummary, p: SyndicateTruth) => {
+    if (e.coin !== p.coin || e.direction !== p.direction || !overlaps(e, p.start, p.end)) return false;
     const m = new Set(p.members.map((x) => x.wallet));
     return e.members.filter((w) => m.has(w)).length >= 2;
   };
-  const hit = real.filter((p) => found.some((e) => matches(e, p)));
-  const good = found.filter((e) => real.some((p) => matches(e, p)));
+  const followUp = (e: EpisodeSummary, p: SyndicateTruth) => {
+    if (e.coin !== p.coin) return false;
+    const acting = new Set(p.followUps.filter((f) => f.direction === e.direction && overlaps(e, f.time, f.time)).map((f) => f.wallet));
+    return e.members.filter((w) => acting.has(w)).length >= 2;
+  };
+  const hit = real.filter((p) => found.some((e) => entry(e, p)));
+  const good = found.filter((e) => real.some((p) => entry(e, p) || followUp(e, p)));
   return {
     planted: real.length,
     detected: found.length,

@@ -75,6 +75,9 @@ export class Simulator {
   private orderInTick = 0;
   private readonly syndicates: SyndicateTruth[] = [];
   private readonly synMembers: { wallet: string; time: number }[][] = [];
+  private readonly synFollowUps: { wallet: string; time: number; direction: 'long' | 'short' }[][] = [];
+  /** Wallet → the planted syndicate whose position it holds (until it closes). */
+  private readonly synOf = new Map<number, number>();
   private readonly clusters: ClusterTruth[] = [];
   private readonly clusterMembers: string[][] = [];
   private readonly clusterNotional: number[] = [];
@@ -218,10 +221,14 @@ export class Simulator {
     const n = t.actions[w] as number;
     t.actions[w] = n + 1;
     const u = r.next();
-    if (n === 0 && u < 0.12) this.resize(w, 1 + r.range(0.3, 1));
-    else if (n <= 1 && u < 0.25) this.resize(w, r.range(0.3, 0.7));
-    else if (u < 0.3) this.flip(w);
-    else {
+    if (n === 0 && u < 0.12) {
+      this.resize(w, 1 + r.range(0.3, 1));
+      this.followUp(w);
+    } else if (n <= 1 && u < 0.25) this.resize(w, r.range(0.3, 0.7));
+    else if (u < 0.3) {
+      this.flip(w);
+      this.followUp(w);
+    } else {
       this.closeAll(w, false);
       return;
     }
@@ -369,6 +376,7 @@ export class Simulator {
     t.lossStreak[w] = pnl < 0 ? (t.lossStreak[w] as number) + 1 : 0;
     this.oi[c] = (this.oi[c] as number) - Math.abs(s);
     t.coin[w] = -1;
+    this.synOf.delete(w);
     t.szi[w] = 0;
     t.ver[w] = (t.ver[w] as number) + 1;
     t.liq[w] = Number.NaN;
@@ -579,8 +587,10 @@ export class Simulator {
       members: [],
       start: this.cfg.start + startTick * 1000,
       end: this.cfg.start + startTick * 1000,
+      followUps: [],
     });
     this.synMembers.push([]);
+    this.synFollowUps.push([]);
     const hold = 1800 + this.rng.exponential(3600);
     for (const w of members) {
       this.t.planned[w] = 1;
@@ -616,10 +626,24 @@ export class Simulator {
     }
   }
 
+  /** A planted syndicate member's add or flip, on the clock it shares with the other members. */
+  private followUp(w: number): void {
+    const syn = this.synOf.get(w);
+    const szi = this.t.szi[w] as number;
+    if (syn === undefined || this.t.coin[w] === -1 || szi === 0) return;
+    (this.synFollowUps[syn] as { wallet: string; time: number; direction: 'long' | 'short' }[]).push({
+      wallet: this.t.addr[w] as string,
+      time: this.now,
+      direction: szi > 0 ? 'long' : 'short',
+    });
+  }
+
   private recordPlanted(w: number, f: Forced, notional: number): void {
     this.t.planned[w] = 0;
-    if (f.syndicate >= 0)
+    if (f.syndicate >= 0) {
       (this.synMembers[f.syndicate] as { wallet: string; time: number }[]).push({ wallet: this.t.addr[w] as string, time: this.now });
+      this.synOf.set(w, f.syndicate);
+    }
     if (f.cluster >= 0) {
       (this.clusterMembers[f.cluster] as string[]).push(this.t.addr[w] as string);
       this.clusterNotional[f.cluster] = (this.clusterNotional[f.cluster] as number) + notional;
@@ -636,7 +660,13 @@ export class Simulator {
       wallets,
       syndicates: this.syndicates.map((s, i) => {
         const members = (this.synMembers[i] ?? []).toSorted((a, b) => a.time - b.time);
-        return { ...s, members, start: members[0]?.time ?? s.start, end: members.at(-1)?.time ?? s.end };
+        return {
+          ...s,
+          members,
+          start: members[0]?.time ?? s.start,
+          end: members.at(-1)?.time ?? s.end,
+          followUps: this.synFollowUps[i] ?? [],
+        };
       }),
       clusters: this.clusters.map((c, i) => ({
         ...c,

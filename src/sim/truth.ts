@@ -22,6 +22,12 @@ export interface SyndicateTruth {
   readonly members: readonly { readonly wallet: string; readonly time: number }[];
   readonly start: number;
   readonly end: number;
+  /**
+   * Later directional trades of members (adds, flips) while they hold the planted position. The
+   * members share the position's clock, so these land within seconds of each other too: a
+   * detector that sees them act together again is right to say so.
+   */
+  readonly followUps: readonly { readonly wallet: string; readonly time: number; readonly direction: 'long' | 'short' }[];
 }
 
 export interface ClusterTruth {

@@ -4,6 +4,7 @@ import type { ConvergenceEvent, GlassEvent, WhalePositionEvent } from '../../src
 import { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
 import { ScoreEngine } from '../../src/engine/score/engine.ts';
 import { WhaleHunter } from '../../src/engine/whales/hunter.ts';
+import { WhalePolicy } from '../../src/engine/whales/policy.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { Simulator } from '../../src/sim/simulator.ts';
 import { fill, mids, W } from '../score/stream.ts';
@@ -84,4 +85,46 @@ test('on a simulated day, convergence events follow the rule: shorts above long-
     return hit.length / Math.max(1, planted.length);
   };
   assert.ok(nearShare(true) > nearShare(false), `near-zone plants ${nearShare(true)} vs others ${nearShare(false)}`);
+});
+
+test('the whale policy: a wallet that has only been the passive side shows no direction; one taker fill does, ten passive in eleven make a market maker', () => {
+  const p = new Pipeline({ strict: true });
+  const policy = new WhalePolicy(p.book, () => null, { minAccountUsd: 500_000, minPositionUsd: Number.POSITIVE_INFINITY });
+  const verdicts: boolean[] = [];
+  const maker = '0x00000000000000000000000000000000000000aa';
+  p.changes.subscribe((c) => {
+    policy.observe(c);
+    if (p.book.wallets.name(c.walletId) === maker) verdicts.push(policy.tracked(c));
+  });
+  let tid = 1;
+  // A $1M account; `side` is the taker's: 'A' with the maker as buyer leaves it passive.
+  const trade = (taker: boolean) => ({
+    channel: 'trades',
+    data: [
+      {
+        coin: 'BTC',
+        side: taker ? 'B' : 'A',
+        px: '100000',
+        sz: '2',
+        time: T + tid,
+        hash: '0x00',
+        tid: tid++,
+        users: [maker, W[1]],
+      },
+    ],
+  });
+  const account = {
+    marginSummary: { accountValue: '1000000.0' },
+    crossMarginSummary: { accountValue: '1000000.0' },
+    assetPositions: [],
+    time: T,
+  };
+  p.ingest({ line: 0, ts: T, venue: 'hyperliquid', msg: { request: { type: 'clearinghouseState', user: maker }, response: account } });
+  const seq = [false, false, true, false, false, false, false, false, false, false, false];
+  seq.forEach((taker, i) => {
+    p.ingest({ line: i + 1, ts: T + i, venue: 'hyperliquid', msg: trade(taker) });
+  });
+  // Passive, passive: no direction shown. Taker: a whale from then on, until one taker fill in
+  // eleven falls under a tenth and makes it a market maker (judged over at least eight fills).
+  assert.deepEqual(verdicts, [false, false, true, true, true, true, true, true, true, true, false]);
 });

@@ -135,7 +135,9 @@ test('window and minimum count are configurable', () => {
 test('planted syndicates are found among whales on a simulated day; no episode fires twice', () => {
   const p = new Pipeline({ strict: true });
   const out: SyndicateEvent[] = [];
-  const policy = new WhalePolicy(p.book, () => null, { minAccountUsd: 200_000, minPositionUsd: Number.POSITIVE_INFINITY });
+  // Whales as the simulator makes them (accounts from $250k): its smaller traders chase strong
+  // drifts together by design, which is crowding, not a syndicate.
+  const policy = new WhalePolicy(p.book, () => null, { minAccountUsd: 250_000, minPositionUsd: Number.POSITIVE_INFINITY });
   p.changes.subscribe((c) => policy.observe(c));
   p.attach(
     new SyndicateDetector(
@@ -152,6 +154,43 @@ test('planted syndicates are found among whales on a simulated day; no episode f
   assert.ok(g.planted >= 20, `${g.planted} planted`);
   assert.equal(g.refired, 0);
   assert.ok(g.recall >= 0.95, `recall ${g.recall}: missed ${g.unmatchedPlanted.join(', ')}`);
-  // Measured 0.89 on this seed (README): organic whales sometimes enter together too.
-  assert.ok(g.precision >= 0.85, `precision ${g.precision} (${g.detected} detected)`);
+  // Measured 1.00 on this seed (README): organic whales sometimes enter together too (seed 1: 0.96).
+  assert.ok(g.precision >= 0.95, `precision ${g.precision} (${g.detected} detected)`);
+});
+
+test('grading: an episode is correct when it matches a planted entry, or when two of its members are the syndicate acting again on its shared clock', () => {
+  const t0 = 1_000_000;
+  const planted = [
+    {
+      id: 'syn-0',
+      coin: 'ETH',
+      direction: 'short' as const,
+      nearZone: false,
+      members: ['a', 'b', 'c'].map((wallet, i) => ({ wallet, time: t0 + i * 1000 })),
+      start: t0,
+      end: t0 + 2000,
+      followUps: [
+        { wallet: 'a', time: t0 + 3_600_000, direction: 'short' as const },
+        { wallet: 'b', time: t0 + 3_610_000, direction: 'short' as const },
+        { wallet: 'c', time: t0 + 3_620_000, direction: 'long' as const },
+      ],
+    },
+  ];
+  const ep = (id: string, firstTime: number, members: string[], direction: 'long' | 'short' = 'short') => ({
+    id,
+    coin: 'ETH',
+    direction,
+    firstTime,
+    lastTime: firstTime + 20_000,
+    members,
+    detections: 1,
+  });
+  const grade = (found: ReturnType<typeof ep>[]) => gradeSyndicates(found, planted, 60_000);
+  assert.deepEqual([grade([ep('e', t0, ['a', 'b', 'x'])]).recall, grade([ep('e', t0, ['a', 'b', 'x'])]).precision], [1, 1]);
+  // The later add by a and b: correct, but it does not find the planted entry (recall).
+  const later = grade([ep('f', t0 + 3_600_000, ['a', 'b', 'y'])]);
+  assert.deepEqual([later.recall, later.precision], [0, 1]);
+  // Only one member acting in that direction then (c flipped long): not the syndicate.
+  assert.equal(grade([ep('g', t0 + 3_600_000, ['a', 'c', 'y'])]).precision, 0);
+  assert.equal(grade([ep('h', t0 + 3_600_000, ['a', 'b', 'c'], 'long')]).precision, 0);
 });

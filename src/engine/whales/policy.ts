@@ -20,7 +20,7 @@ export const DEFAULT_WHALE_POLICY: WhalePolicyOptions = {
   excludeMarketMakers: true,
 };
 
-/** Fills seen before a wallet can be called a market maker, and the taker share below which it is one. */
+/** Fills the taker share is judged over (fewer: judged as if that many), and the share below which a wallet is a market maker. */
 const MM_MIN_FILLS = 8;
 const MM_MAX_TAKER_SHARE = 0.1;
 
@@ -56,7 +56,10 @@ export class WhalePolicy {
 
   isMarketMaker(w: number): boolean {
     const n = w < this.fills.length ? (this.fills[w] as number) : 0;
-    return n >= MM_MIN_FILLS && (this.takers[w] as number) < MM_MAX_TAKER_SHARE * n;
+    // Until MM_MIN_FILLS fills are in, the same test against that many: a wallet that has only
+    // ever been the passive side has shown no direction yet (a market maker's first minutes in a
+    // replay), and one taker fill is enough to show it.
+    return (this.takers[w] as number) < MM_MAX_TAKER_SHARE * Math.max(n, MM_MIN_FILLS);
   }
 
   tracked(c: PositionChange): boolean {
