@@ -11,7 +11,10 @@ import { fill, W } from '../score/stream.ts';
 const T = 1_700_000_000_000;
 
 /** Runs venue messages through the pipeline into a detector with every wallet counted. */
-function detect(msgs: { time: number; msg: unknown }[], opts: { windowMs?: number; minWallets?: number } = {}): SyndicateEvent[] {
+function detect(
+  msgs: { time: number; msg: unknown }[],
+  opts: { windowMs?: number; minWallets?: number; minNotionalUsd?: number } = {},
+): SyndicateEvent[] {
   const p = new Pipeline({ strict: true });
   const out: SyndicateEvent[] = [];
   p.attach(
@@ -37,6 +40,19 @@ test('exactly three wallets within 59.9 s fire once; the same at 60.1 s does not
   assert.deepEqual(detect([open(0, 0), open(1, 30_000), open(2, 60_100)]), []);
   // The boundary is inclusive: 60.0 s is within the window.
   assert.equal(detect([open(0, 0), open(1, 30_000), open(2, 60_000)]).length, 1);
+});
+
+test('the notional floor applies to the order: fills of one wallet, coin, direction and millisecond add up', () => {
+  // Each wallet's order fills against three counterparties, $40 each, under a $100 floor.
+  const split = (w: number, t: number) => [0, 1, 2].map((k) => fill(W[w]!, 'BTC', 'B', 0.4, 100, k * 0.4, T + t));
+  const fired = detect([...split(0, 0), ...split(1, 1000), ...split(2, 2000)], { minNotionalUsd: 100 });
+  assert.deepEqual(
+    fired.map((e) => [e.type, e.members.length, Math.round(e.notionalUsd)]),
+    [['SYNDICATE_DETECTED', 3, 360]], // each order counts once its third fill takes it to $120
+  );
+  // The same fills a millisecond apart are three orders, each under the floor.
+  const apart = (w: number, t: number) => [0, 1, 2].map((k) => fill(W[w]!, 'BTC', 'B', 0.4, 100, k * 0.4, T + t + k));
+  assert.deepEqual(detect([...apart(0, 0), ...apart(1, 1000), ...apart(2, 2000)], { minNotionalUsd: 100 }), []);
 });
 
 test('one wallet trading three times is not a syndicate; two wallets are not either', () => {

@@ -21,6 +21,9 @@ export const DEFAULT_SYNDICATES: SyndicateOptions = { minWallets: 3, windowMs: 6
 /** The Nexus Score of a wallet id now (null: not scored). */
 export type ScoreLookup = (walletId: number) => number | null;
 
+/** Coin ids below this: wallet × coin keys stay exact integers. */
+const COIN_SLOTS = 1 << 16;
+
 /** SPEC.md: a directional trade opens or increases exposure; a flip's new side counts, a close never does. */
 export function directionOf(dir: Direction | null): 'long' | 'short' | null {
   switch (dir) {
@@ -79,6 +82,8 @@ export class SyndicateDetector {
   private readonly emit: (e: SyndicateEvent) => void;
   private readonly score: ScoreLookup;
   private readonly lanes = new Map<number, Lane>();
+  /** Per wallet × coin, the order its latest directional fill belongs to. */
+  private readonly orders = new Map<number, { time: number; direction: 'long' | 'short'; notional: number; counted: boolean }>();
   private seq = 0;
   /** Episodes detected so far, for reports. */
   detected = 0;
@@ -95,7 +100,9 @@ export class SyndicateDetector {
     if (direction === null) return;
     // A flip's directional part is the new side only: |after| of the fill's size.
     const size = c.dir === 'Open Long' || c.dir === 'Open Short' ? c.sz : Math.abs(c.after);
-    const notional = size * c.px;
+    // One order fills against many counterparties, each fill maybe under the floor: the trade is
+    // the order (a wallet's fills on a coin, one direction, one millisecond).
+    const notional = this.order(c, direction, size * c.px);
     if (notional < this.opts.minNotionalUsd) return;
     if (this.opts.minScore !== null && !((this.score(c.walletId) ?? Number.NEGATIVE_INFINITY) >= this.opts.minScore)) return;
     if (this.opts.tracked !== null && !this.opts.tracked(c)) return;
@@ -112,6 +119,31 @@ export class SyndicateDetector {
     lane.recent.push({ time: c.time, wallet: c.walletId, name: c.wallet, notional });
     lane.inWindow.set(c.walletId, (lane.inWindow.get(c.walletId) ?? 0) + 1);
     if (lane.inWindow.size >= this.opts.minWallets) this.detect(lane, c);
+  }
+
+  /**
+   * Adds a fill to its wallet's current order (same coin, direction and millisecond) and returns
+   * what counts now: the order's notional so far when this fill takes it over the floor, the
+   * fill's own once the order has counted (the member adds to it), or the order's total under
+   * the floor.
+   */
+  private order(c: PositionChange, direction: 'long' | 'short', notional: number): number {
+    const key = c.walletId * COIN_SLOTS + c.coinId;
+    let o = this.orders.get(key);
+    if (o === undefined) {
+      o = { time: c.time, direction, notional: 0, counted: false };
+      this.orders.set(key, o);
+    } else if (o.time !== c.time || o.direction !== direction) {
+      o.time = c.time;
+      o.direction = direction;
+      o.notional = 0;
+      o.counted = false;
+    }
+    o.notional += notional;
+    if (o.counted) return notional;
+    if (o.notional < this.opts.minNotionalUsd) return o.notional;
+    o.counted = true;
+    return o.notional;
   }
 
   /** Drops directional trades older than the window before `time`. */
