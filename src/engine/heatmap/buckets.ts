@@ -31,12 +31,21 @@ export class CoinBuckets {
   /** Bumped on every change: lets readers skip work when nothing moved. */
   version = 0;
 
+  /** 10^(decimals of the width): edges are snapped to it, so 31.65 reads 31.65, not 31.650000000000002. */
+  private scale = 1;
+
   constructor(width: number) {
     this.width = width;
+    this.scale = decimalScale(width);
   }
 
   bucketOf(px: number): number {
     return Math.floor(px / this.width);
+  }
+
+  /** The price at `key` buckets (fractional keys too: a bucket's middle), as a short decimal. */
+  edge(key: number): number {
+    return Math.round(key * this.width * this.scale * 2) / (this.scale * 2);
   }
 
   private row(key: number): number {
@@ -122,6 +131,7 @@ export class CoinBuckets {
   /** Empties the map for a rebuild at another width. */
   reset(width: number): void {
     this.width = width;
+    this.scale = decimalScale(width);
     this.index.clear();
     this.n = 0;
     this.totalLongUnits = 0;
@@ -129,6 +139,12 @@ export class CoinBuckets {
     this.positions = 0;
     this.version++;
   }
+}
+
+function decimalScale(width: number): number {
+  let scale = 1;
+  while (scale < 1e12 && Math.abs(width * scale - Math.round(width * scale)) > 1e-9 * width * scale) scale *= 10;
+  return scale;
 }
 
 /** A round bucket width near `ideal`: 1, 2, 2.5 or 5 × 10^k (a tick-aligned step a person can read). */

@@ -235,15 +235,15 @@ export class HeatmapEngine {
   }
 
   private loPx(c: CoinState, t: TrackedZone): number {
-    return t.loKey * c.buckets.width;
+    return c.buckets.edge(t.loKey);
   }
 
   private hiPx(c: CoinState, t: TrackedZone): number {
-    return (t.hiKey + 1) * c.buckets.width;
+    return c.buckets.edge(t.hiKey + 1);
   }
 
   private peakPx(c: CoinState, t: TrackedZone): number {
-    return (t.peakKey + 0.5) * c.buckets.width;
+    return c.buckets.edge(t.peakKey + 0.5);
   }
 
   /** Fractional distance from the mark to the zone's near edge (0 inside it). */
@@ -334,8 +334,8 @@ export class HeatmapEngine {
       markPx: c.mark,
       bucketWidth: w,
       buckets: c.buckets.nonEmpty().map((b) => ({
-        lo: b.key * w,
-        hi: (b.key + 1) * w,
+        lo: c.buckets.edge(b.key),
+        hi: c.buckets.edge(b.key + 1),
         longLiqUsd: b.longUnits / UNIT,
         shortLiqUsd: b.shortUnits / UNIT,
       })),
