@@ -34,6 +34,10 @@ export class MockVenue {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly subs = new Map<WebSocket, Set<string>>();
+  /** Per connection, the wallets with a `userFills` subscription. */
+  private readonly userSubs = new Map<WebSocket, Set<string>>();
+  /** Every subscription asked for, in order. */
+  readonly subscriptions: Record<string, unknown>[] = [];
   private readonly recorded = readFixture('hyperliquid-ws/trades_BTC_with_users.json') as WireTrade[];
   private tid = 1_000_000;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -65,7 +69,10 @@ export class MockVenue {
     this.wss.on('connection', (ws) => {
       this.subs.set(ws, new Set());
       ws.on('message', (raw) => this.onMessage(ws, raw.toString()));
-      ws.on('close', () => this.subs.delete(ws));
+      ws.on('close', () => {
+        this.subs.delete(ws);
+        this.userSubs.delete(ws);
+      });
     });
   }
 
@@ -127,13 +134,37 @@ export class MockVenue {
   }
 
   private onMessage(ws: WebSocket, text: string): void {
-    const m = JSON.parse(text) as { method: string; subscription?: { type: string; coin?: string } };
+    const m = JSON.parse(text) as { method: string; subscription?: { type: string; coin?: string; user?: string } };
     if (m.method === 'ping') {
       ws.send(JSON.stringify({ channel: 'pong' }));
       return;
     }
     if (m.method !== 'subscribe' || m.subscription === undefined) return;
     ws.send(JSON.stringify({ channel: 'subscriptionResponse', data: { method: 'subscribe', subscription: m.subscription } }));
+    this.subscriptions.push(m.subscription);
+    const { type, user, coin } = m.subscription;
+    if (type === 'userFills' && user !== undefined) {
+      const users = this.userSubs.get(ws) ?? new Set<string>();
+      this.userSubs.set(ws, users.add(user));
+      // The venue's first answer: the wallet's recent fills, flagged as a snapshot.
+      ws.send(
+        JSON.stringify({ channel: 'userFills', data: { user, isSnapshot: true, fills: this.fillsOf(user, 0, Date.now()).slice(-20) } }),
+      );
+    }
+    if (type === 'activeAssetCtx' && coin !== undefined) {
+      const px = this.trades.at(-1)?.px ?? this.recorded[0]?.px ?? '0';
+      const ctx = {
+        funding: '0.0000125',
+        openInterest: '1000.0',
+        oraclePx: px,
+        markPx: px,
+        midPx: px,
+        dayNtlVlm: '0.0',
+        prevDayPx: px,
+        premium: '0.0',
+      };
+      ws.send(JSON.stringify({ channel: 'activeAssetCtx', data: { coin, ctx } }));
+    }
     if (m.subscription.type === 'trades' && m.subscription.coin !== undefined) {
       this.subs.get(ws)?.add(m.subscription.coin);
       // The venue's first answer: the most recent trades of the coin, already-seen ones included.
@@ -168,6 +199,13 @@ export class MockVenue {
         batch.push(t);
       }
       for (const [ws, coins] of this.subs) if (coins.has('BTC')) ws.send(JSON.stringify({ channel: 'trades', data: batch }));
+      const from = (batch[0] as WireTrade).time;
+      for (const [ws, users] of this.userSubs) {
+        for (const user of users) {
+          const fills = this.fillsOf(user, from, Date.now()).filter((f) => batch.some((t) => t.tid === (f as { tid: number }).tid));
+          if (fills.length > 0) ws.send(JSON.stringify({ channel: 'userFills', data: { user, fills } }));
+        }
+      }
     }, ms);
   }
 

@@ -272,3 +272,48 @@ test('after a gap the trade batch cannot cover, the tracked wallet’s own fills
     `book ${pos.szi} (known ${pos.known}); trades since the first applied ${expected}; venue ${absolute}`,
   );
 });
+
+test('live subscriptions: trades and activeAssetCtx per coin, allMids, userFills for the tracked wallets; their fills and the trades apply each trade once', async () => {
+  const tracked = '0xbb160cb61e694570f9d570f9fcde7c61dd2143ad';
+  const before = venue.subscriptions.length;
+  venue.run(20, 1);
+  const p = new Pipeline();
+  const applied = new Map<string, number>();
+  p.changes.subscribe((c) => {
+    if (c.resolved || c.tid === null || c.wallet !== tracked) return;
+    const k = `${c.tid}:${c.side}`;
+    applied.set(k, (applied.get(k) ?? 0) + 1);
+  });
+  let line = 0;
+  const kinds = new Map<string, number>();
+  const source = new LiveSource({ wsUrl: venue.wsUrl, infoUrl: venue.infoUrl, refreshEveryMs: 60_000, users: [tracked] }, (ts, msg) => {
+    const ch = (msg as { channel?: string }).channel ?? 'info';
+    kinds.set(ch, (kinds.get(ch) ?? 0) + 1);
+    p.ingest({ line: ++line, ts, venue: 'hyperliquid', msg });
+  });
+  await source.start();
+  for (let waited = 0; venue.subscriptions.length - before < 4 && waited < 10_000; waited += 20) await sleep(20);
+  await sleep(100);
+  // Trades before the subscriptions answered are history (the resubscribe batch, the userFills
+  // snapshot): the ones after are the live ones checked here.
+  const firstLive = venue.trades.length;
+  await sleep(1000);
+  venue.pause();
+  await sleep(200);
+  source.stop();
+  assert.deepEqual(
+    venue.subscriptions.slice(before).map((s) => `${String(s['type'])}:${String(s['coin'] ?? s['user'] ?? '')}`),
+    ['allMids:', 'trades:BTC', `userFills:${tracked}`, 'activeAssetCtx:BTC'],
+  );
+  assert.ok((kinds.get('userFills') ?? 0) >= 2, `${kinds.get('userFills')} userFills frames`);
+  assert.equal(kinds.get('activeAssetCtx'), 1);
+  assert.ok(p.counts.fill > 0 && p.counts.mark > 0 && p.counts.funding > 0, JSON.stringify(p.counts));
+  // The wallet's trades arrive twice (trades channel and its own fills): each applies once.
+  const mine = venue.trades.slice(firstLive).filter((t) => t.users.includes(tracked));
+  assert.ok(mine.length >= 5, `${mine.length} trades of the tracked wallet`);
+  for (const t of mine) {
+    if (t.users[0] === tracked) assert.equal(applied.get(`${t.tid}:B`), 1, `trade ${t.tid} B`);
+    if (t.users[1] === tracked) assert.equal(applied.get(`${t.tid}:A`), 1, `trade ${t.tid} A`);
+  }
+  assert.ok(p.book.stats.duplicates > 0, 'the second copy of each was recognised');
+});

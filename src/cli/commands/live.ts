@@ -39,7 +39,7 @@ export const liveSpec: CommandSpec = {
   help: [
     ...HELP,
     '--record F     also write every raw message to F (the recording format; .gz compresses)',
-    '--track FILE   wallets (one address per line) whose accounts are always refreshed first',
+    '--track FILE   wallets (one address per line) whose accounts are always refreshed first; the first 10 also on their own userFills channel',
     "--node-fills D also follow a non-validator node's node_fills_by_block directory D (every fill of the venue)",
     '--json         the final summary as JSON',
   ],
@@ -82,6 +82,7 @@ async function runSource(
   sink: (ts: number, msg: unknown) => void,
   picker: (n: number) => readonly string[],
   backfill: () => readonly string[] = () => [],
+  users: readonly string[] = [],
 ): Promise<LiveSource> {
   const venue = strOption(p, 'venue') ?? 'hyperliquid';
   if (venue !== 'hyperliquid') throw new UsageError(`--venue: only hyperliquid, not ${venue}`);
@@ -89,7 +90,12 @@ async function runSource(
     ?.split(',')
     .filter((c) => c.length > 0);
   const source = new LiveSource(
-    { wsUrl: strOption(p, 'ws') ?? MAINNET.ws, infoUrl: strOption(p, 'info') ?? MAINNET.info, ...(coins === undefined ? {} : { coins }) },
+    {
+      wsUrl: strOption(p, 'ws') ?? MAINNET.ws,
+      infoUrl: strOption(p, 'info') ?? MAINNET.info,
+      users,
+      ...(coins === undefined ? {} : { coins }),
+    },
     sink,
     picker,
     (line) => note(line),
@@ -116,6 +122,7 @@ export async function liveCommand(argv: readonly string[]): Promise<number> {
   const writer = file === undefined ? null : new RecordingWriter(file);
   let line = 0;
   const b = pipeline.book;
+  const seeds = seedList(strOption(p, 'track'));
   const scheduler = new RefreshScheduler({
     book: b,
     score: (w) => engines.score.scoreNow(w),
@@ -128,7 +135,7 @@ export async function liveCommand(argv: readonly string[]): Promise<number> {
       }
       return best;
     },
-    seeds: seedList(strOption(p, 'track')),
+    seeds,
     minAgeMs: 60_000,
   });
   const picker = (n: number) => scheduler.pick(n, Date.now());
@@ -150,7 +157,8 @@ export async function liveCommand(argv: readonly string[]): Promise<number> {
   if (nodeDir !== undefined) note(`live: following node fills under ${nodeDir}`);
   // After a disconnect, the most important wallets' own fills over the gap (ranked, ignoring the refresh age).
   const backfill = () => scheduler.ranked(BACKFILL_WALLETS, Number.POSITIVE_INFINITY);
-  const source = await runSource(p, onMessage, picker, backfill);
+  // The first ten seeds also get their own userFills channel (the venue's per-user limit).
+  const source = await runSource(p, onMessage, picker, backfill, seeds);
   tail?.stop();
   writer?.close();
   const s = pipeline.summary();

@@ -1,6 +1,10 @@
 import { InfoClient } from './rest.ts';
 import { LiveSocket } from './socket.ts';
 
+/** The venue's per-IP WebSocket limits: subscriptions, and distinct users across user-specific ones. */
+const MAX_SUBSCRIPTIONS = 1000;
+const MAX_USERS = 10;
+
 export const MAINNET = { ws: 'wss://api.hyperliquid.xyz/ws', info: 'https://api.hyperliquid.xyz' } as const;
 
 export interface LiveOptions {
@@ -8,6 +12,11 @@ export interface LiveOptions {
   readonly infoUrl: string;
   /** Coins to follow (default: every listed perp in `meta`). */
   readonly coins?: readonly string[];
+  /**
+   * Wallets followed on their own `userFills` channel (exact fills with `startPosition`, as they
+   * happen): the venue allows 10 users across user-specific subscriptions, so the first 10.
+   */
+  readonly users?: readonly string[];
   /** Account snapshots per refresh round, and the round's period (ms). */
   readonly refreshBatch?: number;
   readonly refreshEveryMs?: number;
@@ -20,10 +29,11 @@ export type RefreshPicker = (n: number) => readonly string[];
 export type BackfillPicker = () => readonly string[];
 
 /**
- * The live Hyperliquid source: `meta` over REST, then one socket with `trades` for every coin
- * (each names buyer and seller, so every active wallet is seen) and `allMids`; account snapshots
- * for the wallets the picker names, spent from the REST weight budget, never through per-user
- * sockets (the venue allows 10 users across them). Everything goes to `sink` as the recording
+ * The live Hyperliquid source: `meta` over REST, then one socket with `trades` (each names buyer
+ * and seller, so every active wallet is seen) and `activeAssetCtx` (the mark liquidations trigger
+ * on, funding) for every coin, `allMids`, and `userFills` for at most 10 seed wallets; account
+ * snapshots for the wallets the picker names, spent from the REST weight budget — thousands of
+ * wallets are followed that way, never through per-user sockets (10 users is the venue's limit). Everything goes to `sink` as the recording
  * format's `msg`, so live, record and replay share one normalizer.
  */
 export class LiveSource {
@@ -72,7 +82,22 @@ export class LiveSource {
     this.sink(Date.now(), meta);
     const universe = listedCoins(meta.response);
     const coins = this.opts.coins ?? universe;
-    const subscriptions = [{ type: 'allMids' }, ...coins.map((coin) => ({ type: 'trades', coin }))];
+    const users = (this.opts.users ?? []).slice(0, MAX_USERS);
+    if ((this.opts.users?.length ?? 0) > MAX_USERS)
+      this.log(`userFills: the venue allows ${MAX_USERS} users; following the first ${MAX_USERS}`);
+    // trades per coin, allMids and ≤ 10 userFills must fit the venue's 1000 subscriptions; then
+    // activeAssetCtx (mark, funding) for as many coins as still fit — allMids covers the rest.
+    const base = [
+      { type: 'allMids' },
+      ...coins.map((coin) => ({ type: 'trades', coin })),
+      ...users.map((user) => ({ type: 'userFills', user })),
+    ];
+    if (base.length > MAX_SUBSCRIPTIONS)
+      throw new Error(`${coins.length} coins: over the venue's ${MAX_SUBSCRIPTIONS} subscriptions (choose with --coins)`);
+    const ctx = coins.slice(0, MAX_SUBSCRIPTIONS - base.length).map((coin) => ({ type: 'activeAssetCtx', coin }));
+    if (ctx.length < coins.length)
+      this.log(`activeAssetCtx for ${ctx.length} of ${coins.length} coins (subscription limit); allMids for the rest`);
+    const subscriptions = [...base, ...ctx];
     this.socket = new LiveSocket({ url: this.opts.wsUrl, subscriptions }, this.sink, (r) => this.log(r));
     this.socket.start();
     this.refresh = setInterval(() => void this.refreshRound(), this.opts.refreshEveryMs ?? 1000);
