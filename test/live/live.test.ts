@@ -19,6 +19,25 @@ before(() => venue.start());
 after(() => venue.close());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How often each side of each trade of `wallet` reached the book as a position change (`tid:side`). */
+function appliedTrades(p: Pipeline, wallet: string): Map<string, number> {
+  const applied = new Map<string, number>();
+  p.changes.subscribe((c) => {
+    if (c.resolved || c.tid === null || c.wallet !== wallet) return;
+    const k = `${c.tid}:${c.side}`;
+    applied.set(k, (applied.get(k) ?? 0) + 1);
+  });
+  return applied;
+}
+
+/** Every side `wallet` took in `trades` was applied exactly once. */
+function assertEachOnce(applied: Map<string, number>, trades: readonly { tid: number; users: readonly string[] }[], wallet: string): void {
+  for (const t of trades) {
+    if (t.users[0] === wallet) assert.equal(applied.get(`${t.tid}:B`), 1, `trade ${t.tid} B`);
+    if (t.users[1] === wallet) assert.equal(applied.get(`${t.tid}:A`), 1, `trade ${t.tid} A`);
+  }
+}
+
 test('the weight budget never lets a minute exceed its limit, whatever the burst', () => {
   const b = new WeightBudget(1200);
   let now = 0;
@@ -219,12 +238,7 @@ test('after a gap the trade batch cannot cover, the tracked wallet’s own fills
   venue.snapshotSize = 3; // the resubscribe batch reaches back only 3 trades: not over the gap
   venue.run(20, 1);
   const p = new Pipeline();
-  const applied = new Map<string, number>();
-  p.changes.subscribe((c) => {
-    if (c.resolved || c.tid === null || c.wallet !== tracked) return;
-    const k = `${c.tid}:${c.side}`;
-    applied.set(k, (applied.get(k) ?? 0) + 1);
-  });
+  const applied = appliedTrades(p, tracked);
   let line = 0;
   const source = new LiveSource(
     { wsUrl: venue.wsUrl, infoUrl: venue.infoUrl, refreshEveryMs: 60_000 },
@@ -245,14 +259,7 @@ test('after a gap the trade batch cannot cover, the tracked wallet’s own fills
   assert.ok(source.backfills >= 1, 'userFillsByTime was asked');
   const mine = venue.trades.slice(firstLive).filter((t) => t.users.includes(tracked));
   assert.ok(mine.length >= 5, `${mine.length} trades of the tracked wallet`);
-  for (const t of mine) {
-    for (const [i, side] of [
-      [0, 'B'],
-      [1, 'A'],
-    ] as const) {
-      if (t.users[i] === tracked) assert.equal(applied.get(`${t.tid}:${side}`), 1, `trade ${t.tid} ${side}`);
-    }
-  }
+  assertEachOnce(applied, mine, tracked);
   // Unknown, its position is the sum of every trade of it from the first one applied (trades
   // before the connection are not the book's to know without an account snapshot).
   const first = Math.min(...[...applied.keys()].map((k) => Number(k.split(':')[0])));
@@ -278,12 +285,7 @@ test('live subscriptions: trades and activeAssetCtx per coin, allMids, userFills
   const before = venue.subscriptions.length;
   venue.run(20, 1);
   const p = new Pipeline();
-  const applied = new Map<string, number>();
-  p.changes.subscribe((c) => {
-    if (c.resolved || c.tid === null || c.wallet !== tracked) return;
-    const k = `${c.tid}:${c.side}`;
-    applied.set(k, (applied.get(k) ?? 0) + 1);
-  });
+  const applied = appliedTrades(p, tracked);
   let line = 0;
   const kinds = new Map<string, number>();
   const source = new LiveSource({ wsUrl: venue.wsUrl, infoUrl: venue.infoUrl, refreshEveryMs: 60_000, users: [tracked] }, (ts, msg) => {
@@ -311,9 +313,6 @@ test('live subscriptions: trades and activeAssetCtx per coin, allMids, userFills
   // The wallet's trades arrive twice (trades channel and its own fills): each applies once.
   const mine = venue.trades.slice(firstLive).filter((t) => t.users.includes(tracked));
   assert.ok(mine.length >= 5, `${mine.length} trades of the tracked wallet`);
-  for (const t of mine) {
-    if (t.users[0] === tracked) assert.equal(applied.get(`${t.tid}:B`), 1, `trade ${t.tid} B`);
-    if (t.users[1] === tracked) assert.equal(applied.get(`${t.tid}:A`), 1, `trade ${t.tid} A`);
-  }
+  assertEachOnce(applied, mine, tracked);
   assert.ok(p.book.stats.duplicates > 0, 'the second copy of each was recognised');
 });
