@@ -46,19 +46,7 @@ async function textStream(path: string): Promise<Readable> {
  * replay's per-line cost at the parse itself.
  */
 export async function* readLineBatches(path: string): AsyncGenerator<string[]> {
-  const s = await textStream(path);
-  let rest = '';
-  try {
-    for await (const chunk of s as AsyncIterable<string>) {
-      const text = rest + chunk;
-      const lines = text.split('\n');
-      rest = lines.pop() ?? '';
-      if (lines.length > 0) yield lines;
-    }
-  } catch (e) {
-    throw new InputError(`${path}: ${(e as Error).message}`, { cause: e });
-  }
-  if (rest.length > 0) yield [rest];
+  for await (const { text, start, end } of readChunks(path)) yield text.slice(start, end).split('\n');
 }
 
 /**
