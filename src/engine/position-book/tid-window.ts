@@ -2,25 +2,33 @@
  * "Have we applied this side of this trade?" over a bounded window of recent keys. A key is
  * `tid * 2 + (seller ? 1 : 0)`: one trade has exactly one buyer side and one seller side, and
  * tids (< 2^51 on Hyperliquid) keep the key an exact double. The window only has to outlive
- * re-delivery (resubscribe snapshots, backfill overlap), not the whole stream.
+ * re-delivery (resubscribe snapshots, back-fill overlap), not the whole stream.
  *
- * A `Set<number>` of non-small-integer doubles boxes every key and dominated the book's profile
- * (over half its time with GC); this is an open-addressing table over a Float64Array with
- * linear probing and backward-shift deletion, evicting the oldest key once the ring is full.
+ * Two generations of open-addressing tables over Float64Arrays (a `Set<number>` of such doubles
+ * boxes every key): keys go into the current one; when it holds `capacity` keys it becomes the
+ * previous one and the old previous one, emptied, the current. So the window remembers at least
+ * the last `capacity` keys and at most twice that, and an add touches one table slot — the
+ * previous table is probed only for keys not newer than everything in it, which on a live stream
+ * (tids rise) is only re-delivery. A table larger than the cache made each random probe a miss;
+ * the single-table ring that evicted key by key paid three of them per add.
  */
 export class TidWindow {
-  private readonly table: Float64Array;
+  private cur: Float64Array;
+  private prev: Float64Array;
   private readonly mask: number;
   private readonly shift: number;
-  private readonly ring: Float64Array;
-  private pos = 0;
+  private readonly capacity: number;
+  private count = 0;
+  private curMax = Number.NEGATIVE_INFINITY;
+  private prevMax = Number.NEGATIVE_INFINITY;
 
   constructor(capacityLog2 = 18) {
-    const bits = capacityLog2 + 1; // table at most half full
-    this.table = new Float64Array(1 << bits).fill(Number.NaN);
+    const bits = capacityLog2 + 1; // each table at most half full
+    this.capacity = 1 << capacityLog2;
+    this.cur = new Float64Array(1 << bits).fill(Number.NaN);
+    this.prev = new Float64Array(1 << bits).fill(Number.NaN);
     this.mask = (1 << bits) - 1;
     this.shift = 32 - bits;
-    this.ring = new Float64Array(1 << capacityLog2).fill(Number.NaN);
   }
 
   private home(key: number): number {
@@ -31,7 +39,8 @@ export class TidWindow {
 
   /** True when the key is new (and remembers it); false for a duplicate. */
   add(key: number): boolean {
-    const t = this.table;
+    if (key <= this.prevMax && this.has(this.prev, key)) return false;
+    const t = this.cur;
     let i = this.home(key);
     for (;;) {
       const v = t[i] as number;
@@ -39,36 +48,28 @@ export class TidWindow {
       if (v === key) return false;
       i = (i + 1) & this.mask;
     }
-    const old = this.ring[this.pos] as number;
-    if (old === old) this.remove(old);
-    // The slot found above may have moved if the eviction shifted entries: probe again.
-    i = this.home(key);
-    while ((t[i] as number) === (t[i] as number)) i = (i + 1) & this.mask;
     t[i] = key;
-    this.ring[this.pos] = key;
-    this.pos = (this.pos + 1) & (this.ring.length - 1);
+    if (key > this.curMax) this.curMax = key;
+    if (++this.count === this.capacity) this.turn();
     return true;
   }
 
-  private remove(key: number): void {
-    const t = this.table;
-    const m = this.mask;
-    let i = this.home(key);
-    while ((t[i] as number) !== key) i = (i + 1) & m;
-    // Backward-shift: pull later entries of the probe run into the hole.
-    let j = i;
-    for (;;) {
-      j = (j + 1) & m;
-      const v = t[j] as number;
-      if (v !== v) break;
-      const h = this.home(v);
-      // Move v into the hole at i unless its home lies cyclically in (i, j].
-      if (i <= j ? h <= i || h > j : h <= i && h > j) {
-        t[i] = v;
-        i = j;
-      }
+  private has(t: Float64Array, key: number): boolean {
+    for (let i = this.home(key); ; i = (i + 1) & this.mask) {
+      const v = t[i] as number;
+      if (v !== v) return false;
+      if (v === key) return true;
     }
-    t[i] = Number.NaN;
+  }
+
+  /** The current table becomes the previous one; the oldest keys are forgotten. */
+  private turn(): void {
+    const old = this.prev;
+    this.prev = this.cur;
+    this.prevMax = this.curMax;
+    this.cur = old.fill(Number.NaN);
+    this.curMax = Number.NEGATIVE_INFINITY;
+    this.count = 0;
   }
 
   static key(tid: number, side: 'B' | 'A'): number {
