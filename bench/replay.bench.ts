@@ -59,7 +59,7 @@ export async function decodeAll(file: string): Promise<MarketEvent[]> {
   const push = (e: MarketEvent) => out.push(e);
   for await (const read of readRecording(file)) {
     if (read instanceof RecordError) continue;
-    if ('text' in read && n.normalizeText(read.text, read.msgFrom, read.msgTo, read.ts, push) !== null) continue;
+    if ('bytes' in read && n.normalizeBytes(read.bytes, read.msgFrom, read.msgTo, read.ts, push) !== null) continue;
     const item = parsedLine(read);
     if (!(item instanceof RecordError)) n.normalize(item.msg, item.ts, push);
   }

@@ -3,7 +3,7 @@ import type { MarketEvent, MarketEventType } from '../domain/market-event.ts';
 import { PositionBook } from '../engine/position-book/book.ts';
 import type { AccountApplied, BookConsumer, DriftReport, PositionChange } from '../engine/position-book/change.ts';
 import { RecordError } from '../recording/errors.ts';
-import type { RawMessage, RawText } from '../recording/format.ts';
+import type { RawBytes, RawMessage } from '../recording/format.ts';
 import { parsedLine } from '../recording/reader.ts';
 import { DecodeError } from '../venues/decode.ts';
 import { HyperliquidNormalizer, type Outcome } from '../venues/hyperliquid/normalizer.ts';
@@ -90,13 +90,13 @@ export class Pipeline {
   }
 
   /** One recording line (or the reader's complaint about it). */
-  ingest(item: RawMessage | RawText | RecordError): void {
+  ingest(item: RawMessage | RawBytes | RecordError): void {
     if (item instanceof RecordError) {
       this.reject({ line: item.line, message: item.reason });
       return;
     }
-    if ('text' in item) {
-      const scanned = this.normalizer.normalizeText(item.text, item.msgFrom, item.msgTo, item.ts, this.onEvent);
+    if ('bytes' in item) {
+      const scanned = this.normalizer.normalizeBytes(item.bytes, item.msgFrom, item.msgTo, item.ts, this.onEvent);
       if (scanned !== null) {
         this.settle(item, scanned);
         return;

@@ -15,17 +15,17 @@ export interface RawMessage {
 }
 
 /**
- * A recording line kept as text because its message is one the normalizer decodes straight from
- * JSON text (trades frames, account snapshots: most of a recording's bytes). `text` is the read
- * chunk the line sits in (scanning in place is cheaper than scanning a slice); the line is
+ * A recording line kept as bytes because its message is one the normalizer decodes straight from
+ * its UTF-8 JSON (trades and other frames, account snapshots: most of a recording's bytes).
+ * `bytes` is the read chunk the line sits in (nothing is copied or decoded); the line is
  * `[lineFrom, lineTo)` of it and its message `[msgFrom, msgTo)`. When the normalizer declines it,
- * the line is parsed whole like any other (`parsedLine`).
+ * the line is decoded and parsed whole like any other (`parsedLine`).
  */
-export interface RawText {
+export interface RawBytes {
   readonly line: number;
   readonly ts: number;
   readonly venue: Venue;
-  readonly text: string;
+  readonly bytes: Buffer;
   readonly lineFrom: number;
   readonly lineTo: number;
   readonly msgFrom: number;

@@ -3,10 +3,11 @@ import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isObj } from '../venues/decode.ts';
+import { bytesAre } from '../venues/json-scan.ts';
 import { InputError, RecordError } from './errors.ts';
-import { isVenue, type RawMessage, type RawText } from './format.ts';
+import { isVenue, type RawBytes, type RawMessage } from './format.ts';
 
-export type ReadItem = RawMessage | RawText | RecordError;
+export type ReadItem = RawMessage | RawBytes | RecordError;
 
 async function isGzip(path: string): Promise<boolean> {
   const fh = await open(path, 'r');
@@ -36,9 +37,7 @@ async function checkFile(path: string): Promise<void> {
 async function textStream(path: string): Promise<Readable> {
   await checkFile(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  const s = (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
-  s.setEncoding('utf8');
-  return s;
+  return (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
 }
 
 /**
@@ -46,7 +45,8 @@ async function textStream(path: string): Promise<Readable> {
  * replay's per-line cost at the parse itself.
  */
 export async function* readLineBatches(path: string): AsyncGenerator<string[]> {
-  for await (const { text, start, end } of readChunks(path)) yield text.slice(start, end).split('\n');
+  // Chunks end on a newline, which is never inside a UTF-8 sequence: each decodes on its own.
+  for await (const { bytes, start, end } of readChunks(path)) yield bytes.toString('utf8', start, end).split('\n');
 }
 
 /**
@@ -91,31 +91,31 @@ const SCANNED_MSGS = [
 
 /**
  * The recorder's own envelope, `{"ts":<int>,"venue":"hyperliquid","msg":…}`, on the line
- * `[from, to)` of `text`, read without parsing the message, for the messages the normalizer
- * decodes from text; null for anything else, which `parseRecordLine` reads.
+ * `[from, to)` of `bytes`, read without decoding the message, for the messages the normalizer
+ * decodes from bytes; null for anything else, which `parseRecordLine` reads.
  */
-export function scanRecordLine(text: string, from: number, to: number, line: number): RawText | null {
-  if (!text.startsWith(ENVELOPE_HEAD, from)) return null;
+export function scanRecordLine(bytes: Buffer, from: number, to: number, line: number): RawBytes | null {
+  if (!bytesAre(bytes, from, ENVELOPE_HEAD)) return null;
   const tsFrom = from + ENVELOPE_HEAD.length;
   let i = tsFrom;
   let ts = 0;
-  for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) ts = ts * 10 + (c - 48);
+  for (let c = bytes[i] as number; c >= 48 && c <= 57 && i < to; c = bytes[++i] as number) ts = ts * 10 + (c - 48);
   const digits = i - tsFrom;
-  if (digits === 0 || digits > 15 || (digits > 1 && text.charCodeAt(tsFrom) === 48)) return null;
-  if (!text.startsWith(ENVELOPE_MSG, i)) return null;
+  if (digits === 0 || digits > 15 || (digits > 1 && bytes[tsFrom] === 48)) return null;
+  if (!bytesAre(bytes, i, ENVELOPE_MSG)) return null;
   const msgFrom = i + ENVELOPE_MSG.length;
-  const msgTo = to - (text.charCodeAt(to - 1) === 13 ? 2 : 1);
-  if (msgTo <= msgFrom || text.charCodeAt(msgTo) !== 125) return null;
+  const msgTo = to - (bytes[to - 1] === 13 ? 2 : 1);
+  if (msgTo <= msgFrom || bytes[msgTo] !== 125) return null;
   for (const head of SCANNED_MSGS) {
-    if (text.startsWith(head, msgFrom)) return { line, ts, venue: 'hyperliquid', text, lineFrom: from, lineTo: to, msgFrom, msgTo };
+    if (bytesAre(bytes, msgFrom, head)) return { line, ts, venue: 'hyperliquid', bytes, lineFrom: from, lineTo: to, msgFrom, msgTo };
   }
   return null;
 }
 
-/** A line kept as text, parsed after all (the normalizer declined it, or a consumer wants `msg`). */
-export function parsedLine(item: RawMessage | RawText): RawMessage | RecordError {
-  if (!('text' in item)) return item;
-  return parseRecordLine(item.text.slice(item.lineFrom, item.lineTo), item.line) ?? new RecordError(item.line, 'empty line');
+/** A line kept as bytes, decoded and parsed after all (the normalizer declined it, or a consumer wants `msg`). */
+export function parsedLine(item: RawMessage | RawBytes): RawMessage | RecordError {
+  if (!('bytes' in item)) return item;
+  return parseRecordLine(item.bytes.toString('utf8', item.lineFrom, item.lineTo), item.line) ?? new RecordError(item.line, 'empty line');
 }
 
 /** One recording line → a RawMessage, or the reason it is not one. */
@@ -145,11 +145,11 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<ReadIt
   let line = 0;
   let first = true;
   let nodeFills = false;
-  for await (const { text, start, end } of readChunks(path)) {
+  for await (const { bytes, start, end } of readChunks(path)) {
     if (first) {
       first = false;
-      const nl = text.indexOf('\n', start);
-      const firstLine = text.slice(start, nl < 0 || nl > end ? end : nl);
+      const nl = bytes.indexOf(10, start);
+      const firstLine = bytes.toString('utf8', start, nl < 0 || nl > end ? end : nl);
       const head = parseRecordLine(firstLine, 1);
       if (head instanceof RecordError && isNodeBlockLine(firstLine)) nodeFills = true;
       else if ((head === null || head instanceof RecordError) && looksLikeDocument(firstLine)) {
@@ -159,12 +159,12 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<ReadIt
     }
     const out: ReadItem[] = [];
     for (let from = start; from < end; ) {
-      let to = text.indexOf('\n', from);
+      let to = bytes.indexOf(10, from);
       if (to < 0 || to > end) to = end;
       line++;
       const r = nodeFills
-        ? parseNodeBlockLine(text.slice(from, to), line)
-        : (scanRecordLine(text, from, to, line) ?? parseRecordLine(text.slice(from, to), line));
+        ? parseNodeBlockLine(bytes.toString('utf8', from, to), line)
+        : (scanRecordLine(bytes, from, to, line) ?? parseRecordLine(bytes.toString('utf8', from, to), line));
       if (r !== null) out.push(r);
       from = to + 1;
     }
@@ -173,31 +173,31 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<ReadIt
 }
 
 /**
- * The file's text in read chunks, each `[start, end)` of whole lines (a line split across two
- * reads is joined into a piece of its own), so lines are read in place instead of split into slices.
+ * The file's bytes in read chunks, each `[start, end)` of whole lines (a line split across two
+ * reads is joined into a piece of its own), so lines are read in place instead of copied.
  */
-async function* readChunks(path: string): AsyncGenerator<{ text: string; start: number; end: number }> {
+async function* readChunks(path: string): AsyncGenerator<{ bytes: Buffer; start: number; end: number }> {
   const s = await textStream(path);
-  let rest = '';
+  let rest: Buffer = Buffer.alloc(0);
   try {
-    for await (const chunk of s as AsyncIterable<string>) {
-      const last = chunk.lastIndexOf('\n');
+    for await (const chunk of s as AsyncIterable<Buffer>) {
+      const last = chunk.lastIndexOf(10);
       if (last < 0) {
-        rest += chunk;
+        rest = Buffer.concat([rest, chunk]);
         continue;
       }
-      const firstNl = chunk.indexOf('\n');
+      const firstNl = chunk.indexOf(10);
       if (rest.length > 0) {
-        const joined = rest + chunk.slice(0, firstNl);
-        yield { text: joined, start: 0, end: joined.length };
-        if (firstNl < last) yield { text: chunk, start: firstNl + 1, end: last };
-      } else yield { text: chunk, start: 0, end: last };
-      rest = chunk.slice(last + 1);
+        const joined = Buffer.concat([rest, chunk.subarray(0, firstNl)]);
+        yield { bytes: joined, start: 0, end: joined.length };
+        if (firstNl < last) yield { bytes: chunk, start: firstNl + 1, end: last };
+      } else yield { bytes: chunk, start: 0, end: last };
+      rest = Buffer.from(chunk.subarray(last + 1));
     }
   } catch (e) {
     throw new InputError(`${path}: ${(e as Error).message}`, { cause: e });
   }
-  if (rest.length > 0) yield { text: rest, start: 0, end: rest.length };
+  if (rest.length > 0) yield { bytes: rest, start: 0, end: rest.length };
 }
 
 /** The same, one item at a time. */

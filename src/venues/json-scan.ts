@@ -19,21 +19,27 @@ const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
 
+/** Whether the bytes at `at` are the ASCII literal `lit`. */
+export function bytesAre(b: Uint8Array, at: number, lit: string): boolean {
+  for (let i = 0; i < lit.length; i++) if (b[at + i] !== lit.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
- * A validating cursor over compact JSON text (what the recorder and the venue write), reading
- * only the fields a decoder asks for and checking the syntax of everything it skips. It reads in
- * place, from a range of a larger text (a read chunk): `charCodeAt` on a slice costs about twice
- * what it costs on the flat string the slice points into. It exists
- * because `JSON.parse` materialises every field of every message (hashes, margin summaries,
- * funding totals) that the engines never read; see bench/replay.bench.ts.
+ * A validating cursor over compact JSON as UTF-8 bytes (what the recorder and the venue write),
+ * reading only the fields a decoder asks for and checking the syntax of everything it skips. It
+ * reads in place, from a range of a read chunk, and never decodes the bytes it only checks: a
+ * byte read costs half a `charCodeAt`, and most of a message is never turned into a string. It
+ * exists because `JSON.parse` materialises every field of every message (hashes, margin
+ * summaries, funding totals) that the engines never read; see bench/replay.bench.ts.
  */
 export class JsonScanner {
-  s = '';
+  s: Buffer = Buffer.alloc(0);
   p = 0;
-  /** Where the value being scanned must end: the text may go on (a read chunk holds many lines). */
+  /** Where the value being scanned must end: the chunk goes on (it holds many lines). */
   private limit = 0;
 
-  reset(s: string, from: number, to: number): void {
+  reset(s: Buffer, from: number, to: number): void {
     this.s = s;
     this.p = from;
     this.limit = to;
@@ -43,19 +49,24 @@ export class JsonScanner {
     throw DECLINE;
   }
 
+  /** The byte at `i`, or -1 past the value's end (so no test on it can pass). */
+  at(i: number): number {
+    return i < this.limit ? (this.s[i] as number) : -1;
+  }
+
   /** Consumes one expected character. */
   ch(c: number): void {
-    if (this.s.charCodeAt(this.p) !== c) throw DECLINE;
+    if (this.at(this.p) !== c) throw DECLINE;
     this.p++;
   }
 
   peek(): number {
-    return this.s.charCodeAt(this.p);
+    return this.at(this.p);
   }
 
   /** Consumes `,` and returns true, or returns false at `close` (consuming it). */
   more(close: number): boolean {
-    const c = this.s.charCodeAt(this.p++);
+    const c = this.at(this.p++);
     if (c === COMMA) return true;
     if (c === close) return false;
     throw DECLINE;
@@ -64,7 +75,7 @@ export class JsonScanner {
   /** Opens an object; false when it is empty (`{}` consumed). */
   open(): boolean {
     this.ch(123);
-    if (this.s.charCodeAt(this.p) === 125) {
+    if (this.at(this.p) === 125) {
       this.p++;
       return false;
     }
@@ -74,7 +85,7 @@ export class JsonScanner {
   /** Opens an array; false when it is empty. */
   openArr(): boolean {
     this.ch(91);
-    if (this.s.charCodeAt(this.p) === 93) {
+    if (this.at(this.p) === 93) {
       this.p++;
       return false;
     }
@@ -87,17 +98,20 @@ export class JsonScanner {
    * checks it with `checkChars`, so an escape always declines.
    */
   private strEnd(): number {
-    if (this.s.charCodeAt(this.p) !== QUOTE) throw DECLINE;
-    const end = this.s.indexOf('"', this.p + 1);
-    if (end < 0 || end >= this.limit) throw DECLINE;
-    return end;
+    if (this.at(this.p) !== QUOTE) throw DECLINE;
+    const s = this.s;
+    const limit = this.limit;
+    let i = this.p + 1;
+    while (i < limit && s[i] !== QUOTE) i++;
+    if (i >= limit) throw DECLINE;
+    return i;
   }
 
   /** String content the scanner takes as it is: no escapes, and no raw control characters (JSON forbids them). */
   private checkChars(from: number, to: number): void {
     const s = this.s;
     for (let i = from; i < to; i++) {
-      const c = s.charCodeAt(i);
+      const c = s[i] as number;
       if (c < 32 || c === BACKSLASH) throw DECLINE;
     }
   }
@@ -121,27 +135,21 @@ export class JsonScanner {
     this.skip();
   }
 
-  /** Whether the last key read is `name`. */
+  /** Whether the last key read is `name` (ASCII). */
   is(name: string): boolean {
-    return this.k1 - this.k0 === name.length && this.at(this.k0, name);
+    return this.k1 - this.k0 === name.length && bytesAre(this.s, this.k0, name);
   }
 
-  /** `startsWith` by hand: for the short literals compared here it is several times faster. */
-  private at(p: number, lit: string): boolean {
-    const s = this.s;
-    for (let i = 0; i < lit.length; i++) if (s.charCodeAt(p + i) !== lit.charCodeAt(i)) return false;
-    return true;
-  }
-
+  /** A string value, decoded (UTF-8, as the general path decodes the line). */
   str(): string {
     const end = this.strEnd();
     this.checkChars(this.p + 1, end);
-    const v = this.s.slice(this.p + 1, end);
+    const v = this.s.toString('utf8', this.p + 1, end);
     this.p = end + 1;
     return v;
   }
 
-  /** Skips a string value (checked like `str`, not copied); true for the caller's bookkeeping. */
+  /** Skips a string value (checked like `str`, not decoded); true for the caller's bookkeeping. */
   strSkip(): true {
     const end = this.strEnd();
     this.checkChars(this.p + 1, end);
@@ -149,11 +157,10 @@ export class JsonScanner {
     return true;
   }
 
-  /** Whether the next value is the string `v` (consumed when it is). */
+  /** Whether the next value is the ASCII string `v` (consumed when it is). */
   strIs(v: string): boolean {
-    const s = this.s;
     const p = this.p;
-    if (s.charCodeAt(p) === QUOTE && this.at(p + 1, v) && s.charCodeAt(p + 1 + v.length) === QUOTE) {
+    if (this.at(p) === QUOTE && bytesAre(this.s, p + 1, v) && this.at(p + 1 + v.length) === QUOTE) {
       this.p = p + 2 + v.length;
       return true;
     }
@@ -162,7 +169,7 @@ export class JsonScanner {
 
   /** True (and consumed) when the next value is the literal `null`. */
   isNull(): boolean {
-    if (this.s.startsWith('null', this.p)) {
+    if (this.p + 4 <= this.limit && bytesAre(this.s, this.p, 'null')) {
       this.p += 4;
       return true;
     }
@@ -178,22 +185,22 @@ export class JsonScanner {
   dec(): number {
     const s = this.s;
     const start = this.p + 1;
-    if (s.charCodeAt(this.p) !== QUOTE) throw DECLINE;
+    if (this.at(this.p) !== QUOTE) throw DECLINE;
     let i = start;
-    const neg = s.charCodeAt(i) === MINUS;
+    const neg = this.at(i) === MINUS;
     if (neg) i++;
     let m = 0;
     let digits = 0;
     let frac = -1;
-    for (; ; i++) {
-      const c = s.charCodeAt(i);
+    for (; i < this.limit; i++) {
+      const c = s[i] as number;
       if (c >= ZERO && c <= NINE) {
         m = m * 10 + (c - ZERO);
         digits++;
       } else if (c === DOT && frac < 0) frac = i;
       else break;
     }
-    if (s.charCodeAt(i) === QUOTE && digits > 0 && digits <= 15) {
+    if (this.at(i) === QUOTE && digits > 0 && digits <= 15) {
       const f = frac < 0 ? 0 : i - frac - 1;
       const v = m / (POW10[f] as number);
       this.p = i + 1;
@@ -201,7 +208,7 @@ export class JsonScanner {
     }
     const end = this.strEnd();
     this.checkChars(start, end);
-    const v = parseDecimal(s.slice(start, end));
+    const v = parseDecimal(s.toString('utf8', start, end));
     if (v !== v) throw DECLINE;
     this.p = end + 1;
     return v;
@@ -209,34 +216,31 @@ export class JsonScanner {
 
   /** A JSON integer that is an exact double (times, ids, leverage). */
   int(): number {
-    const s = this.s;
     let i = this.p;
-    const neg = s.charCodeAt(i) === MINUS;
+    const neg = this.at(i) === MINUS;
     if (neg) i++;
     const first = i;
     let v = 0;
-    for (; ; i++) {
-      const c = s.charCodeAt(i);
+    for (;;) {
+      const c = this.at(i);
       if (c < ZERO || c > NINE) break;
       v = v * 10 + (c - ZERO);
+      i++;
     }
     const n = i - first;
-    const next = s.charCodeAt(i);
+    const next = this.at(i);
     // A fraction or exponent, a leading zero (invalid JSON) or more than 2^53: the general path.
     if (n === 0 || n > 16 || v > Number.MAX_SAFE_INTEGER || next === DOT || next === 101 || next === 69) throw DECLINE;
-    if (n > 1 && s.charCodeAt(first) === ZERO) throw DECLINE;
+    if (n > 1 && this.at(first) === ZERO) throw DECLINE;
     this.p = i;
     return neg ? -v : v;
   }
 
   /** Skips one value of any type, checking its syntax. */
   skip(): void {
-    const c = this.s.charCodeAt(this.p);
-    if (c === QUOTE) {
-      const end = this.strEnd();
-      this.checkChars(this.p + 1, end);
-      this.p = end + 1;
-    } else if (c === 123) {
+    const c = this.at(this.p);
+    if (c === QUOTE) this.strSkip();
+    else if (c === 123) {
       if (!this.open()) return;
       do {
         this.key();
@@ -247,32 +251,38 @@ export class JsonScanner {
       do this.skip();
       while (this.more(93));
     } else if (c === MINUS || (c >= ZERO && c <= NINE)) this.skipNumber();
-    else if (this.s.startsWith('true', this.p)) this.p += 4;
-    else if (this.s.startsWith('false', this.p)) this.p += 5;
-    else if (!this.isNull()) throw DECLINE;
+    else if (this.literal('true') || this.literal('false') || this.isNull()) return;
+    else throw DECLINE;
+  }
+
+  private literal(word: string): boolean {
+    if (this.p + word.length <= this.limit && bytesAre(this.s, this.p, word)) {
+      this.p += word.length;
+      return true;
+    }
+    return false;
   }
 
   /** JSON number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
   private skipNumber(): void {
-    const s = this.s;
     let i = this.p;
-    if (s.charCodeAt(i) === MINUS) i++;
+    if (this.at(i) === MINUS) i++;
     const digits = (): number => {
       const from = i;
-      while (s.charCodeAt(i) >= ZERO && s.charCodeAt(i) <= NINE) i++;
+      while (this.at(i) >= ZERO && this.at(i) <= NINE) i++;
       return i - from;
     };
     const intStart = i;
     const n = digits();
-    if (n === 0 || (n > 1 && s.charCodeAt(intStart) === ZERO)) throw DECLINE;
-    if (s.charCodeAt(i) === DOT) {
+    if (n === 0 || (n > 1 && this.at(intStart) === ZERO)) throw DECLINE;
+    if (this.at(i) === DOT) {
       i++;
       if (digits() === 0) throw DECLINE;
     }
-    const e = s.charCodeAt(i);
+    const e = this.at(i);
     if (e === 101 || e === 69) {
       i++;
-      const sign = s.charCodeAt(i);
+      const sign = this.at(i);
       if (sign === 43 || sign === MINUS) i++;
       if (digits() === 0) throw DECLINE;
     }

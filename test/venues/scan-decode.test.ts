@@ -30,13 +30,14 @@ function general(n: HyperliquidNormalizer, line: string): Result {
 
 /** The scanned path, or null when the scanner declined (the pipeline then takes the general path). */
 function scanned(n: HyperliquidNormalizer, line: string): MarketEvent[] | null {
-  // In place inside a longer text, as the reader hands it over: lines before and after.
-  const text = `{"ts":1,"venue":"hyperliquid","msg":{"channel":"pong"}}\n${line}\n{"x":"\\"}`;
-  const from = text.indexOf('\n') + 1;
-  const item = scanRecordLine(text, from, from + line.length, 1);
+  // In place inside a longer chunk, as the reader hands it over: lines before and after.
+  const head = '{"ts":1,"venue":"hyperliquid","msg":{"channel":"pong"}}\n';
+  const bytes = Buffer.from(`${head}${line}\n{"x":"\\"}"}`, 'utf8');
+  const from = Buffer.byteLength(head);
+  const item = scanRecordLine(bytes, from, from + Buffer.byteLength(line), 1);
   if (item === null) return null;
   const events: MarketEvent[] = [];
-  return n.normalizeText(item.text, item.msgFrom, item.msgTo, item.ts, (e) => events.push(e)) === null ? null : events;
+  return n.normalizeBytes(item.bytes, item.msgFrom, item.msgTo, item.ts, (e) => events.push(e)) === null ? null : events;
 }
 
 /** Feeds two normalizers the same lines, one the way the pipeline does, and compares every line. */
@@ -49,7 +50,7 @@ function compareStream(lines: readonly string[]): { scanned: number; declined: n
     const want = general(a, line);
     const got = scanned(b, line);
     if (got === null) {
-      if (scanRecordLine(line, 0, line.length, 1) !== null) declined++;
+      if (scanRecordLine(Buffer.from(line), 0, Buffer.byteLength(line), 1) !== null) declined++;
       general(b, line);
       return;
     }
@@ -222,7 +223,7 @@ test('keys in any order: the scanner reads them (a frame always) or declines, an
 
 function scanDec(s: string): number | typeof DECLINE {
   const j = new JsonScanner();
-  const text = `"${s}",`;
+  const text = Buffer.from(`"${s}",`, 'utf8');
   j.reset(text, 0, text.length);
   try {
     const v = j.dec();
@@ -294,7 +295,7 @@ test('decimal strings scan to exactly the double parseDecimal gives, or decline 
 test('integers scan exactly up to 2^53; fractions, exponents, leading zeros and larger values decline', () => {
   const scanInt = (s: string): number | typeof DECLINE => {
     const j = new JsonScanner();
-    const text = `${s},`;
+    const text = Buffer.from(`${s},`, 'utf8');
     j.reset(text, 0, text.length);
     try {
       return j.int();
@@ -313,7 +314,7 @@ test('integers scan exactly up to 2^53; fractions, exponents, leading zeros and 
   assert.ok(Object.is(scanInt('-0'), -0));
 });
 
-test('duplicate keys and index-like coin names: scanned the way JSON.parse reads them, or declined', () => {
+test('duplicate keys, index-like coin names, non-ASCII text: scanned the way JSON.parse reads them, or declined', () => {
   const env = (msg: string) => `{"ts":5,"venue":"hyperliquid","msg":${msg}}`;
   const lines = [
     env('{"channel":"allMids","data":{"mids":{"BTC":"1.5","ETH":"2.5","BTC":"3.5"}}}'),
@@ -325,6 +326,10 @@ test('duplicate keys and index-like coin names: scanned the way JSON.parse reads
     env(
       '{"request":{"type":"clearinghouseState","user":"0x1111111111111111111111111111111111111111"},"response":{"marginSummary":{"accountValue":"1"},"crossMarginSummary":{"accountValue":"1"},"assetPositions":[],"marginSummary":{"accountValue":"2"}}}',
     ),
+    env(
+      '{"channel":"trades","data":[{"coin":"ΜΕΜΕ","side":"B","px":"1.5","sz":"2","time":5,"hash":"0xé","tid":7,"users":["0x1111111111111111111111111111111111111111","0x2222222222222222222222222222222222222222"],"nöte":"ü"}]}',
+    ),
+    env('{"channel":"allMids","data":{"mids":{"BTC":"１２"}}}'),
   ];
   let accepted = 0;
   for (const line of lines) {
@@ -335,6 +340,7 @@ test('duplicate keys and index-like coin names: scanned the way JSON.parse reads
     assert.ok('events' in want, line);
     assert.deepStrictEqual(got, want.events, line);
   }
-  // The last three keep the last value, as JSON.parse does.
-  assert.equal(accepted, 3);
+  // Three keep the last value, as JSON.parse does; the Greek coin is read like any other; the
+  // full-width digits are no decimal (the general path says so).
+  assert.equal(accepted, 4);
 });

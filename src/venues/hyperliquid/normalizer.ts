@@ -1,6 +1,7 @@
 import type { Wallet } from '../../domain/ids.ts';
 import type { FillEvent, MarketEvent } from '../../domain/market-event.ts';
 import { arrField, asObj, DecodeError, decField, isObj, nested, numField, type Obj, optStrField, strField } from '../decode.ts';
+import { bytesAre } from '../json-scan.ts';
 import { decodeClearinghouseState } from './clearinghouse-state.ts';
 import { decodeFill, liquidationOf } from './fills.ts';
 import { decodeL2Book } from './l2-book.ts';
@@ -61,17 +62,18 @@ export class HyperliquidNormalizer {
   private readonly tradeSnapshot = (coin: string): boolean => this.awaitingTradeSnapshot.delete(coin);
 
   /**
-   * A message given as its JSON text (`text` from `from` to `to`): trades frames and account snapshots are decoded straight
-   * from the text; null means this text is not one the scanner reads (or not in its plain form),
-   * and the caller parses it and calls `normalize`, which decodes it or names the failed field.
+   * A message given as its UTF-8 JSON bytes (`bytes` from `from` to `to`): the frames and account
+   * snapshots that fill a recording are decoded straight from the bytes; null means this is not
+   * one the scanner reads (or not in its plain form), and the caller parses it and calls
+   * `normalize`, which decodes it or names the failed field.
    */
-  normalizeText(text: string, from: number, to: number, localTs: number, emit: Emit): Outcome | null {
+  normalizeBytes(bytes: Buffer, from: number, to: number, localTs: number, emit: Emit): Outcome | null {
     const out = this.pending;
     out.length = 0;
-    if (text.startsWith('{"channel":', from)) {
-      if (!this.scan.frame(text, from, to, localTs, this.tradeSnapshot, out)) return null;
-    } else if (text.startsWith('{"request":{"type":"clearinghouseState"', from)) {
-      const snap = this.scan.clearinghouseState(text, from, to, localTs);
+    if (bytesAre(bytes, from, '{"channel":')) {
+      if (!this.scan.frame(bytes, from, to, localTs, this.tradeSnapshot, out)) return null;
+    } else if (bytesAre(bytes, from, '{"request":{"type":"clearinghouseState"')) {
+      const snap = this.scan.clearinghouseState(bytes, from, to, localTs);
       if (snap === null) return null;
       out.push(snap);
     } else return null;

@@ -9,7 +9,7 @@ import type {
   Side,
   TradeEvent,
 } from '../../domain/market-event.ts';
-import { DECLINE, JsonScanner } from '../json-scan.ts';
+import { bytesAre, DECLINE, JsonScanner } from '../json-scan.ts';
 import { isSpotCoin } from './wire.ts';
 
 /**
@@ -21,11 +21,8 @@ import { isSpotCoin } from './wire.ts';
  */
 export class ScanDecoder {
   private readonly j = new JsonScanner();
-  /**
-   * One flat copy of each wallet and coin string: a slice of the line would keep the whole read
-   * chunk alive for as long as the engines hold the id.
-   */
-  private readonly wallets = new Map<string, Wallet>();
+  /** Each wallet and coin string once (decoded from the bytes on first sight, then reused). */
+  private readonly wallets = new Map<number, Wallet>();
   private readonly coins = new Map<string, Coin>();
   private lastCoin: Coin | null = null;
 
@@ -35,7 +32,7 @@ export class ScanDecoder {
    * `out`; false when declined (nothing added). `isSnapshot(coin)` says whether a trades frame is
    * the post-subscribe history batch; it is asked only once the whole frame decoded.
    */
-  frame(text: string, from: number, to: number, localTs: number, isSnapshot: (firstCoin: string) => boolean, out: MarketEvent[]): boolean {
+  frame(text: Buffer, from: number, to: number, localTs: number, isSnapshot: (firstCoin: string) => boolean, out: MarketEvent[]): boolean {
     const j = this.j;
     j.reset(text, from, to);
     const start = out.length;
@@ -234,7 +231,7 @@ export class ScanDecoder {
    * An `{"request":{"type":"clearinghouseState",…},"response":{…}}` pair as one snapshot event,
    * or null when declined.
    */
-  clearinghouseState(text: string, from: number, to: number, localTs: number): PositionSnapshotEvent | null {
+  clearinghouseState(text: Buffer, from: number, to: number, localTs: number): PositionSnapshotEvent | null {
     const j = this.j;
     j.reset(text, from, to);
     try {
@@ -386,21 +383,25 @@ export class ScanDecoder {
     };
   }
 
-  /** A wallet string value: a known address is looked up by its slice and checked by nothing else. */
+  /**
+   * A wallet string value. A known address is found by its first 28 bits, read in place (a small
+   * integer key: nothing decoded, no string hashed), and confirmed byte for byte.
+   */
   private wallet(): Wallet {
     const j = this.j;
     const s = j.s;
     const p = j.p;
-    if (s.charCodeAt(p) === 34 && s.charCodeAt(p + 43) === 34) {
-      const w = this.wallets.get(s.slice(p + 1, p + 43));
-      if (w !== undefined) {
+    if (j.at(p) === 34 && j.at(p + 43) === 34) {
+      const w = this.wallets.get(prefixKey(s, p + 3));
+      if (w !== undefined && bytesAre(s, p + 1, w)) {
         j.p = p + 44;
         return w;
       }
     }
-    const w = toWallet(flatCopy(j.str()));
+    const w = toWallet(j.str());
     if (w === null) throw DECLINE;
-    this.wallets.set(w, w);
+    // A second address with the same prefix takes the slot; the first then goes this slow way.
+    this.wallets.set(prefixKey(Buffer.from(w, 'latin1'), 2), w);
     return w;
   }
 
@@ -423,7 +424,7 @@ export class ScanDecoder {
     const s = this.j.str();
     let c = this.coins.get(s);
     if (c === undefined) {
-      const flat = toCoin(flatCopy(s));
+      const flat = toCoin(s);
       if (flat === null) throw DECLINE;
       this.coins.set(flat, flat);
       c = flat;
@@ -438,7 +439,12 @@ const MIDS = 1;
 const CTX = 2;
 const BOOK = 3;
 
-/** A string that shares no storage with the text it was sliced from. */
-function flatCopy(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
+/** The 7 hex digits at `at` as a number (garbage for non-hex bytes, which the full compare rejects). */
+function prefixKey(b: Uint8Array, at: number): number {
+  let k = 0;
+  for (let i = at; i < at + 7; i++) {
+    const c = b[i] as number;
+    k = (k << 4) | (c <= 57 ? c - 48 : c - 87);
+  }
+  return k & 0xfffffff;
 }
