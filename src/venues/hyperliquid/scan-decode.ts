@@ -3,7 +3,6 @@ import type {
   BookEvent,
   BookLevel,
   MarketEvent,
-  MarkPriceEvent,
   PositionSnapshotEvent,
   PositionState,
   Side,
@@ -70,8 +69,12 @@ export class ScanDecoder {
       out.length = start;
       return false;
     }
-    if (out.length > start && out[start]?.type === 'trade' && isSnapshot((out[start] as TradeEvent).coin)) {
-      for (let i = start; i < out.length; i++) out[i] = { ...(out[i] as TradeEvent), isSnapshot: true };
+    const first = out[start];
+    if (first?.type === 'trade' && isSnapshot(first.coin)) {
+      for (let i = start; i < out.length; i++) {
+        const t = out[i];
+        if (t?.type === 'trade') out[i] = { ...t, isSnapshot: true };
+      }
     }
     return true;
   }
@@ -110,7 +113,10 @@ export class ScanDecoder {
         }
         const px = j.dec();
         if (!(px > 0)) j.decline();
-        for (let i = start; i < out.length; i++) if ((out[i] as MarkPriceEvent).coin === coin) j.decline();
+        for (let i = start; i < out.length; i++) {
+          const e = out[i];
+          if (e?.type === 'mark' && e.coin === coin) j.decline();
+        }
         out.push({ type: 'mark', venue: 'hyperliquid', coin, px, kind: 'mid', time: localTs, localTs });
       } while (j.more(125));
     } while (j.more(125));
