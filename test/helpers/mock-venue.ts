@@ -29,6 +29,8 @@ export class MockVenue {
   delayMs = 0;
   /** The next n /info requests are answered only after `delayMs`. */
   slow = 0;
+  /** Silent: the connections stay open but nothing is sent or answered (a half-open link). */
+  silent = false;
   /** How many recent trades answer a `trades` subscription. */
   snapshotSize = 100;
   private readonly http: Server;
@@ -134,6 +136,7 @@ export class MockVenue {
   }
 
   private onMessage(ws: WebSocket, text: string): void {
+    if (this.silent) return;
     const m = JSON.parse(text) as { method: string; subscription?: { type: string; coin?: string; user?: string } };
     if (m.method === 'ping') {
       ws.send(JSON.stringify({ channel: 'pong' }));
@@ -198,6 +201,7 @@ export class MockVenue {
         this.trades.push(t);
         batch.push(t);
       }
+      if (this.silent) return;
       for (const [ws, coins] of this.subs) if (coins.has('BTC')) ws.send(JSON.stringify({ channel: 'trades', data: batch }));
       const from = (batch[0] as WireTrade).time;
       for (const [ws, users] of this.userSubs) {

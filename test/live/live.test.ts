@@ -9,6 +9,7 @@ import { coin, type Wallet } from '../../src/domain/ids.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { requestWeight, WeightBudget } from '../../src/venues/hyperliquid/live/limits.ts';
 import { InfoClient } from '../../src/venues/hyperliquid/live/rest.ts';
+import { LiveSocket } from '../../src/venues/hyperliquid/live/socket.ts';
 import { LiveSource } from '../../src/venues/hyperliquid/live/source.ts';
 import { glass } from '../helpers/cli.ts';
 import { readFixture } from '../helpers/fixtures.ts';
@@ -315,4 +316,42 @@ test('live subscriptions: trades and activeAssetCtx per coin, allMids, userFills
   assert.ok(mine.length >= 5, `${mine.length} trades of the tracked wallet`);
   assertEachOnce(applied, mine, tracked);
   assert.ok(p.book.stats.duplicates > 0, 'the second copy of each was recognised');
+});
+
+test('a half-open connection (open, but silent: no data, no pong) is noticed within the stale limit and replaced', async () => {
+  const notes: string[] = [];
+  let trades = 0;
+  let atStale = -1;
+  const socket = new LiveSocket(
+    { url: venue.wsUrl, subscriptions: [{ type: 'trades', coin: 'BTC' }], pingMs: 50, staleMs: 300, backoffMs: 10, maxBackoffMs: 20 },
+    (_ts, msg) => {
+      const m = msg as { channel?: string; data?: { state?: string; reason?: string } };
+      if (m.channel === 'glass:connection') notes.push(`${m.data?.state}: ${m.data?.reason}`);
+      // The link comes back as the client gives up on it (before its reconnect subscribes).
+      if (m.data?.reason?.startsWith('stale') === true) {
+        atStale = trades;
+        venue.silent = false;
+      }
+      if (m.channel === 'trades') trades++;
+    },
+  );
+  venue.run(20, 1);
+  socket.start();
+  let silentAt = 0;
+  try {
+    for (let waited = 0; trades < 3 && waited < 5000; waited += 20) await sleep(20);
+    venue.silent = true;
+    await sleep(60); // a frame already on the wire still lands
+    silentAt = trades;
+    for (let waited = 0; !notes.some((n) => n.startsWith('closed: stale')) && waited < 5000; waited += 20) await sleep(20);
+    assert.equal(atStale, silentAt, 'nothing arrived while the link was silent');
+    for (let waited = 0; trades < silentAt + 3 && waited < 5000; waited += 20) await sleep(20);
+  } finally {
+    socket.stop();
+    venue.pause();
+    venue.silent = false;
+  }
+  assert.deepEqual(notes.slice(0, 3), ['open: connected', 'closed: stale: no message within the stale limit', 'open: connected']);
+  assert.equal(socket.connects, 2);
+  assert.ok(trades >= silentAt + 3, 'data flows again on the new connection');
 });

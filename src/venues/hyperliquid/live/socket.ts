@@ -65,6 +65,7 @@ export class LiveSocket {
       for (const subscription of this.opts.subscriptions) ws.send(JSON.stringify({ method: 'subscribe', subscription }));
     });
     ws.addEventListener('message', (e: MessageEvent) => {
+      if (this.ws !== ws) return; // an abandoned (stale) socket's late frames
       const ts = Date.now();
       this.lastMessage = ts;
       const text = typeof e.data === 'string' ? e.data : String(e.data);
@@ -102,7 +103,12 @@ export class LiveSocket {
     const ws = this.ws;
     if (ws === null || ws.readyState !== WebSocket.OPEN) return;
     if (Date.now() - this.lastMessage > this.opts.staleMs) {
-      ws.close(4000, 'stale: no message within the stale limit');
+      // Half-open: the peer may never answer a close handshake, so the socket is abandoned now
+      // (its late close event is ignored) and a new one is on its way.
+      this.ws = null;
+      ws.close(4000, 'stale');
+      this.note('closed', 'stale: no message within the stale limit');
+      this.reconnectLater();
       return;
     }
     ws.send(JSON.stringify({ method: 'ping' }));
