@@ -4,7 +4,8 @@
  *   - full build: every position's liquidation price computed and filed into the buckets, from a
  *     position book that already holds the accounts (the map a restart or a new coin builds);
  *   - incremental update: mean cost the heatmap adds to one position change (a trade moving both
- *     sides), measured as (book + heatmap) − (book alone) over the same trades on twin books;
+ *     sides), measured as (book + heatmap) − (book alone) over the same trades on twin books, in
+ *     alternating slices; and directly, the heatmap alone fed the changes a book made;
  *   - zones query: zone detection over one coin's window, forced to recompute.
  *
  *   node bench/heatmap.bench.ts [--positions 1000000] [--changes 1000000] [--repeats 3]
@@ -110,6 +111,7 @@ export function heatmapBench(opts: { positions: number; changes: number; repeats
   const ingests: number[] = [];
   const builds: number[] = [];
   const updates: number[] = [];
+  const direct: number[] = [];
   const queries: number[] = [];
   let changes = 0;
   let heat: HeatmapEngine | null = null;
@@ -132,12 +134,33 @@ export function heatmapBench(opts: { positions: number; changes: number; repeats
     changes = 0;
     const { book: twin } = loadedBook(snaps, () => changes++);
     collect();
-    const tb = performance.now();
-    for (const t of tr) twin.apply(t);
-    const bookOnly = performance.now() - tb;
-    const tw = performance.now();
-    for (const t of tr) book.apply(t);
-    updates.push((performance.now() - tw - bookOnly) / changes);
+    // Alternating slices of the same trades, so a drift in the machine's speed (GC, clock)
+    // falls on both sides instead of on whichever ran second.
+    let bookOnly = 0;
+    let withHeat = 0;
+    const slice = Math.ceil(tr.length / 20);
+    for (let from = 0; from < tr.length; from += slice) {
+      const to = Math.min(tr.length, from + slice);
+      const tb = performance.now();
+      for (let i = from; i < to; i++) twin.apply(tr[i] as TradeEvent);
+      const tw = performance.now();
+      for (let i = from; i < to; i++) book.apply(tr[i] as TradeEvent);
+      withHeat += performance.now() - tw;
+      bookOnly += tw - tb;
+    }
+    updates.push((withHeat - bookOnly) / changes);
+    // Direct: the changes the twin made, fed to a heatmap on its own (no book work around it, so
+    // none of the cache pressure the heatmap puts on the book either).
+    const recorded: PositionChange[] = [];
+    const { book: third, accounts: thirdAccounts } = loadedBook(snaps, (c) => recorded.push(c));
+    for (const t of tr) third.apply(t);
+    const alone = new HeatmapEngine(third);
+    for (const a of thirdAccounts) alone.onAccount(a);
+    for (let c = 0; c < COINS.length; c++) alone.onMarket(mark(c));
+    collect();
+    const td = performance.now();
+    for (const c of recorded) alone.onChange(c);
+    direct.push((performance.now() - td) / recorded.length);
     const tq = performance.now();
     const Q = 50;
     for (let i = 0; i < Q; i++) h.zones('BTC', true);
@@ -151,6 +174,7 @@ export function heatmapBench(opts: { positions: number; changes: number; repeats
     accountsIngestMs: round3(median(ingests)),
     fullBuildMs: round3(median(builds)),
     incrementalUsPerChange: round3(median(updates) * 1000),
+    incrementalDirectUsPerChange: round3(median(direct) * 1000),
     zonesQueryMs: round3(median(queries)),
     btcBuckets: heat?.coinState('BTC')?.buckets.nonEmpty().length ?? 0,
     btcPositionsFiled: btc?.positions ?? 0,
