@@ -34,7 +34,8 @@ async function checkFile(path: string): Promise<void> {
   if (size === 0) throw new InputError(`${path}: empty file, no messages`);
 }
 
-async function textStream(path: string): Promise<Readable> {
+/** The file as a stream of bytes (gunzipped when it is gzip). */
+async function byteStream(path: string): Promise<Readable> {
   await checkFile(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   return (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
@@ -177,7 +178,7 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<ReadIt
  * reads is joined into a piece of its own), so lines are read in place instead of copied.
  */
 async function* readChunks(path: string): AsyncGenerator<{ bytes: Buffer; start: number; end: number }> {
-  const s = await textStream(path);
+  const s = await byteStream(path);
   let rest: Buffer = Buffer.alloc(0);
   try {
     for await (const chunk of s as AsyncIterable<Buffer>) {
