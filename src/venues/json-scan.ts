@@ -74,18 +74,17 @@ export class JsonScanner {
 
   /** Opens an object; false when it is empty (`{}` consumed). */
   open(): boolean {
-    this.ch(123);
-    if (this.at(this.p) === 125) {
-      this.p++;
-      return false;
-    }
-    return true;
+    return this.opening(123, 125);
   }
 
   /** Opens an array; false when it is empty. */
   openArr(): boolean {
-    this.ch(91);
-    if (this.at(this.p) === 93) {
+    return this.opening(91, 93);
+  }
+
+  private opening(open: number, close: number): boolean {
+    this.ch(open);
+    if (this.at(this.p) === close) {
       this.p++;
       return false;
     }
