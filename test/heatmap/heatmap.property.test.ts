@@ -9,8 +9,9 @@ import { detectZones } from '../../src/engine/heatmap/zones.ts';
 import { PositionBook } from '../../src/engine/position-book/book.ts';
 
 const W = [1, 2, 3, 4, 5, 6].map((i) => wallet(`0x${String(i).repeat(40)}`));
-const COINS = [coin('BTC'), coin('ETH')];
-const BASE = [100_000, 3_000];
+// Nine coins, so a wallet can hold more positions than a wallet's row keeps inline (WalletSlots).
+const COINS = ['BTC', 'ETH', 'SOL', 'HYPE', 'DOGE', 'XRP', 'SUI', 'AVAX', 'LINK'].map((c) => coin(c));
+const BASE = [100_000, 3_000, 150, 40, 0.2, 2.5, 3.5, 25, 15];
 
 type Op =
   | { kind: 'trade'; coin: number; buyer: number; seller: number; sz: number; px: number }
@@ -21,13 +22,13 @@ const pxMove = fc.integer({ min: -300, max: 300 }).map((bp) => 1 + bp / 10_000);
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     kind: fc.constant('trade' as const),
-    coin: fc.nat(1),
+    coin: fc.nat(COINS.length - 1),
     buyer: fc.nat(5),
     seller: fc.nat(5),
     sz: fc.integer({ min: 1, max: 400 }).map((n) => n / 100),
     px: pxMove,
   }),
-  fc.record({ kind: fc.constant('mark' as const), coin: fc.nat(1), px: pxMove }),
+  fc.record({ kind: fc.constant('mark' as const), coin: fc.nat(COINS.length - 1), px: pxMove }),
   fc.record({
     kind: fc.constant('snap' as const),
     wallet: fc.nat(5),
@@ -127,6 +128,19 @@ test('after any sequence of trades, snapshots and mark moves the incremental map
         assert.equal(live.totalShortUnits, fresh.totalShortUnits);
         assert.equal(live.positions, fresh.positions);
       }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("after any sequence every position's liquidation price equals a full recompute of the accounts the engine holds", () => {
+  fc.assert(
+    fc.property(ops, (steps) => {
+      const { book, heat } = run(events(steps));
+      const incremental = Array.from({ length: book.slotCount }, (_, s) => heat.liqOf(s));
+      heat.rebuild();
+      const rebuilt = Array.from({ length: book.slotCount }, (_, s) => heat.liqOf(s));
+      assert.deepEqual(incremental, rebuilt);
     }),
     { numRuns: 300 },
   );

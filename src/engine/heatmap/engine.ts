@@ -1,13 +1,13 @@
 import type { GlassEvent, ZoneEvent, ZoneRef } from '../../domain/glass-event.ts';
 import type { Coin } from '../../domain/ids.ts';
 import type { MarketEvent } from '../../domain/market-event.ts';
-import { grow } from '../common/growable.ts';
 import { touchProbability } from '../common/volatility.ts';
 import type { PositionBook } from '../position-book/book.ts';
 import type { AccountApplied, PositionChange } from '../position-book/change.ts';
 import { CoinBuckets, toUnits, UNIT } from './buckets.ts';
 import { CoinState, type HistoryRow, idealWidth, type TrackedZone } from './coin-state.ts';
 import { LiquidationBook } from './liquidation-book.ts';
+import { SlotTable } from './slot-table.ts';
 import { type BucketWindow, DEFAULT_ZONE_PARAMS, type DetectedZone, detectZones, type ZoneParams } from './zones.ts';
 
 export interface HeatmapOptions {
@@ -47,17 +47,14 @@ export class HeatmapEngine {
   private readonly emit: (e: GlassEvent) => void;
   readonly liq: LiquidationBook;
   private readonly coins = new Map<number, CoinState>();
-  private slotPx: Float64Array = new Float64Array(1024).fill(Number.NaN);
-  private slotUnits: Float64Array = new Float64Array(1024);
-  private slotLong: Uint8Array = new Uint8Array(1024);
-  private slotEstimated: Uint8Array = new Uint8Array(1024);
+  private readonly slots = new SlotTable();
   private seq = 0;
 
   constructor(book: PositionBook, emit: (e: GlassEvent) => void = () => {}, opts: Partial<HeatmapOptions> = {}) {
     this.book = book;
     this.emit = emit;
     this.opts = { ...DEFAULT_HEATMAP, ...opts };
-    this.liq = new LiquidationBook(book, (s, px, estimated) => this.file(s, px, estimated));
+    this.liq = new LiquidationBook(book, this.slots, (s, px, estimated) => this.file(s, px, estimated));
   }
 
   onMarket(e: MarketEvent): void {
@@ -100,30 +97,20 @@ export class HeatmapEngine {
 
   // ---- buckets ------------------------------------------------------------------------------
 
+  /** Moves slot `s`'s contribution to its new liquidation price (the LiquidationBook has made room for it). */
   private file(s: number, px: number, estimated: boolean): void {
-    if (s >= this.slotPx.length) this.growSlots(s + 1);
+    const t = this.slots;
     const szi = this.book.sziAt(s);
     const long = szi > 0;
     const units = px === px && szi !== 0 ? toUnits(Math.abs(szi) * px) : 0;
-    const oldPx = this.slotPx[s] as number;
-    const oldUnits = this.slotUnits[s] as number;
-    if (oldPx === px && oldUnits === units && (this.slotLong[s] === 1) === long) return;
+    const oldPx = t.liqPx(s);
+    const oldUnits = t.units(s);
+    const oldLong = t.long(s);
+    if (oldPx === px && oldUnits === units && oldLong === long) return;
     const state = this.state(this.book.coinOf(s), px === px ? px : oldPx);
-    if (oldUnits > 0) state.buckets.apply(oldPx, oldUnits, this.slotLong[s] === 1, -1);
-    this.slotPx[s] = px;
-    this.slotUnits[s] = units;
-    this.slotLong[s] = long ? 1 : 0;
-    this.slotEstimated[s] = estimated ? 1 : 0;
+    if (oldUnits > 0) state.buckets.apply(oldPx, oldUnits, oldLong, -1);
+    t.setFiled(s, px, units, long, estimated);
     if (units > 0) state.buckets.apply(px, units, long, 1);
-  }
-
-  private growSlots(n: number): void {
-    const old = this.slotPx.length;
-    this.slotPx = grow(this.slotPx, n);
-    this.slotPx.fill(Number.NaN, old);
-    this.slotUnits = grow(this.slotUnits, n);
-    this.slotLong = grow(this.slotLong, n);
-    this.slotEstimated = grow(this.slotEstimated, n);
   }
 
   private state(coinId: number, refPx: number): CoinState {
@@ -350,7 +337,7 @@ export class HeatmapEngine {
 
   /** The liquidation price the map holds for a book slot (NaN: none). */
   liqOf(slot: number): number {
-    return slot < this.slotPx.length ? (this.slotPx[slot] as number) : Number.NaN;
+    return slot < this.slots.capacity ? this.slots.liqPx(slot) : Number.NaN;
   }
 
   /** The coin's map rebuilt from every position's stored contribution, at the same width. */
@@ -358,9 +345,10 @@ export class HeatmapEngine {
     const c = this.coinState(coin);
     if (c === null) return null;
     const b = new CoinBuckets(c.buckets.width);
-    for (let s = 0; s < this.book.slotCount && s < this.slotPx.length; s++) {
-      if (this.slotUnits[s] === 0 || this.book.coinOf(s) !== c.coinId) continue;
-      b.apply(this.slotPx[s] as number, this.slotUnits[s] as number, this.slotLong[s] === 1, 1);
+    const t = this.slots;
+    for (let s = 0; s < this.book.slotCount && s < t.capacity; s++) {
+      if (t.units(s) === 0 || this.book.coinOf(s) !== c.coinId) continue;
+      b.apply(t.liqPx(s), t.units(s), t.long(s), 1);
     }
     return b;
   }
@@ -370,8 +358,9 @@ export class HeatmapEngine {
     const c = this.coinState(coin);
     if (c === null) return { longUsd: 0, shortUsd: 0, positions: 0, estimated: 0 };
     let estimated = 0;
-    for (let s = 0; s < this.slotUnits.length && s < this.book.slotCount; s++) {
-      if (this.slotUnits[s] !== 0 && this.book.coinOf(s) === c.coinId && this.slotEstimated[s] === 1) estimated++;
+    const t = this.slots;
+    for (let s = 0; s < t.capacity && s < this.book.slotCount; s++) {
+      if (t.units(s) !== 0 && this.book.coinOf(s) === c.coinId && t.estimated(s)) estimated++;
     }
     return {
       longUsd: c.buckets.totalLongUnits / UNIT,

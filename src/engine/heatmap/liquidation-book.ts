@@ -1,9 +1,10 @@
 import type { MetaEvent, PositionSnapshotEvent } from '../../domain/market-event.ts';
-import { grow } from '../common/growable.ts';
 import type { PositionBook } from '../position-book/book.ts';
 import type { PositionChange } from '../position-book/change.ts';
+import { AccountTable } from './account-table.ts';
 import { type LiqRule, liquidationPx, ruleAt } from './liquidation-price.ts';
 import { MarginTables } from './margin-tables.ts';
+import { MODE_CROSS, MODE_ISOLATED, MODE_UNKNOWN, type SlotTable } from './slot-table.ts';
 import { crossMaintenance, snapshotMark } from './snapshot-liquidations.ts';
 
 /**
@@ -13,10 +14,6 @@ import { crossMaintenance, snapshotMark } from './snapshot-liquidations.ts';
  * per position change.
  */
 export type LiqListener = (slot: number, liqPx: number, estimated: boolean) => void;
-
-const MODE_UNKNOWN = 0;
-const MODE_CROSS = 1;
-const MODE_ISOLATED = 2;
 
 /** Leverage assumed for positions whose account the engine has not seen (CoinGlass-style estimate). */
 export const ASSUMED_LEVERAGE = 10;
@@ -32,17 +29,13 @@ export class LiquidationBook {
   readonly tables = new MarginTables();
   private readonly book: PositionBook;
   private readonly listener: LiqListener;
-  private refMark: Float64Array = new Float64Array(1024);
-  private isoMargin: Float64Array = new Float64Array(1024);
-  private mode: Uint8Array = new Uint8Array(1024);
-  private posMaxLev: Float64Array = new Float64Array(1024).fill(Number.NaN);
-  private cash: Float64Array = new Float64Array(1024);
-  private venueMm: Float64Array = new Float64Array(1024).fill(Number.NaN);
-  private snapped: Uint8Array = new Uint8Array(1024);
+  private readonly slots: SlotTable;
+  private readonly accounts = new AccountTable();
   private ruleTime = 0;
 
-  constructor(book: PositionBook, listener: LiqListener) {
+  constructor(book: PositionBook, slots: SlotTable, listener: LiqListener) {
     this.book = book;
+    this.slots = slots;
     this.listener = listener;
   }
 
@@ -53,31 +46,31 @@ export class LiquidationBook {
   /** An account snapshot the book has applied; `slots[i]` is the slot of `e.positions[i]`. */
   snapshot(w: number, e: PositionSnapshotEvent, slots: readonly number[]): void {
     const book = this.book;
-    this.ensureWallet(w);
+    const t = this.slots;
+    this.accounts.ensure(w);
     let unrealised = 0;
-    for (const s of book.slotsOfWallet(w)) {
-      this.ensureSlot(s);
-      this.mode[s] = MODE_UNKNOWN; // a coin the snapshot does not list is flat; listed ones are set below
-      this.isoMargin[s] = 0;
+    for (let i = 0, n = book.slotCountOf(w); i < n; i++) {
+      const s = book.walletSlot(w, i);
+      t.ensure(s);
+      t.setMode(s, MODE_UNKNOWN); // a coin the snapshot does not list is flat; listed ones are set below
+      t.setIsoMargin(s, 0);
     }
     for (let i = 0; i < e.positions.length; i++) {
       const p = e.positions[i] as PositionSnapshotEvent['positions'][number];
       const s = slots[i] as number;
       const mark = snapshotMark(p);
-      this.refMark[s] = mark;
-      this.posMaxLev[s] = p.maxLeverage ?? Number.NaN;
+      t.setRefMark(s, mark);
+      t.setPosMaxLev(s, p.maxLeverage ?? Number.NaN);
       if (p.marginMode === 'isolated') {
-        this.mode[s] = MODE_ISOLATED;
+        t.setMode(s, MODE_ISOLATED);
         // The position's own account is rawUsd + szi·mark; less its unrealised PnL, the margin.
-        this.isoMargin[s] = (p.rawUsd ?? 0) + p.szi * p.entryPx;
+        t.setIsoMargin(s, (p.rawUsd ?? 0) + p.szi * p.entryPx);
       } else {
-        this.mode[s] = MODE_CROSS;
+        t.setMode(s, MODE_CROSS);
         unrealised += p.szi * (mark - p.entryPx);
       }
     }
-    this.cash[w] = e.crossAccountValue - unrealised;
-    this.venueMm[w] = crossMaintenance(e, this.tables);
-    this.snapped[w] = 1;
+    this.accounts.snapped(w, e.crossAccountValue - unrealised, crossMaintenance(e, this.tables));
     this.ruleTime = e.time;
     this.recompute(w);
   }
@@ -86,57 +79,72 @@ export class LiquidationBook {
     if (c.resolved) return; // the book's state already includes it
     const s = c.slot;
     const w = c.walletId;
-    this.ensureWallet(w);
-    this.ensureSlot(s);
+    const t = this.slots;
+    const accounts = this.accounts;
+    accounts.ensure(w);
+    t.ensure(s);
     this.ruleTime = c.time;
-    const before = c.before;
-    const after = this.book.sziAt(s);
-    this.refMark[s] = c.px;
-    if (this.mode[s] === MODE_ISOLATED) {
-      const lev = this.book.leverageAt(s);
-      const m = this.isoMargin[s] as number;
-      if (after === 0) this.isoMargin[s] = 0;
-      else if (before === before && Math.sign(before) === Math.sign(after) && Math.abs(after) < Math.abs(before)) {
-        this.isoMargin[s] = m * (Math.abs(after) / Math.abs(before));
-      } else if (before === before && Math.sign(before) === Math.sign(after)) {
-        this.isoMargin[s] = m + (c.sz * c.px) / (lev > 0 ? lev : ASSUMED_LEVERAGE);
-      } else this.isoMargin[s] = (Math.abs(after) * c.px) / (lev > 0 ? lev : ASSUMED_LEVERAGE);
-    } else if (this.snapped[w] === 1) {
-      this.cash[w] = (this.cash[w] as number) + c.closedPnl;
-    }
+    t.setRefMark(s, c.px);
+    const isolated = t.mode(s) === MODE_ISOLATED;
+    if (isolated) t.setIsoMargin(s, this.isolatedMarginAfter(c));
+    else if (accounts.isSnapped(w)) accounts.addCash(w, c.closedPnl);
     // The venue's maintenance figure described the account as it was; from here it is computed.
-    this.venueMm[w] = Number.NaN;
-    if (this.mode[s] === MODE_ISOLATED) this.emitSlot(s, this.isolatedLiq(s));
+    accounts.dropVenueMm(w);
+    if (isolated) this.emitSlot(s, this.isolatedLiq(s));
     else this.recompute(w);
+  }
+
+  /** An isolated position's margin after a fill: scaled down on a reduce, topped up at its leverage on an add. */
+  private isolatedMarginAfter(c: PositionChange): number {
+    const before = c.before;
+    const after = this.book.sziAt(c.slot);
+    const lev = this.book.leverageAt(c.slot);
+    const m = this.slots.isoMargin(c.slot);
+    const sameSide = before === before && Math.sign(before) === Math.sign(after);
+    if (after === 0) return 0;
+    if (sameSide && Math.abs(after) < Math.abs(before)) return m * (Math.abs(after) / Math.abs(before));
+    if (sameSide) return m + (c.sz * c.px) / (lev > 0 ? lev : ASSUMED_LEVERAGE);
+    return (Math.abs(after) * c.px) / (lev > 0 ? lev : ASSUMED_LEVERAGE);
   }
 
   /** Every account recomputed from the state kept here: a full rebuild of every liquidation price. */
   recomputeAll(): void {
-    for (let w = 0; w < this.cash.length && w < this.book.wallets.size; w++) this.recompute(w);
+    const n = this.book.wallets.size;
+    if (n > 0) this.accounts.ensure(n - 1);
+    for (let w = 0; w < n; w++) this.recompute(w);
   }
 
   private recompute(w: number): void {
     const book = this.book;
-    const slots = book.slotsOfWallet(w);
-    if (this.snapped[w] !== 1) {
-      for (const s of slots) this.emitSlot(s, this.estimatedLiq(s), true);
+    const t = this.slots;
+    const n = book.slotCountOf(w);
+    if (!this.accounts.isSnapped(w)) {
+      for (let i = 0; i < n; i++) {
+        const s = book.walletSlot(w, i);
+        t.ensure(s);
+        this.emitSlot(s, this.estimatedLiq(s), true);
+      }
       return;
     }
-    let av = this.cash[w] as number;
+    let av = this.accounts.cash(w);
     let mm = 0;
-    for (const s of slots) {
-      if (this.mode[s] === MODE_ISOLATED) continue;
+    for (let i = 0; i < n; i++) {
+      const s = book.walletSlot(w, i);
+      t.ensure(s);
+      if (t.mode(s) === MODE_ISOLATED) continue;
       const szi = book.sziAt(s);
       if (szi === 0) continue;
       const mark = this.markOf(s);
       av += szi * (mark - book.entryAt(s));
       mm += Math.abs(szi) * mark * this.maintenanceOf(s, Math.abs(szi) * mark);
     }
-    const venueMm = this.venueMm[w] as number;
+    const venueMm = this.accounts.venueMm(w);
     const available = av - (venueMm === venueMm ? venueMm : mm);
     const rule = this.rule();
-    for (const s of slots) {
-      if (this.mode[s] === MODE_ISOLATED) {
+    for (let i = 0; i < n; i++) {
+      const s = book.walletSlot(w, i);
+      const mode = t.mode(s);
+      if (mode === MODE_ISOLATED) {
         this.emitSlot(s, this.isolatedLiq(s));
         continue;
       }
@@ -144,7 +152,7 @@ export class LiquidationBook {
       const mark = this.markOf(s);
       const l = this.maintenanceOf(s, Math.abs(szi) * mark);
       const liq = szi === 0 ? null : liquidationPx(mark, szi, available, l, rule);
-      this.emitSlot(s, liq, this.mode[s] === MODE_UNKNOWN || !book.knownAt(s));
+      this.emitSlot(s, liq, mode === MODE_UNKNOWN || !book.knownAt(s));
     }
   }
 
@@ -153,7 +161,7 @@ export class LiquidationBook {
     if (szi === 0) return null;
     const mark = this.markOf(s);
     const l = this.maintenanceOf(s, Math.abs(szi) * mark);
-    const account = (this.isoMargin[s] as number) + szi * (mark - this.book.entryAt(s));
+    const account = this.slots.isoMargin(s) + szi * (mark - this.book.entryAt(s));
     return liquidationPx(mark, szi, account - Math.abs(szi) * mark * l, l, this.rule());
   }
 
@@ -176,7 +184,7 @@ export class LiquidationBook {
   }
 
   private markOf(s: number): number {
-    const m = this.refMark[s] as number;
+    const m = this.slots.refMark(s);
     if (m > 0) return m;
     const e = this.book.entryAt(s);
     return e === e ? e : 0;
@@ -184,32 +192,11 @@ export class LiquidationBook {
 
   private maintenanceOf(s: number, notional: number): number {
     const coin = this.book.coins.name(this.book.coinOf(s));
-    const lev = this.posMaxLev[s] as number;
+    const lev = this.slots.posMaxLev(s);
     return this.tables.maintenanceFraction(coin, notional, lev === lev ? lev : null);
   }
 
   private rule(): LiqRule {
     return ruleAt(this.ruleTime);
-  }
-
-  private ensureWallet(w: number): void {
-    if (w < this.cash.length) return;
-    const n = w + 1;
-    this.cash = grow(this.cash, n);
-    const old = this.venueMm.length;
-    this.venueMm = grow(this.venueMm, n);
-    this.venueMm.fill(Number.NaN, old);
-    this.snapped = grow(this.snapped, n);
-  }
-
-  private ensureSlot(s: number): void {
-    if (s < this.refMark.length) return;
-    const n = s + 1;
-    this.refMark = grow(this.refMark, n);
-    this.isoMargin = grow(this.isoMargin, n);
-    this.mode = grow(this.mode, n);
-    const old = this.posMaxLev.length;
-    this.posMaxLev = grow(this.posMaxLev, n);
-    this.posMaxLev.fill(Number.NaN, old);
   }
 }

@@ -13,6 +13,7 @@ import { Interner } from '../common/interner.ts';
 import { type BookSink, NO_SINK, type PositionChange } from './change.ts';
 import { deriveDirection, signOf, sizeTolerance } from './direction.ts';
 import { TidWindow } from './tid-window.ts';
+import { WalletSlots } from './wallet-slots.ts';
 
 const MAX_COINS = 1 << 12;
 /** Uncertain changes kept per position for late resolution; older ones are only counted. */
@@ -99,7 +100,7 @@ export class PositionBook {
   private crossAcct: Float64Array = new Float64Array(1024).fill(Number.NaN);
   private crossMm: Float64Array = new Float64Array(1024).fill(Number.NaN);
   private snapTime: Float64Array = new Float64Array(1024).fill(Number.NaN);
-  private readonly walletSlots: number[][] = [];
+  private readonly walletSlots = new WalletSlots();
   private readonly pending = new Map<number, PositionChange[]>();
   private readonly seen = new TidWindow();
   private open = 0;
@@ -258,13 +259,14 @@ export class PositionBook {
     this.crossAcct[w] = e.crossAccountValue;
     this.crossMm[w] = e.crossMaintenanceMarginUsed ?? Number.NaN;
     this.snapTime[w] = e.time;
-    const slots = this.walletSlots[w] ?? [];
     const listed = this.snapSlots;
     listed.length = 0;
     for (const p of e.positions) listed.push(this.reconcile(w, p, e.time));
+    const had = this.walletSlots.count(w);
     // Every slot of the wallet the snapshot did not list is flat now.
-    if (slots.length > e.positions.length || e.positions.length === 0) {
-      for (const s of slots) {
+    if (had > e.positions.length || e.positions.length === 0) {
+      for (let i = 0; i < had; i++) {
+        const s = this.walletSlots.at(w, i);
         const c = this.coins.name(this.slotCoin[s] as number);
         if (!e.positions.some((p) => p.coin === c)) this.reconcileFlat(s, e.time);
       }
@@ -466,7 +468,6 @@ export class PositionBook {
       this.crossMm = growNaN(this.crossMm, n);
       this.snapTime = growNaN(this.snapTime, n);
     }
-    if (this.walletSlots.length <= w) this.walletSlots.push([]);
     return w;
   }
 
@@ -486,7 +487,7 @@ export class PositionBook {
     this.lev[s] = Number.NaN;
     this.rawUsd[s] = Number.NaN;
     this.venueLiq[s] = Number.NaN;
-    (this.walletSlots[w] as number[]).push(s);
+    this.walletSlots.add(w, s);
     return s;
   }
 
@@ -514,8 +515,13 @@ export class PositionBook {
     return this.slotOf.get(walletId * MAX_COINS + coinId) ?? -1;
   }
 
-  slotsOfWallet(walletId: number): readonly number[] {
-    return this.walletSlots[walletId] ?? [];
+  /** How many slots the wallet has (open or flat); `walletSlot(w, i)` for i below it. */
+  slotCountOf(walletId: number): number {
+    return this.walletSlots.count(walletId);
+  }
+
+  walletSlot(walletId: number, i: number): number {
+    return this.walletSlots.at(walletId, i);
   }
 
   get slotCount(): number {
@@ -580,7 +586,7 @@ export class PositionBook {
     const out: PositionView[] = [];
     if (wallet !== undefined) {
       const w = this.wallets.peek(wallet);
-      for (const s of w === undefined ? [] : (this.walletSlots[w] ?? [])) if (this.szi[s] !== 0) out.push(this.view(s));
+      for (const s of w === undefined ? [] : this.walletSlots.list(w)) if (this.szi[s] !== 0) out.push(this.view(s));
       return out;
     }
     for (let s = 0; s < this.nSlots; s++) if (this.szi[s] !== 0) out.push(this.view(s));
