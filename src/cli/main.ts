@@ -9,6 +9,7 @@ import { demoCommand, demoSpec } from './commands/demo.ts';
 import { heatmapCommand, heatmapSpec } from './commands/heatmap.ts';
 import { liqpxCommand, liqpxSpec } from './commands/liqpx.ts';
 import { liveCommand, liveSpec, recordCommand, recordSpec } from './commands/live.ts';
+import { positionsCommand, positionsSpec } from './commands/positions.ts';
 import { replayCommand, replaySpec } from './commands/replay.ts';
 import { riskCommand, riskSpec } from './commands/risk.ts';
 import { scoreCommand, scoreSpec } from './commands/score.ts';
@@ -28,6 +29,7 @@ const COMMANDS: readonly Command[] = [
   { spec: recordSpec, run: recordCommand },
   { spec: liqpxSpec, run: liqpxCommand },
   { spec: heatmapSpec, run: heatmapCommand },
+  { spec: positionsSpec, run: positionsCommand },
   { spec: scoreSpec, run: scoreCommand },
   { spec: syndicatesSpec, run: syndicatesCommand },
   { spec: riskSpec, run: riskCommand },

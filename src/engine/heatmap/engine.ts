@@ -1,8 +1,8 @@
 import type { GlassEvent, ZoneEvent, ZoneRef } from '../../domain/glass-event.ts';
-import type { Coin } from '../../domain/ids.ts';
+import type { Coin, Wallet } from '../../domain/ids.ts';
 import type { MarketEvent } from '../../domain/market-event.ts';
 import { touchProbability } from '../common/volatility.ts';
-import type { PositionBook } from '../position-book/book.ts';
+import type { PositionBook, PositionView } from '../position-book/book.ts';
 import type { AccountApplied, PositionChange } from '../position-book/change.ts';
 import { CoinBuckets, toUnits, UNIT } from './buckets.ts';
 import { CoinState, type HistoryRow, idealWidth, type TrackedZone } from './coin-state.ts';
@@ -25,6 +25,14 @@ export const DEFAULT_HEATMAP: HeatmapOptions = {
   horizonMs: 4 * 3600_000,
   zoneParams: DEFAULT_ZONE_PARAMS,
 };
+
+/** An open position with the liquidation price the heatmap files it at. */
+export interface PositionLiquidation extends PositionView {
+  /** Null when no price liquidates it (its margin covers the whole move to zero). */
+  readonly liquidationPx: number | null;
+  /** From an assumed leverage (no account snapshot yet, or its margin mode unknown), not the account. */
+  readonly estimated: boolean;
+}
 
 export interface HeatmapView {
   readonly coin: string;
@@ -333,6 +341,14 @@ export class HeatmapEngine {
   /** The price × time grid of a coin, oldest row first (one row per sampling interval with a mark). */
   history(coin: string): readonly HistoryRow[] {
     return this.coinState(coin)?.history ?? [];
+  }
+
+  /** Open positions (of one wallet when given) with their liquidation price and whether it is estimated. */
+  positions(wallet?: Wallet): PositionLiquidation[] {
+    return this.book.positions(wallet).map((p) => {
+      const px = this.liqOf(p.slot);
+      return { ...p, liquidationPx: px === px ? px : null, estimated: p.slot < this.slots.capacity && this.slots.estimated(p.slot) };
+    });
   }
 
   /** The liquidation price the map holds for a book slot (NaN: none). */

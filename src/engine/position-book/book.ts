@@ -20,6 +20,8 @@ const MAX_COINS = 1 << 12;
 const MAX_PENDING = 256;
 
 export interface PositionView {
+  /** The book's id for the position (what engines above the book key their state by). */
+  readonly slot: number;
   readonly wallet: Wallet;
   readonly coin: Coin;
   readonly szi: number;
@@ -596,6 +598,7 @@ export class PositionBook {
   private view(s: number): PositionView {
     const m = this.mode[s];
     return {
+      slot: s,
       wallet: this.wallets.name(this.slotWallet[s] as number),
       coin: this.coins.name(this.slotCoin[s] as number),
       szi: this.szi[s] as number,
