@@ -1,3 +1,4 @@
+import { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
 import { readRecordingBatches } from '../recording/reader.ts';
 import { UsageError } from './args.ts';
@@ -31,4 +32,18 @@ export async function playFile(
     throw new UsageError(`${file}: no valid message${pipeline.rejects > 0 ? ` (${pipeline.rejects} rejected lines)` : ''}`);
   }
   return pipeline;
+}
+
+/** Plays a file with a Heatmap Engine on the pipeline's book; the engine as the file leaves it. */
+export async function playHeatmap(file: string, opts: { strict?: boolean } = {}): Promise<HeatmapEngine> {
+  const made: { heat?: HeatmapEngine } = {};
+  const pipeline = await playFile(
+    file,
+    (p) => {
+      made.heat = new HeatmapEngine(p.book);
+      p.attach(made.heat);
+    },
+    opts,
+  );
+  return made.heat ?? new HeatmapEngine(pipeline.book);
 }

@@ -1,6 +1,5 @@
-import { HeatmapEngine } from '../../engine/heatmap/engine.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
-import { playFile } from '../load.ts';
+import { playHeatmap } from '../load.ts';
 import { fmtInt, printJson } from '../output.ts';
 
 export const heatmapSpec: CommandSpec = {
@@ -23,17 +22,8 @@ export async function heatmapCommand(argv: readonly string[]): Promise<number> {
   const file = p.positionals[0] as string;
   const coin = strOption(p, 'coin');
   if (coin === undefined) throw new UsageError('glass heatmap needs --coin C');
-  let engine: HeatmapEngine | null = null;
-  await playFile(
-    file,
-    (pl) => {
-      const heat = new HeatmapEngine(pl.book);
-      engine = heat;
-      pl.attach(heat);
-    },
-    { strict: flag(p, 'strict') },
-  );
-  const view = (engine as HeatmapEngine | null)?.view(coin) ?? null;
+  const heat = await playHeatmap(file, { strict: flag(p, 'strict') });
+  const view = heat.view(coin);
   if (view === null) throw new UsageError(`${file}: no position or price for coin ${coin}`);
   if (flag(p, 'json')) {
     printJson(view);

@@ -1,7 +1,7 @@
 import { toWallet } from '../../domain/ids.ts';
-import { HeatmapEngine, type PositionLiquidation } from '../../engine/heatmap/engine.ts';
+import type { PositionLiquidation } from '../../engine/heatmap/engine.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
-import { playFile } from '../load.ts';
+import { playHeatmap } from '../load.ts';
 import { fmtInt, printJson } from '../output.ts';
 
 export const positionsSpec: CommandSpec = {
@@ -35,17 +35,8 @@ export async function positionsCommand(argv: readonly string[]): Promise<number>
   const walletArg = strOption(p, 'wallet');
   const wallet = walletArg === undefined ? undefined : toWallet(walletArg);
   if (wallet === null) throw new UsageError(`--wallet takes a 0x address of 40 hex digits, got ${walletArg}`);
-  let engine: HeatmapEngine | null = null;
-  await playFile(
-    file,
-    (pl) => {
-      const heat = new HeatmapEngine(pl.book);
-      engine = heat;
-      pl.attach(heat);
-    },
-    { strict: flag(p, 'strict') },
-  );
-  const all = (engine as HeatmapEngine | null)?.positions(wallet) ?? [];
+  const heat = await playHeatmap(file, { strict: flag(p, 'strict') });
+  const all = heat.positions(wallet);
   const rows = all.filter((r) => coin === undefined || r.coin === coin).map(row);
   rows.sort((a, b) => b.notionalUsd - a.notionalUsd);
   if (flag(p, 'json')) {
