@@ -51,6 +51,9 @@ export function describe(e: GlassEvent): string {
     case 'SYNDICATE_NEAR_ZONE':
     case 'CASCADE_RISK':
       return `${at} ${e.type} ${e.coin} ${e.zone.side} ${e.zone.lo}–${e.zone.hi} ($${fmtInt(e.zone.notionalUsd)}), P ${(100 * e.probability).toFixed(0)} %`;
+    case 'ZONE_FORMED':
+    case 'ZONE_APPROACHED':
+      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${e.zone.lo}–${e.zone.hi} ($${fmtInt(e.zone.notionalUsd)}), mark ${e.markPx}, P ${(100 * (e.probability ?? 0)).toFixed(0)} %`;
     case 'ZONE_SWEPT':
       return `${at} ${e.type} ${e.coin} ${e.zone.side} ${e.zone.lo}–${e.zone.hi}: $${fmtInt(e.liquidatedUsd ?? 0)} liquidated`;
     case 'WHALE_LIQUIDATED':

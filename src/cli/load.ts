@@ -1,3 +1,4 @@
+import type { GlassEvent } from '../domain/glass-event.ts';
 import { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
 import { readRecordingBatches } from '../recording/reader.ts';
@@ -35,12 +36,16 @@ export async function playFile(
 }
 
 /** Plays a file with a Heatmap Engine on the pipeline's book; the engine as the file leaves it. */
-export async function playHeatmap(file: string, opts: { strict?: boolean } = {}): Promise<HeatmapEngine> {
+export async function playHeatmap(
+  file: string,
+  opts: { strict?: boolean } = {},
+  emit: (e: GlassEvent) => void = () => {},
+): Promise<HeatmapEngine> {
   const made: { heat?: HeatmapEngine } = {};
   const pipeline = await playFile(
     file,
     (p) => {
-      made.heat = new HeatmapEngine(p.book);
+      made.heat = new HeatmapEngine(p.book, emit);
       p.attach(made.heat);
     },
     opts,

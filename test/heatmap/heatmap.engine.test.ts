@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { GlassEvent, ZoneEvent } from '../../src/domain/glass-event.ts';
-import { type Coin, wallet } from '../../src/domain/ids.ts';
+import { type Coin, coin, wallet } from '../../src/domain/ids.ts';
+import type { PositionSnapshotEvent } from '../../src/domain/market-event.ts';
 import { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
+import { PositionBook } from '../../src/engine/position-book/book.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { documentMessage } from '../../src/recording/reader.ts';
 import { Simulator } from '../../src/sim/simulator.ts';
@@ -154,7 +156,115 @@ test('glass heatmap --json prints the issue’s shape at the end of a recording'
     assert.ok(z.lo < z.hi && z.peakPx >= z.lo && z.peakPx <= z.hi && z.notionalUsd > 0 && z.wallets > 0);
     assert.equal(Math.sign(z.distancePct), z.side === 'LONG_LIQ' ? -1 : 1);
   }
+  // History: one row per minute of the 4 h (each minute's first mark), each a window holding the mark.
+  const h = glass('heatmap', file, '--coin', 'BTC', '--json', '--history');
+  assert.equal(h.code, 0, h.stderr);
+  const doc = JSON.parse(h.stdout) as typeof v & {
+    history: { time: number; markPx: number; bucketWidth: number; fromPx: number; longLiqUsd: number[]; shortLiqUsd: number[] }[];
+  };
+  assert.deepEqual({ ...doc, history: undefined }, { ...v, history: undefined });
+  assert.ok(doc.history.length >= 4 * 60 && doc.history.length <= 4 * 60 + 1, `${doc.history.length} rows`);
+  doc.history.forEach((r, i) => {
+    if (i > 0) assert.equal(Math.floor(r.time / 60_000), Math.floor((doc.history[i - 1] as { time: number }).time / 60_000) + 1);
+    assert.equal(r.longLiqUsd.length, r.shortLiqUsd.length);
+    assert.ok(r.fromPx <= r.markPx && r.markPx < r.fromPx + r.longLiqUsd.length * r.bucketWidth);
+  });
+  // Zone lifecycle over the file, per coin: every approach and sweep is of a zone formed before it.
+  const seen = new Set<string>();
+  for (const c of ['BTC', 'ETH', 'SOL']) {
+    const ev = glass('heatmap', file, '--coin', c, '--json', '--events');
+    assert.equal(ev.code, 0, ev.stderr);
+    const events = ev.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; type: string; coin: string; time: number; liquidatedUsd: number | null });
+    const formed = new Set<string>();
+    for (const [i, e] of events.entries()) {
+      assert.equal(e.coin, c);
+      if (i > 0) assert.ok(e.time >= (events[i - 1] as { time: number }).time);
+      const zone = e.id.split(':').slice(1, -1).join(':');
+      seen.add(e.type);
+      if (e.type === 'ZONE_FORMED') formed.add(zone);
+      else assert.ok(formed.has(zone), `${e.type} of ${zone} before it formed`);
+      if (e.type === 'ZONE_SWEPT') assert.ok(typeof e.liquidatedUsd === 'number' && e.liquidatedUsd >= 0);
+    }
+  }
+  assert.deepEqual([...seen].sort(), ['ZONE_APPROACHED', 'ZONE_FORMED', 'ZONE_SWEPT']);
   const bad = glass('heatmap', file, '--coin', 'NOPE');
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /NOPE/);
+});
+
+test('a zone that dips under the threshold and comes back within the grace period keeps its id; later it forms anew', () => {
+  const T0 = Date.UTC(2026, 0, 1);
+  const BTC = coin('BTC');
+  const events: GlassEvent[] = [];
+  let heat: HeatmapEngine | null = null;
+  const book = new PositionBook({
+    change: (c) => heat?.onChange(c),
+    drift: () => {},
+    account: (walletId, snapshot, slots) => heat?.onAccount({ walletId, snapshot, slots }),
+  });
+  heat = new HeatmapEngine(book, (e) => events.push(e));
+  const h = heat;
+  /** A one-position cross account whose long liquidates at `liq` with the mark at 100,000 (l = 1/80). */
+  const account = (i: number, time: number, szi: number, liq: number): PositionSnapshotEvent => {
+    const mark = 100_000;
+    const av = szi === 0 ? 1000 : (mark - liq) * szi * (1 - 1 / 80) + szi * mark * (1 / 80);
+    return {
+      type: 'snapshot',
+      venue: 'hyperliquid',
+      time,
+      localTs: time,
+      wallet: wallet(`0x${(i + 1).toString(16).padStart(40, '0')}`),
+      accountValue: av,
+      crossAccountValue: av,
+      crossMaintenanceMarginUsed: null,
+      positions:
+        szi === 0
+          ? []
+          : [
+              {
+                coin: BTC,
+                szi,
+                entryPx: mark,
+                positionValue: szi * mark,
+                marginMode: 'cross',
+                leverage: 20,
+                rawUsd: null,
+                marginUsed: (szi * mark) / 20,
+                maxLeverage: 40,
+                liquidationPx: null,
+              },
+            ],
+    };
+  };
+  const mark = (time: number) =>
+    h.onMarket({ type: 'mark', venue: 'hyperliquid', time, localTs: time, coin: BTC, px: 100_000, kind: 'mark' });
+  // Background: 60 small longs liquidating evenly from 90,000 to 99,000.
+  for (let i = 0; i < 60; i++) book.apply(account(i, T0, 0.05, 90_000 + 150 * i));
+  const cluster = (time: number, on: boolean) => {
+    for (let i = 0; i < 8; i++) book.apply(account(100 + i, time, on ? 2 : 0, 95_020 + 10 * i));
+    mark(time);
+  };
+  cluster(T0, true);
+  const formed = () => events.filter((e) => e.type === 'ZONE_FORMED' && e.zone.lo <= 95_050 && e.zone.hi >= 95_050);
+  assert.equal(formed().length, 1, 'the cluster forms a zone');
+  const id = h.zones('BTC').find((z) => z.lo <= 95_050 && z.hi >= 95_050)?.id;
+  assert.ok(id !== undefined);
+  cluster(T0 + 60_000, false);
+  assert.equal(
+    h.zones('BTC').find((z) => z.lo <= 95_050 && z.hi >= 95_050),
+    undefined,
+    'gone from the map while its positions are closed',
+  );
+  cluster(T0 + 10 * 60_000, true);
+  assert.equal(formed().length, 1, 'back within the grace period: no second ZONE_FORMED');
+  assert.equal(h.zones('BTC').find((z) => z.lo <= 95_050 && z.hi >= 95_050)?.id, id);
+  cluster(T0 + 11 * 60_000, false);
+  mark(T0 + 50 * 60_000);
+  cluster(T0 + 52 * 60_000, true);
+  assert.equal(formed().length, 2, 'back after the grace period: a new zone');
+  assert.notEqual(h.zones('BTC').find((z) => z.lo <= 95_050 && z.hi >= 95_050)?.id, id);
+  assert.equal(events.filter((e) => e.type === 'ZONE_SWEPT').length, 0, 'price never reached it: dissolving is not a sweep');
 });

@@ -12,6 +12,8 @@ export interface TrackedZone {
   units: number;
   positions: number;
   approached: boolean;
+  /** When detection last lost it (NaN while it is found). */
+  lostAt: number;
 }
 
 export interface HistoryRow {
@@ -33,6 +35,8 @@ export class CoinState {
   mark = Number.NaN;
   markTime = Number.NaN;
   zones: TrackedZone[] = [];
+  /** Zones detection lost without price reaching them, kept for a while in case they come back. */
+  fading: TrackedZone[] = [];
   evaluatedVersion = -1;
   evaluatedMark = Number.NaN;
   readonly history: HistoryRow[] = [];

@@ -11,6 +11,8 @@ import { SlotTable } from './slot-table.ts';
 import { type BucketWindow, DEFAULT_ZONE_PARAMS, type DetectedZone, detectZones, type ZoneParams } from './zones.ts';
 
 export interface HeatmapOptions {
+  /** How long a zone that fell under the detection threshold keeps its identity (event time). */
+  readonly zoneGraceMs: number;
   /** Price × time history sampling interval (event time). */
   readonly historyIntervalMs: number;
   readonly historyRows: number;
@@ -20,6 +22,7 @@ export interface HeatmapOptions {
 }
 
 export const DEFAULT_HEATMAP: HeatmapOptions = {
+  zoneGraceMs: 30 * 60_000,
   historyIntervalMs: 60_000,
   historyRows: 1440,
   horizonMs: 4 * 3600_000,
@@ -132,9 +135,15 @@ export class HeatmapEngine {
 
   /** Re-buckets one coin at a new width from the exact per-position contributions. */
   private rebucket(c: CoinState, width: number): void {
+    const old = c.buckets.width;
     c.buckets.width = width;
     const fresh = this.fromScratch(c.coin);
     if (fresh !== null) c.buckets = fresh;
+    // The zones' keys are in the old width: carry them as fading, so the next detection at the
+    // new width finds them again by overlap and keeps their identity.
+    for (const t of c.zones) t.lostAt = c.markTime;
+    c.fading = [...c.zones, ...c.fading];
+    for (const t of c.fading) rescale(t, old, width);
     c.zones = [];
   }
 
@@ -172,24 +181,42 @@ export class HeatmapEngine {
   private track(c: CoinState, found: DetectedZone[], time: number): void {
     const next: TrackedZone[] = [];
     const matched = new Set<TrackedZone>();
+    // A zone that dips under the detection threshold and comes back within the grace period is
+    // the same zone (same id, no second ZONE_FORMED); past it, it has dissolved.
+    const grace = this.opts.zoneGraceMs;
+    if (c.fading.length > 0) c.fading = c.fading.filter((t) => time - t.lostAt <= grace);
     for (const z of found) {
-      const prev = c.zones.find((t) => !matched.has(t) && t.side === z.side && t.loKey <= z.hiKey && z.loKey <= t.hiKey);
+      const prev = overlapping(c.zones, matched, z) ?? overlapping(c.fading, matched, z);
       if (prev !== undefined) {
         matched.add(prev);
-        Object.assign(prev, { loKey: z.loKey, hiKey: z.hiKey, peakKey: z.peakKey, units: z.units, positions: z.positions });
+        Object.assign(prev, {
+          loKey: z.loKey,
+          hiKey: z.hiKey,
+          peakKey: z.peakKey,
+          units: z.units,
+          positions: z.positions,
+          lostAt: Number.NaN,
+        });
         next.push(prev);
         continue;
       }
-      const t: TrackedZone = { id: `${c.coin}:${z.side}:${++this.seq}`, formedAt: time, ...z, approached: false };
+      const t: TrackedZone = { id: `${c.coin}:${z.side}:${++this.seq}`, formedAt: time, ...z, approached: false, lostAt: Number.NaN };
       next.push(t);
       this.zoneEvent(c, 'ZONE_FORMED', t, time, 'info', null);
     }
+    const fading: TrackedZone[] = [];
     for (const t of c.zones) {
       if (matched.has(t)) continue;
-      // Gone from the map: swept if price reached it (its positions were liquidated), else dissolved.
+      // Gone from the map: swept if price reached it (its positions were liquidated), else fading.
       const reached = t.side === 'LONG_LIQ' ? c.mark <= this.hiPx(c, t) : c.mark >= this.loPx(c, t);
       if (reached) this.zoneEvent(c, 'ZONE_SWEPT', t, time, 'warning', this.liquidatedIn(c, t));
+      else {
+        t.lostAt = time;
+        fading.push(t);
+      }
     }
+    for (const t of c.fading) if (!matched.has(t)) fading.push(t);
+    c.fading = fading;
     c.zones = [];
     for (const t of next) {
       const crossed = t.side === 'LONG_LIQ' ? c.mark < this.loPx(c, t) : c.mark > this.hiPx(c, t);
@@ -385,4 +412,17 @@ export class HeatmapEngine {
       estimated,
     };
   }
+}
+
+/** The first zone in `zones` not yet matched on the same side whose key range overlaps `z`'s. */
+function overlapping(zones: readonly TrackedZone[], matched: ReadonlySet<TrackedZone>, z: DetectedZone): TrackedZone | undefined {
+  return zones.find((t) => !matched.has(t) && t.side === z.side && t.loKey <= z.hiKey && z.loKey <= t.hiKey);
+}
+
+/** A zone's bucket keys at another bucket width (the same prices, rounded outward). */
+function rescale(t: TrackedZone, from: number, to: number): void {
+  const r = from / to;
+  t.loKey = Math.floor(t.loKey * r);
+  t.hiKey = Math.ceil((t.hiKey + 1) * r) - 1;
+  t.peakKey = Math.floor((t.peakKey + 0.5) * r);
 }
