@@ -72,8 +72,8 @@ function mapText(view: HeatmapView, allBuckets: boolean): string[] {
     `zones (${view.zones.length}):`,
     ...view.zones.map(
       (z) =>
-        `  ${z.side.padEnd(9)} ${z.lo.toFixed(4)}–${z.hi.toFixed(4)}  peak ${z.peakPx.toFixed(4)}  $${fmtInt(z.notionalUsd)}  ` +
-        `${z.wallets} wallets  ${z.distancePct.toFixed(2)} %  P(touch, 4 h) ${(100 * z.probability).toFixed(1)} %`,
+        `  ${z.side.padEnd(9)} ${z.lo}–${z.hi}  peak ${z.peakPx}  $${fmtInt(z.notionalUsd)}  ` +
+        `${z.wallets} wallet${z.wallets === 1 ? '' : 's'}  ${z.distancePct.toFixed(2)} %  P(touch, 4 h) ${(100 * z.probability).toFixed(1)} %`,
     ),
   ];
   if (allBuckets) {
