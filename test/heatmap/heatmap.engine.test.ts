@@ -50,6 +50,8 @@ interface SimRun {
   readonly events: GlassEvent[];
   readonly heat: HeatmapEngine;
   readonly clusters: { truth: ClusterTruth; zone: ZoneEvent['zone'] | null; seenAt: number }[];
+  /** Each change of a coin's bucket width: the zone ids tracked before it and after it. */
+  readonly rebuckets: { coin: string; before: string[]; after: string[] }[];
 }
 
 /** Simulates, checking the heatmap once each planted cluster's members are open and their accounts refreshed. */
@@ -64,10 +66,20 @@ function simulate(): SimRun {
   // Members open within 2 min; the refresher reaches every account in wallets / 10 per second.
   const settle = 120_000 + (cfg.wallets / 10) * 1000 + 30_000;
   const checked = new Map<string, SimRun['clusters'][number]>();
+  const rebuckets: SimRun['rebuckets'] = [];
+  const seen = new Map<string, { width: number; ids: string[] }>();
   sim.begin();
   let more = true;
   while (more) {
     more = sim.advance(30);
+    for (const coin of heat.coinList()) {
+      // Read the tracked zones as they stand (no detection forced, so the run's events are its own).
+      const state = heat.coinState(coin)!;
+      const ids = state.zones.map((z) => z.id);
+      const was = seen.get(coin);
+      if (was !== undefined && was.width !== state.buckets.width) rebuckets.push({ coin, before: was.ids, after: ids });
+      seen.set(coin, { width: state.buckets.width, ids });
+    }
     const now = Number.isFinite(p.lastTs) ? p.lastTs : 0;
     for (const c of sim.truth().clusters) {
       if (checked.has(c.id) || c.time + settle > now) continue;
@@ -77,7 +89,12 @@ function simulate(): SimRun {
     }
   }
   const final = sim.truth().clusters;
-  return { events, heat, clusters: [...checked.values()].map((c) => ({ ...c, truth: final.find((f) => f.id === c.truth.id)! })) };
+  return {
+    events,
+    heat,
+    clusters: [...checked.values()].map((c) => ({ ...c, truth: final.find((f) => f.id === c.truth.id)! })),
+    rebuckets,
+  };
 }
 
 const run = simulate();
@@ -92,6 +109,16 @@ test('every planted cluster is found as a zone at its liquidation price, holding
     assert.ok(zone.wallets >= truth.members.length * 0.95, `${truth.id}: ${zone.wallets} positions, ${truth.members.length} members`);
     assert.ok(Math.abs(zone.distancePct) > 2 && Math.abs(zone.distancePct) < 6, `${truth.id}: distance ${zone.distancePct} %`);
   }
+});
+
+test('re-bucketing at a new width keeps the identity of the zones it finds again', () => {
+  const withZones = run.rebuckets.filter((r) => r.before.length > 0 && r.after.length > 0);
+  assert.ok(withZones.length >= 2, `${withZones.length} width changes with zones on both sides`);
+  // Zones merge when the width coarsens and split when it refines, so at most the smaller of the
+  // two counts can keep an id.
+  const possible = withZones.reduce((a, r) => a + Math.min(r.before.length, r.after.length), 0);
+  const kept = withZones.reduce((a, r) => a + r.before.filter((id) => r.after.includes(id)).length, 0);
+  assert.ok(kept >= 0.6 * possible, `${kept} of at most ${possible} zones kept their id across a width change`);
 });
 
 test('zone lifecycle: zones form, price approaches some and sweeps some, and a sweep reports what was liquidated', () => {
