@@ -227,3 +227,43 @@ test('TidWindow remembers at least the last N keys added and at most 2N: never a
     }),
   );
 });
+
+/** The model's realised PnL per side of each trade: the closed part at the average entry, 0 when nothing closes. */
+function modelPnl(ss: readonly Step[]): number[] {
+  const pos = [0, 0, 0, 0];
+  const entry = [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+  const out: number[] = [];
+  ss.forEach((s, i) => {
+    const px = 100 + i;
+    for (const [w, d] of [
+      [s.buyer, 1],
+      [s.seller, -1],
+    ] as const) {
+      const p = pos[w] as number;
+      const closed = p * d < 0 ? Math.min(s.sz, Math.abs(p)) : 0;
+      out.push(closed > 0 ? closed * (px - (entry[w] as number)) * Math.sign(p) : 0);
+      const next = round(p + d * s.sz);
+      if (next === 0) entry[w] = Number.NaN;
+      else if (p === 0 || Math.sign(p) !== Math.sign(next)) entry[w] = px;
+      else if (Math.abs(next) > Math.abs(p)) entry[w] = ((entry[w] as number) * Math.abs(p) + px * s.sz) / Math.abs(next);
+      pos[w] = next;
+    }
+  });
+  return out;
+}
+
+test('known wallets: every change realises the closed part at the average entry, and 0 (never NaN) when nothing closes', () => {
+  fc.assert(
+    fc.property(steps, (ss) => {
+      const { changes } = run([...flatSnapshots(-1), ...trades(ss)]);
+      const want = modelPnl(ss);
+      assert.equal(changes.length, want.length);
+      changes.forEach((c, i) => {
+        const w = want[i] as number;
+        assert.ok(Number.isFinite(c.closedPnl), `change ${i}: closedPnl ${c.closedPnl}`);
+        assert.ok(Math.abs(c.closedPnl - w) <= 1e-9 * Math.max(1, Math.abs(w)), `change ${i}: ${c.closedPnl} vs ${w}`);
+      });
+    }),
+    { numRuns: 300 },
+  );
+});

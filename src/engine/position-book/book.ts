@@ -361,7 +361,8 @@ export class PositionBook {
     const after = before + signOf(side) * sz;
     const entryBefore = this.entry[s] as number;
     const closed = before * signOf(side) < 0 ? Math.min(sz, Math.abs(before)) : 0;
-    const pnl = venuePnl === venuePnl ? venuePnl : closed * (px - entryBefore) * Math.sign(before);
+    // Nothing closed, nothing realised (and from flat the entry is NaN, which must not leak in).
+    const pnl = venuePnl === venuePnl ? venuePnl : closed > 0 ? closed * (px - entryBefore) * Math.sign(before) : 0;
     this.entry[s] = nextEntry(before, after, entryBefore, px, sz);
     this.setSzi(s, Math.abs(after) <= sizeTolerance(after, sz) ? 0 : after);
     this.updatedAt[s] = time;

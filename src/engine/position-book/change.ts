@@ -23,7 +23,10 @@ export interface PositionChange {
   readonly after: number;
   /** Null while uncertain: a trade by a wallet whose position the book does not know yet. */
   readonly dir: Direction | null;
-  /** Realised PnL of the closed part (the venue's figure when it gave one). */
+  /**
+   * Realised PnL of the closed part (the venue's figure when it gave one); 0 when nothing closed,
+   * NaN when a close's entry price was never known to the book.
+   */
   readonly closedPnl: number;
   /** Average entry price after the fill (NaN when flat or unknown). */
   readonly entryPx: number;
