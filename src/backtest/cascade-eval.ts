@@ -1,6 +1,7 @@
 import type { GlassEvent, ZoneRef } from '../domain/glass-event.ts';
 import type { Coin } from '../domain/ids.ts';
 import { HeatmapEngine } from '../engine/heatmap/engine.ts';
+import type { EstimateAccuracy } from '../engine/heatmap/estimate-grader.ts';
 import {
   BASELINE_ONLY,
   brier,
@@ -43,6 +44,8 @@ export interface CascadeRun {
   readonly samples: ZoneSample[];
   readonly events: GlassEvent[];
   readonly paths: Map<string, Path>;
+  /** The heatmap's estimated liquidation prices against the exact ones snapshots later gave. */
+  readonly estimates: EstimateAccuracy;
 }
 
 /** One pass over a recording with the full engine stack; the monitor keeps every zone assessment. */
@@ -89,7 +92,7 @@ export async function runCascade(
     m.onMarket(e);
   });
   for await (const batch of readRecordingBatches(file)) for (const item of batch) p.ingest(item);
-  return { samples: m.samples ?? [], events, paths };
+  return { samples: m.samples ?? [], events, paths, estimates: heat.liq.estimates.summary() };
 }
 
 function outcome(paths: Map<string, Path>, coin: Coin | string, time: number, zone: ZoneRef, horizonMs: number): boolean | null {
@@ -115,6 +118,8 @@ export interface CascadeEvaluation {
   readonly events: Record<string, { n: number; reached: number; meanBaseline: number | null }>;
   /** Zones with no whale or syndicate activity toward them (test half): the reference rate. */
   readonly quietZones: { n: number; reached: number; meanBaseline: number };
+  /** Over the whole recording: estimated liquidation prices against the exact ones snapshots gave. */
+  readonly estimatedLiquidations: EstimateAccuracy;
 }
 
 /**
@@ -192,6 +197,7 @@ export async function evaluateCascade(
       reached: round3(quiet.filter((x) => x.hit).length / Math.max(1, quiet.length)),
       meanBaseline: round3(quiet.reduce((a, x) => a + x.s.features.baseline, 0) / Math.max(1, quiet.length)),
     },
+    estimatedLiquidations: second.estimates,
   };
 }
 

@@ -295,3 +295,137 @@ test('a zone that dips under the threshold and comes back within the grace perio
   assert.notEqual(h.zones('BTC').find((z) => z.lo <= 95_050 && z.hi >= 95_050)?.id, id);
   assert.equal(events.filter((e) => e.type === 'ZONE_SWEPT').length, 0, 'price never reached it: dissolving is not a sweep');
 });
+
+test('estimates are graded against the exact price once the account is seen, once per estimate', () => {
+  const T0 = Date.UTC(2026, 0, 1);
+  const BTC = coin('BTC');
+  const A = wallet(`0x${'a'.repeat(40)}`);
+  const B = wallet(`0x${'b'.repeat(40)}`);
+  let heat: HeatmapEngine | null = null;
+  const book = new PositionBook({
+    change: (c) => heat?.onChange(c),
+    drift: () => {},
+    account: (walletId, snapshot, slots) => heat?.onAccount({ walletId, snapshot, slots }),
+  });
+  heat = new HeatmapEngine(book);
+  const h = heat;
+  book.apply({
+    type: 'trade',
+    venue: 'hyperliquid',
+    time: T0,
+    localTs: T0,
+    coin: BTC,
+    px: 100_000,
+    sz: 1,
+    side: 'B',
+    buyer: A,
+    seller: B,
+    tid: 1,
+    isSnapshot: false,
+  });
+  // No meta: the coin's max leverage defaults to 50, so the estimate is 10× with l = 1/100.
+  const estimate = (100_000 * (1 - 1 / 10)) / (1 - 1 / 100);
+  const slotA = book.slotId(book.wallets.id(A), book.coins.id(BTC));
+  assert.ok(Math.abs(h.liqOf(slotA) - estimate) <= 1e-9 * estimate);
+  // A's account: one cross long of 1 BTC marked at 100,000 that liquidates at 95,000 (max leverage 40, l = 1/80).
+  const av = (100_000 - 95_000) * (1 - 1 / 80) + 100_000 / 80;
+  const snapshot = (time: number): PositionSnapshotEvent => ({
+    type: 'snapshot',
+    venue: 'hyperliquid',
+    time,
+    localTs: time,
+    wallet: A,
+    accountValue: av,
+    crossAccountValue: av,
+    crossMaintenanceMarginUsed: null,
+    positions: [
+      {
+        coin: BTC,
+        szi: 1,
+        entryPx: 100_000,
+        positionValue: 100_000,
+        marginMode: 'cross',
+        leverage: 20,
+        rawUsd: null,
+        marginUsed: 5_000,
+        maxLeverage: 40,
+        liquidationPx: null,
+      },
+    ],
+  });
+  book.apply(snapshot(T0 + 1000));
+  assert.ok(Math.abs(h.liqOf(slotA) - 95_000) <= 1e-9 * 95_000);
+  book.apply(snapshot(T0 + 2000));
+  const g = h.liq.estimates.summary();
+  assert.equal(g.n, 1, 'graded once: the second snapshot prices an exact position');
+  const err = (estimate - 95_000) / 95_000;
+  assert.equal(g.medianRelErr, Math.round(err * 1e4) / 1e4);
+  assert.equal(g.medianAbsRelErr, Math.round(Math.abs(err) * 1e4) / 1e4);
+  assert.equal(g.within1Pct, 0);
+  assert.equal(g.within5Pct, 1);
+});
+
+test('a position opened after the snapshot of an account that margins isolated is presumed isolated at its usual leverage', () => {
+  const T0 = Date.UTC(2026, 0, 1);
+  const [BTC, ETH] = [coin('BTC'), coin('ETH')];
+  const A = wallet(`0x${'c'.repeat(40)}`);
+  const B = wallet(`0x${'d'.repeat(40)}`);
+  let heat: HeatmapEngine | null = null;
+  const book = new PositionBook({
+    change: (c) => heat?.onChange(c),
+    drift: () => {},
+    account: (walletId, snapshot, slots) => heat?.onAccount({ walletId, snapshot, slots }),
+  });
+  heat = new HeatmapEngine(book);
+  const h = heat;
+  /** An isolated long of `szi` at `px` with margin notional / 5, as the venue reports it. */
+  const iso = (c: typeof BTC, szi: number, px: number) => ({
+    coin: c,
+    szi,
+    entryPx: px,
+    positionValue: szi * px,
+    marginMode: 'isolated' as const,
+    leverage: 5,
+    rawUsd: (szi * px) / 5 - szi * px,
+    marginUsed: (szi * px) / 5,
+    maxLeverage: 50,
+    liquidationPx: null,
+  });
+  const snapshot = (time: number, positions: ReturnType<typeof iso>[]): PositionSnapshotEvent => ({
+    type: 'snapshot',
+    venue: 'hyperliquid',
+    time,
+    localTs: time,
+    wallet: A,
+    accountValue: 50_000,
+    crossAccountValue: 10_000,
+    crossMaintenanceMarginUsed: null,
+    positions,
+  });
+  book.apply(snapshot(T0, [iso(ETH, 10, 3_000)]));
+  book.apply({
+    type: 'trade',
+    venue: 'hyperliquid',
+    time: T0 + 1000,
+    localTs: T0 + 1000,
+    coin: BTC,
+    px: 100_000,
+    sz: 1,
+    side: 'B',
+    buyer: A,
+    seller: B,
+    tid: 7,
+    isSnapshot: false,
+  });
+  const slot = book.slotId(book.wallets.id(A), book.coins.id(BTC));
+  // Isolated, margin notional / 5, no meta (l = 1/100): liq = entry · (1 − 1/5) / (1 − 1/100), whatever the cross cash.
+  const presumed = (100_000 * (1 - 1 / 5)) / (1 - 1 / 100);
+  const p = h.positions(A).find((x) => x.coin === 'BTC');
+  assert.ok(p !== undefined && p.estimated, 'flagged as an estimate');
+  assert.ok(Math.abs(h.liqOf(slot) - presumed) <= 1e-9 * presumed, `${h.liqOf(slot)} vs ${presumed}`);
+  book.apply(snapshot(T0 + 2000, [iso(ETH, 10, 3_000), iso(BTC, 1, 100_000)]));
+  assert.equal(h.positions(A).find((x) => x.coin === 'BTC')?.estimated, false);
+  const g = h.liq.estimates.summary();
+  assert.equal(g.priced, 1);
+  assert.ok((g.medianAbsRelErr as number) <= 1e-4, `graded error ${g.medianAbsRelErr}`);
+});

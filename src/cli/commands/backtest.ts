@@ -1,5 +1,6 @@
 import { evaluateCascade } from '../../backtest/cascade-eval.ts';
 import { evaluateScore } from '../../backtest/score-eval.ts';
+import type { EstimateAccuracy } from '../../engine/heatmap/estimate-grader.ts';
 import type { WhalePolicyOptions } from '../../engine/whales/policy.ts';
 import { type CommandSpec, flag, intOption, numOption, type Parsed, parseCommand, UsageError } from '../args.ts';
 import { printJson } from '../output.ts';
@@ -92,9 +93,20 @@ async function cascade(p: Parsed, file: string): Promise<number> {
     `quiet zones (no whale or syndicate toward them): ${r.quietZones.n}, reached ${r.quietZones.reached}, mean baseline ${r.quietZones.meanBaseline}`,
     'per event type (held-out half): n, share whose zone was reached, mean baseline',
     ...Object.entries(r.events).map(([t, v]) => `  ${t.padEnd(20)} ${String(v.n).padStart(6)}  ${v.reached}  ${v.meanBaseline}`),
+    estimatesLine(r.estimatedLiquidations),
     'reliability (model): forecast → observed (n)',
     ...r.test.reliabilityModel.map((b) => `  ${b.lo.toFixed(1)}–${b.hi.toFixed(1)}  ${b.forecast} → ${b.observed} (${b.n})`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+function estimatesLine(e: EstimateAccuracy): string {
+  if (e.n === 0) return 'estimated liquidation prices: none was later priced by a snapshot';
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
+  return (
+    `estimated liquidation prices (assumed leverage) vs exact at the account's snapshot: ${e.n} graded, ` +
+    `median |error| ${pct(e.medianAbsRelErr)}, 90th percentile ${pct(e.p90AbsRelErr)}, median bias ${pct(e.medianRelErr)}, ` +
+    `within 1 % ${pct(e.within1Pct)}, within 5 % ${pct(e.within5Pct)}`
+  );
 }

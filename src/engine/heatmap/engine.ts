@@ -117,7 +117,11 @@ export class HeatmapEngine {
     const oldPx = t.liqPx(s);
     const oldUnits = t.units(s);
     const oldLong = t.long(s);
-    if (oldPx === px && oldUnits === units && oldLong === long) return;
+    if (oldPx === px && oldUnits === units && oldLong === long) {
+      // Same contribution; only whether it is an estimate may have changed (a snapshot confirmed it).
+      if (t.estimated(s) !== estimated) t.setFiled(s, px, units, long, estimated);
+      return;
+    }
     const state = this.state(this.book.coinOf(s), px === px ? px : oldPx);
     if (oldUnits > 0) state.buckets.apply(oldPx, oldUnits, oldLong, -1);
     t.setFiled(s, px, units, long, estimated);

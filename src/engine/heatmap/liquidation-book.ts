@@ -2,9 +2,10 @@ import type { MetaEvent, PositionSnapshotEvent } from '../../domain/market-event
 import type { PositionBook } from '../position-book/book.ts';
 import type { PositionChange } from '../position-book/change.ts';
 import { AccountTable } from './account-table.ts';
+import { EstimateGrader } from './estimate-grader.ts';
 import { type LiqRule, liquidationPx, ruleAt } from './liquidation-price.ts';
 import { MarginTables } from './margin-tables.ts';
-import { MODE_CROSS, MODE_ISOLATED, MODE_UNKNOWN, type SlotTable } from './slot-table.ts';
+import { MODE_CROSS, MODE_ISOLATED, MODE_PRESUMED_ISOLATED, MODE_UNKNOWN, ownMargin, type SlotTable } from './slot-table.ts';
 import { crossMaintenance, snapshotMark } from './snapshot-liquidations.ts';
 
 /**
@@ -27,6 +28,8 @@ export const ASSUMED_LEVERAGE = 10;
  */
 export class LiquidationBook {
   readonly tables = new MarginTables();
+  /** Estimates graded against the exact prices snapshots reveal. */
+  readonly estimates = new EstimateGrader();
   private readonly book: PositionBook;
   private readonly listener: LiqListener;
   private readonly slots: SlotTable;
@@ -48,7 +51,11 @@ export class LiquidationBook {
     const book = this.book;
     const t = this.slots;
     this.accounts.ensure(w);
+    const estimated = this.estimatedBefore(slots);
     let unrealised = 0;
+    let notional = 0;
+    let isolatedNotional = 0;
+    let leverageNotional = 0;
     for (let i = 0, n = book.slotCountOf(w); i < n; i++) {
       const s = book.walletSlot(w, i);
       t.ensure(s);
@@ -61,6 +68,10 @@ export class LiquidationBook {
       const mark = snapshotMark(p);
       t.setRefMark(s, mark);
       t.setPosMaxLev(s, p.maxLeverage ?? Number.NaN);
+      const ntl = Math.abs(p.szi) * mark;
+      notional += ntl;
+      leverageNotional += ntl * p.leverage;
+      if (p.marginMode === 'isolated') isolatedNotional += ntl;
       if (p.marginMode === 'isolated') {
         t.setMode(s, MODE_ISOLATED);
         // The position's own account is rawUsd + szi·mark; less its unrealised PnL, the margin.
@@ -71,8 +82,34 @@ export class LiquidationBook {
       }
     }
     this.accounts.snapped(w, e.crossAccountValue - unrealised, crossMaintenance(e, this.tables));
+    if (notional > 0) this.accounts.setHabit(w, isolatedNotional > notional / 2, leverageNotional / notional);
     this.ruleTime = e.time;
     this.recompute(w);
+    if (estimated !== null) this.grade(slots, estimated);
+  }
+
+  /**
+   * What the snapshot's positions were filed at where that was an estimate: the price, or 0 for an
+   * estimate of no price; NaN where the position was priced exactly already (null: none was estimated).
+   */
+  private estimatedBefore(listed: readonly number[]): number[] | null {
+    let out: number[] | null = null;
+    for (let i = 0; i < listed.length; i++) {
+      const s = listed[i] as number;
+      if (!(s < this.slots.capacity && this.slots.estimated(s))) continue;
+      out ??= new Array<number>(listed.length).fill(Number.NaN);
+      const px = this.slots.liqPx(s);
+      out[i] = px === px ? px : 0;
+    }
+    return out;
+  }
+
+  private grade(listed: readonly number[], estimated: readonly number[]): void {
+    for (let i = 0; i < listed.length; i++) {
+      const s = listed[i] as number;
+      const est = estimated[i] as number;
+      if (est === est && !this.slots.estimated(s)) this.estimates.add(est, this.slots.liqPx(s));
+    }
   }
 
   change(c: PositionChange): void {
@@ -85,20 +122,33 @@ export class LiquidationBook {
     t.ensure(s);
     this.ruleTime = c.time;
     t.setRefMark(s, c.px);
-    const isolated = t.mode(s) === MODE_ISOLATED;
-    if (isolated) t.setIsoMargin(s, this.isolatedMarginAfter(c));
-    else if (accounts.isSnapped(w)) accounts.addCash(w, c.closedPnl);
+    // A position the account opens after its snapshot, before the venue says how: margined the
+    // way the account's other positions were (an estimate until the next snapshot).
+    if (t.mode(s) === MODE_UNKNOWN && accounts.isSnapped(w) && accounts.habitIsolated(w)) {
+      t.setMode(s, MODE_PRESUMED_ISOLATED);
+      t.setIsoMargin(s, 0);
+    }
+    const mode = t.mode(s);
+    const isolated = ownMargin(mode);
+    if (isolated) t.setIsoMargin(s, this.isolatedMarginAfter(c, accounts.habitLeverage(w)));
+    // A close whose entry the book never knew has no PnL figure (NaN): the cash goes without it
+    // until the next snapshot rather than poisoning every price of the account.
+    else if (accounts.isSnapped(w) && c.closedPnl === c.closedPnl) accounts.addCash(w, c.closedPnl);
     // The venue's maintenance figure described the account as it was; from here it is computed.
     accounts.dropVenueMm(w);
-    if (isolated) this.emitSlot(s, this.isolatedLiq(s));
+    if (isolated) this.emitSlot(s, this.isolatedLiq(s), mode === MODE_PRESUMED_ISOLATED);
     else this.recompute(w);
   }
 
-  /** An isolated position's margin after a fill: scaled down on a reduce, topped up at its leverage on an add. */
-  private isolatedMarginAfter(c: PositionChange): number {
+  /**
+   * An isolated position's margin after a fill: scaled down on a reduce, topped up at its leverage
+   * on an add (the venue's last figure for it, else the account's usual one, else the assumed).
+   */
+  private isolatedMarginAfter(c: PositionChange, habitLeverage: number): number {
     const before = c.before;
     const after = this.book.sziAt(c.slot);
-    const lev = this.book.leverageAt(c.slot);
+    const known = this.book.leverageAt(c.slot);
+    const lev = known > 0 ? known : habitLeverage;
     const m = this.slots.isoMargin(c.slot);
     const sameSide = before === before && Math.sign(before) === Math.sign(after);
     if (after === 0) return 0;
@@ -131,7 +181,7 @@ export class LiquidationBook {
     for (let i = 0; i < n; i++) {
       const s = book.walletSlot(w, i);
       t.ensure(s);
-      if (t.mode(s) === MODE_ISOLATED) continue;
+      if (ownMargin(t.mode(s))) continue;
       const szi = book.sziAt(s);
       if (szi === 0) continue;
       const mark = this.markOf(s);
@@ -144,8 +194,8 @@ export class LiquidationBook {
     for (let i = 0; i < n; i++) {
       const s = book.walletSlot(w, i);
       const mode = t.mode(s);
-      if (mode === MODE_ISOLATED) {
-        this.emitSlot(s, this.isolatedLiq(s));
+      if (ownMargin(mode)) {
+        this.emitSlot(s, this.isolatedLiq(s), mode === MODE_PRESUMED_ISOLATED);
         continue;
       }
       const szi = book.sziAt(s);

@@ -3,6 +3,13 @@ import { grow } from '../common/growable.ts';
 export const MODE_UNKNOWN = 0;
 export const MODE_CROSS = 1;
 export const MODE_ISOLATED = 2;
+/** Opened after the account's last snapshot by an account that holds its positions isolated. */
+export const MODE_PRESUMED_ISOLATED = 3;
+
+/** Margined on its own (known or presumed): outside the cross account. */
+export function ownMargin(mode: number): boolean {
+  return mode === MODE_ISOLATED || mode === MODE_PRESUMED_ISOLATED;
+}
 
 const REF_MARK = 0;
 const ISO_MARGIN = 1;
@@ -63,7 +70,7 @@ export class SlotTable {
     this.rows[s * STRIDE + POS_MAX_LEV] = v;
   }
 
-  /** MODE_UNKNOWN, MODE_CROSS or MODE_ISOLATED. */
+  /** MODE_UNKNOWN, MODE_CROSS, MODE_ISOLATED or MODE_PRESUMED_ISOLATED. */
   mode(s: number): number {
     return this.rows[s * STRIDE + MODE] as number;
   }
