@@ -105,8 +105,9 @@ function estimatesLine(e: EstimateAccuracy): string {
   if (e.n === 0) return 'estimated liquidation prices: none was later priced by a snapshot';
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
   return (
-    `estimated liquidation prices (assumed leverage) vs exact at the account's snapshot: ${e.n} graded, ` +
+    `estimated liquidation prices vs exact at the account's next snapshot: ${e.n} graded; of the ${e.priced} priced by both, ` +
     `median |error| ${pct(e.medianAbsRelErr)}, 90th percentile ${pct(e.p90AbsRelErr)}, median bias ${pct(e.medianRelErr)}, ` +
-    `within 1 % ${pct(e.within1Pct)}, within 5 % ${pct(e.within5Pct)}`
+    `within 1 % ${pct(e.within1Pct)}, within 5 % ${pct(e.within5Pct)}; no price where there is one ${e.missed}, ` +
+    `a price where there is none ${e.spurious}, neither ${e.bothNone}`
   );
 }

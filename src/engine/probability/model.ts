@@ -28,7 +28,7 @@ export const BASELINE_ONLY: CascadeCoefficients = { intercept: 0, baseline: 1, f
  * `glass backtest c.ndjson --min-account 200000 --min-position 1000000` (README, "Cascade
  * probability"). The barrier formula is overconfident (slope 0.27 on its logit).
  */
-export const DEFAULT_COEFFICIENTS: CascadeCoefficients = { intercept: -0.632, baseline: 0.269, flow: 0.028, syndicates: 0.21 };
+export const DEFAULT_COEFFICIENTS: CascadeCoefficients = { intercept: -0.604, baseline: 0.273, flow: 0.04, syndicates: 0.34 };
 
 const EPS = 1e-6;
 
