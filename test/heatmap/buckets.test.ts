@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { CoinBuckets } from '../../src/engine/heatmap/buckets.ts';
+import { KeyIndex } from '../../src/engine/heatmap/key-index.ts';
 
 test('bucket edges read as the decimals a person would write, at any width', () => {
   const cases: [number, number, number][] = [
@@ -17,4 +19,33 @@ test('bucket edges read as the decimals a person would write, at any width', () 
     b.reset(width * 10);
     assert.equal(b.edge(key), Number((px * 10).toPrecision(12)), `${key} × ${width * 10} after reset`);
   }
+});
+
+test('the bucket key index answers like a Map, for keys near each other and keys far out, through widening and clearing', () => {
+  const key = fc.oneof(
+    fc.integer({ min: -3000, max: 3000 }),
+    fc.integer({ min: -2e9, max: 2e9 }),
+    fc.integer({ min: 200_000, max: 400_000 }),
+  );
+  fc.assert(
+    fc.property(fc.array(fc.tuple(key, fc.boolean()), { maxLength: 400 }), (ops) => {
+      const index = new KeyIndex();
+      const want = new Map<number, number>();
+      let row = 0;
+      for (const [k, clear] of ops) {
+        if (clear && row % 17 === 0) {
+          index.clear();
+          want.clear();
+        }
+        if (!want.has(k)) {
+          want.set(k, row);
+          index.set(k, row);
+          row++;
+        }
+        for (const [q, r] of want) assert.equal(index.get(q), r);
+        assert.equal(index.get(k + 1), want.get(k + 1) ?? -1);
+      }
+    }),
+    { numRuns: 200 },
+  );
 });

@@ -1,4 +1,5 @@
 import { grow } from '../common/growable.ts';
+import { KeyIndex } from './key-index.ts';
 
 /**
  * Notional is kept in integer milli-dollars: adding and later removing a position's contribution
@@ -18,7 +19,7 @@ export function toUnits(usd: number): number {
  */
 export class CoinBuckets {
   width: number;
-  private readonly index = new Map<number, number>();
+  private readonly index = new KeyIndex();
   private keys: Float64Array = new Float64Array(256);
   private longUnits: Float64Array = new Float64Array(256);
   private shortUnits: Float64Array = new Float64Array(256);
@@ -50,7 +51,7 @@ export class CoinBuckets {
 
   private row(key: number): number {
     let r = this.index.get(key);
-    if (r === undefined) {
+    if (r < 0) {
       r = this.n++;
       if (r >= this.keys.length) {
         const need = r + 1;
@@ -82,10 +83,23 @@ export class CoinBuckets {
     this.version++;
   }
 
+  /** A position staying in the bucket of `px` on the same side: its notional moves by `deltaUnits`. */
+  adjust(px: number, deltaUnits: number, long: boolean): void {
+    const r = this.row(this.bucketOf(px));
+    if (long) {
+      this.longUnits[r] = (this.longUnits[r] as number) + deltaUnits;
+      this.totalLongUnits += deltaUnits;
+    } else {
+      this.shortUnits[r] = (this.shortUnits[r] as number) + deltaUnits;
+      this.totalShortUnits += deltaUnits;
+    }
+    this.version++;
+  }
+
   /** Notional (m$) and position counts of bucket `key`. */
   at(key: number): { longUnits: number; shortUnits: number; longCount: number; shortCount: number } {
     const r = this.index.get(key);
-    if (r === undefined) return { longUnits: 0, shortUnits: 0, longCount: 0, shortCount: 0 };
+    if (r < 0) return { longUnits: 0, shortUnits: 0, longCount: 0, shortCount: 0 };
     return {
       longUnits: this.longUnits[r] as number,
       shortUnits: this.shortUnits[r] as number,
@@ -98,7 +112,7 @@ export class CoinBuckets {
   window(from: number, long: Float64Array, short: Float64Array, longN: Int32Array, shortN: Int32Array): void {
     for (let i = 0; i < long.length; i++) {
       const r = this.index.get(from + i);
-      if (r === undefined) {
+      if (r < 0) {
         long[i] = 0;
         short[i] = 0;
         longN[i] = 0;

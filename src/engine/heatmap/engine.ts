@@ -57,7 +57,8 @@ export class HeatmapEngine {
   private readonly opts: HeatmapOptions;
   private readonly emit: (e: GlassEvent) => void;
   readonly liq: LiquidationBook;
-  private readonly coins = new Map<number, CoinState>();
+  /** By interned coin id: every position change looks its coin up. */
+  private readonly coins: (CoinState | undefined)[] = [];
   private readonly slots = new SlotTable();
   private seq = 0;
 
@@ -123,16 +124,23 @@ export class HeatmapEngine {
       return;
     }
     const state = this.state(this.book.coinOf(s), px === px ? px : oldPx);
-    if (oldUnits > 0) state.buckets.apply(oldPx, oldUnits, oldLong, -1);
+    const b = state.buckets;
     t.setFiled(s, px, units, long, estimated);
-    if (units > 0) state.buckets.apply(px, units, long, 1);
+    // Most changes move a price within its bucket (a fill nudging the account's margin): one update.
+    if (oldUnits > 0 && units > 0 && oldLong === long && b.bucketOf(oldPx) === b.bucketOf(px)) {
+      b.adjust(px, units - oldUnits, long);
+      return;
+    }
+    if (oldUnits > 0) b.apply(oldPx, oldUnits, oldLong, -1);
+    if (units > 0) b.apply(px, units, long, 1);
   }
 
   private state(coinId: number, refPx: number): CoinState {
-    let c = this.coins.get(coinId);
+    let c = this.coins[coinId];
     if (c === undefined) {
       c = new CoinState(this.book.coins.name(coinId), coinId, refPx > 0 ? refPx : 1);
-      this.coins.set(coinId, c);
+      while (this.coins.length < coinId) this.coins.push(undefined);
+      this.coins[coinId] = c;
     }
     return c;
   }
@@ -332,11 +340,11 @@ export class HeatmapEngine {
 
   coinState(coin: Coin | string): CoinState | null {
     const id = this.book.coins.peek(coin);
-    return id === undefined ? null : (this.coins.get(id) ?? null);
+    return id === undefined ? null : (this.coins[id] ?? null);
   }
 
   coinList(): Coin[] {
-    return [...this.coins.values()].map((c) => c.coin).sort();
+    return this.coins.flatMap((c) => (c === undefined ? [] : [c.coin])).sort();
   }
 
   /** Current zones of a coin; `recompute` re-runs detection even when nothing moved. */
