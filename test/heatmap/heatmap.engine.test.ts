@@ -7,13 +7,13 @@ import type { GlassEvent, ZoneEvent } from '../../src/domain/glass-event.ts';
 import { type Coin, coin, wallet } from '../../src/domain/ids.ts';
 import type { PositionSnapshotEvent } from '../../src/domain/market-event.ts';
 import { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
-import { PositionBook } from '../../src/engine/position-book/book.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { documentMessage } from '../../src/recording/reader.ts';
 import { Simulator } from '../../src/sim/simulator.ts';
 import type { ClusterTruth } from '../../src/sim/truth.ts';
 import { glass } from '../helpers/cli.ts';
 import { readFixture } from '../helpers/fixtures.ts';
+import { bookWithHeatmap } from '../helpers/heatmap.ts';
 
 const OWNER = wallet('0x1111111111111111111111111111111111111111');
 
@@ -226,14 +226,7 @@ test('a zone that dips under the threshold and comes back within the grace perio
   const T0 = Date.UTC(2026, 0, 1);
   const BTC = coin('BTC');
   const events: GlassEvent[] = [];
-  let heat: HeatmapEngine | null = null;
-  const book = new PositionBook({
-    change: (c) => heat?.onChange(c),
-    drift: () => {},
-    account: (walletId, snapshot, slots) => heat?.onAccount({ walletId, snapshot, slots }),
-  });
-  heat = new HeatmapEngine(book, (e) => events.push(e));
-  const h = heat;
+  const { book, heat: h } = bookWithHeatmap((e) => events.push(e));
   /** A one-position cross account whose long liquidates at `liq` with the mark at 100,000 (l = 1/80). */
   const account = (i: number, time: number, szi: number, liq: number): PositionSnapshotEvent => {
     const mark = 100_000;
@@ -301,14 +294,7 @@ test('estimates are graded against the exact price once the account is seen, onc
   const BTC = coin('BTC');
   const A = wallet(`0x${'a'.repeat(40)}`);
   const B = wallet(`0x${'b'.repeat(40)}`);
-  let heat: HeatmapEngine | null = null;
-  const book = new PositionBook({
-    change: (c) => heat?.onChange(c),
-    drift: () => {},
-    account: (walletId, snapshot, slots) => heat?.onAccount({ walletId, snapshot, slots }),
-  });
-  heat = new HeatmapEngine(book);
-  const h = heat;
+  const { book, heat: h } = bookWithHeatmap();
   book.apply({
     type: 'trade',
     venue: 'hyperliquid',
@@ -370,14 +356,7 @@ test('a position opened after the snapshot of an account that margins isolated i
   const [BTC, ETH] = [coin('BTC'), coin('ETH')];
   const A = wallet(`0x${'c'.repeat(40)}`);
   const B = wallet(`0x${'d'.repeat(40)}`);
-  let heat: HeatmapEngine | null = null;
-  const book = new PositionBook({
-    change: (c) => heat?.onChange(c),
-    drift: () => {},
-    account: (walletId, snapshot, slots) => heat?.onAccount({ walletId, snapshot, slots }),
-  });
-  heat = new HeatmapEngine(book);
-  const h = heat;
+  const { book, heat: h } = bookWithHeatmap();
   /** An isolated long of `szi` at `px` with margin notional / 5, as the venue reports it. */
   const iso = (c: typeof BTC, szi: number, px: number) => ({
     coin: c,
@@ -421,7 +400,7 @@ test('a position opened after the snapshot of an account that margins isolated i
   // Isolated, margin notional / 5, no meta (l = 1/100): liq = entry · (1 − 1/5) / (1 − 1/100), whatever the cross cash.
   const presumed = (100_000 * (1 - 1 / 5)) / (1 - 1 / 100);
   const p = h.positions(A).find((x) => x.coin === 'BTC');
-  assert.ok(p !== undefined && p.estimated, 'flagged as an estimate');
+  assert.equal(p?.estimated, true, 'flagged as an estimate');
   assert.ok(Math.abs(h.liqOf(slot) - presumed) <= 1e-9 * presumed, `${h.liqOf(slot)} vs ${presumed}`);
   book.apply(snapshot(T0 + 2000, [iso(ETH, 10, 3_000), iso(BTC, 1, 100_000)]));
   assert.equal(h.positions(A).find((x) => x.coin === 'BTC')?.estimated, false);

@@ -4,9 +4,10 @@ import fc from 'fast-check';
 import { type Coin, coin, type Wallet, wallet } from '../../src/domain/ids.ts';
 import type { MarketEvent, PositionState } from '../../src/domain/market-event.ts';
 import { toUnits, UNIT } from '../../src/engine/heatmap/buckets.ts';
-import { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
+import type { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
 import { detectZones } from '../../src/engine/heatmap/zones.ts';
-import { PositionBook } from '../../src/engine/position-book/book.ts';
+import type { PositionBook } from '../../src/engine/position-book/book.ts';
+import { bookWithHeatmap } from '../helpers/heatmap.ts';
 
 const W = [1, 2, 3, 4, 5, 6].map((i) => wallet(`0x${String(i).repeat(40)}`));
 // Nine coins, so a wallet can hold more positions than a wallet's row keeps inline (WalletSlots).
@@ -100,13 +101,7 @@ function events(ops: readonly Op[]): MarketEvent[] {
 }
 
 function run(evs: readonly MarketEvent[]): { book: PositionBook; heat: HeatmapEngine } {
-  let heat: HeatmapEngine | null = null;
-  const book = new PositionBook({
-    change: (c) => heat?.onChange(c),
-    drift: () => {},
-    account: (walletId, snapshot, slots) => heat?.onAccount({ walletId, snapshot, slots }),
-  });
-  heat = new HeatmapEngine(book);
+  const { book, heat } = bookWithHeatmap();
   for (const e of evs) {
     book.apply(e);
     heat.onMarket(e);
