@@ -53,9 +53,6 @@ export class LiquidationBook {
     this.accounts.ensure(w);
     const estimated = this.estimatedBefore(slots);
     let unrealised = 0;
-    let notional = 0;
-    let isolatedNotional = 0;
-    let leverageNotional = 0;
     for (let i = 0, n = book.slotCountOf(w); i < n; i++) {
       const s = book.walletSlot(w, i);
       t.ensure(s);
@@ -68,10 +65,6 @@ export class LiquidationBook {
       const mark = snapshotMark(p);
       t.setRefMark(s, mark);
       t.setPosMaxLev(s, p.maxLeverage ?? Number.NaN);
-      const ntl = Math.abs(p.szi) * mark;
-      notional += ntl;
-      leverageNotional += ntl * p.leverage;
-      if (p.marginMode === 'isolated') isolatedNotional += ntl;
       if (p.marginMode === 'isolated') {
         t.setMode(s, MODE_ISOLATED);
         // The position's own account is rawUsd + szi·mark; less its unrealised PnL, the margin.
@@ -82,7 +75,8 @@ export class LiquidationBook {
       }
     }
     this.accounts.snapped(w, e.crossAccountValue - unrealised, crossMaintenance(e, this.tables));
-    if (notional > 0) this.accounts.setHabit(w, isolatedNotional > notional / 2, leverageNotional / notional);
+    const habit = marginHabit(e);
+    if (habit !== null) this.accounts.setHabit(w, habit.isolated, habit.leverage);
     this.ruleTime = e.time;
     this.recompute(w);
     if (estimated !== null) this.grade(slots, estimated);
@@ -249,4 +243,18 @@ export class LiquidationBook {
   private rule(): LiqRule {
     return ruleAt(this.ruleTime);
   }
+}
+
+/** How an account holds its positions: mostly isolated by notional or not, at its notional-weighted leverage (null: it holds none). */
+function marginHabit(e: PositionSnapshotEvent): { isolated: boolean; leverage: number } | null {
+  let notional = 0;
+  let isolated = 0;
+  let weighted = 0;
+  for (const p of e.positions) {
+    const ntl = Math.abs(p.szi) * snapshotMark(p);
+    notional += ntl;
+    weighted += ntl * p.leverage;
+    if (p.marginMode === 'isolated') isolated += ntl;
+  }
+  return notional > 0 ? { isolated: isolated > notional / 2, leverage: weighted / notional } : null;
 }
