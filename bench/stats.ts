@@ -4,6 +4,4 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[s.length >> 1] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 }
 
-export function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
+export { round3 } from '../src/engine/common/round.ts';

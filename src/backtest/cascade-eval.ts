@@ -1,5 +1,6 @@
 import type { GlassEvent, ZoneRef } from '../domain/glass-event.ts';
 import type { Coin } from '../domain/ids.ts';
+import { round3, round4 } from '../engine/common/round.ts';
 import { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import type { EstimateAccuracy } from '../engine/heatmap/estimate-grader.ts';
 import {
@@ -199,12 +200,4 @@ export async function evaluateCascade(
     },
     estimatedLiquidations: second.estimates,
   };
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-function round4(x: number): number {
-  return Math.round(x * 10_000) / 10_000;
 }

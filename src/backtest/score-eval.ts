@@ -1,3 +1,4 @@
+import { round3 } from '../engine/common/round.ts';
 import { ScoreEngine } from '../engine/score/engine.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import type { SimConfig } from '../sim/config.ts';
@@ -94,8 +95,4 @@ export function grade(
     },
     seconds: round3(seconds),
   };
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

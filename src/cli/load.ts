@@ -42,7 +42,7 @@ export async function playHeatmap(
   emit: (e: GlassEvent) => void = () => {},
 ): Promise<HeatmapEngine> {
   const made: { heat?: HeatmapEngine } = {};
-  const pipeline = await playFile(
+  await playFile(
     file,
     (p) => {
       made.heat = new HeatmapEngine(p.book, emit);
@@ -50,5 +50,6 @@ export async function playHeatmap(
     },
     opts,
   );
-  return made.heat ?? new HeatmapEngine(pipeline.book);
+  if (made.heat === undefined) throw new Error('playFile returned without running its set-up');
+  return made.heat;
 }

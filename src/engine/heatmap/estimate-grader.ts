@@ -1,3 +1,5 @@
+import { round4 } from '../common/round.ts';
+
 /** How far the estimated liquidation prices were from the exact ones once the accounts were seen. */
 export interface EstimateAccuracy {
   /** Positions graded: filed at an estimate, then priced exactly from their account's snapshot. */
@@ -61,8 +63,4 @@ export class EstimateGrader {
       ...counts,
     };
   }
-}
-
-function round4(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
 }
