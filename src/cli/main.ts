@@ -7,6 +7,7 @@ import { backtestCommand, backtestSpec } from './commands/backtest.ts';
 import { benchCommand, benchSpec } from './commands/bench.ts';
 import { demoCommand, demoSpec } from './commands/demo.ts';
 import { heatmapCommand, heatmapSpec } from './commands/heatmap.ts';
+import { importCommand, importSpec } from './commands/import.ts';
 import { liqpxCommand, liqpxSpec } from './commands/liqpx.ts';
 import { liveCommand, liveSpec, recordCommand, recordSpec } from './commands/live.ts';
 import { positionsCommand, positionsSpec } from './commands/positions.ts';
@@ -27,6 +28,7 @@ const COMMANDS: readonly Command[] = [
   { spec: replaySpec, run: replayCommand },
   { spec: liveSpec, run: liveCommand },
   { spec: recordSpec, run: recordCommand },
+  { spec: importSpec, run: importCommand },
   { spec: liqpxSpec, run: liqpxCommand },
   { spec: heatmapSpec, run: heatmapCommand },
   { spec: positionsSpec, run: positionsCommand },
