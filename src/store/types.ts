@@ -1,0 +1,136 @@
+import type { GlassEvent, GlassEventType } from '../domain/glass-event.ts';
+import type { Coin, Wallet } from '../domain/ids.ts';
+
+/**
+ * The store's contract: one interface, two implementations (node:sqlite, the embedded default;
+ * PostgreSQL) that pass the same test suite. Writes come in batches, one transaction each, and a
+ * batch carries the ingest cursor of what produced it, so a crash never splits the two.
+ * Every read takes an optional `at` (ms, venue time) and answers only what was known then.
+ */
+
+/** A Glass event as logged: `id` is its position in the event stream (1, 2, 3, … deterministic). */
+export interface EventRecord {
+  readonly id: number;
+  readonly type: GlassEventType;
+  readonly coin: Coin;
+  /** Venue time of the market event that caused it (ms). */
+  readonly time: number;
+  /** Receive time of the causing venue message (ms). */
+  readonly receivedAt: number;
+  /** Wall-clock time the engine emitted it (ms); not part of the deterministic content. */
+  readonly detectedAt: number;
+  readonly event: GlassEvent;
+}
+
+/** A coin's map at one moment, in the shape `glass heatmap --json` prints. */
+export interface HeatmapSnapshotRecord {
+  readonly coin: Coin;
+  readonly time: number;
+  readonly reason: 'cadence' | 'zone-event' | 'final';
+  /** `{coin, time, markPx, bucketWidth, buckets, zones}` as JSON-ready data. */
+  readonly map: Readonly<Record<string, unknown>>;
+}
+
+export interface PositionSnapshotRecord {
+  readonly wallet: Wallet;
+  readonly coin: Coin;
+  readonly time: number;
+  /** Signed size; 0 records a close. */
+  readonly szi: number;
+  readonly entryPx: number | null;
+  readonly liquidationPx: number | null;
+  readonly notionalUsd: number;
+  readonly leverage: number | null;
+  /** The liquidation price comes from an assumed leverage (no account snapshot yet). */
+  readonly estimated: boolean;
+}
+
+export interface ScoreRecord {
+  readonly wallet: Wallet;
+  readonly time: number;
+  readonly score: number;
+  readonly confidence: number;
+  readonly trades: number;
+  readonly components: Readonly<Record<string, number>>;
+}
+
+/** Where ingest stands: the source (a recording path or a venue stream) and its position. */
+export interface IngestCursor {
+  readonly source: string;
+  /** Last input line (recording) or message sequence (live) whose effects are committed. */
+  readonly position: number;
+  /** Its receive time (ms). */
+  readonly ts: number;
+  /** Events committed so far: the next event's id is nextEventId. */
+  readonly nextEventId: number;
+}
+
+export interface WriteBatch {
+  readonly cursor: IngestCursor;
+  readonly events: readonly EventRecord[];
+  readonly heatmaps: readonly HeatmapSnapshotRecord[];
+  readonly positions: readonly PositionSnapshotRecord[];
+  readonly scores: readonly ScoreRecord[];
+}
+
+export interface EventQuery {
+  readonly types?: readonly GlassEventType[];
+  readonly coin?: Coin;
+  /** Venue time lower bound (inclusive). */
+  readonly since?: number;
+  /** Point in time: nothing with time > at. */
+  readonly at?: number;
+  /** Cursor: only ids > afterId, ascending. */
+  readonly afterId?: number;
+  readonly limit: number;
+}
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  /** SHA-256 of the secret, hex; the secret itself is never stored. */
+  readonly hash: string;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+  /** Requests per minute. */
+  readonly rateLimit: number;
+}
+
+export interface RetentionPolicy {
+  /** Per table: keep rows whose time is within this many ms of the newest (null: forever). */
+  readonly eventsMs: number | null;
+  readonly heatmapsMs: number | null;
+  readonly positionsMs: number | null;
+  readonly scoresMs: number | null;
+}
+
+export interface Store {
+  /** Applies the versioned migrations in src/store/migrations not yet applied. */
+  migrate(): Promise<void>;
+  /** One transaction: the batch's rows and its cursor, all or nothing. */
+  write(batch: WriteBatch): Promise<void>;
+  cursor(source: string): Promise<IngestCursor | null>;
+
+  events(q: EventQuery): Promise<EventRecord[]>;
+  lastEventId(): Promise<number>;
+  coins(at?: number): Promise<Coin[]>;
+  /** The newest snapshot of the coin's map with time ≤ at (latest when at is absent). */
+  heatmap(coin: Coin, at?: number): Promise<HeatmapSnapshotRecord | null>;
+  /** Maps of the coin with from ≤ time ≤ to (the price × time history), ascending. */
+  heatmapHistory(coin: Coin, from: number, to: number, limit: number): Promise<HeatmapSnapshotRecord[]>;
+  /** Each wallet × coin's newest position snapshot with time ≤ at, open ones only. */
+  positions(q: { coin?: Coin; wallet?: Wallet; minNotionalUsd?: number; at?: number; limit: number; after?: string }): Promise<PositionSnapshotRecord[]>;
+  /** Each wallet's newest score with time ≤ at, highest first. */
+  scores(q: { at?: number; limit: number; minTrades?: number; afterRank?: number }): Promise<ScoreRecord[]>;
+  scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]>;
+
+  createKey(k: ApiKeyRecord): Promise<void>;
+  keys(): Promise<ApiKeyRecord[]>;
+  keyByHash(hash: string): Promise<ApiKeyRecord | null>;
+  revokeKey(id: string, at: number): Promise<boolean>;
+  recordUsage(keyId: string, minute: number, requests: number): Promise<void>;
+
+  /** Deletes rows older than the policy keeps; returns rows deleted per table. */
+  prune(policy: RetentionPolicy): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
