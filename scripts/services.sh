@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the local services the integration tests talk to, where they are installed but not
-# running. Never fails the caller: a missing service makes its tests skip, and say so.
+# Starts local services (PostgreSQL, Redis, NATS JetStream) where they are installed but not
+# running. No test uses them yet: they are for the store and scale-out work planned next.
+# Never fails the caller; it says which ports are up.
 set -u
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! up 5432 && command -v pg_ctlcluster >/dev/null 2>&1; then

@@ -15,6 +15,7 @@ import { CascadeMonitor, type ZoneSample } from '../engine/probability/monitor.t
 import { ScoreEngine } from '../engine/score/engine.ts';
 import { type HunterOptions, WhaleHunter } from '../engine/whales/hunter.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
+import { InputError } from '../recording/errors.ts';
 import { readRecordingBatches } from '../recording/reader.ts';
 
 /** Marks of one coin in time order, to tell whether price reached a level within a horizon. */
@@ -74,7 +75,8 @@ export async function runCascade(
   monitor = new CascadeMonitor(
     { zones: (c) => heat.zones(c), sigma: (c, h) => heat.coinState(c)?.vol.sigma(h) ?? 0 },
     (e) => events.push(e),
-    { coefficients, horizonMs },
+    // The walk-forward check itself: CASCADE_RISK is raised here to be graded, muted elsewhere.
+    { coefficients, horizonMs, alerts: true },
     true,
   );
   p.attach(heat);
@@ -124,6 +126,12 @@ export interface CascadeEvaluation {
 }
 
 /**
+ * Zone assessments each half needs, their horizon ended inside the recording: fewer fit four
+ * coefficients to noise and grade them on a handful (a Brier score of no sample is NaN).
+ */
+export const MIN_ASSESSMENTS_PER_HALF = 20;
+
+/**
  * The model is fitted on the first half of the recording (by time) and graded on the second:
  * Brier score and reliability of the layered probability against the volatility-only baseline,
  * and, on a second pass with the fitted coefficients, how often each event type's zone was
@@ -143,6 +151,14 @@ export async function evaluateCascade(
   const mid = times.length > 0 ? ((times[0] as number) + (times[times.length - 1] as number)) / 2 : 0;
   const train = labelled.filter((x) => x.s.time < mid);
   const test = labelled.filter((x) => x.s.time >= mid);
+  if (train.length < MIN_ASSESSMENTS_PER_HALF || test.length < MIN_ASSESSMENTS_PER_HALF) {
+    const h = horizonMs % 3600_000 === 0 ? `${horizonMs / 3600_000} h` : `${horizonMs / 60_000} min`;
+    throw new InputError(
+      `${file}: too little data to grade the cascade model: ${train.length} zone assessments to fit (first half) and ` +
+        `${test.length} to grade (second half) whose ${h} horizon ends inside the recording, of ${first.samples.length} made; ` +
+        `it needs at least ${MIN_ASSESSMENTS_PER_HALF} in each half (a recording well over twice the horizon, or a shorter --horizon-ms)`,
+    );
+  }
   const coefficients = fitCascade(train.map((x) => ({ f: x.s.features, hit: x.hit })));
   const recalibrated = fitCascade(
     train.map((x) => ({ f: x.s.features, hit: x.hit })),

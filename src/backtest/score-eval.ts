@@ -18,7 +18,7 @@ export interface ScoreEvaluation {
     readonly accuracy: number;
     readonly riskAdjusted: number;
     readonly rawPnl: number;
-    /** The price-based realised hit rate (entries followed by a move their way at 30 min). */
+    /** The price-based realised hit rate (entries followed by a move their way at 40 min, REFERENCE_HORIZON). */
     readonly realisedHitRate: number;
     /** The oracle: each wallet's realised hit rate against the simulator's hidden drift. */
     readonly oracleHitRate: number;

@@ -7,32 +7,49 @@ export interface EpisodeSummary {
   readonly direction: 'long' | 'short';
   readonly firstTime: number;
   readonly lastTime: number;
+  /** In joining order: the founders, then the joiners. */
   readonly members: readonly string[];
+  /** As of the episode's last event. */
+  readonly notionalUsd: number;
+  readonly meanScore: number | null;
   readonly detections: number;
 }
 
-/** Collapses a stream of syndicate events into episodes (DETECTED then UPDATEs). */
+/** Collapses a stream of syndicate events into episodes: DETECTED's founders, then each UPDATE's joiners. */
 export function episodes(events: readonly SyndicateEvent[]): EpisodeSummary[] {
-  const by = new Map<string, { e: SyndicateEvent; last: number; detections: number }>();
+  const by = new Map<string, { e: SyndicateEvent; last: number; detections: number; members: string[] }>();
   for (const e of events) {
+    const joined = e.type === 'SYNDICATE_DETECTED' ? e.members : e.joined;
     const cur = by.get(e.syndicateId);
-    if (cur === undefined) by.set(e.syndicateId, { e, last: e.time, detections: e.type === 'SYNDICATE_DETECTED' ? 1 : 0 });
-    else {
+    if (cur === undefined) {
+      by.set(e.syndicateId, {
+        e,
+        last: e.time,
+        detections: e.type === 'SYNDICATE_DETECTED' ? 1 : 0,
+        members: joined.map((m) => m.wallet),
+      });
+    } else {
       cur.e = e;
       cur.last = Math.max(cur.last, e.time);
       if (e.type === 'SYNDICATE_DETECTED') cur.detections++;
+      for (const m of joined) cur.members.push(m.wallet);
     }
   }
-  return [...by.values()].map(({ e, last, detections }) => ({
+  return [...by.values()].map(({ e, last, detections, members }) => ({
     id: e.syndicateId,
     coin: e.coin,
     direction: e.direction,
     firstTime: e.firstTime,
     lastTime: last,
-    members: e.members.map((m) => m.wallet),
+    members,
+    notionalUsd: e.notionalUsd,
+    meanScore: e.meanScore,
     detections,
   }));
 }
+
+/** What grading reads of an episode. */
+export type GradedEpisode = Pick<EpisodeSummary, 'coin' | 'direction' | 'firstTime' | 'lastTime' | 'members' | 'detections'>;
 
 export interface SyndicateGrade {
   readonly planted: number;
@@ -50,15 +67,17 @@ export interface SyndicateGrade {
  * An episode is also correct (for precision) when at least two of its members are the syndicate's
  * making one of its follow-ups: members adding or flipping on the clock they share.
  */
-export function gradeSyndicates(found: readonly EpisodeSummary[], planted: readonly SyndicateTruth[], windowMs: number): SyndicateGrade {
+export function gradeSyndicates(
+  found: readonly GradedEpisode[],
+  planted: readonly SyndicateTruth[], windowMs: number): SyndicateGrade {
   const real = planted.filter((p) => p.members.length >= 3);
-  const overlaps = (e: EpisodeSummary, from: number, to: number) => !(e.firstTime > to + windowMs || e.lastTime < from - windowMs);
-  const entry = (e: EpisodeSummary, p: SyndicateTruth) => {
+  const overlaps = (e: GradedEpisode, from: number, to: number) => !(e.firstTime > to + windowMs || e.lastTime < from - windowMs);
+  const entry = (e: GradedEpisode, p: SyndicateTruth) => {
     if (e.coin !== p.coin || e.direction !== p.direction || !overlaps(e, p.start, p.end)) return false;
     const m = new Set(p.members.map((x) => x.wallet));
     return e.members.filter((w) => m.has(w)).length >= 2;
   };
-  const followUp = (e: EpisodeSummary, p: SyndicateTruth) => {
+  const followUp = (e: GradedEpisode, p: SyndicateTruth) => {
     if (e.coin !== p.coin) return false;
     const acting = new Set(p.followUps.filter((f) => f.direction === e.direction && overlaps(e, f.time, f.time)).map((f) => f.wallet));
     return e.members.filter((w) => acting.has(w)).length >= 2;

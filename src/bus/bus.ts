@@ -1,7 +1,7 @@
 /**
- * The in-process bus: synchronous fan-out, in publish order. Engines stay pure reducers; the bus
- * only connects them to consumers (store, API, console) on the embedded default. The scale-out
- * deployment puts NATS JetStream behind the same `publish`/`subscribe` shape.
+ * The in-process bus: synchronous fan-out to every subscriber, in publish order, within one
+ * process. The pipeline carries market events, position changes, drift reports and applied
+ * account snapshots on it from the position book to the engines; engines stay pure reducers.
  */
 export type Handler<E> = (e: E) => void;
 

@@ -1,10 +1,10 @@
+import { fmtPx, fmtUsd } from '../domain/format.ts';
 import type { GlassEvent } from '../domain/glass-event.ts';
 import { HeatmapEngine } from '../engine/heatmap/engine.ts';
-import { CascadeMonitor } from '../engine/probability/monitor.ts';
+import { CascadeMonitor, type MonitorOptions } from '../engine/probability/monitor.ts';
 import { ScoreEngine } from '../engine/score/engine.ts';
 import { type HunterOptions, WhaleHunter } from '../engine/whales/hunter.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { fmtInt } from './output.ts';
 
 /** Every engine on the pipeline, as `glass live` runs them; notable events kept for the console. */
 /** Whales of the simulator's scale: its accounts are smaller than the venue's largest. */
@@ -16,9 +16,14 @@ export const SIM_WHALES: Partial<HunterOptions> = {
 export function attachEngines(
   pipeline: Pipeline,
   whales: Partial<HunterOptions> = {},
+  /** Every event in emit order (before the monitor reacts to it): the store's recorder. */
+  onEvent?: (e: GlassEvent) => void,
+  /** The cascade monitor's options: CASCADE_RISK stays muted unless `{ alerts: true }` (MODEL_VALIDATED). */
+  cascade: Partial<MonitorOptions> = {},
 ): {
   heat: HeatmapEngine;
   score: ScoreEngine;
+  hunter: WhaleHunter;
   counts: Record<string, number>;
   recent: GlassEvent[];
 } {
@@ -26,19 +31,33 @@ export function attachEngines(
   const recent: GlassEvent[] = [];
   let monitor: CascadeMonitor | null = null;
   const emit = (e: GlassEvent) => {
+    onEvent?.(e);
     counts[e.type] = (counts[e.type] ?? 0) + 1;
     monitor?.onGlass(e);
     if (NOTABLE.has(e.type) && recent.length < 5) recent.push(e);
   };
   const heat = new HeatmapEngine(pipeline.book, emit);
   const score = new ScoreEngine(pipeline.book);
-  const hunter = new WhaleHunter(pipeline.book, emit, { zones: (c) => heat.zones(c), score: (w) => score.scoreNow(w) }, whales);
-  monitor = new CascadeMonitor({ zones: (c) => heat.zones(c), sigma: (c, h) => heat.coinState(c)?.vol.sigma(h) ?? 0 }, emit);
+  const hunter = new WhaleHunter(
+    pipeline.book,
+    emit,
+    {
+      zones: (c) => heat.zones(c),
+      score: (w) => score.scoreNow(w),
+      // The model's figure rides on convergence events, labelled: it is not an alert until validated.
+      model: (c, zone, mark, time) => {
+        if (monitor === null) return null;
+        return { probability: monitor.probability(c, zone, mark, time), validated: monitor.validated };
+      },
+    },
+    whales,
+  );
+  monitor = new CascadeMonitor({ zones: (c) => heat.zones(c), sigma: (c, h) => heat.coinState(c)?.vol.sigma(h) ?? 0 }, emit, cascade);
   pipeline.attach(heat);
   pipeline.attach(score);
   pipeline.attach(hunter);
   pipeline.attach(monitor);
-  return { heat, score, counts, recent };
+  return { heat, score, hunter, counts, recent };
 }
 
 const NOTABLE = new Set(['SYNDICATE_DETECTED', 'SYNDICATE_NEAR_ZONE', 'CASCADE_RISK', 'ZONE_SWEPT', 'WHALE_LIQUIDATED']);
@@ -47,17 +66,17 @@ export function describe(e: GlassEvent): string {
   const at = new Date(e.time).toISOString().slice(11, 19);
   switch (e.type) {
     case 'SYNDICATE_DETECTED':
-      return `${at} ${e.type} ${e.coin} ${e.direction}: ${e.members.length} wallets, $${fmtInt(e.notionalUsd)}`;
+      return `${at} ${e.type} ${e.coin} ${e.direction}: ${e.members.length} wallets, ${fmtUsd(e.notionalUsd)}`;
     case 'SYNDICATE_NEAR_ZONE':
     case 'CASCADE_RISK':
-      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${e.zone.lo}–${e.zone.hi} ($${fmtInt(e.zone.notionalUsd)}), P ${(100 * e.probability).toFixed(0)} %`;
+      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)} (${fmtUsd(e.zone.notionalUsd)}), P ${(100 * e.probability).toFixed(0)} %`;
     case 'ZONE_FORMED':
     case 'ZONE_APPROACHED':
-      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${e.zone.lo}–${e.zone.hi} ($${fmtInt(e.zone.notionalUsd)}), mark ${e.markPx}, P ${(100 * (e.probability ?? 0)).toFixed(0)} %`;
+      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)} (${fmtUsd(e.zone.notionalUsd)}), mark ${fmtPx(e.markPx)}, P ${(100 * (e.probability ?? 0)).toFixed(0)} %`;
     case 'ZONE_SWEPT':
-      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${e.zone.lo}–${e.zone.hi}: $${fmtInt(e.liquidatedUsd ?? 0)} liquidated`;
+      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)}: ${fmtUsd(e.liquidatedUsd ?? 0)} liquidated`;
     case 'WHALE_LIQUIDATED':
-      return `${at} ${e.type} ${e.coin} ${e.wallet}: $${fmtInt(e.notionalUsd)}`;
+      return `${at} ${e.type} ${e.coin} ${e.wallet}: ${fmtUsd(e.notionalUsd)}`;
     default:
       return `${at} ${e.type} ${e.coin}`;
   }

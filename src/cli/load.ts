@@ -1,5 +1,5 @@
 import type { GlassEvent } from '../domain/glass-event.ts';
-import { HeatmapEngine } from '../engine/heatmap/engine.ts';
+import { HeatmapEngine, type HeatmapOptions } from '../engine/heatmap/engine.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
 import { readRecordingBatches } from '../recording/reader.ts';
 import { UsageError } from './args.ts';
@@ -40,12 +40,13 @@ export async function playHeatmap(
   file: string,
   opts: { strict?: boolean } = {},
   emit: (e: GlassEvent) => void = () => {},
+  heatOpts: Partial<HeatmapOptions> = {},
 ): Promise<HeatmapEngine> {
   const made: { heat?: HeatmapEngine } = {};
   await playFile(
     file,
     (p) => {
-      made.heat = new HeatmapEngine(p.book, emit);
+      made.heat = new HeatmapEngine(p.book, emit, heatOpts);
       p.attach(made.heat);
     },
     opts,

@@ -14,9 +14,19 @@ export interface ZoneRef {
   readonly lo: number;
   readonly hi: number;
   readonly peakPx: number;
+  /** Notional that liquidates in the zone (USD), estimated positions included at face value … */
   readonly notionalUsd: number;
+  /** Positions in the zone (one per wallet and coin). */
   readonly wallets: number;
   readonly distancePct: number;
+  /**
+   * … of which filed from an assumed leverage (no account snapshot): a guess, not the account
+   * (absent in events from before the heatmap told them apart).
+   */
+  readonly estimatedUsd?: number;
+  readonly estimatedPositions?: number;
+  /** More than half the zone's notional is estimated: the zone is mostly a guess. */
+  readonly mostlyEstimated?: boolean;
 }
 
 export interface WalletEvidence {
@@ -67,14 +77,43 @@ export interface ZoneEvent extends GlassEventBase {
   readonly liquidatedUsd: number | null;
 }
 
-export interface SyndicateEvent extends GlassEventBase {
-  readonly type: 'SYNDICATE_DETECTED' | 'SYNDICATE_UPDATED';
+interface SyndicateEventBase extends GlassEventBase {
   readonly syndicateId: string;
   readonly direction: 'long' | 'short';
-  readonly members: readonly WalletEvidence[];
+  /** Members of the episode now: the founders and every joiner so far. */
+  readonly memberCount: number;
+  /** The episode's directional notional so far (USD), members' later adds included. */
   readonly notionalUsd: number;
+  /** Mean Nexus Score of the scored members, each as scored when it joined (null: none scored). */
   readonly meanScore: number | null;
   readonly firstTime: number;
+}
+
+/** A new episode: the founding members in full. */
+export interface SyndicateDetectedEvent extends SyndicateEventBase {
+  readonly type: 'SYNDICATE_DETECTED';
+  readonly members: readonly WalletEvidence[];
+}
+
+/**
+ * An episode grew: only what changed since the episode's previous event, so an update's size does
+ * not grow with the episode. The members are DETECTED's `members` plus every UPDATED's `joined`.
+ */
+export interface SyndicateUpdatedEvent extends SyndicateEventBase {
+  readonly type: 'SYNDICATE_UPDATED';
+  /** The wallets that joined with this update (the notional each brought). */
+  readonly joined: readonly WalletEvidence[];
+  /** Notional added since the episode's previous event: the joiners' and members' adds (USD). */
+  readonly addedNotionalUsd: number;
+}
+
+export type SyndicateEvent = SyndicateDetectedEvent | SyndicateUpdatedEvent;
+
+/** The cascade model's layered probability that price reaches a zone within its horizon. */
+export interface ModelProbability {
+  readonly probability: number;
+  /** false: no walk-forward check has shown the model beats the volatility baseline; not an alert. */
+  readonly validated: boolean;
 }
 
 export interface ConvergenceEvent extends GlassEventBase {
@@ -82,13 +121,18 @@ export interface ConvergenceEvent extends GlassEventBase {
   readonly zone: ZoneRef;
   readonly wallets: readonly WalletEvidence[];
   readonly syndicateId: string | null;
+  /** The volatility baseline: the driftless chance price touches the zone within the horizon. */
   readonly probability: number;
+  /** The cascade model's figure with the evidence layered on (null: no model attached). */
+  readonly model: ModelProbability | null;
 }
 
 export interface CascadeRiskEvent extends GlassEventBase {
   readonly type: 'CASCADE_RISK';
   readonly zone: ZoneRef;
   readonly probability: number;
+  /** false: the model behind it has not been shown to beat `baselineProbability` walk-forward. */
+  readonly validated: boolean;
   readonly baselineProbability: number;
   readonly horizonMs: number;
   readonly wallets: readonly WalletEvidence[];

@@ -3,7 +3,7 @@ import type { Coin, Wallet } from './ids.ts';
 /**
  * Normalized market events: what every venue adapter (live socket, recording, simulator) turns
  * raw messages into. Numbers are JS doubles parsed once from the venue's decimal strings
- * (see README "Number types"); times are milliseconds since the epoch.
+ * (see docs/recording.md, "Number types"); times are milliseconds since the epoch.
  *
  * Every event carries two times: `time` is the venue's own timestamp, `localTs` when we received
  * the message (the recording's `ts`). Engines only ever read these, never a clock.

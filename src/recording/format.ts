@@ -1,7 +1,7 @@
 import type { Venue } from '../domain/market-event.ts';
 
 /**
- * The recording format (SPEC "Recording format"): NDJSON, one line per message as the venue sent
+ * The recording format (docs/recording.md): NDJSON, one line per message as the venue sent
  * it: `{"ts": <receive ms>, "venue": "hyperliquid", "msg": <WS message or {request, response}>}`.
  * Live capture, the simulator and replay all speak it, so there is one normalizer for all three.
  */
@@ -30,6 +30,8 @@ export interface RawBytes {
   readonly lineTo: number;
   readonly msgFrom: number;
   readonly msgTo: number;
+  /** A node's `node_fills_by_block` line (the message is the whole line, not the recorder's envelope). */
+  readonly node?: boolean;
 }
 
 export const VENUES: readonly Venue[] = ['hyperliquid'];

@@ -3,7 +3,8 @@ import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isObj } from '../venues/decode.ts';
-import { bytesAre } from '../venues/json-scan.ts';
+import { bytesAre, DECLINE, JsonScanner } from '../venues/json-scan.ts';
+import { documentMessages } from './document.ts';
 import { InputError, RecordError } from './errors.ts';
 import { isVenue, type RawBytes, type RawMessage } from './format.ts';
 
@@ -73,17 +74,61 @@ export function parseNodeBlockLine(text: string, line: number): RawMessage | Rec
     return new RecordError(line, `not valid JSON, truncated or corrupt (${(e as Error).message})`);
   }
   if (!isObj(v) || !Array.isArray(v['events'])) return new RecordError(line, 'expected a node block {block_number, block_time, events}');
-  const at = (k: string) =>
-    typeof v[k] === 'string' ? Date.parse(`${v[k]}${/[zZ]|[+-]\d\d:?\d\d$/.test(v[k] as string) ? '' : 'Z'}`) : Number.NaN;
-  const ts = Number.isFinite(at('local_time')) ? at('local_time') : at('block_time');
+  const ts = nodeTs(v['local_time'], v['block_time']);
   if (!Number.isFinite(ts)) return new RecordError(line, 'field local_time: expected an ISO time');
   return { line, ts, venue: 'hyperliquid', msg: v };
+}
+
+/** A node block's receive time: `local_time`, else `block_time` (ISO, UTC unless a zone is named). */
+function nodeTs(local: unknown, block: unknown): number {
+  const at = (v: unknown) => (typeof v === 'string' ? Date.parse(`${v}${/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? '' : 'Z'}`) : Number.NaN);
+  const t = at(local);
+  return Number.isFinite(t) ? t : at(block);
+}
+
+const nodeScan = new JsonScanner();
+
+/**
+ * A node block line kept as bytes, for the normalizer to decode in place (HyperliquidNormalizer
+ * `normalizeBytes`): its receive time is read from the time keys before `events`, where the node
+ * writes them. Null when they come later, twice or escaped, and `parseNodeBlockLine` reads it.
+ */
+export function scanNodeLine(bytes: Buffer, from: number, to: number, line: number): RawBytes | null {
+  const msgTo = to - (bytes[to - 1] === 13 ? 1 : 0);
+  const j = nodeScan;
+  j.reset(bytes, from, msgTo);
+  let local: unknown;
+  let block: unknown;
+  try {
+    j.ch(123);
+    for (;;) {
+      j.key();
+      if (j.is('events')) break;
+      const isLocal = j.is('local_time');
+      if (isLocal || j.is('block_time')) {
+        if ((isLocal ? local : block) !== undefined) return null;
+        let v: string | null = null;
+        if (j.peek() === 34) v = j.str();
+        else j.skip();
+        if (isLocal) local = v;
+        else block = v;
+      } else j.other();
+      if (!j.more(125)) return null;
+    }
+  } catch (e) {
+    if (e !== DECLINE) throw e;
+    return null;
+  }
+  const ts = nodeTs(local, block);
+  if (!Number.isFinite(ts)) return null;
+  return { line, ts, venue: 'hyperliquid', bytes, lineFrom: from, lineTo: to, msgFrom: from, msgTo, node: true };
 }
 
 const ENVELOPE_HEAD = '{"ts":';
 const ENVELOPE_MSG = ',"venue":"hyperliquid","msg":';
 const SCANNED_MSGS = [
   '{"channel":"trades",',
+  '{"channel":"userFills",',
   '{"request":{"type":"clearinghouseState"',
   '{"channel":"allMids",',
   '{"channel":"activeAssetCtx",',
@@ -116,7 +161,11 @@ export function scanRecordLine(bytes: Buffer, from: number, to: number, line: nu
 /** A line kept as bytes, decoded and parsed after all (the normalizer declined it, or a consumer wants `msg`). */
 export function parsedLine(item: RawMessage | RawBytes): RawMessage | RecordError {
   if (!('bytes' in item)) return item;
-  return parseRecordLine(item.bytes.toString('utf8', item.lineFrom, item.lineTo), item.line) ?? new RecordError(item.line, 'empty line');
+  const text = item.bytes.toString('utf8', item.lineFrom, item.lineTo);
+  return (
+    (item.node === true ? parseNodeBlockLine(text, item.line) : parseRecordLine(text, item.line)) ??
+    new RecordError(item.line, 'empty line')
+  );
 }
 
 /** One recording line → a RawMessage, or the reason it is not one. */
@@ -154,7 +203,7 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<ReadIt
       const head = parseRecordLine(firstLine, 1);
       if (head instanceof RecordError && isNodeBlockLine(firstLine)) nodeFills = true;
       else if ((head === null || head instanceof RecordError) && looksLikeDocument(firstLine)) {
-        yield [await readDocument(path)];
+        yield await readDocument(path);
         return;
       }
     }
@@ -164,7 +213,7 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<ReadIt
       if (to < 0 || to > end) to = end;
       line++;
       const r = nodeFills
-        ? parseNodeBlockLine(bytes.toString('utf8', from, to), line)
+        ? (scanNodeLine(bytes, from, to, line) ?? parseNodeBlockLine(bytes.toString('utf8', from, to), line))
         : (scanRecordLine(bytes, from, to, line) ?? parseRecordLine(bytes.toString('utf8', from, to), line));
       if (r !== null) out.push(r);
       from = to + 1;
@@ -211,16 +260,16 @@ function looksLikeDocument(firstLine: string): boolean {
   return t.startsWith('{') || t.startsWith('[');
 }
 
-async function readDocument(path: string): Promise<ReadItem> {
+async function readDocument(path: string): Promise<ReadItem[]> {
   let text = '';
   for await (const b of readLineBatches(path)) text += `${b.join('\n')}\n`;
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    return new RecordError(1, `neither a recording (NDJSON {ts, venue, msg}) nor one JSON document (${(e as Error).message})`);
+    return [new RecordError(1, `neither a recording (NDJSON {ts, venue, msg}) nor one JSON document (${(e as Error).message})`)];
   }
-  return documentMessage(doc);
+  return documentMessages(documentMessage(doc));
 }
 
 /** A saved venue response as a message: the fixture wrapper keeps its request; a bare body gets one. */

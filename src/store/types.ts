@@ -1,6 +1,10 @@
 import type { GlassEvent, GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 
+// Revisions since the first contract (all backward compatible): IngestCursor.complete (optional);
+// the `after` / `afterRank` cursors documented on positions() and scores(); usage() (a read of
+// what recordUsage wrote).
+
 /**
  * The store's contract: one interface, two implementations (node:sqlite, the embedded default;
  * PostgreSQL) that pass the same test suite. Writes come in batches, one transaction each, and a
@@ -63,6 +67,8 @@ export interface IngestCursor {
   readonly ts: number;
   /** Events committed so far: the next event's id is nextEventId. */
   readonly nextEventId: number;
+  /** The source was read to its end and its final snapshots written (absent: false). */
+  readonly complete?: boolean;
 }
 
 export interface WriteBatch {
@@ -118,9 +124,12 @@ export interface Store {
   heatmap(coin: Coin, at?: number): Promise<HeatmapSnapshotRecord | null>;
   /** Maps of the coin with from ≤ time ≤ to (the price × time history), ascending. */
   heatmapHistory(coin: Coin, from: number, to: number, limit: number): Promise<HeatmapSnapshotRecord[]>;
-  /** Each wallet × coin's newest position snapshot with time ≤ at, open ones only. */
+  /**
+   * Each wallet × coin's newest position snapshot with time ≤ at, open ones only, ordered by
+   * wallet then coin; `after` is the last row's `${wallet}:${coin}` (the next page starts past it).
+   */
   positions(q: { coin?: Coin; wallet?: Wallet; minNotionalUsd?: number; at?: number; limit: number; after?: string }): Promise<PositionSnapshotRecord[]>;
-  /** Each wallet's newest score with time ≤ at, highest first. */
+  /** Each wallet's newest score with time ≤ at, highest first; `afterRank`: rows already seen (the next page). */
   scores(q: { at?: number; limit: number; minTrades?: number; afterRank?: number }): Promise<ScoreRecord[]>;
   scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]>;
 
@@ -129,6 +138,8 @@ export interface Store {
   keyByHash(hash: string): Promise<ApiKeyRecord | null>;
   revokeKey(id: string, at: number): Promise<boolean>;
   recordUsage(keyId: string, minute: number, requests: number): Promise<void>;
+  /** Requests a key made in minutes from ≤ minute ≤ to (minute = epoch ms / 60,000, floored). */
+  usage(keyId: string, from: number, to: number): Promise<number>;
 
   /** Deletes rows older than the policy keeps; returns rows deleted per table. */
   prune(policy: RetentionPolicy): Promise<Record<string, number>>;

@@ -50,10 +50,6 @@ export function asObj(v: unknown, path: string): Obj {
   throw DecodeError.of(path, 'an object', v);
 }
 
-export function objField(o: Obj, key: string): Obj {
-  return asObj(o[key], key);
-}
-
 export function arrField(o: Obj, key: string): readonly unknown[] {
   const v = o[key];
   if (Array.isArray(v)) return v;
@@ -71,12 +67,6 @@ export function optStrField(o: Obj, key: string): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') return v;
   throw DecodeError.of(key, 'a string or null', v);
-}
-
-export function boolField(o: Obj, key: string): boolean {
-  const v = o[key];
-  if (typeof v === 'boolean') return v;
-  throw DecodeError.of(key, 'a boolean', v);
 }
 
 export function optBoolField(o: Obj, key: string, dflt: boolean): boolean {

@@ -254,6 +254,13 @@ export class JsonScanner {
     else throw DECLINE;
   }
 
+  /** A JSON boolean. */
+  bool(): boolean {
+    if (this.literal('true')) return true;
+    if (this.literal('false')) return false;
+    throw DECLINE;
+  }
+
   private literal(word: string): boolean {
     if (this.p + word.length <= this.limit && bytesAre(this.s, this.p, word)) {
       this.p += word.length;

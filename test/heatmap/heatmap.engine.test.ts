@@ -59,7 +59,7 @@ function simulate(): SimRun {
   const cfg = { seed: 11, wallets: 2500, hours: 6, clustersPerDay: 24, syndicatesPerDay: 8 };
   const p = new Pipeline({ strict: true });
   const events: GlassEvent[] = [];
-  const heat = new HeatmapEngine(p.book, (e) => events.push(e));
+  const heat = new HeatmapEngine(p.book, (e) => events.push(e), { history: 'all' });
   p.attach(heat);
   let line = 0;
   const sim = new Simulator(cfg, (ts, msg) => p.ingest({ line: ++line, ts, venue: 'hyperliquid', msg }));

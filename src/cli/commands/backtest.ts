@@ -1,8 +1,11 @@
 import { evaluateCascade } from '../../backtest/cascade-eval.ts';
 import { evaluateScore } from '../../backtest/score-eval.ts';
+import { tidy } from '../../domain/format.ts';
 import type { EstimateAccuracy } from '../../engine/heatmap/estimate-grader.ts';
+import { HORIZONS_MS, REFERENCE_HORIZON } from '../../engine/score/forward-returns.ts';
 import type { WhalePolicyOptions } from '../../engine/whales/policy.ts';
 import { type CommandSpec, flag, intOption, numOption, type Parsed, parseCommand, UsageError } from '../args.ts';
+import { InputError } from '../../recording/errors.ts';
 import { printJson } from '../output.ts';
 
 export const backtestSpec: CommandSpec = {
@@ -39,12 +42,15 @@ export const backtestSpec: CommandSpec = {
   positionals: { min: 0, max: 1 },
 };
 
+/** Fewer graded wallets than this make a rank correlation noise. */
+const MIN_GRADED_WALLETS = 10;
+
 export async function backtestCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(backtestSpec, argv);
   if (p === null) return 0;
   const file = p.positionals[0];
   if (file !== undefined) return cascade(p, file);
-  if (!flag(p, 'score')) throw new UsageError('glass backtest: give a recording F, or --score');
+  if (!flag(p, 'score')) throw new UsageError('give a recording F, or --score');
   const r = evaluateScore(
     {
       wallets: intOption(p, 'wallets', 1500, 50, 1_000_000),
@@ -53,8 +59,14 @@ export async function backtestCommand(argv: readonly string[]): Promise<number> 
     },
     intOption(p, 'min-trades', 20, 1, 100_000),
   );
+  if (r.wallets < MIN_GRADED_WALLETS) {
+    throw new InputError(
+      `too little data to grade the score: ${r.wallets} of ${r.sim.wallets} simulated wallets closed at least ${r.minTrades} round trips ` +
+        `in ${r.sim.hours} h; a rank correlation needs at least ${MIN_GRADED_WALLETS} (more --hours or --wallets, or a lower --min-trades)`,
+    );
+  }
   if (flag(p, 'json')) {
-    printJson(r);
+    printJson(tidy(r));
     return 0;
   }
   const s = r.spearman;
@@ -68,7 +80,7 @@ export async function backtestCommand(argv: readonly string[]): Promise<number> 
       `  accuracy alone     ${s.accuracy}`,
       `  risk-adjusted      ${s.riskAdjusted}`,
       `  raw PnL            ${s.rawPnl}`,
-      `  realised hit rate  ${s.realisedHitRate}   (price moved their way at 30 min)`,
+      `  realised hit rate  ${s.realisedHitRate}   (price moved their way at ${(HORIZONS_MS[REFERENCE_HORIZON] as number) / 60_000} min)`,
       `  oracle             ${s.oracleHitRate}   (hit rate against the hidden drift: the ceiling)`,
       `true top quintile recovered: score ${q.score}, raw PnL ${q.rawPnl}, oracle ${q.oracleHitRate}`,
       '',
@@ -83,11 +95,11 @@ async function cascade(p: Parsed, file: string): Promise<number> {
   if (p.values['min-position'] !== undefined) Object.assign(policy, { minPositionUsd: numOption(p, 'min-position', 0, 0, 1e15) });
   const r = await evaluateCascade(file, { policy }, intOption(p, 'horizon-ms', 4 * 3600_000, 60_000, 30 * 86_400_000));
   if (flag(p, 'json')) {
-    printJson(r);
+    printJson(tidy(r));
     return 0;
   }
   const lines = [
-    `zone assessments: ${r.samples.train} to fit, ${r.samples.test} to grade (horizon ${r.horizonMs / 3600_000} h)`,
+    `zone assessments: ${r.samples.train} to fit, ${r.samples.test} to grade (horizon ${duration(r.horizonMs)})`,
     `fitted: intercept ${r.coefficients.intercept}, baseline ${r.coefficients.baseline}, flow ${r.coefficients.flow}, syndicates ${r.coefficients.syndicates}`,
     `Brier (held-out half): model ${r.test.brierModel}, volatility baseline ${r.test.brierBaseline} (recalibrated ${r.test.brierRecalibratedBaseline}); zones reached ${r.test.hitRate}`,
     `quiet zones (no whale or syndicate toward them): ${r.quietZones.n}, reached ${r.quietZones.reached}, mean baseline ${r.quietZones.meanBaseline}`,
@@ -99,6 +111,13 @@ async function cascade(p: Parsed, file: string): Promise<number> {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** A horizon as people say it: `4 h`, `10 min`, `90 s`. */
+function duration(ms: number): string {
+  if (ms % 3600_000 === 0) return `${ms / 3600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Number((ms / 1000).toPrecision(6))} s`;
 }
 
 function estimatesLine(e: EstimateAccuracy): string {

@@ -1,10 +1,12 @@
-import type { ZoneEvent } from '../../domain/glass-event.ts';
+import { fmtPx, fmtUsd, roundPx, tidy } from '../../domain/format.ts';
+import type { GlassEvent, ZoneEvent } from '../../domain/glass-event.ts';
 import type { HistoryRow } from '../../engine/heatmap/coin-state.ts';
 import type { HeatmapView } from '../../engine/heatmap/engine.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { describe } from '../engines.ts';
 import { playHeatmap } from '../load.ts';
-import { fmtInt, printJson, printNdjson } from '../output.ts';
+import { printJson, printNdjson } from '../output.ts';
+import { unknownCoin } from '../validate.ts';
 
 export const heatmapSpec: CommandSpec = {
   name: 'heatmap',
@@ -21,7 +23,9 @@ export const heatmapSpec: CommandSpec = {
   help: [
     'F              a recording (positions from snapshots and fills) or a venue response file',
     '--coin C       the coin, as the venue names it (BTC, ETH, kPEPE…)',
-    '--json         {coin, time, markPx, bucketWidth, buckets:[{lo, hi, longLiqUsd, shortLiqUsd}], zones:[…]}',
+    '--json         {coin, time, markPx, bucketWidth, buckets:[{lo, hi, longLiqUsd, shortLiqUsd, longEstimatedUsd,',
+    '               shortEstimatedUsd}], zones:[{…, notionalUsd, estimatedUsd, estimatedPositions, mostlyEstimated}]};',
+    '               estimated: filed at an assumed leverage (no account seen), counted at a quarter weight in detection',
     '--all-buckets  text output: list every non-empty bucket, not only the zones',
     '--history      add the price × time grid, one row a minute: history:[{time, markPx, bucketWidth, fromPx,',
     '               longLiqUsd:[…], shortLiqUsd:[…]}] (bucket i spans fromPx + i·bucketWidth); the last 1,440 rows',
@@ -38,47 +42,74 @@ export async function heatmapCommand(argv: readonly string[]): Promise<number> {
   const coin = strOption(p, 'coin');
   if (coin === undefined) throw new UsageError('glass heatmap needs --coin C');
   const events: ZoneEvent[] = [];
-  const heat = await playHeatmap(file, { strict: flag(p, 'strict') }, (e) => {
+  const onEvent = (e: GlassEvent) => {
     if (e.coin === coin && (e.type === 'ZONE_FORMED' || e.type === 'ZONE_APPROACHED' || e.type === 'ZONE_SWEPT')) events.push(e);
+  };
+  // Only what is asked for: the zone lifecycle with --events, the history grid of this coin with --history.
+  const heat = await playHeatmap(file, { strict: flag(p, 'strict') }, onEvent, {
+    history: flag(p, 'history') ? [coin] : 'none',
+    zoneTracking: flag(p, 'events') ? 'live' : 'on-demand',
   });
   const view = heat.view(coin);
-  if (view === null) throw new UsageError(`${file}: no position or price for coin ${coin}`);
+  if (view === null) throw unknownCoin(file, coin, heat.coinList());
+  const szd = heat.liq.tables.szDecimals(coin);
   if (flag(p, 'events')) {
-    if (flag(p, 'json')) for (const e of events) printNdjson(e);
+    if (flag(p, 'json')) for (const e of events) printNdjson(tidy(e));
     else process.stdout.write(events.map(describe).join('\n') + (events.length > 0 ? '\n' : ''));
     return 0;
   }
   const history = flag(p, 'history') ? heat.history(coin).map(historyRow) : null;
   if (flag(p, 'json')) {
-    printJson(history === null ? view : { ...view, history });
+    printJson(mapJson(view, szd, history));
     return 0;
   }
-  const out = mapText(view, flag(p, 'all-buckets'));
+  const out = mapText(view, flag(p, 'all-buckets'), szd);
   if (history !== null) {
     out.push(`history (${history.length} rows):`);
     for (const r of history) {
       const long = r.longLiqUsd.reduce((a, b) => a + b, 0);
       const short = r.shortLiqUsd.reduce((a, b) => a + b, 0);
-      out.push(`  ${new Date(r.time).toISOString()}  mark ${r.markPx}  long $${fmtInt(long)}  short $${fmtInt(short)} in view`);
+      out.push(`  ${new Date(r.time).toISOString()}  mark ${fmtPx(r.markPx, szd)}  long ${fmtUsd(long)}  short ${fmtUsd(short)} in view`);
     }
   }
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }
 
-function mapText(view: HeatmapView, allBuckets: boolean): string[] {
+/** How much of a zone is a guess (positions filed at an assumed leverage), when any of it is. */
+export function estimateNote(z: HeatmapView['zones'][number]): string {
+  const est = z.estimatedUsd ?? 0;
+  if (!(est > 0)) return '';
+  const n = z.estimatedPositions ?? 0;
+  const of = `${fmtUsd(est)} of it estimated (${n} position${n === 1 ? '' : 's'} without an account)`;
+  return z.mostlyEstimated === true ? `  MOSTLY ESTIMATED: ${of}` : `  ${of}`;
+}
+
+/**
+ * The `--json` document: the view with its mark to the venue's decimals, every figure tidied.
+ * The store's heatmap snapshots (src/store/recorder.ts) are this same document.
+ */
+export function mapJson(view: HeatmapView, szd: number | null, history: readonly ReturnType<typeof historyRow>[] | null = null) {
+  const v = { ...view, markPx: roundPx(view.markPx, szd) };
+  return tidy(history === null ? v : { ...v, history });
+}
+
+function mapText(view: HeatmapView, allBuckets: boolean, szd: number | null): string[] {
+  const px = (x: number) => fmtPx(x, szd);
   const out = [
-    `${view.coin}  mark ${view.markPx}  bucket width ${view.bucketWidth}  ${view.buckets.length} buckets`,
+    `${view.coin}  mark ${px(view.markPx)}  bucket width ${px(view.bucketWidth)}  ${view.buckets.length} buckets`,
     `zones (${view.zones.length}):`,
     ...view.zones.map(
       (z) =>
-        `  ${z.side.padEnd(9)} ${z.lo}–${z.hi}  peak ${z.peakPx}  $${fmtInt(z.notionalUsd)}  ` +
-        `${z.wallets} wallet${z.wallets === 1 ? '' : 's'}  ${z.distancePct.toFixed(2)} %  P(touch, 4 h) ${(100 * z.probability).toFixed(1)} %`,
+        `  ${z.side.padEnd(9)} ${px(z.lo)}–${px(z.hi)}  peak ${px(z.peakPx)}  ${fmtUsd(z.notionalUsd)}  ` +
+        `${z.wallets} wallet${z.wallets === 1 ? '' : 's'}  ${z.distancePct.toFixed(2)} %  P(touch, 4 h) ${(100 * z.probability).toFixed(1)} %` +
+        estimateNote(z),
     ),
   ];
-  if (allBuckets) {
+  // No zone yet (one account's file, a quiet coin): the buckets are what there is to show.
+  if (allBuckets || view.zones.length === 0) {
     out.push('buckets:');
-    for (const b of view.buckets) out.push(`  ${b.lo}–${b.hi}  long $${fmtInt(b.longLiqUsd)}  short $${fmtInt(b.shortLiqUsd)}`);
+    for (const b of view.buckets) out.push(`  ${px(b.lo)}–${px(b.hi)}  long ${fmtUsd(b.longLiqUsd)}  short ${fmtUsd(b.shortLiqUsd)}`);
   }
   return out;
 }

@@ -1,8 +1,11 @@
-import { toWallet } from '../../domain/ids.ts';
+import { fmtPx, fmtSz, fmtUsd, roundPlain, roundPx, roundSz, roundUsd } from '../../domain/format.ts';
+import type { Coin } from '../../domain/ids.ts';
 import type { PositionLiquidation } from '../../engine/heatmap/engine.ts';
-import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
+import { UNNAMED_ACCOUNT } from '../../recording/document.ts';
+import { type CommandSpec, flag, intOption, parseCommand, strOption } from '../args.ts';
 import { playHeatmap } from '../load.ts';
-import { fmtInt, printJson } from '../output.ts';
+import { printJson } from '../output.ts';
+import { unknownCoin, walletOption } from '../validate.ts';
 
 export const positionsSpec: CommandSpec = {
   name: 'positions',
@@ -17,12 +20,14 @@ export const positionsSpec: CommandSpec = {
   },
   help: [
     'F              a recording (positions from snapshots, fills and trades) or a venue response file',
+    '               (a clearinghouseState that names no user is filed under the zero address 0x000…000)',
     '--coin C       only this coin',
     '--wallet W     only this wallet',
     '--top N        text output: the N largest by notional (default 30)',
     '--json         [{wallet, coin, szi, entryPx, notionalUsd, marginMode, leverage, liquidationPx, estimated,',
-    '               venueLiqPx, sizeKnown}], largest notional first; estimated: the price comes from an assumed',
-    '               leverage (no account snapshot yet), not the account',
+    '               unpricedMarketMaker, venueLiqPx, sizeKnown}], largest notional first; estimated: the price comes',
+    '               from an assumed leverage (no account snapshot yet), not the account; unpricedMarketMaker: a',
+    '               market maker (mostly the passive side) whose account is not seen is not priced at any leverage',
   ],
   positionals: { min: 1, max: 1 },
 };
@@ -32,43 +37,53 @@ export async function positionsCommand(argv: readonly string[]): Promise<number>
   if (p === null) return 0;
   const file = p.positionals[0] as string;
   const coin = strOption(p, 'coin');
-  const walletArg = strOption(p, 'wallet');
-  const wallet = walletArg === undefined ? undefined : toWallet(walletArg);
-  if (wallet === null) throw new UsageError(`--wallet takes a 0x address of 40 hex digits, got ${walletArg}`);
-  const heat = await playHeatmap(file, { strict: flag(p, 'strict') });
+  const wallet = walletOption(strOption(p, 'wallet'));
+  // Positions need no zones nor history: the map is filed, nothing re-derived from it.
+  const heat = await playHeatmap(file, { strict: flag(p, 'strict') }, undefined, { zoneTracking: 'on-demand' });
+  if (coin !== undefined && !heat.coinList().includes(coin as Coin)) throw unknownCoin(file, coin, heat.coinList());
+  const szd = (c: string) => heat.liq.tables.szDecimals(c);
   const all = heat.positions(wallet);
-  const rows = all.filter((r) => coin === undefined || r.coin === coin).map(row);
+  const rows = all.filter((r) => coin === undefined || r.coin === coin).map((r) => row(r, szd(r.coin)));
   rows.sort((a, b) => b.notionalUsd - a.notionalUsd);
   if (flag(p, 'json')) {
     printJson(rows);
     return 0;
   }
   const top = intOption(p, 'top', 30, 1, 1_000_000);
-  const fmt = (x: number | null) => (x === null ? 'none' : x.toPrecision(8));
+  const fmt = (x: number | null, c: string) => (x === null ? 'none' : fmtPx(x, szd(c)));
+  const who = (w: string) => (w === UNNAMED_ACCOUNT ? '(account not named in F)'.padEnd(42) : w);
   const out = [`${rows.length} open positions${rows.length > top ? `, the ${top} largest` : ''}:`];
   for (const r of rows.slice(0, top)) {
     out.push(
-      `  ${r.wallet}  ${r.coin.padEnd(8)} ${String(r.szi).padStart(14)}  $${fmtInt(r.notionalUsd).padStart(12)}  ` +
-        `${(r.marginMode ?? '?').padEnd(8)} liq ${fmt(r.liquidationPx).padStart(14)}${r.estimated ? '  (estimated)' : ''}`,
+      `  ${who(r.wallet)}  ${r.coin.padEnd(8)} ${fmtSz(r.szi, szd(r.coin)).padStart(16)}  ${fmtUsd(r.notionalUsd).padStart(9)}  ` +
+        `${(r.marginMode ?? '?').padEnd(8)} liq ${fmt(r.liquidationPx, r.coin).padStart(12)}${note(r)}`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }
 
-/** The JSON row: the fields a trader reads, notional at the entry price. */
-function row(r: PositionLiquidation) {
+/** What the liquidation price rests on, when not the account. */
+function note(r: { estimated: boolean; unpricedMarketMaker: boolean }): string {
+  if (r.unpricedMarketMaker) return '  (market maker, no account seen: not priced)';
+  return r.estimated ? '  (estimated)' : '';
+}
+
+/** The JSON row: the fields a trader reads, notional at the entry price; prices and sizes as the venue writes them. */
+function row(r: PositionLiquidation, szDecimals: number | null) {
+  const px = (x: number | null) => (x === null || !Number.isFinite(x) ? null : roundPx(x, szDecimals));
   return {
     wallet: r.wallet,
     coin: r.coin,
-    szi: r.szi,
-    entryPx: r.entryPx === r.entryPx ? r.entryPx : null,
-    notionalUsd: r.entryPx === r.entryPx ? Math.abs(r.szi) * r.entryPx : 0,
+    szi: roundSz(r.szi, szDecimals),
+    entryPx: px(r.entryPx),
+    notionalUsd: r.entryPx === r.entryPx ? roundUsd(Math.abs(r.szi) * r.entryPx) : 0,
     marginMode: r.marginMode,
-    leverage: r.leverage,
-    liquidationPx: r.liquidationPx,
+    leverage: r.leverage === null ? null : roundPlain(r.leverage),
+    liquidationPx: px(r.liquidationPx),
     estimated: r.estimated,
-    venueLiqPx: r.venueLiqPx,
+    unpricedMarketMaker: r.unpricedMaker,
+    venueLiqPx: px(r.venueLiqPx),
     sizeKnown: r.known,
   };
 }

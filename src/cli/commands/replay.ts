@@ -1,23 +1,27 @@
 import { Pipeline } from '../../pipeline/pipeline.ts';
 import { parseSpeed, replay } from '../../recording/replay.ts';
+import { ingestFile } from '../../store/ingest.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { fmtInt, note, printJson } from '../output.ts';
 
 export const replaySpec: CommandSpec = {
   name: 'replay',
   summary: 'Plays a recording through the same pipeline as live (normalizer → position book) and summarises it.',
-  usage: 'F [--speed max|Nx] [--strict] [--json]',
+  usage: 'F [--speed max|Nx] [--strict] [--json] [--db SPEC]',
   options: {
     speed: { type: 'string' },
     strict: { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
+    db: { type: 'string' },
   },
   help: [
     '--speed S   max (default) or a multiple of recorded time, e.g. 10x',
     '--strict    stop at the first malformed line (default: report it and go on)',
     '--json      summary as one JSON document on stdout',
     '--quiet     do not list rejected lines on stderr',
+    '--db SPEC   also run the engines and record their output into a store: a SQLite file or postgres://…;',
+    '            a run killed midway resumes after the last committed line (nothing lost, nothing doubled)',
   ],
   positionals: { min: 1, max: 1 },
 };
@@ -41,7 +45,9 @@ export async function replayCommand(argv: readonly string[]): Promise<number> {
     },
   });
   const t0 = performance.now();
-  for await (const batch of replay(file, speed)) for (const item of batch) pipeline.ingest(item);
+  const db = strOption(p, 'db');
+  if (db !== undefined) await ingestFile(db, file, replay(file, speed), { pipeline, note });
+  else for await (const batch of replay(file, speed)) for (const item of batch) pipeline.ingest(item);
   const seconds = (performance.now() - t0) / 1000;
   const summary = { file, ...pipeline.summary() };
   if (summary.messages === 0 && summary.rejects > 0) {

@@ -1,10 +1,13 @@
+import { fmtPx, fmtSz, fmtUsd, roundPx, roundRatio, roundSz, roundUsd, tidy } from '../../domain/format.ts';
 import { HeatmapEngine } from '../../engine/heatmap/engine.ts';
-import { advise } from '../../engine/risk/advice.ts';
+import type { PositionBook } from '../../engine/position-book/book.ts';
+import { advise, type RiskAdvice } from '../../engine/risk/advice.ts';
 import { ScoreEngine } from '../../engine/score/engine.ts';
-import { DEFAULT_WHALE_POLICY } from '../../engine/whales/policy.ts';
+import { WhalePolicy } from '../../engine/whales/policy.ts';
 import { type CommandSpec, flag, numOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
 import { printJson } from '../output.ts';
+import { unknownCoin } from '../validate.ts';
 
 export const riskSpec: CommandSpec = {
   name: 'risk',
@@ -22,12 +25,20 @@ export const riskSpec: CommandSpec = {
   },
   help: [
     'F              a recording (the market state at its end)',
-    '--coin C --side long|short --entry PX --size SZ (coin units)',
+    '--coin C --side long|short --entry PX --size SZ (coin units; at most the coin’s open interest in F when',
+    '               F has it, and at most $10B notional)',
     '--leverage L   isolated leverage: the liquidation price is computed from it',
-    '--stop PX      your stop',
+    '--stop PX      your stop (a stop beyond the liquidation price is flagged first: it would never fire)',
+    '--json         {liquidationPx, exitPx, stopBeyondLiquidation, zonesInPath, whaleBias, whaleNetUsd, suggestions}',
   ],
   positionals: { min: 1, max: 1 },
 };
+
+/**
+ * No position on the venue comes near this: Hyperliquid's whole open interest across every perp
+ * has been in the low tens of billions of USD. A size past it is a typo (`1e12`), not a plan.
+ */
+const MAX_NOTIONAL_USD = 10e9;
 
 export async function riskCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(riskSpec, argv);
@@ -35,67 +46,131 @@ export async function riskCommand(argv: readonly string[]): Promise<number> {
   const file = p.positionals[0] as string;
   const coin = strOption(p, 'coin');
   const side = strOption(p, 'side');
-  if (coin === undefined) throw new UsageError('glass risk needs --coin C');
-  if (side !== 'long' && side !== 'short') throw new UsageError('--side: long or short');
+  if (coin === undefined) throw new UsageError('needs --coin C');
+  if (side !== 'long' && side !== 'short') throw new UsageError(`--side takes long or short, got ${side ?? 'nothing'}`);
+  if (p.values['entry'] === undefined || p.values['size'] === undefined) throw new UsageError('needs --entry PX and --size SZ');
   const entry = numOption(p, 'entry', Number.NaN, 1e-12, 1e15);
   const size = numOption(p, 'size', Number.NaN, 1e-12, 1e15);
-  if (!(entry > 0) || !(size > 0)) throw new UsageError('glass risk needs --entry PX and --size SZ');
-  let heat: HeatmapEngine | null = null;
-  let score: ScoreEngine | null = null;
+  const leverage = p.values['leverage'] === undefined ? null : numOption(p, 'leverage', 1, 1, 1000);
+  const stopPx = p.values['stop'] === undefined ? null : numOption(p, 'stop', 0, 1e-12, 1e15);
+  if (entry * size > MAX_NOTIONAL_USD) {
+    throw new UsageError(
+      `--size ${String(p.values['size'])}: ${fmtSz(size)} ${coin} at ${fmtPx(entry)} is ${fmtUsd(entry * size)} notional; ` +
+        `no position on the venue is that large (the limit here is ${fmtUsd(MAX_NOTIONAL_USD)})`,
+    );
+  }
+  const made: { heat?: HeatmapEngine; score?: ScoreEngine; policy?: WhalePolicy } = {};
+  let openInterest: number | null = null;
   const pl = await playFile(file, (q) => {
-    heat = new HeatmapEngine(q.book);
-    score = new ScoreEngine(q.book);
+    const heat = new HeatmapEngine(q.book);
+    const score = new ScoreEngine(q.book);
+    const policy = new WhalePolicy(q.book, (w) => score.scoreNow(w));
     q.attach(heat);
     q.attach(score);
+    // The policy learns who makes markets (almost always the passive side) from every change.
+    q.changes.subscribe((c) => policy.observe(c));
+    q.market.subscribe((e) => {
+      if (e.type === 'funding' && e.coin === coin && e.openInterest !== null) openInterest = e.openInterest;
+    });
+    Object.assign(made, { heat, score, policy });
   });
-  const h = heat as unknown as HeatmapEngine;
-  const s = score as unknown as ScoreEngine;
+  const { heat: h, score: s, policy } = made;
+  if (h === undefined || s === undefined || policy === undefined) throw new Error('playFile returned without running its set-up');
   const state = h.coinState(coin);
-  if (state === null || !(state.mark > 0)) throw new UsageError(`${file}: no price for coin ${coin}`);
-  // Whales' lean: score-weighted net notional of the large positions in the coin now.
-  const book = pl.book;
-  let bias = 0;
-  const coinId = book.coins.peek(coin);
-  for (let slot = 0; slot < book.slotCount; slot++) {
-    if (book.coinOf(slot) !== coinId) continue;
-    const ntl = book.sziAt(slot) * state.mark;
-    const w = book.walletOf(slot);
-    if (Math.abs(ntl) < DEFAULT_WHALE_POLICY.minPositionUsd && !(book.accountValueAt(w) >= DEFAULT_WHALE_POLICY.minAccountUsd)) continue;
-    bias += (ntl * (s.scoreNow(w) ?? 50)) / 50;
+  if (state === null) throw unknownCoin(file, coin, h.coinList());
+  if (!(state.mark > 0)) throw new UsageError(`${file}: no price for coin ${coin}`);
+  const szd = h.liq.tables.szDecimals(coin);
+  const oi = openInterest as number | null;
+  if (oi !== null && oi > 0 && size > oi) {
+    throw new UsageError(
+      `--size ${String(p.values['size'])}: more than ${coin}'s whole open interest in ${file} (${fmtSz(oi, szd)} ${coin}); no position can be that large`,
+    );
   }
+  const whaleBias = whaleLean(pl.book, coin, state.mark, policy, (w) => s.scoreNow(w));
   const horizonMs = 4 * 3600_000;
   const advice = advise(
-    {
-      coin,
-      side,
-      entryPx: entry,
-      size,
-      leverage: p.values['leverage'] === undefined ? null : numOption(p, 'leverage', 1, 1, 1000),
-      stopPx: p.values['stop'] === undefined ? null : numOption(p, 'stop', 0, 1e-12, 1e15),
-    },
+    { coin, side, entryPx: entry, size, leverage, stopPx },
     {
       markPx: state.mark,
       zones: h.zones(coin),
       sigma: state.vol.sigma(horizonMs),
       horizonMs,
       maintenance: h.liq.tables.maintenanceFraction(coin, entry * size),
-      whaleBias: bias,
+      whaleBias,
+      szDecimals: szd,
     },
   );
   if (flag(p, 'json')) {
-    printJson(advice);
+    printJson(adviceJson(advice, whaleBias, szd));
     return 0;
   }
+  const px = (x: number | null) => fmtPx(x, szd);
   const lines = [
-    `${coin} ${side} ${size} @ ${entry}  mark ${state.mark}  liquidation ${advice.liquidationPx ?? '—'}  exit ${advice.exitPx ?? '—'}  whales: ${advice.whaleBias}`,
+    `${coin} ${side} ${fmtSz(size, szd)} @ ${px(entry)}  mark ${px(state.mark)}  liquidation ${px(advice.liquidationPx)}  ` +
+      `exit ${px(advice.exitPx)}  whales: ${advice.whaleBias}${whaleBias === 0 ? '' : ` (${fmtUsd(whaleBias)} net, score-weighted)`}`,
     `zones in the path (${advice.zonesInPath.length}):`,
     ...advice.zonesInPath.map(
-      (z) =>
-        `  ${z.lo}–${z.hi}  $${Math.round(z.notionalUsd).toLocaleString('en-US')}  P(reach, 4 h) ${(100 * z.touchProbability).toFixed(0)} %`,
+      (z) => `  ${px(z.lo)}–${px(z.hi)}  ${fmtUsd(z.notionalUsd)}  P(reach, 4 h) ${(100 * z.touchProbability).toFixed(0)} %`,
     ),
     'suggestions:',
-    ...advice.suggestions.map((x) => `  ${x.action}${x.value === null ? '' : ` ${x.value}`}: ${x.reason}`),
+    ...advice.suggestions.map((x) => `  ${x.action}${x.value === null ? '' : ` ${suggestionText(x.action, x.value, szd)}`}: ${x.reason}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/**
+ * Whales' lean: score-weighted net notional of the large positions in the coin now (a position of
+ * at least the policy's size, or an account of at least its value). Market makers are never
+ * whales (README, "Whales"): their inventory is the other side of everyone's trades, not a view.
+ */
+function whaleLean(
+  book: PositionBook,
+  coin: string,
+  mark: number,
+  policy: WhalePolicy,
+  scoreOf: (walletId: number) => number | null,
+): number {
+  const coinId = book.coins.peek(coin);
+  const { minPositionUsd, minAccountUsd } = policy.opts;
+  let bias = 0;
+  for (let slot = 0; slot < book.slotCount; slot++) {
+    if (book.coinOf(slot) !== coinId) continue;
+    const ntl = book.sziAt(slot) * mark;
+    if (ntl === 0) continue;
+    const w = book.walletOf(slot);
+    if (Math.abs(ntl) < minPositionUsd && !(book.accountValueAt(w) >= minAccountUsd)) continue;
+    if (policy.isMarketMaker(w)) continue;
+    bias += (ntl * (scoreOf(w) ?? 50)) / 50;
+  }
+  return bias;
+}
+
+function suggestionText(action: RiskAdvice['suggestions'][number]['action'], value: number, szd: number | null): string {
+  if (action === 'stop') return fmtPx(value, szd);
+  if (action === 'size') return fmtSz(value, szd);
+  return `${value}×`;
+}
+
+/** The advice as JSON: prices by the venue rule, sizes to szDecimals, USD to the cent, probabilities to 4 decimals. */
+function adviceJson(a: RiskAdvice, whaleBias: number, szd: number | null) {
+  const px = (x: number | null) => (x === null ? null : roundPx(x, szd));
+  return tidy({
+    liquidationPx: px(a.liquidationPx),
+    exitPx: px(a.exitPx),
+    stopBeyondLiquidation: a.stopBeyondLiquidation,
+    zonesInPath: a.zonesInPath.map((z) => ({
+      ...z,
+      lo: px(z.lo),
+      hi: px(z.hi),
+      peakPx: px(z.peakPx),
+      touchProbability: roundRatio(z.touchProbability),
+    })),
+    whaleBias: a.whaleBias,
+    whaleNetUsd: roundUsd(whaleBias),
+    suggestions: a.suggestions.map((x) => ({
+      ...x,
+      value: x.value === null ? null : x.action === 'stop' ? px(x.value) : x.action === 'size' ? roundSz(x.value, szd) : x.value,
+    })),
+  });
 }

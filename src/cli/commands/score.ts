@@ -1,7 +1,9 @@
-import { ScoreEngine } from '../../engine/score/engine.ts';
+import { tidy } from '../../domain/format.ts';
+import { RANKED_MIN_TRADES, ScoreEngine } from '../../engine/score/engine.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
-import { printJson } from '../output.ts';
+import { fmtInt, printJson } from '../output.ts';
+import { walletOption } from '../validate.ts';
 
 export const scoreSpec: CommandSpec = {
   name: 'score',
@@ -17,8 +19,11 @@ export const scoreSpec: CommandSpec = {
   help: [
     'F              a recording (or a userFills response file)',
     '--json         [{wallet, score, confidence, trades, components: {accuracy, riskAdjusted, sizing, behaviour}}], highest first',
-    '--min-trades N only wallets with at least N closed round trips (default 1)',
-    '--wallet W     one wallet’s profile: score, components, the evidence behind them, score history, the trades that moved it most',
+    `--min-trades N only wallets with at least N closed round trips (default ${RANKED_MIN_TRADES}: an established`,
+    '               record; with fewer a score is mostly the population prior, and a few lucky trades',
+    '               would top the list. --min-trades 1 ranks every scored wallet)',
+    '--wallet W     one wallet’s profile (any number of trades): score, components, the evidence behind them, score',
+    '               history, the trades that moved it most. The same score the ranking gives the wallet',
     '--top K        text output: the K highest (default 20)',
   ],
   positionals: { min: 1, max: 1 },
@@ -28,6 +33,8 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(scoreSpec, argv);
   if (p === null) return 0;
   const file = p.positionals[0] as string;
+  // Checked before the file is read: a typo fails at once, not after the replay.
+  const wallet = walletOption(strOption(p, 'wallet'));
   let engine: ScoreEngine | null = null;
   await playFile(
     file,
@@ -38,21 +45,26 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
     { strict: flag(p, 'strict') },
   );
   const score = engine as unknown as ScoreEngine;
-  const wallet = strOption(p, 'wallet');
   if (wallet !== undefined) {
     const profile = score.profile(wallet);
-    if (profile === null) throw new UsageError(`${file}: no closed round trip for wallet ${wallet}`);
-    if (flag(p, 'json')) printJson(profile);
-    else process.stdout.write(`${JSON.stringify(profile, null, 2)}\n`);
+    if (profile === null) throw new UsageError(`${file}: wallet ${wallet} has no closed round trip in it`);
+    if (flag(p, 'json')) printJson(tidy(profile));
+    else process.stdout.write(`${JSON.stringify(tidy(profile), null, 2)}\n`);
     return 0;
   }
-  const rows = score.table(intOption(p, 'min-trades', 1, 1, 1_000_000)).map(({ raw: _raw, ...row }) => row);
+  const minTrades = intOption(p, 'min-trades', RANKED_MIN_TRADES, 1, 1_000_000);
+  const rows = score.table(minTrades).map(({ raw: _raw, ...row }) => row);
   if (flag(p, 'json')) {
-    printJson(rows);
+    printJson(tidy(rows));
     return 0;
   }
   const top = intOption(p, 'top', 20, 1, 1_000_000);
-  const lines = [`${rows.length} wallets scored`, 'score  conf  trades  accuracy  riskAdj  sizing  behaviour  wallet'];
+  const scored = score.table(1).length;
+  const ranked = `${fmtInt(scored)} wallets scored; ${fmtInt(rows.length)} with at least ${minTrades} closed trades ranked`;
+  const lines = [
+    `${ranked}${rows.length < scored ? ' (--min-trades 1 ranks all)' : ''}`,
+    'score  conf  trades  accuracy  riskAdj  sizing  behaviour  wallet',
+  ];
   for (const r of rows.slice(0, top)) {
     const c = r.components;
     lines.push(

@@ -49,7 +49,7 @@ export function normCdf(x: number): number {
 
 /**
  * Chance a driftless log price with volatility σ over the horizon touches a level at log-distance
- * d: 2·Φ(−|d|/σ) (reflection principle; DOMAIN.md, "Probability that price reaches a zone").
+ * d: 2·Φ(−|d|/σ) (reflection principle; docs/probability.md, "The barrier baseline").
  */
 export function touchProbability(logDistance: number, sigmaHorizon: number): number {
   if (!(sigmaHorizon > 0)) return logDistance === 0 ? 1 : 0;

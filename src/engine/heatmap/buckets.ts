@@ -15,7 +15,9 @@ export function toUnits(usd: number): number {
 /**
  * One coin's liquidation map: price buckets of fixed width holding the notional that liquidates
  * there, longs and shorts apart, with each position's exact contribution kept so a change
- * touches only its own bucket and re-bucketing at a new width is exact.
+ * touches only its own bucket and re-bucketing at a new width is exact. Each bucket also keeps
+ * apart the part filed from an assumed leverage (no account seen): the totals include it, the
+ * estimated columns say how much of them is a guess.
  */
 export class CoinBuckets {
   width: number;
@@ -25,6 +27,11 @@ export class CoinBuckets {
   private shortUnits: Float64Array = new Float64Array(256);
   private longCount: Int32Array = new Int32Array(256);
   private shortCount: Int32Array = new Int32Array(256);
+  /** The estimated part of the columns above. */
+  private longEstUnits: Float64Array = new Float64Array(256);
+  private shortEstUnits: Float64Array = new Float64Array(256);
+  private longEstCount: Int32Array = new Int32Array(256);
+  private shortEstCount: Int32Array = new Int32Array(256);
   private n = 0;
   totalLongUnits = 0;
   totalShortUnits = 0;
@@ -60,6 +67,10 @@ export class CoinBuckets {
         this.shortUnits = grow(this.shortUnits, need);
         this.longCount = grow(this.longCount, need);
         this.shortCount = grow(this.shortCount, need);
+        this.longEstUnits = grow(this.longEstUnits, need);
+        this.shortEstUnits = grow(this.shortEstUnits, need);
+        this.longEstCount = grow(this.longEstCount, need);
+        this.shortEstCount = grow(this.shortEstCount, need);
       }
       this.keys[r] = key;
       this.index.set(key, r);
@@ -67,31 +78,41 @@ export class CoinBuckets {
     return r;
   }
 
-  /** Adds (sign +1) or removes (−1) one position's contribution. */
-  apply(px: number, units: number, long: boolean, sign: 1 | -1): void {
+  /** Adds (sign +1) or removes (−1) one position's contribution; `estimated`: from an assumed leverage. */
+  apply(px: number, units: number, long: boolean, sign: 1 | -1, estimated = false): void {
     const r = this.row(this.bucketOf(px));
     if (long) {
       this.longUnits[r] = (this.longUnits[r] as number) + sign * units;
       this.longCount[r] = (this.longCount[r] as number) + sign;
       this.totalLongUnits += sign * units;
+      if (estimated) {
+        this.longEstUnits[r] = (this.longEstUnits[r] as number) + sign * units;
+        this.longEstCount[r] = (this.longEstCount[r] as number) + sign;
+      }
     } else {
       this.shortUnits[r] = (this.shortUnits[r] as number) + sign * units;
       this.shortCount[r] = (this.shortCount[r] as number) + sign;
       this.totalShortUnits += sign * units;
+      if (estimated) {
+        this.shortEstUnits[r] = (this.shortEstUnits[r] as number) + sign * units;
+        this.shortEstCount[r] = (this.shortEstCount[r] as number) + sign;
+      }
     }
     this.positions += sign;
     this.version++;
   }
 
-  /** A position staying in the bucket of `px` on the same side: its notional moves by `deltaUnits`. */
-  adjust(px: number, deltaUnits: number, long: boolean): void {
+  /** A position staying in the bucket of `px` on the same side, as exact or estimated as it was: its notional moves by `deltaUnits`. */
+  adjust(px: number, deltaUnits: number, long: boolean, estimated = false): void {
     const r = this.row(this.bucketOf(px));
     if (long) {
       this.longUnits[r] = (this.longUnits[r] as number) + deltaUnits;
       this.totalLongUnits += deltaUnits;
+      if (estimated) this.longEstUnits[r] = (this.longEstUnits[r] as number) + deltaUnits;
     } else {
       this.shortUnits[r] = (this.shortUnits[r] as number) + deltaUnits;
       this.totalShortUnits += deltaUnits;
+      if (estimated) this.shortEstUnits[r] = (this.shortEstUnits[r] as number) + deltaUnits;
     }
     this.version++;
   }
@@ -108,26 +129,66 @@ export class CoinBuckets {
     };
   }
 
-  /** Copies buckets [from, from + len) into the given arrays (m$ and counts). */
-  window(from: number, long: Float64Array, short: Float64Array, longN: Int32Array, shortN: Int32Array): void {
-    for (let i = 0; i < long.length; i++) {
+  /**
+   * Copies buckets [from, from + w.long.length) into `w` (m$ and counts, the estimated parts too).
+   * A sparse map (fewer rows than the window is wide) is placed row by row into a zeroed window.
+   */
+  window(from: number, w: WindowColumns): void {
+    const len = w.long.length;
+    if (this.n < len) {
+      w.long.fill(0);
+      w.short.fill(0);
+      w.longN.fill(0);
+      w.shortN.fill(0);
+      w.longEst.fill(0);
+      w.shortEst.fill(0);
+      w.longEstN.fill(0);
+      w.shortEstN.fill(0);
+      for (let r = 0; r < this.n; r++) {
+        const i = (this.keys[r] as number) - from;
+        if (i >= 0 && i < len) this.copyRow(r, i, w);
+      }
+      return;
+    }
+    for (let i = 0; i < len; i++) {
       const r = this.index.get(from + i);
-      if (r < 0) {
-        long[i] = 0;
-        short[i] = 0;
-        longN[i] = 0;
-        shortN[i] = 0;
-      } else {
-        long[i] = this.longUnits[r] as number;
-        short[i] = this.shortUnits[r] as number;
-        longN[i] = this.longCount[r] as number;
-        shortN[i] = this.shortCount[r] as number;
+      if (r >= 0) this.copyRow(r, i, w);
+      else {
+        w.long[i] = 0;
+        w.short[i] = 0;
+        w.longN[i] = 0;
+        w.shortN[i] = 0;
+        w.longEst[i] = 0;
+        w.shortEst[i] = 0;
+        w.longEstN[i] = 0;
+        w.shortEstN[i] = 0;
       }
     }
   }
 
-  /** Every non-empty bucket, ascending by price. */
-  nonEmpty(): { key: number; longUnits: number; shortUnits: number; longCount: number; shortCount: number }[] {
+  private copyRow(r: number, i: number, w: WindowColumns): void {
+    w.long[i] = this.longUnits[r] as number;
+    w.short[i] = this.shortUnits[r] as number;
+    w.longN[i] = this.longCount[r] as number;
+    w.shortN[i] = this.shortCount[r] as number;
+    w.longEst[i] = this.longEstUnits[r] as number;
+    w.shortEst[i] = this.shortEstUnits[r] as number;
+    w.longEstN[i] = this.longEstCount[r] as number;
+    w.shortEstN[i] = this.shortEstCount[r] as number;
+  }
+
+  /** Every non-empty bucket, ascending by price (the estimated part of each column with it). */
+  nonEmpty(): {
+    key: number;
+    longUnits: number;
+    shortUnits: number;
+    longCount: number;
+    shortCount: number;
+    longEstUnits: number;
+    shortEstUnits: number;
+    longEstCount: number;
+    shortEstCount: number;
+  }[] {
     const out = [];
     for (let r = 0; r < this.n; r++) {
       if (this.longCount[r] === 0 && this.shortCount[r] === 0) continue;
@@ -137,6 +198,10 @@ export class CoinBuckets {
         shortUnits: this.shortUnits[r] as number,
         longCount: this.longCount[r] as number,
         shortCount: this.shortCount[r] as number,
+        longEstUnits: this.longEstUnits[r] as number,
+        shortEstUnits: this.shortEstUnits[r] as number,
+        longEstCount: this.longEstCount[r] as number,
+        shortEstCount: this.shortEstCount[r] as number,
       });
     }
     return out.sort((a, b) => a.key - b.key);
@@ -147,12 +212,26 @@ export class CoinBuckets {
     this.width = width;
     this.scale = decimalScale(width);
     this.index.clear();
+    for (const a of [this.longUnits, this.shortUnits, this.longCount, this.shortCount]) a.fill(0, 0, this.n);
+    for (const a of [this.longEstUnits, this.shortEstUnits, this.longEstCount, this.shortEstCount]) a.fill(0, 0, this.n);
     this.n = 0;
     this.totalLongUnits = 0;
     this.totalShortUnits = 0;
     this.positions = 0;
     this.version++;
   }
+}
+
+/** Window columns `CoinBuckets.window` fills: every array the same length. */
+export interface WindowColumns {
+  readonly long: Float64Array;
+  readonly short: Float64Array;
+  readonly longN: Int32Array;
+  readonly shortN: Int32Array;
+  readonly longEst: Float64Array;
+  readonly shortEst: Float64Array;
+  readonly longEstN: Int32Array;
+  readonly shortEstN: Int32Array;
 }
 
 function decimalScale(width: number): number {

@@ -1,6 +1,6 @@
 import type { Coin } from '../../domain/ids.ts';
 import { RealisedVol } from '../common/volatility.ts';
-import { CoinBuckets, niceWidth } from './buckets.ts';
+import { CoinBuckets, niceWidth, type WindowColumns } from './buckets.ts';
 
 export interface TrackedZone {
   readonly id: string;
@@ -11,6 +11,9 @@ export interface TrackedZone {
   peakKey: number;
   units: number;
   positions: number;
+  estimatedUnits: number;
+  estimatedPositions: number;
+  weightedUnits: number;
   approached: boolean;
   /** When detection last lost it (NaN while it is found). */
   lostAt: number;
@@ -40,7 +43,11 @@ export class CoinState {
   evaluatedVersion = -1;
   evaluatedMark = Number.NaN;
   readonly history: HistoryRow[] = [];
+  /** Whether the engine samples this coin's history (it was asked for). */
+  keepsHistory = false;
   nextSample = Number.NaN;
+  private cols: WindowColumns | null = null;
+  private backing: WindowColumns | null = null;
   /** Venue-reported liquidations: time, price, USD. */
   readonly liquidations: { time: number; px: number; usd: number }[] = [];
 
@@ -48,6 +55,32 @@ export class CoinState {
     this.coin = coin;
     this.coinId = coinId;
     this.buckets = new CoinBuckets(idealWidth(refPx, this.vol.daily()));
+  }
+
+  /** The detection window's columns, `n` long, reused from call to call (zone detection runs on every mark). */
+  columns(n: number): WindowColumns {
+    const c = this.cols;
+    if (c !== null && c.long.length === n) return c;
+    // Views of one backing store that grows by doubling: the window's width moves with the mark.
+    let back = this.backing;
+    if (back === null || back.long.length < n) {
+      const cap = Math.max(n, 2 * (back?.long.length ?? 0), 64);
+      const f = () => new Float64Array(cap);
+      const i = () => new Int32Array(cap);
+      back = { long: f(), short: f(), longN: i(), shortN: i(), longEst: f(), shortEst: f(), longEstN: i(), shortEstN: i() };
+      this.backing = back;
+    }
+    this.cols = {
+      long: back.long.subarray(0, n),
+      short: back.short.subarray(0, n),
+      longN: back.longN.subarray(0, n),
+      shortN: back.shortN.subarray(0, n),
+      longEst: back.longEst.subarray(0, n),
+      shortEst: back.shortEst.subarray(0, n),
+      longEstN: back.longEstN.subarray(0, n),
+      shortEstN: back.shortEstN.subarray(0, n),
+    };
+    return this.cols;
   }
 
   /** Zone-detection window: a few daily sigmas each side of the mark, in bucket keys. */

@@ -13,9 +13,20 @@ import { type BucketWindow, DEFAULT_ZONE_PARAMS, type DetectedZone, detectZones,
 export interface HeatmapOptions {
   /** How long a zone that fell under the detection threshold keeps its identity (event time). */
   readonly zoneGraceMs: number;
+  /**
+   * Which coins keep a price × time history: none (the default: nothing reads it in a live run),
+   * every coin, or the coins listed. Sampling every coin every minute was 92 % of a long replay.
+   */
+  readonly history: 'none' | 'all' | readonly string[];
   /** Price × time history sampling interval (event time). */
   readonly historyIntervalMs: number;
   readonly historyRows: number;
+  /**
+   * 'live': zones are re-derived as marks and positions move, with their lifecycle events (a live
+   * run, `--events`). 'on-demand': only when asked (`zones`, `view`), no lifecycle events: the same
+   * zones at the end of a replay for a fraction of its time.
+   */
+  readonly zoneTracking: 'live' | 'on-demand';
   /** Horizon of the baseline probability reported with zones. */
   readonly horizonMs: number;
   readonly zoneParams: ZoneParams;
@@ -23,10 +34,12 @@ export interface HeatmapOptions {
 
 export const DEFAULT_HEATMAP: HeatmapOptions = {
   zoneGraceMs: 30 * 60_000,
+  history: 'none',
   historyIntervalMs: 60_000,
   historyRows: 1440,
   horizonMs: 4 * 3600_000,
   zoneParams: DEFAULT_ZONE_PARAMS,
+  zoneTracking: 'live',
 };
 
 /** An open position with the liquidation price the heatmap files it at. */
@@ -35,6 +48,8 @@ export interface PositionLiquidation extends PositionView {
   readonly liquidationPx: number | null;
   /** From an assumed leverage (no account snapshot yet, or its margin mode unknown), not the account. */
   readonly estimated: boolean;
+  /** A market maker's position with no account seen: not priced, not on the map (no leverage to assume). */
+  readonly unpricedMaker: boolean;
 }
 
 export interface HeatmapView {
@@ -42,7 +57,8 @@ export interface HeatmapView {
   readonly time: number;
   readonly markPx: number;
   readonly bucketWidth: number;
-  readonly buckets: { lo: number; hi: number; longLiqUsd: number; shortLiqUsd: number }[];
+  /** Notional that liquidates in each bucket; the `…EstimatedUsd` part of it from an assumed leverage. */
+  readonly buckets: { lo: number; hi: number; longLiqUsd: number; shortLiqUsd: number; longEstimatedUsd: number; shortEstimatedUsd: number }[];
   readonly zones: (ZoneRef & { id: string; probability: number })[];
 }
 
@@ -61,11 +77,18 @@ export class HeatmapEngine {
   private readonly coins: (CoinState | undefined)[] = [];
   private readonly slots = new SlotTable();
   private seq = 0;
+  private readonly historyAll: boolean;
+  private readonly historyOf: ReadonlySet<string>;
+  private readonly live: boolean;
 
   constructor(book: PositionBook, emit: (e: GlassEvent) => void = () => {}, opts: Partial<HeatmapOptions> = {}) {
     this.book = book;
     this.emit = emit;
     this.opts = { ...DEFAULT_HEATMAP, ...opts };
+    const h = this.opts.history;
+    this.historyAll = h === 'all';
+    this.historyOf = new Set(typeof h === 'string' ? [] : h);
+    this.live = this.opts.zoneTracking === 'live';
     this.liq = new LiquidationBook(book, this.slots, (s, px, estimated) => this.file(s, px, estimated));
   }
 
@@ -79,8 +102,9 @@ export class HeatmapEngine {
         c.vol.update(e.px, e.time);
         c.mark = e.px;
         c.markTime = e.time;
-        this.evaluate(c, e.time);
-        this.sample(c, e.time);
+        if (this.live) this.evaluate(c, e.time);
+        else this.fitWidth(c);
+        if (c.keepsHistory) this.sample(c, e.time);
         break;
       }
       case 'liquidation': {
@@ -118,27 +142,25 @@ export class HeatmapEngine {
     const oldPx = t.liqPx(s);
     const oldUnits = t.units(s);
     const oldLong = t.long(s);
-    if (oldPx === px && oldUnits === units && oldLong === long) {
-      // Same contribution; only whether it is an estimate may have changed (a snapshot confirmed it).
-      if (t.estimated(s) !== estimated) t.setFiled(s, px, units, long, estimated);
-      return;
-    }
+    const oldEstimated = t.estimated(s);
+    if (oldPx === px && oldUnits === units && oldLong === long && oldEstimated === estimated) return;
     const state = this.state(this.book.coinOf(s), px === px ? px : oldPx);
     const b = state.buckets;
     t.setFiled(s, px, units, long, estimated);
     // Most changes move a price within its bucket (a fill nudging the account's margin): one update.
-    if (oldUnits > 0 && units > 0 && oldLong === long && b.bucketOf(oldPx) === b.bucketOf(px)) {
-      b.adjust(px, units - oldUnits, long);
+    if (oldUnits > 0 && units > 0 && oldLong === long && oldEstimated === estimated && b.bucketOf(oldPx) === b.bucketOf(px)) {
+      b.adjust(px, units - oldUnits, long, estimated);
       return;
     }
-    if (oldUnits > 0) b.apply(oldPx, oldUnits, oldLong, -1);
-    if (units > 0) b.apply(px, units, long, 1);
+    if (oldUnits > 0) b.apply(oldPx, oldUnits, oldLong, -1, oldEstimated);
+    if (units > 0) b.apply(px, units, long, 1, estimated);
   }
 
   private state(coinId: number, refPx: number): CoinState {
     let c = this.coins[coinId];
     if (c === undefined) {
       c = new CoinState(this.book.coins.name(coinId), coinId, refPx > 0 ? refPx : 1);
+      c.keepsHistory = this.historyAll || this.historyOf.has(c.coin);
       while (this.coins.length < coinId) this.coins.push(undefined);
       this.coins[coinId] = c;
     }
@@ -161,26 +183,24 @@ export class HeatmapEngine {
 
   // ---- zones --------------------------------------------------------------------------------
 
+  /** The detection window around the coin's mark, in the coin's reused column buffers (valid until the next call). */
   private windowOf(c: CoinState): BucketWindow {
     const { from, to } = c.window();
-    const n = Math.max(1, to - from + 1);
-    const w: BucketWindow = {
-      from,
-      width: c.buckets.width,
-      markKey: c.buckets.bucketOf(c.mark),
-      long: new Float64Array(n),
-      short: new Float64Array(n),
-      longN: new Int32Array(n),
-      shortN: new Int32Array(n),
-    };
-    c.buckets.window(from, w.long, w.short, w.longN, w.shortN);
-    return w;
+    const cols = c.columns(Math.max(1, to - from + 1));
+    c.buckets.window(from, cols);
+    return { from, width: c.buckets.width, markKey: c.buckets.bucketOf(c.mark), ...cols };
+  }
+
+  /** Re-buckets the coin when its ideal width has drifted past twice or half the current one. */
+  private fitWidth(c: CoinState): void {
+    if (!(c.mark > 0)) return;
+    const ideal = idealWidth(c.mark, c.vol.daily());
+    if (ideal > 2 * c.buckets.width || ideal < 0.5 * c.buckets.width) this.rebucket(c, ideal);
   }
 
   private evaluate(c: CoinState, time: number): void {
     if (!(c.mark > 0)) return;
-    const ideal = idealWidth(c.mark, c.vol.daily());
-    if (ideal > 2 * c.buckets.width || ideal < 0.5 * c.buckets.width) this.rebucket(c, ideal);
+    this.fitWidth(c);
     const moved = Math.abs(c.mark - c.evaluatedMark) >= c.buckets.width / 4;
     if (c.buckets.version === c.evaluatedVersion && !moved) return;
     c.evaluatedVersion = c.buckets.version;
@@ -207,6 +227,9 @@ export class HeatmapEngine {
           peakKey: z.peakKey,
           units: z.units,
           positions: z.positions,
+          estimatedUnits: z.estimatedUnits,
+          estimatedPositions: z.estimatedPositions,
+          weightedUnits: z.weightedUnits,
           lostAt: Number.NaN,
         });
         next.push(prev);
@@ -255,6 +278,7 @@ export class HeatmapEngine {
     severity: ZoneEvent['severity'],
     liquidatedUsd: number | null,
   ): void {
+    if (!this.live) return; // on demand, zones have no lifecycle to report
     this.emit({
       id: `${type}:${t.id}:${time}`,
       type,
@@ -314,6 +338,9 @@ export class HeatmapEngine {
       notionalUsd: t.units / UNIT,
       wallets: t.positions,
       distancePct: ((peak - c.mark) / c.mark) * 100,
+      estimatedUsd: t.estimatedUnits / UNIT,
+      estimatedPositions: t.estimatedPositions,
+      mostlyEstimated: 2 * t.estimatedUnits > t.units,
     };
   }
 
@@ -372,6 +399,8 @@ export class HeatmapEngine {
         hi: c.buckets.edge(b.key + 1),
         longLiqUsd: b.longUnits / UNIT,
         shortLiqUsd: b.shortUnits / UNIT,
+        longEstimatedUsd: b.longEstUnits / UNIT,
+        shortEstimatedUsd: b.shortEstUnits / UNIT,
       })),
       zones,
     };
@@ -386,7 +415,9 @@ export class HeatmapEngine {
   positions(wallet?: Wallet): PositionLiquidation[] {
     return this.book.positions(wallet).map((p) => {
       const px = this.liqOf(p.slot);
-      return { ...p, liquidationPx: px === px ? px : null, estimated: p.slot < this.slots.capacity && this.slots.estimated(p.slot) };
+      const estimated = p.slot < this.slots.capacity && this.slots.estimated(p.slot);
+      const unpricedMaker = estimated && this.liq.unpricedMaker(this.book.walletOf(p.slot));
+      return { ...p, liquidationPx: px === px ? px : null, estimated, unpricedMaker };
     });
   }
 
@@ -403,7 +434,7 @@ export class HeatmapEngine {
     const t = this.slots;
     for (let s = 0; s < this.book.slotCount && s < t.capacity; s++) {
       if (t.units(s) === 0 || this.book.coinOf(s) !== c.coinId) continue;
-      b.apply(t.liqPx(s), t.units(s), t.long(s), 1);
+      b.apply(t.liqPx(s), t.units(s), t.long(s), 1, t.estimated(s));
     }
     return b;
   }

@@ -1,6 +1,7 @@
 import type { MetaEvent, PositionSnapshotEvent } from '../../domain/market-event.ts';
 import type { PositionBook } from '../position-book/book.ts';
 import type { PositionChange } from '../position-book/change.ts';
+import { WhalePolicy } from '../whales/policy.ts';
 import { AccountTable } from './account-table.ts';
 import { EstimateGrader } from './estimate-grader.ts';
 import { type LiqRule, liquidationPx, ruleAt } from './liquidation-price.ts';
@@ -23,7 +24,7 @@ export const ASSUMED_LEVERAGE = 10;
  * Liquidation price of every open position, kept current as fills and snapshots arrive. A cross
  * account is carried as its cash K (account value less unrealised PnL at the snapshot's marks), so
  * after a fill the account value is K + Σ szi·(mark − entry) with each position held at its last
- * known price: DOMAIN.md's rule, which "holds the other positions' prices fixed". Only the wallet
+ * known price: the rule of docs/margin.md, which holds the other positions' prices fixed. Only the wallet
  * that changed is recomputed.
  */
 export class LiquidationBook {
@@ -34,12 +35,25 @@ export class LiquidationBook {
   private readonly listener: LiqListener;
   private readonly slots: SlotTable;
   private readonly accounts = new AccountTable();
+  /**
+   * Who is a market maker, by the whale policy's rule (share of fills on the passive side). A
+   * market maker's inventory says nothing of its leverage, and it is the largest on the book: at
+   * an assumed leverage it made the map's largest zones out of a guess. Without its account it is
+   * not filed at all.
+   */
+  private readonly makers: WhalePolicy;
   private ruleTime = 0;
 
   constructor(book: PositionBook, slots: SlotTable, listener: LiqListener) {
     this.book = book;
     this.slots = slots;
     this.listener = listener;
+    this.makers = new WhalePolicy(book);
+  }
+
+  /** A market maker whose account the engine has not seen: its positions are not priced (see `makers`). */
+  unpricedMaker(walletId: number): boolean {
+    return !this.accounts.isSnapped(walletId) && this.makers.isMarketMaker(walletId);
   }
 
   meta(e: MetaEvent): void {
@@ -51,7 +65,8 @@ export class LiquidationBook {
     const book = this.book;
     const t = this.slots;
     this.accounts.ensure(w);
-    const estimated = this.estimatedBefore(slots);
+    // A market maker's positions were not priced before its account came: nothing to grade.
+    const estimated = this.unpricedMaker(w) ? null : this.estimatedBefore(slots);
     let unrealised = 0;
     for (let i = 0, n = book.slotCountOf(w); i < n; i++) {
       const s = book.walletSlot(w, i);
@@ -107,6 +122,9 @@ export class LiquidationBook {
   }
 
   change(c: PositionChange): void {
+    // Every fill counts towards the taker share; an account not seen yet is recomputed whole below,
+    // so a wallet found to be (or no longer to be) a market maker is re-filed at once.
+    this.makers.observe(c);
     if (c.resolved) return; // the book's state already includes it
     const s = c.slot;
     const w = c.walletId;
@@ -163,10 +181,11 @@ export class LiquidationBook {
     const t = this.slots;
     const n = book.slotCountOf(w);
     if (!this.accounts.isSnapped(w)) {
+      const maker = this.makers.isMarketMaker(w);
       for (let i = 0; i < n; i++) {
         const s = book.walletSlot(w, i);
         t.ensure(s);
-        this.emitSlot(s, this.estimatedLiq(s), true);
+        this.emitSlot(s, maker ? null : this.estimatedLiq(s), true);
       }
       return;
     }

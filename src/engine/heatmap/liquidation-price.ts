@@ -1,7 +1,7 @@
 /**
  * Which liquidation-price rule a response follows. The venue added the `(1 − side·l)` divisor
  * (maintenance margin released as the position shrinks toward liquidation) after 2023: responses
- * from 2024 on match `current`; the 2023 fixture matches `pre2024` (README, "Liquidation price").
+ * from 2024 on match `current`; the 2023 fixture matches `pre2024` (docs/margin.md, "The rule changed").
  */
 export type LiqRule = 'current' | 'pre2024';
 
@@ -17,7 +17,7 @@ export function ruleAt(time: number): LiqRule {
 }
 
 /**
- * `liq = mark − side · marginAvailable / |szi| / (1 − side · l)` (DOMAIN.md), where
+ * `liq = mark − side · marginAvailable / |szi| / (1 − side · l)` (docs/margin.md), where
  * marginAvailable = account value − maintenance margin (the cross account, or the isolated
  * position's own), l = 1 / (2 · maxLeverage of the position's tier). Null when ≤ 0: a long
  * that no price can liquidate.

@@ -5,7 +5,7 @@ export const DEFAULT_MAX_LEVERAGE = 50;
 
 /**
  * Per-coin leverage limits from the venue's `meta` (with margin tiers where the venue has them).
- * Maintenance margin is half the initial margin at the tier's max leverage (DOMAIN.md, "Margin").
+ * Maintenance margin is half the initial margin at the tier's max leverage (docs/margin.md, "Margin tiers").
  */
 export class MarginTables {
   private readonly byCoin = new Map<string, AssetMeta>();
@@ -20,6 +20,11 @@ export class MarginTables {
 
   maxLeverage(coin: string): number | null {
     return this.byCoin.get(coin)?.maxLeverage ?? null;
+  }
+
+  /** The coin's size decimals (its lot size; prices get 6 − szDecimals decimals), null without meta. */
+  szDecimals(coin: string): number | null {
+    return this.byCoin.get(coin)?.szDecimals ?? null;
   }
 
   /**

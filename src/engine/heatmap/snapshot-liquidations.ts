@@ -41,7 +41,7 @@ export function snapshotLiquidations(s: PositionSnapshotEvent, tables: MarginTab
   return s.positions.map((p) => {
     const mark = snapshotMark(p);
     const l = tables.maintenanceFraction(p.coin, p.positionValue, p.maxLeverage);
-    // Isolated: the position's own account is rawUsd plus its signed value (DOMAIN.md, "Margin").
+    // Isolated: the position's own account is rawUsd plus its signed value (docs/margin.md, "Where each input comes from").
     const available = p.marginMode === 'cross' ? crossAvailable : (p.rawUsd ?? 0) + p.szi * mark - Math.abs(p.szi) * mark * l;
     const computed = liquidationPx(mark, p.szi, available, l, rule);
     const reported = p.liquidationPx;

@@ -1,6 +1,10 @@
 import type { ZoneSide } from '../../domain/glass-event.ts';
 
-/** A bucket series around the mark, as zone detection reads it. Values in m$ (see buckets.ts). */
+/**
+ * A bucket series around the mark, as zone detection reads it. Values in m$ (see buckets.ts);
+ * `long`/`short` and their counts are totals, the optional `…Est` columns the part of them filed
+ * from an assumed leverage (absent: none).
+ */
 export interface BucketWindow {
   readonly from: number;
   readonly width: number;
@@ -9,6 +13,10 @@ export interface BucketWindow {
   readonly short: Float64Array;
   readonly longN: Int32Array;
   readonly shortN: Int32Array;
+  readonly longEst?: Float64Array;
+  readonly shortEst?: Float64Array;
+  readonly longEstN?: Int32Array;
+  readonly shortEstN?: Int32Array;
 }
 
 export interface ZoneParams {
@@ -23,6 +31,12 @@ export interface ZoneParams {
   /** A zone must hold at least this share of its side's notional in the window. */
   readonly minShare: number;
   readonly maxPerSide: number;
+  /**
+   * Weight of estimated notional (positions filed at an assumed leverage, no account seen) in
+   * detection and ranking: a guess counts for a quarter of what an account's exact figure does,
+   * so it cannot make a zone on its own beside exact ones, nor outrank them at equal size.
+   */
+  readonly estimateWeight: number;
 }
 
 export const DEFAULT_ZONE_PARAMS: ZoneParams = {
@@ -32,6 +46,7 @@ export const DEFAULT_ZONE_PARAMS: ZoneParams = {
   mergeGap: 2,
   minShare: 0.005,
   maxPerSide: 12,
+  estimateWeight: 0.25,
 };
 
 export interface DetectedZone {
@@ -40,12 +55,18 @@ export interface DetectedZone {
   readonly loKey: number;
   readonly hiKey: number;
   readonly peakKey: number;
+  /** Notional (m$) and positions in the zone, estimated ones included … */
   readonly units: number;
   readonly positions: number;
+  /** … of which filed from an assumed leverage. */
+  readonly estimatedUnits: number;
+  readonly estimatedPositions: number;
+  /** What the zone is ranked by: exact notional plus estimated at `estimateWeight`. */
+  readonly weightedUnits: number;
 }
 
 /**
- * Density peaks with prominence (DOMAIN.md, "Zones"): smooth the side's series lightly, keep local
+ * Density peaks with prominence (docs/heatmap.md, "Zones"): smooth the side's series lightly, keep local
  * maxima that stand well above the local background (the mean of a wide window around the peak,
  * the peak's core left out) and the side's mean, grow each to where the
  * density falls back, merge neighbours. Long liquidations are read below the mark, shorts above.
@@ -53,20 +74,36 @@ export interface DetectedZone {
 export function detectZones(w: BucketWindow, p: ZoneParams = DEFAULT_ZONE_PARAMS): DetectedZone[] {
   const n = w.long.length;
   const markIdx = Math.max(-1, Math.min(n, w.markKey - w.from));
-  const longs = sideZones(w.long, w.longN, 0, Math.min(n - 1, markIdx), w.from, 'LONG_LIQ', p);
-  const shorts = sideZones(w.short, w.shortN, Math.max(0, markIdx), n - 1, w.from, 'SHORT_LIQ', p);
+  const long: Side = { v: w.long, n: w.longN, est: w.longEst ?? null, estN: w.longEstN ?? null };
+  const short: Side = { v: w.short, n: w.shortN, est: w.shortEst ?? null, estN: w.shortEstN ?? null };
+  const longs = sideZones(long, 0, Math.min(n - 1, markIdx), w.from, 'LONG_LIQ', p);
+  const shorts = sideZones(short, Math.max(0, markIdx), n - 1, w.from, 'SHORT_LIQ', p);
   return [...longs, ...shorts];
 }
 
-function sideZones(v: Float64Array, counts: Int32Array, a: number, b: number, from: number, side: ZoneSide, p: ZoneParams): DetectedZone[] {
+interface Side {
+  readonly v: Float64Array;
+  readonly n: Int32Array;
+  readonly est: Float64Array | null;
+  readonly estN: Int32Array | null;
+}
+
+function sideZones(side: Side, a: number, b: number, from: number, sideName: ZoneSide, p: ZoneParams): DetectedZone[] {
   if (b < a) return [];
+  const { v: face, n: counts, est, estN } = side;
   const len = b - a + 1;
+  // The series detection reads: exact notional plus the estimated part at its weight.
+  const v = est === null ? face.subarray(a, b + 1) : new Float64Array(len);
+  if (est !== null) {
+    const cut = 1 - p.estimateWeight;
+    for (let i = 0; i < len; i++) v[i] = (face[a + i] as number) - cut * (est[a + i] as number);
+  }
   const s = new Float64Array(len);
   let total = 0;
   for (let i = 0; i < len; i++) {
-    const x = v[a + i] as number;
+    const x = v[i] as number;
     total += x;
-    s[i] = (2 * x + (i > 0 ? (v[a + i - 1] as number) : 0) + (i < len - 1 ? (v[a + i + 1] as number) : 0)) / 4;
+    s[i] = (2 * x + (i > 0 ? (v[i - 1] as number) : 0) + (i < len - 1 ? (v[i + 1] as number) : 0)) / 4;
   }
   if (total <= 0) return [];
   const mean = total / len;
@@ -101,16 +138,33 @@ function sideZones(v: Float64Array, counts: Int32Array, a: number, b: number, fr
   for (const [lo, hi] of merged) {
     let units = 0;
     let positions = 0;
+    let estimatedUnits = 0;
+    let estimatedPositions = 0;
+    let weightedUnits = 0;
     let peak = lo;
     for (let i = lo; i <= hi; i++) {
-      units += v[a + i] as number;
+      units += face[a + i] as number;
       positions += counts[a + i] as number;
-      if ((v[a + i] as number) > (v[a + peak] as number)) peak = i;
+      weightedUnits += v[i] as number;
+      if (est !== null) estimatedUnits += est[a + i] as number;
+      if (estN !== null) estimatedPositions += estN[a + i] as number;
+      if ((v[i] as number) > (v[peak] as number)) peak = i;
     }
-    if (units < p.minShare * total) continue;
-    zones.push({ side, loKey: from + a + lo, hiKey: from + a + hi, peakKey: from + a + peak, units, positions });
+    if (weightedUnits < p.minShare * total) continue;
+    const loKey = from + a + lo;
+    zones.push({
+      side: sideName,
+      loKey,
+      hiKey: from + a + hi,
+      peakKey: from + a + peak,
+      units,
+      positions,
+      estimatedUnits,
+      estimatedPositions,
+      weightedUnits,
+    });
   }
-  zones.sort((x, y) => y.units - x.units);
+  zones.sort((x, y) => y.weightedUnits - x.weightedUnits);
   return zones.slice(0, p.maxPerSide);
 }
 

@@ -12,6 +12,7 @@ import { grow } from '../common/growable.ts';
 import { Interner } from '../common/interner.ts';
 import { type BookSink, NO_SINK, type PositionChange } from './change.ts';
 import { deriveDirection, signOf, sizeTolerance } from './direction.ts';
+import { PendingChanges } from './pending.ts';
 import { TidWindow } from './tid-window.ts';
 import { WalletSlots } from './wallet-slots.ts';
 
@@ -103,7 +104,7 @@ export class PositionBook {
   private crossMm: Float64Array = new Float64Array(1024).fill(Number.NaN);
   private snapTime: Float64Array = new Float64Array(1024).fill(Number.NaN);
   private readonly walletSlots = new WalletSlots();
-  private readonly pending = new Map<number, PositionChange[]>();
+  private readonly pending = new PendingChanges(MAX_PENDING);
   private readonly seen = new TidWindow();
   private open = 0;
 
@@ -395,46 +396,58 @@ export class PositionBook {
       history,
       resolved: false,
     };
-    if (!known && !history) this.remember(s, c);
+    // Kept as numbers, not as `c`: see PendingChanges. `resolve` re-emits it whole.
+    if (!known && !history) this.pending.add(s, time, localTs, px, sz, side, c.closedPnl, liquidation, taker, tid, source);
     this.sink.change(c);
-  }
-
-  private remember(s: number, c: PositionChange): void {
-    let list = this.pending.get(s);
-    if (list === undefined) {
-      list = [];
-      this.pending.set(s, list);
-    }
-    if (list.length >= MAX_PENDING) list.shift();
-    list.push(c);
   }
 
   /**
    * The position becomes known as `venueSzi` at `time`: earlier uncertain changes get their
    * directions, walking back from the known end (so a truncated list still resolves its tail).
+   * Each is re-emitted as it was first emitted, with its start, end and direction filled in.
    */
   private resolve(s: number, venueSzi: number): void {
-    const list = this.pending.get(s);
-    this.pending.delete(s);
     this.known[s] = 1;
     this.delta[s] = 0;
-    if (list === undefined) return;
-    const starts = new Float64Array(list.length);
+    const p = this.pending;
+    const n = p.drain(s);
+    if (n === 0) return;
+    const starts = new Float64Array(n);
     let pos = venueSzi;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const c = list[i] as PositionChange;
-      pos -= signOf(c.side) * c.sz;
+    for (let i = n - 1; i >= 0; i--) {
+      pos -= p.signedSz(i);
       starts[i] = pos;
     }
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i] as PositionChange;
+    const w = this.slotWallet[s] as number;
+    const c = this.slotCoin[s] as number;
+    const wallet = this.wallets.name(w);
+    const coin = this.coins.name(c);
+    for (let i = 0; i < n; i++) {
+      const e = p.at(i);
       const before = starts[i] as number;
       this.stats.resolved++;
       this.sink.change({
-        ...c,
+        type: 'position',
+        wallet,
+        walletId: w,
+        coin,
+        coinId: c,
+        slot: s,
+        time: e.time,
+        localTs: e.localTs,
+        px: e.px,
+        sz: e.sz,
+        side: e.side,
         before,
-        after: before + signOf(c.side) * c.sz,
-        dir: deriveDirection(before, c.side, c.sz),
+        after: before + signOf(e.side) * e.sz,
+        dir: deriveDirection(before, e.side, e.sz),
+        closedPnl: e.closedPnl,
+        entryPx: Number.NaN,
+        liquidation: e.liquidation,
+        taker: e.taker,
+        tid: e.tid,
+        source: e.source,
+        history: false,
         resolved: true,
       });
     }

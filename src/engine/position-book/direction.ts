@@ -23,21 +23,6 @@ export function deriveDirection(startPosition: number, side: Side, sz: number): 
   return sz <= startPosition + tol ? 'Close Long' : 'Long > Short';
 }
 
-/** The direction of new exposure a fill creates, or null when it only reduces. */
-export function exposureOf(dir: Direction): 'long' | 'short' | null {
-  switch (dir) {
-    case 'Open Long':
-    case 'Short > Long':
-      return 'long';
-    case 'Open Short':
-    case 'Long > Short':
-      return 'short';
-    case 'Close Long':
-    case 'Close Short':
-      return null;
-  }
-}
-
 export function signOf(side: Side): 1 | -1 {
   return side === 'B' ? 1 : -1;
 }

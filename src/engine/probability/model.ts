@@ -1,5 +1,5 @@
 /**
- * The cascade probability model (DOMAIN.md, "Probability that price reaches a zone"): the
+ * The cascade probability model (docs/probability.md): the
  * volatility baseline's logit, recalibrated, plus evidence —
  *   logit p = β₀ + β₁·logit p₀ + β₂·flow + β₃·syndicates,
  * where p₀ = 2·Φ(−|d|/σ√T) is the driftless barrier-hitting chance, `flow` the score-weighted net
@@ -25,10 +25,19 @@ export const BASELINE_ONLY: CascadeCoefficients = { intercept: 0, baseline: 1, f
 
 /**
  * Fitted on the first 24 h of `glass sim --out c.ndjson --wallets 5000 --hours 48 --seed 11` by
- * `glass backtest c.ndjson --min-account 200000 --min-position 1000000` (README, "Cascade
- * probability"). The barrier formula is overconfident (slope 0.27 on its logit).
+ * `glass backtest c.ndjson --min-account 200000 --min-position 1000000` (docs/probability.md,
+ * "What is validated"). The barrier formula is overconfident (slope 0.27 on its logit).
  */
 export const DEFAULT_COEFFICIENTS: CascadeCoefficients = { intercept: -0.604, baseline: 0.273, flow: 0.04, syndicates: 0.34 };
+
+/**
+ * Whether a walk-forward check has shown the model beats the volatility baseline it layers on:
+ * not yet. On the README's own setting CASCADE_RISK was right 1 time in 14 (0.071 against zones'
+ * 0.379 base rate), and on the demo's 24 h recording the model's Brier (0.085) was worse than the
+ * baseline's (0.0632). Until a check says otherwise CASCADE_RISK is muted by default and the
+ * model's figure travels labelled unvalidated (`validated: false`), never as an alert.
+ */
+export const MODEL_VALIDATED = false;
 
 const EPS = 1e-6;
 

@@ -2,7 +2,7 @@ import type { CascadeRiskEvent, GlassEvent, WalletEvidence, ZoneRef } from '../.
 import type { Coin } from '../../domain/ids.ts';
 import type { MarketEvent } from '../../domain/market-event.ts';
 import { touchProbability } from '../common/volatility.ts';
-import { type CascadeCoefficients, type CascadeFeatures, cascadeProbability, DEFAULT_COEFFICIENTS } from './model.ts';
+import { type CascadeCoefficients, type CascadeFeatures, cascadeProbability, DEFAULT_COEFFICIENTS, MODEL_VALIDATED } from './model.ts';
 
 export interface MonitorOptions {
   /** Zones are assessed at most this often per coin (event time). */
@@ -13,6 +13,14 @@ export interface MonitorOptions {
   /** Whale and syndicate evidence older than this no longer counts. */
   readonly lookbackMs: number;
   readonly coefficients: CascadeCoefficients;
+  /**
+   * Raise CASCADE_RISK at all. Off unless asked for: the model has not beaten its baseline in a
+   * walk-forward check (MODEL_VALIDATED), so it must not fire as a risk alert. Assessments (and
+   * backtests' samples) are made either way.
+   */
+  readonly alerts: boolean;
+  /** Whether the coefficients have been shown to beat the baseline: the label events carry. */
+  readonly validated: boolean;
 }
 
 export const DEFAULT_MONITOR: MonitorOptions = {
@@ -21,6 +29,8 @@ export const DEFAULT_MONITOR: MonitorOptions = {
   threshold: 0.5,
   lookbackMs: 3600_000,
   coefficients: DEFAULT_COEFFICIENTS,
+  alerts: MODEL_VALIDATED,
+  validated: MODEL_VALIDATED,
 };
 
 /** One zone assessment: what the model saw, for live alerts and for backtests. */
@@ -59,6 +69,11 @@ export class CascadeMonitor {
   private readonly syndicates = new Map<string, { time: number; direction: 1 | -1 }[]>();
   private readonly next = new Map<string, number>();
   private readonly raised = new Set<string>();
+  /** Whether the model has been shown to beat its baseline (the label its figures carry). */
+  get validated(): boolean {
+    return this.opts.validated;
+  }
+
   /** Every assessment, when a backtest asks for them. */
   readonly samples: ZoneSample[] | null;
 
@@ -96,27 +111,49 @@ export class CascadeMonitor {
     this.assess(e.coin, e.px, e.time);
   }
 
+  /** The model's probability for one zone now, from the evidence of the lookback (for convergence events). */
+  probability(coin: Coin, zone: ZoneRef, mark: number, time: number): number {
+    const since = time - this.opts.lookbackMs;
+    const flows = prune(this.flows.get(coin), since);
+    const syns = prune(this.syndicates.get(coin), since);
+    const sigma = this.deps.sigma(coin, this.opts.horizonMs);
+    return cascadeProbability(this.features(zone, mark, sigma, flows, syns, null), this.opts.coefficients);
+  }
+
+  /** The model's inputs for one zone; the wallets positioned toward it go into `wallets` when given. */
+  private features(
+    zone: ZoneRef,
+    mark: number,
+    sigma: number,
+    flows: readonly Flow[],
+    syns: readonly { direction: 1 | -1 }[],
+    wallets: WalletEvidence[] | null,
+  ): CascadeFeatures {
+    // Positioning that profits from this zone's release: shorts for long liquidations below.
+    const toward = zone.side === 'LONG_LIQ' ? -1 : 1;
+    let net = 0;
+    for (const f of flows) {
+      net += f.direction * toward * f.weight * f.evidence.notionalUsd;
+      if (f.direction === toward) wallets?.push(f.evidence);
+    }
+    return {
+      baseline: touchProbability(Math.log(zone.peakPx / mark), sigma),
+      flow: Math.sign(net) * Math.log1p(Math.abs(net) / Math.max(1, zone.notionalUsd)),
+      syndicates: syns.filter((s) => s.direction === toward).length,
+    };
+  }
+
   private assess(coin: Coin, mark: number, time: number): void {
     const since = time - this.opts.lookbackMs;
     const flows = prune(this.flows.get(coin), since);
     const syns = prune(this.syndicates.get(coin), since);
     const sigma = this.deps.sigma(coin, this.opts.horizonMs);
     for (const zone of this.deps.zones(coin)) {
-      // Positioning that profits from this zone's release: shorts for long liquidations below.
-      const toward = zone.side === 'LONG_LIQ' ? -1 : 1;
-      let net = 0;
       const wallets: WalletEvidence[] = [];
-      for (const f of flows) {
-        net += f.direction * toward * f.weight * f.evidence.notionalUsd;
-        if (f.direction === toward) wallets.push(f.evidence);
-      }
-      const features: CascadeFeatures = {
-        baseline: touchProbability(Math.log(zone.peakPx / mark), sigma),
-        flow: Math.sign(net) * Math.log1p(Math.abs(net) / Math.max(1, zone.notionalUsd)),
-        syndicates: syns.filter((s) => s.direction === toward).length,
-      };
+      const features = this.features(zone, mark, sigma, flows, syns, wallets);
       const probability = cascadeProbability(features, this.opts.coefficients);
       this.samples?.push({ coin, time, zone, markPx: mark, features, probability });
+      if (!this.opts.alerts) continue;
       const key = `${coin}:${zone.side}:${Math.round(zone.peakPx * 1e6)}`;
       if (probability < this.opts.threshold) {
         this.raised.delete(key);
@@ -132,6 +169,7 @@ export class CascadeMonitor {
         severity: probability >= 0.75 ? 'critical' : 'warning',
         zone,
         probability,
+        validated: this.opts.validated,
         baselineProbability: features.baseline,
         horizonMs: this.opts.horizonMs,
         wallets,

@@ -1,3 +1,4 @@
+import { fmtPct, fmtPx, fmtSz, fmtUsd } from '../../domain/format.ts';
 import type { ZoneRef } from '../../domain/glass-event.ts';
 import { touchProbability } from '../common/volatility.ts';
 import { liquidationPxFromCash } from '../heatmap/liquidation-price.ts';
@@ -23,14 +24,18 @@ export interface MarketContext {
   readonly horizonMs: number;
   /** Maintenance fraction of the coin (1 / (2 · max leverage)). */
   readonly maintenance: number;
-  /** Score-weighted net whale notional (+ long, − short) positioned in the coin recently. */
+  /** Score-weighted net whale notional (+ long, − short) positioned in the coin recently; market makers never count. */
   readonly whaleBias: number;
+  /** The coin's size decimals from the venue's meta (prices in the reasons are written by its rule); null: unknown. */
+  readonly szDecimals?: number | null;
 }
 
 export interface RiskAdvice {
   readonly liquidationPx: number | null;
   /** Where the position is closed first, by stop or liquidation. */
   readonly exitPx: number | null;
+  /** The stop lies beyond the liquidation price: price liquidates the position before the stop can fire. */
+  readonly stopBeyondLiquidation: boolean;
   /** Loaded zones on the adverse side between price and the exit (or just beyond it), nearest first. */
   readonly zonesInPath: readonly (ZoneRef & { touchProbability: number })[];
   readonly whaleBias: 'with you' | 'against you' | 'neutral';
@@ -41,8 +46,10 @@ export interface RiskAdvice {
   }[];
 }
 
-/** A stop is set this many σ (of the horizon) clear of a zone's near edge. */
+/** A stop is set this many σ (of the horizon) clear of a zone's near edge, or of the liquidation price. */
 const STOP_BUFFER_SIGMA = 0.25;
+/** … and at least this share of the way back from the liquidation price to the entry. */
+const STOP_BUFFER_OF_DISTANCE = 0.1;
 
 /**
  * Risk advice for one position: the liquidation zones between price and where the position would
@@ -55,6 +62,25 @@ export function advise(pos: UserPosition, ctx: MarketContext): RiskAdvice {
   const liq = margin === null ? null : liquidationPxFromCash(pos.entryPx, side * pos.size, margin, ctx.maintenance);
   const exits = [liq, pos.stopPx].filter((x): x is number => x !== null && x > 0);
   const exit = exits.length === 0 ? null : side === 1 ? Math.max(...exits) : Math.min(...exits);
+  const szd = ctx.szDecimals ?? null;
+  const px = (x: number) => fmtPx(x, szd);
+  const suggestions: RiskAdvice['suggestions'][number][] = [];
+  // A stop the liquidation reaches first never fires: the first thing to say.
+  const beyond = liq !== null && pos.stopPx !== null && (side === 1 ? pos.stopPx <= liq : pos.stopPx >= liq);
+  if (beyond && liq !== null && pos.stopPx !== null) {
+    // Clear of the liquidation by a quarter σ or a tenth of the way to entry, never past halfway to it.
+    const distance = Math.abs(Math.log(liq / pos.entryPx));
+    const buffer = Math.min(0.5 * distance, Math.max(STOP_BUFFER_SIGMA * ctx.sigma, STOP_BUFFER_OF_DISTANCE * distance));
+    const inside = liq * Math.exp(side * buffer);
+    suggestions.push({
+      action: 'stop',
+      value: inside,
+      reason:
+        `your stop at ${px(pos.stopPx)} lies beyond your liquidation at ${px(liq)}: the position is liquidated ` +
+        `(${pos.side === 'long' ? 'as price falls' : 'as price rises'} to ${px(liq)}) before the stop can fire; ` +
+        `set the stop inside liquidation, e.g. ${px(inside)}`,
+    });
+  }
   // Adverse zones: long liquidations below a long (their cascade runs through the long's stop).
   const adverse = ctx.zones
     .filter((z) => (side === 1 ? z.side === 'LONG_LIQ' && z.hi <= ctx.markPx : z.side === 'SHORT_LIQ' && z.lo >= ctx.markPx))
@@ -66,17 +92,16 @@ export function advise(pos: UserPosition, ctx: MarketContext): RiskAdvice {
     if (exit === null) return Math.abs(Math.log(nearEdge / ctx.markPx)) <= 3 * ctx.sigma;
     return side === 1 ? nearEdge > exit : nearEdge < exit;
   });
-  const suggestions: RiskAdvice['suggestions'][number][] = [];
   const first = inPath[0];
   if (first !== undefined) {
     const near = side === 1 ? first.hi : first.lo;
     const stop = near * (1 + side * STOP_BUFFER_SIGMA * ctx.sigma);
     suggestions.push({
       action: 'stop',
-      value: round(stop),
+      value: stop,
       reason:
-        `${fmtUsd(first.notionalUsd)} of ${first.side === 'LONG_LIQ' ? 'long' : 'short'} liquidations sit at ${round(first.lo)}–${round(first.hi)} ` +
-        `(${(100 * first.touchProbability).toFixed(0)} % chance price reaches it within ${ctx.horizonMs / 3600_000} h); a stop just before it exits ahead of the cascade`,
+        `${fmtUsd(first.notionalUsd)} of ${first.side === 'LONG_LIQ' ? 'long' : 'short'} liquidations sit at ${px(first.lo)}–${px(first.hi)} ` +
+        `(${fmtPct(first.touchProbability, 0)} chance price reaches it within ${ctx.horizonMs / 3600_000} h); a stop just before it exits ahead of the cascade`,
     });
     // A cascade through the zone carries price on by about a σ: keep liquidation beyond that.
     const far = side === 1 ? first.lo : first.hi;
@@ -86,15 +111,15 @@ export function advise(pos: UserPosition, ctx: MarketContext): RiskAdvice {
       suggestions.push({
         action: 'leverage',
         value: lev > 0 && Number.isFinite(lev) ? Math.max(1, Math.floor(lev)) : 1,
-        reason: `your liquidation at ${round(liq)} is within a σ of that zone's far edge: a cascade through it would likely liquidate you too`,
+        reason: `your liquidation at ${px(liq)} is within a σ of that zone's far edge: a cascade through it would likely liquidate you too`,
       });
     }
     const risk = Math.abs(pos.entryPx - stop) * pos.size;
     if (risk > 0 && margin !== null && risk > margin) {
       suggestions.push({
         action: 'size',
-        value: round((pos.size * margin) / risk),
-        reason: `a stop at ${round(stop)} risks ${fmtUsd(risk)}, more than the ${fmtUsd(margin)} margin posted`,
+        value: (pos.size * margin) / risk,
+        reason: `a stop at ${px(stop)} risks ${fmtUsd(risk)}, more than the ${fmtUsd(margin)} margin posted: at most ${fmtSz((pos.size * margin) / risk, szd)}`,
       });
     }
   }
@@ -107,18 +132,11 @@ export function advise(pos: UserPosition, ctx: MarketContext): RiskAdvice {
     });
   }
   return {
-    liquidationPx: liq === null ? null : round(liq),
-    exitPx: exit === null ? null : round(exit),
+    liquidationPx: liq,
+    exitPx: exit,
+    stopBeyondLiquidation: beyond,
     zonesInPath: inPath,
     whaleBias: bias,
     suggestions,
   };
-}
-
-function round(x: number): number {
-  return Number(x.toPrecision(8));
-}
-
-function fmtUsd(x: number): string {
-  return `$${Math.round(x).toLocaleString('en-US')}`;
 }

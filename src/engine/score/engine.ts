@@ -47,6 +47,13 @@ export interface WalletProfile extends WalletScore {
   readonly movers: readonly TradeSummary[];
 }
 
+/**
+ * Closed trades a wallet needs to be ranked by default (`glass score`, the demo's top wallets):
+ * twice the prior's weight, so at least two thirds of the score is the wallet's own evidence
+ * (confidence ≥ 0.67 before decay). Below it a few lucky trades top any list.
+ */
+export const RANKED_MIN_TRADES = 2 * PRIOR_TRADES;
+
 /** Fewest established wallets a percentile table is read against. */
 const MIN_REFERENCE = 20;
 const KIND_ENTRY = 0;
@@ -72,6 +79,8 @@ export class ScoreEngine {
   private logIdx: Int32Array = new Int32Array(4096);
   private logN = 0;
   private sinceRefresh = 0;
+  /** Evidence arrived since the universe was last rebuilt: a table or profile must rebuild it first. */
+  private stale = true;
   private readonly tmpRaw = new Float64Array(COMPONENTS.length);
   private readonly tmpN = new Float64Array(COMPONENTS.length);
   private readonly tmpPct = new Float64Array(COMPONENTS.length);
@@ -110,6 +119,7 @@ export class ScoreEngine {
     this.logKind[n] = kind;
     this.logIdx[n] = i;
     this.apply(kind, i, true);
+    this.stale = true;
   }
 
   /** Adds one evidence item; live, it also records what the item did to the wallet's score. */
@@ -163,6 +173,7 @@ export class ScoreEngine {
     }
     this.universe = new Universe(raw, n, rows);
     this.sinceRefresh = 0;
+    this.stale = false;
   }
 
   /** Every wallet's evidence rebuilt from the stored trades and entries, in the order it arrived. */
@@ -185,6 +196,16 @@ export class ScoreEngine {
   scoreNow(walletId: number): number | null {
     if (walletId >= this.evidence.size || this.evidence.trades[walletId] === 0) return null;
     return Math.round(this.scoreOf(walletId) * 100) / 100;
+  }
+
+  /**
+   * A wallet's full score against the universe as it stands (the one `scoreNow` reads), settling
+   * and rebuilding nothing, so a mid-stream read (the store's recorder) leaves what the engines go
+   * on to say unchanged. Null: no closed round trip yet, or no universe yet.
+   */
+  peek(walletId: number): WalletScore | null {
+    if (this.universe === null || walletId >= this.evidence.size || this.evidence.trades[walletId] === 0) return null;
+    return this.walletScore(walletId);
   }
 
   /** The score with the current universe, component percentiles left in `tmpPct`; allocation-free. */
@@ -210,10 +231,19 @@ export class ScoreEngine {
     this.trips.advance(Number.POSITIVE_INFINITY);
   }
 
+  /**
+   * The final state a question is answered from: the last instant settled and the universe rebuilt
+   * if any evidence came in since. The table and a profile both read it, so they give one score.
+   * (`scoreNow`, the live lookup, may lag by up to `refreshEvery` closes: that is its price.)
+   */
+  private current(): void {
+    this.settle();
+    if (this.stale || this.universe === null) this.refresh();
+  }
+
   /** Scores of every wallet with at least `minTrades` closed trades, highest first. */
   table(minTrades = 1): WalletScore[] {
-    this.settle();
-    this.refresh();
+    this.current();
     const out: WalletScore[] = [];
     const ev = this.evidence;
     for (let w = 0; w < ev.size; w++) {
@@ -238,10 +268,9 @@ export class ScoreEngine {
   }
 
   profile(wallet: Wallet | string, movers = 5): WalletProfile | null {
-    this.settle();
+    this.current();
     const w = this.book.wallets.peek(wallet);
     if (w === undefined || w >= this.evidence.size || this.evidence.trades[w] === 0) return null;
-    if (this.universe === null) this.refresh();
     const t = this.trades;
     const scored = this.idsOf(w).filter((i) => t.delta[i] === t.delta[i]);
     return {

@@ -2,7 +2,7 @@ import { grow } from '../common/growable.ts';
 import { normCdf } from '../common/volatility.ts';
 import type { EntryStore, TradeStore } from './trade-store.ts';
 
-/** Half-life of evidence (DOMAIN.md: weeks): a wallet that stopped being good stops scoring well. */
+/** Half-life of evidence (docs/score.md, "Decay"): a wallet that stopped being good stops scoring well. */
 export const HALF_LIFE_MS = 30 * 86_400_000;
 const LAMBDA = Math.LN2 / HALF_LIFE_MS;
 /** A round trip larger than this multiple of the previous losing one is sizing up after a loss. */

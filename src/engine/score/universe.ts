@@ -16,7 +16,7 @@ export const PRIOR_TRADES = 10;
 
 /**
  * The current universe of scored wallets, per component: the population mean every wallet is
- * shrunk toward, and the sorted shrunk values its percentile is read from (DOMAIN.md:
+ * shrunk toward, and the sorted shrunk values its percentile is read from (docs/score.md:
  * percentiles against the current universe, raw values kept). Rows are wallets, four columns in
  * COMPONENTS order: raw values (NaN: no evidence) and their evidence counts.
  */

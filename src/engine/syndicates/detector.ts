@@ -24,7 +24,7 @@ export type ScoreLookup = (walletId: number) => number | null;
 /** Coin ids below this: wallet × coin keys stay exact integers. */
 const COIN_SLOTS = 1 << 16;
 
-/** SPEC.md: a directional trade opens or increases exposure; a flip's new side counts, a close never does. */
+/** docs/syndicates.md: a directional trade opens or increases exposure; a flip's new side counts, a close never does. */
 export function directionOf(dir: Direction | null): 'long' | 'short' | null {
   switch (dir) {
     case 'Open Long':
@@ -45,11 +45,33 @@ interface Recent {
   readonly notional: number;
 }
 
+interface Member {
+  readonly wallet: Wallet;
+  readonly time: number;
+  notional: number;
+}
+
 interface Episode {
   readonly id: string;
   readonly firstTime: number;
   lastTime: number;
-  readonly members: Map<number, { wallet: Wallet; time: number; notional: number }>;
+  readonly members: Map<number, Member>;
+  /** Running totals, so an update costs O(1) whatever the episode's size. */
+  notional: number;
+  /** The total as of the episode's previous event: an update reports what was added since. */
+  notionalReported: number;
+  scoreSum: number;
+  scored: number;
+}
+
+/** An open episode as the detector holds it (for reports and for checking the events against). */
+export interface EpisodeState {
+  readonly syndicateId: string;
+  readonly coin: Coin;
+  readonly direction: 'long' | 'short';
+  readonly firstTime: number;
+  readonly members: readonly Wallet[];
+  readonly notionalUsd: number;
 }
 
 /** Per coin × direction: the directional trades of the last window, and the open episode. */
@@ -69,7 +91,7 @@ class Lane {
 }
 
 /**
- * Syndicates (SPEC.md): when at least `minWallets` distinct wallets make directional trades in the
+ * Syndicates (docs/syndicates.md): when at least `minWallets` distinct wallets make directional trades in the
  * same direction on the same coin within `windowMs`, SYNDICATE_DETECTED; each further wallet whose
  * directional trade comes within the window of the episode's latest one extends it
  * (SYNDICATE_UPDATED); a member trading again adds notional silently. An episode ends when the
@@ -162,67 +184,105 @@ export class SyndicateDetector {
   }
 
   private detect(lane: Lane, c: PositionChange): void {
-    const members = new Map<number, { wallet: Wallet; time: number; notional: number }>();
+    const members = new Map<number, Member>();
     const r = lane.recent;
+    let notional = 0;
     for (let i = lane.head; i < r.length; i++) {
       const x = r[i] as Recent;
       const m = members.get(x.wallet);
       if (m === undefined) members.set(x.wallet, { wallet: x.name, time: x.time, notional: x.notional });
       else m.notional += x.notional;
+      notional += x.notional;
     }
     const ep: Episode = {
       id: `SYN:${lane.coin}:${lane.direction}:${++this.seq}`,
       firstTime: (r[lane.head] as Recent).time,
       lastTime: c.time,
       members,
+      notional,
+      notionalReported: notional,
+      scoreSum: 0,
+      scored: 0,
     };
     lane.episode = ep;
     lane.recent = [];
     lane.head = 0;
     lane.inWindow.clear();
     this.detected++;
-    this.fire(lane, ep, 'SYNDICATE_DETECTED', c.time);
+    const founders: WalletEvidence[] = [];
+    for (const [id, m] of members) founders.push(this.evidence(ep, id, m));
+    this.emit({
+      ...this.common(lane, ep, c.time),
+      id: `${ep.id}:${members.size}`,
+      type: 'SYNDICATE_DETECTED',
+      members: founders,
+    });
   }
 
   private extend(lane: Lane, ep: Episode, c: PositionChange, notional: number): void {
     ep.lastTime = Math.max(ep.lastTime, c.time);
+    ep.notional += notional;
     const m = ep.members.get(c.walletId);
     if (m !== undefined) {
       m.notional += notional;
       return;
     }
-    ep.members.set(c.walletId, { wallet: c.wallet, time: c.time, notional });
-    this.fire(lane, ep, 'SYNDICATE_UPDATED', c.time);
+    const joiner: Member = { wallet: c.wallet, time: c.time, notional };
+    ep.members.set(c.walletId, joiner);
+    const joined = [this.evidence(ep, c.walletId, joiner)];
+    const added = ep.notional - ep.notionalReported;
+    ep.notionalReported = ep.notional;
+    this.emit({
+      ...this.common(lane, ep, c.time),
+      id: `${ep.id}:${ep.members.size}`,
+      type: 'SYNDICATE_UPDATED',
+      joined,
+      addedNotionalUsd: added,
+    });
   }
 
-  private fire(lane: Lane, ep: Episode, type: SyndicateEvent['type'], time: number): void {
-    const members: WalletEvidence[] = [];
-    let notional = 0;
-    let scoreSum = 0;
-    let scored = 0;
-    for (const [id, m] of ep.members) {
-      const score = this.score(id);
-      members.push({ wallet: m.wallet, score, notionalUsd: m.notional });
-      notional += m.notional;
-      if (score !== null) {
-        scoreSum += score;
-        scored++;
-      }
+  /** A member as evidence, scored as it joins; the score goes into the episode's running mean. */
+  private evidence(ep: Episode, id: number, m: Member): WalletEvidence {
+    const score = this.score(id);
+    if (score !== null) {
+      ep.scoreSum += score;
+      ep.scored++;
     }
-    const meanScore = scored > 0 ? scoreSum / scored : null;
-    this.emit({
-      id: `${ep.id}:${members.length}`,
-      type,
+    return { wallet: m.wallet, score, notionalUsd: m.notional };
+  }
+
+  /** What every event of the episode carries; call after the members' evidence is in. */
+  private common(lane: Lane, ep: Episode, time: number) {
+    const meanScore = ep.scored > 0 ? ep.scoreSum / ep.scored : null;
+    return {
       time,
       coin: lane.coin,
-      severity: meanScore !== null && meanScore >= 70 ? 'warning' : 'notice',
+      severity: meanScore !== null && meanScore >= 70 ? ('warning' as const) : ('notice' as const),
       syndicateId: ep.id,
       direction: lane.direction,
-      members,
-      notionalUsd: notional,
+      memberCount: ep.members.size,
+      notionalUsd: ep.notional,
       meanScore,
       firstTime: ep.firstTime,
-    });
+    };
+  }
+
+  /** The open episodes (at most one per coin and direction), members in joining order. */
+  openEpisodes(): EpisodeState[] {
+    const out: EpisodeState[] = [];
+    for (const lane of this.lanes.values()) {
+      const ep = lane.episode;
+      if (ep === null) continue;
+      out.push({
+        syndicateId: ep.id,
+        coin: lane.coin,
+        direction: lane.direction,
+        firstTime: ep.firstTime,
+        members: [...ep.members.values()].map((m) => m.wallet),
+        notionalUsd: ep.notional,
+      });
+    }
+    return out;
   }
 
   private lane(coinId: number, coin: Coin, direction: 'long' | 'short'): Lane {

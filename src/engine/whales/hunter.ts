@@ -1,6 +1,7 @@
 import type {
   ConvergenceEvent,
   GlassEvent,
+  ModelProbability,
   SyndicateEvent,
   WalletEvidence,
   WhalePositionEvent,
@@ -16,6 +17,9 @@ import { WhalePolicy, type WhalePolicyOptions } from './policy.ts';
 
 /** Zones of a coin now (the heatmap's view), nearest first is not required. */
 export type ZoneLookup = (coin: Coin) => readonly ZoneRef[];
+
+/** The cascade model's figure for a zone now, labelled with whether it is validated (null: none). */
+export type ModelLookup = (coin: Coin, zone: ZoneRef, mark: number, time: number) => ModelProbability | null;
 
 export interface HunterOptions {
   readonly policy: Partial<WhalePolicyOptions>;
@@ -57,6 +61,7 @@ export class WhaleHunter {
   private readonly book: PositionBook;
   private readonly zones: ZoneLookup;
   private readonly score: (walletId: number) => number | null;
+  private readonly model: ModelLookup;
   private readonly emit: (e: GlassEvent) => void;
   private readonly opts: HunterOptions;
   private readonly vol = new Map<number, RealisedVol>();
@@ -66,13 +71,14 @@ export class WhaleHunter {
   constructor(
     book: PositionBook,
     emit: (e: GlassEvent) => void,
-    deps: { zones?: ZoneLookup; score?: (walletId: number) => number | null } = {},
+    deps: { zones?: ZoneLookup; score?: (walletId: number) => number | null; model?: ModelLookup } = {},
     opts: Partial<HunterOptions> = {},
   ) {
     this.book = book;
     this.emit = emit;
     this.zones = deps.zones ?? (() => []);
     this.score = deps.score ?? (() => null);
+    this.model = deps.model ?? (() => null);
     this.opts = { ...DEFAULT_HUNTER, ...opts };
     this.policy = new WhalePolicy(book, this.score, this.opts.policy);
     this.syndicates = new SyndicateDetector((e) => this.onSyndicate(e), this.score, {
@@ -141,7 +147,9 @@ export class WhaleHunter {
   private onSyndicate(e: SyndicateEvent): void {
     this.emit(e);
     const coinId = this.book.coins.id(e.coin);
-    this.converge(e.coin, coinId, e.direction, e.time, e.members, e.syndicateId, 'SYNDICATE_NEAR_ZONE');
+    // An update names only its joiners; the episode id ties them to the founders.
+    const wallets = e.type === 'SYNDICATE_DETECTED' ? e.members : e.joined;
+    this.converge(e.coin, coinId, e.direction, e.time, wallets, e.syndicateId, 'SYNDICATE_NEAR_ZONE');
   }
 
   /**
@@ -188,6 +196,7 @@ export class WhaleHunter {
         wallets,
         syndicateId,
         probability,
+        model: this.model(coin, zone, this.marks.get(coinId) ?? zone.peakPx, time),
       });
     }
   }

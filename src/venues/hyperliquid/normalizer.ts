@@ -76,6 +76,8 @@ export class HyperliquidNormalizer {
       const snap = this.scan.clearinghouseState(bytes, from, to, localTs);
       if (snap === null) return null;
       out.push(snap);
+    } else if (isNodeBlockHead(bytes, from)) {
+      if (!this.scan.nodeBlock(bytes, from, to, localTs, out)) return null;
     } else return null;
     for (let i = 0; i < out.length; i++) emit(out[i] as MarketEvent);
     out.length = 0;
@@ -180,6 +182,11 @@ export class HyperliquidNormalizer {
     }
     return CONTROL;
   }
+}
+
+/** How a node's block line begins (its keys in the node's order, or the order of our tests). */
+function isNodeBlockHead(bytes: Buffer, from: number): boolean {
+  return bytesAre(bytes, from, '{"local_time":') || bytesAre(bytes, from, '{"block_number":') || bytesAre(bytes, from, '{"block_time":');
 }
 
 /**

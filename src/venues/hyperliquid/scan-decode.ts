@@ -1,14 +1,18 @@
 import { type Coin, toCoin, toWallet, type Wallet } from '../../domain/ids.ts';
-import type {
-  BookEvent,
-  BookLevel,
-  MarketEvent,
-  PositionSnapshotEvent,
-  PositionState,
-  Side,
-  TradeEvent,
+import {
+  type BookEvent,
+  type BookLevel,
+  DIRECTIONS,
+  type Direction,
+  type FillEvent,
+  type MarketEvent,
+  type PositionSnapshotEvent,
+  type PositionState,
+  type Side,
+  type TradeEvent,
 } from '../../domain/market-event.ts';
 import { bytesAre, DECLINE, JsonScanner } from '../json-scan.ts';
+import { liquidationOf } from './fills.ts';
 import { isSpotCoin } from './wire.ts';
 
 /**
@@ -41,13 +45,15 @@ export class ScanDecoder {
       if (!j.is('channel')) return false;
       const channel = j.strIs('trades')
         ? TRADES
-        : j.strIs('allMids')
-          ? MIDS
-          : j.strIs('activeAssetCtx')
-            ? CTX
-            : j.strIs('l2Book')
-              ? BOOK
-              : -1;
+        : j.strIs('userFills')
+          ? FILLS
+          : j.strIs('allMids')
+            ? MIDS
+            : j.strIs('activeAssetCtx')
+              ? CTX
+              : j.strIs('l2Book')
+                ? BOOK
+                : -1;
       if (channel < 0) return false;
       let seen = false;
       while (j.more(125)) {
@@ -56,6 +62,7 @@ export class ScanDecoder {
           if (seen) j.decline();
           seen = true;
           if (channel === TRADES) this.tradeList(localTs, out);
+          else if (channel === FILLS) this.userFills(localTs, out);
           else if (channel === MIDS) this.mids(localTs, out);
           else if (channel === CTX) this.assetCtx(localTs, out);
           else out.push(this.book(localTs));
@@ -77,6 +84,189 @@ export class ScanDecoder {
       }
     }
     return true;
+  }
+
+  /**
+   * A `userFills` frame's data, `{"isSnapshot":…,"user":…,"fills":[…]}`: one wallet's fills,
+   * time-ordered as the general path orders them. Declines when `user` or `isSnapshot` comes after
+   * the fills (or twice), and on a liquidation fill (the general path reads those).
+   */
+  private userFills(localTs: number, out: MarketEvent[]): void {
+    const j = this.j;
+    let user: Wallet | null = null;
+    let isSnapshot = false;
+    let snapSeen = false;
+    let fills: FillEvent[] | null = null;
+    j.ch(123);
+    do {
+      j.key();
+      if (j.is('user')) {
+        if (user !== null || fills !== null) j.decline();
+        user = this.wallet();
+      } else if (j.is('isSnapshot')) {
+        if (snapSeen || fills !== null) j.decline();
+        snapSeen = true;
+        const at = j.p;
+        j.skip();
+        // The general path takes `=== true`: any other value is not a snapshot.
+        isSnapshot = j.p - at === 4 && bytesAre(j.s, at, 'true');
+      } else if (j.is('fills')) {
+        if (user === null || fills !== null) throw DECLINE;
+        fills = [];
+        if (j.openArr()) {
+          do {
+            const f = this.fill(user, localTs, isSnapshot);
+            if (f !== null) fills.push(f);
+          } while (j.more(93));
+        }
+      } else j.other();
+    } while (j.more(125));
+    if (fills === null) throw DECLINE;
+    let sorted = true;
+    for (let i = 1; i < fills.length; i++) if ((fills[i - 1] as FillEvent).time > (fills[i] as FillEvent).time) sorted = false;
+    if (!sorted) fills.sort((a, b) => a.time - b.time);
+    for (let i = 0; i < fills.length; i++) pushFill(fills[i] as FillEvent, out);
+  }
+
+  /**
+   * A node's `node_fills_by_block` line, `{"local_time":…,"block_time":…,"block_number":…,
+   * "events":[[user, fill], …]}` (`text` from `from` to `to`), into `out`; false when declined. The
+   * reader took the receive time from the time keys before `events`; one after it, or twice,
+   * declines, as does a `channel` or `request` key (the general path would read another message).
+   */
+  nodeBlock(text: Buffer, from: number, to: number, localTs: number, out: MarketEvent[]): boolean {
+    const j = this.j;
+    j.reset(text, from, to);
+    const start = out.length;
+    try {
+      let events = false;
+      let number = false;
+      let local = false;
+      let block = false;
+      j.ch(123);
+      do {
+        j.key();
+        if (j.is('events')) {
+          if (events) j.decline();
+          events = true;
+          if (!j.openArr()) continue;
+          do {
+            j.ch(91);
+            const user = this.wallet();
+            j.ch(44);
+            const f = this.fill(user, localTs, false);
+            j.ch(93);
+            if (f !== null) pushFill(f, out);
+          } while (j.more(93));
+        } else if (j.is('local_time')) {
+          if (events || local) j.decline();
+          local = true;
+          j.skip();
+        } else if (j.is('block_time')) {
+          if (events || block) j.decline();
+          block = true;
+          j.skip();
+        } else if (j.is('block_number')) {
+          number = true;
+          j.skip();
+        } else if (j.is('channel') || j.is('request')) j.decline();
+        else j.other();
+      } while (j.more(125));
+      j.end();
+      if (!events || !number) j.decline();
+    } catch (e) {
+      if (e !== DECLINE) throw e;
+      out.length = start;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A fill as the venue reports it to its owner (decodeFill's fields), or null for a spot fill.
+   * A liquidation fill declines: the general path decides whose liquidation it is.
+   */
+  private fill(wallet: Wallet, localTs: number, isSnapshot: boolean): FillEvent | null {
+    const j = this.j;
+    let coin: Coin | null = null;
+    let px = Number.NaN;
+    let sz = Number.NaN;
+    let side: Side | null = null;
+    let time = Number.NaN;
+    let startPosition = Number.NaN;
+    let dir: Direction | null = null;
+    let closedPnl = 0;
+    let fee = 0;
+    let tid: number | null = null;
+    let hash: string | null = null;
+    let oid: number | null = null;
+    let crossed = false;
+    let liq: FillEvent['liquidation'] = null;
+    j.ch(123);
+    do {
+      j.key();
+      if (j.is('coin')) coin = this.coin();
+      else if (j.is('px')) px = j.dec();
+      else if (j.is('sz')) sz = j.dec();
+      else if (j.is('side')) side = j.strIs('B') ? 'B' : j.strIs('A') ? 'A' : j.decline();
+      else if (j.is('time')) time = j.int();
+      else if (j.is('startPosition')) startPosition = j.dec();
+      else if (j.is('dir')) dir = j.isNull() ? null : dirOf(j.str());
+      else if (j.is('closedPnl')) closedPnl = j.isNull() ? 0 : j.dec();
+      else if (j.is('fee')) fee = j.isNull() ? 0 : j.dec();
+      else if (j.is('tid')) tid = j.isNull() ? null : j.int();
+      else if (j.is('hash')) hash = j.str();
+      else if (j.is('oid')) oid = j.isNull() ? null : j.int();
+      else if (j.is('crossed')) crossed = j.isNull() ? false : j.bool();
+      else if (j.is('liquidation')) liq = j.isNull() ? null : this.liquidation(wallet);
+      else j.other();
+    } while (j.more(125));
+    if (coin === null || side === null || hash === null) throw DECLINE;
+    if (isSpotCoin(coin)) return null;
+    if (px !== px || sz !== sz || time !== time || startPosition !== startPosition) throw DECLINE;
+    return {
+      type: 'fill',
+      venue: 'hyperliquid',
+      wallet,
+      coin,
+      px,
+      sz,
+      side,
+      time,
+      localTs,
+      startPosition,
+      dir,
+      closedPnl,
+      fee,
+      tid,
+      hash,
+      oid,
+      crossed,
+      liquidation: liq,
+      isSnapshot,
+    };
+  }
+
+  /**
+   * A fill's `liquidation` object: the liquidation of `wallet` unless `liquidatedUser` names
+   * another (both sides of a liquidation fill carry it). Declines on anything but an object.
+   */
+  private liquidation(wallet: Wallet): FillEvent['liquidation'] {
+    const j = this.j;
+    let user: Wallet | null = null;
+    let markPx = Number.NaN;
+    let method: string | null = null;
+    if (!j.open()) return { markPx: j.decline(), method: 'market' };
+    do {
+      j.key();
+      if (j.is('liquidatedUser')) user = j.isNull() ? null : this.wallet();
+      else if (j.is('markPx')) markPx = j.dec();
+      else if (j.is('method')) method = j.isNull() ? null : j.str();
+      else j.other();
+    } while (j.more(125));
+    if (user !== null && user !== wallet) return null;
+    if (markPx !== markPx) j.decline();
+    return { markPx, method: method ?? 'market' };
   }
 
   private tradeList(localTs: number, out: MarketEvent[]): void {
@@ -444,6 +634,19 @@ const TRADES = 0;
 const MIDS = 1;
 const CTX = 2;
 const BOOK = 3;
+const FILLS = 4;
+
+/** A fill, and the liquidation event it is when it liquidated its wallet (as the general path emits them). */
+function pushFill(f: FillEvent, out: MarketEvent[]): void {
+  out.push(f);
+  const liq = liquidationOf(f);
+  if (liq !== null) out.push(liq);
+}
+
+function dirOf(s: string): Direction | null {
+  for (const d of DIRECTIONS) if (d === s) return d;
+  return null;
+}
 
 /** The 7 hex digits at `at` as a number (garbage for non-hex bytes, which the full compare rejects). */
 function prefixKey(b: Uint8Array, at: number): number {

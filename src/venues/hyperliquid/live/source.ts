@@ -1,9 +1,7 @@
+// The venue's per-IP WebSocket limits (subscriptions; distinct users across user-specific ones), defined once in limits.ts.
+import { MAX_WS_SUBSCRIPTIONS as MAX_SUBSCRIPTIONS, MAX_WS_USERS as MAX_USERS } from './limits.ts';
 import { InfoClient } from './rest.ts';
 import { LiveSocket } from './socket.ts';
-
-/** The venue's per-IP WebSocket limits: subscriptions, and distinct users across user-specific ones. */
-const MAX_SUBSCRIPTIONS = 1000;
-const MAX_USERS = 10;
 
 export const MAINNET = { ws: 'wss://api.hyperliquid.xyz/ws', info: 'https://api.hyperliquid.xyz' } as const;
 

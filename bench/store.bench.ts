@@ -1,0 +1,115 @@
+/**
+ * Ingest throughput with the store on, as a ratio to the store off (goal ≤ 1.3×): the same
+ * simulated recording through pipeline + every engine, once with nothing recorded ("off"), once
+ * through the recorder into a fresh SQLite file and a fresh PostgreSQL schema ("on"), runs
+ * alternating so machine noise hits both sides alike; medians reported.
+ *
+ *   node bench/store.bench.ts [--wallets 2000] [--hours 6] [--seed 42] [--repeats 3] [--file F] [--pg URL]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { attachEngines } from '../src/cli/engines.ts';
+import { Pipeline } from '../src/pipeline/pipeline.ts';
+import { readRecordingBatches } from '../src/recording/reader.ts';
+import { ingest } from '../src/store/ingest.ts';
+import { openStore } from '../src/store/open.ts';
+import { PostgresStore } from '../src/store/postgres.ts';
+import type { Store } from '../src/store/types.ts';
+import { freshSchemaUrl, PG_URL, pgUnreachable } from '../test/store/pg.ts';
+import { ensureRecording } from './replay.bench.ts';
+import { median, round3 } from './stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    wallets: { type: 'string', default: '2000' },
+    hours: { type: 'string', default: '6' },
+    seed: { type: 'string', default: '42' },
+    repeats: { type: 'string', default: '3' },
+    file: { type: 'string' },
+    pg: { type: 'string' },
+  },
+});
+const wallets = Number(values.wallets);
+const hours = Number(values.hours);
+const seed = Number(values.seed);
+const repeats = Number(values.repeats);
+const file = values.file ?? join(tmpdir(), `glass-store-bench-${wallets}w-${hours}h-${seed}.ndjson`);
+await ensureRecording(file, wallets, hours, seed);
+const dir = mkdtempSync(join(tmpdir(), 'glass-store-bench-'));
+
+async function off(): Promise<{ seconds: number; lines: number }> {
+  const t0 = performance.now();
+  const p = new Pipeline();
+  attachEngines(p);
+  for await (const batch of readRecordingBatches(file)) for (const item of batch) p.ingest(item);
+  return { seconds: (performance.now() - t0) / 1000, lines: p.messages + p.rejects };
+}
+
+async function on(open: () => Promise<Store>, drop: (s: Store) => Promise<void>) {
+  const store = await open();
+  try {
+    const t0 = performance.now();
+    const r = await ingest(store, readRecordingBatches(file), file);
+    const seconds = (performance.now() - t0) / 1000;
+    return { seconds, events: r.written, batches: r.batches, writeSeconds: r.writeMs / 1000 };
+  } finally {
+    await drop(store);
+  }
+}
+
+let n = 0;
+const sqlite = {
+  name: 'sqlite',
+  open: () => openStore(join(dir, `b${n++}.sqlite`)),
+  drop: (s: Store) => s.close(),
+};
+const pgUrl = values.pg ?? PG_URL;
+const pgDown = await pgUnreachable(pgUrl);
+const postgres = {
+  name: 'postgres',
+  open: () => openStore(freshSchemaUrl('bench')),
+  drop: async (s: Store) => {
+    if (s instanceof PostgresStore) await s.dropSchema();
+    await s.close();
+  },
+};
+if (pgDown !== null) process.stderr.write(`PostgreSQL at ${new URL(pgUrl).host} unreachable (${pgDown}): sqlite only\n`);
+const stores = pgDown === null ? [sqlite, postgres] : [sqlite];
+
+const offRuns: number[] = [];
+const onRuns: Record<string, { seconds: number[]; write: number[]; events: number; batches: number }> = {};
+let lines = 0;
+await off(); // warm-up: JIT, page cache
+for (let i = 0; i < repeats; i++) {
+  const o = await off();
+  offRuns.push(o.seconds);
+  lines = o.lines;
+  for (const s of stores) {
+    const r = await on(s.open, s.drop);
+    const acc = (onRuns[s.name] ??= { seconds: [], write: [], events: r.events, batches: r.batches });
+    acc.seconds.push(r.seconds);
+    acc.write.push(r.writeSeconds);
+  }
+}
+rmSync(dir, { recursive: true, force: true });
+
+const offS = median(offRuns);
+const figures: Record<string, number | string> = {
+  file,
+  lines,
+  repeats,
+  offSeconds: round3(offS),
+  offLinesPerSec: Math.round(lines / offS),
+};
+for (const [name, r] of Object.entries(onRuns)) {
+  const s = median(r.seconds);
+  figures[`${name}Seconds`] = round3(s);
+  figures[`${name}LinesPerSec`] = Math.round(lines / s);
+  figures[`${name}WriteSeconds`] = round3(median(r.write));
+  figures[`${name}Ratio`] = round3(s / offS);
+  figures[`${name}Events`] = r.events;
+  figures[`${name}Batches`] = r.batches;
+}
+process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);

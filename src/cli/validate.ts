@@ -1,0 +1,24 @@
+import { toWallet, type Wallet } from '../domain/ids.ts';
+import { UsageError } from './args.ts';
+
+const LISTED_COINS = 30;
+
+/**
+ * `--coin C` names a coin the file has nothing of: one line that says which coins it has (the
+ * first 30, sorted, then how many more), so a typo or a wrong file is plain at once.
+ */
+export function unknownCoin(file: string, coin: string, coins: readonly string[]): UsageError {
+  if (coins.length === 0) return new UsageError(`${file}: no coin ${coin}: the file has no position or price of any coin`);
+  const sorted = [...coins].sort();
+  const shown = sorted.slice(0, LISTED_COINS).join(', ');
+  const more = sorted.length > LISTED_COINS ? ` and ${sorted.length - LISTED_COINS} more` : '';
+  return new UsageError(`${file}: no coin ${coin}; coins in it: ${shown}${more}`);
+}
+
+/** `--wallet W` checked once at the boundary: a 0x address of 40 hex digits (any case), canonical lower case. */
+export function walletOption(value: string | undefined): Wallet | undefined {
+  if (value === undefined) return undefined;
+  const w = toWallet(value);
+  if (w === null) throw new UsageError(`--wallet takes a 0x address of 40 hex digits, got ${JSON.stringify(value)}`);
+  return w;
+}

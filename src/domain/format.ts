@@ -1,0 +1,138 @@
+/**
+ * Numbers as people read them, for every command's output (never for state: engines keep full
+ * precision). One rule per kind of number:
+ *
+ * | kind            | text                                  | JSON                                        |
+ * | --------------- | ------------------------------------- | ------------------------------------------- |
+ * | price           | venue rule, thousands grouped: 96,200 | venue rule                                  |
+ * | size (coin)     | the coin's szDecimals                 | the coin's szDecimals                       |
+ * | USD             | `$31.2M`, `$850k`, `$12.40`           | to the cent (fields named `…Usd`)           |
+ * | probability     | as each command prints it             | 4 decimals (fields named `…probability`)    |
+ * | anything else   | —                                     | at most 10 significant digits (no 1e-16 noise) |
+ *
+ * The venue rule is Hyperliquid's for perp prices: at most 5 significant figures and at most
+ * 6 − szDecimals decimals, an integer price always allowed
+ * (https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/tick-and-lot-size).
+ * Where the coin's meta is unknown (szDecimals null) only the 5 significant figures apply.
+ */
+
+/** Decimals a perp price may have on Hyperliquid before szDecimals is taken off. */
+export const MAX_PERP_DECIMALS = 6;
+const PRICE_SIG_FIGS = 5;
+/** Significant digits kept of a number with no rule of its own: float noise starts at the 16th. */
+const PLAIN_SIG_DIGITS = 10;
+/** Sizes of a coin whose szDecimals is unknown: at most this many decimals. */
+const UNKNOWN_SZ_DECIMALS = 8;
+
+/** `x` to `decimals` places, half away from zero, as the shortest double that prints that way. */
+export function roundTo(x: number, decimals: number): number {
+  if (!Number.isFinite(x)) return x;
+  const f = 10 ** decimals;
+  const r = Math.round(Math.abs(x) * f) / f;
+  return x < 0 ? -r : r;
+}
+
+/** Decimals a price of this size keeps under the venue rule. */
+export function priceDecimals(px: number, szDecimals: number | null = null): number {
+  if (!Number.isFinite(px) || px === 0) return 0;
+  const bySig = PRICE_SIG_FIGS - 1 - Math.floor(Math.log10(Math.abs(px)));
+  const byVenue = szDecimals === null ? Number.POSITIVE_INFINITY : MAX_PERP_DECIMALS - szDecimals;
+  return Math.max(0, Math.min(bySig, byVenue));
+}
+
+/** A price as the venue writes it (see the module comment). */
+export function roundPx(px: number, szDecimals: number | null = null): number {
+  return roundTo(px, priceDecimals(px, szDecimals));
+}
+
+/** A size in coin units to the coin's szDecimals (unknown: 8 decimals, at most 10 significant digits). */
+export function roundSz(sz: number, szDecimals: number | null = null): number {
+  return szDecimals === null ? roundPlain(roundTo(sz, UNKNOWN_SZ_DECIMALS)) : roundTo(sz, szDecimals);
+}
+
+/** USD to the cent. */
+export function roundUsd(x: number): number {
+  return roundTo(x, 2);
+}
+
+/** A ratio or probability to 4 decimals. */
+export function roundRatio(x: number): number {
+  return roundTo(x, 4);
+}
+
+/** Any other figure: at most 10 significant digits, which removes binary float noise. */
+export function roundPlain(x: number): number {
+  if (!Number.isFinite(x) || Number.isInteger(x)) return x;
+  return Number(x.toPrecision(PLAIN_SIG_DIGITS));
+}
+
+/** A price for text: the venue rule, thousands grouped (`96,200`, `3.3865`). */
+export function fmtPx(px: number | null, szDecimals: number | null = null): string {
+  if (px === null || !Number.isFinite(px)) return '—';
+  const d = priceDecimals(px, szDecimals);
+  return roundTo(px, d).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 });
+}
+
+/** A size for text: the coin's decimals, thousands grouped, sign kept (`-12.0556`, `8,232,840`). */
+export function fmtSz(sz: number, szDecimals: number | null = null): string {
+  if (!Number.isFinite(sz)) return '—';
+  const d = szDecimals ?? UNKNOWN_SZ_DECIMALS;
+  return roundSz(sz, szDecimals).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 });
+}
+
+const UNITS: readonly [number, string][] = [
+  [1e12, 'T'],
+  [1e9, 'B'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+];
+
+/** USD for text: three significant figures with a unit from $1k up (`$31.2M`, `$850k`), cents below (`$12.40`). */
+export function fmtUsd(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return '—';
+  const sign = x < 0 ? '-' : '';
+  const a = Math.abs(x);
+  if (roundUsd(a) < 1000) return `${sign}$${a.toFixed(2)}`;
+  for (let i = UNITS.length - 1; i >= 0; i--) {
+    const [unit, name] = UNITS[i] as [number, string];
+    const v = Number((a / unit).toPrecision(3));
+    // 999,950 is $1M, not $1000k: past the unit's range, the next one up.
+    if (v < 1000) return `${sign}$${v}${name}`;
+  }
+  return `${sign}$${a.toExponential(2)}`;
+}
+
+/** A percentage for text from a fraction (`0.1234` → `12.3 %`). */
+export function fmtPct(fraction: number | null, decimals = 1): string {
+  if (fraction === null || !Number.isFinite(fraction)) return '—';
+  return `${(100 * fraction).toFixed(decimals)} %`;
+}
+
+const USD_KEY = /(?:Usd|USD)$|^usd$/;
+const PROBABILITY_KEY = /(?:^p|P)robability$/;
+
+/**
+ * A copy of a JSON-bound value with every number at its documented precision: fields named
+ * `…Usd` to the cent, `…probability` to 4 decimals, every other non-integer to 10 significant
+ * digits (prices and sizes are rounded by the command, which knows the coin). Non-finite numbers
+ * become null, as JSON has them.
+ */
+export function tidy<T>(v: T): T {
+  return tidyValue(v, '') as T;
+}
+
+function tidyValue(v: unknown, key: string): unknown {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return null;
+    if (USD_KEY.test(key)) return roundUsd(v);
+    return PROBABILITY_KEY.test(key) ? roundRatio(v) : roundPlain(v);
+  }
+  if (Array.isArray(v)) return v.map((x) => tidyValue(x, key));
+  if (v !== null && typeof v === 'object') {
+    if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => tidyValue(x, key));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = tidyValue(x, k);
+    return out;
+  }
+  return v;
+}

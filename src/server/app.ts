@@ -1,0 +1,197 @@
+import { STATUS_CODES } from 'node:http';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { ApiKeyRecord, Store } from '../store/types.ts';
+import { KeyRing, OPEN_RATE, secretOf } from './auth.ts';
+import { ServiceMetrics } from './metrics.ts';
+import { coinRoutes } from './routes/coins.ts';
+import { eventRoutes } from './routes/events.ts';
+import { healthRoutes } from './routes/health.ts';
+import { positionRoutes } from './routes/positions.ts';
+import { riskRoutes } from './routes/risk.ts';
+import { streamRoutes } from './routes/stream.ts';
+import { syndicateRoutes } from './routes/syndicates.ts';
+import { walletRoutes } from './routes/wallets.ts';
+import { type StreamOptions, StreamHub, viewSource } from './stream.ts';
+import type { GlassView } from './view.ts';
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface RouteDeps {
+  readonly view: GlassView;
+  readonly hub: StreamHub;
+  readonly metrics: ServiceMetrics;
+  readonly started: number;
+}
+
+export interface ServerOptions {
+  readonly view: GlassView;
+  /** Holds the API keys (and their usage). */
+  readonly store: Store;
+  /** Open read-only mode: no key needed (a key that is sent must still be valid). */
+  readonly open: boolean;
+  /** Origins allowed by CORS (`*`: any); none by default. */
+  readonly cors?: readonly string[];
+  /** Largest request body accepted (bytes); larger → 413. */
+  readonly bodyLimit?: number;
+  readonly logLevel?: string;
+  /** Where the JSON log lines go (default stdout). */
+  readonly logStream?: DestinationStream;
+  readonly metrics?: ServiceMetrics;
+  /** The stream's fan-out; one is made (fed by nobody) when absent. */
+  readonly hub?: StreamHub;
+  readonly stream?: Partial<StreamOptions>;
+  /** Requests per minute per client address in open mode. */
+  readonly openRate?: number;
+}
+
+/** Default request body limit: a posted position is a few hundred bytes. */
+export const DEFAULT_BODY_LIMIT = 16 * 1024;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey: ApiKeyRecord | null;
+  }
+}
+
+/** Header paths never written to the log, whatever the level. */
+const REDACT = ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie', 'headers["x-api-key"]', 'headers.authorization'];
+
+/**
+ * The /v1 HTTP and WebSocket API. Schemas (schemas.ts) validate every request, check every
+ * response before it leaves (a response that breaks its schema is a 500, never a silent
+ * mismatch), and generate /v1/openapi.json. fastify with TypeBox: the schema is the validator,
+ * the static type and the document at once, and fastify is the fastest mainstream Node server.
+ */
+export async function buildServer(opts: ServerOptions): Promise<App> {
+  const metrics = opts.metrics ?? new ServiceMetrics();
+  const app: App = Fastify({
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    logger:
+      opts.logLevel === 'silent'
+        ? false
+        : { level: opts.logLevel ?? 'info', redact: { paths: REDACT, censor: '[redacted]' }, ...(opts.logStream === undefined ? {} : { stream: opts.logStream }) },
+    // Query strings of repeated keys and deep objects are not part of this API.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Every response is checked against its route's schema, then serialised.
+  app.setSerializerCompiler(({ schema }) => {
+    const check = Compile(schema as TSchema);
+    return (data: unknown) => {
+      if (!check.Check(data)) {
+        const first = check.Errors(data)[0];
+        throw new Error(`response does not match its schema at ${first?.instancePath ?? '?'}: ${first?.message ?? ''}`);
+      }
+      return JSON.stringify(data);
+    };
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.validation !== undefined ? 400 : (err.statusCode ?? 500);
+    if (status >= 500) {
+      // The cause goes to the log; the client learns only that it failed.
+      req.log.error({ err }, 'request failed');
+      return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+    }
+    if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: err.message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Glass API', version: '1', description: 'Liquidation heatmaps, Nexus Scores, syndicates and Glass events; every read takes at= (point in time).' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ apiKey: [] }, { bearer: [] }],
+    },
+  });
+  if (opts.cors !== undefined && opts.cors.length > 0) {
+    await app.register(cors, { origin: opts.cors.includes('*') ? true : [...opts.cors], methods: ['GET', 'POST'] });
+  }
+
+  // Access: a sent key must be valid; without one only the open mode lets a request through.
+  const keys = new KeyRing(opts.store);
+  app.decorateRequest('apiKey', null);
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0];
+    if (path === '/v1/health' || path === '/v1/openapi.json') return;
+    const secret = secretOf(req.headers);
+    if (secret === null) {
+      if (opts.open) return;
+      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'missing API key: send it as x-api-key or Authorization: Bearer' });
+    }
+    const key = await keys.resolve(secret);
+    if (key === null) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'invalid or revoked API key' });
+    req.apiKey = key;
+    keys.count(key.id);
+  });
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    timeWindow: 60_000,
+    max: async (req) => req.apiKey?.rateLimit ?? opts.openRate ?? OPEN_RATE,
+    keyGenerator: (req) => (req.apiKey === null ? `ip:${req.ip}` : `key:${req.apiKey.id}`),
+    allowList: (req) => req.url.startsWith('/v1/health'),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: `rate limit: ${ctx.max} requests a minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+    }),
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.request(req.routeOptions.url ?? 'unmatched', reply.statusCode);
+  });
+  const flushUsage = setInterval(() => {
+    keys.flush().catch((e: unknown) => app.log.warn({ err: e }, 'could not record key usage'));
+  }, 10_000);
+  flushUsage.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(flushUsage);
+    hub.closeAll();
+    await keys.flush();
+  });
+
+  const hub = opts.hub ?? new StreamHub(viewSource(opts.view), opts.stream, metrics);
+  const deps: RouteDeps = { view: opts.view, hub, metrics, started: Date.now() };
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(
+    async (v1) => {
+      const r = v1 as unknown as App;
+      coinRoutes(r, deps);
+      positionRoutes(r, deps);
+      walletRoutes(r, deps);
+      eventRoutes(r, deps);
+      syndicateRoutes(r, deps);
+      riskRoutes(r, deps);
+      healthRoutes(r, deps);
+      streamRoutes(r, deps);
+      r.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,72 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { ApiKeyRecord, Store } from '../store/types.ts';
+
+/** Requests per minute of a key created without --rate. */
+export const DEFAULT_KEY_RATE = 600;
+/** Requests per minute per client address in open mode (no key needed). */
+export const OPEN_RATE = 1200;
+/** A key looked up (or found missing) is trusted this long: a revocation takes effect within it. */
+const CACHE_MS = 5_000;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** A new key: the record to store (the secret's hash only) and the secret, shown once. */
+export function newKey(name: string, rateLimit: number, now: number): { record: ApiKeyRecord; secret: string } {
+  const id = `key_${randomBytes(6).toString('hex')}`;
+  const secret = `glass_${randomBytes(24).toString('base64url')}`;
+  return { record: { id, name, hash: hashSecret(secret), createdAt: now, revokedAt: null, rateLimit }, secret };
+}
+
+/** The secret a request carries: `x-api-key`, or `Authorization: Bearer …`. */
+export function secretOf(headers: Record<string, string | string[] | undefined>): string | null {
+  const x = headers['x-api-key'];
+  if (typeof x === 'string' && x.length > 0) return x;
+  const a = headers['authorization'];
+  if (typeof a === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(a);
+    if (m !== null) return m[1] as string;
+  }
+  return null;
+}
+
+/**
+ * Keys by their secret's hash, through a short cache (a request costs no store round trip), and
+ * each key's requests counted per minute, written to the store's usage table on flush().
+ */
+export class KeyRing {
+  private readonly store: Store;
+  private readonly cache = new Map<string, { key: ApiKeyRecord | null; until: number }>();
+  private readonly usage = new Map<string, number>();
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  /** The live key for a secret, null when unknown or revoked. */
+  async resolve(secret: string, now = Date.now()): Promise<ApiKeyRecord | null> {
+    const hash = hashSecret(secret);
+    const hit = this.cache.get(hash);
+    if (hit !== undefined && hit.until > now) return hit.key;
+    const found = await this.store.keyByHash(hash);
+    const key = found !== null && found.revokedAt === null ? found : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { key, until: now + CACHE_MS });
+    return key;
+  }
+
+  count(keyId: string, now = Date.now()): void {
+    const k = `${keyId}\u0000${Math.floor(now / 60_000)}`;
+    this.usage.set(k, (this.usage.get(k) ?? 0) + 1);
+  }
+
+  async flush(): Promise<void> {
+    const rows = [...this.usage];
+    this.usage.clear();
+    for (const [k, n] of rows) {
+      const [id, minute] = k.split('\u0000') as [string, string];
+      await this.store.recordUsage(id, Number(minute), n);
+    }
+  }
+}

@@ -1,0 +1,218 @@
+import type { Coin, Wallet } from '../domain/ids.ts';
+import type { HeatmapEngine, HeatmapView, PositionLiquidation } from '../engine/heatmap/engine.ts';
+import type { HistoryRow } from '../engine/heatmap/coin-state.ts';
+import type { PositionBook } from '../engine/position-book/book.ts';
+import type { ScoreEngine } from '../engine/score/engine.ts';
+import { encodeCursor, keyOf, offsetOf } from './cursor.ts';
+import { RISK_HORIZON_MS, riskAnswer, whaleBias } from './risk.ts';
+import type { CoinSummaryT, HeatmapT, HistoryRowT, PositionT, RiskAdviceT, RiskRequestT, WalletDetailT, ZoneT } from './schemas.ts';
+import { positionKey, type StoreView, summaryOf, zoneAt } from './store-view.ts';
+import type { EventQuery, GlassView, Page, PageQuery, PositionQuery, ViewStatus } from './view.ts';
+
+export interface LiveEngines {
+  readonly book: PositionBook;
+  readonly heat: HeatmapEngine;
+  readonly score: ScoreEngine;
+}
+
+/** A history row as `glass heatmap --json --history` prints it: notional to the cent. */
+export function historyRowOut(r: HistoryRow): HistoryRowT {
+  const cents = (a: Float32Array) => Array.from(a, (x) => Math.round(x * 100) / 100);
+  return { time: r.time, markPx: r.markPx, bucketWidth: r.bucketWidth, fromPx: r.fromPx, longLiqUsd: cents(r.longLiqUsd), shortLiqUsd: cents(r.shortLiqUsd) };
+}
+
+export function heatmapOut(v: HeatmapView): HeatmapT {
+  return { coin: v.coin, time: v.time, markPx: v.markPx, bucketWidth: v.bucketWidth, buckets: v.buckets, zones: v.zones };
+}
+
+/** A position as the store records it (notional at the entry price, as `glass positions --json`). */
+export function livePosition(p: PositionLiquidation): PositionT {
+  const entry = p.entryPx === p.entryPx ? p.entryPx : null;
+  return {
+    wallet: p.wallet,
+    coin: p.coin,
+    time: p.updatedAt,
+    szi: p.szi,
+    entryPx: entry,
+    notionalUsd: entry === null ? 0 : Math.abs(p.szi) * entry,
+    leverage: p.leverage,
+    liquidationPx: p.liquidationPx,
+    estimated: p.estimated,
+  };
+}
+
+/**
+ * The API over engines running in this process: "now" is the engines' own state (no store round
+ * trip, nothing stale), `at=` and the event log go to the store the engines' recorder writes.
+ * Reads run between two ingested messages (one thread), so an answer never mixes two moments.
+ */
+export class EngineView implements GlassView {
+  readonly mode: 'engines' | 'store' = 'engines';
+  private readonly engines: () => LiveEngines | null;
+  private readonly past: StoreView;
+  private readonly lag: () => number | null;
+
+  /** `engines`: null until they run (the store answers meanwhile). */
+  constructor(engines: () => LiveEngines | null, store: StoreView, ingestLagMs: () => number | null = () => null) {
+    this.engines = engines;
+    this.past = store;
+    this.lag = ingestLagMs;
+  }
+
+  private get e(): LiveEngines {
+    const e = this.engines();
+    if (e === null) throw new Error('engines not running');
+    return e;
+  }
+
+  /** The store answers for a time in the past, and until the engines run. */
+  private fromStore(at: number | undefined): boolean {
+    return at !== undefined || this.engines() === null;
+  }
+
+  async coins(q: PageQuery): Promise<Page<CoinSummaryT>> {
+    if (this.fromStore(q.at)) return this.past.coins(q);
+    const coins = this.e.heat.coinList();
+    const off = offsetOf(q.cursor);
+    const items = coins.slice(off, off + q.limit).flatMap((c) => {
+      const v = this.e.heat.view(c);
+      return v === null || !(v.markPx > 0) ? [] : [summaryOf(heatmapOut(v))];
+    });
+    return { items, next: off + q.limit < coins.length ? encodeCursor({ o: off + q.limit }) : null };
+  }
+
+  async heatmap(coin: string, q: { at?: number; history?: number }): Promise<HeatmapT | null> {
+    if (this.fromStore(q.at)) return this.past.heatmap(coin, q);
+    const v = this.e.heat.view(coin);
+    if (v === null || !(v.markPx > 0)) return null;
+    const out = heatmapOut(v);
+    if (q.history === undefined || q.history === 0) return out;
+    return { ...out, history: this.e.heat.history(coin).slice(-q.history).map(historyRowOut) };
+  }
+
+  async zones(coin: string, at?: number): Promise<{ time: number; markPx: number; zones: ZoneT[] } | null> {
+    if (this.fromStore(at)) return this.past.zones(coin, at);
+    const s = this.e.heat.coinState(coin);
+    if (s === null || !(s.mark > 0)) return null;
+    return { time: s.markTime, markPx: s.mark, zones: this.e.heat.zones(coin) };
+  }
+
+  async positions(q: PositionQuery): Promise<Page<PositionT>> {
+    if (this.fromStore(q.at)) return this.past.positions(q);
+    const wallet = q.wallet?.toLowerCase() as Wallet | undefined;
+    const after = keyOf(q.cursor);
+    const zonesOf = new Map<string, ZoneT[]>();
+    const rows: PositionT[] = [];
+    for (const p of this.e.heat.positions(wallet)) {
+      if (q.coin !== undefined && p.coin !== q.coin) continue;
+      const row = livePosition(p);
+      if (q.minNotionalUsd !== undefined && !(row.notionalUsd >= q.minNotionalUsd)) continue;
+      if (after !== undefined && !(keyCmp(row, after) > 0)) continue;
+      if (q.nearZone === true) {
+        let zones = zonesOf.get(p.coin);
+        if (zones === undefined) {
+          zones = this.e.heat.zones(p.coin);
+          zonesOf.set(p.coin, zones);
+        }
+        const z = zoneAt(zones, row.liquidationPx);
+        if (z === undefined) continue;
+        rows.push({ ...row, zone: z.id });
+      } else rows.push(row);
+    }
+    // The store's order (wallet, then coin), so a cursor means the same in both.
+    rows.sort((a, b) => keyCmp(a, positionKey(b)));
+    const items = rows.slice(0, q.limit);
+    const last = items[items.length - 1];
+    return { items, next: rows.length > q.limit && last !== undefined ? encodeCursor({ k: positionKey(last) }) : null };
+  }
+
+  async wallets(q: PageQuery & { minTrades?: number }) {
+    if (this.fromStore(q.at)) return this.past.wallets(q);
+    const off = offsetOf(q.cursor);
+    const table = this.e.score.table(q.minTrades ?? 1);
+    const time = this.now();
+    const items = table.slice(off, off + q.limit).map((r, i) => ({
+      rank: off + i + 1,
+      wallet: r.wallet,
+      time,
+      score: r.score,
+      confidence: r.confidence,
+      trades: r.trades,
+      components: { ...r.components },
+    }));
+    return { items, next: off + q.limit < table.length ? encodeCursor({ o: off + q.limit }) : null };
+  }
+
+  async wallet(address: string, at?: number): Promise<WalletDetailT | null> {
+    if (this.fromStore(at)) return this.past.wallet(address, at);
+    const w = address.toLowerCase() as Wallet;
+    const p = this.e.score.profile(w);
+    if (p === null) return null;
+    return {
+      wallet: p.wallet,
+      time: p.history[p.history.length - 1]?.time ?? this.now(),
+      score: p.score,
+      confidence: p.confidence,
+      trades: p.trades,
+      components: { ...p.components },
+      history: p.history.map((h) => ({ time: h.time, score: h.score })),
+      movers: p.movers.map((m) => ({ ...m })),
+      positions: this.e.heat.positions(w).map(livePosition),
+    };
+  }
+
+  events(q: EventQuery) {
+    return this.past.events(q);
+  }
+
+  syndicates(q: PageQuery & { coin?: string }) {
+    return this.past.syndicates(q);
+  }
+
+  async risk(r: RiskRequestT, at?: number): Promise<RiskAdviceT | null> {
+    if (this.fromStore(at)) return this.past.risk(r, at);
+    const { heat, score, book } = this.e;
+    const state = heat.coinState(r.coin);
+    if (state === null || !(state.mark > 0)) return null;
+    // The whales' lean exactly as `glass risk` reads it from the book (src/cli/commands/risk.ts).
+    const coinId = book.coins.peek(r.coin);
+    const lean: { notionalUsd: number; score: number | null; accountUsd: number | null }[] = [];
+    for (let slot = 0; slot < book.slotCount; slot++) {
+      if (book.coinOf(slot) !== coinId) continue;
+      const w = book.walletOf(slot);
+      const acct = book.accountValueAt(w);
+      lean.push({ notionalUsd: book.sziAt(slot) * state.mark, score: score.scoreNow(w), accountUsd: acct === acct ? acct : null });
+    }
+    return riskAnswer(
+      r,
+      {
+        time: state.markTime,
+        markPx: state.mark,
+        zones: heat.zones(r.coin),
+        sigma: state.vol.sigma(RISK_HORIZON_MS),
+        maintenance: heat.liq.tables.maintenanceFraction(r.coin, r.entry * r.size),
+      },
+      whaleBias(lean),
+    );
+  }
+
+  async status(): Promise<ViewStatus> {
+    return { ...(await this.past.status()), ingestLagMs: this.lag() };
+  }
+
+  /** The engines' clock: the newest mark time over the coins. */
+  private now(): number {
+    let t = 0;
+    const heat = this.e.heat;
+    for (const c of heat.coinList()) t = Math.max(t, heat.coinState(c as Coin)?.markTime ?? 0);
+    return t;
+  }
+}
+
+/** Orders rows as the store does: by wallet, then coin (compared as `${wallet}:${coin}` parts). */
+function keyCmp(row: { wallet: string; coin: string }, key: string): number {
+  const i = key.indexOf(':');
+  const w = i < 0 ? key : key.slice(0, i);
+  const c = i < 0 ? '' : key.slice(i + 1);
+  return row.wallet < w ? -1 : row.wallet > w ? 1 : row.coin < c ? -1 : row.coin > c ? 1 : 0;
+}

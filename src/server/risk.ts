@@ -1,0 +1,40 @@
+import type { ZoneRef } from '../domain/glass-event.ts';
+import { advise } from '../engine/risk/advice.ts';
+import { DEFAULT_WHALE_POLICY } from '../engine/whales/policy.ts';
+import type { RiskAdviceT, RiskRequestT } from './schemas.ts';
+
+/** The horizon `glass risk` reads zones and volatility over. */
+export const RISK_HORIZON_MS = 4 * 3600_000;
+
+export interface RiskMarket {
+  readonly time: number;
+  readonly markPx: number;
+  readonly zones: readonly ZoneRef[];
+  /** σ of log price over RISK_HORIZON_MS. */
+  readonly sigma: number;
+  readonly maintenance: number;
+}
+
+/**
+ * The whales' lean as `glass risk` computes it: score-weighted net notional of the coin's large
+ * positions (a score of 50 weighs 1). `accountUsd` is null where the account value is unknown.
+ */
+export function whaleBias(
+  positions: Iterable<{ readonly notionalUsd: number; readonly score: number | null; readonly accountUsd: number | null }>,
+): number {
+  let bias = 0;
+  for (const p of positions) {
+    const large = Math.abs(p.notionalUsd) >= DEFAULT_WHALE_POLICY.minPositionUsd || (p.accountUsd ?? 0) >= DEFAULT_WHALE_POLICY.minAccountUsd;
+    if (large) bias += (p.notionalUsd * (p.score ?? 50)) / 50;
+  }
+  return bias;
+}
+
+/** `glass risk --json` for a posted position, with the market moment it was read against. */
+export function riskAnswer(r: RiskRequestT, m: RiskMarket, bias: number): RiskAdviceT {
+  const advice = advise(
+    { coin: r.coin, side: r.side, entryPx: r.entry, size: r.size, leverage: r.leverage ?? null, stopPx: r.stop ?? null },
+    { markPx: m.markPx, zones: m.zones, sigma: m.sigma, horizonMs: RISK_HORIZON_MS, maintenance: m.maintenance, whaleBias: bias },
+  );
+  return { coin: r.coin, time: m.time, markPx: m.markPx, ...advice, zonesInPath: [...advice.zonesInPath], suggestions: [...advice.suggestions] };
+}

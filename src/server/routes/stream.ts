@@ -1,0 +1,68 @@
+import { Compile } from 'typebox/compile';
+import type { GlassEventType } from '../../domain/glass-event.ts';
+import type { App, RouteDeps } from '../app.ts';
+import { ErrorBody, StreamQuery, SubscribeMessage } from '../schemas.ts';
+import type { Subscription } from '../stream.ts';
+import { eventTypes } from './events.ts';
+
+const checkSubscribe = Compile(SubscribeMessage);
+
+const setOf = (v: string | undefined): Set<string> | null => (v === undefined ? null : new Set(v.split(',').filter((x) => x.length > 0)));
+
+/**
+ * GET /v1/stream (WebSocket). Connect with `?after=&coins=&types=&heatmap=` to start at once, or
+ * send `{"op":"subscribe","coins":[…],"types":[…],"heatmap":[…],"after":ID}`. Messages:
+ * `{kind:"event", id, type, coin, time, receivedAt, detectedAt, event}`, `{kind:"heatmap", id,
+ * coin, full, buckets, removed, zones, …}` (id: the last event id when it was sent),
+ * `{kind:"subscribed"|"live"|"error", id, …}`. A client that falls too far behind is closed with
+ * 1008 `slow consumer: resume from id N`.
+ */
+export function streamRoutes(app: App, { hub }: RouteDeps): void {
+  app.get(
+    '/stream',
+    { websocket: true, schema: { summary: 'WebSocket: Glass events and heatmap deltas, resumable by event id', querystring: StreamQuery, response: { 400: ErrorBody, 401: ErrorBody } } },
+    (socket, req) => {
+      const c = hub.attach(socket);
+      const fail = (message: string) => hub.sendControl(c, { kind: 'error', id: hub.lastId, message });
+      const start = (sub: Subscription, after: number | null) => {
+        hub.subscribe(c, sub, after).catch((e: unknown) => {
+          req.log.error({ err: e }, 'stream subscribe failed');
+          socket.close(1011, 'internal error');
+        });
+      };
+      socket.on('message', (data, isBinary) => {
+        let msg: unknown;
+        try {
+          msg = isBinary ? null : JSON.parse(String(data));
+        } catch {
+          msg = null;
+        }
+        if (!checkSubscribe.Check(msg)) {
+          const first = msg === null ? undefined : checkSubscribe.Errors(msg)[0];
+          fail(first === undefined ? 'message must be JSON: {"op":"subscribe", …}' : `subscribe${first.instancePath} ${first.message}`);
+          return;
+        }
+        start(
+          {
+            coins: msg.coins === undefined ? null : new Set(msg.coins),
+            types: msg.types === undefined ? null : new Set<GlassEventType>(msg.types),
+            heatmap: new Set(msg.heatmap ?? []),
+          },
+          msg.after ?? null,
+        );
+      });
+      const q = req.query;
+      if (q.after !== undefined || q.coins !== undefined || q.types !== undefined || q.heatmap !== undefined) {
+        let types: GlassEventType[] | undefined;
+        try {
+          types = eventTypes(q.types, 'querystring/types');
+        } catch (e) {
+          fail((e as Error).message);
+          socket.close(1008, 'bad subscription');
+          return;
+        }
+        start({ coins: setOf(q.coins), types: types === undefined ? null : new Set(types), heatmap: setOf(q.heatmap) ?? new Set() }, q.after ?? null);
+      }
+    },
+  );
+}

@@ -1,0 +1,43 @@
+import type { App, RouteDeps } from '../app.ts';
+import { notFound } from '../errors.ts';
+import { AtQuery, ErrorBody, WalletDetail, WalletPath, WalletsPage, WalletsQuery } from '../schemas.ts';
+import { at } from './coins.ts';
+
+/** GET /v1/wallets?sort=score&limit= and /v1/wallets/{address}. */
+export function walletRoutes(app: App, { view }: RouteDeps): void {
+  app.get(
+    '/wallets',
+    {
+      schema: {
+        summary: 'Wallets by Nexus Score, highest first',
+        querystring: WalletsQuery,
+        response: { 200: WalletsPage, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      return view.wallets({
+        ...at(q.at),
+        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+        ...(q.minTrades === undefined ? {} : { minTrades: q.minTrades }),
+        limit: q.limit ?? 50,
+      });
+    },
+  );
+  app.get(
+    '/wallets/:address',
+    {
+      schema: {
+        summary: 'One wallet: score, components, score history, the trades that moved it, open positions',
+        params: WalletPath,
+        querystring: AtQuery,
+        response: { 200: WalletDetail, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody },
+      },
+    },
+    async (req) => {
+      const w = await view.wallet(req.params.address, at(req.query.at).at);
+      if (w === null) throw notFound(`no scored wallet ${req.params.address}${req.query.at === undefined ? '' : ` at ${req.query.at}`}`);
+      return w;
+    },
+  );
+}

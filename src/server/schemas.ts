@@ -1,0 +1,292 @@
+import { type Static, type TSchema, Type } from 'typebox';
+import { GLASS_EVENT_TYPES, type GlassEventType } from '../domain/glass-event.ts';
+
+/**
+ * One schema per request and response of /v1: fastify validates requests with them, every
+ * response is checked against them before it is sent (app.ts), and the OpenAPI 3.1 document at
+ * /v1/openapi.json is generated from them, so the three cannot drift apart.
+ */
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** Point in time: epoch milliseconds or an ISO 8601 time; the answer is what Glass knew then. */
+export const At = Type.String({
+  pattern: '^(\\d{1,15}|\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})?)?)$',
+  description: 'point in time: epoch ms or ISO 8601 (e.g. 2026-11-30T03:00:00Z); only what was known then',
+});
+export const Cursor = Type.String({ maxLength: 512, pattern: '^[A-Za-z0-9_-]+$', description: 'opaque: the `next` of the previous page' });
+export const Limit = (dflt: number, max = 1000) => Type.Integer({ minimum: 1, maximum: max, default: dflt });
+export const CoinParam = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9@:/_.-]+$', description: 'the venue symbol (BTC, kPEPE)' });
+export const WalletParam = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: '0x address, 40 hex digits' });
+export const EventTypeName = Type.Unsafe<GlassEventType>({ type: 'string', enum: [...GLASS_EVENT_TYPES], description: 'a Glass event type' });
+
+export const ErrorBody = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  message: Type.String(),
+});
+
+const page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), next: Nullable(Type.String({ description: 'cursor of the next page; null: last page' })) });
+
+export const Zone = Type.Object({
+  id: Type.String(),
+  side: Type.Union([Type.Literal('LONG_LIQ'), Type.Literal('SHORT_LIQ')]),
+  lo: Type.Number(),
+  hi: Type.Number(),
+  peakPx: Type.Number(),
+  notionalUsd: Type.Number(),
+  wallets: Type.Integer(),
+  distancePct: Type.Number(),
+  probability: Type.Number({ description: 'P(mark touches the zone within 4 h)' }),
+});
+
+export const Bucket = Type.Object({ lo: Type.Number(), hi: Type.Number(), longLiqUsd: Type.Number(), shortLiqUsd: Type.Number() });
+
+export const HistoryRow = Type.Object({
+  time: Type.Number(),
+  markPx: Type.Number(),
+  bucketWidth: Type.Number(),
+  fromPx: Type.Number({ description: 'bucket i spans fromPx + i·bucketWidth' }),
+  longLiqUsd: Type.Array(Type.Number()),
+  shortLiqUsd: Type.Array(Type.Number()),
+});
+
+/** `glass heatmap --json`, plus the grid when ?history= asks for it. */
+export const Heatmap = Type.Object({
+  coin: Type.String(),
+  time: Type.Number(),
+  markPx: Type.Number(),
+  bucketWidth: Type.Number(),
+  buckets: Type.Array(Bucket),
+  zones: Type.Array(Zone),
+  history: Type.Optional(Type.Array(HistoryRow)),
+});
+
+export const CoinSummary = Type.Object({
+  coin: Type.String(),
+  time: Type.Number(),
+  markPx: Type.Number(),
+  bucketWidth: Type.Number(),
+  zones: Type.Integer(),
+  longLiqUsd: Type.Number(),
+  shortLiqUsd: Type.Number(),
+});
+
+export const Position = Type.Object({
+  wallet: Type.String(),
+  coin: Type.String(),
+  time: Type.Number(),
+  szi: Type.Number(),
+  entryPx: Nullable(Type.Number()),
+  notionalUsd: Type.Number(),
+  leverage: Nullable(Type.Number()),
+  liquidationPx: Nullable(Type.Number()),
+  estimated: Type.Boolean({ description: 'the liquidation price comes from an assumed leverage' }),
+  zone: Type.Optional(Nullable(Type.String({ description: 'id of the zone its liquidation price falls in (?near=zone)' }))),
+});
+
+export const Components = Type.Record(Type.String(), Type.Number());
+
+export const WalletScore = Type.Object({
+  rank: Type.Integer(),
+  wallet: Type.String(),
+  time: Type.Number(),
+  score: Type.Number(),
+  confidence: Type.Number(),
+  trades: Type.Integer(),
+  components: Components,
+});
+
+/** A closed trade that moved the score (the engines know it whole; the store keeps the move). */
+export const Trade = Type.Object(
+  {
+    closeTime: Type.Number(),
+    scoreDelta: Nullable(Type.Number()),
+    coin: Type.Optional(Type.String()),
+    side: Type.Optional(Type.Union([Type.Literal('long'), Type.Literal('short')])),
+    openTime: Type.Optional(Type.Number()),
+    entryPx: Type.Optional(Type.Number()),
+    exitPx: Type.Optional(Type.Number()),
+    notionalUsd: Type.Optional(Type.Number()),
+    pnlUsd: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: true },
+);
+
+export const WalletDetail = Type.Object({
+  wallet: Type.String(),
+  time: Type.Number(),
+  score: Type.Number(),
+  confidence: Type.Number(),
+  trades: Type.Integer(),
+  components: Components,
+  history: Type.Array(Type.Object({ time: Type.Number(), score: Type.Number() })),
+  movers: Type.Array(Trade, { description: 'the closed trades that moved the score most, largest first' }),
+  positions: Type.Array(Position),
+});
+
+export const GlassEventBody = Type.Object(
+  {
+    id: Type.String(),
+    type: EventTypeName,
+    coin: Type.String(),
+    time: Type.Number(),
+    severity: Type.String(),
+  },
+  { additionalProperties: true, description: 'the GlassEvent as the engines emit it (see src/domain/glass-event.ts)' },
+);
+
+export const EventRecord = Type.Object({
+  id: Type.Integer({ description: 'position in the event stream: 1, 2, 3, …' }),
+  type: EventTypeName,
+  coin: Type.String(),
+  time: Type.Number({ description: 'venue time of the causing market event (ms)' }),
+  receivedAt: Type.Number({ description: 'receive time of the causing venue message (ms)' }),
+  detectedAt: Type.Number({ description: 'wall-clock time the engine emitted it (ms)' }),
+  event: GlassEventBody,
+});
+
+export const Syndicate = Type.Object({
+  syndicateId: Type.String(),
+  coin: Type.String(),
+  direction: Type.Union([Type.Literal('long'), Type.Literal('short')]),
+  firstTime: Type.Number(),
+  lastTime: Type.Number(),
+  memberCount: Type.Integer(),
+  notionalUsd: Type.Number(),
+  meanScore: Nullable(Type.Number()),
+  members: Type.Array(Type.Object({ wallet: Type.String(), score: Nullable(Type.Number()), notionalUsd: Type.Number() })),
+  lastEventId: Type.Integer(),
+});
+
+export const RiskRequest = Type.Object(
+  {
+    coin: CoinParam,
+    side: Type.Union([Type.Literal('long'), Type.Literal('short')]),
+    entry: Type.Number({ exclusiveMinimum: 0, maximum: 1e15, description: 'entry price' }),
+    size: Type.Number({ exclusiveMinimum: 0, maximum: 1e15, description: 'size in coin units' }),
+    leverage: Type.Optional(Type.Number({ minimum: 1, maximum: 1000 })),
+    stop: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e15 })),
+    at: Type.Optional(At),
+  },
+  { additionalProperties: false },
+);
+
+export const RiskAdvice = Type.Object({
+  coin: Type.String(),
+  time: Type.Number(),
+  markPx: Type.Number(),
+  liquidationPx: Nullable(Type.Number()),
+  exitPx: Nullable(Type.Number()),
+  zonesInPath: Type.Array(
+    Type.Object(
+      {
+        side: Type.String(),
+        lo: Type.Number(),
+        hi: Type.Number(),
+        peakPx: Type.Number(),
+        notionalUsd: Type.Number(),
+        touchProbability: Type.Number(),
+      },
+      { additionalProperties: true },
+    ),
+  ),
+  whaleBias: Type.Union([Type.Literal('with you'), Type.Literal('against you'), Type.Literal('neutral')]),
+  suggestions: Type.Array(
+    Type.Object({
+      action: Type.Union([Type.Literal('stop'), Type.Literal('size'), Type.Literal('leverage'), Type.Literal('timing')]),
+      value: Nullable(Type.Number()),
+      reason: Type.String(),
+    }),
+  ),
+});
+
+export const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  mode: Type.Union([Type.Literal('engines'), Type.Literal('store')]),
+  lastEventId: Type.Integer(),
+  lastEventTime: Nullable(Type.Number()),
+  ingestLagMs: Nullable(Type.Number()),
+  streamClients: Type.Integer(),
+  uptimeS: Type.Number(),
+});
+
+export const CoinsPage = page(CoinSummary);
+export const PositionsPage = page(Position);
+export const WalletsPage = page(WalletScore);
+export const EventsPage = page(EventRecord);
+export const SyndicatesPage = page(Syndicate);
+
+/** Query strings, each with the point in time and the cursor. */
+export const AtQuery = Type.Object({ at: Type.Optional(At) });
+export const CoinsQuery = Type.Object({ at: Type.Optional(At), cursor: Type.Optional(Cursor), limit: Type.Optional(Limit(100)) });
+export const HeatmapQuery = Type.Object({
+  at: Type.Optional(At),
+  history: Type.Optional(Type.Integer({ minimum: 0, maximum: 1440, description: 'rows of the price × time grid, one a minute, newest last' })),
+});
+export const PositionsQuery = Type.Object({
+  coin: Type.Optional(CoinParam),
+  wallet: Type.Optional(WalletParam),
+  minNotional: Type.Optional(Type.Number({ minimum: 0, maximum: 1e15 })),
+  near: Type.Optional(Type.Literal('zone', { description: 'only positions whose liquidation price falls in a current zone' })),
+  at: Type.Optional(At),
+  cursor: Type.Optional(Cursor),
+  limit: Type.Optional(Limit(100)),
+});
+export const WalletsQuery = Type.Object({
+  sort: Type.Optional(Type.Literal('score')),
+  minTrades: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  at: Type.Optional(At),
+  cursor: Type.Optional(Cursor),
+  limit: Type.Optional(Limit(50)),
+});
+export const EventsQuery = Type.Object({
+  type: Type.Optional(Type.String({ maxLength: 400, pattern: '^[A-Z_]+(,[A-Z_]+)*$', description: 'one type or several, comma-separated' })),
+  coin: Type.Optional(CoinParam),
+  since: Type.Optional(At),
+  at: Type.Optional(At),
+  cursor: Type.Optional(Cursor),
+  limit: Type.Optional(Limit(100)),
+});
+export const SyndicatesQuery = Type.Object({
+  coin: Type.Optional(CoinParam),
+  at: Type.Optional(At),
+  cursor: Type.Optional(Cursor),
+  limit: Type.Optional(Limit(50)),
+});
+export const CoinPath = Type.Object({ coin: CoinParam });
+export const WalletPath = Type.Object({ address: WalletParam });
+
+export type HeatmapT = Static<typeof Heatmap>;
+export type HistoryRowT = Static<typeof HistoryRow>;
+export type ZoneT = Static<typeof Zone>;
+export type CoinSummaryT = Static<typeof CoinSummary>;
+export type PositionT = Static<typeof Position>;
+export type WalletScoreT = Static<typeof WalletScore>;
+export type WalletDetailT = Static<typeof WalletDetail>;
+export type EventRecordT = Static<typeof EventRecord>;
+export type SyndicateT = Static<typeof Syndicate>;
+export type RiskRequestT = Static<typeof RiskRequest>;
+export type RiskAdviceT = Static<typeof RiskAdvice>;
+export type HealthT = Static<typeof Health>;
+
+/** /v1/stream: the query string a client may connect with, and the message it may send. */
+export const StreamQuery = Type.Object({
+  after: Type.Optional(Type.Integer({ minimum: 0, description: 'resume past this event id: everything since, in order, then live' })),
+  coins: Type.Optional(Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9@:/_.,-]+$', description: 'comma-separated coins (default: all)' })),
+  types: Type.Optional(Type.String({ maxLength: 400, pattern: '^[A-Z_]+(,[A-Z_]+)*$', description: 'comma-separated event types (default: all)' })),
+  heatmap: Type.Optional(Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9@:/_.,-]+$', description: 'comma-separated coins to receive heatmap deltas of' })),
+});
+
+export const SubscribeMessage = Type.Object(
+  {
+    op: Type.Literal('subscribe'),
+    coins: Type.Optional(Type.Array(CoinParam, { maxItems: 500 })),
+    types: Type.Optional(Type.Array(EventTypeName, { maxItems: 50 })),
+    heatmap: Type.Optional(Type.Array(CoinParam, { maxItems: 50 })),
+    after: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type SubscribeMessageT = Static<typeof SubscribeMessage>;

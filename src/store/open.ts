@@ -1,0 +1,48 @@
+import { StoreError } from './errors.ts';
+import { PostgresStore } from './postgres.ts';
+import { SqliteStore } from './sqlite.ts';
+import type { Store } from './types.ts';
+
+/** The embedded default: a SQLite file in the working directory. */
+export const DEFAULT_SQLITE = './glass.sqlite';
+
+/** `postgres://…` (or `postgresql://…`) selects PostgreSQL; anything else is a SQLite file path. */
+export function isPostgres(spec: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(spec);
+}
+
+/** Where the store lives: the `--db` value, else GLASS_DATABASE_URL, else ./glass.sqlite. */
+export function storeSpec(spec?: string): string {
+  return spec ?? process.env.GLASS_DATABASE_URL ?? DEFAULT_SQLITE;
+}
+
+/** Opens the store the spec names and applies the migrations it has not seen yet. */
+export async function openStore(spec?: string): Promise<Store> {
+  const s = storeSpec(spec);
+  let store: Store;
+  try {
+    store = isPostgres(s) ? new PostgresStore(s) : new SqliteStore(s);
+  } catch (e) {
+    throw new StoreError(`cannot open store ${describeSpec(s)}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    await store.migrate();
+  } catch (e) {
+    await store.close().catch(() => {});
+    if (e instanceof StoreError) throw e;
+    throw new StoreError(`cannot migrate store ${describeSpec(s)}: ${(e as Error).message}`, { cause: e });
+  }
+  return store;
+}
+
+/** The spec without a password, for messages and logs. */
+export function describeSpec(spec: string): string {
+  if (!isPostgres(spec)) return spec;
+  try {
+    const u = new URL(spec);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}

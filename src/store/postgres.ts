@@ -1,0 +1,301 @@
+import postgres from 'postgres';
+import type { Coin, Wallet } from '../domain/ids.ts';
+import { StoreError } from './errors.ts';
+import { migrations } from './migrations.ts';
+import { cursorOf, cutoff, eventOf, heatmapOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
+import type {
+  ApiKeyRecord,
+  EventQuery,
+  EventRecord,
+  HeatmapSnapshotRecord,
+  IngestCursor,
+  PositionSnapshotRecord,
+  RetentionPolicy,
+  ScoreRecord,
+  Store,
+  WriteBatch,
+} from './types.ts';
+
+const END = Number.MAX_SAFE_INTEGER;
+/** Rows per INSERT: well under PostgreSQL's 65,535 bound parameters at 9 columns. */
+const CHUNK = 1000;
+
+type Sql = postgres.Sql;
+type Tx = postgres.TransactionSql;
+
+/**
+ * The PostgreSQL store (`postgres` client). The URL may carry `?schema=NAME` (created at migrate,
+ * used as the connection's search_path): the tests give each run its own schema. Every value is
+ * a bound parameter; only fixed table and column names appear in SQL text.
+ */
+export class PostgresStore implements Store {
+  readonly schema: string | null;
+  readonly where: string;
+  private readonly sql: Sql;
+
+  constructor(url: string, opts: { max?: number } = {}) {
+    const u = new URL(url);
+    this.schema = u.searchParams.get('schema');
+    u.searchParams.delete('schema');
+    this.where = `${u.hostname}:${u.port || '5432'}`;
+    this.sql = postgres(u.toString(), {
+      max: opts.max ?? 4,
+      onnotice: () => {},
+      connect_timeout: 5,
+      ...(this.schema === null ? {} : { connection: { search_path: this.schema } }),
+    });
+  }
+
+  /** Runs a query, turning a refused connection into one clear line. */
+  private async q<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
+        throw new StoreError(`PostgreSQL at ${this.where} unreachable: ${(e as Error).message}`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.q(async () => {
+      if (this.schema !== null) await this.sql`CREATE SCHEMA IF NOT EXISTS ${this.sql(this.schema)}`;
+      await this.sql.begin(async (tx) => {
+        // One migrator at a time (two `glass` processes starting on one database).
+        await tx`SELECT pg_advisory_xact_lock(hashtext('glass:migrations'))`;
+        await tx`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`;
+        const done = new Set((await tx`SELECT version FROM schema_migrations`).map((r) => Number(r.version)));
+        for (const m of migrations('postgres')) {
+          if (done.has(m.version)) continue;
+          await tx.unsafe(m.sql).simple();
+          await tx`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${Date.now()})`;
+        }
+      });
+    });
+  }
+
+  async write(b: WriteBatch): Promise<void> {
+    await this.q(() =>
+      this.sql.begin(async (tx) => {
+        await insert(
+          tx,
+          'events',
+          b.events.map((e) => ({
+            id: e.id,
+            type: e.type,
+            coin: e.coin,
+            time: e.time,
+            received_at: e.receivedAt,
+            detected_at: e.detectedAt,
+            payload: JSON.stringify(e.event),
+          })),
+        );
+        await insert(
+          tx,
+          'heatmap_snapshots',
+          b.heatmaps.map((h) => ({ coin: h.coin, time: h.time, reason: h.reason, map: JSON.stringify(h.map) })),
+        );
+        await insert(
+          tx,
+          'position_snapshots',
+          b.positions.map((p) => ({
+            wallet: p.wallet,
+            coin: p.coin,
+            time: p.time,
+            szi: p.szi,
+            entry_px: p.entryPx,
+            liquidation_px: p.liquidationPx,
+            notional_usd: p.notionalUsd,
+            leverage: p.leverage,
+            estimated: p.estimated,
+          })),
+        );
+        await insert(
+          tx,
+          'scores',
+          b.scores.map((s) => ({
+            wallet: s.wallet,
+            time: s.time,
+            score: s.score,
+            confidence: s.confidence,
+            trades: s.trades,
+            components: JSON.stringify(s.components),
+          })),
+        );
+        const c = b.cursor;
+        await tx`
+          INSERT INTO ingest_cursor (source, position, ts, next_event_id, complete)
+          VALUES (${c.source}, ${c.position}, ${c.ts}, ${c.nextEventId}, ${c.complete === true})
+          ON CONFLICT (source) DO UPDATE SET position = excluded.position, ts = excluded.ts,
+            next_event_id = excluded.next_event_id, complete = excluded.complete`;
+      }),
+    );
+  }
+
+  async cursor(source: string): Promise<IngestCursor | null> {
+    const [r] = await this.q(() => this.sql`SELECT * FROM ingest_cursor WHERE source = ${source}`);
+    return r === undefined ? null : cursorOf(r);
+  }
+
+  async events(q: EventQuery): Promise<EventRecord[]> {
+    const s = this.sql;
+    const types = q.types !== undefined && q.types.length > 0 ? s`AND type IN ${s(q.types as string[])}` : s``;
+    const coin = q.coin !== undefined ? s`AND coin = ${q.coin}` : s``;
+    const since = q.since !== undefined ? s`AND time >= ${q.since}` : s``;
+    const rows = await this.q(
+      () => s`SELECT * FROM events WHERE id > ${q.afterId ?? 0} AND time <= ${q.at ?? END} ${types} ${coin} ${since} ORDER BY id LIMIT ${q.limit}`,
+    );
+    return rows.map(eventOf);
+  }
+
+  async lastEventId(): Promise<number> {
+    const [r] = await this.q(() => this.sql`SELECT COALESCE(MAX(id), 0) AS id FROM events`);
+    return Number(r?.id ?? 0);
+  }
+
+  async coins(at?: number): Promise<Coin[]> {
+    const rows = await this.q(() => this.sql`SELECT DISTINCT coin FROM heatmap_snapshots WHERE time <= ${at ?? END} ORDER BY coin`);
+    return rows.map((r) => r.coin as Coin);
+  }
+
+  async heatmap(coin: Coin, at?: number): Promise<HeatmapSnapshotRecord | null> {
+    const [r] = await this.q(
+      () => this.sql`SELECT * FROM heatmap_snapshots WHERE coin = ${coin} AND time <= ${at ?? END} ORDER BY time DESC, id DESC LIMIT 1`,
+    );
+    return r === undefined ? null : heatmapOf(r);
+  }
+
+  async heatmapHistory(coin: Coin, from: number, to: number, limit: number): Promise<HeatmapSnapshotRecord[]> {
+    const rows = await this.q(
+      () => this.sql`SELECT * FROM heatmap_snapshots WHERE coin = ${coin} AND time >= ${from} AND time <= ${to} ORDER BY time, id LIMIT ${limit}`,
+    );
+    return rows.map(heatmapOf);
+  }
+
+  async positions(q: {
+    coin?: Coin;
+    wallet?: Wallet;
+    minNotionalUsd?: number;
+    at?: number;
+    limit: number;
+    after?: string;
+  }): Promise<PositionSnapshotRecord[]> {
+    const s = this.sql;
+    const coin = q.coin !== undefined ? s`AND coin = ${q.coin}` : s``;
+    const wallet = q.wallet !== undefined ? s`AND wallet = ${q.wallet}` : s``;
+    const a = q.after === undefined ? null : splitAfter(q.after);
+    const after = a === null ? s`` : s`AND (wallet > ${a.wallet} OR (wallet = ${a.wallet} AND coin > ${a.coin}))`;
+    const rows = await this.q(
+      () => s`
+        SELECT * FROM (
+          SELECT *, ROW_NUMBER() OVER (PARTITION BY wallet, coin ORDER BY time DESC, id DESC) AS rn
+          FROM position_snapshots WHERE time <= ${q.at ?? END} ${coin} ${wallet}
+        ) p
+        WHERE rn = 1 AND szi <> 0 AND notional_usd >= ${q.minNotionalUsd ?? 0} ${after}
+        ORDER BY wallet, coin LIMIT ${q.limit}`,
+    );
+    return rows.map(positionOf);
+  }
+
+  async scores(q: { at?: number; limit: number; minTrades?: number; afterRank?: number }): Promise<ScoreRecord[]> {
+    const rows = await this.q(
+      () => this.sql`
+        SELECT * FROM (
+          SELECT *, ROW_NUMBER() OVER (PARTITION BY wallet ORDER BY time DESC, id DESC) AS rn
+          FROM scores WHERE time <= ${q.at ?? END}
+        ) s
+        WHERE rn = 1 AND trades >= ${q.minTrades ?? 0}
+        ORDER BY score DESC, wallet LIMIT ${q.limit} OFFSET ${q.afterRank ?? 0}`,
+    );
+    return rows.map(scoreOf);
+  }
+
+  async scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]> {
+    const rows = await this.q(() => this.sql`SELECT * FROM scores WHERE wallet = ${wallet} AND time <= ${at ?? END} ORDER BY time, id`);
+    return rows.map(scoreOf);
+  }
+
+  async createKey(k: ApiKeyRecord): Promise<void> {
+    await this.q(
+      () => this.sql`
+        INSERT INTO api_keys (id, name, hash, created_at, revoked_at, rate_limit)
+        VALUES (${k.id}, ${k.name}, ${k.hash}, ${k.createdAt}, ${k.revokedAt}, ${k.rateLimit})`,
+    );
+  }
+
+  async keys(): Promise<ApiKeyRecord[]> {
+    return (await this.q(() => this.sql`SELECT * FROM api_keys ORDER BY created_at, id`)).map(keyOf);
+  }
+
+  async keyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const [r] = await this.q(() => this.sql`SELECT * FROM api_keys WHERE hash = ${hash}`);
+    return r === undefined ? null : keyOf(r);
+  }
+
+  async revokeKey(id: string, at: number): Promise<boolean> {
+    const r = await this.q(() => this.sql`UPDATE api_keys SET revoked_at = ${at} WHERE id = ${id} AND revoked_at IS NULL`);
+    return r.count > 0;
+  }
+
+  async recordUsage(keyId: string, minute: number, requests: number): Promise<void> {
+    await this.q(
+      () => this.sql`
+        INSERT INTO key_usage (key_id, minute, requests) VALUES (${keyId}, ${minute}, ${requests})
+        ON CONFLICT (key_id, minute) DO UPDATE SET requests = key_usage.requests + excluded.requests`,
+    );
+  }
+
+  async usage(keyId: string, from: number, to: number): Promise<number> {
+    const [r] = await this.q(
+      () => this.sql`SELECT COALESCE(SUM(requests), 0) AS n FROM key_usage WHERE key_id = ${keyId} AND minute >= ${from} AND minute <= ${to}`,
+    );
+    return Number(r?.n ?? 0);
+  }
+
+  async prune(policy: RetentionPolicy): Promise<Record<string, number>> {
+    return this.q(() =>
+      this.sql.begin(async (tx) => {
+        const out: Record<string, number> = {};
+        const del = async (table: string, ms: number | null, partition: string | null): Promise<void> => {
+          const [m] = await tx`SELECT MAX(time) AS t FROM ${tx(table)}`;
+          const cut = cutoff(m?.t, ms);
+          if (cut === null) {
+            out[table] = 0;
+            return;
+          }
+          // Each key keeps its newest row before the cut (see SqliteStore.prune).
+          const r =
+            partition === null
+              ? await tx`DELETE FROM ${tx(table)} WHERE time < ${cut}`
+              : await tx`DELETE FROM ${tx(table)} WHERE id IN (SELECT id FROM (
+                   SELECT id, ROW_NUMBER() OVER (PARTITION BY ${tx.unsafe(partition)} ORDER BY time DESC, id DESC) AS rn
+                   FROM ${tx(table)} WHERE time < ${cut}) x WHERE rn > 1)`;
+          out[table] = r.count;
+        };
+        await del('events', policy.eventsMs, null);
+        await del('heatmap_snapshots', policy.heatmapsMs, 'coin');
+        await del('position_snapshots', policy.positionsMs, 'wallet, coin');
+        await del('scores', policy.scoresMs, 'wallet');
+        return out;
+      }),
+    );
+  }
+
+  /** Drops the store's schema (tests: each run had its own). */
+  async dropSchema(): Promise<void> {
+    if (this.schema !== null) await this.q(() => this.sql`DROP SCHEMA IF EXISTS ${this.sql(this.schema as string)} CASCADE`);
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
+  }
+}
+
+async function insert(tx: Tx, table: string, rows: Row[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK) as Record<string, postgres.ParameterOrJSON<never>>[];
+    await tx`INSERT INTO ${tx(table)} ${tx(chunk)}`;
+  }
+}

@@ -1,0 +1,91 @@
+import type { GlassEvent, GlassEventType } from '../domain/glass-event.ts';
+import type { Coin, Wallet } from '../domain/ids.ts';
+import type { ApiKeyRecord, EventRecord, HeatmapSnapshotRecord, IngestCursor, PositionSnapshotRecord, ScoreRecord } from './types.ts';
+
+/**
+ * Rows as both stores read them back, mapped to records. JSON columns hold what this process wrote
+ * (the store is not a trust boundary), so they are parsed without re-validation. PostgreSQL hands
+ * bigints back as strings, hence `Number` on every integer column.
+ */
+export type Row = Record<string, unknown>;
+
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export function eventOf(r: Row): EventRecord {
+  return {
+    id: num(r.id),
+    type: r.type as GlassEventType,
+    coin: r.coin as Coin,
+    time: num(r.time),
+    receivedAt: num(r.received_at),
+    detectedAt: num(r.detected_at),
+    event: JSON.parse(r.payload as string) as GlassEvent,
+  };
+}
+
+export function heatmapOf(r: Row): HeatmapSnapshotRecord {
+  return {
+    coin: r.coin as Coin,
+    time: num(r.time),
+    reason: r.reason as HeatmapSnapshotRecord['reason'],
+    map: JSON.parse(r.map as string) as Record<string, unknown>,
+  };
+}
+
+export function positionOf(r: Row): PositionSnapshotRecord {
+  return {
+    wallet: r.wallet as Wallet,
+    coin: r.coin as Coin,
+    time: num(r.time),
+    szi: num(r.szi),
+    entryPx: numOrNull(r.entry_px),
+    liquidationPx: numOrNull(r.liquidation_px),
+    notionalUsd: num(r.notional_usd),
+    leverage: numOrNull(r.leverage),
+    estimated: r.estimated === true || r.estimated === 1,
+  };
+}
+
+export function scoreOf(r: Row): ScoreRecord {
+  return {
+    wallet: r.wallet as Wallet,
+    time: num(r.time),
+    score: num(r.score),
+    confidence: num(r.confidence),
+    trades: num(r.trades),
+    components: JSON.parse(r.components as string) as Record<string, number>,
+  };
+}
+
+export function keyOf(r: Row): ApiKeyRecord {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    hash: r.hash as string,
+    createdAt: num(r.created_at),
+    revokedAt: numOrNull(r.revoked_at),
+    rateLimit: num(r.rate_limit),
+  };
+}
+
+export function cursorOf(r: Row): IngestCursor {
+  return {
+    source: r.source as string,
+    position: num(r.position),
+    ts: num(r.ts),
+    nextEventId: num(r.next_event_id),
+    complete: r.complete === true || r.complete === 1,
+  };
+}
+
+/** `${wallet}:${coin}` → its parts; wallets never hold a colon, coins may (HIP-3 `dex:COIN`). */
+export function splitAfter(after: string): { wallet: string; coin: string } {
+  const i = after.indexOf(':');
+  return i < 0 ? { wallet: after, coin: '' } : { wallet: after.slice(0, i), coin: after.slice(i + 1) };
+}
+
+/** The newest time the event log, a snapshot table… holds minus the window: rows before it go. */
+export function cutoff(newest: unknown, ms: number | null): number | null {
+  return ms === null || newest === null || newest === undefined ? null : Number(newest) - ms;
+}

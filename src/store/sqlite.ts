@@ -1,0 +1,260 @@
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { Coin, Wallet } from '../domain/ids.ts';
+import { migrations } from './migrations.ts';
+import { cursorOf, cutoff, eventOf, heatmapOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
+import type {
+  ApiKeyRecord,
+  EventQuery,
+  EventRecord,
+  HeatmapSnapshotRecord,
+  IngestCursor,
+  PositionSnapshotRecord,
+  RetentionPolicy,
+  ScoreRecord,
+  Store,
+  WriteBatch,
+} from './types.ts';
+
+/** Far past any venue time: "no `at`" reads as "at the end of time". */
+const END = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The embedded store: one SQLite file through node:sqlite, in WAL mode so the API can read while
+ * ingest writes. `synchronous=NORMAL` keeps a committed batch through a killed process (the WAL
+ * is on disk) though not necessarily through a power cut. Every query is a prepared statement
+ * with bound parameters; values are never spliced into SQL text.
+ */
+export class SqliteStore implements Store {
+  readonly path: string;
+  private readonly db: DatabaseSync;
+  private readonly cache = new Map<string, StatementSync>();
+
+  constructor(path: string) {
+    this.path = path;
+    this.db = new DatabaseSync(path);
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON');
+  }
+
+  private st(sql: string): StatementSync {
+    let s = this.cache.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  private all(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.st(sql).all(...params) as Row[];
+  }
+
+  private tx<T>(f: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = f();
+      this.db.exec('COMMIT');
+      return out;
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    this.tx(() => {
+      const done = new Set(this.all('SELECT version FROM schema_migrations').map((r) => Number(r.version)));
+      for (const m of migrations('sqlite')) {
+        if (done.has(m.version)) continue;
+        this.db.exec(m.sql);
+        this.st('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      }
+    });
+  }
+
+  async write(b: WriteBatch): Promise<void> {
+    this.tx(() => {
+      const ev = this.st('INSERT INTO events (id, type, coin, time, received_at, detected_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const e of b.events) ev.run(e.id, e.type, e.coin, e.time, e.receivedAt, e.detectedAt, JSON.stringify(e.event));
+      const hm = this.st('INSERT INTO heatmap_snapshots (coin, time, reason, map) VALUES (?, ?, ?, ?)');
+      for (const h of b.heatmaps) hm.run(h.coin, h.time, h.reason, JSON.stringify(h.map));
+      const ps = this.st(
+        'INSERT INTO position_snapshots (wallet, coin, time, szi, entry_px, liquidation_px, notional_usd, leverage, estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const p of b.positions) {
+        ps.run(p.wallet, p.coin, p.time, p.szi, p.entryPx, p.liquidationPx, p.notionalUsd, p.leverage, p.estimated ? 1 : 0);
+      }
+      const sc = this.st('INSERT INTO scores (wallet, time, score, confidence, trades, components) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const s of b.scores) sc.run(s.wallet, s.time, s.score, s.confidence, s.trades, JSON.stringify(s.components));
+      const c = b.cursor;
+      this.st(
+        `INSERT INTO ingest_cursor (source, position, ts, next_event_id, complete) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (source) DO UPDATE SET position = excluded.position, ts = excluded.ts,
+           next_event_id = excluded.next_event_id, complete = excluded.complete`,
+      ).run(c.source, c.position, c.ts, c.nextEventId, c.complete === true ? 1 : 0);
+    });
+  }
+
+  async cursor(source: string): Promise<IngestCursor | null> {
+    const r = this.all('SELECT * FROM ingest_cursor WHERE source = ?', source)[0];
+    return r === undefined ? null : cursorOf(r);
+  }
+
+  async events(q: EventQuery): Promise<EventRecord[]> {
+    const where = ['id > ?', 'time <= ?'];
+    const params: SQLInputValue[] = [q.afterId ?? 0, q.at ?? END];
+    if (q.types !== undefined && q.types.length > 0) {
+      where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
+      params.push(...q.types);
+    }
+    if (q.coin !== undefined) {
+      where.push('coin = ?');
+      params.push(q.coin);
+    }
+    if (q.since !== undefined) {
+      where.push('time >= ?');
+      params.push(q.since);
+    }
+    params.push(q.limit);
+    return this.all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, ...params).map(eventOf);
+  }
+
+  async lastEventId(): Promise<number> {
+    return Number(this.all('SELECT COALESCE(MAX(id), 0) AS id FROM events')[0]?.id ?? 0);
+  }
+
+  async coins(at?: number): Promise<Coin[]> {
+    return this.all('SELECT DISTINCT coin FROM heatmap_snapshots WHERE time <= ? ORDER BY coin', at ?? END).map((r) => r.coin as Coin);
+  }
+
+  async heatmap(coin: Coin, at?: number): Promise<HeatmapSnapshotRecord | null> {
+    const r = this.all('SELECT * FROM heatmap_snapshots WHERE coin = ? AND time <= ? ORDER BY time DESC, id DESC LIMIT 1', coin, at ?? END)[0];
+    return r === undefined ? null : heatmapOf(r);
+  }
+
+  async heatmapHistory(coin: Coin, from: number, to: number, limit: number): Promise<HeatmapSnapshotRecord[]> {
+    return this.all(
+      'SELECT * FROM heatmap_snapshots WHERE coin = ? AND time >= ? AND time <= ? ORDER BY time, id LIMIT ?',
+      coin,
+      from,
+      to,
+      limit,
+    ).map(heatmapOf);
+  }
+
+  async positions(q: {
+    coin?: Coin;
+    wallet?: Wallet;
+    minNotionalUsd?: number;
+    at?: number;
+    limit: number;
+    after?: string;
+  }): Promise<PositionSnapshotRecord[]> {
+    const after = q.after === undefined ? null : splitAfter(q.after);
+    return this.all(
+      `SELECT * FROM (
+         SELECT *, ROW_NUMBER() OVER (PARTITION BY wallet, coin ORDER BY time DESC, id DESC) AS rn
+         FROM position_snapshots
+         WHERE time <= ? AND (? IS NULL OR coin = ?) AND (? IS NULL OR wallet = ?)
+       ) WHERE rn = 1 AND szi <> 0 AND notional_usd >= ?
+         AND (? IS NULL OR wallet > ? OR (wallet = ? AND coin > ?))
+       ORDER BY wallet, coin LIMIT ?`,
+      q.at ?? END,
+      q.coin ?? null,
+      q.coin ?? null,
+      q.wallet ?? null,
+      q.wallet ?? null,
+      q.minNotionalUsd ?? 0,
+      after?.wallet ?? null,
+      after?.wallet ?? null,
+      after?.wallet ?? null,
+      after?.coin ?? null,
+      q.limit,
+    ).map(positionOf);
+  }
+
+  async scores(q: { at?: number; limit: number; minTrades?: number; afterRank?: number }): Promise<ScoreRecord[]> {
+    return this.all(
+      `SELECT * FROM (
+         SELECT *, ROW_NUMBER() OVER (PARTITION BY wallet ORDER BY time DESC, id DESC) AS rn
+         FROM scores WHERE time <= ?
+       ) WHERE rn = 1 AND trades >= ?
+       ORDER BY score DESC, wallet LIMIT ? OFFSET ?`,
+      q.at ?? END,
+      q.minTrades ?? 0,
+      q.limit,
+      q.afterRank ?? 0,
+    ).map(scoreOf);
+  }
+
+  async scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]> {
+    return this.all('SELECT * FROM scores WHERE wallet = ? AND time <= ? ORDER BY time, id', wallet, at ?? END).map(scoreOf);
+  }
+
+  async createKey(k: ApiKeyRecord): Promise<void> {
+    this.st('INSERT INTO api_keys (id, name, hash, created_at, revoked_at, rate_limit) VALUES (?, ?, ?, ?, ?, ?)').run(
+      k.id,
+      k.name,
+      k.hash,
+      k.createdAt,
+      k.revokedAt,
+      k.rateLimit,
+    );
+  }
+
+  async keys(): Promise<ApiKeyRecord[]> {
+    return this.all('SELECT * FROM api_keys ORDER BY created_at, id').map(keyOf);
+  }
+
+  async keyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const r = this.all('SELECT * FROM api_keys WHERE hash = ?', hash)[0];
+    return r === undefined ? null : keyOf(r);
+  }
+
+  async revokeKey(id: string, at: number): Promise<boolean> {
+    return Number(this.st('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes) > 0;
+  }
+
+  async recordUsage(keyId: string, minute: number, requests: number): Promise<void> {
+    this.st(
+      `INSERT INTO key_usage (key_id, minute, requests) VALUES (?, ?, ?)
+       ON CONFLICT (key_id, minute) DO UPDATE SET requests = key_usage.requests + excluded.requests`,
+    ).run(keyId, minute, requests);
+  }
+
+  async usage(keyId: string, from: number, to: number): Promise<number> {
+    const r = this.all('SELECT COALESCE(SUM(requests), 0) AS n FROM key_usage WHERE key_id = ? AND minute >= ? AND minute <= ?', keyId, from, to)[0];
+    return Number(r?.n ?? 0);
+  }
+
+  async prune(policy: RetentionPolicy): Promise<Record<string, number>> {
+    return this.tx(() => {
+      const out: Record<string, number> = {};
+      const del = (table: string, ms: number | null, partition: string | null): void => {
+        const cut = cutoff(this.all(`SELECT MAX(time) AS t FROM ${table}`)[0]?.t, ms);
+        if (cut === null) {
+          out[table] = 0;
+          return;
+        }
+        // Each key keeps its newest row before the cut: a read at any time inside the window
+        // still finds the state that held then.
+        const sql =
+          partition === null
+            ? `DELETE FROM ${table} WHERE time < ?`
+            : `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
+                 SELECT id, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn
+                 FROM ${table} WHERE time < ?) WHERE rn > 1)`;
+        out[table] = Number(this.st(sql).run(cut).changes);
+      };
+      del('events', policy.eventsMs, null);
+      del('heatmap_snapshots', policy.heatmapsMs, 'coin');
+      del('position_snapshots', policy.positionsMs, 'wallet, coin');
+      del('scores', policy.scoresMs, 'wallet');
+      return out;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+}

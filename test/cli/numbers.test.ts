@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fmtPx, fmtSz, fmtUsd, roundPx, roundSz, tidy } from '../../src/domain/format.ts';
+import { glass } from '../helpers/cli.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
+
+/**
+ * Float noise in printed numbers: more than 10 significant digits (`39959.074799999995`), or a
+ * run of six or more 9s, or 0s after a significant digit, just before the last digit or two of the
+ * decimals (`1.0000001`, `0.99999997`). Only numbers with a decimal point: integers (times, counts)
+ * are exact.
+ */
+function noisyNumbers(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?<![\w.])-?\d+\.\d+(?:e[-+]?\d+)?/g)) {
+    const mantissa = m[0].replace(/^-/, '').replace(/e.*$/, '');
+    const [int = '', frac = ''] = mantissa.split('.');
+    const sig = (int + frac).replace(/^0+/, '').length;
+    const zeros = /0{6,}[1-9]\d?$/.test(frac) && (/[1-9]/.test(int) || /[1-9]\d*0{6,}[1-9]\d?$/.test(frac));
+    if (sig > 10 || /9{6,}\d{1,2}$/.test(frac) || zeros) out.push(m[0]);
+  }
+  return out;
+}
+
+test('the scan itself: it catches the issue’s examples and passes what people write', () => {
+  assert.deepEqual(noisyNumbers('x -2001.8999999999999 y 39959.074799999995 {"markPx": 86250.70000000001}'), [
+    '-2001.8999999999999',
+    '39959.074799999995',
+    '86250.70000000001',
+  ]);
+  assert.deepEqual(noisyNumbers('1.0000001 0.99999997'), ['1.0000001', '0.99999997']);
+  assert.deepEqual(
+    noisyNumbers('$31.2M 96,200 3.3865 7999.91 0.00000012 1.33e-12 2026-11-30T03:09:00.000Z 0x5e9ee1089755c3435139848e47e6635505d5a13a'),
+    [],
+  );
+});
+
+test('prices follow Hyperliquid’s perp rule: 5 significant figures, at most 6 − szDecimals decimals, integers always', () => {
+  // The examples of https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/tick-and-lot-size
+  assert.equal(roundPx(1234.56, 0), 1234.6);
+  assert.equal(roundPx(0.0012345, 0), 0.001235);
+  assert.equal(roundPx(0.012345, 1), 0.01235);
+  assert.equal(roundPx(123456.7, 5), 123457);
+  assert.equal(roundPx(86250.70000000001, 5), 86251);
+  assert.equal(roundPx(39959.074799999995), 39959);
+  assert.equal(fmtPx(96200), '96,200');
+  assert.equal(fmtPx(3.386475269, 0), '3.3865');
+  assert.equal(fmtPx(null), '—');
+  assert.equal(roundSz(-1969.8857999999989, 4), -1969.8858);
+  assert.equal(roundSz(0.1 + 0.2), 0.3);
+  assert.equal(fmtSz(-205822.5, 1), '-205,822.5');
+});
+
+test('USD for people: $31.2M, $850k, $12.40; JSON to the cent, probabilities to 4 decimals, the rest without noise', () => {
+  assert.equal(fmtUsd(31_234_567), '$31.2M');
+  assert.equal(fmtUsd(850_000), '$850k');
+  assert.equal(fmtUsd(12.4), '$12.40');
+  assert.equal(fmtUsd(999_950), '$1M');
+  assert.equal(fmtUsd(-2001.8999999999999), '-$2k');
+  assert.equal(fmtUsd(2.5e9), '$2.5B');
+  assert.deepEqual(tidy({ notionalUsd: 194099.4242, probability: 2.7000623958883807e-13, x: -2001.8999999999999, t: 1791171743743 }), {
+    notionalUsd: 194099.42,
+    probability: 0,
+    x: -2001.9,
+    t: 1791171743743,
+  });
+  assert.deepEqual(tidy({ brier: Number.NaN }), { brier: null });
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'glass-numbers-'));
+const SIM = join(dir, 'sim.ndjson');
+const POS45 = fixturePath('hyperliquid/clearinghouseState-45positions-2026-10.json');
+const META = fixturePath('hyperliquid/meta-with-marginTables.json');
+
+test('no command prints float noise, in text or JSON (a simulation and the real 45-position account)', () => {
+  assert.equal(glass('sim', '--out', SIM, '--wallets', '1500', '--hours', '6', '--seed', '5').code, 0);
+  const runs: string[][] = [
+    ['liqpx', POS45, '--meta', META],
+    ['liqpx', POS45, '--meta', META, '--json'],
+    ['liqpx', SIM, '--json'],
+    ['positions', POS45, '--top', '50'],
+    ['positions', POS45, '--json'],
+    ['positions', SIM, '--top', '100'],
+    ['positions', SIM, '--json'],
+    ['heatmap', SIM, '--coin', 'ETH', '--all-buckets', '--history'],
+    ['heatmap', SIM, '--coin', 'ETH', '--json', '--history'],
+    ['heatmap', SIM, '--coin', 'BTC', '--events'],
+    ['heatmap', SIM, '--coin', 'BTC', '--events', '--json'],
+    ['score', SIM, '--min-trades', '1', '--top', '50'],
+    ['score', SIM, '--min-trades', '1', '--json'],
+    ['syndicates', SIM],
+    ['syndicates', SIM, '--json'],
+    ['risk', SIM, '--coin', 'ETH', '--side', 'short', '--entry', '3100.3', '--size', '1.7', '--leverage', '25', '--stop', '3300'],
+    ['risk', SIM, '--coin', 'BTC', '--side', 'long', '--entry', '100123', '--size', '0.33', '--leverage', '20', '--json'],
+    ['backtest', SIM, '--horizon-ms', '1800000'],
+    ['backtest', SIM, '--horizon-ms', '1800000', '--json'],
+  ];
+  for (const args of runs) {
+    const r = glass(...args);
+    assert.equal(r.code, 0, `glass ${args.join(' ')}: ${r.stderr}`);
+    assert.ok(r.stdout.length > 0, `glass ${args.join(' ')} printed nothing`);
+    assert.deepEqual(noisyNumbers(r.stdout), [], `glass ${args.join(' ')}`);
+  }
+  // The profile of the wallet the ranking puts first, in both forms.
+  const top = (JSON.parse(glass('score', SIM, '--min-trades', '1', '--json').stdout) as { wallet: string }[])[0];
+  assert.ok(top !== undefined);
+  for (const extra of [[], ['--json']]) {
+    const r = glass('score', SIM, '--wallet', top.wallet, ...extra);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(noisyNumbers(r.stdout), [], `score --wallet ${extra.join(' ')}`);
+  }
+});
+
+test('JSON keeps numbers as numbers, rounded: sizes to szDecimals, prices by the venue rule, USD to the cent', () => {
+  const rows = JSON.parse(glass('positions', SIM, '--json').stdout) as { szi: number; notionalUsd: number; entryPx: number | null }[];
+  assert.ok(rows.length > 100);
+  for (const r of rows) {
+    assert.equal(typeof r.szi, 'number');
+    assert.equal(r.notionalUsd, Math.round(r.notionalUsd * 100) / 100);
+    if (r.entryPx !== null) assert.equal(r.entryPx, roundPx(r.entryPx));
+  }
+  const liq = JSON.parse(glass('liqpx', POS45, '--meta', META, '--json').stdout) as { coin: string; szi: number; computed: number | null }[];
+  const btc = liq.find((r) => r.coin === 'BTC');
+  // BTC: szDecimals 5 in the meta, so prices have at most 1 decimal and 5 significant figures; an integer here.
+  assert.deepEqual({ szi: btc?.szi, computed: btc?.computed }, { szi: -2.24198, computed: 273633 });
+});
