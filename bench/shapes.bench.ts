@@ -266,8 +266,9 @@ export function writeShape(shape: Shape, path: string, fills: number, wallets: n
 }
 
 /** The floor: read the lines and `JSON.parse` each. */
-export async function bareParse(file: string): Promise<{ lines: number; seconds: number }> {
+export async function bareParse(file: string): Promise<{ lines: number; seconds: number; cpuSeconds: number }> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let lines = 0;
   let sink = 0;
   for await (const batch of readLineBatches(file)) {
@@ -279,14 +280,15 @@ export async function bareParse(file: string): Promise<{ lines: number; seconds:
     }
   }
   if (sink !== lines) throw new Error('unreachable');
-  return { lines, seconds: (performance.now() - t0) / 1000 };
+  return { lines, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) };
 }
 
 /** What `glass replay F` runs. */
 export async function replayFile(
   file: string,
-): Promise<{ fills: number; messages: number; rejects: number; uncertain: number; seconds: number }> {
+): Promise<{ fills: number; messages: number; rejects: number; uncertain: number; seconds: number; cpuSeconds: number }> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const p = new Pipeline();
   for await (const batch of readRecordingBatches(file)) for (const item of batch) p.ingest(item);
   const s = p.summary();
@@ -296,7 +298,18 @@ export async function replayFile(
     rejects: s.rejects,
     uncertain: s.uncertainFills,
     seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: cpuSince(c0),
   };
+}
+
+/**
+ * CPU seconds of this process (all its threads: the collector's and the file reads' too) since
+ * `c0`. On a shared machine wall time also counts the time other processes held the cores; the
+ * CPU-time ratio is the steadier figure, and both are reported.
+ */
+function cpuSince(c0: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1e6;
 }
 
 export interface ShapeFigures {
@@ -309,21 +322,28 @@ export interface ShapeFigures {
   replaySeconds: number;
   bareFillsPerSec: number;
   replayFillsPerSec: number;
+  /** Replay ÷ bare parse, wall time (medians). */
   ratio: number;
+  /** The same in CPU time (medians). */
+  cpuRatio: number;
 }
 
 export async function measureShape(file: string, shape: Shape, repeats: number): Promise<ShapeFigures> {
   await bareParse(file); // page cache and JIT
   const bares: number[] = [];
   const fulls: number[] = [];
-  let bare = { lines: 0, seconds: 0 };
-  let full = { fills: 0, messages: 0, rejects: 0, uncertain: 0, seconds: 0 };
+  const bareCpu: number[] = [];
+  const fullCpu: number[] = [];
+  let bare = { lines: 0, seconds: 0, cpuSeconds: 0 };
+  let full = { fills: 0, messages: 0, rejects: 0, uncertain: 0, seconds: 0, cpuSeconds: 0 };
   // Alternate the two so a noisy neighbour slows both alike; medians, not means.
   for (let i = 0; i < repeats; i++) {
     bare = await bareParse(file);
     bares.push(bare.seconds);
+    bareCpu.push(bare.cpuSeconds);
     full = await replayFile(file);
     fulls.push(full.seconds);
+    fullCpu.push(full.cpuSeconds);
     if (full.rejects > 0) throw new Error(`${shape}: ${full.rejects} rejected lines`);
   }
   const b = median(bares);
@@ -339,6 +359,7 @@ export async function measureShape(file: string, shape: Shape, repeats: number):
     bareFillsPerSec: Math.round(full.fills / b),
     replayFillsPerSec: Math.round(full.fills / r),
     ratio: round3(r / b),
+    cpuRatio: round3(median(fullCpu) / median(bareCpu)),
   };
 }
 

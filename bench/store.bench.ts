@@ -88,7 +88,8 @@ for (let i = 0; i < repeats; i++) {
   lines = o.lines;
   for (const s of stores) {
     const r = await on(s.open, s.drop);
-    const acc = (onRuns[s.name] ??= { seconds: [], write: [], events: r.events, batches: r.batches });
+    const acc = onRuns[s.name] ?? { seconds: [], write: [], events: r.events, batches: r.batches };
+    onRuns[s.name] = acc;
     acc.seconds.push(r.seconds);
     acc.write.push(r.writeSeconds);
   }

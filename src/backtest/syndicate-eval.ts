@@ -67,9 +67,7 @@ export interface SyndicateGrade {
  * An episode is also correct (for precision) when at least two of its members are the syndicate's
  * making one of its follow-ups: members adding or flipping on the clock they share.
  */
-export function gradeSyndicates(
-  found: readonly GradedEpisode[],
-  planted: readonly SyndicateTruth[], windowMs: number): SyndicateGrade {
+export function gradeSyndicates(found: readonly GradedEpisode[], planted: readonly SyndicateTruth[], windowMs: number): SyndicateGrade {
   const real = planted.filter((p) => p.members.length >= 3);
   const overlaps = (e: GradedEpisode, from: number, to: number) => !(e.firstTime > to + windowMs || e.lastTime < from - windowMs);
   const entry = (e: GradedEpisode, p: SyndicateTruth) => {

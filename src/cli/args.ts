@@ -1,4 +1,5 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { out } from './output.ts';
 
 /** The user asked for something the command does not take: one line, exit code 2. */
 export class UsageError extends Error {
@@ -30,26 +31,68 @@ export function helpText(spec: CommandSpec): string {
   );
 }
 
+/**
+ * `--top -3` as `--top=-3`: node's parser takes a value that starts with a dash for a mistyped
+ * option ("argument is ambiguous"), so a negative number after an option that takes a value is
+ * joined to it here and reaches the option's own range check, which names the range.
+ */
+function joinNegatives(spec: CommandSpec, argv: readonly string[]): string[] {
+  const takesValue = (arg: string): boolean => {
+    if (arg.startsWith('--')) return !arg.includes('=') && spec.options[arg.slice(2)]?.type === 'string';
+    if (/^-[A-Za-z]$/.test(arg)) return Object.values(spec.options).some((o) => o.short === arg.slice(1) && o.type === 'string');
+    return false;
+  };
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    if (a === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (next !== undefined && takesValue(a) && /^-(\d|\.\d|Infinity)/.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else args.push(a);
+  }
+  return args;
+}
+
+/** node's parseArgs messages, said the way the rest of the CLI speaks. */
+function argsMessage(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const text = String(err.message ?? e).split('\n')[0] as string;
+  const opt = /'(-[^' ]+)/.exec(text)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${opt ?? text}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return / does not take an argument/.test(text) ? `${opt} takes no value` : `${opt} needs a value`;
+    default:
+      return text;
+  }
+}
+
 /** Parses argv for a command; null when --help was asked for (and printed). */
 export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed | null {
   let parsed: ReturnType<typeof parseArgs<{ options: ParseArgsOptionsConfig; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinNegatives(spec, argv),
       options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see glass ${spec.name} --help)`);
+    throw new UsageError(`${argsMessage(e)} (see glass ${spec.name} --help)`);
   }
   if (parsed.values['help'] === true) {
-    process.stdout.write(helpText(spec));
+    out.write(helpText(spec));
     return null;
   }
   const n = parsed.positionals.length;
   if (n < spec.positionals.min || n > spec.positionals.max) {
-    throw new UsageError(`expected: glass ${spec.name} ${spec.usage} (see --help)`);
+    throw new UsageError(`usage: glass ${spec.name} ${spec.usage} (see --help)`);
   }
   return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
 }

@@ -5,6 +5,7 @@ import { CascadeMonitor, type MonitorOptions } from '../engine/probability/monit
 import { ScoreEngine } from '../engine/score/engine.ts';
 import { type HunterOptions, WhaleHunter } from '../engine/whales/hunter.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
+import { EventTicker } from './ticker.ts';
 
 /** Every engine on the pipeline, as `glass live` runs them; notable events kept for the console. */
 /** Whales of the simulator's scale: its accounts are smaller than the venue's largest. */
@@ -25,16 +26,17 @@ export function attachEngines(
   score: ScoreEngine;
   hunter: WhaleHunter;
   counts: Record<string, number>;
-  recent: GlassEvent[];
+  /** Notable events for the console, told in time order. */
+  recent: EventTicker;
 } {
   const counts: Record<string, number> = {};
-  const recent: GlassEvent[] = [];
+  const recent = new EventTicker();
   let monitor: CascadeMonitor | null = null;
   const emit = (e: GlassEvent) => {
     onEvent?.(e);
     counts[e.type] = (counts[e.type] ?? 0) + 1;
     monitor?.onGlass(e);
-    if (NOTABLE.has(e.type) && recent.length < 5) recent.push(e);
+    if (NOTABLE.has(e.type)) recent.push(e);
   };
   const heat = new HeatmapEngine(pipeline.book, emit);
   const score = new ScoreEngine(pipeline.book);

@@ -1,16 +1,20 @@
 import type { GlassEvent } from '../domain/glass-event.ts';
 import { HeatmapEngine, type HeatmapOptions } from '../engine/heatmap/engine.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
-import { readRecordingBatches } from '../recording/reader.ts';
+import { readRecordingBatches, TruncatedInput } from '../recording/reader.ts';
 import { UsageError } from './args.ts';
-import { note } from './output.ts';
+import { note, out } from './output.ts';
+import { progress } from './progress.ts';
 
 const MAX_LISTED = 20;
 
 /**
  * Plays a file (recording or single venue response) through the pipeline, listing rejected lines
  * on stderr (at most 20, then a count). `setup` wires engines to the pipeline's buses before the
- * first message; the pipeline is returned for its book and summary.
+ * first message; the pipeline is returned for its book and summary. Progress goes to stderr when
+ * it is a terminal; between read batches it waits while stdout's reader is behind (what the
+ * engines print as they go stays bounded) and stops when that reader is gone. A gzip stream that
+ * breaks keeps every line before the break and says where it broke (an error under --strict).
  */
 export async function playFile(
   file: string,
@@ -27,7 +31,21 @@ export async function playFile(
   };
   const pipeline = new Pipeline(popts);
   setup(pipeline);
-  for await (const batch of readRecordingBatches(file)) for (const item of batch) pipeline.ingest(item);
+  const shown = progress(file);
+  let lines = 0;
+  try {
+    for await (const batch of readRecordingBatches(file, { onRead: (b, size) => shown.read(b, size) })) {
+      for (const item of batch) pipeline.ingest(item);
+      lines += batch.length;
+      shown.lines(lines);
+      await out.flowing();
+    }
+  } catch (e) {
+    if (!(e instanceof TruncatedInput) || opts.strict === true) throw e;
+    note(e.message);
+  } finally {
+    shown.done();
+  }
   if (listed > MAX_LISTED) note(`${file}: … ${listed - MAX_LISTED} more rejected lines`);
   if (pipeline.messages === 0) {
     throw new UsageError(`${file}: no valid message${pipeline.rejects > 0 ? ` (${pipeline.rejects} rejected lines)` : ''}`);

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { StrictModeError } from '../pipeline/pipeline.ts';
 import { InputError, RecordError } from '../recording/errors.ts';
 import { DecodeError } from '../venues/decode.ts';
+import { VenueHttpError, VenueUnreachable } from '../venues/hyperliquid/live/rest.ts';
 import type { CommandSpec } from './args.ts';
 import { UsageError } from './args.ts';
 import { backtestCommand, backtestSpec } from './commands/backtest.ts';
@@ -8,14 +10,18 @@ import { benchCommand, benchSpec } from './commands/bench.ts';
 import { demoCommand, demoSpec } from './commands/demo.ts';
 import { heatmapCommand, heatmapSpec } from './commands/heatmap.ts';
 import { importCommand, importSpec } from './commands/import.ts';
+import { keysCommand, keysSpec } from './commands/keys.ts';
+import { ledgerCommand, ledgerSpec } from './commands/ledger.ts';
 import { liqpxCommand, liqpxSpec } from './commands/liqpx.ts';
 import { liveCommand, liveSpec, recordCommand, recordSpec } from './commands/live.ts';
 import { positionsCommand, positionsSpec } from './commands/positions.ts';
 import { replayCommand, replaySpec } from './commands/replay.ts';
 import { riskCommand, riskSpec } from './commands/risk.ts';
 import { scoreCommand, scoreSpec } from './commands/score.ts';
+import { serveCommand, serveSpec } from './commands/serve.ts';
 import { simCommand, simSpec } from './commands/sim.ts';
 import { syndicatesCommand, syndicatesSpec } from './commands/syndicates.ts';
+import { note, out, PipeClosed } from './output.ts';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -36,7 +42,10 @@ const COMMANDS: readonly Command[] = [
   { spec: syndicatesSpec, run: syndicatesCommand },
   { spec: riskSpec, run: riskCommand },
   { spec: backtestSpec, run: backtestCommand },
+  { spec: ledgerSpec, run: ledgerCommand },
   { spec: benchSpec, run: benchCommand },
+  { spec: serveSpec, run: serveCommand },
+  { spec: keysSpec, run: keysCommand },
 ];
 
 function usage(): string {
@@ -44,7 +53,7 @@ function usage(): string {
   return [
     'glass: liquidation heatmaps, wallet track records and syndicates for perpetual futures',
     '',
-    'usage: glass <command> [options]   (glass <command> --help for its options)',
+    'usage: glass <command> [options]   (glass <command> --help for its options; glass --version)',
     '',
     ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary.split('\n')[0]}`),
     '',
@@ -55,14 +64,29 @@ function usage(): string {
 function userMessage(e: unknown): string | null {
   if (e instanceof UsageError || e instanceof InputError || e instanceof StrictModeError) return e.message;
   if (e instanceof RecordError || e instanceof DecodeError) return e.message;
+  if (e instanceof VenueUnreachable || e instanceof VenueHttpError) return e.message;
   return null;
 }
 
+/** The package's version, from the package.json beside src/. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return String(pkg.version);
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  // A reader that goes away (`glass … | head -1`) ends the command quietly (see output.ts);
+  // a closed stderr is no reason to fail either.
+  out.watch();
+  process.stderr.on('error', () => {});
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
+    out.write(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    out.write(`glass ${version()}\n`);
+    return 0;
   }
   const cmd = COMMANDS.find((c) => c.spec.name === name);
   if (cmd === undefined) {
@@ -70,19 +94,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    return await cmd.run(rest);
+    const code = await cmd.run(rest);
+    await out.drained();
+    return code;
   } catch (e) {
+    if (e instanceof PipeClosed) return 0;
     const msg = userMessage(e);
     if (msg === null) throw e;
-    process.stderr.write(`glass ${name}: ${msg}\n`);
+    // Messages are written to stand alone; the prefix is added here, once.
+    const own = `glass ${name}`;
+    const text = msg.startsWith(`${own}: `) ? msg.slice(own.length + 2) : msg.startsWith(`${own} `) ? msg.slice(own.length + 1) : msg;
+    note(`${own}: ${text}`);
     return e instanceof UsageError ? 2 : 1;
   }
 }
 
 if (import.meta.main) {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -8,7 +8,7 @@
  * | size (coin)     | the coin's szDecimals                 | the coin's szDecimals                       |
  * | USD             | `$31.2M`, `$850k`, `$12.40`           | to the cent (fields named `…Usd`)           |
  * | probability     | as each command prints it             | 4 decimals (fields named `…probability`)    |
- * | anything else   | —                                     | at most 10 significant digits (no 1e-16 noise) |
+ * | anything else   | —                                     | at most 8 significant digits (no 1e-16 noise) |
  *
  * The venue rule is Hyperliquid's for perp prices: at most 5 significant figures and at most
  * 6 − szDecimals decimals, an integer price always allowed
@@ -20,7 +20,7 @@
 export const MAX_PERP_DECIMALS = 6;
 const PRICE_SIG_FIGS = 5;
 /** Significant digits kept of a number with no rule of its own: float noise starts at the 16th. */
-const PLAIN_SIG_DIGITS = 10;
+const PLAIN_SIG_DIGITS = 8;
 /** Sizes of a coin whose szDecimals is unknown: at most this many decimals. */
 const UNKNOWN_SZ_DECIMALS = 8;
 
@@ -45,7 +45,7 @@ export function roundPx(px: number, szDecimals: number | null = null): number {
   return roundTo(px, priceDecimals(px, szDecimals));
 }
 
-/** A size in coin units to the coin's szDecimals (unknown: 8 decimals, at most 10 significant digits). */
+/** A size in coin units to the coin's szDecimals (unknown: 8 decimals, at most 8 significant digits). */
 export function roundSz(sz: number, szDecimals: number | null = null): number {
   return szDecimals === null ? roundPlain(roundTo(sz, UNKNOWN_SZ_DECIMALS)) : roundTo(sz, szDecimals);
 }
@@ -60,7 +60,7 @@ export function roundRatio(x: number): number {
   return roundTo(x, 4);
 }
 
-/** Any other figure: at most 10 significant digits, which removes binary float noise. */
+/** Any other figure: at most 8 significant digits, which removes binary float noise (and 0.9999999994). */
 export function roundPlain(x: number): number {
   if (!Number.isFinite(x) || Number.isInteger(x)) return x;
   return Number(x.toPrecision(PLAIN_SIG_DIGITS));
@@ -113,7 +113,7 @@ const PROBABILITY_KEY = /(?:^p|P)robability$/;
 
 /**
  * A copy of a JSON-bound value with every number at its documented precision: fields named
- * `…Usd` to the cent, `…probability` to 4 decimals, every other non-integer to 10 significant
+ * `…Usd` to the cent, `…probability` to 4 decimals, every other non-integer to 8 significant
  * digits (prices and sizes are rounded by the command, which knows the coin). Non-finite numbers
  * become null, as JSON has them.
  */

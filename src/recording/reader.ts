@@ -10,6 +10,28 @@ import { isVenue, type RawBytes, type RawMessage } from './format.ts';
 
 export type ReadItem = RawMessage | RawBytes | RecordError;
 
+/** Told after each read how far into the file it is (bytes of the file itself, compressed or not). */
+export type OnRead = (fileBytes: number, fileSize: number) => void;
+
+export interface ReadOptions {
+  readonly onRead?: OnRead;
+}
+
+/**
+ * A gzip stream that ends early or breaks: every complete line before the break was read and
+ * handed on; the reader ends with this so the caller can say so (and go on, or stop under --strict).
+ */
+export class TruncatedInput extends InputError {
+  /** The last complete line read (0: none). */
+  readonly line: number;
+
+  constructor(path: string, line: number, what: string, options?: ErrorOptions) {
+    super(`${path}: ${what} after line ${line}; kept what came before`, options);
+    this.name = 'TruncatedInput';
+    this.line = line;
+  }
+}
+
 async function isGzip(path: string): Promise<boolean> {
   const fh = await open(path, 'r');
   try {
@@ -21,7 +43,7 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-async function checkFile(path: string): Promise<void> {
+async function checkFile(path: string): Promise<number> {
   let size: number;
   try {
     const st = await stat(path);
@@ -33,13 +55,18 @@ async function checkFile(path: string): Promise<void> {
     throw new InputError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${code ?? String(e)})`, { cause: e });
   }
   if (size === 0) throw new InputError(`${path}: empty file, no messages`);
+  return size;
 }
 
-/** The file as a stream of bytes (gunzipped when it is gzip). */
-async function byteStream(path: string): Promise<Readable> {
-  await checkFile(path);
+/** The file as a stream of bytes (gunzipped when it is gzip), and how much of the file is read. */
+async function byteStream(path: string): Promise<{ bytes: Readable; read: () => number; size: number; gzip: boolean }> {
+  const size = await checkFile(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  return (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
+  const gzip = await isGzip(path);
+  // pipe() does not pass the source's errors on: a read error is raised on the gunzip stream too.
+  const bytes = gzip ? raw.pipe(createGunzip()) : raw;
+  if (gzip) raw.on('error', (e) => bytes.destroy(e));
+  return { bytes, read: () => raw.bytesRead, size, gzip };
 }
 
 /**
@@ -48,7 +75,7 @@ async function byteStream(path: string): Promise<Readable> {
  */
 export async function* readLineBatches(path: string): AsyncGenerator<string[]> {
   // Chunks end on a newline, which is never inside a UTF-8 sequence: each decodes on its own.
-  for await (const { bytes, start, end } of readChunks(path)) yield bytes.toString('utf8', start, end).split('\n');
+  for await (const { bytes, start, end } of readChunks(path, {})) yield bytes.toString('utf8', start, end).split('\n');
 }
 
 /**
@@ -191,11 +218,11 @@ export function parseRecordLine(text: string, line: number): RawMessage | Record
  * JSON document (a saved /info response such as the fixtures, `{request, response, recordedAt}`
  * or a bare response) is read as a single message.
  */
-export async function* readRecordingBatches(path: string): AsyncGenerator<ReadItem[]> {
+export async function* readRecordingBatches(path: string, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
   let line = 0;
   let first = true;
   let nodeFills = false;
-  for await (const { bytes, start, end } of readChunks(path)) {
+  for await (const { bytes, start, end } of readChunks(path, opts)) {
     if (first) {
       first = false;
       const nl = bytes.indexOf(10, start);
@@ -226,11 +253,17 @@ export async function* readRecordingBatches(path: string): AsyncGenerator<ReadIt
  * The file's bytes in read chunks, each `[start, end)` of whole lines (a line split across two
  * reads is joined into a piece of its own), so lines are read in place instead of copied.
  */
-async function* readChunks(path: string): AsyncGenerator<{ bytes: Buffer; start: number; end: number }> {
+async function* readChunks(path: string, opts: ReadOptions): AsyncGenerator<{ bytes: Buffer; start: number; end: number }> {
   const s = await byteStream(path);
   let rest: Buffer = Buffer.alloc(0);
+  /** Complete lines handed on so far: where a broken gzip stream is said to break. */
+  let lines = 0;
+  const count = (b: Buffer, from: number, to: number) => {
+    for (let i = b.indexOf(10, from); i >= 0 && i < to; i = b.indexOf(10, i + 1)) lines++;
+  };
   try {
-    for await (const chunk of s as AsyncIterable<Buffer>) {
+    for await (const chunk of s.bytes as AsyncIterable<Buffer>) {
+      opts.onRead?.(s.read(), s.size);
       const last = chunk.lastIndexOf(10);
       if (last < 0) {
         rest = Buffer.concat([rest, chunk]);
@@ -239,12 +272,23 @@ async function* readChunks(path: string): AsyncGenerator<{ bytes: Buffer; start:
       const firstNl = chunk.indexOf(10);
       if (rest.length > 0) {
         const joined = Buffer.concat([rest, chunk.subarray(0, firstNl)]);
+        if (s.gzip) count(chunk, 0, last + 1);
         yield { bytes: joined, start: 0, end: joined.length };
         if (firstNl < last) yield { bytes: chunk, start: firstNl + 1, end: last };
-      } else yield { bytes: chunk, start: 0, end: last };
+      } else {
+        if (s.gzip) count(chunk, 0, last + 1);
+        yield { bytes: chunk, start: 0, end: last };
+      }
       rest = Buffer.from(chunk.subarray(last + 1));
     }
   } catch (e) {
+    // A broken gzip stream: the complete lines before the break were handed on; the partial
+    // line after the last newline is dropped (it is cut, not the writer's last line).
+    const code = (e as NodeJS.ErrnoException).code;
+    if (s.gzip && code === 'Z_BUF_ERROR') throw new TruncatedInput(path, lines, 'gzip stream truncated', { cause: e });
+    if (s.gzip && typeof code === 'string' && code.startsWith('Z_')) {
+      throw new TruncatedInput(path, lines, `gzip stream corrupt (${(e as Error).message})`, { cause: e });
+    }
     throw new InputError(`${path}: ${(e as Error).message}`, { cause: e });
   }
   if (rest.length > 0) yield { bytes: rest, start: 0, end: rest.length };

@@ -84,7 +84,20 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     logger:
       opts.logLevel === 'silent'
         ? false
-        : { level: opts.logLevel ?? 'info', redact: { paths: REDACT, censor: '[redacted]' }, ...(opts.logStream === undefined ? {} : { stream: opts.logStream }) },
+        : {
+            level: opts.logLevel ?? 'info',
+            redact: { paths: REDACT, censor: '[redacted]' },
+            // What a request line says: never its headers (the key's id is bound once it is known).
+            serializers: {
+              req: (r: { method: string; url: string; ip?: string; headers?: Record<string, unknown> }) => ({
+                method: r.method,
+                url: r.url,
+                remoteAddress: r.ip,
+                userAgent: r.headers?.['user-agent'],
+              }),
+            },
+            ...(opts.logStream === undefined ? {} : { stream: opts.logStream }),
+          },
     // Query strings of repeated keys and deep objects are not part of this API.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
@@ -147,6 +160,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     const key = await keys.resolve(secret);
     if (key === null) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'invalid or revoked API key' });
     req.apiKey = key;
+    req.log = req.log.child({ key: key.id });
     keys.count(key.id);
   });
   await app.register(rateLimit, {

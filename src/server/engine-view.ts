@@ -1,10 +1,13 @@
+import { mapJson } from '../cli/commands/heatmap.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import type { HeatmapEngine, HeatmapView, PositionLiquidation } from '../engine/heatmap/engine.ts';
 import type { HistoryRow } from '../engine/heatmap/coin-state.ts';
 import type { PositionBook } from '../engine/position-book/book.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
+import type { WhalePolicy } from '../engine/whales/policy.ts';
+import { whaleLean } from '../cli/commands/risk.ts';
 import { encodeCursor, keyOf, offsetOf } from './cursor.ts';
-import { RISK_HORIZON_MS, riskAnswer, whaleBias } from './risk.ts';
+import { RISK_HORIZON_MS, riskAnswer, storedWhaleBias } from './risk.ts';
 import type { CoinSummaryT, HeatmapT, HistoryRowT, PositionT, RiskAdviceT, RiskRequestT, WalletDetailT, ZoneT } from './schemas.ts';
 import { positionKey, type StoreView, summaryOf, zoneAt } from './store-view.ts';
 import type { EventQuery, GlassView, Page, PageQuery, PositionQuery, ViewStatus } from './view.ts';
@@ -13,6 +16,8 @@ export interface LiveEngines {
   readonly book: PositionBook;
   readonly heat: HeatmapEngine;
   readonly score: ScoreEngine;
+  /** The Whale Hunter's policy (who is a whale, who makes markets); null: every large position counts. */
+  readonly policy: WhalePolicy | null;
 }
 
 /** A history row as `glass heatmap --json --history` prints it: notional to the cent. */
@@ -21,8 +26,9 @@ export function historyRowOut(r: HistoryRow): HistoryRowT {
   return { time: r.time, markPx: r.markPx, bucketWidth: r.bucketWidth, fromPx: r.fromPx, longLiqUsd: cents(r.longLiqUsd), shortLiqUsd: cents(r.shortLiqUsd) };
 }
 
-export function heatmapOut(v: HeatmapView): HeatmapT {
-  return { coin: v.coin, time: v.time, markPx: v.markPx, bucketWidth: v.bucketWidth, buckets: v.buckets, zones: v.zones };
+/** `glass heatmap --json` exactly (the document the recorder stores too). */
+export function heatmapOut(v: HeatmapView, heat: HeatmapEngine, history: readonly HistoryRowT[] | null = null): HeatmapT {
+  return mapJson(v, heat.liq.tables.szDecimals(v.coin), history) as HeatmapT;
 }
 
 /** A position as the store records it (notional at the entry price, as `glass positions --json`). */
@@ -76,7 +82,7 @@ export class EngineView implements GlassView {
     const off = offsetOf(q.cursor);
     const items = coins.slice(off, off + q.limit).flatMap((c) => {
       const v = this.e.heat.view(c);
-      return v === null || !(v.markPx > 0) ? [] : [summaryOf(heatmapOut(v))];
+      return v === null || !(v.markPx > 0) ? [] : [summaryOf(heatmapOut(v, this.e.heat))];
     });
     return { items, next: off + q.limit < coins.length ? encodeCursor({ o: off + q.limit }) : null };
   }
@@ -85,16 +91,19 @@ export class EngineView implements GlassView {
     if (this.fromStore(q.at)) return this.past.heatmap(coin, q);
     const v = this.e.heat.view(coin);
     if (v === null || !(v.markPx > 0)) return null;
-    const out = heatmapOut(v);
-    if (q.history === undefined || q.history === 0) return out;
-    return { ...out, history: this.e.heat.history(coin).slice(-q.history).map(historyRowOut) };
+    if (q.history === undefined || q.history === 0) return heatmapOut(v, this.e.heat);
+    const rows = this.e.heat.history(coin);
+    // Engines that keep no grid (the default in a live run): the stored maps' rows, up to now.
+    const grid = rows.length > 0 ? rows.slice(-q.history).map(historyRowOut) : ((await this.past.heatmap(coin, { history: q.history }))?.history ?? []);
+    return heatmapOut(v, this.e.heat, grid);
   }
 
   async zones(coin: string, at?: number): Promise<{ time: number; markPx: number; zones: ZoneT[] } | null> {
     if (this.fromStore(at)) return this.past.zones(coin, at);
-    const s = this.e.heat.coinState(coin);
-    if (s === null || !(s.mark > 0)) return null;
-    return { time: s.markTime, markPx: s.mark, zones: this.e.heat.zones(coin) };
+    const v = this.e.heat.view(coin);
+    if (v === null || !(v.markPx > 0)) return null;
+    const m = heatmapOut(v, this.e.heat);
+    return { time: m.time, markPx: m.markPx, zones: m.zones };
   }
 
   async positions(q: PositionQuery): Promise<Page<PositionT>> {
@@ -171,18 +180,14 @@ export class EngineView implements GlassView {
 
   async risk(r: RiskRequestT, at?: number): Promise<RiskAdviceT | null> {
     if (this.fromStore(at)) return this.past.risk(r, at);
-    const { heat, score, book } = this.e;
+    const { heat, score, book, policy } = this.e;
     const state = heat.coinState(r.coin);
     if (state === null || !(state.mark > 0)) return null;
-    // The whales' lean exactly as `glass risk` reads it from the book (src/cli/commands/risk.ts).
-    const coinId = book.coins.peek(r.coin);
-    const lean: { notionalUsd: number; score: number | null; accountUsd: number | null }[] = [];
-    for (let slot = 0; slot < book.slotCount; slot++) {
-      if (book.coinOf(slot) !== coinId) continue;
-      const w = book.walletOf(slot);
-      const acct = book.accountValueAt(w);
-      lean.push({ notionalUsd: book.sziAt(slot) * state.mark, score: score.scoreNow(w), accountUsd: acct === acct ? acct : null });
-    }
+    // The whales' lean as `glass risk` reads it from the book, by the running hunter's policy.
+    const bias =
+      policy === null
+        ? storedWhaleBias(heat.positions().flatMap((p) => (p.coin === r.coin ? [{ notionalUsd: p.szi * state.mark, score: score.scoreNow(book.walletOf(p.slot)) }] : [])))
+        : whaleLean(book, r.coin, state.mark, policy, (w) => score.scoreNow(w));
     return riskAnswer(
       r,
       {
@@ -191,8 +196,9 @@ export class EngineView implements GlassView {
         zones: heat.zones(r.coin),
         sigma: state.vol.sigma(RISK_HORIZON_MS),
         maintenance: heat.liq.tables.maintenanceFraction(r.coin, r.entry * r.size),
+        szDecimals: heat.liq.tables.szDecimals(r.coin),
       },
-      whaleBias(lean),
+      bias,
     );
   }
 

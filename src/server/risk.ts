@@ -1,3 +1,5 @@
+import { adviceJson } from '../cli/commands/risk.ts';
+import { roundPx } from '../domain/format.ts';
 import type { ZoneRef } from '../domain/glass-event.ts';
 import { advise } from '../engine/risk/advice.ts';
 import { DEFAULT_WHALE_POLICY } from '../engine/whales/policy.ts';
@@ -13,28 +15,25 @@ export interface RiskMarket {
   /** σ of log price over RISK_HORIZON_MS. */
   readonly sigma: number;
   readonly maintenance: number;
+  readonly szDecimals: number | null;
 }
 
 /**
- * The whales' lean as `glass risk` computes it: score-weighted net notional of the coin's large
- * positions (a score of 50 weighs 1). `accountUsd` is null where the account value is unknown.
+ * The whales' lean from stored positions, as `glass risk` computes it from the book (score-weighted
+ * net notional of the coin's large positions, a score of 50 weighing 1). The store keeps tracked
+ * wallets only and no market-maker verdict, so this is the stored whales' lean.
  */
-export function whaleBias(
-  positions: Iterable<{ readonly notionalUsd: number; readonly score: number | null; readonly accountUsd: number | null }>,
-): number {
+export function storedWhaleBias(positions: Iterable<{ readonly notionalUsd: number; readonly score: number | null }>): number {
   let bias = 0;
-  for (const p of positions) {
-    const large = Math.abs(p.notionalUsd) >= DEFAULT_WHALE_POLICY.minPositionUsd || (p.accountUsd ?? 0) >= DEFAULT_WHALE_POLICY.minAccountUsd;
-    if (large) bias += (p.notionalUsd * (p.score ?? 50)) / 50;
-  }
+  for (const p of positions) if (Math.abs(p.notionalUsd) >= DEFAULT_WHALE_POLICY.minPositionUsd) bias += (p.notionalUsd * (p.score ?? 50)) / 50;
   return bias;
 }
 
 /** `glass risk --json` for a posted position, with the market moment it was read against. */
-export function riskAnswer(r: RiskRequestT, m: RiskMarket, bias: number): RiskAdviceT {
+export function riskAnswer(r: RiskRequestT, m: RiskMarket, whaleBias: number): RiskAdviceT {
   const advice = advise(
     { coin: r.coin, side: r.side, entryPx: r.entry, size: r.size, leverage: r.leverage ?? null, stopPx: r.stop ?? null },
-    { markPx: m.markPx, zones: m.zones, sigma: m.sigma, horizonMs: RISK_HORIZON_MS, maintenance: m.maintenance, whaleBias: bias },
+    { markPx: m.markPx, zones: m.zones, sigma: m.sigma, horizonMs: RISK_HORIZON_MS, maintenance: m.maintenance, whaleBias, szDecimals: m.szDecimals },
   );
-  return { coin: r.coin, time: m.time, markPx: m.markPx, ...advice, zonesInPath: [...advice.zonesInPath], suggestions: [...advice.suggestions] };
+  return { coin: r.coin, time: m.time, markPx: roundPx(m.markPx, m.szDecimals), ...adviceJson(advice, whaleBias, m.szDecimals) } as RiskAdviceT;
 }

@@ -39,9 +39,19 @@ export const Zone = Type.Object({
   wallets: Type.Integer(),
   distancePct: Type.Number(),
   probability: Type.Number({ description: 'P(mark touches the zone within 4 h)' }),
+  estimatedUsd: Type.Optional(Type.Number({ description: 'of the notional, filed from an assumed leverage (no account snapshot)' })),
+  estimatedPositions: Type.Optional(Type.Integer()),
+  mostlyEstimated: Type.Optional(Type.Boolean({ description: 'more than half the notional is estimated' })),
 });
 
-export const Bucket = Type.Object({ lo: Type.Number(), hi: Type.Number(), longLiqUsd: Type.Number(), shortLiqUsd: Type.Number() });
+export const Bucket = Type.Object({
+  lo: Type.Number(),
+  hi: Type.Number(),
+  longLiqUsd: Type.Number(),
+  shortLiqUsd: Type.Number(),
+  longEstimatedUsd: Type.Optional(Type.Number({ description: 'of longLiqUsd, from an assumed leverage' })),
+  shortEstimatedUsd: Type.Optional(Type.Number()),
+});
 
 export const HistoryRow = Type.Object({
   time: Type.Number(),
@@ -179,6 +189,8 @@ export const RiskAdvice = Type.Object({
   markPx: Type.Number(),
   liquidationPx: Nullable(Type.Number()),
   exitPx: Nullable(Type.Number()),
+  stopBeyondLiquidation: Type.Optional(Type.Boolean({ description: 'the stop lies beyond the liquidation price' })),
+  whaleNetUsd: Type.Optional(Type.Number({ description: 'score-weighted net whale notional (+ long, − short)' })),
   zonesInPath: Type.Array(
     Type.Object(
       {

@@ -5,7 +5,7 @@ import { MarginTables } from '../engine/heatmap/margin-tables.ts';
 import { DEFAULT_WHALE_POLICY } from '../engine/whales/policy.ts';
 import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord, Store } from '../store/types.ts';
 import { afterIdOf, encodeCursor, keyOf, offsetOf } from './cursor.ts';
-import { RISK_HORIZON_MS, riskAnswer, whaleBias } from './risk.ts';
+import { RISK_HORIZON_MS, riskAnswer, storedWhaleBias } from './risk.ts';
 import type { CoinSummaryT, EventRecordT, HeatmapT, HistoryRowT, PositionT, RiskRequestT, SyndicateT, WalletDetailT, ZoneT } from './schemas.ts';
 import type { EventQuery, GlassView, Page, PageQuery, PositionQuery, ViewStatus } from './view.ts';
 
@@ -268,9 +268,10 @@ export class StoreView implements GlassView {
       const last = h[h.length - 1];
       if (last !== undefined) scores.set(p.wallet, last.score);
     }
-    const bias = whaleBias(positions.map((p) => ({ notionalUsd: p.szi * m.markPx, score: scores.get(p.wallet) ?? null, accountUsd: null })));
+    const bias = storedWhaleBias(positions.map((p) => ({ notionalUsd: p.szi * m.markPx, score: scores.get(p.wallet) ?? null })));
     const zones: ZoneRef[] = m.zones;
-    return riskAnswer(r, { time: m.time, markPx: m.markPx, zones, sigma, maintenance: this.tables.maintenanceFraction(r.coin, r.entry * r.size) }, bias);
+    const market = { time: m.time, markPx: m.markPx, zones, sigma, maintenance: this.tables.maintenanceFraction(r.coin, r.entry * r.size), szDecimals: null };
+    return riskAnswer(r, market, bias);
   }
 
   async status(): Promise<ViewStatus> {

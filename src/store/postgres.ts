@@ -145,7 +145,8 @@ export class PostgresStore implements Store {
     const coin = q.coin !== undefined ? s`AND coin = ${q.coin}` : s``;
     const since = q.since !== undefined ? s`AND time >= ${q.since}` : s``;
     const rows = await this.q(
-      () => s`SELECT * FROM events WHERE id > ${q.afterId ?? 0} AND time <= ${q.at ?? END} ${types} ${coin} ${since} ORDER BY id LIMIT ${q.limit}`,
+      () =>
+        s`SELECT * FROM events WHERE id > ${q.afterId ?? 0} AND time <= ${q.at ?? END} ${types} ${coin} ${since} ORDER BY id LIMIT ${q.limit}`,
     );
     return rows.map(eventOf);
   }
@@ -169,7 +170,9 @@ export class PostgresStore implements Store {
 
   async heatmapHistory(coin: Coin, from: number, to: number, limit: number): Promise<HeatmapSnapshotRecord[]> {
     const rows = await this.q(
-      () => this.sql`SELECT * FROM heatmap_snapshots WHERE coin = ${coin} AND time >= ${from} AND time <= ${to} ORDER BY time, id LIMIT ${limit}`,
+      () =>
+        this
+          .sql`SELECT * FROM heatmap_snapshots WHERE coin = ${coin} AND time >= ${from} AND time <= ${to} ORDER BY time, id LIMIT ${limit}`,
     );
     return rows.map(heatmapOf);
   }
@@ -249,7 +252,8 @@ export class PostgresStore implements Store {
 
   async usage(keyId: string, from: number, to: number): Promise<number> {
     const [r] = await this.q(
-      () => this.sql`SELECT COALESCE(SUM(requests), 0) AS n FROM key_usage WHERE key_id = ${keyId} AND minute >= ${from} AND minute <= ${to}`,
+      () =>
+        this.sql`SELECT COALESCE(SUM(requests), 0) AS n FROM key_usage WHERE key_id = ${keyId} AND minute >= ${from} AND minute <= ${to}`,
     );
     return Number(r?.n ?? 0);
   }

@@ -161,7 +161,17 @@ export class Recorder {
       const p = this.heat.positions(d.wallet).find((x) => x.coin === d.coin);
       const rec: PositionSnapshotRecord =
         p === undefined
-          ? { wallet: d.wallet, coin: d.coin, time: d.time, szi: 0, entryPx: null, liquidationPx: null, notionalUsd: 0, leverage: null, estimated: false }
+          ? {
+              wallet: d.wallet,
+              coin: d.coin,
+              time: d.time,
+              szi: 0,
+              entryPx: null,
+              liquidationPx: null,
+              notionalUsd: 0,
+              leverage: null,
+              estimated: false,
+            }
           : {
               wallet: d.wallet,
               coin: d.coin,
@@ -193,7 +203,14 @@ export class Recorder {
       const sig = `${s.score}|${s.trades}|${s.confidence}`;
       if (this.lastScore.get(w) === sig) continue;
       this.lastScore.set(w, sig);
-      this.out.scores.push({ wallet: s.wallet, time: this.now, score: s.score, confidence: s.confidence, trades: s.trades, components: s.components });
+      this.out.scores.push({
+        wallet: s.wallet,
+        time: this.now,
+        score: s.score,
+        confidence: s.confidence,
+        trades: s.trades,
+        components: s.components,
+      });
     }
   }
 }

@@ -61,7 +61,9 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
     this.tx(() => {
       const done = new Set(this.all('SELECT version FROM schema_migrations').map((r) => Number(r.version)));
       for (const m of migrations('sqlite')) {
@@ -128,7 +130,11 @@ export class SqliteStore implements Store {
   }
 
   async heatmap(coin: Coin, at?: number): Promise<HeatmapSnapshotRecord | null> {
-    const r = this.all('SELECT * FROM heatmap_snapshots WHERE coin = ? AND time <= ? ORDER BY time DESC, id DESC LIMIT 1', coin, at ?? END)[0];
+    const r = this.all(
+      'SELECT * FROM heatmap_snapshots WHERE coin = ? AND time <= ? ORDER BY time DESC, id DESC LIMIT 1',
+      coin,
+      at ?? END,
+    )[0];
     return r === undefined ? null : heatmapOf(r);
   }
 
@@ -223,7 +229,12 @@ export class SqliteStore implements Store {
   }
 
   async usage(keyId: string, from: number, to: number): Promise<number> {
-    const r = this.all('SELECT COALESCE(SUM(requests), 0) AS n FROM key_usage WHERE key_id = ? AND minute >= ? AND minute <= ?', keyId, from, to)[0];
+    const r = this.all(
+      'SELECT COALESCE(SUM(requests), 0) AS n FROM key_usage WHERE key_id = ? AND minute >= ? AND minute <= ?',
+      keyId,
+      from,
+      to,
+    )[0];
     return Number(r?.n ?? 0);
   }
 

@@ -128,7 +128,14 @@ export interface Store {
    * Each wallet × coin's newest position snapshot with time ≤ at, open ones only, ordered by
    * wallet then coin; `after` is the last row's `${wallet}:${coin}` (the next page starts past it).
    */
-  positions(q: { coin?: Coin; wallet?: Wallet; minNotionalUsd?: number; at?: number; limit: number; after?: string }): Promise<PositionSnapshotRecord[]>;
+  positions(q: {
+    coin?: Coin;
+    wallet?: Wallet;
+    minNotionalUsd?: number;
+    at?: number;
+    limit: number;
+    after?: string;
+  }): Promise<PositionSnapshotRecord[]>;
   /** Each wallet's newest score with time ≤ at, highest first; `afterRank`: rows already seen (the next page). */
   scores(q: { at?: number; limit: number; minTrades?: number; afterRank?: number }): Promise<ScoreRecord[]>;
   scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]>;

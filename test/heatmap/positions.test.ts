@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { priceDecimals } from '../../src/domain/format.ts';
 import { RecordingWriter } from '../../src/recording/writer.ts';
 import { glass } from '../helpers/cli.ts';
 import { readFixture } from '../helpers/fixtures.ts';
@@ -65,7 +66,11 @@ test('glass positions: an account seen in a snapshot gets the venue’s liquidat
     assert.equal(p.coin, 'BTC');
     const side = Math.sign(p.szi);
     const want = ((p.entryPx as number) * (1 - side / 10)) / (1 - side / 80);
-    assert.ok(Math.abs((p.liquidationPx as number) - want) / want <= 1e-9, `${p.wallet}: ${p.liquidationPx} vs ${want}`);
+    // Entry and liquidation are both printed by the venue's price rule (BTC: szDecimals 5, 5 significant
+    // figures): within half the liquidation's last unit, plus the entry's half unit carried through (≤ 1.12×).
+    const unit = (px: number) => 10 ** -priceDecimals(px, 5);
+    const tol = unit(want) / 2 + (1.12 * unit(p.entryPx as number)) / 2 + 1e-9 * want;
+    assert.ok(Math.abs((p.liquidationPx as number) - want) <= tol, `${p.wallet}: ${p.liquidationPx} vs ${want}`);
   }
   const one = glass('positions', file, '--json', '--wallet', (traders[0] as Row).wallet.toUpperCase().replace('0X', '0x'));
   assert.equal(one.code, 0, one.stderr);

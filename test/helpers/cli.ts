@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,4 +23,22 @@ export function assertOneLineError(r: CliResult): string {
   if (lines.length !== 1) throw new Error(`expected one stderr line, got:\n${r.stderr}`);
   if (/\n\s+at /.test(r.stderr) || r.stderr.includes('node:internal')) throw new Error(`stack trace printed:\n${r.stderr}`);
   return lines[0] as string;
+}
+
+/**
+ * `glass …` without blocking this process (for tests that serve the venue themselves), run as
+ * `npx glass` runs it: through bin/glass.js. `env` is added to the child's environment.
+ */
+export function glassAsync(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'glass.js');
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
 }

@@ -168,7 +168,7 @@ test('glass live against the mock venue runs the same pipeline as replay of what
   const live = JSON.parse(out) as Record<string, unknown>;
   const replay = glass('replay', file, '--json');
   assert.equal(replay.code, 0, replay.stderr);
-  const { file: _f, ...replayed } = JSON.parse(replay.stdout) as Record<string, unknown>;
+  const replayed = JSON.parse(replay.stdout) as Record<string, unknown>;
   assert.ok((live['fills'] as number) > 50);
   assert.deepEqual(replayed, live);
   // The seed wallet's account was fetched over REST and recorded, so replay saw it too.

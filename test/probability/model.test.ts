@@ -63,6 +63,7 @@ test('CASCADE_RISK fires once when whale flow toward a zone lifts it over the th
   const m = new CascadeMonitor({ zones: () => [zone], sigma: () => 0.02 }, (e) => out.push(e), {
     coefficients: { intercept: 0, baseline: 1, flow: 1.5, syndicates: 0 },
     intervalMs: 60_000,
+    alerts: true, // muted by default (test/probability/cascade-muted.test.ts)
   });
   const mark = (t: number) => m.onMarket({ type: 'mark', venue: 'hyperliquid', coin: BTC, px: 100_000, kind: 'mark', time: t, localTs: t });
   const whale = (t: number, szi: number) =>

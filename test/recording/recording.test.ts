@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { UNNAMED_ACCOUNT } from '../../src/recording/document.ts';
 import { InputError, RecordError } from '../../src/recording/errors.ts';
 import { recordLine } from '../../src/recording/format.ts';
 import { parsedLine, type ReadItem, readRecording } from '../../src/recording/reader.ts';
@@ -106,12 +107,25 @@ test('a missing file and an empty file are input errors that name the file', asy
   await assert.rejects(readAll(empty), (e: unknown) => e instanceof InputError && /empty file/.test(e.message));
 });
 
-test('a single saved venue response (pretty-printed JSON) reads as one message', async () => {
+test('a single saved venue response (pretty-printed JSON) reads as one account: its snapshot, then the marks it was valued at', async () => {
   const items = await readAll(fixturePath('hyperliquid/clearinghouseState-45positions-2026-10.json'));
-  assert.equal(items.length, 1);
+  assert.equal(items.length, 2);
   const m = items[0]!;
   assert.ok(!(m instanceof RecordError) && 'msg' in m);
-  assert.deepEqual((m.msg as { request: unknown }).request, { type: 'clearinghouseState' });
-  const raw = JSON.parse(readFileSync(fixturePath('hyperliquid/clearinghouseState-45positions-2026-10.json'), 'utf8')) as { time: number };
+  // The file names no user: one account all the same, filed under the zero address.
+  assert.deepEqual((m.msg as { request: unknown }).request, { type: 'clearinghouseState', user: UNNAMED_ACCOUNT });
+  const raw = JSON.parse(readFileSync(fixturePath('hyperliquid/clearinghouseState-45positions-2026-10.json'), 'utf8')) as {
+    time: number;
+    assetPositions: { position: { coin: string; szi: string; positionValue: string } }[];
+  };
   assert.equal(m.ts, raw.time);
+  const marks = items[1]!;
+  assert.ok(!(marks instanceof RecordError) && 'msg' in marks);
+  assert.equal(marks.ts, raw.time);
+  const mids = (marks.msg as { channel: string; data: { mids: Record<string, string> } }).data.mids;
+  assert.equal(Object.keys(mids).length, 45);
+  for (const { position: p } of raw.assetPositions) {
+    const want = Number(p.positionValue) / Math.abs(Number(p.szi));
+    assert.ok(Math.abs(Number(mids[p.coin]) - want) <= 1e-11 * want, `${p.coin}: ${mids[p.coin]} vs ${want}`);
+  }
 });

@@ -27,6 +27,7 @@ const NASTY = [
   "'; DROP TABLE events; --",
   '<script>alert("x")</script>',
   "Robert'); DELETE FROM api_keys WHERE ('1'='1",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text ${x}, not a template
   '\\"?$1 %s ${x} 🙂 \u2028',
 ];
 
@@ -37,7 +38,15 @@ function zoneEvent(id: number, coin: Coin, time: number, note = ''): EventRecord
     time,
     coin,
     severity: 'info',
-    zone: { side: 'LONG_LIQ', lo: 90_000.5, hi: 91_000.25, peakPx: 90_500.125, notionalUsd: 1_234_567.89, wallets: 3, distancePct: -0.1 + -0.2 },
+    zone: {
+      side: 'LONG_LIQ',
+      lo: 90_000.5,
+      hi: 91_000.25,
+      peakPx: 90_500.125,
+      notionalUsd: 1_234_567.89,
+      wallets: 3,
+      distancePct: -0.1 + -0.2,
+    },
     markPx: 95_000.1,
     probability: 0.1 + 0.2,
     liquidatedUsd: null,
@@ -84,7 +93,17 @@ function map(coin: Coin, time: number, markPx: number): HeatmapSnapshotRecord {
 }
 
 function pos(wallet: Wallet, coin: Coin, time: number, szi: number, notionalUsd = Math.abs(szi) * 100): PositionSnapshotRecord {
-  return { wallet, coin, time, szi, entryPx: 100.5, liquidationPx: szi > 0 ? 80.25 : null, notionalUsd, leverage: szi > 0 ? 10 : null, estimated: szi < 0 };
+  return {
+    wallet,
+    coin,
+    time,
+    szi,
+    entryPx: 100.5,
+    liquidationPx: szi > 0 ? 80.25 : null,
+    notionalUsd,
+    leverage: szi > 0 ? 10 : null,
+    estimated: szi < 0,
+  };
 }
 
 function score(wallet: Wallet, time: number, s: number, trades: number): ScoreRecord {
@@ -110,7 +129,9 @@ export function storeSuite(name: string, h: StoreHarness): void {
     });
 
     withStore('events come back as written, ids ascending, paged by afterId', async (s) => {
-      const all = Array.from({ length: 25 }, (_, i) => (i % 3 === 0 ? whaleEvent(i + 1, ETH, W1, 100 + i) : zoneEvent(i + 1, BTC, 100 + i)));
+      const all = Array.from({ length: 25 }, (_, i) =>
+        i % 3 === 0 ? whaleEvent(i + 1, ETH, W1, 100 + i) : zoneEvent(i + 1, BTC, 100 + i),
+      );
       await s.write(batch({ position: 10, events: all.slice(0, 12) }));
       await s.write(batch({ position: 20, events: all.slice(12) }));
       assert.equal(await s.lastEventId(), 25);
@@ -124,17 +145,34 @@ export function storeSuite(name: string, h: StoreHarness): void {
       }
       assert.deepEqual(pages, all);
       const cursor = await s.cursor('rec.ndjson');
-      assert.deepEqual({ ...cursor, complete: undefined }, { source: 'rec.ndjson', position: 20, ts: 1020, nextEventId: 26, complete: undefined });
+      assert.deepEqual(
+        { ...cursor, complete: undefined },
+        { source: 'rec.ndjson', position: 20, ts: 1020, nextEventId: 26, complete: undefined },
+      );
     });
 
     withStore('event filters: type, coin, since and the point in time', async (s) => {
-      const all = Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? whaleEvent(i + 1, ETH, W2, 1000 + 10 * i) : zoneEvent(i + 1, BTC, 1000 + 10 * i)));
+      const all = Array.from({ length: 30 }, (_, i) =>
+        i % 2 === 0 ? whaleEvent(i + 1, ETH, W2, 1000 + 10 * i) : zoneEvent(i + 1, BTC, 1000 + 10 * i),
+      );
       await s.write(batch({ position: 1, events: all }));
       const expect = (f: (e: EventRecord) => boolean) => all.filter(f);
-      assert.deepEqual(await s.events({ types: ['ZONE_FORMED'], limit: 100 }), expect((e) => e.type === 'ZONE_FORMED'));
-      assert.deepEqual(await s.events({ coin: ETH, limit: 100 }), expect((e) => e.coin === ETH));
-      assert.deepEqual(await s.events({ since: 1100, limit: 100 }), expect((e) => e.time >= 1100));
-      assert.deepEqual(await s.events({ at: 1055, limit: 100 }), expect((e) => e.time <= 1055));
+      assert.deepEqual(
+        await s.events({ types: ['ZONE_FORMED'], limit: 100 }),
+        expect((e) => e.type === 'ZONE_FORMED'),
+      );
+      assert.deepEqual(
+        await s.events({ coin: ETH, limit: 100 }),
+        expect((e) => e.coin === ETH),
+      );
+      assert.deepEqual(
+        await s.events({ since: 1100, limit: 100 }),
+        expect((e) => e.time >= 1100),
+      );
+      assert.deepEqual(
+        await s.events({ at: 1055, limit: 100 }),
+        expect((e) => e.time <= 1055),
+      );
       assert.deepEqual(
         await s.events({ types: ['WHALE_POSITION_OPENED', 'ZONE_FORMED'], coin: BTC, since: 1020, at: 1200, afterId: 5, limit: 3 }),
         expect((e) => e.coin === BTC && e.time >= 1020 && e.time <= 1200 && e.id > 5).slice(0, 3),
@@ -164,7 +202,10 @@ export function storeSuite(name: string, h: StoreHarness): void {
 
     withStore('cursors are per source; complete is kept', async (s) => {
       assert.equal(await s.cursor('a'), null);
-      await s.write({ ...batch({ position: 3, source: 'a' }), cursor: { source: 'a', position: 3, ts: 5, nextEventId: 1, complete: true } });
+      await s.write({
+        ...batch({ position: 3, source: 'a' }),
+        cursor: { source: 'a', position: 3, ts: 5, nextEventId: 1, complete: true },
+      });
       await s.write(batch({ position: 4, source: 'b' }));
       assert.deepEqual(await s.cursor('a'), { source: 'a', position: 3, ts: 5, nextEventId: 1, complete: true });
       assert.equal((await s.cursor('b'))?.complete, false);
@@ -193,7 +234,14 @@ export function storeSuite(name: string, h: StoreHarness): void {
       await s.write(
         batch({
           position: 1,
-          positions: [pos(W1, BTC, 100, 2), pos(W2, BTC, 110, -5), pos(W1, ETH, 120, 1), pos(W1, BTC, 200, 3), pos(W2, BTC, 250, 0), pos(W3, BTC, 260, 40)],
+          positions: [
+            pos(W1, BTC, 100, 2),
+            pos(W2, BTC, 110, -5),
+            pos(W1, ETH, 120, 1),
+            pos(W1, BTC, 200, 3),
+            pos(W2, BTC, 250, 0),
+            pos(W3, BTC, 260, 40),
+          ],
         }),
       );
       const keys = (ps: PositionSnapshotRecord[]) => ps.map((p) => `${p.wallet.slice(0, 3)}${p.coin}@${p.time}`);
@@ -210,7 +258,10 @@ export function storeSuite(name: string, h: StoreHarness): void {
 
     withStore('scores: each wallet’s newest ≤ at, highest first, paged by rank; history', async (s) => {
       await s.write(
-        batch({ position: 1, scores: [score(W1, 100, 60, 3), score(W2, 100, 70, 5), score(W1, 200, 80, 4), score(W3, 300, 65, 1), score(W2, 400, 10, 6)] }),
+        batch({
+          position: 1,
+          scores: [score(W1, 100, 60, 3), score(W2, 100, 70, 5), score(W1, 200, 80, 4), score(W3, 300, 65, 1), score(W2, 400, 10, 6)],
+        }),
       );
       const ws = (r: ScoreRecord[]) => r.map((x) => `${x.wallet.slice(0, 3)}:${x.score}`);
       assert.deepEqual(ws(await s.scores({ at: 150, limit: 10 })), ['0x2:70', '0x1:60']);
@@ -263,7 +314,10 @@ export function storeSuite(name: string, h: StoreHarness): void {
       );
       assert.deepEqual(await s.events({ limit: 10 }), evs);
       for (const n of NASTY) {
-        assert.deepEqual((await s.events({ coin: n as Coin, limit: 10 })).map((e) => e.event.id), [`ZONE_FORMED:${n}:LONG_LIQ:${NASTY.indexOf(n) + 1}:${10 + NASTY.indexOf(n)}${n}`]);
+        assert.deepEqual(
+          (await s.events({ coin: n as Coin, limit: 10 })).map((e) => e.event.id),
+          [`ZONE_FORMED:${n}:LONG_LIQ:${NASTY.indexOf(n) + 1}:${10 + NASTY.indexOf(n)}${n}`],
+        );
         assert.deepEqual((await s.heatmap(n as Coin))?.map, { note: n, nul: `a\u0000${n}` });
         assert.equal((await s.positions({ wallet: n as Wallet, limit: 10 }))[0]?.coin, n);
       }
@@ -299,10 +353,18 @@ export function storeSuite(name: string, h: StoreHarness): void {
       let n = 0;
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.record({ dt: fc.integer({ min: 0, max: 50 }), w: fc.constantFrom(W1, W2), szi: fc.integer({ min: -3, max: 3 }), px: fc.integer({ min: 1, max: 9 }) }), {
-            minLength: 1,
-            maxLength: 25,
-          }),
+          fc.array(
+            fc.record({
+              dt: fc.integer({ min: 0, max: 50 }),
+              w: fc.constantFrom(W1, W2),
+              szi: fc.integer({ min: -3, max: 3 }),
+              px: fc.integer({ min: 1, max: 9 }),
+            }),
+            {
+              minLength: 1,
+              maxLength: 25,
+            },
+          ),
           fc.integer({ min: 0, max: 1300 }),
           async (steps, at) => {
             // Each run on its own coin: the store is shared across runs.

@@ -6,7 +6,7 @@ import { HORIZONS_MS, REFERENCE_HORIZON } from '../../engine/score/forward-retur
 import type { WhalePolicyOptions } from '../../engine/whales/policy.ts';
 import { type CommandSpec, flag, intOption, numOption, type Parsed, parseCommand, UsageError } from '../args.ts';
 import { InputError } from '../../recording/errors.ts';
-import { printJson } from '../output.ts';
+import { printJson, printText } from '../output.ts';
 
 export const backtestSpec: CommandSpec = {
   name: 'backtest',
@@ -66,12 +66,12 @@ export async function backtestCommand(argv: readonly string[]): Promise<number> 
     );
   }
   if (flag(p, 'json')) {
-    printJson(tidy(r));
+    await printJson(tidy(r));
     return 0;
   }
   const s = r.spearman;
   const q = r.topQuintile;
-  process.stdout.write(
+  await printText(
     [
       `simulated ${r.sim.wallets} wallets × ${r.sim.hours} h (seed ${r.sim.seed}) in ${r.seconds} s`,
       `graded ${r.wallets} traders with ≥ ${r.minTrades} closed round trips (median ${r.medianTrades})`,
@@ -95,7 +95,7 @@ async function cascade(p: Parsed, file: string): Promise<number> {
   if (p.values['min-position'] !== undefined) Object.assign(policy, { minPositionUsd: numOption(p, 'min-position', 0, 0, 1e15) });
   const r = await evaluateCascade(file, { policy }, intOption(p, 'horizon-ms', 4 * 3600_000, 60_000, 30 * 86_400_000));
   if (flag(p, 'json')) {
-    printJson(tidy(r));
+    await printJson(tidy(r));
     return 0;
   }
   const lines = [
@@ -109,7 +109,7 @@ async function cascade(p: Parsed, file: string): Promise<number> {
     'reliability (model): forecast → observed (n)',
     ...r.test.reliabilityModel.map((b) => `  ${b.lo.toFixed(1)}–${b.hi.toFixed(1)}  ${b.forecast} → ${b.observed} (${b.n})`),
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  await printText(`${lines.join('\n')}\n`);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 import { type CommandSpec, intOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { printJson } from '../output.ts';
+import { progress } from '../progress.ts';
 
 export const benchSpec: CommandSpec = {
   name: 'bench',
@@ -34,7 +35,12 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   }
   const repeats = intOption(p, 'repeats', 3, 1, 20);
   const out: Record<string, unknown> = { node: process.version };
+  // Each suite runs for tens of seconds: say which one is running (stderr, on a terminal only).
+  const suites = ['replay', 'whales', 'score', 'heatmap'].filter((s) => only === undefined || only === s);
+  const shown = progress('bench');
+  const stage = (name: string) => shown.stage(`${name} suite (${suites.indexOf(name) + 1} of ${suites.length})`);
   if (only === undefined || only === 'replay') {
+    stage('replay');
     const { replayBench } = await import('../../../bench/replay.bench.ts');
     out['replay'] = await replayBench({
       wallets: intOption(p, 'wallets', 16000, 10, 1_000_000),
@@ -44,6 +50,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     });
   }
   if (only === undefined || only === 'whales') {
+    stage('whales');
     const { whalesBench } = await import('../../../bench/whales.bench.ts');
     out['whales'] = await whalesBench({
       wallets: intOption(p, 'wallets', 16000, 10, 1_000_000),
@@ -53,15 +60,18 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     });
   }
   if (only === undefined || only === 'score') {
+    stage('score');
     const { scoreBench } = await import('../../../bench/score.bench.ts');
     const wallets = only === 'score' ? intOption(p, 'wallets', 200_000, 100, 10_000_000) : 200_000;
     out['score'] = scoreBench({ wallets, trades: 50, repeats });
   }
   if (only === undefined || only === 'heatmap') {
+    stage('heatmap');
     const { heatmapBench } = await import('../../../bench/heatmap.bench.ts');
     const positions = intOption(p, 'positions', 1_000_000, 1000, 10_000_000);
     out['heatmap'] = heatmapBench({ positions, changes: positions, repeats });
   }
-  printJson(out);
+  shown.done();
+  await printJson(out);
   return 0;
 }

@@ -5,7 +5,7 @@ import type { HeatmapView } from '../../engine/heatmap/engine.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { describe } from '../engines.ts';
 import { playHeatmap } from '../load.ts';
-import { printJson, printNdjson } from '../output.ts';
+import { printJson, printNdjson, printText } from '../output.ts';
 import { unknownCoin } from '../validate.ts';
 
 export const heatmapSpec: CommandSpec = {
@@ -54,13 +54,13 @@ export async function heatmapCommand(argv: readonly string[]): Promise<number> {
   if (view === null) throw unknownCoin(file, coin, heat.coinList());
   const szd = heat.liq.tables.szDecimals(coin);
   if (flag(p, 'events')) {
-    if (flag(p, 'json')) for (const e of events) printNdjson(tidy(e));
-    else process.stdout.write(events.map(describe).join('\n') + (events.length > 0 ? '\n' : ''));
+    if (flag(p, 'json')) for (const e of events) await printNdjson(tidy(e));
+    else await printText(events.map(describe).join('\n') + (events.length > 0 ? '\n' : ''));
     return 0;
   }
   const history = flag(p, 'history') ? heat.history(coin).map(historyRow) : null;
   if (flag(p, 'json')) {
-    printJson(mapJson(view, szd, history));
+    await printJson(mapJson(view, szd, history));
     return 0;
   }
   const out = mapText(view, flag(p, 'all-buckets'), szd);
@@ -72,7 +72,7 @@ export async function heatmapCommand(argv: readonly string[]): Promise<number> {
       out.push(`  ${new Date(r.time).toISOString()}  mark ${fmtPx(r.markPx, szd)}  long ${fmtUsd(long)}  short ${fmtUsd(short)} in view`);
     }
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  await printText(`${out.join('\n')}\n`);
   return 0;
 }
 

@@ -111,7 +111,7 @@ export async function importCommand(argv: readonly string[]): Promise<number> {
     from: new Date(tables.trades[0]?.time ?? 0).toISOString(),
     to: new Date(tables.trades[tables.trades.length - 1]?.time ?? 0).toISOString(),
   };
-  if (flag(p, 'json')) printJson(summary);
+  if (flag(p, 'json')) await printJson(summary);
   else {
     note(
       `${out}: ${fmtInt(summary.lines)} lines — ${fmtInt(summary.trades)} fills of ${fmtInt(summary.wallets)} wallets, ` +

@@ -5,7 +5,7 @@ import { MarginTables } from '../../engine/heatmap/margin-tables.ts';
 import { snapshotLiquidations } from '../../engine/heatmap/snapshot-liquidations.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
-import { printJson } from '../output.ts';
+import { printJson, printText } from '../output.ts';
 
 export const liqpxSpec: CommandSpec = {
   name: 'liqpx',
@@ -65,7 +65,7 @@ export async function liqpxCommand(argv: readonly string[]): Promise<number> {
   const szd = (c: string) => tables.szDecimals(c);
   if (flag(p, 'json')) {
     const px = (x: number | null, c: string) => (x === null ? null : roundPx(x, szd(c)));
-    printJson(
+    await printJson(
       rows.map((r) => ({
         ...r,
         szi: roundSz(r.szi, szd(r.coin)),
@@ -78,11 +78,11 @@ export async function liqpxCommand(argv: readonly string[]): Promise<number> {
     );
   } else {
     const fmt = (x: number | null, c: string) => (x === null ? 'none' : fmtPx(x, szd(c)));
-    process.stdout.write(
+    await printText(
       `${'coin'.padEnd(8)} ${'szi'.padStart(14)} ${'mark'.padStart(12)} mode      ${'reported'.padStart(12)} ${'computed'.padStart(12)} relErr\n`,
     );
     for (const r of rows) {
-      process.stdout.write(
+      await printText(
         `${r.coin.padEnd(8)} ${fmtSz(r.szi, szd(r.coin)).padStart(14)} ${fmt(r.markPx, r.coin).padStart(12)} ${r.marginMode.padEnd(9)} ${fmt(r.reported, r.coin).padStart(12)} ${fmt(r.computed, r.coin).padStart(12)} ${r.relErr === null ? '-' : r.relErr.toExponential(2)}\n`,
       );
     }

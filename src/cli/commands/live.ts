@@ -1,14 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { toWallet, type Wallet } from '../../domain/ids.ts';
 import { Pipeline } from '../../pipeline/pipeline.ts';
 import { RecordError } from '../../recording/errors.ts';
 import { RecordingWriter } from '../../recording/writer.ts';
 import { NodeFillsTail } from '../../venues/hyperliquid/live/node-tail.ts';
 import { RefreshScheduler } from '../../venues/hyperliquid/live/refresh.ts';
+import { VenueUnreachable } from '../../venues/hyperliquid/live/rest.ts';
 import { LiveSource, MAINNET } from '../../venues/hyperliquid/live/source.ts';
 import { type CommandSpec, flag, numOption, type Parsed, parseCommand, strOption, UsageError } from '../args.ts';
 import { attachEngines, describe } from '../engines.ts';
-import { fmtInt, note, printJson } from '../output.ts';
+import { fmtInt, note, out, printJson } from '../output.ts';
+import { runSummary, summaryText } from '../summary.ts';
 
 const OPTIONS = {
   ws: { type: 'string' },
@@ -101,16 +104,69 @@ async function runSource(
     (line) => note(line),
     backfill,
   );
-  await source.start();
+  // --duration counts from the start, connecting included: a venue that never answers is given
+  // up at the end of it (each retry said on stderr meanwhile), not after the client's own retries.
   const seconds = p.values['duration'] === undefined ? Number.POSITIVE_INFINITY : numOption(p, 'duration', 0, 0.1, 1e9);
-  await new Promise<void>((resolve) => {
-    const done = () => resolve();
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    if (Number.isFinite(seconds)) setTimeout(done, seconds * 1000);
+  let stop = () => {};
+  const stopped = new Promise<void>((done) => {
+    stop = done;
   });
-  source.stop();
+  const timer = Number.isFinite(seconds) ? setTimeout(stop, seconds * 1000) : null;
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const span = Number.isFinite(seconds) ? `within --duration ${seconds} s` : 'before the interrupt';
+  try {
+    void stopped.then(() => source.stop());
+    try {
+      await source.start();
+    } catch (e) {
+      if (e instanceof VenueUnreachable && e.aborted)
+        throw new VenueUnreachable(e.endpoint, e.reason, e.attempts, true, `no answer ${span}`);
+      throw e;
+    }
+    await stopped;
+  } finally {
+    source.stop();
+    if (timer !== null) clearTimeout(timer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  const ws = source.socket;
+  if (ws !== null && ws.connects === 0 && ws.failedAttempts > 0) {
+    throw new VenueUnreachable(strOption(p, 'ws') ?? MAINNET.ws, 'could not connect', ws.failedAttempts, true, `never connected ${span}`);
+  }
   return source;
+}
+
+/**
+ * The recording is opened at its first message: a venue that never answers leaves no empty file
+ * (and an existing file is not truncated for nothing). Whether it can be written is checked at once.
+ */
+class LazyRecording {
+  private readonly path: string;
+  private writer: RecordingWriter | null = null;
+
+  constructor(path: string) {
+    this.path = path;
+    try {
+      accessSync(dirname(resolve(path)), constants.W_OK);
+    } catch (e) {
+      throw new UsageError(`${path}: cannot write there (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+
+  get lines(): number {
+    return this.writer?.lines ?? 0;
+  }
+
+  write(ts: number, msg: unknown): void {
+    this.writer ??= new RecordingWriter(this.path);
+    this.writer.write(ts, 'hyperliquid', msg);
+  }
+
+  close(): void {
+    this.writer?.close();
+  }
 }
 
 export async function liveCommand(argv: readonly string[]): Promise<number> {
@@ -119,7 +175,7 @@ export async function liveCommand(argv: readonly string[]): Promise<number> {
   const pipeline = new Pipeline({ onReject: (r) => note(`rejected: ${r.message}`) });
   const engines = attachEngines(pipeline);
   const file = strOption(p, 'record');
-  const writer = file === undefined ? null : new RecordingWriter(file);
+  const writer = file === undefined ? null : new LazyRecording(file);
   let line = 0;
   const b = pipeline.book;
   const seeds = seedList(strOption(p, 'track'));
@@ -140,9 +196,9 @@ export async function liveCommand(argv: readonly string[]): Promise<number> {
   });
   const picker = (n: number) => scheduler.pick(n, Date.now());
   const onMessage = (ts: number, msg: unknown) => {
-    writer?.write(ts, 'hyperliquid', msg);
+    writer?.write(ts, msg);
     pipeline.ingest({ line: ++line, ts, venue: 'hyperliquid', msg });
-    if (!flag(p, 'json')) for (const e of engines.recent.splice(0)) note(describe(e));
+    if (!flag(p, 'json')) for (const e of engines.recent.take()) note(describe(e));
   };
   const nodeDir = strOption(p, 'node-fills');
   const tail =
@@ -158,15 +214,20 @@ export async function liveCommand(argv: readonly string[]): Promise<number> {
   // After a disconnect, the most important wallets' own fills over the gap (ranked, ignoring the refresh age).
   const backfill = () => scheduler.ranked(BACKFILL_WALLETS, Number.POSITIVE_INFINITY);
   // The first ten seeds also get their own userFills channel (the venue's per-user limit).
-  const source = await runSource(p, onMessage, picker, backfill, seeds);
-  tail?.stop();
-  writer?.close();
-  const s = pipeline.summary();
-  if (flag(p, 'json')) printJson(s);
+  let source: LiveSource;
+  try {
+    source = await runSource(p, onMessage, picker, backfill, seeds);
+  } finally {
+    tail?.stop();
+    writer?.close();
+  }
+  // The same summary `glass replay F` prints for the recording, in text as in JSON.
+  const s = runSummary(file, pipeline.summary());
+  if (flag(p, 'json')) await printJson(s);
   else {
+    await out.line(summaryText(file ?? 'live', s));
     note(
-      `live: ${fmtInt(s.messages)} messages, ${fmtInt(s.fills)} fills, ${fmtInt(s.wallets)} wallets, ` +
-        `${source.socket?.connects ?? 0} connections, ${source.socket?.malformed ?? 0} malformed frames, ${source.rest.requests} REST requests`,
+      `live: ${source.socket?.connects ?? 0} connections, ${source.socket?.malformed ?? 0} malformed frames, ${source.rest.requests} REST requests`,
     );
   }
   return 0;
@@ -176,14 +237,18 @@ export async function recordCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(recordSpec, argv);
   if (p === null) return 0;
   const file = strOption(p, 'out');
-  if (file === undefined) throw new UsageError('glass record needs --out F');
-  const writer = new RecordingWriter(file);
-  const source = await runSource(
-    p,
-    (ts, msg) => writer.write(ts, 'hyperliquid', msg),
-    () => [],
-  );
-  writer.close();
+  if (file === undefined) throw new UsageError('needs --out F');
+  const writer = new LazyRecording(file);
+  let source: LiveSource;
+  try {
+    source = await runSource(
+      p,
+      (ts, msg) => writer.write(ts, msg),
+      () => [],
+    );
+  } finally {
+    writer.close();
+  }
   note(`recorded ${fmtInt(writer.lines)} messages to ${file} (${source.socket?.connects ?? 0} connections)`);
   return 0;
 }

@@ -4,7 +4,7 @@ import type { PositionLiquidation } from '../../engine/heatmap/engine.ts';
 import { UNNAMED_ACCOUNT } from '../../recording/document.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption } from '../args.ts';
 import { playHeatmap } from '../load.ts';
-import { printJson } from '../output.ts';
+import { printJson, printText } from '../output.ts';
 import { unknownCoin, walletOption } from '../validate.ts';
 
 export const positionsSpec: CommandSpec = {
@@ -46,7 +46,7 @@ export async function positionsCommand(argv: readonly string[]): Promise<number>
   const rows = all.filter((r) => coin === undefined || r.coin === coin).map((r) => row(r, szd(r.coin)));
   rows.sort((a, b) => b.notionalUsd - a.notionalUsd);
   if (flag(p, 'json')) {
-    printJson(rows);
+    await printJson(rows);
     return 0;
   }
   const top = intOption(p, 'top', 30, 1, 1_000_000);
@@ -59,13 +59,13 @@ export async function positionsCommand(argv: readonly string[]): Promise<number>
         `${(r.marginMode ?? '?').padEnd(8)} liq ${fmt(r.liquidationPx, r.coin).padStart(12)}${note(r)}`,
     );
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  await printText(`${out.join('\n')}\n`);
   return 0;
 }
 
 /** What the liquidation price rests on, when not the account. */
 function note(r: { estimated: boolean; unpricedMarketMaker: boolean }): string {
-  if (r.unpricedMarketMaker) return '  (market maker, no account seen: not priced)';
+  if (r.unpricedMarketMaker) return '  (market maker, not in an account snapshot: not priced)';
   return r.estimated ? '  (estimated)' : '';
 }
 

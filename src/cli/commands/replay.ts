@@ -1,8 +1,12 @@
 import { Pipeline } from '../../pipeline/pipeline.ts';
+import type { ReadItem } from '../../recording/reader.ts';
+import { TruncatedInput } from '../../recording/reader.ts';
 import { parseSpeed, replay } from '../../recording/replay.ts';
 import { ingestFile } from '../../store/ingest.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
-import { fmtInt, note, printJson } from '../output.ts';
+import { fmtInt, note, out, printJson } from '../output.ts';
+import { type Progress, progress } from '../progress.ts';
+import { runSummary, summaryText } from '../summary.ts';
 
 export const replaySpec: CommandSpec = {
   name: 'replay',
@@ -46,30 +50,41 @@ export async function replayCommand(argv: readonly string[]): Promise<number> {
   });
   const t0 = performance.now();
   const db = strOption(p, 'db');
-  if (db !== undefined) await ingestFile(db, file, replay(file, speed), { pipeline, note });
-  else for await (const batch of replay(file, speed)) for (const item of batch) pipeline.ingest(item);
+  const shown = progress(file);
+  const items = played(replay(file, speed, { onRead: (b, size) => shown.read(b, size) }), shown, speed.kind !== 'max');
+  try {
+    if (db !== undefined) await ingestFile(db, file, items, { pipeline, note });
+    else for await (const batch of items) for (const item of batch) pipeline.ingest(item);
+  } catch (e) {
+    // A broken .gz: what came before the break is played and summarised; --strict makes it an error.
+    if (!(e instanceof TruncatedInput) || flag(p, 'strict')) throw e;
+    note(e.message);
+  } finally {
+    shown.done();
+  }
   const seconds = (performance.now() - t0) / 1000;
-  const summary = { file, ...pipeline.summary() };
+  const summary = runSummary(file, pipeline.summary());
   if (summary.messages === 0 && summary.rejects > 0) {
     throw new UsageError(`${file}: no valid message (${summary.rejects} rejected lines)`);
   }
-  if (flag(p, 'json')) printJson(summary);
+  if (flag(p, 'json')) await printJson(summary);
   else {
-    process.stdout.write(
-      [
-        `${file}`,
-        `  messages       ${fmtInt(summary.messages)} (${fmtInt(summary.rejects)} rejected, ${fmtInt(summary.venueErrors)} venue errors)`,
-        `  fills          ${fmtInt(summary.fills)} (${fmtInt(summary.uncertainFills)} with uncertain direction, ${fmtInt(summary.duplicates)} duplicates dropped)`,
-        `  trades         ${fmtInt(summary.events.trade)}`,
-        `  wallets        ${fmtInt(summary.wallets)}`,
-        `  open positions ${fmtInt(summary.openPositions)} in ${summary.coins} coins`,
-        `  snapshots      ${fmtInt(summary.events.snapshot)} (${fmtInt(summary.drifts)} drifts)`,
-        `  liquidations   ${fmtInt(summary.events.liquidation)}`,
-        `  time           ${fmtInt(summary.messages / seconds)} messages/s`,
-        '',
-      ].join('\n'),
-    );
+    // The summary is what `glass live --record F` printed for the same messages; how fast this
+    // run went is a note beside it.
+    await out.line(summaryText(file, summary));
+    if (!quiet) note(`replay: ${fmtInt(summary.messages / seconds)} messages/s`);
   }
   if (listed > MAX_LISTED) note(`… ${listed - MAX_LISTED} more rejected lines`);
   return 0;
+}
+
+/** The batches as read, counted for the progress line (with the recorded time reached when paced). */
+async function* played(batches: AsyncGenerator<ReadItem[]>, shown: Progress, paced: boolean): AsyncGenerator<ReadItem[]> {
+  let lines = 0;
+  for await (const batch of batches) {
+    lines += batch.length;
+    const last = batch[batch.length - 1];
+    shown.lines(lines, paced && last !== undefined && 'ts' in last ? `at ${new Date(last.ts).toISOString().slice(0, 19)}Z` : undefined);
+    yield batch;
+  }
 }

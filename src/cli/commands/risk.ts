@@ -6,7 +6,7 @@ import { ScoreEngine } from '../../engine/score/engine.ts';
 import { WhalePolicy } from '../../engine/whales/policy.ts';
 import { type CommandSpec, flag, numOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
-import { printJson } from '../output.ts';
+import { printJson, printText } from '../output.ts';
 import { unknownCoin } from '../validate.ts';
 
 export const riskSpec: CommandSpec = {
@@ -101,7 +101,7 @@ export async function riskCommand(argv: readonly string[]): Promise<number> {
     },
   );
   if (flag(p, 'json')) {
-    printJson(adviceJson(advice, whaleBias, szd));
+    await printJson(adviceJson(advice, whaleBias, szd));
     return 0;
   }
   const px = (x: number | null) => fmtPx(x, szd);
@@ -115,7 +115,7 @@ export async function riskCommand(argv: readonly string[]): Promise<number> {
     'suggestions:',
     ...advice.suggestions.map((x) => `  ${x.action}${x.value === null ? '' : ` ${suggestionText(x.action, x.value, szd)}`}: ${x.reason}`),
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  await printText(`${lines.join('\n')}\n`);
   return 0;
 }
 
@@ -124,7 +124,7 @@ export async function riskCommand(argv: readonly string[]): Promise<number> {
  * at least the policy's size, or an account of at least its value). Market makers are never
  * whales (README, "Whales"): their inventory is the other side of everyone's trades, not a view.
  */
-function whaleLean(
+export function whaleLean(
   book: PositionBook,
   coin: string,
   mark: number,
@@ -153,7 +153,7 @@ function suggestionText(action: RiskAdvice['suggestions'][number]['action'], val
 }
 
 /** The advice as JSON: prices by the venue rule, sizes to szDecimals, USD to the cent, probabilities to 4 decimals. */
-function adviceJson(a: RiskAdvice, whaleBias: number, szd: number | null) {
+export function adviceJson(a: RiskAdvice, whaleBias: number, szd: number | null) {
   const px = (x: number | null) => (x === null ? null : roundPx(x, szd));
   return tidy({
     liquidationPx: px(a.liquidationPx),

@@ -2,7 +2,7 @@ import { tidy } from '../../domain/format.ts';
 import { RANKED_MIN_TRADES, ScoreEngine } from '../../engine/score/engine.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
-import { fmtInt, printJson } from '../output.ts';
+import { fmtInt, printJson, printText } from '../output.ts';
 import { walletOption } from '../validate.ts';
 
 export const scoreSpec: CommandSpec = {
@@ -48,14 +48,14 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   if (wallet !== undefined) {
     const profile = score.profile(wallet);
     if (profile === null) throw new UsageError(`${file}: wallet ${wallet} has no closed round trip in it`);
-    if (flag(p, 'json')) printJson(tidy(profile));
-    else process.stdout.write(`${JSON.stringify(tidy(profile), null, 2)}\n`);
+    if (flag(p, 'json')) await printJson(tidy(profile));
+    else await printText(`${JSON.stringify(tidy(profile), null, 2)}\n`);
     return 0;
   }
   const minTrades = intOption(p, 'min-trades', RANKED_MIN_TRADES, 1, 1_000_000);
   const rows = score.table(minTrades).map(({ raw: _raw, ...row }) => row);
   if (flag(p, 'json')) {
-    printJson(tidy(rows));
+    await printJson(tidy(rows));
     return 0;
   }
   const top = intOption(p, 'top', 20, 1, 1_000_000);
@@ -72,6 +72,6 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
         `${c.riskAdjusted.toFixed(1).padStart(7)}  ${c.sizing.toFixed(1).padStart(6)}  ${c.behaviour.toFixed(1).padStart(9)}  ${r.wallet}`,
     );
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  await printText(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -84,7 +84,7 @@ export async function simCommand(argv: readonly string[]): Promise<number> {
     syndicates: truth.syndicates.length,
     clusters: truth.clusters.length,
   };
-  if (flag(p, 'json')) printJson(summary);
+  if (flag(p, 'json')) await printJson(summary);
   else {
     note(
       `wrote ${out}: ${fmtInt(summary.lines)} lines, ${fmtInt(summary.trades)} trades (${fmtInt(summary.fills)} fills), ` +

@@ -5,7 +5,7 @@ import { SyndicateDetector } from '../../engine/syndicates/detector.ts';
 import { DEFAULT_WHALE_POLICY, WhalePolicy } from '../../engine/whales/policy.ts';
 import { type CommandSpec, flag, intOption, numOption, parseCommand, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
-import { printNdjson } from '../output.ts';
+import { printNdjson, printText } from '../output.ts';
 
 export const syndicatesSpec: CommandSpec = {
   name: 'syndicates',
@@ -69,7 +69,8 @@ export async function syndicatesCommand(argv: readonly string[]): Promise<number
       });
       const detector = new SyndicateDetector(
         (e) => {
-          if (json) printNdjson(tidy(e));
+          // Written at once; playFile waits for the reader between read batches.
+          if (json) void printNdjson(tidy(e));
           else events.push(e);
         },
         (w) => score.scoreNow(w),
@@ -98,6 +99,6 @@ export async function syndicatesCommand(argv: readonly string[]): Promise<number
         `${fmtUsd(e.notionalUsd)}  mean score ${e.meanScore === null ? '—' : e.meanScore.toFixed(1)}`,
     );
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  await printText(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -45,6 +45,8 @@ export class CoinState {
   readonly history: HistoryRow[] = [];
   /** Whether the engine samples this coin's history (it was asked for). */
   keepsHistory = false;
+  /** The buckets' version when the last history row was sampled. */
+  sampledVersion = -1;
   nextSample = Number.NaN;
   private cols: WindowColumns | null = null;
   private backing: WindowColumns | null = null;

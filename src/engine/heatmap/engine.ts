@@ -48,7 +48,7 @@ export interface PositionLiquidation extends PositionView {
   readonly liquidationPx: number | null;
   /** From an assumed leverage (no account snapshot yet, or its margin mode unknown), not the account. */
   readonly estimated: boolean;
-  /** A market maker's position with no account seen: not priced, not on the map (no leverage to assume). */
+  /** A market maker's position its account has not shown: not priced, not on the map (no leverage to assume). */
   readonly unpricedMaker: boolean;
 }
 
@@ -351,15 +351,33 @@ export class HeatmapEngine {
     if (c.nextSample !== c.nextSample) c.nextSample = Math.floor(time / every) * every;
     if (time < c.nextSample) return;
     c.nextSample = (Math.floor(time / every) + 1) * every;
-    const w = this.windowOf(c);
-    c.history.push({
-      time,
-      markPx: c.mark,
-      bucketWidth: w.width,
-      fromPx: w.from * w.width,
-      longLiqUsd: Float32Array.from(w.long, (x) => x / UNIT),
-      shortLiqUsd: Float32Array.from(w.short, (x) => x / UNIT),
-    });
+    const { from, to } = c.window();
+    const last = c.history[c.history.length - 1];
+    const width = c.buckets.width;
+    // Nothing moved in the map since the last row, over the same span: the row's columns are the
+    // last row's (rows are read-only; a quiet coin's day of rows shares one pair of arrays).
+    const same =
+      last !== undefined &&
+      c.sampledVersion === c.buckets.version &&
+      last.bucketWidth === width &&
+      last.fromPx === from * width &&
+      last.longLiqUsd.length === Math.max(1, to - from + 1);
+    let long: Float32Array;
+    let short: Float32Array;
+    if (same) {
+      long = last.longLiqUsd;
+      short = last.shortLiqUsd;
+    } else {
+      const w = this.windowOf(c);
+      long = new Float32Array(w.long.length);
+      short = new Float32Array(w.short.length);
+      for (let i = 0; i < long.length; i++) {
+        long[i] = (w.long[i] as number) / UNIT;
+        short[i] = (w.short[i] as number) / UNIT;
+      }
+    }
+    c.sampledVersion = c.buckets.version;
+    c.history.push({ time, markPx: c.mark, bucketWidth: width, fromPx: from * width, longLiqUsd: long, shortLiqUsd: short });
     if (c.history.length > this.opts.historyRows) c.history.shift();
   }
 
@@ -416,7 +434,7 @@ export class HeatmapEngine {
     return this.book.positions(wallet).map((p) => {
       const px = this.liqOf(p.slot);
       const estimated = p.slot < this.slots.capacity && this.slots.estimated(p.slot);
-      const unpricedMaker = estimated && this.liq.unpricedMaker(this.book.walletOf(p.slot));
+      const unpricedMaker = estimated && this.liq.isMarketMaker(this.book.walletOf(p.slot));
       return { ...p, liquidationPx: px === px ? px : null, estimated, unpricedMaker };
     });
   }

@@ -38,8 +38,8 @@ export class LiquidationBook {
   /**
    * Who is a market maker, by the whale policy's rule (share of fills on the passive side). A
    * market maker's inventory says nothing of its leverage, and it is the largest on the book: at
-   * an assumed leverage it made the map's largest zones out of a guess. Without its account it is
-   * not filed at all.
+   * an assumed leverage (or its margin mode guessed) it made the map's largest zones out of a
+   * guess. A market maker's position its account has not shown is not filed at all.
    */
   private readonly makers: WhalePolicy;
   private ruleTime = 0;
@@ -51,9 +51,9 @@ export class LiquidationBook {
     this.makers = new WhalePolicy(book);
   }
 
-  /** A market maker whose account the engine has not seen: its positions are not priced (see `makers`). */
-  unpricedMaker(walletId: number): boolean {
-    return !this.accounts.isSnapped(walletId) && this.makers.isMarketMaker(walletId);
+  /** Whether the wallet trades as a market maker (see `makers`): its estimated positions are not priced. */
+  isMarketMaker(walletId: number): boolean {
+    return this.makers.isMarketMaker(walletId);
   }
 
   meta(e: MetaEvent): void {
@@ -65,8 +65,8 @@ export class LiquidationBook {
     const book = this.book;
     const t = this.slots;
     this.accounts.ensure(w);
-    // A market maker's positions were not priced before its account came: nothing to grade.
-    const estimated = this.unpricedMaker(w) ? null : this.estimatedBefore(slots);
+    // A market maker's estimated positions were not priced: nothing to grade.
+    const estimated = this.makers.isMarketMaker(w) ? null : this.estimatedBefore(slots);
     let unrealised = 0;
     for (let i = 0, n = book.slotCountOf(w); i < n; i++) {
       const s = book.walletSlot(w, i);
@@ -122,8 +122,9 @@ export class LiquidationBook {
   }
 
   change(c: PositionChange): void {
-    // Every fill counts towards the taker share; an account not seen yet is recomputed whole below,
-    // so a wallet found to be (or no longer to be) a market maker is re-filed at once.
+    // Every fill counts towards the taker share; a wallet found to be (or no longer to be) a market
+    // maker has its estimated positions unfiled (or filed) at once.
+    const wasMaker = this.makers.isMarketMaker(c.walletId);
     this.makers.observe(c);
     if (c.resolved) return; // the book's state already includes it
     const s = c.slot;
@@ -148,7 +149,8 @@ export class LiquidationBook {
     else if (accounts.isSnapped(w) && c.closedPnl === c.closedPnl) accounts.addCash(w, c.closedPnl);
     // The venue's maintenance figure described the account as it was; from here it is computed.
     accounts.dropVenueMm(w);
-    if (isolated) this.emitSlot(s, this.isolatedLiq(s), mode === MODE_PRESUMED_ISOLATED);
+    if (wasMaker !== this.makers.isMarketMaker(w)) this.recompute(w);
+    else if (isolated) this.emitSlot(s, this.isolatedLiq(s), mode === MODE_PRESUMED_ISOLATED);
     else this.recompute(w);
   }
 
@@ -185,7 +187,7 @@ export class LiquidationBook {
       for (let i = 0; i < n; i++) {
         const s = book.walletSlot(w, i);
         t.ensure(s);
-        this.emitSlot(s, maker ? null : this.estimatedLiq(s), true);
+        this.emitSlot(s, maker ? null : this.estimatedLiq(s), true); // a maker's is not even computed
       }
       return;
     }
@@ -243,7 +245,8 @@ export class LiquidationBook {
   }
 
   private emitSlot(s: number, liq: number | null, estimated = false): void {
-    this.listener(s, liq ?? Number.NaN, estimated);
+    const unfiled = estimated && this.makers.isMarketMaker(this.book.walletOf(s));
+    this.listener(s, unfiled ? Number.NaN : (liq ?? Number.NaN), estimated);
   }
 
   private markOf(s: number): number {

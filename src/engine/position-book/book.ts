@@ -13,6 +13,7 @@ import { Interner } from '../common/interner.ts';
 import { type BookSink, NO_SINK, type PositionChange } from './change.ts';
 import { deriveDirection, signOf, sizeTolerance } from './direction.ts';
 import { PendingChanges } from './pending.ts';
+import { SlotIndex } from './slot-index.ts';
 import { TidWindow } from './tid-window.ts';
 import { WalletSlots } from './wallet-slots.ts';
 
@@ -78,7 +79,7 @@ export class PositionBook {
   };
 
   private sink: BookSink;
-  private readonly slotOf = new Map<number, number>();
+  private readonly slotOf = new SlotIndex(MAX_COINS);
   private nSlots = 0;
   private slotWallet: Int32Array = new Int32Array(1024);
   private slotCoin: Int32Array = new Int32Array(1024);
@@ -488,12 +489,11 @@ export class PositionBook {
   }
 
   private slot(w: number, c: number): number {
-    const key = w * MAX_COINS + c;
-    let s = this.slotOf.get(key);
-    if (s !== undefined) return s;
+    let s = this.slotOf.get(w, c);
+    if (s >= 0) return s;
     s = this.nSlots++;
     if (s >= this.szi.length) this.growSlots(s + 1);
-    this.slotOf.set(key, s);
+    this.slotOf.set(w, c, s);
     this.slotWallet[s] = w;
     this.slotCoin[s] = c;
     this.szi[s] = 0;
@@ -528,7 +528,7 @@ export class PositionBook {
 
   /** Slot of a wallet × coin position, or -1 when the book has never seen it. */
   slotId(walletId: number, coinId: number): number {
-    return this.slotOf.get(walletId * MAX_COINS + coinId) ?? -1;
+    return this.slotOf.get(walletId, coinId);
   }
 
   /** How many slots the wallet has (open or flat); `walletSlot(w, i)` for i below it. */
@@ -573,8 +573,8 @@ export class PositionBook {
     const w = this.wallets.peek(wallet);
     const c = this.coins.peek(coin);
     if (w === undefined || c === undefined) return null;
-    const s = this.slotOf.get(w * MAX_COINS + c);
-    return s === undefined ? null : this.view(s);
+    const s = this.slotOf.get(w, c);
+    return s < 0 ? null : this.view(s);
   }
 
   account(wallet: Wallet): AccountView | null {

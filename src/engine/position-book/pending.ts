@@ -6,6 +6,11 @@ const LIQUIDATION = 2;
 const TAKER = 4;
 const FILL = 8;
 
+/** Fields of a position's list. */
+const HEAD = 0;
+const TAIL = 1;
+const COUNT = 2;
+
 /** One kept change, read back in `PendingChanges.each`. */
 export interface PendingEntry {
   time: number;
@@ -41,10 +46,11 @@ export class PendingChanges {
   private next = new Int32Array(1024);
   private used = 0;
   private free = -1;
-  /** Per position: first and last entry + 1 (0: none), and how many. */
-  private head = new Int32Array(1024);
-  private tail = new Int32Array(1024);
-  private count = new Int32Array(1024);
+  /**
+   * Per position, side by side (one cache line, not three): first and last entry + 1 (0: none),
+   * and how many.
+   */
+  private lists = new Int32Array(4 * 1024);
   /** Entries of the position being resolved, oldest first (reused). */
   private order = new Int32Array(256);
   private readonly entry: PendingEntry = {
@@ -78,15 +84,13 @@ export class PendingChanges {
     tid: number | null,
     source: 'fill' | 'trade',
   ): void {
-    if (s >= this.head.length) {
-      this.head = grow(this.head, s + 1);
-      this.tail = grow(this.tail, s + 1);
-      this.count = grow(this.count, s + 1);
-    }
-    if ((this.count[s] as number) >= this.cap) {
-      const first = (this.head[s] as number) - 1;
-      this.head[s] = (this.next[first] as number) + 1;
-      this.count[s] = (this.count[s] as number) - 1;
+    const l = s * 4;
+    if (l >= this.lists.length) this.lists = grow(this.lists, l + 4);
+    const lists = this.lists;
+    if ((lists[l + COUNT] as number) >= this.cap) {
+      const first = (lists[l + HEAD] as number) - 1;
+      lists[l + HEAD] = (this.next[first] as number) + 1;
+      lists[l + COUNT] = (lists[l + COUNT] as number) - 1;
       this.release(first);
     }
     const e = this.take();
@@ -98,15 +102,15 @@ export class PendingChanges {
     this.tid[e] = tid ?? Number.NaN;
     this.flags[e] = (side === 'A' ? SELL : 0) | (liquidation ? LIQUIDATION : 0) | (taker ? TAKER : 0) | (source === 'fill' ? FILL : 0);
     this.next[e] = -1;
-    if (this.count[s] === 0) this.head[s] = e + 1;
-    else this.next[(this.tail[s] as number) - 1] = e;
-    this.tail[s] = e + 1;
-    this.count[s] = (this.count[s] as number) + 1;
+    if (lists[l + COUNT] === 0) lists[l + HEAD] = e + 1;
+    else this.next[(lists[l + TAIL] as number) - 1] = e;
+    lists[l + TAIL] = e + 1;
+    lists[l + COUNT] = (lists[l + COUNT] as number) + 1;
   }
 
   /** How many changes position `s` keeps. */
   size(s: number): number {
-    return s < this.count.length ? (this.count[s] as number) : 0;
+    return s * 4 < this.lists.length ? (this.lists[s * 4 + COUNT] as number) : 0;
   }
 
   /**
@@ -117,14 +121,15 @@ export class PendingChanges {
     const n = this.size(s);
     if (n === 0) return 0;
     if (n > this.order.length) this.order = grow(this.order, n);
-    let e = (this.head[s] as number) - 1;
+    const l = s * 4;
+    let e = (this.lists[l + HEAD] as number) - 1;
     for (let i = 0; i < n; i++) {
       this.order[i] = e;
       e = this.next[e] as number;
     }
-    this.head[s] = 0;
-    this.tail[s] = 0;
-    this.count[s] = 0;
+    this.lists[l + HEAD] = 0;
+    this.lists[l + TAIL] = 0;
+    this.lists[l + COUNT] = 0;
     return n;
   }
 

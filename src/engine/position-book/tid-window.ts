@@ -31,10 +31,16 @@ export class TidWindow {
     this.shift = 32 - bits;
   }
 
+  /**
+   * A key's home slot: the trade's hash with the side as its lowest bit, so a trade's buyer and
+   * seller sides sit next to each other and the second add finds the cache line the first one
+   * loaded (tids are not ordered: each trade otherwise costs four cache misses, not two).
+   */
   private home(key: number): number {
-    const lo = key >>> 0;
+    const side = key & 1; // ToInt32 keeps an integer's parity
+    const lo = (key >>> 0) ^ side;
     const hi = (key / 4294967296) | 0;
-    return Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> this.shift;
+    return ((Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> (this.shift + 1)) << 1) | side;
   }
 
   /** True when the key is new (and remembers it); false for a duplicate. */

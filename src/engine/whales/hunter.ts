@@ -27,9 +27,32 @@ export interface HunterOptions {
   /** Convergence: a zone within this many σ of the horizon's move counts as "near". */
   readonly nearSigmas: number;
   readonly horizonMs: number;
+  /**
+   * A NEAR_ZONE event for the same whale or syndicate episode and the same zone (same side,
+   * overlapping range) is not repeated within this much event time …
+   */
+  readonly nearZoneCooldownMs: number;
+  /** … unless its evidence (the whale's position, the episode's notional) has grown by this factor since. */
+  readonly nearZoneRegrowth: number;
 }
 
-export const DEFAULT_HUNTER: HunterOptions = { policy: {}, syndicates: {}, nearSigmas: 2, horizonMs: 4 * 3600_000 };
+export const DEFAULT_HUNTER: HunterOptions = {
+  policy: {},
+  syndicates: {},
+  nearSigmas: 2,
+  horizonMs: 4 * 3600_000,
+  nearZoneCooldownMs: 15 * 60_000,
+  nearZoneRegrowth: 1.5,
+};
+
+/** The last NEAR_ZONE told for one whale or episode and one zone. */
+interface Told {
+  readonly side: ZoneRef['side'];
+  readonly lo: number;
+  readonly hi: number;
+  readonly time: number;
+  readonly evidenceUsd: number;
+}
 
 const KIND: Record<string, WhalePositionEvent['type']> = {
   OPENED: 'WHALE_POSITION_OPENED',
@@ -66,6 +89,9 @@ export class WhaleHunter {
   private readonly opts: HunterOptions;
   private readonly vol = new Map<number, RealisedVol>();
   private readonly marks = new Map<number, number>();
+  /** NEAR_ZONE events told, by type, whale or episode and coin (pruned past the cool-down). */
+  private readonly told = new Map<string, Told[]>();
+  private toldSwept = 0;
   private seq = 0;
 
   constructor(
@@ -140,7 +166,7 @@ export class WhaleHunter {
     const direction = directionOf(c.dir);
     if (direction !== null) {
       const evidence = [{ wallet: c.wallet, score, notionalUsd: Math.abs(c.after) * c.px }];
-      this.converge(c.coin, c.coinId, direction, c.time, evidence, null, 'WHALE_NEAR_ZONE');
+      this.converge(c.coin, c.coinId, direction, c.time, evidence, null, 'WHALE_NEAR_ZONE', Math.abs(c.after) * c.px);
     }
   }
 
@@ -149,7 +175,7 @@ export class WhaleHunter {
     const coinId = this.book.coins.id(e.coin);
     // An update names only its joiners; the episode id ties them to the founders.
     const wallets = e.type === 'SYNDICATE_DETECTED' ? e.members : e.joined;
-    this.converge(e.coin, coinId, e.direction, e.time, wallets, e.syndicateId, 'SYNDICATE_NEAR_ZONE');
+    this.converge(e.coin, coinId, e.direction, e.time, wallets, e.syndicateId, 'SYNDICATE_NEAR_ZONE', e.notionalUsd);
   }
 
   /**
@@ -184,8 +210,13 @@ export class WhaleHunter {
     wallets: readonly WalletEvidence[],
     syndicateId: string | null,
     type: ConvergenceEvent['type'],
+    evidenceUsd: number,
   ): void {
-    for (const { zone, probability } of this.nearZones(coin, coinId, direction)) {
+    const near = this.nearZones(coin, coinId, direction);
+    if (near.length === 0) return;
+    const key = `${type}:${syndicateId ?? wallets[0]?.wallet}:${coin}`;
+    for (const { zone, probability } of near) {
+      if (!this.fresh(key, zone, time, evidenceUsd)) continue;
       this.emit({
         id: `${type}:${syndicateId ?? wallets[0]?.wallet}:${coin}:${zone.side}:${Math.round(zone.peakPx * 1e6)}:${time}`,
         type,
@@ -198,6 +229,36 @@ export class WhaleHunter {
         probability,
         model: this.model(coin, zone, this.marks.get(coinId) ?? zone.peakPx, time),
       });
+    }
+  }
+
+  /**
+   * Whether a NEAR_ZONE for `key` and `zone` is news: none told for an overlapping zone on the
+   * same side within the cool-down, or the evidence has grown materially since. Records it if so.
+   */
+  private fresh(key: string, zone: ZoneRef, time: number, evidenceUsd: number): boolean {
+    const { nearZoneCooldownMs: cooldown, nearZoneRegrowth: regrowth } = this.opts;
+    this.sweepTold(time);
+    const list = this.told.get(key) ?? [];
+    const i = list.findIndex((t) => t.side === zone.side && t.lo <= zone.hi && zone.lo <= t.hi);
+    const prev = i < 0 ? undefined : list[i];
+    if (prev !== undefined && Math.abs(time - prev.time) < cooldown && !(evidenceUsd >= regrowth * prev.evidenceUsd)) return false;
+    const told: Told = { side: zone.side, lo: zone.lo, hi: zone.hi, time, evidenceUsd };
+    if (i < 0) list.push(told);
+    else list[i] = told;
+    this.told.set(key, list);
+    return true;
+  }
+
+  /** Forgets what was told more than a cool-down ago (checked once per cool-down of event time). */
+  private sweepTold(time: number): void {
+    const cooldown = this.opts.nearZoneCooldownMs;
+    if (time - this.toldSwept < cooldown) return;
+    this.toldSwept = time;
+    for (const [key, list] of this.told) {
+      const kept = list.filter((t) => time - t.time < cooldown);
+      if (kept.length === 0) this.told.delete(key);
+      else this.told.set(key, kept);
     }
   }
 }

@@ -20,7 +20,17 @@ const setOf = (v: string | undefined): Set<string> | null => (v === undefined ? 
 export function streamRoutes(app: App, { hub }: RouteDeps): void {
   app.get(
     '/stream',
-    { websocket: true, schema: { summary: 'WebSocket: Glass events and heatmap deltas, resumable by event id', querystring: StreamQuery, response: { 400: ErrorBody, 401: ErrorBody } } },
+    {
+      websocket: true,
+      schema: {
+        summary: 'WebSocket (upgrade): Glass events and heatmap deltas, resumable by event id',
+        description: 'Send {"op":"subscribe","coins":[…],"types":[…],"heatmap":[…],"after":ID} or connect with the same as query parameters.',
+        querystring: StreamQuery,
+        response: { 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+      },
+      // @fastify/websocket hides its routes from the document; this one belongs in it.
+      config: { swaggerTransform: ({ schema }: { schema: Record<string, unknown> }) => ({ schema: { ...schema, hide: false } }) },
+    },
     (socket, req) => {
       const c = hub.attach(socket);
       const fail = (message: string) => hub.sendControl(c, { kind: 'error', id: hub.lastId, message });

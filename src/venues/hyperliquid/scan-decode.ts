@@ -13,6 +13,7 @@ import {
 } from '../../domain/market-event.ts';
 import { bytesAre, DECLINE, JsonScanner } from '../json-scan.ts';
 import { liquidationOf } from './fills.ts';
+import { WalletTable } from './wallet-table.ts';
 import { isSpotCoin } from './wire.ts';
 
 /**
@@ -25,7 +26,7 @@ import { isSpotCoin } from './wire.ts';
 export class ScanDecoder {
   private readonly j = new JsonScanner();
   /** Each wallet and coin string once (decoded from the bytes on first sight, then reused). */
-  private readonly wallets = new Map<number, Wallet>();
+  private readonly wallets = new WalletTable();
   private readonly coins = new Map<string, Coin>();
   private lastCoin: Coin | null = null;
 
@@ -580,24 +581,24 @@ export class ScanDecoder {
   }
 
   /**
-   * A wallet string value. A known address is found by its first 28 bits, read in place (a small
-   * integer key: nothing decoded, no string hashed), and confirmed byte for byte.
+   * A wallet string value. A known address is found from its bytes in place (WalletTable: nothing
+   * decoded, no string hashed).
    */
   private wallet(): Wallet {
     const j = this.j;
     const s = j.s;
     const p = j.p;
     if (j.at(p) === 34 && j.at(p + 43) === 34) {
-      const w = this.wallets.get(prefixKey(s, p + 3));
-      if (w !== undefined && bytesAre(s, p + 1, w)) {
+      const w = this.wallets.find(s, p + 1);
+      if (w !== null) {
         j.p = p + 44;
         return w;
       }
     }
     const w = toWallet(j.str());
     if (w === null) throw DECLINE;
-    // A second address with the same prefix takes the slot; the first then goes this slow way.
-    this.wallets.set(prefixKey(Buffer.from(w, 'latin1'), 2), w);
+    // Filed only when written canonically: a mixed-case spelling would never match its bytes.
+    if (bytesAre(s, p + 1, w)) this.wallets.add(w);
     return w;
   }
 
@@ -646,14 +647,4 @@ function pushFill(f: FillEvent, out: MarketEvent[]): void {
 function dirOf(s: string): Direction | null {
   for (const d of DIRECTIONS) if (d === s) return d;
   return null;
-}
-
-/** The 7 hex digits at `at` as a number (garbage for non-hex bytes, which the full compare rejects). */
-function prefixKey(b: Uint8Array, at: number): number {
-  let k = 0;
-  for (let i = at; i < at + 7; i++) {
-    const c = b[i] as number;
-    k = (k << 4) | (c <= 57 ? c - 48 : c - 87);
-  }
-  return k & 0xfffffff;
 }

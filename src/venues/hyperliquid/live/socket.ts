@@ -24,7 +24,7 @@ export interface SocketOptions {
 export class LiveSocket {
   private readonly opts: Required<SocketOptions>;
   private readonly sink: (ts: number, msg: unknown) => void;
-  private readonly onMalformed: (reason: string) => void;
+  private readonly log: (line: string) => void;
   private ws: WebSocket | null = null;
   private stopped = false;
   private attempt = 0;
@@ -33,11 +33,14 @@ export class LiveSocket {
   private pendingReconnect: ReturnType<typeof setTimeout> | null = null;
   connects = 0;
   malformed = 0;
+  /** Connection attempts that never opened (refused, unknown host, handshake rejected). */
+  failedAttempts = 0;
 
-  constructor(opts: SocketOptions, sink: (ts: number, msg: unknown) => void, onMalformed: (reason: string) => void = () => {}) {
+  /** `log` is told of malformed frames and of every reconnect, one line each. */
+  constructor(opts: SocketOptions, sink: (ts: number, msg: unknown) => void, log: (line: string) => void = () => {}) {
     this.opts = { pingMs: 30_000, staleMs: 60_000, backoffMs: 500, maxBackoffMs: 30_000, ...opts };
     this.sink = sink;
-    this.onMalformed = onMalformed;
+    this.log = log;
   }
 
   start(): void {
@@ -57,7 +60,9 @@ export class LiveSocket {
   private connect(): void {
     const ws = new WebSocket(this.opts.url);
     this.ws = ws;
+    let opened = false;
     ws.addEventListener('open', () => {
+      opened = true;
       this.connects++;
       this.attempt = 0;
       this.lastMessage = Date.now();
@@ -74,7 +79,7 @@ export class LiveSocket {
         msg = JSON.parse(text);
       } catch {
         this.malformed++;
-        this.onMalformed(`malformed frame (${text.length} bytes): ${text.slice(0, 80)}`);
+        this.log(`malformed frame (${text.length} bytes): ${text.slice(0, 80)}`);
         return;
       }
       this.sink(ts, msg);
@@ -82,21 +87,25 @@ export class LiveSocket {
     ws.addEventListener('close', (e: CloseEvent) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      this.note('closed', e.reason || `code ${e.code}`);
-      if (!this.stopped) this.reconnectLater();
+      const reason = opened ? e.reason || `code ${e.code}` : 'could not connect';
+      this.note('closed', reason);
+      if (!opened) this.failedAttempts++;
+      if (!this.stopped) this.reconnectLater(opened ? `closed (${reason})` : `unreachable (${reason})`);
     });
     ws.addEventListener('error', () => {
       // A 'close' follows every 'error'; reconnecting happens there.
     });
   }
 
-  private reconnectLater(): void {
+  private reconnectLater(what: string): void {
     const cap = Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** this.attempt++);
     // Full jitter: many clients reconnecting after one outage should not arrive together.
+    const wait = Math.random() * cap;
+    this.log(`venue ${this.opts.url} ${what}; retry ${this.attempt} in ${(wait / 1000).toFixed(1)} s`);
     this.pendingReconnect = setTimeout(() => {
       this.pendingReconnect = null;
       if (!this.stopped) this.connect();
-    }, Math.random() * cap);
+    }, wait);
   }
 
   private tick(): void {
@@ -108,7 +117,7 @@ export class LiveSocket {
       this.ws = null;
       ws.close(4000, 'stale');
       this.note('closed', 'stale: no message within the stale limit');
-      this.reconnectLater();
+      this.reconnectLater('silent (no message within the stale limit)');
       return;
     }
     ws.send(JSON.stringify({ method: 'ping' }));

@@ -43,6 +43,8 @@ export class LiveSource {
   private readonly picker: RefreshPicker;
   private refresh: ReturnType<typeof setInterval> | null = null;
   private busy = false;
+  /** Aborted by stop(): a request being retried gives up at once instead of keeping the process alive. */
+  private readonly stopping = new AbortController();
 
   private readonly backfill: BackfillPicker;
   private closedAt = Number.NaN;
@@ -72,11 +74,12 @@ export class LiveSource {
     };
     this.picker = picker;
     this.log = log;
-    this.rest = new InfoClient({ url: opts.infoUrl });
+    this.rest = new InfoClient({ url: opts.infoUrl, onRetry: log, signal: this.stopping.signal });
   }
 
   async start(): Promise<void> {
     const meta = await this.rest.info({ type: 'meta' });
+    if (this.stopping.signal.aborted) return;
     this.sink(Date.now(), meta);
     const universe = listedCoins(meta.response);
     const coins = this.opts.coins ?? universe;
@@ -101,7 +104,9 @@ export class LiveSource {
     this.refresh = setInterval(() => void this.refreshRound(), this.opts.refreshEveryMs ?? 1000);
   }
 
+  /** Stops the socket and the refreshes; a `start()` still waiting for `meta` rejects with VenueUnreachable. */
   stop(): void {
+    this.stopping.abort();
     this.socket?.stop();
     if (this.refresh !== null) clearInterval(this.refresh);
   }
@@ -117,7 +122,7 @@ export class LiveSource {
         this.sink(Date.now(), r);
       }
     } catch (e) {
-      this.log(`back-fill: ${e instanceof Error ? e.message : String(e)}`);
+      if (!this.stopping.signal.aborted) this.log(`back-fill: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -130,7 +135,7 @@ export class LiveSource {
         this.sink(Date.now(), r);
       }
     } catch (e) {
-      this.log(`refresh: ${e instanceof Error ? e.message : String(e)}`);
+      if (!this.stopping.signal.aborted) this.log(`refresh: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       this.busy = false;
     }

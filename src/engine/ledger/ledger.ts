@@ -1,0 +1,495 @@
+import {
+  type CascadeRiskEvent,
+  type ConvergenceEvent,
+  GLASS_EVENT_TYPES,
+  type GlassEvent,
+  type GlassEventType,
+  type ZoneEvent,
+} from '../../domain/glass-event.ts';
+import type { Coin } from '../../domain/ids.ts';
+import type { MarketEvent } from '../../domain/market-event.ts';
+import { DEFAULT_HEATMAP } from '../heatmap/engine.ts';
+import type { CascadeCoefficients } from '../probability/model.ts';
+import { DEFAULT_HUNTER } from '../whales/hunter.ts';
+import { type CalibrationOptions, WalkForwardCalibration } from './calibration.ts';
+import type { DirectionGrade, Grade, MuteChange, SweepGrade, TouchForecast, TouchGrade } from './grade.ts';
+import { DEFAULT_MUTING, type LedgerRow, type MutingOptions, Tally } from './tally.ts';
+import { CoinTape } from './tape.ts';
+
+export interface LedgerOptions {
+  /** Horizon of ZONE_* events: the heatmap's, whose p₀ they carry. */
+  readonly zoneHorizonMs: number;
+  /** Horizon of WHALE_NEAR_ZONE / SYNDICATE_NEAR_ZONE: the Whale Hunter's. (CASCADE_RISK carries its own.) */
+  readonly convergenceHorizonMs: number;
+  /** Forward-return horizons of WHALE_* and SYNDICATE_* events; the grade is emitted at the longest. */
+  readonly returnHorizonsMs: readonly number[];
+  /** Which of them decides the hit. */
+  readonly hitHorizon: number;
+  /** The coin's unconditional returns are sampled this often (event time): the "random times". */
+  readonly baselineEveryMs: number;
+  /** A sweep is a hit when at least this share of the zone's notional was really liquidated. */
+  readonly sweptHitShare: number;
+  readonly muting: MutingOptions;
+  readonly calibration: Partial<CalibrationOptions>;
+}
+
+export const RETURN_HORIZONS_MS: readonly number[] = [5 * 60_000, 3600_000, 4 * 3600_000];
+
+export const DEFAULT_LEDGER: LedgerOptions = {
+  zoneHorizonMs: DEFAULT_HEATMAP.horizonMs,
+  convergenceHorizonMs: DEFAULT_HUNTER.horizonMs,
+  returnHorizonsMs: RETURN_HORIZONS_MS,
+  hitHorizon: 1,
+  baselineEveryMs: 5 * 60_000,
+  sweptHitShare: 0.5,
+  muting: DEFAULT_MUTING,
+  calibration: {},
+};
+
+export interface LedgerHandlers {
+  /** Every grade, once, when the stream has passed its horizon's end. */
+  readonly grade?: (g: Grade) => void;
+  /** A mute switched on or off. */
+  readonly mute?: (m: MuteChange) => void;
+}
+
+type TouchEvent = ZoneEvent | ConvergenceEvent | CascadeRiskEvent;
+
+type Pending =
+  | {
+      readonly kind: 'touch';
+      readonly due: number;
+      readonly seq: number;
+      readonly e: TouchEvent;
+      readonly horizonMs: number;
+      readonly forecast: TouchForecast | null;
+    }
+  | {
+      readonly kind: 'sweep';
+      readonly due: number;
+      readonly seq: number;
+      readonly e: ZoneEvent;
+      readonly from: number;
+      readonly horizonMs: number;
+    }
+  | { readonly kind: 'direction'; readonly due: number; readonly seq: number; readonly e: GlassEvent; readonly direction: 1 | -1 }
+  | {
+      readonly kind: 'sample';
+      readonly due: number;
+      readonly seq: number;
+      readonly coin: Coin;
+      readonly start: number;
+      readonly h: number;
+    };
+
+/** A coin's returns at random times, per horizon: count, Σ return, how many up and down. */
+interface Drift {
+  readonly n: number[];
+  readonly sum: number[];
+  readonly up: number[];
+  readonly down: number[];
+}
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * The accuracy ledger (docs/ledger.md): a pure, event-time reducer over the market stream and
+ * every GlassEvent. Each event is graded when the stream passes its horizon's end, on the same
+ * stream, reading no market data later than that end — so a grade is final when emitted, and a
+ * stream cut anywhere gives the same grades for every event whose horizon ended before the cut.
+ *
+ * Feed it market events after the engines have seen them (attach it to the pipeline after them)
+ * and GlassEvents as they are emitted. The clock is the latest venue time of a mark, trade, fill
+ * or liquidation; an event is graded at the first market event past its horizon's end.
+ */
+export class AccuracyLedger {
+  private readonly opts: LedgerOptions;
+  private readonly handlers: LedgerHandlers;
+  private readonly tapes = new Map<string, CoinTape>();
+  private readonly drifts = new Map<string, Drift>();
+  private readonly nextSample = new Map<string, number>();
+  private readonly heap: Pending[] = [];
+  private seq = 0;
+  private readonly tallies = new Map<string, Tally>();
+  /** Zone id → when its ZONE_FORMED was seen: where a sweep's liquidations start counting. */
+  private readonly formed = new Map<string, number>();
+  /** wallet:coin → the signed size after the whale's last event, and the direction and time of its trade. */
+  private readonly whales = new Map<string, { szi: number; time: number; direction: 1 | -1 | null }>();
+  private readonly calibration: WalkForwardCalibration;
+  private maxHorizonMs: number;
+  private nextPrune = Number.NEGATIVE_INFINITY;
+  /** The stream's time: the latest market time seen. */
+  clock = Number.NEGATIVE_INFINITY;
+  firstTime = Number.NaN;
+
+  constructor(handlers: LedgerHandlers = {}, opts: Partial<LedgerOptions> = {}) {
+    this.handlers = handlers;
+    this.opts = { ...DEFAULT_LEDGER, ...opts };
+    this.calibration = new WalkForwardCalibration(this.opts.calibration);
+    this.maxHorizonMs = Math.max(this.opts.zoneHorizonMs, this.opts.convergenceHorizonMs, ...this.opts.returnHorizonsMs);
+  }
+
+  // ---- input ---------------------------------------------------------------------------------
+
+  onMarket(e: MarketEvent): void {
+    switch (e.type) {
+      case 'mark': {
+        this.advance(e.time);
+        const tape = this.tape(e.coin);
+        tape.marked = true;
+        this.price(e.coin, tape, e.time, e.px);
+        return;
+      }
+      case 'trade':
+      case 'fill': {
+        this.advance(e.time);
+        // Marks trigger liquidations; trades and fills are the path only of a coin with no marks.
+        const tape = this.tape(e.coin);
+        if (!tape.marked) this.price(e.coin, tape, e.time, e.px);
+        return;
+      }
+      case 'liquidation':
+        this.advance(e.time);
+        this.tape(e.coin).addLiquidation(e.time, e.markPx > 0 ? e.markPx : e.px, e.sz * e.px, e.positionSide === 'long');
+        return;
+      default:
+        return;
+    }
+  }
+
+  onGlass(e: GlassEvent): void {
+    this.tally(e.type, null).count++;
+    this.tally(e.type, e.coin).count++;
+    if (!(this.firstTime === this.firstTime)) this.firstTime = e.time;
+    switch (e.type) {
+      case 'ZONE_FORMED':
+        this.formed.set(zoneIdOf(e), e.time);
+        this.touch(e, this.opts.zoneHorizonMs, e.probability, null);
+        return;
+      case 'ZONE_APPROACHED':
+        this.touch(e, this.opts.zoneHorizonMs, e.probability, null);
+        return;
+      case 'ZONE_SWEPT': {
+        const id = zoneIdOf(e);
+        const h = this.opts.zoneHorizonMs;
+        const from = Math.max(e.time - h, this.formed.get(id) ?? Number.NEGATIVE_INFINITY);
+        this.formed.delete(id);
+        this.push({ kind: 'sweep', due: e.time + h, seq: ++this.seq, e, from, horizonMs: h });
+        return;
+      }
+      case 'WHALE_NEAR_ZONE':
+      case 'SYNDICATE_NEAR_ZONE':
+        this.touch(e, this.opts.convergenceHorizonMs, e.probability, e.model?.probability ?? null);
+        return;
+      case 'CASCADE_RISK':
+        this.touch(e, e.horizonMs, e.baselineProbability, e.probability);
+        return;
+      case 'SYNDICATE_DETECTED':
+      case 'SYNDICATE_UPDATED':
+        this.direction(e, e.direction === 'long' ? 1 : -1);
+        return;
+      case 'WHALE_LIQUIDATED': {
+        // The forced exit's direction is that of the position event the hunter emitted just before it.
+        const w = this.whales.get(`${e.wallet}:${e.coin}`);
+        this.direction(e, w !== undefined && w.time === e.time ? w.direction : null);
+        return;
+      }
+      default: {
+        const key = `${e.wallet}:${e.coin}`;
+        const before = this.whales.get(key)?.szi;
+        const direction = tradeDirection(e.type, before, e.szi);
+        this.whales.set(key, { szi: e.szi, time: e.time, direction });
+        this.direction(e, direction);
+      }
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  /** Whether alerts of this type (on this coin) are muted: the type's ledger precision, or the type's on the coin, is below its baseline. */
+  isMuted(type: GlassEventType, coin?: Coin | string): boolean {
+    return this.muteReason(type, coin) !== null;
+  }
+
+  /** Why the type is muted (null: it is not). */
+  muteReason(type: GlassEventType, coin?: Coin | string): string | null {
+    const all = this.tallies.get(type);
+    if (all?.muted) return `${type}: ${all.reason}`;
+    if (coin === undefined) return null;
+    const one = this.tallies.get(`${type}|${coin}`);
+    return one?.muted ? `${type} on ${coin}: ${one.reason}` : null;
+  }
+
+  /** p₀ recalibrated walk-forward on the grades so far (for the engines' honest probabilities). */
+  recalibrate(p0: number): number {
+    return this.calibration.apply(p0);
+  }
+
+  get recalibration(): { readonly coefficients: CascadeCoefficients; readonly fittedOn: number } {
+    return { coefficients: this.calibration.coefficients, fittedOn: this.calibration.fittedOn };
+  }
+
+  /** Events waiting for their horizon. */
+  get pending(): number {
+    let n = 0;
+    for (const p of this.heap) if (p.kind !== 'sample') n++;
+    return n;
+  }
+
+  /** The table: one row per event type seen (coin null), or per type on each coin (`byCoin`), in the events' order. */
+  rows(byCoin = false): LedgerRow[] {
+    const order = new Map(GLASS_EVENT_TYPES.map((t, i) => [t, i]));
+    return [...this.tallies.values()]
+      .filter((t) => (t.coin !== null) === byCoin)
+      .sort((a, b) => (order.get(a.type) ?? 0) - (order.get(b.type) ?? 0) || String(a.coin).localeCompare(String(b.coin)))
+      .map((t) => t.row(t.count - t.graded - t.ungradable));
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private tape(coin: Coin): CoinTape {
+    let t = this.tapes.get(coin);
+    if (t === undefined) {
+      t = new CoinTape();
+      this.tapes.set(coin, t);
+    }
+    return t;
+  }
+
+  private tally(type: GlassEventType, coin: Coin | null): Tally {
+    const key = coin === null ? type : `${type}|${coin}`;
+    let t = this.tallies.get(key);
+    if (t === undefined) {
+      t = new Tally(type, coin);
+      this.tallies.set(key, t);
+    }
+    return t;
+  }
+
+  /** A price point; every `baselineEveryMs` of a coin's time it also starts a random-time sample. */
+  private price(coin: Coin, tape: CoinTape, time: number, px: number): void {
+    tape.addPrice(time, px);
+    if (!(px > 0)) return;
+    const next = this.nextSample.get(coin);
+    if (next !== undefined && time < next) return;
+    const every = this.opts.baselineEveryMs;
+    this.nextSample.set(coin, (Math.floor(time / every) + 1) * every);
+    this.opts.returnHorizonsMs.forEach((h, i) => {
+      this.push({ kind: 'sample', due: time + h, seq: ++this.seq, coin, start: time, h: i });
+    });
+  }
+
+  private touch(e: TouchEvent, horizonMs: number, p0: number | null, model: number | null): void {
+    // Pruning keeps two of the longest horizons: a CASCADE_RISK may bring a longer one.
+    if (horizonMs > this.maxHorizonMs) this.maxHorizonMs = horizonMs;
+    const forecast: TouchForecast | null =
+      p0 === null
+        ? null
+        : {
+            modelProbability: model,
+            baselineProbability: p0,
+            recalibratedProbability: this.calibration.apply(p0),
+            recalibratedFrom: this.calibration.fittedOn,
+          };
+    this.push({ kind: 'touch', due: e.time + horizonMs, seq: ++this.seq, e, horizonMs, forecast });
+  }
+
+  private direction(e: GlassEvent, direction: 1 | -1 | null): void {
+    if (direction === null) {
+      this.ungradable(e);
+      return;
+    }
+    const longest = Math.max(...this.opts.returnHorizonsMs);
+    this.push({ kind: 'direction', due: e.time + longest, seq: ++this.seq, e, direction });
+  }
+
+  private ungradable(e: { type: GlassEventType; coin: Coin }): void {
+    this.tally(e.type, null).ungradable++;
+    this.tally(e.type, e.coin).ungradable++;
+  }
+
+  /** The clock moves to `time`; everything whose horizon it has passed is graded, in horizon order. */
+  private advance(time: number): void {
+    if (!(time > this.clock)) return;
+    this.clock = time;
+    while (this.heap.length > 0 && (this.heap[0] as Pending).due < time) this.settle(this.pop());
+    if (time >= this.nextPrune) {
+      this.nextPrune = time + PRUNE_EVERY_MS;
+      // A pending grade reads from its event's time (a sweep from a horizon before it) on.
+      const keep = time - 2 * this.maxHorizonMs;
+      for (const t of this.tapes.values()) t.prune(keep);
+      for (const [id, at] of this.formed) if (at < time - 7 * 86_400_000) this.formed.delete(id);
+    }
+  }
+
+  private settle(p: Pending): void {
+    if (p.kind === 'sample') {
+      this.sample(p.coin, p.start, p.h);
+      return;
+    }
+    const g = this.grade(p);
+    if (g === null) {
+      this.ungradable(p.e);
+      return;
+    }
+    if (g.kind === 'touch' && g.forecast !== null) this.calibration.add(g.forecast.baselineProbability, g.hit);
+    this.record(g, this.tally(g.type, null));
+    this.record(g, this.tally(g.type, g.coin));
+    this.handlers.grade?.(g);
+  }
+
+  private record(g: Grade, t: Tally): void {
+    if (t.add(g, this.opts.muting)) {
+      this.handlers.mute?.({ type: t.type, coin: t.coin, muted: t.muted, reason: t.reason ?? '', time: g.horizonEnd });
+    }
+  }
+
+  private grade(p: Exclude<Pending, { kind: 'sample' }>): Grade | null {
+    const e = p.e;
+    const tape = this.tapes.get(e.coin);
+    if (tape === undefined) return null;
+    const base = { id: e.id, type: e.type, coin: e.coin, time: e.time, horizonEnd: p.due };
+    if (p.kind === 'direction') {
+      const startPx = tape.asOf(e.time);
+      if (startPx === null) return null;
+      const d = p.direction;
+      const horizonsMs = this.opts.returnHorizonsMs;
+      const returns = horizonsMs.map((h) => d * ((tape.asOf(e.time + h) ?? startPx) / startPx - 1));
+      const drift = this.drifts.get(e.coin);
+      const k = this.opts.hitHorizon;
+      const n = drift?.n[k] ?? 0;
+      const g: DirectionGrade = {
+        ...base,
+        kind: 'direction',
+        hit: (returns[k] ?? 0) > 0,
+        baseline: drift === undefined || n === 0 ? null : ((d > 0 ? drift.up[k] : drift.down[k]) as number) / n,
+        direction: d,
+        startPx,
+        horizonsMs,
+        returns,
+        drift: horizonsMs.map((_, i) =>
+          drift === undefined || drift.n[i] === 0 ? null : (d * (drift.sum[i] as number)) / (drift.n[i] as number),
+        ),
+      };
+      return g;
+    }
+    const zone = p.e.zone;
+    const end = p.due;
+    // Nothing known of the coin's price by the horizon's end: no grade.
+    if (tape.asOf(end) === null) return null;
+    const long = zone.side === 'LONG_LIQ';
+    if (p.kind === 'sweep') {
+      const liquidatedUsd = tape.liquidated(p.from, end, zone.lo, zone.hi, long);
+      const share = zone.notionalUsd > 0 ? liquidatedUsd / zone.notionalUsd : 0;
+      const g: SweepGrade = {
+        ...base,
+        kind: 'sweep',
+        hit: zone.notionalUsd > 0 && share >= this.opts.sweptHitShare,
+        baseline: null,
+        side: zone.side,
+        horizonMs: p.horizonMs,
+        zoneNotionalUsd: zone.notionalUsd,
+        liquidatedUsd,
+        realisedShare: share,
+      };
+      return g;
+    }
+    const touched = tape.firstTouch(e.time, end, zone.peakPx, long);
+    const g: TouchGrade = {
+      ...base,
+      kind: 'touch',
+      hit: touched !== null,
+      baseline: p.forecast?.baselineProbability ?? null,
+      side: zone.side,
+      level: zone.peakPx,
+      horizonMs: p.horizonMs,
+      leadMs: touched === null ? null : touched - e.time,
+      zoneNotionalUsd: zone.notionalUsd,
+      liquidatedUsd: tape.liquidated(e.time, end, zone.lo, zone.hi, long),
+      forecast: p.forecast,
+    };
+    return g;
+  }
+
+  /** A random-time sample's return over one horizon joins its coin's drift. */
+  private sample(coin: Coin, start: number, h: number): void {
+    const tape = this.tapes.get(coin);
+    const p0 = tape?.asOf(start) ?? null;
+    const p1 = tape?.asOf(start + (this.opts.returnHorizonsMs[h] as number)) ?? null;
+    if (p0 === null || p1 === null) return;
+    let d = this.drifts.get(coin);
+    if (d === undefined) {
+      const zeros = () => this.opts.returnHorizonsMs.map(() => 0);
+      d = { n: zeros(), sum: zeros(), up: zeros(), down: zeros() };
+      this.drifts.set(coin, d);
+    }
+    const r = p1 / p0 - 1;
+    d.n[h] = (d.n[h] as number) + 1;
+    d.sum[h] = (d.sum[h] as number) + r;
+    if (r > 0) d.up[h] = (d.up[h] as number) + 1;
+    else if (r < 0) d.down[h] = (d.down[h] as number) + 1;
+  }
+
+  // A binary heap on (due, seq): grades come out in horizon order, ties in arrival order.
+  private push(p: Pending): void {
+    const h = this.heap;
+    h.push(p);
+    let i = h.length - 1;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!before(p, h[up] as Pending)) break;
+      h[i] = h[up] as Pending;
+      i = up;
+    }
+    h[i] = p;
+  }
+
+  private pop(): Pending {
+    const h = this.heap;
+    const top = h[0] as Pending;
+    const last = h.pop() as Pending;
+    if (h.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= h.length) break;
+        const r = l + 1;
+        const c = r < h.length && before(h[r] as Pending, h[l] as Pending) ? r : l;
+        if (!before(h[c] as Pending, last)) break;
+        h[i] = h[c] as Pending;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+}
+
+function before(a: Pending, b: Pending): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+}
+
+/** The heatmap's zone id inside a zone event's id (`${type}:${zoneId}:${time}`). */
+function zoneIdOf(e: ZoneEvent): string {
+  const tail = `:${e.time}`;
+  const head = `${e.type}:`;
+  return e.id.startsWith(head) && e.id.endsWith(tail) ? e.id.slice(head.length, e.id.length - tail.length) : e.id;
+}
+
+/**
+ * The direction of the whale's trade (+1 bought, −1 sold): from the size before when the ledger
+ * saw it, else from the change's kind; a close of a position never seen has none.
+ */
+export function tradeDirection(type: GlassEventType, before: number | undefined, after: number): 1 | -1 | null {
+  if (before !== undefined && after !== before) return after > before ? 1 : -1;
+  switch (type) {
+    case 'WHALE_POSITION_OPENED':
+    case 'WHALE_POSITION_INCREASED':
+    case 'WHALE_POSITION_FLIPPED':
+      return after > 0 ? 1 : after < 0 ? -1 : null;
+    case 'WHALE_POSITION_REDUCED':
+      return after > 0 ? -1 : after < 0 ? 1 : null;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,325 @@
+import { resolve } from 'node:path';
+import { type CommandSpec, flag, intOption, numOption, type Parsed, strOption, UsageError } from '../cli/args.ts';
+import { describe, SIM_WHALES } from '../cli/engines.ts';
+import { fmtInt, note } from '../cli/output.ts';
+import type { GlassEvent } from '../domain/glass-event.ts';
+import { HeatmapEngine } from '../engine/heatmap/engine.ts';
+import type { BookConsumer } from '../engine/position-book/change.ts';
+import { ScoreEngine } from '../engine/score/engine.ts';
+import { type HunterOptions, WhaleHunter } from '../engine/whales/hunter.ts';
+import { Pipeline } from '../pipeline/pipeline.ts';
+import { InputError } from '../recording/errors.ts';
+import type { RawMessage } from '../recording/format.ts';
+import type { ReadItem } from '../recording/reader.ts';
+import { parseSpeed, replay } from '../recording/replay.ts';
+import { DEFAULT_SIM } from '../sim/config.ts';
+import { Simulator } from '../sim/simulator.ts';
+import { ingest, type IngestResult } from '../store/ingest.ts';
+import { describeSpec, openStore, storeSpec } from '../store/open.ts';
+import type { Store } from '../store/types.ts';
+import { type App, buildServer, DEFAULT_BODY_LIMIT } from './app.ts';
+import { EngineView, type LiveEngines } from './engine-view.ts';
+import { ServiceMetrics } from './metrics.ts';
+import { StoreView } from './store-view.ts';
+import { StreamHub, viewSource } from './stream.ts';
+import { tapStore } from './tapped-store.ts';
+import type { GlassView } from './view.ts';
+
+/** The options every serving command takes (demo, live, replay with --serve; serve). */
+export const SERVE_OPTIONS = {
+  host: { type: 'string' },
+  open: { type: 'boolean' },
+  'no-open': { type: 'boolean' },
+  cors: { type: 'string' },
+  'log-level': { type: 'string' },
+  'body-limit': { type: 'string' },
+} as const satisfies CommandSpec['options'];
+
+export const SERVE_HELP: readonly string[] = [
+  '--port P        serve /v1 on port P (default 8080; 0: any free port)',
+  '--host H        bind address (default 127.0.0.1)',
+  '--open          no API key needed (read-only); the default only on 127.0.0.1 / localhost',
+  '--no-open       API keys required even on 127.0.0.1 (glass keys create)',
+  '--cors A,B      origins allowed by CORS (* for any; default none)',
+  '--log-level L   fatal|error|warn|info|debug|trace|silent (JSON lines on stdout)',
+  `--body-limit N  largest request body in bytes (default ${DEFAULT_BODY_LIMIT}); larger → 413`,
+];
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export interface ApiSettings {
+  readonly port: number;
+  readonly host: string;
+  readonly open: boolean;
+  readonly cors: readonly string[];
+  readonly logLevel: string;
+  readonly bodyLimit: number;
+}
+
+/** The serving options of a parsed command line, checked (a usage error names the option). */
+export function apiSettings(p: Parsed, defaults: { logLevel: string }): ApiSettings {
+  const host = strOption(p, 'host') ?? '127.0.0.1';
+  if (flag(p, 'open') && flag(p, 'no-open')) throw new UsageError('--open and --no-open: one or the other');
+  const logLevel = strOption(p, 'log-level') ?? defaults.logLevel;
+  if (!LEVELS.has(logLevel)) throw new UsageError(`--log-level takes one of ${[...LEVELS].join(', ')}, got ${logLevel}`);
+  const cors = (strOption(p, 'cors') ?? '').split(',').filter((o) => o.length > 0);
+  for (const o of cors) if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) throw new UsageError(`--cors takes origins such as http://localhost:3000 or *, got ${o}`);
+  return {
+    port: intOption(p, 'port', 8080, 0, 65535),
+    host,
+    open: flag(p, 'open') || (!flag(p, 'no-open') && LOOPBACK.has(host)),
+    cors,
+    logLevel,
+    bodyLimit: intOption(p, 'body-limit', DEFAULT_BODY_LIMIT, 1024, 64 << 20),
+  };
+}
+
+/** Builds the API and listens; the URL it serves. A port in use is one clear line. */
+export async function startApi(s: ApiSettings, parts: { view: GlassView; store: Store; hub: StreamHub; metrics: ServiceMetrics }): Promise<{ app: App; url: string }> {
+  const app = await buildServer({ ...parts, open: s.open, cors: s.cors, logLevel: s.logLevel, bodyLimit: s.bodyLimit });
+  try {
+    await app.listen({ port: s.port, host: s.host });
+  } catch (e) {
+    await app.close();
+    throw new InputError(`cannot serve on ${s.host}:${s.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : s.port;
+  const host = s.host.includes(':') ? `[${s.host}]` : s.host;
+  return { app, url: `http://${host}:${port}` };
+}
+
+/** The first line a serving command prints: where the API is and how to get in. */
+export function servingLine(cmd: string, url: string, s: ApiSettings): string {
+  return `glass ${cmd}: API on ${url}/v1 (${s.open ? 'open read-only, no key needed' : 'API key required: glass keys create'}; stream ${url.replace(/^http/, 'ws')}/v1/stream; spec ${url}/v1/openapi.json)`;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function stopSignal(): { readonly stopped: boolean; readonly promise: Promise<void> } {
+  const state = { stopped: false, promise: Promise.resolve() };
+  state.promise = new Promise<void>((res) => {
+    const done = () => {
+      state.stopped = true;
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      res();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  return state;
+}
+
+/** A pipeline that keeps the engines ingest() attaches, so the API can read them while it runs. */
+class ServedPipeline extends Pipeline {
+  heat: HeatmapEngine | null = null;
+  score: ScoreEngine | null = null;
+  hunter: WhaleHunter | null = null;
+
+  override attach(engine: BookConsumer): void {
+    if (engine instanceof HeatmapEngine) this.heat = engine;
+    if (engine instanceof ScoreEngine) this.score = engine;
+    if (engine instanceof WhaleHunter) this.hunter = engine;
+    super.attach(engine);
+  }
+
+  engines(): LiveEngines | null {
+    if (this.heat === null || this.score === null) return null;
+    return { book: this.book, heat: this.heat, score: this.score, policy: this.hunter?.policy ?? null };
+  }
+}
+
+export interface Served {
+  readonly app: App;
+  readonly url: string;
+  readonly pipeline: Pipeline;
+  readonly hub: StreamHub;
+  readonly store: Store;
+  /** Resolves when the input is done (or stopped) and its last batch committed. */
+  readonly done: Promise<IngestResult>;
+  close(): Promise<void>;
+}
+
+export interface ServeIngestOptions {
+  readonly cmd: string;
+  /** The --db value (default: GLASS_DATABASE_URL, else ./glass.sqlite). */
+  readonly db: string | undefined;
+  readonly source: string;
+  readonly items: AsyncIterable<readonly ReadItem[]>;
+  readonly settings: ApiSettings;
+  readonly whales?: Partial<HunterOptions>;
+  /** Ingest commits at least this often (ms): the stream's latency floor. */
+  readonly commitMs?: number;
+  /** Stream options (tests and the bench shrink them). */
+  readonly stream?: ConstructorParameters<typeof StreamHub>[1];
+  readonly recorder?: Parameters<typeof ingest>[3] extends infer O ? (O extends { recorder?: infer R } ? R : never) : never;
+  readonly quiet?: boolean;
+  /** Receive times are wall-clock (live): the ingest lag means something. */
+  readonly wallClock?: boolean;
+}
+
+/**
+ * The shared wiring of `--serve`: the engines run through ingest() into the store (one
+ * transaction per batch, with the cursor), each committed batch goes to the stream, and the API
+ * answers "now" from the engines and `at=` from the store. Listening starts before the first line.
+ */
+export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
+  const store = await openStore(o.db);
+  const metrics = new ServiceMetrics();
+  const storeView = new StoreView(store);
+  const hub = new StreamHub(viewSource(storeView), o.stream ?? {}, metrics);
+  const tapped = tapStore(store, hub, metrics, o.wallClock === true);
+  const pipeline = new ServedPipeline();
+  const view = new EngineView(
+    () => pipeline.engines(),
+    storeView,
+    () => {
+      const t = tapped.lastReceived();
+      return o.wallClock === true && t === t ? Date.now() - t : null;
+    },
+  );
+  const { app, url } = await startApi(o.settings, { view, store, hub, metrics }).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
+  if (o.quiet !== true) {
+    note(servingLine(o.cmd, url, o.settings));
+    note(`  store ${describeSpec(storeSpec(o.db))}`);
+  }
+  const resumed = await store.cursor(o.source);
+  const firstEventId = resumed === null ? (await store.lastEventId()) + 1 : 1;
+  // Heatmap deltas for the coins clients asked for, once a second.
+  const deltas = setInterval(() => {
+    for (const coin of hub.heatmapCoins()) {
+      view
+        .heatmap(coin, {})
+        .then((m) => {
+          if (m !== null) hub.publishHeatmap(m);
+        })
+        .catch((e: unknown) => app.log.warn({ err: e }, 'heatmap delta failed'));
+    }
+  }, 1000);
+  deltas.unref();
+  const done = ingest(tapped.store, o.items, o.source, {
+    pipeline,
+    whales: o.whales ?? {},
+    everyMs: o.commitMs ?? 250,
+    recorder: { firstEventId, ...(o.recorder ?? {}) },
+    onResume: (c) => note(`  resuming ${o.source} after line ${c.position} (${c.nextEventId - 1} events kept)`),
+  });
+  let closed = false;
+  return {
+    app,
+    url,
+    pipeline,
+    hub,
+    store,
+    done,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(deltas);
+      await done.catch(() => {});
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** Yields the items until `stop` says so. */
+async function* until(items: AsyncIterable<readonly ReadItem[]>, stop: { readonly stopped: boolean }): AsyncGenerator<readonly ReadItem[]> {
+  for await (const b of items) {
+    if (stop.stopped) return;
+    yield b;
+  }
+}
+
+/** Simulated days a serving demo runs when --hours is not given (then it serves what it has). */
+const SERVING_DEMO_HOURS = 30 * 24;
+
+/** The simulator as recording items, paced to `speed` simulated seconds per wall second (0: flat out). */
+async function* simItems(config: { seed: number; wallets: number; hours: number }, speed: number, stop: { readonly stopped: boolean }): AsyncGenerator<RawMessage[]> {
+  let line = 0;
+  let buf: RawMessage[] = [];
+  const sim = new Simulator(config, (ts, msg) => buf.push({ line: ++line, ts, venue: 'hyperliquid', msg }));
+  sim.begin();
+  const step = speed > 0 ? Math.max(1, Math.round(speed / 10)) : 300;
+  let next = performance.now();
+  for (;;) {
+    const more = sim.advance(step);
+    if (buf.length > 0) {
+      yield buf;
+      buf = [];
+    }
+    if (!more || stop.stopped) return;
+    if (speed > 0) {
+      // Paced on a schedule, so the work between steps does not slow simulated time down.
+      next += (1000 * step) / speed;
+      const wait = next - performance.now();
+      await new Promise((r) => setTimeout(r, Math.max(0, wait)));
+    } else await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** `glass demo --serve` / `--port P`: the simulator at a watchable pace into the store, served until stopped. */
+export async function serveDemo(p: Parsed, config: { seed: number; wallets: number; hours: number }): Promise<number> {
+  const settings = apiSettings(p, { logLevel: 'warn' });
+  const speed = numOption(p, 'speed', 60, 0, 1e9);
+  const hours = p.values['hours'] === undefined ? SERVING_DEMO_HOURS : config.hours;
+  const stop = stopSignal();
+  const db = strOption(p, 'db') ?? ':memory:';
+  const served = await serveIngest({
+    cmd: 'demo',
+    db,
+    // One source per run: a demo is a new stream each time, appended after what the store holds.
+    source: `demo:seed=${config.seed}:wallets=${config.wallets}:${new Date().toISOString()}`,
+    items: simItems({ ...config, hours }, speed, stop),
+    settings,
+    whales: SIM_WHALES,
+  });
+  note(`glass demo: ${fmtInt(config.wallets)} simulated wallets, seed ${config.seed}, ${speed > 0 ? `${speed}× real time` : 'flat out'}; Ctrl-C stops`);
+  const progress = setInterval(() => {
+    if (flag(p, 'quiet')) return;
+    const s = served.pipeline.summary();
+    note(
+      `  ${fmtInt(s.messages)} messages  ${fmtInt(s.fills)} fills  ${fmtInt(s.openPositions)} open positions  ` +
+        `${fmtInt(served.hub.lastId)} events  ${served.hub.size} stream clients`,
+    );
+  }, 10_000);
+  progress.unref();
+  const r = await served.done;
+  if (!stop.stopped) {
+    note(`glass demo: the simulated span is over (${fmtInt(r.written)} events); serving until stopped`);
+    await stop.promise;
+  }
+  clearInterval(progress);
+  await served.close();
+  note(`glass demo: stopped after ${fmtInt(served.hub.lastId)} events`);
+  return 0;
+}
+
+/** `glass replay F --serve`: the recording into the store (resuming a killed run), served until stopped. */
+export async function serveReplay(p: Parsed, file: string): Promise<number> {
+  const settings = apiSettings(p, { logLevel: 'warn' });
+  const speed = parseSpeed(strOption(p, 'speed') ?? 'max');
+  if (speed === null) throw new UsageError('--speed takes max or a positive multiple such as 10x');
+  const stop = stopSignal();
+  const served = await serveIngest({ cmd: 'replay', db: strOption(p, 'db'), source: resolve(file), items: until(replay(file, speed), stop), settings });
+  const r = await served.done.catch(async (e: unknown) => {
+    await served.close();
+    throw e;
+  });
+  if (r.resumed?.complete === true) note(`${file}: already in the store (${r.resumed.nextEventId - 1} events); serving it`);
+  else note(`${file}: ${fmtInt(r.written)} events written; serving until stopped`);
+  if (!stop.stopped) await stop.promise;
+  await served.close();
+  return 0;
+}
+
+/** Notable events to the console while serving live (the same selection as `glass live`). */
+export function consoleEvents(recent: GlassEvent[]): void {
+  for (const e of recent.splice(0)) note(describe(e));
+}
+
+export { DEFAULT_SIM };

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { attachEngines } from '../../src/cli/engines.ts';
+import type { GlassEvent } from '../../src/domain/glass-event.ts';
+import type { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
+import type { ScoreEngine } from '../../src/engine/score/engine.ts';
+import type { HunterOptions, WhaleHunter } from '../../src/engine/whales/hunter.ts';
+import { Pipeline } from '../../src/pipeline/pipeline.ts';
+import type { RawMessage } from '../../src/recording/format.ts';
+import { readRecordingBatches } from '../../src/recording/reader.ts';
+import { RecordingWriter } from '../../src/recording/writer.ts';
+import { type App, buildServer, type ServerOptions } from '../../src/server/app.ts';
+import { Simulator } from '../../src/sim/simulator.ts';
+import { ingest } from '../../src/store/ingest.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/types.ts';
+
+/** A temporary directory removed by `cleanup()`. */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A small simulated recording (the simulator's scale of whales). */
+export function simulate(path: string, opts: { wallets: number; hours: number; seed: number }): void {
+  const w = new RecordingWriter(path);
+  new Simulator(opts, (ts, msg) => w.write(ts, 'hyperliquid', msg)).run();
+  w.close();
+}
+
+/**
+ * Every wallet counts as a whale (as `glass syndicates --all-wallets`): a small simulation then
+ * has whale events, syndicates and tracked positions enough to check every endpoint.
+ */
+export const ALL_WHALES: Partial<HunterOptions> = { policy: { minAccountUsd: 0, minPositionUsd: 0 }, syndicates: { minNotionalUsd: 0 } };
+
+/** The recording through ingest() into a fresh SQLite store: the engines as the file leaves them. */
+export async function recordInto(dbPath: string, file: string): Promise<{ store: Store; heat: HeatmapEngine; score: ScoreEngine; pipeline: Pipeline }> {
+  const store = await openStore(dbPath);
+  const r = await ingest(store, readRecordingBatches(file), file, { whales: ALL_WHALES });
+  return { store, heat: r.heat, score: r.score, pipeline: r.pipeline };
+}
+
+export interface Played {
+  readonly pipeline: Pipeline;
+  readonly heat: HeatmapEngine;
+  readonly score: ScoreEngine;
+  readonly hunter: WhaleHunter;
+  readonly events: GlassEvent[];
+}
+
+/** Plays the recording through the engines on their own, stopping after the last line with ts ≤ until. */
+export async function play(file: string, until = Number.POSITIVE_INFINITY, whales: Partial<HunterOptions> = ALL_WHALES): Promise<Played> {
+  const pipeline = new Pipeline();
+  const events: GlassEvent[] = [];
+  const e = attachEngines(pipeline, whales, (x) => events.push(x));
+  outer: for await (const batch of readRecordingBatches(file)) {
+    for (const item of batch) {
+      if ((item as RawMessage).ts > until) break outer;
+      pipeline.ingest(item);
+    }
+  }
+  return { pipeline, heat: e.heat, score: e.score, hunter: e.hunter, events };
+}
+
+/** A server listening on a free loopback port. */
+export async function listen(opts: Omit<ServerOptions, 'logLevel'> & { logLevel?: string }): Promise<{ app: App; url: string }> {
+  const app = await buildServer({ logLevel: 'silent', ...opts });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('no port');
+  return { app, url: `http://127.0.0.1:${addr.port}` };
+}
+
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const r = await fetch(url, { headers });
+  const text = await r.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON (metrics): the text itself.
+  }
+  return { status: r.status, body, headers: r.headers };
+}
+
+export async function postJson(url: string, data: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const r = await fetch(url, { method: 'POST', body: typeof data === 'string' ? data : JSON.stringify(data), headers: { 'content-type': 'application/json', ...headers } });
+  const text = await r.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON.
+  }
+  return { status: r.status, body, headers: r.headers };
+}
