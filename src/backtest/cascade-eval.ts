@@ -16,7 +16,7 @@ import { ScoreEngine } from '../engine/score/engine.ts';
 import { type HunterOptions, WhaleHunter } from '../engine/whales/hunter.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { InputError } from '../recording/errors.ts';
-import { readRecordingBatches } from '../recording/reader.ts';
+import { type ReadOptions, readRecordingBatches } from '../recording/reader.ts';
 
 /** Marks of one coin in time order, to tell whether price reached a level within a horizon. */
 class Path {
@@ -56,6 +56,7 @@ export async function runCascade(
   coefficients: CascadeCoefficients,
   hunter: Partial<HunterOptions>,
   horizonMs: number,
+  read: ReadOptions = {},
 ): Promise<CascadeRun> {
   const p = new Pipeline();
   const events: GlassEvent[] = [];
@@ -94,7 +95,7 @@ export async function runCascade(
     path.px.push(e.px);
     m.onMarket(e);
   });
-  for await (const batch of readRecordingBatches(file)) for (const item of batch) p.ingest(item);
+  for await (const batch of readRecordingBatches(file, read)) for (const item of batch) p.ingest(item);
   return { samples: m.samples ?? [], events, paths, estimates: heat.liq.estimates.summary() };
 }
 
@@ -141,8 +142,10 @@ export async function evaluateCascade(
   file: string,
   hunter: Partial<HunterOptions> = {},
   horizonMs = 4 * 3600_000,
+  /** How far each pass has read (for progress). */
+  read: ReadOptions = {},
 ): Promise<CascadeEvaluation> {
-  const first = await runCascade(file, BASELINE_ONLY, hunter, horizonMs);
+  const first = await runCascade(file, BASELINE_ONLY, hunter, horizonMs, read);
   const labelled = first.samples.flatMap((s) => {
     const hit = outcome(first.paths, s.coin, s.time, s.zone, horizonMs);
     return hit === null ? [] : [{ s, hit }];
@@ -168,7 +171,7 @@ export async function evaluateCascade(
   const pRecal = test.map((x) => cascadeProbability(x.s.features, recalibrated));
   const pBase = test.map((x) => x.s.features.baseline);
   const hits = test.map((x) => x.hit);
-  const second = await runCascade(file, coefficients, hunter, horizonMs);
+  const second = await runCascade(file, coefficients, hunter, horizonMs, read);
   const events: CascadeEvaluation['events'] = {};
   for (const e of second.events) {
     if (e.time < mid || !('zone' in e)) continue;

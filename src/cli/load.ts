@@ -1,6 +1,7 @@
 import type { GlassEvent } from '../domain/glass-event.ts';
 import { HeatmapEngine, type HeatmapOptions } from '../engine/heatmap/engine.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
+import { InputError } from '../recording/errors.ts';
 import { readRecordingBatches, TruncatedInput } from '../recording/reader.ts';
 import { UsageError } from './args.ts';
 import { note, out } from './output.ts';
@@ -41,7 +42,8 @@ export async function playFile(
       await out.flowing();
     }
   } catch (e) {
-    if (!(e instanceof TruncatedInput) || opts.strict === true) throw e;
+    if (!(e instanceof TruncatedInput)) throw e;
+    if (opts.strict === true) throw new InputError(`${e.where} (--strict)`, { cause: e });
     note(e.message);
   } finally {
     shown.done();

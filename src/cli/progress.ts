@@ -35,8 +35,14 @@ function fmtBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
-/** A progress line labelled `label` (usually the file), or one that does nothing when not wanted. */
-export function progress(label: string, now: () => number = () => performance.now()): Progress {
+/**
+ * A progress line labelled `label` (usually the file), or one that does nothing when not wanted.
+ * A caller that counts lines draws with `lines()` after each read (every frame then has both);
+ * one that does not (`countsLines: false`) draws with `read()`.
+ */
+export function progress(label: string, opts: { countsLines?: boolean; now?: () => number } = {}): Progress {
+  const now = opts.now ?? (() => performance.now());
+  const drawOnRead = opts.countsLines === false;
   if (!progressWanted()) return NONE;
   const t0 = now();
   let bytes = 0;
@@ -66,7 +72,7 @@ export function progress(label: string, now: () => number = () => performance.no
     read(b, s) {
       bytes = b;
       size = s;
-      draw(false);
+      if (drawOnRead) draw(false);
     },
     lines(n, e) {
       lines = n;

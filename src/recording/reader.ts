@@ -24,11 +24,14 @@ export interface ReadOptions {
 export class TruncatedInput extends InputError {
   /** The last complete line read (0: none). */
   readonly line: number;
+  /** Where it broke, without saying what was kept (for a caller that stops there, e.g. --strict). */
+  readonly where: string;
 
   constructor(path: string, line: number, what: string, options?: ErrorOptions) {
     super(`${path}: ${what} after line ${line}; kept what came before`, options);
     this.name = 'TruncatedInput';
     this.line = line;
+    this.where = `${path}: ${what} after line ${line}`;
   }
 }
 

@@ -2,8 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import websocket from '@fastify/websocket';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -26,10 +26,16 @@ import { riskRoutes } from './routes/risk.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { syndicateRoutes } from './routes/syndicates.ts';
 import { walletRoutes } from './routes/wallets.ts';
-import { type StreamOptions, StreamHub, viewSource } from './stream.ts';
+import { StreamHub, type StreamOptions, viewSource } from './stream.ts';
 import type { GlassView } from './view.ts';
 
-export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface RouteDeps {
   readonly view: GlassView;
@@ -69,7 +75,13 @@ declare module 'fastify' {
 }
 
 /** Header paths never written to the log, whatever the level. */
-const REDACT = ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers.cookie', 'headers["x-api-key"]', 'headers.authorization'];
+const REDACT = [
+  'req.headers["x-api-key"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers["x-api-key"]',
+  'headers.authorization',
+];
 
 /**
  * The /v1 HTTP and WebSocket API. Schemas (schemas.ts) validate every request, check every
@@ -132,7 +144,11 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Glass API', version: '1', description: 'Liquidation heatmaps, Nexus Scores, syndicates and Glass events; every read takes at= (point in time).' },
+      info: {
+        title: 'Glass API',
+        version: '1',
+        description: 'Liquidation heatmaps, Nexus Scores, syndicates and Glass events; every read takes at= (point in time).',
+      },
       components: {
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
@@ -155,12 +171,15 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     const secret = secretOf(req.headers);
     if (secret === null) {
       if (opts.open) return;
-      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'missing API key: send it as x-api-key or Authorization: Bearer' });
+      return reply
+        .code(401)
+        .send({ statusCode: 401, error: 'Unauthorized', message: 'missing API key: send it as x-api-key or Authorization: Bearer' });
     }
     const key = await keys.resolve(secret);
     if (key === null) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'invalid or revoked API key' });
     req.apiKey = key;
     req.log = req.log.child({ key: key.id });
+    reply.log = req.log;
     keys.count(key.id);
   });
   await app.register(rateLimit, {

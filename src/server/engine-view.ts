@@ -1,11 +1,11 @@
 import { mapJson } from '../cli/commands/heatmap.ts';
+import { whaleLean } from '../cli/commands/risk.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
-import type { HeatmapEngine, HeatmapView, PositionLiquidation } from '../engine/heatmap/engine.ts';
 import type { HistoryRow } from '../engine/heatmap/coin-state.ts';
+import type { HeatmapEngine, HeatmapView, PositionLiquidation } from '../engine/heatmap/engine.ts';
 import type { PositionBook } from '../engine/position-book/book.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import type { WhalePolicy } from '../engine/whales/policy.ts';
-import { whaleLean } from '../cli/commands/risk.ts';
 import { encodeCursor, keyOf, offsetOf } from './cursor.ts';
 import { RISK_HORIZON_MS, riskAnswer, storedWhaleBias } from './risk.ts';
 import type { CoinSummaryT, HeatmapT, HistoryRowT, PositionT, RiskAdviceT, RiskRequestT, WalletDetailT, ZoneT } from './schemas.ts';
@@ -23,7 +23,14 @@ export interface LiveEngines {
 /** A history row as `glass heatmap --json --history` prints it: notional to the cent. */
 export function historyRowOut(r: HistoryRow): HistoryRowT {
   const cents = (a: Float32Array) => Array.from(a, (x) => Math.round(x * 100) / 100);
-  return { time: r.time, markPx: r.markPx, bucketWidth: r.bucketWidth, fromPx: r.fromPx, longLiqUsd: cents(r.longLiqUsd), shortLiqUsd: cents(r.shortLiqUsd) };
+  return {
+    time: r.time,
+    markPx: r.markPx,
+    bucketWidth: r.bucketWidth,
+    fromPx: r.fromPx,
+    longLiqUsd: cents(r.longLiqUsd),
+    shortLiqUsd: cents(r.shortLiqUsd),
+  };
 }
 
 /** `glass heatmap --json` exactly (the document the recorder stores too). */
@@ -94,7 +101,10 @@ export class EngineView implements GlassView {
     if (q.history === undefined || q.history === 0) return heatmapOut(v, this.e.heat);
     const rows = this.e.heat.history(coin);
     // Engines that keep no grid (the default in a live run): the stored maps' rows, up to now.
-    const grid = rows.length > 0 ? rows.slice(-q.history).map(historyRowOut) : ((await this.past.heatmap(coin, { history: q.history }))?.history ?? []);
+    const grid =
+      rows.length > 0
+        ? rows.slice(-q.history).map(historyRowOut)
+        : ((await this.past.heatmap(coin, { history: q.history }))?.history ?? []);
     return heatmapOut(v, this.e.heat, grid);
   }
 
@@ -186,7 +196,13 @@ export class EngineView implements GlassView {
     // The whales' lean as `glass risk` reads it from the book, by the running hunter's policy.
     const bias =
       policy === null
-        ? storedWhaleBias(heat.positions().flatMap((p) => (p.coin === r.coin ? [{ notionalUsd: p.szi * state.mark, score: score.scoreNow(book.walletOf(p.slot)) }] : [])))
+        ? storedWhaleBias(
+            heat
+              .positions()
+              .flatMap((p) =>
+                p.coin === r.coin ? [{ notionalUsd: p.szi * state.mark, score: score.scoreNow(book.walletOf(p.slot)) }] : [],
+              ),
+          )
         : whaleLean(book, r.coin, state.mark, policy, (w) => score.scoreNow(w));
     return riskAnswer(
       r,

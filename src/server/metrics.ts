@@ -29,7 +29,11 @@ export class ServiceMetrics {
       registers,
       collect: () => this.eventRate.set(this.rate(Date.now())),
     });
-    this.lag = new Gauge({ name: 'glass_ingest_lag_seconds', help: 'Wall time minus the receive time of the last ingested message', registers });
+    this.lag = new Gauge({
+      name: 'glass_ingest_lag_seconds',
+      help: 'Wall time minus the receive time of the last ingested message',
+      registers,
+    });
     this.batch = new Histogram({
       name: 'glass_store_batch_seconds',
       help: 'Store write latency per batch (one transaction)',
@@ -38,7 +42,12 @@ export class ServiceMetrics {
     });
     this.clients = new Gauge({ name: 'glass_ws_clients', help: 'Connected /v1/stream clients', registers });
     this.closedSlow = new Counter({ name: 'glass_ws_slow_closed_total', help: 'Stream clients closed for not keeping up', registers });
-    this.requests = new Counter({ name: 'glass_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers });
+    this.requests = new Counter({
+      name: 'glass_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'status'],
+      registers,
+    });
   }
 
   eventsEmitted(n: number, nowMs = Date.now()): void {

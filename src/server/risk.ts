@@ -25,7 +25,8 @@ export interface RiskMarket {
  */
 export function storedWhaleBias(positions: Iterable<{ readonly notionalUsd: number; readonly score: number | null }>): number {
   let bias = 0;
-  for (const p of positions) if (Math.abs(p.notionalUsd) >= DEFAULT_WHALE_POLICY.minPositionUsd) bias += (p.notionalUsd * (p.score ?? 50)) / 50;
+  for (const p of positions)
+    if (Math.abs(p.notionalUsd) >= DEFAULT_WHALE_POLICY.minPositionUsd) bias += (p.notionalUsd * (p.score ?? 50)) / 50;
   return bias;
 }
 
@@ -33,7 +34,20 @@ export function storedWhaleBias(positions: Iterable<{ readonly notionalUsd: numb
 export function riskAnswer(r: RiskRequestT, m: RiskMarket, whaleBias: number): RiskAdviceT {
   const advice = advise(
     { coin: r.coin, side: r.side, entryPx: r.entry, size: r.size, leverage: r.leverage ?? null, stopPx: r.stop ?? null },
-    { markPx: m.markPx, zones: m.zones, sigma: m.sigma, horizonMs: RISK_HORIZON_MS, maintenance: m.maintenance, whaleBias, szDecimals: m.szDecimals },
+    {
+      markPx: m.markPx,
+      zones: m.zones,
+      sigma: m.sigma,
+      horizonMs: RISK_HORIZON_MS,
+      maintenance: m.maintenance,
+      whaleBias,
+      szDecimals: m.szDecimals,
+    },
   );
-  return { coin: r.coin, time: m.time, markPx: roundPx(m.markPx, m.szDecimals), ...adviceJson(advice, whaleBias, m.szDecimals) } as RiskAdviceT;
+  return {
+    coin: r.coin,
+    time: m.time,
+    markPx: roundPx(m.markPx, m.szDecimals),
+    ...adviceJson(advice, whaleBias, m.szDecimals),
+  } as RiskAdviceT;
 }

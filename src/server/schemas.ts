@@ -16,9 +16,18 @@ export const At = Type.String({
 });
 export const Cursor = Type.String({ maxLength: 512, pattern: '^[A-Za-z0-9_-]+$', description: 'opaque: the `next` of the previous page' });
 export const Limit = (dflt: number, max = 1000) => Type.Integer({ minimum: 1, maximum: max, default: dflt });
-export const CoinParam = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9@:/_.-]+$', description: 'the venue symbol (BTC, kPEPE)' });
+export const CoinParam = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  pattern: '^[A-Za-z0-9@:/_.-]+$',
+  description: 'the venue symbol (BTC, kPEPE)',
+});
 export const WalletParam = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: '0x address, 40 hex digits' });
-export const EventTypeName = Type.Unsafe<GlassEventType>({ type: 'string', enum: [...GLASS_EVENT_TYPES], description: 'a Glass event type' });
+export const EventTypeName = Type.Unsafe<GlassEventType>({
+  type: 'string',
+  enum: [...GLASS_EVENT_TYPES],
+  description: 'a Glass event type',
+});
 
 export const ErrorBody = Type.Object({
   statusCode: Type.Integer(),
@@ -235,7 +244,9 @@ export const AtQuery = Type.Object({ at: Type.Optional(At) });
 export const CoinsQuery = Type.Object({ at: Type.Optional(At), cursor: Type.Optional(Cursor), limit: Type.Optional(Limit(100)) });
 export const HeatmapQuery = Type.Object({
   at: Type.Optional(At),
-  history: Type.Optional(Type.Integer({ minimum: 0, maximum: 1440, description: 'rows of the price × time grid, one a minute, newest last' })),
+  history: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 1440, description: 'rows of the price × time grid, one a minute, newest last' }),
+  ),
 });
 export const PositionsQuery = Type.Object({
   coin: Type.Optional(CoinParam),
@@ -254,7 +265,9 @@ export const WalletsQuery = Type.Object({
   limit: Type.Optional(Limit(50)),
 });
 export const EventsQuery = Type.Object({
-  type: Type.Optional(Type.String({ maxLength: 400, pattern: '^[A-Z_]+(,[A-Z_]+)*$', description: 'one type or several, comma-separated' })),
+  type: Type.Optional(
+    Type.String({ maxLength: 400, pattern: '^[A-Z_]+(,[A-Z_]+)*$', description: 'one type or several, comma-separated' }),
+  ),
   coin: Type.Optional(CoinParam),
   since: Type.Optional(At),
   at: Type.Optional(At),
@@ -286,9 +299,15 @@ export type HealthT = Static<typeof Health>;
 /** /v1/stream: the query string a client may connect with, and the message it may send. */
 export const StreamQuery = Type.Object({
   after: Type.Optional(Type.Integer({ minimum: 0, description: 'resume past this event id: everything since, in order, then live' })),
-  coins: Type.Optional(Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9@:/_.,-]+$', description: 'comma-separated coins (default: all)' })),
-  types: Type.Optional(Type.String({ maxLength: 400, pattern: '^[A-Z_]+(,[A-Z_]+)*$', description: 'comma-separated event types (default: all)' })),
-  heatmap: Type.Optional(Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9@:/_.,-]+$', description: 'comma-separated coins to receive heatmap deltas of' })),
+  coins: Type.Optional(
+    Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9@:/_.,-]+$', description: 'comma-separated coins (default: all)' }),
+  ),
+  types: Type.Optional(
+    Type.String({ maxLength: 400, pattern: '^[A-Z_]+(,[A-Z_]+)*$', description: 'comma-separated event types (default: all)' }),
+  ),
+  heatmap: Type.Optional(
+    Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9@:/_.,-]+$', description: 'comma-separated coins to receive heatmap deltas of' }),
+  ),
 });
 
 export const SubscribeMessage = Type.Object(

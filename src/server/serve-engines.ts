@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { type CommandSpec, flag, intOption, numOption, type Parsed, strOption, UsageError } from '../cli/args.ts';
-import { describe, SIM_WHALES } from '../cli/engines.ts';
+import { SIM_WHALES } from '../cli/engines.ts';
 import { fmtInt, note } from '../cli/output.ts';
-import type { GlassEvent } from '../domain/glass-event.ts';
 import { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import type { BookConsumer } from '../engine/position-book/change.ts';
 import { ScoreEngine } from '../engine/score/engine.ts';
@@ -14,7 +13,9 @@ import type { ReadItem } from '../recording/reader.ts';
 import { parseSpeed, replay } from '../recording/replay.ts';
 import { DEFAULT_SIM } from '../sim/config.ts';
 import { Simulator } from '../sim/simulator.ts';
-import { ingest, type IngestResult } from '../store/ingest.ts';
+import { RefreshScheduler } from '../venues/hyperliquid/live/refresh.ts';
+import type { LiveSource } from '../venues/hyperliquid/live/source.ts';
+import { type IngestResult, ingest } from '../store/ingest.ts';
 import { describeSpec, openStore, storeSpec } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { type App, buildServer, DEFAULT_BODY_LIMIT } from './app.ts';
@@ -64,7 +65,9 @@ export function apiSettings(p: Parsed, defaults: { logLevel: string }): ApiSetti
   const logLevel = strOption(p, 'log-level') ?? defaults.logLevel;
   if (!LEVELS.has(logLevel)) throw new UsageError(`--log-level takes one of ${[...LEVELS].join(', ')}, got ${logLevel}`);
   const cors = (strOption(p, 'cors') ?? '').split(',').filter((o) => o.length > 0);
-  for (const o of cors) if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) throw new UsageError(`--cors takes origins such as http://localhost:3000 or *, got ${o}`);
+  for (const o of cors)
+    if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o))
+      throw new UsageError(`--cors takes origins such as http://localhost:3000 or *, got ${o}`);
   return {
     port: intOption(p, 'port', 8080, 0, 65535),
     host,
@@ -76,7 +79,10 @@ export function apiSettings(p: Parsed, defaults: { logLevel: string }): ApiSetti
 }
 
 /** Builds the API and listens; the URL it serves. A port in use is one clear line. */
-export async function startApi(s: ApiSettings, parts: { view: GlassView; store: Store; hub: StreamHub; metrics: ServiceMetrics }): Promise<{ app: App; url: string }> {
+export async function startApi(
+  s: ApiSettings,
+  parts: { view: GlassView; store: Store; hub: StreamHub; metrics: ServiceMetrics },
+): Promise<{ app: App; url: string }> {
   const app = await buildServer({ ...parts, open: s.open, cors: s.cors, logLevel: s.logLevel, bodyLimit: s.bodyLimit });
   try {
     await app.listen({ port: s.port, host: s.host });
@@ -134,6 +140,8 @@ export interface Served {
   readonly app: App;
   readonly url: string;
   readonly pipeline: Pipeline;
+  /** The engines ingest() runs (null until it has attached them). */
+  engines(): LiveEngines | null;
   readonly hub: StreamHub;
   readonly store: Store;
   /** Resolves when the input is done (or stopped) and its last batch committed. */
@@ -213,6 +221,7 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
     app,
     url,
     pipeline,
+    engines: () => pipeline.engines(),
     hub,
     store,
     done,
@@ -239,7 +248,11 @@ async function* until(items: AsyncIterable<readonly ReadItem[]>, stop: { readonl
 const SERVING_DEMO_HOURS = 30 * 24;
 
 /** The simulator as recording items, paced to `speed` simulated seconds per wall second (0: flat out). */
-async function* simItems(config: { seed: number; wallets: number; hours: number }, speed: number, stop: { readonly stopped: boolean }): AsyncGenerator<RawMessage[]> {
+async function* simItems(
+  config: { seed: number; wallets: number; hours: number },
+  speed: number,
+  stop: { readonly stopped: boolean },
+): AsyncGenerator<RawMessage[]> {
   let line = 0;
   let buf: RawMessage[] = [];
   const sim = new Simulator(config, (ts, msg) => buf.push({ line: ++line, ts, venue: 'hyperliquid', msg }));
@@ -278,7 +291,9 @@ export async function serveDemo(p: Parsed, config: { seed: number; wallets: numb
     settings,
     whales: SIM_WHALES,
   });
-  note(`glass demo: ${fmtInt(config.wallets)} simulated wallets, seed ${config.seed}, ${speed > 0 ? `${speed}× real time` : 'flat out'}; Ctrl-C stops`);
+  note(
+    `glass demo: ${fmtInt(config.wallets)} simulated wallets, seed ${config.seed}, ${speed > 0 ? `${speed}× real time` : 'flat out'}; Ctrl-C stops`,
+  );
   const progress = setInterval(() => {
     if (flag(p, 'quiet')) return;
     const s = served.pipeline.summary();
@@ -305,7 +320,13 @@ export async function serveReplay(p: Parsed, file: string): Promise<number> {
   const speed = parseSpeed(strOption(p, 'speed') ?? 'max');
   if (speed === null) throw new UsageError('--speed takes max or a positive multiple such as 10x');
   const stop = stopSignal();
-  const served = await serveIngest({ cmd: 'replay', db: strOption(p, 'db'), source: resolve(file), items: until(replay(file, speed), stop), settings });
+  const served = await serveIngest({
+    cmd: 'replay',
+    db: strOption(p, 'db'),
+    source: resolve(file),
+    items: until(replay(file, speed), stop),
+    settings,
+  });
   const r = await served.done.catch(async (e: unknown) => {
     await served.close();
     throw e;
@@ -317,9 +338,95 @@ export async function serveReplay(p: Parsed, file: string): Promise<number> {
   return 0;
 }
 
-/** Notable events to the console while serving live (the same selection as `glass live`). */
-export function consoleEvents(recent: GlassEvent[]): void {
-  for (const e of recent.splice(0)) note(describe(e));
+/** Messages pushed by a callback source, taken as batches by ingest(). */
+class ItemQueue implements AsyncIterable<RawMessage[]> {
+  private buf: RawMessage[] = [];
+  private wake: (() => void) | null = null;
+  private done = false;
+
+  push(m: RawMessage): void {
+    this.buf.push(m);
+    this.wake?.();
+    this.wake = null;
+  }
+
+  close(): void {
+    this.done = true;
+    this.wake?.();
+    this.wake = null;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<RawMessage[]> {
+    for (;;) {
+      if (this.buf.length > 0) {
+        const b = this.buf;
+        this.buf = [];
+        yield b;
+        continue;
+      }
+      if (this.done) return;
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
+    }
+  }
 }
 
-export { DEFAULT_SIM };
+/** `glass live`'s source runner (src/cli/commands/live.ts): runs until the duration or an interrupt. */
+export type RunSource = (
+  p: Parsed,
+  sink: (ts: number, msg: unknown) => void,
+  picker: (n: number) => readonly string[],
+  backfill?: () => readonly string[],
+  users?: readonly string[],
+) => Promise<LiveSource>;
+
+/** `glass live --serve`: the venue's stream through the engines into the store, served while it runs. */
+export async function serveLive(p: Parsed, runSource: RunSource): Promise<number> {
+  for (const o of ['record', 'track', 'node-fills']) {
+    if (p.values[o] !== undefined) throw new UsageError(`--serve does not take --${o} yet (run glass live --${o} and glass serve side by side)`);
+  }
+  const settings = apiSettings(p, { logLevel: 'warn' });
+  const queue = new ItemQueue();
+  const served = await serveIngest({
+    cmd: 'live',
+    db: strOption(p, 'db'),
+    source: `live:hyperliquid:${new Date().toISOString()}`,
+    items: queue,
+    settings,
+    wallClock: true,
+  });
+  const book = served.pipeline.book;
+  // The REST budget goes where `glass live` spends it, read from the running engines.
+  const scheduler = new RefreshScheduler({
+    book,
+    score: (w) => served.engines()?.score.scoreNow(w) ?? null,
+    zoneDistance: (slot) => {
+      const heat = served.engines()?.heat;
+      if (heat === undefined) return Number.NaN;
+      const liq = heat.liqOf(slot);
+      let best = Number.NaN;
+      for (const z of heat.zones(book.coins.name(book.coinOf(slot)))) {
+        const d = Math.abs(liq - z.peakPx) / liq;
+        if (!(d >= best)) best = d;
+      }
+      return best;
+    },
+    seeds: [],
+    minAgeMs: 60_000,
+  });
+  let line = 0;
+  try {
+    await runSource(
+      p,
+      (ts, msg) => queue.push({ line: ++line, ts, venue: 'hyperliquid', msg }),
+      (n) => scheduler.pick(n, Date.now()),
+      () => scheduler.ranked(10, Number.POSITIVE_INFINITY),
+    );
+  } finally {
+    queue.close();
+    await served.close();
+  }
+  note(`glass live: ${fmtInt(line)} messages, ${fmtInt(served.hub.lastId)} events in the store`);
+  return 0;
+}

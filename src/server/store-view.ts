@@ -6,7 +6,17 @@ import { DEFAULT_WHALE_POLICY } from '../engine/whales/policy.ts';
 import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord, Store } from '../store/types.ts';
 import { afterIdOf, encodeCursor, keyOf, offsetOf } from './cursor.ts';
 import { RISK_HORIZON_MS, riskAnswer, storedWhaleBias } from './risk.ts';
-import type { CoinSummaryT, EventRecordT, HeatmapT, HistoryRowT, PositionT, RiskRequestT, SyndicateT, WalletDetailT, ZoneT } from './schemas.ts';
+import type {
+  CoinSummaryT,
+  EventRecordT,
+  HeatmapT,
+  HistoryRowT,
+  PositionT,
+  RiskRequestT,
+  SyndicateT,
+  WalletDetailT,
+  ZoneT,
+} from './schemas.ts';
 import type { EventQuery, GlassView, Page, PageQuery, PositionQuery, ViewStatus } from './view.ts';
 
 const MINUTE = 60_000;
@@ -43,7 +53,15 @@ export function gridRow(s: HeatmapSnapshotRecord): HistoryRowT {
 }
 
 export function eventOut(e: EventRecord): EventRecordT {
-  return { id: e.id, type: e.type, coin: e.coin, time: e.time, receivedAt: e.receivedAt, detectedAt: e.detectedAt, event: e.event as unknown as EventRecordT['event'] };
+  return {
+    id: e.id,
+    type: e.type,
+    coin: e.coin,
+    time: e.time,
+    receivedAt: e.receivedAt,
+    detectedAt: e.detectedAt,
+    event: e.event as unknown as EventRecordT['event'],
+  };
 }
 
 export function positionOut(p: PositionSnapshotRecord): PositionT {
@@ -72,7 +90,8 @@ export class SyndicateFold {
   add(id: number, e: SyndicateEvent): void {
     const prev = this.byId.get(e.syndicateId);
     const members = prev === undefined ? [] : [...prev.members];
-    for (const m of e.type === 'SYNDICATE_DETECTED' ? e.members : e.joined) members.push({ wallet: m.wallet, score: m.score, notionalUsd: m.notionalUsd });
+    for (const m of e.type === 'SYNDICATE_DETECTED' ? e.members : e.joined)
+      members.push({ wallet: m.wallet, score: m.score, notionalUsd: m.notionalUsd });
     this.byId.set(e.syndicateId, {
       syndicateId: e.syndicateId,
       coin: e.coin,
@@ -199,7 +218,10 @@ export class StoreView implements GlassView {
     const last = hist[hist.length - 1];
     if (last === undefined) return null;
     // The store keeps the score after each change, not the trades: a mover is the change it made.
-    const moves = hist.map((r, i) => ({ closeTime: r.time, scoreDelta: i === 0 ? null : round2(r.score - (hist[i - 1] as ScoreRecord).score) }));
+    const moves = hist.map((r, i) => ({
+      closeTime: r.time,
+      scoreDelta: i === 0 ? null : round2(r.score - (hist[i - 1] as ScoreRecord).score),
+    }));
     const movers = moves
       .filter((m): m is { closeTime: number; scoreDelta: number } => m.scoreDelta !== null && m.scoreDelta !== 0)
       .sort((a, b) => Math.abs(b.scoreDelta) - Math.abs(a.scoreDelta) || a.closeTime - b.closeTime)
@@ -257,7 +279,8 @@ export class StoreView implements GlassView {
     else {
       // Not stored: realised volatility over the day of snapshots before the moment.
       const vol = new RealisedVol();
-      for (const x of await this.store.heatmapHistory(r.coin as Coin, m.time - 86_400_000, m.time, 100_000)) vol.update(mapOf(x).markPx, x.time);
+      for (const x of await this.store.heatmapHistory(r.coin as Coin, m.time - 86_400_000, m.time, 100_000))
+        vol.update(mapOf(x).markPx, x.time);
       sigma = vol.sigma(RISK_HORIZON_MS);
     }
     const positions = await this.store.positions({ coin: r.coin as Coin, ...(at === undefined ? {} : { at }), limit: 100_000 });
@@ -270,7 +293,14 @@ export class StoreView implements GlassView {
     }
     const bias = storedWhaleBias(positions.map((p) => ({ notionalUsd: p.szi * m.markPx, score: scores.get(p.wallet) ?? null })));
     const zones: ZoneRef[] = m.zones;
-    const market = { time: m.time, markPx: m.markPx, zones, sigma, maintenance: this.tables.maintenanceFraction(r.coin, r.entry * r.size), szDecimals: null };
+    const market = {
+      time: m.time,
+      markPx: m.markPx,
+      zones,
+      sigma,
+      maintenance: this.tables.maintenanceFraction(r.coin, r.entry * r.size),
+      szDecimals: null,
+    };
     return riskAnswer(r, market, bias);
   }
 

@@ -54,7 +54,8 @@ export interface StreamSource {
 /** The stream's source over the API's own view (the store's event log, the current maps). */
 export function viewSource(view: GlassView): StreamSource {
   return {
-    eventsAfter: async (afterId, limit) => (await view.events({ ...(afterId > 0 ? { cursor: encodeCursor({ id: afterId }) } : {}), limit })).items,
+    eventsAfter: async (afterId, limit) =>
+      (await view.events({ ...(afterId > 0 ? { cursor: encodeCursor({ id: afterId }) } : {}), limit })).items,
     heatmap: (coin) => view.heatmap(coin, {}),
   };
 }
@@ -213,7 +214,8 @@ export class StreamHub {
         for (const r of rows) {
           if (r.id >= oldest) break;
           c.lastId = r.id;
-          if (c.wants({ id: r.id, coin: r.coin, type: r.type, text: '' })) this.send(c, JSON.stringify({ kind: 'event', ...r }), r.id, false);
+          if (c.wants({ id: r.id, coin: r.coin, type: r.type, text: '' }))
+            this.send(c, JSON.stringify({ kind: 'event', ...r }), r.id, false);
         }
       } else {
         this.fromRing(c, this.opts.catchUpPage);

@@ -20,6 +20,7 @@ export interface IngestOptions {
   /** The cursor's source key (default: the recording's absolute path). */
   readonly source?: string;
   readonly whales?: Partial<HunterOptions>;
+  /** Recorder cadences; its `firstEventId` applies to a new source only (default: after the log's last id). */
   readonly recorder?: Partial<RecorderOptions>;
   /** Told once, before the first write, when a stored cursor is being resumed from. */
   readonly onResume?: (cursor: IngestCursor) => void;
@@ -60,10 +61,12 @@ export async function ingest(
   const clock = o.clock ?? performance.now.bind(performance);
   const resumed = await store.cursor(source);
   const skipTo = resumed?.position ?? 0;
+  // A resumed source numbers from where its first run began; a new one continues the store's log.
+  const firstEventId = resumed !== null ? (resumed.firstEventId ?? 1) : (o.recorder?.firstEventId ?? (await store.lastEventId()) + 1);
   const pipeline = opts.pipeline ?? new Pipeline();
   const box: { rec?: Recorder } = {};
   const engines = attachEngines(pipeline, o.whales ?? {}, (e) => box.rec?.onEvent(e));
-  const rec = new Recorder(pipeline, engines, o.recorder ?? {});
+  const rec = new Recorder(pipeline, engines, { ...o.recorder, firstEventId });
   box.rec = rec;
 
   let written = 0;
@@ -73,13 +76,23 @@ export async function ingest(
   let lastCommit = clock();
   let lastLine = 0;
   let lastTs = 0;
+  // At most one write in flight: the engines go on with the next lines while the store commits
+  // the previous batch (its own thread for SQLite, the server for PostgreSQL). A failed write
+  // surfaces at the next commit or at the end.
+  let inflight: Promise<void> | null = null;
   const commit = async (complete: boolean): Promise<void> => {
+    if (inflight !== null) await inflight;
     const r = rec.take();
     const t0 = clock();
-    await store.write({ cursor: { source, position: lastLine, ts: lastTs, nextEventId: rec.nextEventId, complete }, ...r });
-    writeMs += clock() - t0;
-    written += r.events.length;
-    batches++;
+    inflight = store
+      .write({ cursor: { source, position: lastLine, ts: lastTs, nextEventId: rec.nextEventId, complete, firstEventId }, ...r })
+      .then(() => {
+        writeMs += clock() - t0;
+        written += r.events.length;
+        batches++;
+      });
+    // An unobserved rejection would end the process before the loop sees it.
+    inflight.catch(() => {});
     pending = 0;
     lastCommit = clock();
   };
@@ -116,6 +129,7 @@ export async function ingest(
     rec.finish();
     await commit(true);
   }
+  if (inflight !== null) await inflight;
   return { pipeline, heat: engines.heat, score: engines.score, resumed, written, batches, writeMs };
 }
 
@@ -131,10 +145,11 @@ export async function ingestFile(
   try {
     const r = await ingest(store, items, opts.source ?? resolve(file), {
       ...opts,
-      onResume: (c) => note(`resuming after line ${c.position} (${c.nextEventId - 1} events kept)`),
+      onResume: (c) => note(`resuming after line ${c.position} (${c.nextEventId - (c.firstEventId ?? 1)} events kept)`),
     });
     const where = describeSpec(storeSpec(spec));
-    if (r.resumed?.complete === true) note(`${file}: already in ${where} (${r.resumed.nextEventId - 1} events); nothing written`);
+    const c = r.resumed;
+    if (c?.complete === true) note(`${file}: already in ${where} (${c.nextEventId - (c.firstEventId ?? 1)} events); nothing written`);
     else note(`${file}: ${r.written} events in ${r.batches} batches written to ${where}`);
     return r;
   } finally {

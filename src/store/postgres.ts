@@ -126,10 +126,10 @@ export class PostgresStore implements Store {
         );
         const c = b.cursor;
         await tx`
-          INSERT INTO ingest_cursor (source, position, ts, next_event_id, complete)
-          VALUES (${c.source}, ${c.position}, ${c.ts}, ${c.nextEventId}, ${c.complete === true})
+          INSERT INTO ingest_cursor (source, position, ts, next_event_id, complete, first_event_id)
+          VALUES (${c.source}, ${c.position}, ${c.ts}, ${c.nextEventId}, ${c.complete === true}, ${c.firstEventId ?? 1})
           ON CONFLICT (source) DO UPDATE SET position = excluded.position, ts = excluded.ts,
-            next_event_id = excluded.next_event_id, complete = excluded.complete`;
+            next_event_id = excluded.next_event_id, complete = excluded.complete, first_event_id = excluded.first_event_id`;
       }),
     );
   }

@@ -76,6 +76,7 @@ export function cursorOf(r: Row): IngestCursor {
     ts: num(r.ts),
     nextEventId: num(r.next_event_id),
     complete: r.complete === true || r.complete === 1,
+    firstEventId: num(r.first_event_id),
   };
 }
 

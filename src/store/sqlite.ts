@@ -1,7 +1,9 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import { migrations } from './migrations.ts';
 import { cursorOf, cutoff, eventOf, heatmapOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
+import { transaction, writeBatch } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
   EventQuery,
@@ -28,11 +30,30 @@ export class SqliteStore implements Store {
   readonly path: string;
   private readonly db: DatabaseSync;
   private readonly cache = new Map<string, StatementSync>();
+  private readonly writer: Worker | null;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private nextMsg = 0;
 
-  constructor(path: string) {
+  constructor(path: string, opts: { writerThread?: boolean } = {}) {
     this.path = path;
     this.db = new DatabaseSync(path);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON');
+    // An in-memory database is one connection's own: no second thread can share it.
+    const thread = (opts.writerThread ?? true) && path !== ':memory:' && path !== '';
+    this.writer = thread ? new Worker(new URL('./sqlite-worker.ts', import.meta.url), { workerData: { path } }) : null;
+    this.writer?.on('message', (m: { id: number; ok: boolean; error?: string }) => {
+      const w = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      // Only a pending write keeps the process alive for the thread.
+      if (this.waiting.size === 0) this.writer?.unref();
+      if (m.ok) w?.resolve();
+      else w?.reject(new Error(m.error ?? 'sqlite write failed'));
+    });
+    this.writer?.on('error', (e) => {
+      for (const w of this.waiting.values()) w.reject(e);
+      this.waiting.clear();
+    });
+    this.writer?.unref();
   }
 
   private st(sql: string): StatementSync {
@@ -49,15 +70,7 @@ export class SqliteStore implements Store {
   }
 
   private tx<T>(f: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const out = f();
-      this.db.exec('COMMIT');
-      return out;
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      throw e;
-    }
+    return transaction(this.db, f);
   }
 
   async migrate(): Promise<void> {
@@ -74,27 +87,20 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * One transaction for the batch and its cursor. With the writer thread (the default) the JSON
+   * encoding and inserts run there while the caller goes on; the promise settles once committed.
+   */
   async write(b: WriteBatch): Promise<void> {
-    this.tx(() => {
-      const ev = this.st('INSERT INTO events (id, type, coin, time, received_at, detected_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      for (const e of b.events) ev.run(e.id, e.type, e.coin, e.time, e.receivedAt, e.detectedAt, JSON.stringify(e.event));
-      const hm = this.st('INSERT INTO heatmap_snapshots (coin, time, reason, map) VALUES (?, ?, ?, ?)');
-      for (const h of b.heatmaps) hm.run(h.coin, h.time, h.reason, JSON.stringify(h.map));
-      const ps = this.st(
-        'INSERT INTO position_snapshots (wallet, coin, time, szi, entry_px, liquidation_px, notional_usd, leverage, estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      for (const p of b.positions) {
-        ps.run(p.wallet, p.coin, p.time, p.szi, p.entryPx, p.liquidationPx, p.notionalUsd, p.leverage, p.estimated ? 1 : 0);
-      }
-      const sc = this.st('INSERT INTO scores (wallet, time, score, confidence, trades, components) VALUES (?, ?, ?, ?, ?, ?)');
-      for (const s of b.scores) sc.run(s.wallet, s.time, s.score, s.confidence, s.trades, JSON.stringify(s.components));
-      const c = b.cursor;
-      this.st(
-        `INSERT INTO ingest_cursor (source, position, ts, next_event_id, complete) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (source) DO UPDATE SET position = excluded.position, ts = excluded.ts,
-           next_event_id = excluded.next_event_id, complete = excluded.complete`,
-      ).run(c.source, c.position, c.ts, c.nextEventId, c.complete === true ? 1 : 0);
-    });
+    if (this.writer === null) {
+      writeBatch(this.db, b);
+      return;
+    }
+    const id = this.nextMsg++;
+    const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.writer.ref();
+    this.writer.postMessage({ id, batch: b });
+    await done;
   }
 
   async cursor(source: string): Promise<IngestCursor | null> {
@@ -266,6 +272,14 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.writer !== null && this.db.isOpen) {
+      const id = this.nextMsg++;
+      const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+      this.writer.ref();
+      this.writer.postMessage({ id, close: true });
+      await done;
+      await this.writer.terminate();
+    }
     if (this.db.isOpen) this.db.close();
   }
 }

@@ -1,7 +1,8 @@
 import type { GlassEvent, GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 
-// Revisions since the first contract (all backward compatible): IngestCursor.complete (optional);
+// Revisions since the first contract (all backward compatible): IngestCursor.complete and
+// IngestCursor.firstEventId (optional);
 // the `after` / `afterRank` cursors documented on positions() and scores(); usage() (a read of
 // what recordUsage wrote).
 
@@ -69,6 +70,8 @@ export interface IngestCursor {
   readonly nextEventId: number;
   /** The source was read to its end and its final snapshots written (absent: false). */
   readonly complete?: boolean;
+  /** The id the source's first event got (absent: 1); a store may hold several sources in turn. */
+  readonly firstEventId?: number;
 }
 
 export interface WriteBatch {

@@ -15,7 +15,7 @@ test('glass backtest on a 2 h recording: too little data for a 4 h horizon, said
     const line = assertOneLineError(r);
     assert.match(
       line,
-      new RegExp(`too little data .*: 0 zone assessments to fit \\(first half\\) and 0 to grade \\(second half\\) whose 4 h horizon .* at least \\d+ in each half`),
+      /too little data .*: 0 zone assessments to fit \(first half\) and 0 to grade \(second half\) whose 4 h horizon .* at least \d+ in each half/,
     );
   }
 });

@@ -120,7 +120,11 @@ test('JSON keeps numbers as numbers, rounded: sizes to szDecimals, prices by the
     assert.equal(r.notionalUsd, Math.round(r.notionalUsd * 100) / 100);
     if (r.entryPx !== null) assert.equal(r.entryPx, roundPx(r.entryPx));
   }
-  const liq = JSON.parse(glass('liqpx', POS45, '--meta', META, '--json').stdout) as { coin: string; szi: number; computed: number | null }[];
+  const liq = JSON.parse(glass('liqpx', POS45, '--meta', META, '--json').stdout) as {
+    coin: string;
+    szi: number;
+    computed: number | null;
+  }[];
   const btc = liq.find((r) => r.coin === 'BTC');
   // BTC: szDecimals 5 in the meta, so prices have at most 1 decimal and 5 significant figures; an integer here.
   assert.deepEqual({ szi: btc?.szi, computed: btc?.computed }, { szi: -2.24198, computed: 273633 });

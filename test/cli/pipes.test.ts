@@ -28,10 +28,10 @@ interface Run {
 
 /**
  * Runs glass with stdout into a real pipe whose reader behaves as told: `closeAfter` lines, then
- * it closes its end (`| head -n`); or `stallMs`, a reader that reads nothing for that long, then
- * everything, slowly (a pipe into a busy consumer).
+ * it closes its end (`| head -n`); or, without it, a reader that reads nothing until `release()`,
+ * then everything, slowly (a pipe into a busy consumer).
  */
-function run(args: readonly string[], reader: { closeAfter?: number; stallMs?: number }, env: Record<string, string> = {}) {
+function run(args: readonly string[], reader: { closeAfter?: number }, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => {
@@ -51,31 +51,29 @@ function run(args: readonly string[], reader: { closeAfter?: number; stallMs?: n
         child.stdout.destroy();
       }
     });
-  } else {
-    child.stdout.pause();
-    setTimeout(() => {
-      child.stdout.on('data', (c: Buffer) => {
-        text += c.toString();
-        // A slow consumer: a pause after every chunk.
-        child.stdout.pause();
-        setTimeout(() => child.stdout.resume(), 1);
-      });
-      child.stdout.resume();
-    }, reader.stallMs ?? 0);
-  }
+  } else child.stdout.pause();
+  const release = () => {
+    child.stdout.on('data', (c: Buffer) => {
+      text += c.toString();
+      // A slow consumer: a pause after every chunk.
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), 1);
+    });
+    child.stdout.resume();
+  };
   const done = new Promise<Run>((resolve) =>
     child.on('close', (code) => {
       if (reader.closeAfter === undefined) lines.push(...text.split('\n').slice(0, -1));
       resolve({ code, stderr, lines });
     }),
   );
-  return { done, stderrNow };
+  return { done, stderrNow, release };
 }
 
 const cases: [string, string[]][] = [
   ['liqpx', ['liqpx', account]],
   ['heatmap --events --json', ['heatmap', rec, '--coin', 'BTC', '--events', '--json']],
-  ['heatmap', ['heatmap', rec, '--coin', 'BTC', '--all']],
+  ['heatmap', ['heatmap', rec, '--coin', 'BTC', '--all-buckets']],
   ['syndicates --json', ['syndicates', rec, '--json', '--all-wallets']],
   ['positions', ['positions', rec]],
   ['score', ['score', rec]],
@@ -105,11 +103,16 @@ test('syndicates --json into a stalled reader waits for it (the file is not read
   assert.ok(whole.stdout.length > 1_000_000, `${whole.stdout.length} bytes: far more than a pipe holds`);
   // Progress is forced on: while nobody reads, the reading of the recording must stop short of
   // its end (progress is cleared only when the file is done).
-  const child = run(['syndicates', rec, '--json', '--all-wallets'], { stallMs: 2500 }, { GLASS_PROGRESS: '1' });
-  await new Promise((r) => setTimeout(r, 2000));
+  const child = run(['syndicates', rec, '--json', '--all-wallets'], {}, { GLASS_PROGRESS: '1' });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  for (let i = 0; i < 300 && !child.stderrNow().includes('sim.ndjson: '); i++) await sleep(100);
+  assert.match(child.stderrNow(), /^\r.*sim\.ndjson: /, 'progress was drawn');
+  // The child has started reading; it gets a second and a half more (it reads the whole file in
+  // about that, unchecked) while nobody reads its output.
+  await sleep(1500);
   const during = child.stderrNow();
-  assert.match(during, /^\r.*sim\.ndjson: /, 'progress was drawn');
   assert.ok(!during.endsWith('\r\x1b[K'), `the whole file was read while stdout was not: ${JSON.stringify(during.slice(-200))}`);
+  child.release();
   const r = await child.done;
   assert.equal(r.code, 0);
   assert.equal(r.lines.length, expected.length);

@@ -13,14 +13,23 @@ interface VenuePosition {
 function venuePositions(): Map<string, { szi: number; liq: number | null }> {
   const body = readFixture('hyperliquid/clearinghouseState-45positions-2026-10.json') as { assetPositions: VenuePosition[] };
   return new Map(
-    body.assetPositions.map(({ position: p }) => [p.coin, { szi: Number(p.szi), liq: p.liquidationPx === null ? null : Number(p.liquidationPx) }]),
+    body.assetPositions.map(({ position: p }) => [
+      p.coin,
+      { szi: Number(p.szi), liq: p.liquidationPx === null ? null : Number(p.liquidationPx) },
+    ]),
   );
 }
 
 test('glass positions on a saved clearinghouseState response lists its 45 positions with the venue’s liquidation prices', () => {
   const r = glass('positions', POS45, '--json');
   assert.equal(r.code, 0, r.stderr);
-  const rows = JSON.parse(r.stdout) as { coin: string; szi: number; liquidationPx: number | null; venueLiqPx: number | null; estimated: boolean }[];
+  const rows = JSON.parse(r.stdout) as {
+    coin: string;
+    szi: number;
+    liquidationPx: number | null;
+    venueLiqPx: number | null;
+    estimated: boolean;
+  }[];
   const venue = venuePositions();
   assert.equal(rows.length, 45);
   assert.equal(venue.size, 45);
@@ -37,7 +46,10 @@ test('glass positions on a saved clearinghouseState response lists its 45 positi
     priced++;
     // Printed by the venue's price rule (5 significant figures): within half a unit of the 5th figure.
     const tol = 0.5 * 10 ** (Math.floor(Math.log10(v.liq)) - 4);
-    assert.ok(row.liquidationPx !== null && Math.abs(row.liquidationPx - v.liq) <= tol, `${row.coin}: ${row.liquidationPx} vs venue ${v.liq}`);
+    assert.ok(
+      row.liquidationPx !== null && Math.abs(row.liquidationPx - v.liq) <= tol,
+      `${row.coin}: ${row.liquidationPx} vs venue ${v.liq}`,
+    );
   }
   assert.ok(priced >= 20, `${priced} priced`);
   const text = glass('positions', POS45);
@@ -65,7 +77,7 @@ test('glass heatmap on the same file shows its BTC short, at its liquidation pri
 
 test('a saved response that names its user is filed under that user, and gets a mark too', () => {
   const file = fixturePath('hyperliquid/clearinghouseState-2023-03-27.json');
-  const user = ((readFixture('hyperliquid/clearinghouseState-2023-03-27.json') as { request: { user: string } }).request.user);
+  const user = (readFixture('hyperliquid/clearinghouseState-2023-03-27.json') as { request: { user: string } }).request.user;
   const rows = JSON.parse(glass('positions', file, '--json').stdout) as { wallet: string }[];
   assert.equal(rows.length, 12);
   assert.ok(rows.every((r) => r.wallet === user));

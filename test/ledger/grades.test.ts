@@ -96,10 +96,21 @@ test('a whale close: the direction comes from the position the ledger saw; a clo
   const { ledger, grades } = run();
   ledger.onMarket(mark(BTC, 0, 100));
   ledger.onGlass(whale('WHALE_POSITION_OPENED', BTC, 0, 5));
-  ledger.onGlass(whale('WHALE_POSITION_CLOSED', BTC, MIN, 0)); // sold 5: direction −1
+  ledger.onGlass(whale('WHALE_POSITION_INCREASED', BTC, MIN, 8)); // bought 3: +1
+  ledger.onGlass(whale('WHALE_POSITION_REDUCED', BTC, MIN, 4)); // sold 4, still long: −1
+  ledger.onGlass(whale('WHALE_POSITION_CLOSED', BTC, MIN, 0)); // sold 4: −1
   ledger.onGlass(whale('WHALE_POSITION_CLOSED', ETH, MIN, 0)); // nothing known of it
   ledger.onMarket(mark(BTC, 1 * H, 90));
   ledger.onMarket(mark(BTC, 5 * H, 90));
+  assert.deepEqual(
+    grades.map((g) => [g.type, g.kind === 'direction' ? g.direction : null]),
+    [
+      ['WHALE_POSITION_OPENED', 1],
+      ['WHALE_POSITION_INCREASED', 1],
+      ['WHALE_POSITION_REDUCED', -1],
+      ['WHALE_POSITION_CLOSED', -1],
+    ],
+  );
   const close = grades.find((g) => g.type === 'WHALE_POSITION_CLOSED');
   assert.ok(close?.kind === 'direction');
   assert.equal(close.direction, -1);

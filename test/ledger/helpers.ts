@@ -61,7 +61,14 @@ export function zoneEvent(
   };
 }
 
-export function cascadeRisk(c: Coin, time: number, zone: ZoneRef, probability: number, baseline: number, horizonMs = 4 * H): CascadeRiskEvent {
+export function cascadeRisk(
+  c: Coin,
+  time: number,
+  zone: ZoneRef,
+  probability: number,
+  baseline: number,
+  horizonMs = 4 * H,
+): CascadeRiskEvent {
   return {
     id: `CASCADE_RISK:${c}:${zone.side}:${zone.peakPx}:${time}`,
     type: 'CASCADE_RISK',

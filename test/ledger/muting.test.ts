@@ -53,6 +53,9 @@ test('a type is muted once its precision is below its baseline after the minimum
   assert.equal(ledger.muteReason('CASCADE_RISK'), null);
   const [row] = ledger.rows();
   assert.equal(row?.muted, false);
+  // The model said 0.6 as p0 did, with nothing fitted yet: its evidence has not beaten the recalibrated baseline.
+  assert.equal(ledger.evidenceHelps('CASCADE_RISK'), false);
+  assert.equal(ledger.evidenceHelps('ZONE_FORMED'), null);
   assert.match(row?.mutedReason ?? '', /^recovered: 2 hits in the last 7 graded/);
   // One switch on and one off for the type, and the same for the type on BTC.
   assert.deepEqual(

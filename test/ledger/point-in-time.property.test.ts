@@ -21,17 +21,53 @@ const WHALE_TYPES: WhalePositionEvent['type'][] = [
 const ZONE_TYPES: ZoneEvent['type'][] = ['ZONE_FORMED', 'ZONE_APPROACHED', 'ZONE_SWEPT'];
 
 const step = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ k: fc.constant('mark' as const), c: fc.nat(1), dt: fc.nat(6), move: fc.integer({ min: -30, max: 30 }) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('liq' as const), c: fc.nat(1), long: fc.boolean(), off: fc.integer({ min: -5, max: 5 }), sz: fc.integer({ min: 1, max: 100 }) }) },
   {
-    weight: 2,
-    arbitrary: fc.record({ k: fc.constant('zone' as const), c: fc.nat(1), t: fc.nat(2), long: fc.boolean(), dist: fc.nat(8), id: fc.nat(5), p: fc.double({ min: 0, max: 1, noNaN: true }) }),
+    weight: 6,
+    arbitrary: fc.record({ k: fc.constant('mark' as const), c: fc.nat(1), dt: fc.nat(6), move: fc.integer({ min: -30, max: 30 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('liq' as const),
+      c: fc.nat(1),
+      long: fc.boolean(),
+      off: fc.integer({ min: -5, max: 5 }),
+      sz: fc.integer({ min: 1, max: 100 }),
+    }),
   },
   {
     weight: 2,
-    arbitrary: fc.record({ k: fc.constant('risk' as const), c: fc.nat(1), long: fc.boolean(), dist: fc.nat(8), p: fc.double({ min: 0, max: 1, noNaN: true }), p0: fc.double({ min: 0, max: 1, noNaN: true }) }),
+    arbitrary: fc.record({
+      k: fc.constant('zone' as const),
+      c: fc.nat(1),
+      t: fc.nat(2),
+      long: fc.boolean(),
+      dist: fc.nat(8),
+      id: fc.nat(5),
+      p: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
   },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('whale' as const), c: fc.nat(1), t: fc.nat(4), w: fc.nat(2), szi: fc.integer({ min: -5, max: 5 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant('risk' as const),
+      c: fc.nat(1),
+      long: fc.boolean(),
+      dist: fc.nat(8),
+      p: fc.double({ min: 0, max: 1, noNaN: true }),
+      p0: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant('whale' as const),
+      c: fc.nat(1),
+      t: fc.nat(4),
+      w: fc.nat(2),
+      szi: fc.integer({ min: -5, max: 5 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('syn' as const), c: fc.nat(1), long: fc.boolean() }) },
 );
 
@@ -93,17 +129,29 @@ function play(items: readonly Item[], ledger: AccuracyLedger): void {
 function grades(items: readonly Item[]): Grade[] {
   const out: Grade[] = [];
   // Small muting and calibration minimums, so mutes and refits happen inside these short streams.
-  play(items, new AccuracyLedger({ grade: (g) => out.push(g) }, { muting: { minGraded: 3, window: 10 }, calibration: { minSamples: 5, refitEvery: 3 } }));
+  play(
+    items,
+    new AccuracyLedger(
+      { grade: (g) => out.push(g) },
+      { muting: { minGraded: 3, window: 10 }, calibration: { minSamples: 5, refitEvery: 3 } },
+    ),
+  );
   return out;
 }
 
 const byId = (gs: readonly Grade[]) => gs.toSorted((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 test('point in time: grades computed on a stream cut at any point equal the full stream’s for every event whose horizon ended by the cut', () => {
+  // Not vacuous: many grades compared, some of them with a horizon ending exactly at the cut.
+  let compared = 0;
+  let atTheCut = 0;
   fc.assert(
-    fc.property(fc.array(step, { minLength: 10, maxLength: 200 }), fc.nat(), (steps, cutAt) => {
+    fc.property(fc.array(step, { minLength: 80, maxLength: 250 }), fc.nat(), fc.boolean(), (steps, cutAt, down) => {
       const items = build(steps);
-      const full = grades(items);
+      // Both runs end with the clock moved past their last time by a mark of a coin no event is
+      // about, so an event whose horizon ends at the last mark is graded in either.
+      const last = items.reduce((m, it) => ('market' in it ? Math.max(m, it.market.time) : m), 0);
+      const full = grades([...items, { market: mark(coin('ZZZ'), last + 1, 1) }]);
       assert.equal(new Set(full.map((g) => g.id)).size, full.length, 'each event graded once');
       // Cut after item k; the cut's time T is the last market time before it. Everything stamped
       // up to T belongs to the prefix (the items up to the next market event past T).
@@ -120,15 +168,25 @@ test('point in time: grades computed on a stream cut at any point equal the full
         if ('market' in it && it.market.time > T) break;
         end++;
       }
-      // The prefix, then the clock moved past T by a mark of a coin no event is about.
       const prefix = [...items.slice(0, end), { market: mark(coin('ZZZ'), T + 1, 1) }];
       const cut = grades(prefix);
+      // And a hostile tail right after T: every coin's price through every zone one way, a large
+      // liquidation in every range on both sides. Nothing after T may change a grade ending by T.
+      const hostile: Item[] = COINS.flatMap((c) => [
+        { market: mark(c, T + 1, down ? 1e-3 : 1e7) },
+        ...[0.5, 0.9, 1, 1.1, 2].flatMap((f) => [
+          { market: liquidation(c, T + 1, (c === BTC ? 100 : 2000) * f, 1e6, 'long') },
+          { market: liquidation(c, T + 1, (c === BTC ? 100 : 2000) * f, 1e6, 'short') },
+        ]),
+      ]);
+      const tailed = grades([...items.slice(0, end), ...hostile]);
+      assert.deepEqual(byId(tailed.filter((g) => g.horizonEnd <= T)), byId(cut));
+      compared += cut.length;
+      atTheCut += cut.filter((g) => g.horizonEnd === T).length;
       for (const g of cut) assert.ok(g.horizonEnd <= T, `${g.id} graded on the prefix though its horizon ends at ${g.horizonEnd} > ${T}`);
-      assert.deepEqual(
-        byId(cut),
-        byId(full.filter((g) => g.horizonEnd <= T)),
-      );
+      assert.deepEqual(byId(cut), byId(full.filter((g) => g.horizonEnd <= T)));
     }),
     { numRuns: 300 },
   );
+  assert.ok(compared > 1000 && atTheCut > 10, `${compared} grades compared, ${atTheCut} at the cut`);
 });

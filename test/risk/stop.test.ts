@@ -23,15 +23,24 @@ test('a short at 25× from 3,100 with its stop at 3,300: the first advice is tha
 });
 
 test('a long’s stop below its liquidation is flagged the same way; a stop inside liquidation is not', () => {
-  const beyond = advise({ coin: 'BTC', side: 'long', entryPx: 100_000, size: 1, leverage: 10, stopPx: 85_000 }, { ...quiet, markPx: 100_000 });
+  const beyond = advise(
+    { coin: 'BTC', side: 'long', entryPx: 100_000, size: 1, leverage: 10, stopPx: 85_000 },
+    { ...quiet, markPx: 100_000 },
+  );
   assert.equal(beyond.stopBeyondLiquidation, true);
   const s = beyond.suggestions[0];
   assert.ok(s !== undefined && s.action === 'stop' && s.value !== null && s.value > (beyond.liquidationPx as number) && s.value < 100_000);
-  const inside = advise({ coin: 'BTC', side: 'long', entryPx: 100_000, size: 1, leverage: 10, stopPx: 95_000 }, { ...quiet, markPx: 100_000 });
+  const inside = advise(
+    { coin: 'BTC', side: 'long', entryPx: 100_000, size: 1, leverage: 10, stopPx: 95_000 },
+    { ...quiet, markPx: 100_000 },
+  );
   assert.equal(inside.stopBeyondLiquidation, false);
   assert.deepEqual(inside.suggestions, []);
   // No leverage given: no liquidation price to compare with, nothing to flag.
-  assert.equal(advise({ coin: 'ETH', side: 'short', entryPx: 3100, size: 1, leverage: null, stopPx: 3300 }, quiet).stopBeyondLiquidation, false);
+  assert.equal(
+    advise({ coin: 'ETH', side: 'short', entryPx: 3100, size: 1, leverage: null, stopPx: 3300 }, quiet).stopBeyondLiquidation,
+    false,
+  );
 });
 
 const MM = '0x00000000000000000000000000000000000000aa';
@@ -50,7 +59,16 @@ function recording(): string {
   const trades = [];
   for (let i = 0; i < 12; i++) {
     const taker = `0x${(0x100 + i).toString(16).padStart(40, '0')}`;
-    trades.push({ coin: 'ETH', side: 'B', px: '3500.0', sz: '10.0', time: T0 + 1000 * (i + 1), hash: '0x0', tid: 1000 + i, users: [taker, MM] });
+    trades.push({
+      coin: 'ETH',
+      side: 'B',
+      px: '3500.0',
+      sz: '10.0',
+      time: T0 + 1000 * (i + 1),
+      hash: '0x0',
+      tid: 1000 + i,
+      users: [taker, MM],
+    });
   }
   const seller = '0x00000000000000000000000000000000000000cc';
   trades.push({ coin: 'ETH', side: 'B', px: '3500.0', sz: '100.0', time: T0 + 20_000, hash: '0x0', tid: 2000, users: [WHALE, seller] });

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { mapJson } from '../../src/cli/commands/heatmap.ts';
 import type { GlassEvent } from '../../src/domain/glass-event.ts';
 import type { Coin } from '../../src/domain/ids.ts';
-import { EngineView, historyRowOut, livePosition } from '../../src/server/engine-view.ts';
+import { EngineView, livePosition } from '../../src/server/engine-view.ts';
 import { StoreView } from '../../src/server/store-view.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
@@ -48,7 +48,11 @@ before(async () => {
   played = await play(file);
   const sv = new StoreView(store);
   overStore = await listen({ view: sv, store, open: true });
-  overEngines = await listen({ view: new EngineView(() => ({ book: r.pipeline.book, heat: r.heat, score: r.score, policy: null }), sv), store, open: true });
+  overEngines = await listen({
+    view: new EngineView(() => ({ book: r.pipeline.book, heat: r.heat, score: r.score, policy: null }), sv),
+    store,
+    open: true,
+  });
 });
 
 after(async () => {
@@ -133,10 +137,15 @@ describe('each endpoint against the engines’ own answers for the same recordin
       engine.filter((p) => p.coin === 'BTC' && p.notionalUsd >= 10_000),
     );
     const one = engine[0] as (typeof engine)[number];
-    assert.deepEqual(await allPages(`${overEngines.url}/v1/positions?wallet=${one.wallet.toUpperCase().replace('0X', '0x')}`), engine.filter((p) => p.wallet === one.wallet));
+    assert.deepEqual(
+      await allPages(`${overEngines.url}/v1/positions?wallet=${one.wallet.toUpperCase().replace('0X', '0x')}`),
+      engine.filter((p) => p.wallet === one.wallet),
+    );
     // near=zone: exactly the positions whose liquidation price falls inside one of the coin's zones.
     const near = await allPages(`${overEngines.url}/v1/positions?near=zone&limit=5`);
-    const inZone = engine.filter((p) => (played.heat.view(p.coin)?.zones ?? []).some((z) => p.liquidationPx !== null && p.liquidationPx >= z.lo && p.liquidationPx <= z.hi));
+    const inZone = engine.filter((p) =>
+      (played.heat.view(p.coin)?.zones ?? []).some((z) => p.liquidationPx !== null && p.liquidationPx >= z.lo && p.liquidationPx <= z.hi),
+    );
     assert.ok(inZone.length > 0);
     assert.deepEqual(
       near.map((p) => `${p['wallet']}:${p['coin']}`),
@@ -155,7 +164,10 @@ describe('each endpoint against the engines’ own answers for the same recordin
     items.forEach((w, i) => {
       const t = table[i];
       assert.ok(t !== undefined);
-      assert.deepEqual({ rank: w['rank'], wallet: w['wallet'], score: w['score'], trades: w['trades'], components: w['components'] }, wire({ rank: i + 1, wallet: t.wallet, score: t.score, trades: t.trades, components: t.components }));
+      assert.deepEqual(
+        { rank: w['rank'], wallet: w['wallet'], score: w['score'], trades: w['trades'], components: w['components'] },
+        wire({ rank: i + 1, wallet: t.wallet, score: t.score, trades: t.trades, components: t.components }),
+      );
     });
     const top = table[0];
     assert.ok(top !== undefined);
@@ -217,14 +229,20 @@ describe('each endpoint against the engines’ own answers for the same recordin
       const updates = played.events.filter((e) => e.type === 'SYNDICATE_UPDATED' && e.syndicateId === d.syndicateId);
       const last = updates[updates.length - 1] ?? d;
       assert.equal(s['memberCount'], last.type === 'SYNDICATE_UPDATED' || last.type === 'SYNDICATE_DETECTED' ? last.memberCount : -1);
-      assert.equal((s['members'] as unknown[]).length, d.members.length + updates.reduce((n, u) => n + (u.type === 'SYNDICATE_UPDATED' ? u.joined.length : 0), 0));
+      assert.equal(
+        (s['members'] as unknown[]).length,
+        d.members.length + updates.reduce((n, u) => n + (u.type === 'SYNDICATE_UPDATED' ? u.joined.length : 0), 0),
+      );
     }
   });
 
   test('POST /v1/risk is `glass risk --json` for the posted position', async () => {
     // `glass risk` reads whales by the default policy: engines run with it, served in-process.
     const own = await play(file, Number.POSITIVE_INFINITY, {});
-    const view = new EngineView(() => ({ book: own.pipeline.book, heat: own.heat, score: own.score, policy: own.hunter.policy }), new StoreView(store));
+    const view = new EngineView(
+      () => ({ book: own.pipeline.book, heat: own.heat, score: own.score, policy: own.hunter.policy }),
+      new StoreView(store),
+    );
     const srv = await listen({ view, store, open: true });
     try {
       const mark = own.heat.coinState('BTC')?.mark;
@@ -233,14 +251,35 @@ describe('each endpoint against the engines’ own answers for the same recordin
         ['long', Math.round(mark), 20, null],
         ['short', Math.round(mark * 1.01), 10, Math.round(mark * 1.05)],
       ] as const) {
-        const args = ['src/cli/main.ts', 'risk', file, '--coin', 'BTC', '--side', side, '--entry', String(entry), '--size', '2', '--leverage', String(lev), '--json'];
+        const args = [
+          'src/cli/main.ts',
+          'risk',
+          file,
+          '--coin',
+          'BTC',
+          '--side',
+          side,
+          '--entry',
+          String(entry),
+          '--size',
+          '2',
+          '--leverage',
+          String(lev),
+          '--json',
+        ];
         if (stop !== null) args.push('--stop', String(stop));
         const cli = JSON.parse((await run(process.execPath, args)).stdout) as Record<string, unknown>;
         const body = { coin: 'BTC', side, entry, size: 2, leverage: lev, ...(stop === null ? {} : { stop }) };
         const r = await postJson(`${srv.url}/v1/risk`, body);
         assert.equal(r.status, 200, JSON.stringify(r.body));
         const { coin: _c, time: _t, markPx: _m, ...advice } = r.body as Record<string, unknown>;
-        assert.deepEqual(advice, cli);
+        // A zone's id counts the zones its coin has formed, which depends on how often the engines
+        // on the pipeline asked for zones (the CLI runs no Whale Hunter): the zones themselves agree.
+        const noIds = (a: Record<string, unknown>) => ({
+          ...a,
+          zonesInPath: (a['zonesInPath'] as Record<string, unknown>[]).map(({ id: _id, ...z }) => z),
+        });
+        assert.deepEqual(noIds(advice), noIds(cli));
       }
     } finally {
       await srv.app.close();
@@ -376,7 +415,10 @@ describe('bad input: 400 naming the field; unknown: 404; oversized: 413; failure
 test('the OpenAPI 3.1 document lists every route, with the schemas that validate them', async () => {
   const r = await getJson(`${overStore.url}/v1/openapi.json`);
   assert.equal(r.status, 200);
-  const doc = r.body as { openapi: string; paths: Record<string, Record<string, { parameters?: { name: string; schema: { maximum?: number } }[] }>> };
+  const doc = r.body as {
+    openapi: string;
+    paths: Record<string, Record<string, { parameters?: { name: string; schema: { maximum?: number } }[] }>>;
+  };
   assert.equal(doc.openapi, '3.1.0');
   const routes: [string, string][] = [
     ['/v1/coins', 'get'],

@@ -36,7 +36,10 @@ export function simulate(path: string, opts: { wallets: number; hours: number; s
 export const ALL_WHALES: Partial<HunterOptions> = { policy: { minAccountUsd: 0, minPositionUsd: 0 }, syndicates: { minNotionalUsd: 0 } };
 
 /** The recording through ingest() into a fresh SQLite store: the engines as the file leaves them. */
-export async function recordInto(dbPath: string, file: string): Promise<{ store: Store; heat: HeatmapEngine; score: ScoreEngine; pipeline: Pipeline }> {
+export async function recordInto(
+  dbPath: string,
+  file: string,
+): Promise<{ store: Store; heat: HeatmapEngine; score: ScoreEngine; pipeline: Pipeline }> {
   const store = await openStore(dbPath);
   const r = await ingest(store, readRecordingBatches(file), file, { whales: ALL_WHALES });
   return { store, heat: r.heat, score: r.score, pipeline: r.pipeline };
@@ -73,7 +76,10 @@ export async function listen(opts: Omit<ServerOptions, 'logLevel'> & { logLevel?
   return { app, url: `http://127.0.0.1:${addr.port}` };
 }
 
-export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
+export async function getJson(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
   const r = await fetch(url, { headers });
   const text = await r.text();
   let body: unknown = text;
@@ -85,8 +91,16 @@ export async function getJson(url: string, headers: Record<string, string> = {})
   return { status: r.status, body, headers: r.headers };
 }
 
-export async function postJson(url: string, data: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const r = await fetch(url, { method: 'POST', body: typeof data === 'string' ? data : JSON.stringify(data), headers: { 'content-type': 'application/json', ...headers } });
+export async function postJson(
+  url: string,
+  data: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const r = await fetch(url, {
+    method: 'POST',
+    body: typeof data === 'string' ? data : JSON.stringify(data),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   const text = await r.text();
   let body: unknown = text;
   try {

@@ -83,7 +83,10 @@ describe('ingest: recording → engines → recorder → store', () => {
       );
       for (const e of got) {
         assert.equal(e.time, e.event.time);
-        assert.ok(e.receivedAt >= e.time - 60_000 && e.receivedAt <= e.time + 60_000, 'receive time is the causing line’s, near the venue time');
+        assert.ok(
+          e.receivedAt >= e.time - 60_000 && e.receivedAt <= e.time + 60_000,
+          'receive time is the causing line’s, near the venue time',
+        );
       }
       assert.deepEqual(await s.coins(), [...coins].sort());
     } finally {
@@ -126,7 +129,10 @@ describe('ingest: recording → engines → recorder → store', () => {
       assert.deepEqual(resumed, [2800]);
       assert.deepEqual(content(await allEvents(crashed)), content(await allEvents(clean)));
       for (const c of await clean.coins()) {
-        assert.deepEqual(await crashed.heatmapHistory(c, 0, Number.MAX_SAFE_INTEGER, 10_000), await clean.heatmapHistory(c, 0, Number.MAX_SAFE_INTEGER, 10_000));
+        assert.deepEqual(
+          await crashed.heatmapHistory(c, 0, Number.MAX_SAFE_INTEGER, 10_000),
+          await clean.heatmapHistory(c, 0, Number.MAX_SAFE_INTEGER, 10_000),
+        );
       }
       const top = await clean.scores({ limit: 10_000 });
       assert.ok(top.length > 10);
@@ -144,11 +150,46 @@ describe('ingest: recording → engines → recorder → store', () => {
     }
   });
 
+  test('two sources in one store: the second continues the ids and resumes on its own numbering', async () => {
+    const s = await fresh();
+    try {
+      const a = await ingest(s, readRecordingBatches(rec), 'a');
+      const n = a.written;
+      await assert.rejects(ingest(failingAfter(s, 2), readRecordingBatches(other), 'b', { everyLines: 1000 }), /simulated crash/);
+      assert.equal((await s.cursor('b'))?.firstEventId, n + 1);
+      const kept: number[] = [];
+      const b = await ingest(s, readRecordingBatches(other), 'b', { onResume: (c) => kept.push(c.nextEventId - (c.firstEventId ?? 1)) });
+      assert.equal(kept.length, 1);
+      const all = await allEvents(s);
+      assert.deepEqual(
+        all.map((e) => e.id),
+        all.map((_, i) => i + 1),
+      );
+      assert.equal(all.length, n + (kept[0] as number) + b.written);
+      // The second source alone, into its own store: the same events, numbered from 1.
+      const alone = await fresh();
+      try {
+        await ingest(alone, readRecordingBatches(other), 'b');
+        assert.deepEqual(
+          (await allEvents(alone)).map((e) => e.event),
+          all.slice(n).map((e) => e.event),
+        );
+      } finally {
+        await alone.close();
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
   test('resuming on a different input is refused, naming the line and the counts', async () => {
     const s = await fresh();
     try {
       await assert.rejects(ingest(failingAfter(s, 3), readRecordingBatches(rec), 'a', { everyLines: 1000 }), /simulated crash/);
-      await assert.rejects(ingest(s, readRecordingBatches(other), 'a'), (e: unknown) => e instanceof StoreError && /up to line 3000 gave \d+ events, the store holds \d+/.test(e.message));
+      await assert.rejects(
+        ingest(s, readRecordingBatches(other), 'a'),
+        (e: unknown) => e instanceof StoreError && /up to line 3000 gave \d+ events, the store holds \d+/.test(e.message),
+      );
     } finally {
       await s.close();
     }

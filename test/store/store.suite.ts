@@ -145,10 +145,7 @@ export function storeSuite(name: string, h: StoreHarness): void {
       }
       assert.deepEqual(pages, all);
       const cursor = await s.cursor('rec.ndjson');
-      assert.deepEqual(
-        { ...cursor, complete: undefined },
-        { source: 'rec.ndjson', position: 20, ts: 1020, nextEventId: 26, complete: undefined },
-      );
+      assert.deepEqual(cursor, { source: 'rec.ndjson', position: 20, ts: 1020, nextEventId: 26, complete: false, firstEventId: 1 });
     });
 
     withStore('event filters: type, coin, since and the point in time', async (s) => {
@@ -200,15 +197,18 @@ export function storeSuite(name: string, h: StoreHarness): void {
       assert.equal(await s.lastEventId(), 2);
     });
 
-    withStore('cursors are per source; complete is kept', async (s) => {
+    withStore('cursors are per source; complete and the first event id are kept', async (s) => {
       assert.equal(await s.cursor('a'), null);
       await s.write({
         ...batch({ position: 3, source: 'a' }),
         cursor: { source: 'a', position: 3, ts: 5, nextEventId: 1, complete: true },
       });
-      await s.write(batch({ position: 4, source: 'b' }));
-      assert.deepEqual(await s.cursor('a'), { source: 'a', position: 3, ts: 5, nextEventId: 1, complete: true });
-      assert.equal((await s.cursor('b'))?.complete, false);
+      await s.write({
+        ...batch({ position: 4, source: 'b' }),
+        cursor: { source: 'b', position: 4, ts: 6, nextEventId: 9, firstEventId: 7 },
+      });
+      assert.deepEqual(await s.cursor('a'), { source: 'a', position: 3, ts: 5, nextEventId: 1, complete: true, firstEventId: 1 });
+      assert.deepEqual(await s.cursor('b'), { source: 'b', position: 4, ts: 6, nextEventId: 9, complete: false, firstEventId: 7 });
     });
 
     withStore('heatmaps: the newest snapshot ≤ at, history in a range, coins known then', async (s) => {

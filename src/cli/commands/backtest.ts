@@ -4,9 +4,10 @@ import { tidy } from '../../domain/format.ts';
 import type { EstimateAccuracy } from '../../engine/heatmap/estimate-grader.ts';
 import { HORIZONS_MS, REFERENCE_HORIZON } from '../../engine/score/forward-returns.ts';
 import type { WhalePolicyOptions } from '../../engine/whales/policy.ts';
-import { type CommandSpec, flag, intOption, numOption, type Parsed, parseCommand, UsageError } from '../args.ts';
 import { InputError } from '../../recording/errors.ts';
+import { type CommandSpec, flag, intOption, numOption, type Parsed, parseCommand, UsageError } from '../args.ts';
 import { printJson, printText } from '../output.ts';
+import { progress } from '../progress.ts';
 
 export const backtestSpec: CommandSpec = {
   name: 'backtest',
@@ -93,7 +94,10 @@ async function cascade(p: Parsed, file: string): Promise<number> {
   const policy: Partial<WhalePolicyOptions> = {};
   if (p.values['min-account'] !== undefined) Object.assign(policy, { minAccountUsd: numOption(p, 'min-account', 0, 0, 1e15) });
   if (p.values['min-position'] !== undefined) Object.assign(policy, { minPositionUsd: numOption(p, 'min-position', 0, 0, 1e15) });
-  const r = await evaluateCascade(file, { policy }, intOption(p, 'horizon-ms', 4 * 3600_000, 60_000, 30 * 86_400_000));
+  // Two passes over the file (fit, then grade): progress shows each on stderr when it is a terminal.
+  const horizon = intOption(p, 'horizon-ms', 4 * 3600_000, 60_000, 30 * 86_400_000);
+  const shown = progress(file, { countsLines: false });
+  const r = await evaluateCascade(file, { policy }, horizon, { onRead: (b, size) => shown.read(b, size) }).finally(() => shown.done());
   if (flag(p, 'json')) {
     await printJson(tidy(r));
     return 0;

@@ -4,13 +4,13 @@ import type { HeatmapView } from '../../engine/heatmap/engine.ts';
 import { DEFAULT_ZONE_PARAMS } from '../../engine/heatmap/zones.ts';
 import { RANKED_MIN_TRADES, type WalletScore } from '../../engine/score/engine.ts';
 import { Pipeline, type PipelineSummary } from '../../pipeline/pipeline.ts';
-import { DEFAULT_SIM } from '../../sim/config.ts';
 import { SERVE_HELP, SERVE_OPTIONS, serveDemo } from '../../server/serve-engines.ts';
+import { DEFAULT_SIM } from '../../sim/config.ts';
 import { Simulator } from '../../sim/simulator.ts';
 import { type CommandSpec, flag, intOption, numOption, parseCommand } from '../args.ts';
 import { attachEngines, describe, SIM_WHALES } from '../engines.ts';
-import { estimateNote } from './heatmap.ts';
 import { fmtInt, note, out, printNdjson } from '../output.ts';
+import { estimateNote } from './heatmap.ts';
 
 export const demoSpec: CommandSpec = {
   name: 'demo',
@@ -137,7 +137,8 @@ export function summaryText(
   }
   out.push('', `Top wallets by Nexus Score (at least ${RANKED_MIN_TRADES} closed trades):`);
   if (top.length === 0) out.push('  none yet');
-  for (const w of top) out.push(`  ${w.wallet}  score ${w.score.toFixed(1)}  confidence ${w.confidence.toFixed(2)}  ${fmtInt(w.trades)} trades`);
+  for (const w of top)
+    out.push(`  ${w.wallet}  score ${w.score.toFixed(1)}  confidence ${w.confidence.toFixed(2)}  ${fmtInt(w.trades)} trades`);
   out.push('', 'Events:');
   const byCount = Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   if (byCount.length === 0) out.push('  none');

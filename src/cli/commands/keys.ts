@@ -22,10 +22,13 @@ export async function keysCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(keysSpec, argv);
   if (p === null) return 0;
   const [action, arg] = p.positionals;
-  if (action !== 'create' && action !== 'list' && action !== 'revoke') throw new UsageError(`glass keys: create, list or revoke, not ${action}`);
-  if ((action === 'revoke') !== (arg !== undefined)) throw new UsageError(action === 'revoke' ? 'glass keys revoke needs the key id' : `glass keys ${action} takes no argument`);
+  if (action !== 'create' && action !== 'list' && action !== 'revoke')
+    throw new UsageError(`glass keys: create, list or revoke, not ${action}`);
+  if ((action === 'revoke') !== (arg !== undefined))
+    throw new UsageError(action === 'revoke' ? 'glass keys revoke needs the key id' : `glass keys ${action} takes no argument`);
   const name = strOption(p, 'name');
-  if (action === 'create' && (name === undefined || name.trim() === '' || name.length > 200)) throw new UsageError('glass keys create needs --name N (up to 200 characters)');
+  if (action === 'create' && (name === undefined || name.trim() === '' || name.length > 200))
+    throw new UsageError('glass keys create needs --name N (up to 200 characters)');
   const rate = intOption(p, 'rate', DEFAULT_KEY_RATE, 1, 1_000_000);
   const store = await openStore(strOption(p, 'db'));
   try {
@@ -35,7 +38,9 @@ export async function keysCommand(argv: readonly string[]): Promise<number> {
       if (flag(p, 'json')) await printJson({ id: record.id, name: record.name, rateLimit: record.rateLimit, secret });
       else {
         await printText(`${secret}\n`);
-        process.stderr.write(`created ${record.id} "${record.name}", ${record.rateLimit} requests a minute; the secret above is shown only now\n`);
+        process.stderr.write(
+          `created ${record.id} "${record.name}", ${record.rateLimit} requests a minute; the secret above is shown only now\n`,
+        );
       }
       return 0;
     }
@@ -53,7 +58,9 @@ export async function keysCommand(argv: readonly string[]): Promise<number> {
     const lines = [`${keys.length} keys`];
     for (const k of keys) {
       const state = k.revokedAt === null ? 'active' : `revoked ${new Date(k.revokedAt).toISOString()}`;
-      lines.push(`  ${k.id}  ${k.name.padEnd(20)} ${String(k.rateLimit).padStart(7)}/min  created ${new Date(k.createdAt).toISOString()}  ${state}`);
+      lines.push(
+        `  ${k.id}  ${k.name.padEnd(20)} ${String(k.rateLimit).padStart(7)}/min  created ${new Date(k.createdAt).toISOString()}  ${state}`,
+      );
     }
     await printText(`${lines.join('\n')}\n`);
     return 0;

@@ -11,9 +11,10 @@ import { fmtInt, out, printJson, setStatus } from '../output.ts';
 export const ledgerSpec: CommandSpec = {
   name: 'ledger',
   summary: 'The accuracy ledger of a recording: every event Glass emits, graded against what the market did next.',
-  usage: 'F [--json] [--coin C] [--type T] [--by-coin] [--sim-scale] [--min-account U] [--min-position U] [--strict]',
+  usage: 'F [--json | --grades] [--coin C] [--type T] [--by-coin] [--sim-scale] [--min-account U] [--min-position U] [--strict]',
   options: {
     json: { type: 'boolean' },
+    grades: { type: 'boolean' },
     coin: { type: 'string' },
     type: { type: 'string' },
     'by-coin': { type: 'boolean' },
@@ -25,6 +26,7 @@ export const ledgerSpec: CommandSpec = {
   help: [
     'F                 a recording, played through every engine (CASCADE_RISK raised, to be graded) and the ledger',
     '--json            the table as JSON (rows, reliability bins, returns per horizon, the recalibration)',
+    '--grades          NDJSON: every grade as it is emitted (its horizon ended), filtered by --coin / --type; no table',
     '--coin C          the rows of one coin (each event type on C)',
     '--type T          one event type (e.g. CASCADE_RISK)',
     '--by-coin         after the per-type table, every type on every coin',
@@ -53,7 +55,15 @@ export async function ledgerCommand(argv: readonly string[]): Promise<number> {
   const policy = { ...(whales.policy ?? {}) };
   if (p.values['min-account'] !== undefined) Object.assign(policy, { minAccountUsd: numOption(p, 'min-account', 0, 0, 1e15) });
   if (p.values['min-position'] !== undefined) Object.assign(policy, { minPositionUsd: numOption(p, 'min-position', 0, 0, 1e15) });
-  const ledger = new AccuracyLedger();
+  const grades = flag(p, 'grades');
+  if (grades && flag(p, 'json')) throw new UsageError('--json prints the table, --grades every grade: choose one');
+  const ledger = new AccuracyLedger({
+    grade: grades
+      ? (g) => {
+          if ((type === undefined || g.type === type) && (coin === undefined || g.coin === coin)) out.write(`${JSON.stringify(tidy(g))}\n`);
+        }
+      : undefined,
+  });
   await playFile(
     file,
     (pl) => {
@@ -72,6 +82,7 @@ export async function ledgerCommand(argv: readonly string[]): Promise<number> {
     { strict: flag(p, 'strict') },
   );
   setStatus(null);
+  if (grades) return 0;
   const pick = (rows: LedgerRow[]) =>
     rows.filter((r) => (type === undefined || r.type === type) && (coin === undefined || r.coin === coin));
   const rows = coin === undefined ? pick(ledger.rows()) : [];
@@ -136,7 +147,7 @@ function table(rows: readonly LedgerRow[], byCoin: boolean): string[] {
     'baseline',
     'lift',
     'median lead',
-    'liquidated',
+    'liq./notional',
     'Brier model / p0 / recal',
     'muted',
   ];

@@ -4,6 +4,7 @@ import { toWallet, type Wallet } from '../../domain/ids.ts';
 import { Pipeline } from '../../pipeline/pipeline.ts';
 import { RecordError } from '../../recording/errors.ts';
 import { RecordingWriter } from '../../recording/writer.ts';
+import { SERVE_HELP, SERVE_OPTIONS, serveLive } from '../../server/serve-engines.ts';
 import { NodeFillsTail } from '../../venues/hyperliquid/live/node-tail.ts';
 import { RefreshScheduler } from '../../venues/hyperliquid/live/refresh.ts';
 import { VenueUnreachable } from '../../venues/hyperliquid/live/rest.ts';
@@ -38,9 +39,15 @@ export const liveSpec: CommandSpec = {
     json: { type: 'boolean' },
     track: { type: 'string' },
     'node-fills': { type: 'string' },
+    serve: { type: 'boolean' },
+    port: { type: 'string' },
+    db: { type: 'string' },
+    ...SERVE_OPTIONS,
   },
   help: [
     ...HELP,
+    '--serve        record the engines into the store (--db, default ./glass.sqlite) and serve the /v1 API and stream while live',
+    ...SERVE_HELP,
     '--record F     also write every raw message to F (the recording format; .gz compresses)',
     '--track FILE   wallets (one address per line) whose accounts are always refreshed first; the first 10 also on their own userFills channel',
     "--node-fills D also follow a non-validator node's node_fills_by_block directory D (every fill of the venue)",
@@ -172,6 +179,7 @@ class LazyRecording {
 export async function liveCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(liveSpec, argv);
   if (p === null) return 0;
+  if (flag(p, 'serve')) return serveLive(p, runSource);
   const pipeline = new Pipeline({ onReject: (r) => note(`rejected: ${r.message}`) });
   const engines = attachEngines(pipeline);
   const file = strOption(p, 'record');

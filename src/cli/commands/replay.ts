@@ -1,23 +1,27 @@
 import { Pipeline } from '../../pipeline/pipeline.ts';
-import type { ReadItem } from '../../recording/reader.ts';
-import { TruncatedInput } from '../../recording/reader.ts';
+import { InputError } from '../../recording/errors.ts';
+import { type ReadItem, TruncatedInput } from '../../recording/reader.ts';
 import { parseSpeed, replay } from '../../recording/replay.ts';
+import { SERVE_HELP, SERVE_OPTIONS, serveReplay } from '../../server/serve-engines.ts';
 import { ingestFile } from '../../store/ingest.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { fmtInt, note, out, printJson } from '../output.ts';
-import { type Progress, progress } from '../progress.ts';
+import { type Progress, progress, progressWanted } from '../progress.ts';
 import { runSummary, summaryText } from '../summary.ts';
 
 export const replaySpec: CommandSpec = {
   name: 'replay',
   summary: 'Plays a recording through the same pipeline as live (normalizer → position book) and summarises it.',
-  usage: 'F [--speed max|Nx] [--strict] [--json] [--db SPEC]',
+  usage: 'F [--speed max|Nx] [--strict] [--json] [--db SPEC] [--serve [--port P]]',
   options: {
     speed: { type: 'string' },
     strict: { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     db: { type: 'string' },
+    serve: { type: 'boolean' },
+    port: { type: 'string' },
+    ...SERVE_OPTIONS,
   },
   help: [
     '--speed S   max (default) or a multiple of recorded time, e.g. 10x',
@@ -26,6 +30,8 @@ export const replaySpec: CommandSpec = {
     '--quiet     do not list rejected lines on stderr',
     '--db SPEC   also run the engines and record their output into a store: a SQLite file or postgres://…;',
     '            a run killed midway resumes after the last committed line (nothing lost, nothing doubled)',
+    '--serve     record into the store (--db, default ./glass.sqlite) and serve the /v1 API and stream until stopped',
+    ...SERVE_HELP,
   ],
   positionals: { min: 1, max: 1 },
 };
@@ -39,6 +45,7 @@ export async function replayCommand(argv: readonly string[]): Promise<number> {
   const file = p.positionals[0] as string;
   const speed = parseSpeed(strOption(p, 'speed') ?? 'max');
   if (speed === null) throw new UsageError('--speed takes max or a positive multiple such as 10x');
+  if (flag(p, 'serve')) return serveReplay(p, file);
   let listed = 0;
   // In strict mode the first reject ends the run and is the error message itself.
   const quiet = flag(p, 'quiet') || flag(p, 'strict');
@@ -57,7 +64,8 @@ export async function replayCommand(argv: readonly string[]): Promise<number> {
     else for await (const batch of items) for (const item of batch) pipeline.ingest(item);
   } catch (e) {
     // A broken .gz: what came before the break is played and summarised; --strict makes it an error.
-    if (!(e instanceof TruncatedInput) || flag(p, 'strict')) throw e;
+    if (!(e instanceof TruncatedInput)) throw e;
+    if (flag(p, 'strict')) throw new InputError(`${e.where} (--strict)`, { cause: e });
     note(e.message);
   } finally {
     shown.done();
@@ -72,7 +80,7 @@ export async function replayCommand(argv: readonly string[]): Promise<number> {
     // The summary is what `glass live --record F` printed for the same messages; how fast this
     // run went is a note beside it.
     await out.line(summaryText(file, summary));
-    if (!quiet) note(`replay: ${fmtInt(summary.messages / seconds)} messages/s`);
+    if (!quiet && progressWanted()) note(`replay: ${fmtInt(summary.messages / seconds)} messages/s`);
   }
   if (listed > MAX_LISTED) note(`… ${listed - MAX_LISTED} more rejected lines`);
   return 0;

@@ -9,7 +9,10 @@ import { printNdjson, printText } from '../output.ts';
 
 export const syndicatesSpec: CommandSpec = {
   name: 'syndicates',
-  summary: 'Syndicate events in a recording: ≥ N distinct whales making directional trades the same way on one coin within a window.',
+  summary:
+    'Syndicate events in a recording: ≥ N distinct whales making directional trades the same way on one coin within a window.\n' +
+    'By default only whales count, as for every whale event: an account of at least $1M or a position of at least\n' +
+    '$250k, market makers never. A crowd of small traders buying one move is not a syndicate.',
   usage:
     'F [--json] [--window-ms 60000] [--min-wallets 3] [--min-notional USD] [--min-score S] [--min-account USD] [--min-position USD] [--all-wallets] [--include-market-makers]',
   options: {
@@ -28,8 +31,6 @@ export const syndicatesSpec: CommandSpec = {
     'F                 a recording',
     '--json            NDJSON, one event per line: SYNDICATE_DETECTED with the founding members, SYNDICATE_UPDATED',
     '                  with only what changed (the joining wallets, the notional added, the new totals)',
-    'By default only whales count, as for every whale event: an account of at least $1M or a',
-    'position of at least $250k, market makers never. A crowd of small traders is not a syndicate.',
     '--window-ms W     the span the wallets must fall within, and a joiner of the last one (default 60000)',
     '--min-wallets N   distinct wallets (default 3)',
     '--min-notional U  count only directional trades of at least U USD',

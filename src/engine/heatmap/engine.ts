@@ -58,7 +58,14 @@ export interface HeatmapView {
   readonly markPx: number;
   readonly bucketWidth: number;
   /** Notional that liquidates in each bucket; the `…EstimatedUsd` part of it from an assumed leverage. */
-  readonly buckets: { lo: number; hi: number; longLiqUsd: number; shortLiqUsd: number; longEstimatedUsd: number; shortEstimatedUsd: number }[];
+  readonly buckets: {
+    lo: number;
+    hi: number;
+    longLiqUsd: number;
+    shortLiqUsd: number;
+    longEstimatedUsd: number;
+    shortEstimatedUsd: number;
+  }[];
   readonly zones: (ZoneRef & { id: string; probability: number })[];
 }
 

@@ -220,6 +220,19 @@ export class AccuracyLedger {
     return one?.muted ? `${type} on ${coin}: ${one.reason}` : null;
   }
 
+  /**
+   * Whether the cascade model's evidence has earned its place for this type: over at least the
+   * muting minimum of graded forecasts that carry a model figure, its Brier score is below the
+   * recalibrated baseline's on the same grades so far. null: too few to say. While it is not
+   * true, the honest figure is the recalibrated baseline, with no lift claimed.
+   */
+  evidenceHelps(type: GlassEventType): boolean | null {
+    const row = this.tallies.get(type)?.row(0);
+    const b = row?.brier;
+    if (b === undefined || b === null || b.nModel < this.opts.muting.minGraded || b.nModel !== b.n) return null;
+    return (b.model as number) < (b.recalibrated as number);
+  }
+
   /** p₀ recalibrated walk-forward on the grades so far (for the engines' honest probabilities). */
   recalibrate(p0: number): number {
     return this.calibration.apply(p0);

@@ -151,7 +151,7 @@ export class Tally {
     base /= Math.max(1, n);
     const w = wilson(hits, n);
     const was = this.muted;
-    const what = `${hits} hits in the last ${n} graded (Wilson 95 % ${pct(w?.lo)}–${pct(w?.hi)}), baseline ${pct(base)}`;
+    const what = `${hits} hit${hits === 1 ? '' : 's'} in the last ${n} graded (Wilson 95 % ${pct(w?.lo)}–${pct(w?.hi)}), baseline ${pct(base)}`;
     if (n >= muting.minGraded && w !== null && w.hi < base) {
       this.muted = true;
       this.reason = `precision below baseline: ${what}`;

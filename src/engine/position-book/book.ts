@@ -14,10 +14,20 @@ import { type BookSink, NO_SINK, type PositionChange } from './change.ts';
 import { deriveDirection, signOf, sizeTolerance } from './direction.ts';
 import { PendingChanges } from './pending.ts';
 import { SlotIndex } from './slot-index.ts';
+import { WalletIds } from './wallet-ids.ts';
 import { TidWindow } from './tid-window.ts';
 import { WalletSlots } from './wallet-slots.ts';
 
 const MAX_COINS = 1 << 12;
+/** A slot's row in `hot`: signed size, average entry, time of the last change, size moved while unknown, known (0/1), coin id, wallet id. */
+const HOT = 8;
+const SZI = 0;
+const ENTRY = 1;
+const UPDATED = 2;
+const DELTA = 3;
+const KNOWN = 4;
+const COIN = 5;
+const WALLET = 6;
 /** Uncertain changes kept per position for late resolution; older ones are only counted. */
 const MAX_PENDING = 256;
 
@@ -63,7 +73,7 @@ export interface BookStats {
  * (which reconcile everything and report drift). A synchronous reducer: `apply(event)`, no clock.
  */
 export class PositionBook {
-  readonly wallets = new Interner<Wallet>();
+  readonly wallets = new WalletIds();
   readonly coins = new Interner<Coin>();
   readonly stats: BookStats = {
     fills: 0,
@@ -81,17 +91,16 @@ export class PositionBook {
   private sink: BookSink;
   private readonly slotOf = new SlotIndex(MAX_COINS);
   private nSlots = 0;
-  private slotWallet: Int32Array = new Int32Array(1024);
-  private slotCoin: Int32Array = new Int32Array(1024);
-  private szi: Float64Array = new Float64Array(1024);
-  private entry: Float64Array = new Float64Array(1024);
-  private known: Uint8Array = new Uint8Array(1024);
-  private delta: Float64Array = new Float64Array(1024);
+  /**
+   * What every fill and trade side reads and writes of its slot, side by side in one 64-byte row
+   * (HOT fields): in separate columns a trade side of an unknown wallet missed the cache once per
+   * column (bench/shapes.bench.ts). The columns below are read more rarely.
+   */
+  private hot: Float64Array = new Float64Array(HOT * 1024);
   private mode: Uint8Array = new Uint8Array(1024);
   private lev: Float64Array = new Float64Array(1024);
   private rawUsd: Float64Array = new Float64Array(1024);
   private venueLiq: Float64Array = new Float64Array(1024);
-  private updatedAt: Float64Array = new Float64Array(1024);
   private lastStart: Float64Array = new Float64Array(1024);
   private lastTime: Float64Array = new Float64Array(1024);
   private lastSigned: Float64Array = new Float64Array(1024);
@@ -150,16 +159,16 @@ export class PositionBook {
     }
     const w = this.walletId(f.wallet);
     const s = this.slot(w, this.coins.id(f.coin));
-    const before = this.szi[s] as number;
+    const before = this.hot[s * HOT + SZI] as number;
     // A back-filled fill older than what the slot has already applied (a gap filled after live
     // trades resumed): its startPosition describes the past, so it adds its size and nothing more.
-    const applied = this.updatedAt[s] as number;
+    const applied = this.hot[s * HOT + UPDATED] as number;
     if (f.isSnapshot && f.time < applied) {
       this.move(s, w, f.side, f.sz, f.px, f.time, f.localTs, f.tid, 'fill', true, f.liquidation !== null, f.closedPnl, f.crossed);
-      this.updatedAt[s] = applied;
+      this.hot[s * HOT + UPDATED] = applied;
       return;
     }
-    if (this.known[s] === 0) {
+    if (this.hot[s * HOT + KNOWN] === 0) {
       this.resolve(s, f.startPosition);
       this.setSzi(s, f.startPosition);
     } else if (Math.abs(before - f.startPosition) > sizeTolerance(before, f.startPosition)) {
@@ -271,7 +280,7 @@ export class PositionBook {
     if (had > e.positions.length || e.positions.length === 0) {
       for (let i = 0; i < had; i++) {
         const s = this.walletSlots.at(w, i);
-        const c = this.coins.name(this.slotCoin[s] as number);
+        const c = this.coins.name(this.hot[s * HOT + COIN] as number);
         if (!e.positions.some((p) => p.coin === c)) this.reconcileFlat(s, e.time);
       }
     }
@@ -296,9 +305,9 @@ export class PositionBook {
 
   private coinGap(c: number): void {
     for (let s = 0; s < this.nSlots; s++) {
-      if (this.slotCoin[s] === c && this.known[s] === 1) {
-        this.known[s] = 0;
-        this.delta[s] = 0;
+      if (this.hot[s * HOT + COIN] === c && this.hot[s * HOT + KNOWN] === 1) {
+        this.hot[s * HOT + KNOWN] = 0;
+        this.hot[s * HOT + DELTA] = 0;
       }
     }
   }
@@ -316,27 +325,27 @@ export class PositionBook {
 
   private reconcile(w: number, p: PositionState, time: number): number {
     const s = this.slot(w, this.coins.id(p.coin));
-    const before = this.szi[s] as number;
-    if (this.known[s] === 0) this.resolve(s, p.szi);
+    const before = this.hot[s * HOT + SZI] as number;
+    if (this.hot[s * HOT + KNOWN] === 0) this.resolve(s, p.szi);
     else if (Math.abs(before - p.szi) > sizeTolerance(before, p.szi)) this.reportDrift(s, time, before, p.szi, 'snapshot');
     this.setSzi(s, p.szi);
-    this.entry[s] = p.entryPx;
+    this.hot[s * HOT + ENTRY] = p.entryPx;
     this.mode[s] = p.marginMode === 'cross' ? 1 : 2;
     this.lev[s] = p.leverage;
     this.rawUsd[s] = p.rawUsd ?? Number.NaN;
     this.venueLiq[s] = p.liquidationPx ?? Number.NaN;
-    this.updatedAt[s] = time;
+    this.hot[s * HOT + UPDATED] = time;
     return s;
   }
 
   private reconcileFlat(s: number, time: number): void {
-    const before = this.szi[s] as number;
-    if (this.known[s] === 0) this.resolve(s, 0);
+    const before = this.hot[s * HOT + SZI] as number;
+    if (this.hot[s * HOT + KNOWN] === 0) this.resolve(s, 0);
     else if (before !== 0) this.reportDrift(s, time, before, 0, 'snapshot');
     this.setSzi(s, 0);
-    this.entry[s] = Number.NaN;
+    this.hot[s * HOT + ENTRY] = Number.NaN;
     this.venueLiq[s] = Number.NaN;
-    this.updatedAt[s] = time;
+    this.hot[s * HOT + UPDATED] = time;
   }
 
   /**
@@ -359,26 +368,26 @@ export class PositionBook {
     taker: boolean,
     venueDir: Direction | null = null,
   ): void {
-    const before = this.szi[s] as number;
+    const before = this.hot[s * HOT + SZI] as number;
     const after = before + signOf(side) * sz;
-    const entryBefore = this.entry[s] as number;
+    const entryBefore = this.hot[s * HOT + ENTRY] as number;
     const closed = before * signOf(side) < 0 ? Math.min(sz, Math.abs(before)) : 0;
     // Nothing closed, nothing realised (and from flat the entry is NaN, which must not leak in).
     const pnl = venuePnl === venuePnl ? venuePnl : closed > 0 ? closed * (px - entryBefore) * Math.sign(before) : 0;
-    this.entry[s] = nextEntry(before, after, entryBefore, px, sz);
+    this.hot[s * HOT + ENTRY] = nextEntry(before, after, entryBefore, px, sz);
     this.setSzi(s, Math.abs(after) <= sizeTolerance(after, sz) ? 0 : after);
-    this.updatedAt[s] = time;
-    const known = this.known[s] === 1;
+    this.hot[s * HOT + UPDATED] = time;
+    const known = this.hot[s * HOT + KNOWN] === 1;
     if (!known) {
-      this.delta[s] = (this.delta[s] as number) + signOf(side) * sz;
+      this.hot[s * HOT + DELTA] = (this.hot[s * HOT + DELTA] as number) + signOf(side) * sz;
       this.stats.uncertain++;
     }
     const c: PositionChange = {
       type: 'position',
       wallet: this.wallets.name(w),
       walletId: w,
-      coin: this.coins.name(this.slotCoin[s] as number),
-      coinId: this.slotCoin[s] as number,
+      coin: this.coins.name(this.hot[s * HOT + COIN] as number),
+      coinId: this.hot[s * HOT + COIN] as number,
       slot: s,
       time,
       localTs,
@@ -386,10 +395,10 @@ export class PositionBook {
       sz,
       side,
       before: known ? before : Number.NaN,
-      after: known ? (this.szi[s] as number) : Number.NaN,
+      after: known ? (this.hot[s * HOT + SZI] as number) : Number.NaN,
       dir: known ? (venueDir ?? deriveDirection(before, side, sz)) : null,
       closedPnl: known || venuePnl === venuePnl ? pnl : 0,
-      entryPx: known ? (this.entry[s] as number) : Number.NaN,
+      entryPx: known ? (this.hot[s * HOT + ENTRY] as number) : Number.NaN,
       liquidation,
       taker,
       tid,
@@ -408,8 +417,8 @@ export class PositionBook {
    * Each is re-emitted as it was first emitted, with its start, end and direction filled in.
    */
   private resolve(s: number, venueSzi: number): void {
-    this.known[s] = 1;
-    this.delta[s] = 0;
+    this.hot[s * HOT + KNOWN] = 1;
+    this.hot[s * HOT + DELTA] = 0;
     const p = this.pending;
     const n = p.drain(s);
     if (n === 0) return;
@@ -419,8 +428,8 @@ export class PositionBook {
       pos -= p.signedSz(i);
       starts[i] = pos;
     }
-    const w = this.slotWallet[s] as number;
-    const c = this.slotCoin[s] as number;
+    const w = this.hot[s * HOT + WALLET] as number;
+    const c = this.hot[s * HOT + COIN] as number;
     const wallet = this.wallets.name(w);
     const coin = this.coins.name(c);
     for (let i = 0; i < n; i++) {
@@ -458,8 +467,8 @@ export class PositionBook {
     this.stats.drifts++;
     this.sink.drift({
       type: 'drift',
-      wallet: this.wallets.name(this.slotWallet[s] as number),
-      coin: this.coins.name(this.slotCoin[s] as number),
+      wallet: this.wallets.name(this.hot[s * HOT + WALLET] as number),
+      coin: this.coins.name(this.hot[s * HOT + COIN] as number),
       time,
       bookSzi,
       venueSzi,
@@ -468,8 +477,8 @@ export class PositionBook {
   }
 
   private setSzi(s: number, v: number): void {
-    const was = this.szi[s] !== 0;
-    this.szi[s] = v;
+    const was = this.hot[s * HOT + SZI] !== 0;
+    this.hot[s * HOT + SZI] = v;
     if (was !== (v !== 0)) this.open += v !== 0 ? 1 : -1;
   }
 
@@ -492,13 +501,13 @@ export class PositionBook {
     let s = this.slotOf.get(w, c);
     if (s >= 0) return s;
     s = this.nSlots++;
-    if (s >= this.szi.length) this.growSlots(s + 1);
+    if (s >= this.mode.length) this.growSlots(s + 1);
     this.slotOf.set(w, c, s);
-    this.slotWallet[s] = w;
-    this.slotCoin[s] = c;
-    this.szi[s] = 0;
-    this.entry[s] = Number.NaN;
-    this.known[s] = this.walletKnown[w] as number;
+    this.hot[s * HOT + WALLET] = w;
+    this.hot[s * HOT + COIN] = c;
+    this.hot[s * HOT + SZI] = 0;
+    this.hot[s * HOT + ENTRY] = Number.NaN;
+    this.hot[s * HOT + KNOWN] = this.walletKnown[w] as number;
     this.mode[s] = 0;
     this.lev[s] = Number.NaN;
     this.rawUsd[s] = Number.NaN;
@@ -508,17 +517,11 @@ export class PositionBook {
   }
 
   private growSlots(n: number): void {
-    this.slotWallet = grow(this.slotWallet, n);
-    this.slotCoin = grow(this.slotCoin, n);
-    this.szi = grow(this.szi, n);
-    this.entry = grow(this.entry, n);
-    this.known = grow(this.known, n);
-    this.delta = grow(this.delta, n);
+    this.hot = grow(this.hot, n * HOT);
     this.mode = grow(this.mode, n);
     this.lev = grow(this.lev, n);
     this.rawUsd = grow(this.rawUsd, n);
     this.venueLiq = grow(this.venueLiq, n);
-    this.updatedAt = grow(this.updatedAt, n);
     this.lastStart = grow(this.lastStart, n);
     this.lastTime = grow(this.lastTime, n);
     this.lastSigned = grow(this.lastSigned, n);
@@ -545,23 +548,23 @@ export class PositionBook {
   }
 
   sziAt(s: number): number {
-    return this.szi[s] as number;
+    return this.hot[s * HOT + SZI] as number;
   }
 
   entryAt(s: number): number {
-    return this.entry[s] as number;
+    return this.hot[s * HOT + ENTRY] as number;
   }
 
   knownAt(s: number): boolean {
-    return this.known[s] === 1;
+    return this.hot[s * HOT + KNOWN] === 1;
   }
 
   walletOf(s: number): number {
-    return this.slotWallet[s] as number;
+    return this.hot[s * HOT + WALLET] as number;
   }
 
   coinOf(s: number): number {
-    return this.slotCoin[s] as number;
+    return this.hot[s * HOT + COIN] as number;
   }
 
   /** Leverage the venue last reported for the position (NaN: never reported). */
@@ -602,10 +605,10 @@ export class PositionBook {
     const out: PositionView[] = [];
     if (wallet !== undefined) {
       const w = this.wallets.peek(wallet);
-      for (const s of w === undefined ? [] : this.walletSlots.list(w)) if (this.szi[s] !== 0) out.push(this.view(s));
+      for (const s of w === undefined ? [] : this.walletSlots.list(w)) if (this.hot[s * HOT + SZI] !== 0) out.push(this.view(s));
       return out;
     }
-    for (let s = 0; s < this.nSlots; s++) if (this.szi[s] !== 0) out.push(this.view(s));
+    for (let s = 0; s < this.nSlots; s++) if (this.hot[s * HOT + SZI] !== 0) out.push(this.view(s));
     return out;
   }
 
@@ -613,16 +616,16 @@ export class PositionBook {
     const m = this.mode[s];
     return {
       slot: s,
-      wallet: this.wallets.name(this.slotWallet[s] as number),
-      coin: this.coins.name(this.slotCoin[s] as number),
-      szi: this.szi[s] as number,
-      entryPx: this.entry[s] as number,
-      known: this.known[s] === 1,
+      wallet: this.wallets.name(this.hot[s * HOT + WALLET] as number),
+      coin: this.coins.name(this.hot[s * HOT + COIN] as number),
+      szi: this.hot[s * HOT + SZI] as number,
+      entryPx: this.hot[s * HOT + ENTRY] as number,
+      known: this.hot[s * HOT + KNOWN] === 1,
       marginMode: m === 1 ? 'cross' : m === 2 ? 'isolated' : null,
       leverage: nanToNull(this.lev[s] as number),
       rawUsd: nanToNull(this.rawUsd[s] as number),
       venueLiqPx: nanToNull(this.venueLiq[s] as number),
-      updatedAt: this.updatedAt[s] as number,
+      updatedAt: this.hot[s * HOT + UPDATED] as number,
     };
   }
 }

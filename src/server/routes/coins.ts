@@ -1,8 +1,8 @@
+import { Type } from 'typebox';
 import type { App, RouteDeps } from '../app.ts';
 import { notFound } from '../errors.ts';
-import { CoinPath, CoinsPage, CoinsQuery, ErrorBody, Heatmap, HeatmapQuery, AtQuery, Zone } from '../schemas.ts';
+import { AtQuery, CoinPath, CoinsPage, CoinsQuery, ErrorBody, Heatmap, HeatmapQuery, Zone } from '../schemas.ts';
 import { parseTime } from '../time.ts';
-import { Type } from 'typebox';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 
@@ -10,8 +10,19 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody 
 export function coinRoutes(app: App, { view }: RouteDeps): void {
   app.get(
     '/coins',
-    { schema: { summary: 'Coins with a map: mark, bucket width, zones, total liquidation notional', querystring: CoinsQuery, response: { 200: CoinsPage, ...errors } } },
-    async (req) => view.coins({ ...at(req.query.at), ...(req.query.cursor === undefined ? {} : { cursor: req.query.cursor }), limit: req.query.limit ?? 100 }),
+    {
+      schema: {
+        summary: 'Coins with a map: mark, bucket width, zones, total liquidation notional',
+        querystring: CoinsQuery,
+        response: { 200: CoinsPage, ...errors },
+      },
+    },
+    async (req) =>
+      view.coins({
+        ...at(req.query.at),
+        ...(req.query.cursor === undefined ? {} : { cursor: req.query.cursor }),
+        limit: req.query.limit ?? 100,
+      }),
   );
   app.get(
     '/heatmap/:coin',
@@ -24,7 +35,10 @@ export function coinRoutes(app: App, { view }: RouteDeps): void {
       },
     },
     async (req) => {
-      const m = await view.heatmap(req.params.coin, { ...at(req.query.at), ...(req.query.history === undefined ? {} : { history: req.query.history }) });
+      const m = await view.heatmap(req.params.coin, {
+        ...at(req.query.at),
+        ...(req.query.history === undefined ? {} : { history: req.query.history }),
+      });
       if (m === null) throw notFound(`no map for coin ${req.params.coin}${req.query.at === undefined ? '' : ` at ${req.query.at}`}`);
       return m;
     },
@@ -36,7 +50,10 @@ export function coinRoutes(app: App, { view }: RouteDeps): void {
         summary: 'A coin’s current liquidation zones with their touch probability',
         params: CoinPath,
         querystring: AtQuery,
-        response: { 200: Type.Object({ coin: Type.String(), time: Type.Number(), markPx: Type.Number(), zones: Type.Array(Zone) }), ...errors },
+        response: {
+          200: Type.Object({ coin: Type.String(), time: Type.Number(), markPx: Type.Number(), zones: Type.Array(Zone) }),
+          ...errors,
+        },
       },
     },
     async (req) => {

@@ -18,11 +18,15 @@ export function healthRoutes(app: App, { view, hub, metrics, started }: RouteDep
       uptimeS: Math.round((Date.now() - started) / 1000),
     };
   });
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics: ingest lag, events/s, store batch latency, stream clients', produces: ['text/plain'] } }, async (_req, reply) => {
-    metrics.wsClients(hub.size);
-    const s = await view.status();
-    if (s.ingestLagMs !== null) metrics.ingestLag(s.ingestLagMs);
-    reply.type(metrics.contentType);
-    return metrics.text();
-  });
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics: ingest lag, events/s, store batch latency, stream clients', produces: ['text/plain'] } },
+    async (_req, reply) => {
+      metrics.wsClients(hub.size);
+      const s = await view.status();
+      if (s.ingestLagMs !== null) metrics.ingestLag(s.ingestLagMs);
+      reply.type(metrics.contentType);
+      return metrics.text();
+    },
+  );
 }

@@ -24,12 +24,13 @@ export function streamRoutes(app: App, { hub }: RouteDeps): void {
       websocket: true,
       schema: {
         summary: 'WebSocket (upgrade): Glass events and heatmap deltas, resumable by event id',
-        description: 'Send {"op":"subscribe","coins":[…],"types":[…],"heatmap":[…],"after":ID} or connect with the same as query parameters.',
+        description:
+          'Send {"op":"subscribe","coins":[…],"types":[…],"heatmap":[…],"after":ID} or connect with the same as query parameters.',
         querystring: StreamQuery,
         response: { 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },
       // @fastify/websocket hides its routes from the document; this one belongs in it.
-      config: { swaggerTransform: ({ schema }: { schema: Record<string, unknown> }) => ({ schema: { ...schema, hide: false } }) },
+      config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, hide: false }, url }) },
     },
     (socket, req) => {
       const c = hub.attach(socket);
@@ -71,7 +72,10 @@ export function streamRoutes(app: App, { hub }: RouteDeps): void {
           socket.close(1008, 'bad subscription');
           return;
         }
-        start({ coins: setOf(q.coins), types: types === undefined ? null : new Set(types), heatmap: setOf(q.heatmap) ?? new Set() }, q.after ?? null);
+        start(
+          { coins: setOf(q.coins), types: types === undefined ? null : new Set(types), heatmap: setOf(q.heatmap) ?? new Set() },
+          q.after ?? null,
+        );
       }
     },
   );
