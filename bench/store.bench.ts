@@ -2,7 +2,9 @@
  * Ingest throughput with the store on, as a ratio to the store off (goal ≤ 1.3×): the same
  * simulated recording through pipeline + every engine, once with nothing recorded ("off"), once
  * through the recorder into a fresh SQLite file and a fresh PostgreSQL schema ("on"), runs
- * alternating so machine noise hits both sides alike; medians reported.
+ * alternating so machine noise hits both sides alike; medians reported. Wall time is the
+ * throughput; process CPU time (all threads) is the cost, steadier when the machine is busy.
+ * PostgreSQL's own CPU (the server process) is not in it.
  *
  *   node bench/store.bench.ts [--wallets 2000] [--hours 6] [--seed 42] [--repeats 3] [--file F] [--pg URL]
  */
@@ -39,21 +41,29 @@ const file = values.file ?? join(tmpdir(), `glass-store-bench-${wallets}w-${hour
 await ensureRecording(file, wallets, hours, seed);
 const dir = mkdtempSync(join(tmpdir(), 'glass-store-bench-'));
 
-async function off(): Promise<{ seconds: number; lines: number }> {
+/** CPU seconds of the whole process (every thread: the SQLite writer thread counts). */
+function cpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function off(): Promise<{ seconds: number; cpu: number; lines: number }> {
   const t0 = performance.now();
+  const c0 = cpu();
   const p = new Pipeline();
   attachEngines(p);
   for await (const batch of readRecordingBatches(file)) for (const item of batch) p.ingest(item);
-  return { seconds: (performance.now() - t0) / 1000, lines: p.messages + p.rejects };
+  return { seconds: (performance.now() - t0) / 1000, cpu: cpu() - c0, lines: p.messages + p.rejects };
 }
 
 async function on(open: () => Promise<Store>, drop: (s: Store) => Promise<void>) {
   const store = await open();
   try {
     const t0 = performance.now();
+    const c0 = cpu();
     const r = await ingest(store, readRecordingBatches(file), file);
     const seconds = (performance.now() - t0) / 1000;
-    return { seconds, events: r.written, batches: r.batches, writeSeconds: r.writeMs / 1000 };
+    return { seconds, cpu: cpu() - c0, events: r.written, batches: r.batches, writeSeconds: r.writeMs / 1000 };
   } finally {
     await drop(store);
   }
@@ -79,18 +89,21 @@ if (pgDown !== null) process.stderr.write(`PostgreSQL at ${new URL(pgUrl).host} 
 const stores = pgDown === null ? [sqlite, postgres] : [sqlite];
 
 const offRuns: number[] = [];
-const onRuns: Record<string, { seconds: number[]; write: number[]; events: number; batches: number }> = {};
+const offCpu: number[] = [];
+const onRuns: Record<string, { seconds: number[]; cpu: number[]; write: number[]; events: number; batches: number }> = {};
 let lines = 0;
 await off(); // warm-up: JIT, page cache
 for (let i = 0; i < repeats; i++) {
   const o = await off();
   offRuns.push(o.seconds);
+  offCpu.push(o.cpu);
   lines = o.lines;
   for (const s of stores) {
     const r = await on(s.open, s.drop);
-    const acc = onRuns[s.name] ?? { seconds: [], write: [], events: r.events, batches: r.batches };
+    const acc = onRuns[s.name] ?? { seconds: [], cpu: [], write: [], events: r.events, batches: r.batches };
     onRuns[s.name] = acc;
     acc.seconds.push(r.seconds);
+    acc.cpu.push(r.cpu);
     acc.write.push(r.writeSeconds);
   }
 }
@@ -103,6 +116,7 @@ const figures: Record<string, number | string> = {
   repeats,
   offSeconds: round3(offS),
   offLinesPerSec: Math.round(lines / offS),
+  offCpuSeconds: round3(median(offCpu)),
 };
 for (const [name, r] of Object.entries(onRuns)) {
   const s = median(r.seconds);
@@ -110,6 +124,8 @@ for (const [name, r] of Object.entries(onRuns)) {
   figures[`${name}LinesPerSec`] = Math.round(lines / s);
   figures[`${name}WriteSeconds`] = round3(median(r.write));
   figures[`${name}Ratio`] = round3(s / offS);
+  figures[`${name}CpuSeconds`] = round3(median(r.cpu));
+  figures[`${name}CpuRatio`] = round3(median(r.cpu) / median(offCpu));
   figures[`${name}Events`] = r.events;
   figures[`${name}Batches`] = r.batches;
 }

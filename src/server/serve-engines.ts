@@ -11,13 +11,12 @@ import { InputError } from '../recording/errors.ts';
 import type { RawMessage } from '../recording/format.ts';
 import type { ReadItem } from '../recording/reader.ts';
 import { parseSpeed, replay } from '../recording/replay.ts';
-import { DEFAULT_SIM } from '../sim/config.ts';
 import { Simulator } from '../sim/simulator.ts';
-import { RefreshScheduler } from '../venues/hyperliquid/live/refresh.ts';
-import type { LiveSource } from '../venues/hyperliquid/live/source.ts';
 import { type IngestResult, ingest } from '../store/ingest.ts';
 import { describeSpec, openStore, storeSpec } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
+import { RefreshScheduler } from '../venues/hyperliquid/live/refresh.ts';
+import type { LiveSource } from '../venues/hyperliquid/live/source.ts';
 import { type App, buildServer, DEFAULT_BODY_LIMIT } from './app.ts';
 import { EngineView, type LiveEngines } from './engine-view.ts';
 import { ServiceMetrics } from './metrics.ts';
@@ -157,8 +156,10 @@ export interface ServeIngestOptions {
   readonly items: AsyncIterable<readonly ReadItem[]>;
   readonly settings: ApiSettings;
   readonly whales?: Partial<HunterOptions>;
-  /** Ingest commits at least this often (ms): the stream's latency floor. */
+  /** Ingest commits at least this often (ms) … */
   readonly commitMs?: number;
+  /** … or after this many lines: together the stream's latency floor (events go out once committed). */
+  readonly commitLines?: number;
   /** Stream options (tests and the bench shrink them). */
   readonly stream?: ConstructorParameters<typeof StreamHub>[1];
   readonly recorder?: Parameters<typeof ingest>[3] extends infer O ? (O extends { recorder?: infer R } ? R : never) : never;
@@ -213,6 +214,7 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
     pipeline,
     whales: o.whales ?? {},
     everyMs: o.commitMs ?? 250,
+    ...(o.commitLines === undefined ? {} : { everyLines: o.commitLines }),
     recorder: { firstEventId, ...(o.recorder ?? {}) },
     onResume: (c) => note(`  resuming ${o.source} after line ${c.position} (${c.nextEventId - 1} events kept)`),
   });
@@ -384,7 +386,8 @@ export type RunSource = (
 /** `glass live --serve`: the venue's stream through the engines into the store, served while it runs. */
 export async function serveLive(p: Parsed, runSource: RunSource): Promise<number> {
   for (const o of ['record', 'track', 'node-fills']) {
-    if (p.values[o] !== undefined) throw new UsageError(`--serve does not take --${o} yet (run glass live --${o} and glass serve side by side)`);
+    if (p.values[o] !== undefined)
+      throw new UsageError(`--serve does not take --${o} yet (run glass live --${o} and glass serve side by side)`);
   }
   const settings = apiSettings(p, { logLevel: 'warn' });
   const queue = new ItemQueue();
