@@ -1,10 +1,9 @@
 import type { GlassEvent, GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 
-// Revisions since the first contract (all backward compatible): IngestCursor.complete and
-// IngestCursor.firstEventId (optional);
-// the `after` / `afterRank` cursors documented on positions() and scores(); usage() (a read of
-// what recordUsage wrote).
+// Revisions since the first contract, all backward compatible for callers: IngestCursor gained
+// two optional fields (complete, firstEventId); Store gained usage() (reads what recordUsage
+// wrote); the `after` / `afterRank` cursors of positions() and scores() are documented.
 
 /**
  * The store's contract: one interface, two implementations (node:sqlite, the embedded default;
