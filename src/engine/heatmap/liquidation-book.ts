@@ -1,10 +1,10 @@
 import type { MetaEvent, PositionSnapshotEvent } from '../../domain/market-event.ts';
+import { MakerTally } from '../common/maker-tally.ts';
 import type { PositionBook } from '../position-book/book.ts';
 import type { PositionChange } from '../position-book/change.ts';
 import { AccountTable } from './account-table.ts';
 import { EstimateGrader } from './estimate-grader.ts';
 import { type LiqRule, liquidationPx, ruleAt } from './liquidation-price.ts';
-import { MakerTally } from './maker-tally.ts';
 import { MarginTables } from './margin-tables.ts';
 import { MODE_CROSS, MODE_ISOLATED, MODE_PRESUMED_ISOLATED, MODE_UNKNOWN, ownMargin, type SlotTable } from './slot-table.ts';
 import { crossMaintenance, snapshotMark } from './snapshot-liquidations.ts';
@@ -36,8 +36,8 @@ export class LiquidationBook {
   private readonly slots: SlotTable;
   private readonly accounts = new AccountTable();
   /**
-   * Who is a market maker, by the whale policy's rule (share of fills on the passive side; see
-   * maker-tally.ts for where it differs). A
+   * Who is a market maker, shown by its share of fills on the passive side (the whale policy's
+   * rule, without presuming it of a wallet that has shown nothing yet: common/maker-tally.ts). A
    * market maker's inventory says nothing of its leverage, and it is the largest on the book: at
    * an assumed leverage (or its margin mode guessed) it made the map's largest zones out of a
    * guess. A market maker's position its account has not shown is not filed at all.

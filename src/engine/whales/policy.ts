@@ -1,4 +1,4 @@
-import { grow } from '../common/growable.ts';
+import { MakerTally } from '../common/maker-tally.ts';
 import type { PositionBook } from '../position-book/book.ts';
 import type { PositionChange } from '../position-book/change.ts';
 
@@ -20,10 +20,6 @@ export const DEFAULT_WHALE_POLICY: WhalePolicyOptions = {
   excludeMarketMakers: true,
 };
 
-/** Fills the taker share is judged over (fewer: judged as if that many), and the share below which a wallet is a market maker. */
-const MM_MIN_FILLS = 8;
-const MM_MAX_TAKER_SHARE = 0.1;
-
 /**
  * Which wallets are whales. Every wallet is still seen by the book and scored; the policy only
  * decides whose moves become whale events and syndicate members. It learns who is a market maker
@@ -34,8 +30,7 @@ export class WhalePolicy {
   readonly opts: WhalePolicyOptions;
   private readonly book: PositionBook;
   private readonly score: (walletId: number) => number | null;
-  private fills: Int32Array = new Int32Array(1024);
-  private takers: Int32Array = new Int32Array(1024);
+  private readonly makers = new MakerTally();
 
   constructor(book: PositionBook, score: (walletId: number) => number | null = () => null, opts: Partial<WhalePolicyOptions> = {}) {
     this.book = book;
@@ -44,22 +39,12 @@ export class WhalePolicy {
   }
 
   observe(c: PositionChange): void {
-    if (c.resolved) return;
-    const w = c.walletId;
-    if (w >= this.fills.length) {
-      this.fills = grow(this.fills, w + 1);
-      this.takers = grow(this.takers, w + 1);
-    }
-    this.fills[w] = (this.fills[w] as number) + 1;
-    if (c.taker) this.takers[w] = (this.takers[w] as number) + 1;
+    this.makers.observe(c);
   }
 
+  /** Presumed until shown otherwise (see MakerTally.mayBeMarketMaker). */
   isMarketMaker(w: number): boolean {
-    const n = w < this.fills.length ? (this.fills[w] as number) : 0;
-    // Until MM_MIN_FILLS fills are in, the same test against that many: a wallet that has only
-    // ever been the passive side has shown no direction yet (a market maker's first minutes in a
-    // replay), and one taker fill is enough to show it.
-    return (this.takers[w] as number) < MM_MAX_TAKER_SHARE * Math.max(n, MM_MIN_FILLS);
+    return this.makers.mayBeMarketMaker(w);
   }
 
   tracked(c: PositionChange): boolean {
