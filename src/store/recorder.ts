@@ -102,7 +102,9 @@ export class Recorder {
       time: e.time,
       receivedAt: this.lineTs,
       detectedAt: this.opts.clock(),
-      event: e,
+      // A copy: the batch is encoded later (another thread, a commit or two on), and what an
+      // engine does to its own objects meanwhile must not leak into the log.
+      event: structuredClone(e),
     });
     if (ZONE_TYPES.has(e.type)) this.zoneCoins.add(e.coin);
     else if (e.type.startsWith('WHALE_POSITION_') || e.type === 'WHALE_LIQUIDATED') {
