@@ -221,3 +221,38 @@ test('grading: an episode is correct when it matches a planted entry, or when tw
   assert.equal(grade([ep('g', t0 + 3_600_000, ['a', 'c', 'y'])]).precision, 0);
   assert.equal(grade([ep('h', t0 + 3_600_000, ['a', 'b', 'c'], 'long')]).precision, 0);
 });
+
+test('a fill re-emitted once its direction is known (resolved) is not counted again at its past time', () => {
+  const out: SyndicateEvent[] = [];
+  const d = new SyndicateDetector((e) => out.push(e));
+  const change = (w: number, t: number, resolved: boolean) => ({
+    type: 'position' as const,
+    wallet: W[w]!,
+    walletId: w,
+    coin: 'BTC' as never,
+    coinId: 0,
+    slot: w,
+    time: T + t,
+    localTs: T + t,
+    px: 100,
+    sz: 1,
+    side: 'B' as const,
+    before: 0,
+    after: 1,
+    dir: 'Open Long' as const,
+    closedPnl: 0,
+    entryPx: 100,
+    liquidation: false,
+    taker: true,
+    tid: w,
+    source: 'trade' as const,
+    history: false,
+    resolved,
+  });
+  // Two wallets live; a third wallet's fill from the same minute is resolved an hour later, when
+  // the book learns its position: it is that fill again, not a live entry.
+  d.onChange(change(0, 0, false));
+  d.onChange(change(1, 10_000, false));
+  d.onChange(change(2, 20_000, true));
+  assert.deepEqual(out, []);
+});

@@ -117,7 +117,9 @@ export class SyndicateDetector {
   }
 
   onChange(c: PositionChange): void {
-    if (c.history) return;
+    // History moves positions without events; a resolved change is a fill seen before, re-emitted
+    // at its past time once its direction is known — counting it would date an entry backwards.
+    if (c.history || c.resolved) return;
     const direction = directionOf(c.dir);
     if (direction === null) return;
     // A flip's directional part is the new side only: |after| of the fill's size.
