@@ -68,8 +68,6 @@ async function serverChild(file: string, db: string): Promise<void> {
     commitLines: Number(values['commit-lines']),
     commitMs: Number(values['commit-ms']),
     recorder: { clock: now },
-    // Room for every client's whole run: the bench measures fan-out, not the slow-client cut.
-    stream: { maxBufferedBytes: 64 << 20 },
     quiet: true,
   });
   process.stdout.write(`url ${served.url}\n`);
@@ -84,6 +82,7 @@ async function serverChild(file: string, db: string): Promise<void> {
     if (l === 'stop') break;
   }
   await served.close();
+  process.stdin.destroy();
 }
 
 interface RunResult {

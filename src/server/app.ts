@@ -1,4 +1,7 @@
+import { createReadStream, statSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -63,6 +66,8 @@ export interface ServerOptions {
   readonly stream?: Partial<StreamOptions>;
   /** Requests per minute per client address in open mode. */
   readonly openRate?: number;
+  /** The dashboard's built files, served at / without a key (default web/dist when built; null: none). */
+  readonly staticDir?: string | null;
 }
 
 /** Default request body limit: a posted position is a few hundred bytes. */
@@ -137,7 +142,9 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
     return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: err.message });
   });
+  const staticDir = opts.staticDir === undefined ? fileURLToPath(new URL('../../web/dist/', import.meta.url)) : opts.staticDir;
   app.setNotFoundHandler((req, reply) => {
+    if (staticDir !== null && serveStatic(staticDir, req.method, req.url, reply)) return;
     reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
 
@@ -167,7 +174,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   app.decorateRequest('apiKey', null);
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
-    if (path === '/v1/health' || path === '/v1/openapi.json') return;
+    if (path === '/v1/health' || path === '/v1/openapi.json' || !path?.startsWith('/v1')) return;
     const secret = secretOf(req.headers);
     if (secret === null) {
       if (opts.open) return;
@@ -227,4 +234,48 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     { prefix: '/v1' },
   );
   return app;
+}
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+/**
+ * A GET outside /v1 for a file of the dashboard's build (web/dist): streamed with node:fs, `/` as
+ * index.html; hashed assets cached for good. False: no such file (the caller answers 404).
+ */
+function serveStatic(
+  dir: string,
+  method: string,
+  url: string,
+  reply: { header(k: string, v: string): unknown; code(n: number): unknown; send(b: unknown): unknown },
+): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  let path: string;
+  try {
+    path = decodeURIComponent(url.split('?')[0] ?? '/');
+  } catch {
+    return false;
+  }
+  if (path.startsWith('/v1') || path.includes('\0')) return false;
+  const rel = normalize(path === '/' ? '/index.html' : path);
+  if (rel.includes('..')) return false;
+  const file = join(dir, rel);
+  const type = STATIC_TYPES[extname(file)];
+  if (type === undefined) return false;
+  try {
+    if (!statSync(file).isFile()) return false;
+  } catch {
+    return false;
+  }
+  reply.header('content-type', type);
+  reply.header('cache-control', rel.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+  reply.code(200);
+  reply.send(method === 'HEAD' ? '' : createReadStream(file));
+  return true;
 }

@@ -42,7 +42,10 @@ export class PostgresStore implements Store {
       max: opts.max ?? 4,
       onnotice: () => {},
       connect_timeout: 5,
-      ...(this.schema === null ? {} : { connection: { search_path: this.schema } }),
+      // A commit returns before the server's WAL flush: a PostgreSQL crash may lose the last
+      // batches, but each with its cursor (a transaction is still all or nothing), so the next
+      // run re-derives them; a killed Glass loses nothing committed.
+      connection: { synchronous_commit: 'off', ...(this.schema === null ? {} : { search_path: this.schema }) },
     });
   }
 

@@ -7,7 +7,7 @@ import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord } from './types.ts';
 
 export interface RecorderOptions {
-  /** A coin's map is snapshotted when its mark crosses each multiple of this (venue time). */
+  /** A coin's map is snapshotted when its newest snapshot is this old (venue time, at a mark). */
   readonly heatmapEveryMs: number;
   /** Changed wallet scores are recorded when venue time crosses each multiple of this. */
   readonly scoreEveryMs: number;
@@ -37,7 +37,8 @@ const ZONE_TYPES = new Set(['ZONE_FORMED', 'ZONE_APPROACHED', 'ZONE_SWEPT']);
 /**
  * Turns the engines' output into store records, line by line: every GlassEvent with the next id
  * (1, 2, 3 … in emit order) and the causing message's receive time; a coin's map (the
- * `glass heatmap --json` document) every `heatmapEveryMs` of its mark and after each zone event;
+ * `glass heatmap --json` document) after each zone event and whenever its newest snapshot is
+ * `heatmapEveryMs` old at a mark, so no stored map is older than that while the coin trades;
  * tracked wallets' positions (those the Whale Hunter reports on) when they change; scores of
  * wallets that traded, when they changed, on a cadence.
  *
@@ -77,10 +78,7 @@ export class Recorder {
       if (e.type !== 'mark') return;
       if (e.time > this.now) this.now = e.time;
       const due = this.nextMap.get(e.coin);
-      if (due === undefined || e.time >= due) {
-        this.dueCoins.add(e.coin);
-        this.nextMap.set(e.coin, nextMultiple(e.time, this.opts.heatmapEveryMs));
-      }
+      if (due === undefined || e.time >= due) this.dueCoins.add(e.coin);
     });
     pipeline.changes.subscribe((c) => {
       if (c.time > this.now) this.now = c.time;
@@ -155,7 +153,10 @@ export class Recorder {
     const view = this.heat.view(coin);
     if (view === null) return;
     const map = mapJson(view, this.heat.liq.tables.szDecimals(coin));
-    this.out.heatmaps.push({ coin: view.coin as Coin, time: Math.max(view.time, this.now), reason, map });
+    const time = Math.max(view.time, this.now);
+    this.out.heatmaps.push({ coin: view.coin as Coin, time, reason, map });
+    // The cadence bounds a map's age: any snapshot (a zone event's too) restarts the coin's clock.
+    this.nextMap.set(coin, time + this.opts.heatmapEveryMs);
   }
 
   private snapshotPositions(): void {

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import { migrations } from './migrations.ts';
 import { cursorOf, cutoff, eventOf, heatmapOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
-import { transaction, writeBatch } from './sqlite-write.ts';
+import { encodeBatch, PRAGMAS, transaction, writeWire } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
   EventQuery,
@@ -22,9 +22,9 @@ const END = Number.MAX_SAFE_INTEGER;
 
 /**
  * The embedded store: one SQLite file through node:sqlite, in WAL mode so the API can read while
- * ingest writes. `synchronous=NORMAL` keeps a committed batch through a killed process (the WAL
- * is on disk) though not necessarily through a power cut. Every query is a prepared statement
- * with bound parameters; values are never spliced into SQL text.
+ * ingest writes (settings: PRAGMAS). Batches are written by a thread of their own (its own
+ * connection), so the engines go on meanwhile. Every query is a prepared statement with bound
+ * parameters; values are never spliced into SQL text.
  */
 export class SqliteStore implements Store {
   readonly path: string;
@@ -37,7 +37,7 @@ export class SqliteStore implements Store {
   constructor(path: string, opts: { writerThread?: boolean } = {}) {
     this.path = path;
     this.db = new DatabaseSync(path);
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON');
+    this.db.exec(PRAGMAS);
     // An in-memory database is one connection's own: no second thread can share it.
     const thread = (opts.writerThread ?? true) && path !== ':memory:' && path !== '';
     this.writer = thread ? new Worker(new URL('./sqlite-worker.ts', import.meta.url), { workerData: { path } }) : null;
@@ -88,18 +88,19 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * One transaction for the batch and its cursor. With the writer thread (the default) the JSON
-   * encoding and inserts run there while the caller goes on; the promise settles once committed.
+   * One transaction for the batch and its cursor. With the writer thread (the default) the inserts
+   * run there while the caller goes on; the promise settles once committed.
    */
   async write(b: WriteBatch): Promise<void> {
+    const wire = encodeBatch(b);
     if (this.writer === null) {
-      writeBatch(this.db, b);
+      writeWire(this.db, wire);
       return;
     }
     const id = this.nextMsg++;
     const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     this.writer.ref();
-    this.writer.postMessage({ id, batch: b });
+    this.writer.postMessage({ id, batch: wire });
     await done;
   }
 

@@ -14,20 +14,22 @@ import { type BookSink, NO_SINK, type PositionChange } from './change.ts';
 import { deriveDirection, signOf, sizeTolerance } from './direction.ts';
 import { PendingChanges } from './pending.ts';
 import { SlotIndex } from './slot-index.ts';
-import { WalletIds } from './wallet-ids.ts';
 import { TidWindow } from './tid-window.ts';
+import { WalletIds } from './wallet-ids.ts';
 import { WalletSlots } from './wallet-slots.ts';
 
 const MAX_COINS = 1 << 12;
-/** A slot's row in `hot`: signed size, average entry, time of the last change, size moved while unknown, known (0/1), coin id, wallet id. */
+/**
+ * A slot's row in `hot`: signed size, average entry, time of the last change, known (0/1), coin
+ * id, and the head, tail and length of its list of uncertain changes (PendingChanges).
+ */
 const HOT = 8;
 const SZI = 0;
 const ENTRY = 1;
 const UPDATED = 2;
-const DELTA = 3;
-const KNOWN = 4;
-const COIN = 5;
-const WALLET = 6;
+const KNOWN = 3;
+const COIN = 4;
+const PENDING = 5;
 /** Uncertain changes kept per position for late resolution; older ones are only counted. */
 const MAX_PENDING = 256;
 
@@ -97,6 +99,7 @@ export class PositionBook {
    * column (bench/shapes.bench.ts). The columns below are read more rarely.
    */
   private hot: Float64Array = new Float64Array(HOT * 1024);
+  private slotWallet: Int32Array = new Int32Array(1024);
   private mode: Uint8Array = new Uint8Array(1024);
   private lev: Float64Array = new Float64Array(1024);
   private rawUsd: Float64Array = new Float64Array(1024);
@@ -307,7 +310,6 @@ export class PositionBook {
     for (let s = 0; s < this.nSlots; s++) {
       if (this.hot[s * HOT + COIN] === c && this.hot[s * HOT + KNOWN] === 1) {
         this.hot[s * HOT + KNOWN] = 0;
-        this.hot[s * HOT + DELTA] = 0;
       }
     }
   }
@@ -378,10 +380,7 @@ export class PositionBook {
     this.setSzi(s, Math.abs(after) <= sizeTolerance(after, sz) ? 0 : after);
     this.hot[s * HOT + UPDATED] = time;
     const known = this.hot[s * HOT + KNOWN] === 1;
-    if (!known) {
-      this.hot[s * HOT + DELTA] = (this.hot[s * HOT + DELTA] as number) + signOf(side) * sz;
-      this.stats.uncertain++;
-    }
+    if (!known) this.stats.uncertain++;
     const c: PositionChange = {
       type: 'position',
       wallet: this.wallets.name(w),
@@ -407,7 +406,8 @@ export class PositionBook {
       resolved: false,
     };
     // Kept as numbers, not as `c`: see PendingChanges. `resolve` re-emits it whole.
-    if (!known && !history) this.pending.add(s, time, localTs, px, sz, side, c.closedPnl, liquidation, taker, tid, source);
+    if (!known && !history)
+      this.pending.add(this.hot, s * HOT + PENDING, time, localTs, px, sz, side, c.closedPnl, liquidation, taker, tid, source);
     this.sink.change(c);
   }
 
@@ -418,9 +418,8 @@ export class PositionBook {
    */
   private resolve(s: number, venueSzi: number): void {
     this.hot[s * HOT + KNOWN] = 1;
-    this.hot[s * HOT + DELTA] = 0;
     const p = this.pending;
-    const n = p.drain(s);
+    const n = p.drain(this.hot, s * HOT + PENDING);
     if (n === 0) return;
     const starts = new Float64Array(n);
     let pos = venueSzi;
@@ -428,7 +427,7 @@ export class PositionBook {
       pos -= p.signedSz(i);
       starts[i] = pos;
     }
-    const w = this.hot[s * HOT + WALLET] as number;
+    const w = this.slotWallet[s] as number;
     const c = this.hot[s * HOT + COIN] as number;
     const wallet = this.wallets.name(w);
     const coin = this.coins.name(c);
@@ -467,7 +466,7 @@ export class PositionBook {
     this.stats.drifts++;
     this.sink.drift({
       type: 'drift',
-      wallet: this.wallets.name(this.hot[s * HOT + WALLET] as number),
+      wallet: this.wallets.name(this.slotWallet[s] as number),
       coin: this.coins.name(this.hot[s * HOT + COIN] as number),
       time,
       bookSzi,
@@ -503,7 +502,7 @@ export class PositionBook {
     s = this.nSlots++;
     if (s >= this.mode.length) this.growSlots(s + 1);
     this.slotOf.set(w, c, s);
-    this.hot[s * HOT + WALLET] = w;
+    this.slotWallet[s] = w;
     this.hot[s * HOT + COIN] = c;
     this.hot[s * HOT + SZI] = 0;
     this.hot[s * HOT + ENTRY] = Number.NaN;
@@ -518,6 +517,7 @@ export class PositionBook {
 
   private growSlots(n: number): void {
     this.hot = grow(this.hot, n * HOT);
+    this.slotWallet = grow(this.slotWallet, n);
     this.mode = grow(this.mode, n);
     this.lev = grow(this.lev, n);
     this.rawUsd = grow(this.rawUsd, n);
@@ -560,7 +560,7 @@ export class PositionBook {
   }
 
   walletOf(s: number): number {
-    return this.hot[s * HOT + WALLET] as number;
+    return this.slotWallet[s] as number;
   }
 
   coinOf(s: number): number {
@@ -616,7 +616,7 @@ export class PositionBook {
     const m = this.mode[s];
     return {
       slot: s,
-      wallet: this.wallets.name(this.hot[s * HOT + WALLET] as number),
+      wallet: this.wallets.name(this.slotWallet[s] as number),
       coin: this.coins.name(this.hot[s * HOT + COIN] as number),
       szi: this.hot[s * HOT + SZI] as number,
       entryPx: this.hot[s * HOT + ENTRY] as number,

@@ -1,6 +1,6 @@
 import type { Wallet } from '../../domain/ids.ts';
 
-/** Int32 fields of an entry: the 40 hex digits as 10 words of 4 bytes, then index + 1. */
+/** Int32 fields of an entry: the 40 hex digits as 10 words of 4 bytes, then index + 1 (48 bytes). */
 const WORDS = 10;
 const STRIDE = 12;
 const REF = 10;
