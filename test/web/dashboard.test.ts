@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { HeatmapT, RiskAdviceT, ZoneT } from '../../src/server/schemas.ts';
 import { colourOf } from '../../web/src/colors.ts';
 import { fmtPx } from '../../web/src/format.ts';
+import type { GlassDebug } from '../../web/src/main.ts';
 import { zoneCells } from '../../web/src/panels.ts';
 
 /**
@@ -18,7 +19,9 @@ import { zoneCells } from '../../web/src/panels.ts';
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `no ${CHROMIUM}: install Debian's chromium (apt-get install chromium) to run the dashboard tests`;
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `no ${CHROMIUM}: install Debian's chromium (apt-get install chromium) to run the dashboard tests`;
 
 const shots = mkdtempSync(join(tmpdir(), 'glass-dashboard-'));
 let demo: ChildProcess | null = null;
@@ -86,9 +89,8 @@ async function openPage(path = '/'): Promise<Page> {
 /** The chart's newest column on the grid canvas: for each row of pixels, its price and colour. */
 async function newestColumn(page: Page): Promise<{ price: number; rgba: number[] }[]> {
   return page.evaluate(() => {
-    type G = { chart: any; state: any };
-    const { chart, state } = (window as unknown as { glass: G }).glass;
-    const g = state.grid;
+    const { chart, state } = (window as unknown as { glass: GlassDebug }).glass;
+    const g = state.grid as NonNullable<typeof state.grid>;
     const x = chart.xOf(g.t0 + (g.cols - 0.5) * 60_000);
     const p = chart.plot;
     const canvas = chart.gridCanvas as HTMLCanvasElement;
@@ -97,7 +99,10 @@ async function newestColumn(page: Page): Promise<{ price: number; rgba: number[]
     const data = ctx.getImageData(Math.floor(x * dpr), 0, 1, Math.floor(p.h * dpr)).data;
     const out: { price: number; rgba: number[] }[] = [];
     for (let i = 0; i < data.length / 4; i++)
-      out.push({ price: chart.priceAt((i + 0.5) / dpr), rgba: [data[4 * i], data[4 * i + 1], data[4 * i + 2], data[4 * i + 3]] as number[] });
+      out.push({
+        price: chart.priceAt((i + 0.5) / dpr),
+        rgba: [data[4 * i], data[4 * i + 1], data[4 * i + 2], data[4 * i + 3]] as number[],
+      });
     return out;
   });
 }
@@ -124,7 +129,9 @@ before(async () => {
 
 test('dashboard: live map, zones, events, time travel, risk, in headless Chromium', { skip, timeout: 120_000 }, async (t) => {
   const page = await openPage();
-  const firstRender = await page.evaluate(() => (window as unknown as { glass: { metrics: { firstRender: number | null } } }).glass.metrics.firstRender);
+  const firstRender = await page.evaluate(
+    () => (window as unknown as { glass: GlassDebug }).glass.metrics.firstRender,
+  );
   t.diagnostic(`first meaningful render: ${firstRender?.toFixed(0)} ms after navigation start`);
   assert.ok(firstRender !== null && firstRender < 10_000, `first render ${firstRender} ms (sanity bound only)`);
   await page.screenshot({ path: join(shots, '1-heatmap-live.png') });
@@ -140,7 +147,7 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     const lat = await until(
       async () => {
         const v = await page.evaluate(() => {
-          const s = (window as unknown as { glass: { state: { liveSince: number | null } } }).glass.state;
+          const s = (window as unknown as { glass: GlassDebug }).glass.state;
           if (s.liveSince === null) return null;
           const rows = Array.from(document.querySelectorAll<HTMLElement>('#feed details'))
             .map((d) => ({ detected: Number(d.dataset['detectedAt']), shown: Number(d.dataset['shownAt']) }))
@@ -176,8 +183,12 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
 
   await t.test('the time slider shows the earlier map', async () => {
     const shown = await page.evaluate(() => {
-      const g = (window as unknown as { glass: { state: { grid: { times: Float64Array; cols: number } } } }).glass.state.grid;
-      return { newest: g.times[g.cols - 1] as number, mark: document.getElementById('mark')?.textContent ?? '', status: document.getElementById('status')?.textContent ?? '' };
+      const g = (window as unknown as { glass: GlassDebug }).glass.state.grid as NonNullable<GlassDebug['state']['grid']>;
+      return {
+        newest: g.times[g.cols - 1] as number,
+        mark: document.getElementById('mark')?.textContent ?? '',
+        status: document.getElementById('status')?.textContent ?? '',
+      };
     });
     assert.ok(shown.newest <= at, `newest column ${shown.newest} is after the moment ${at}`);
     assert.equal(shown.newest, past.time);
@@ -191,8 +202,8 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
   await t.test("the brightest cells sit at the prices of the API's top zone", async () => {
     // As wide a price view around the mark as keeps every bucket at least a pixel tall.
     const range = await page.evaluate(() => {
-      const { chart, state } = (window as unknown as { glass: { chart: any; state: any } }).glass;
-      const g = state.grid;
+      const { chart, state } = (window as unknown as { glass: GlassDebug }).glass;
+      const g = state.grid as NonNullable<typeof state.grid>;
       const half = (0.95 * chart.plot.h * g.bucketWidth) / 2;
       const lo = Math.max(g.loPx, state.markPx - half);
       const hi = Math.min(g.hiPx, state.markPx + half);
@@ -220,14 +231,20 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     const peak = inGrid.find((b) => b.lo <= byNotional.peakPx && byNotional.peakPx < b.hi);
     if (peak !== undefined) {
       const px = col.filter((c) => c.price >= peak.lo && c.price < peak.hi).map((c) => c.rgba.slice(0, 3).join());
-      assert.ok(px.includes(unpack(colourOf(total(peak), { relative: false, max: 0 })).join()), `peak of ${byNotional.id} drawn in its colour`);
+      assert.ok(
+        px.includes(unpack(colourOf(total(peak), { relative: false, max: 0 })).join()),
+        `peak of ${byNotional.id} drawn in its colour`,
+      );
     }
   });
 
   await t.test("a zone row equals the API's zone", async () => {
     const api = await get<{ zones: ZoneT[] }>(`/v1/zones/BTC?at=${at}`);
     const rows = await page.$$eval('#zones-body tr[data-zone-id]', (trs) =>
-      trs.map((tr) => ({ id: (tr as HTMLElement).dataset['zoneId'] ?? '', cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '') })),
+      trs.map((tr) => ({
+        id: (tr as HTMLElement).dataset['zoneId'] ?? '',
+        cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? ''),
+      })),
     );
     assert.equal(rows.length, api.zones.length);
     for (const r of rows) {
@@ -255,7 +272,7 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     assert.equal(await page.textContent('[data-testid=risk-liq]'), fmtPx(a.liquidationPx));
     const reasons = await page.$$eval('[data-testid=risk-suggestions] li', (lis) => lis.map((li) => li.textContent ?? ''));
     assert.equal(reasons.length, a.suggestions.length);
-    a.suggestions.forEach((s, i) => assert.ok(reasons[i]?.endsWith(s.reason), `suggestion ${i}: ${reasons[i]}`));
+    for (const [i, s] of a.suggestions.entries()) assert.ok(reasons[i]?.endsWith(s.reason), `suggestion ${i}: ${reasons[i]}`);
     await page.screenshot({ path: join(shots, '3-risk.png') });
   });
 
@@ -263,12 +280,16 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     await page.click('[data-testid=live]');
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'live', null, { timeout: 10_000 });
     const spot = await page.evaluate(() => {
-      const { chart } = (window as unknown as { glass: { chart: any } }).glass;
+      const { chart } = (window as unknown as { glass: GlassDebug }).glass;
       const p = chart.plot;
-      const at = chart.markers.map((m: { time: number; px: number; eventId: number }) => ({ x: chart.xOf(m.time), y: chart.yOf(m.px), id: m.eventId }));
+      const at = chart.markers.map((m) => ({
+        x: chart.xOf(m.time),
+        y: chart.yOf(m.px),
+        id: m.eventId,
+      }));
       // A marker with no other near it, so the click can only mean it.
       for (const m of at.toReversed()) {
-        const alone = at.every((o: { x: number; y: number; id: number }) => o.id === m.id || Math.hypot(o.x - m.x, o.y - m.y) > 32);
+        const alone = at.every((o) => o.id === m.id || Math.hypot(o.x - m.x, o.y - m.y) > 32);
         if (alone && m.x > p.x + 20 && m.x < p.x + p.w - 120 && m.y > p.y + 10 && m.y < p.y + p.h - 10) return m;
       }
       return null;
@@ -313,7 +334,11 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
 test('dashboard: frame times of a 1,000 × 500 grid panned and zoomed (measured, not asserted)', { skip, timeout: 60_000 }, async (t) => {
   const page = await openPage('/?bench');
   const r = await page.evaluate(() =>
-    (window as unknown as { glass: { bench(o: object): Promise<Record<string, number>> } }).glass.bench({ cols: 1000, rows: 500, frames: 240 }),
+    (window as unknown as { glass: GlassDebug }).glass.bench({
+      cols: 1000,
+      rows: 500,
+      frames: 240,
+    }),
   );
   t.diagnostic(
     `1,000 × 500 grid: median ${r['medianFps']?.toFixed(1)} fps (p95 frame ${r['p95FrameMs']?.toFixed(1)} ms); ` +

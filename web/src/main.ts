@@ -606,7 +606,10 @@ const debug = {
     if (panelTimer !== null) clearInterval(panelTimer);
   },
 };
-(window as unknown as { glass: typeof debug }).glass = debug;
+(window as unknown as { glass: GlassDebug }).glass = debug;
+
+/** `window.glass`, as the end-to-end test reads it. */
+export type GlassDebug = typeof debug;
 
 if (new URLSearchParams(location.search).has('bench')) {
   el.status.textContent = 'benchmark';
