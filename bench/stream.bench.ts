@@ -162,14 +162,23 @@ async function oneRun(file: string, dir: string, run: number, clients: number, s
   const total = Number(lastId);
   const deadline = Date.now() + Number(values.timeout) * 1000;
   while (last.some((x) => x < total)) {
-    if (Date.now() > deadline) throw new Error(`run ${run}: clients still behind after --timeout (${last.filter((x) => x < total).length} of ${clients})`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${run}: clients still behind after --timeout (${last.filter((x) => x < total).length} of ${clients})`);
     await new Promise((r) => setTimeout(r, 50));
   }
   for (const ws of sockets) ws.terminate();
   child.stdin?.write('stop\n');
   await new Promise((r) => child.on('exit', r));
   const sorted = lat.slice(0, n).sort();
-  return { events: total, replayMs: Number(ms), p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[n - 1] as number, samples: n, slowClosed };
+  return {
+    events: total,
+    replayMs: Number(ms),
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    max: sorted[n - 1] as number,
+    samples: n,
+    slowClosed,
+  };
 }
 
 function forwarded(): string[] {
@@ -182,7 +191,9 @@ async function main(): Promise<void> {
   try {
     const file = join(dir, 'sim.ndjson');
     const w = new RecordingWriter(file);
-    new Simulator({ wallets: Number(values.wallets), hours: Number(values.hours), seed: Number(values.seed) }, (ts, msg) => w.write(ts, 'hyperliquid', msg)).run();
+    new Simulator({ wallets: Number(values.wallets), hours: Number(values.hours), seed: Number(values.seed) }, (ts, msg) =>
+      w.write(ts, 'hyperliquid', msg),
+    ).run();
     w.close();
     const fmt = (x: number) => x.toFixed(1);
     const plain: RunResult[] = [];
@@ -210,7 +221,11 @@ async function main(): Promise<void> {
       p50Ms: Number(fmt(median(plain.map((x) => x.p50)))),
       p99Ms: Number(fmt(p99a)),
       maxMs: Number(fmt(median(plain.map((x) => x.max)))),
-      withStalledClient: { p50Ms: Number(fmt(median(withSlow.map((x) => x.p50)))), p99Ms: Number(fmt(p99b)), maxMs: Number(fmt(median(withSlow.map((x) => x.max)))) },
+      withStalledClient: {
+        p50Ms: Number(fmt(median(withSlow.map((x) => x.p50)))),
+        p99Ms: Number(fmt(p99b)),
+        maxMs: Number(fmt(median(withSlow.map((x) => x.max)))),
+      },
       p99Change: `${(100 * (p99b / p99a - 1)).toFixed(1)} %`,
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);

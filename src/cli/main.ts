@@ -3,6 +3,7 @@ import { StrictModeError } from '../pipeline/pipeline.ts';
 import { InputError, RecordError } from '../recording/errors.ts';
 import { DecodeError } from '../venues/decode.ts';
 import { VenueHttpError, VenueUnreachable } from '../venues/hyperliquid/live/rest.ts';
+import { LiveLimitError } from '../venues/hyperliquid/live/source.ts';
 import type { CommandSpec } from './args.ts';
 import { UsageError } from './args.ts';
 import { backtestCommand, backtestSpec } from './commands/backtest.ts';
@@ -57,6 +58,8 @@ function usage(): string {
     '',
     ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary.split('\n')[0]}`),
     '',
+    'Long work shows progress on stderr when it is a terminal (GLASS_PROGRESS=1 forces it, GLASS_PROGRESS=0 turns it off).',
+    '',
   ].join('\n');
 }
 
@@ -64,7 +67,7 @@ function usage(): string {
 function userMessage(e: unknown): string | null {
   if (e instanceof UsageError || e instanceof InputError || e instanceof StrictModeError) return e.message;
   if (e instanceof RecordError || e instanceof DecodeError) return e.message;
-  if (e instanceof VenueUnreachable || e instanceof VenueHttpError) return e.message;
+  if (e instanceof VenueUnreachable || e instanceof VenueHttpError || e instanceof LiveLimitError) return e.message;
   return null;
 }
 

@@ -115,13 +115,32 @@ export class StreamHub {
 
   /** A new event, in id order. Synchronous: sends to every caught-up client and returns. */
   publish(r: EventRecordT): void {
-    if (r.id <= this.lastId) return;
-    const e: Entry = { id: r.id, coin: r.coin, type: r.type, text: JSON.stringify({ kind: 'event', ...r }) };
-    this.ring[this.head] = e;
-    this.head = (this.head + 1) % this.ring.length;
-    if (this.count < this.ring.length) this.count++;
-    this.lastId = r.id;
-    for (const c of this.clients) if (c.live && c.wants(e)) this.send(c, e.text, e.id);
+    this.publishAll([r]);
+  }
+
+  /**
+   * A committed batch of events, in id order. Each client's messages of the batch leave in one
+   * write (the socket is corked across them): a syscall per client per batch, not per event.
+   */
+  publishAll(records: readonly EventRecordT[]): void {
+    const fresh: Entry[] = [];
+    for (const r of records) {
+      if (r.id <= this.lastId) continue;
+      const e: Entry = { id: r.id, coin: r.coin, type: r.type, text: JSON.stringify({ kind: 'event', ...r }) };
+      this.ring[this.head] = e;
+      this.head = (this.head + 1) % this.ring.length;
+      if (this.count < this.ring.length) this.count++;
+      this.lastId = r.id;
+      fresh.push(e);
+    }
+    if (fresh.length === 0) return;
+    for (const c of this.clients) {
+      if (!c.live) continue;
+      const sock = socketOf(c.ws);
+      sock?.cork();
+      for (const e of fresh) if (c.wants(e) && !c.closed) this.send(c, e.text, e.id);
+      sock?.uncork();
+    }
   }
 
   /** Coins some client wants heatmap deltas of (the feeder computes maps only for these). */
@@ -281,6 +300,12 @@ export class StreamHub {
     }
     this.clients.clear();
   }
+}
+
+/** The TCP socket under a ws WebSocket (ws keeps it as `_socket`; absent once closed). */
+function socketOf(ws: WebSocket): { cork(): void; uncork(): void } | null {
+  const s = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  return s ?? null;
 }
 
 function list<T>(s: ReadonlySet<T> | null): T[] | null {

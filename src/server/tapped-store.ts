@@ -22,7 +22,7 @@ export function tapStore(inner: Store, hub: StreamHub, metrics: ServiceMetrics, 
     const t0 = performance.now();
     await inner.write(batch);
     metrics.storeBatch(performance.now() - t0);
-    for (const e of batch.events) hub.publish(eventOut(e));
+    hub.publishAll(batch.events.map(eventOut));
     if (batch.events.length > 0) metrics.eventsEmitted(batch.events.length);
     lastReceived = batch.cursor.ts;
     if (wallClock) metrics.ingestLag(Date.now() - batch.cursor.ts);

@@ -97,6 +97,10 @@ describe('API keys: glass keys create|list|revoke, sent as x-api-key or Bearer',
     } finally {
       await s.app.close();
     }
+    // Usage per key and minute reaches the store (written on a cadence and at close): refused requests count.
+    const minute = Math.floor(Date.now() / 60_000);
+    assert.equal(await store.usage(slow.id, minute - 2, minute), 4);
+    assert.equal(await store.usage(other.id, minute - 2, minute), 1);
   });
 
   test('open read-only mode: no key needed, but a key that is sent must be valid', async () => {

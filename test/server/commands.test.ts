@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { WebSocket } from 'ws';
+import { openStore } from '../../src/store/open.ts';
 import { MockVenue } from '../helpers/mock-venue.ts';
 import { getJson, simulate, tempDir } from './fixture.ts';
 
@@ -73,7 +74,10 @@ test('glass demo --port P serves /v1 while simulating, says so on its first line
   assert.equal(h1.mode, 'engines');
   // Still simulating: the map's time moves on.
   const t1 = ((await getJson(`${s.url}/v1/heatmap/BTC`)).body as { time: number }).time;
-  await until(async () => (((await getJson(`${s.url}/v1/heatmap/BTC`)).body as { time: number }).time > t1 ? true : null), 'simulated time to move');
+  await until(
+    async () => (((await getJson(`${s.url}/v1/heatmap/BTC`)).body as { time: number }).time > t1 ? true : null),
+    'simulated time to move',
+  );
   s.child.kill('SIGTERM');
   assert.equal(await s.exit, 0);
   assert.match(s.stderr(), /glass demo: stopped after \d+ events/);
@@ -82,7 +86,7 @@ test('glass demo --port P serves /v1 while simulating, says so on its first line
 test('glass serve follows a store another process writes: the stream gets every event in order', async () => {
   const db = join(dir, 'shared.sqlite');
   // The store exists (migrated) before the server opens it.
-  await run(process.execPath, ['src/cli/main.ts', 'keys', 'list', '--db', db]);
+  await (await openStore(db)).close();
   const s = await start(['serve', '--db', db, '--port', '0', '--log-level', 'silent']);
   const ws = new WebSocket(`${s.url.replace('http', 'ws')}/v1/stream?after=0`);
   const ids: number[] = [];
@@ -111,7 +115,22 @@ test('glass live --serve: the venue’s stream through the engines into the stor
   venue.run(50, 2);
   try {
     const db = join(dir, 'live.sqlite');
-    const s = await start(['live', '--serve', '--port', '0', '--db', db, '--ws', venue.wsUrl, '--info', venue.infoUrl, '--coins', 'BTC', '--duration', '6']);
+    const s = await start([
+      'live',
+      '--serve',
+      '--port',
+      '0',
+      '--db',
+      db,
+      '--ws',
+      venue.wsUrl,
+      '--info',
+      venue.infoUrl,
+      '--coins',
+      'BTC',
+      '--duration',
+      '6',
+    ]);
     const btc = await until(async () => {
       const r = await getJson(`${s.url}/v1/heatmap/BTC`);
       return r.status === 200 ? (r.body as { markPx: number }) : null;
@@ -143,8 +162,11 @@ test('serving options are checked: one line naming the option', async () => {
     assert.equal(e.code, 2);
     return true;
   });
-  await assert.rejects(run(process.execPath, ['src/cli/main.ts', 'serve', '--open', '--no-open', '--db', join(dir, 'x.sqlite')]), (e: { stderr: string }) => {
-    assert.match(e.stderr, /--open and --no-open: one or the other/);
-    return true;
-  });
+  await assert.rejects(
+    run(process.execPath, ['src/cli/main.ts', 'serve', '--open', '--no-open', '--db', join(dir, 'x.sqlite')]),
+    (e: { stderr: string }) => {
+      assert.match(e.stderr, /--open and --no-open: one or the other/);
+      return true;
+    },
+  );
 });

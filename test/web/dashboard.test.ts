@@ -129,9 +129,7 @@ before(async () => {
 
 test('dashboard: live map, zones, events, time travel, risk, in headless Chromium', { skip, timeout: 120_000 }, async (t) => {
   const page = await openPage();
-  const firstRender = await page.evaluate(
-    () => (window as unknown as { glass: GlassDebug }).glass.metrics.firstRender,
-  );
+  const firstRender = await page.evaluate(() => (window as unknown as { glass: GlassDebug }).glass.metrics.firstRender);
   t.diagnostic(`first meaningful render: ${firstRender?.toFixed(0)} ms after navigation start`);
   assert.ok(firstRender !== null && firstRender < 10_000, `first render ${firstRender} ms (sanity bound only)`);
   await page.screenshot({ path: join(shots, '1-heatmap-live.png') });
@@ -176,8 +174,16 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     s.dispatchEvent(new Event('input', { bubbles: true }));
     return Number(s.value);
   }, wanted);
+  t.diagnostic(`moment ${at} (wanted ${wanted}), live map at ${live.time}`);
   assert.ok(at < live.time, 'an earlier moment');
-  await page.waitForSelector(`body[data-at="${at}"]`, { timeout: 10_000 });
+  await page.waitForSelector(`body[data-at="${at}"]`, { timeout: 10_000 }).catch(async (e: unknown) => {
+    const why = await page.evaluate(() => {
+      const s = document.getElementById('slider') as HTMLInputElement;
+      const g = (window as unknown as { glass: GlassDebug }).glass.state;
+      return { status: document.getElementById('status')?.textContent, at: document.body.dataset['at'], min: s.min, max: s.max, value: s.value, lastTime: g.lastTime };
+    });
+    throw new Error(`the page did not show the moment ${at}: ${JSON.stringify(why)}`, { cause: e });
+  });
   await page.waitForTimeout(100);
   const past = await get<HeatmapT>(`/v1/heatmap/BTC?at=${at}`);
 
@@ -274,6 +280,26 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     assert.equal(reasons.length, a.suggestions.length);
     for (const [i, s] of a.suggestions.entries()) assert.ok(reasons[i]?.endsWith(s.reason), `suggestion ${i}: ${reasons[i]}`);
     await page.screenshot({ path: join(shots, '3-risk.png') });
+  });
+
+  await t.test('Play moves the moment forward, appending the maps it passes', async () => {
+    const before = await page.evaluate(() => (window as unknown as { glass: GlassDebug }).glass.state.grid?.cols ?? 0);
+    await page.click('[data-testid=play]');
+    await page.waitForFunction((t0) => Number(document.body.dataset['at']) > t0, at, { timeout: 10_000 });
+    await page.click('[data-testid=play]');
+    const after = await page.evaluate(() => (window as unknown as { glass: GlassDebug }).glass.state.grid?.cols ?? 0);
+    assert.ok(after > before, `columns ${before} → ${after}`);
+  });
+
+  await t.test('the relative scale is a toggle; the absolute one is the default', async () => {
+    const abs = await page.getAttribute('[data-testid=legend]', 'aria-label');
+    assert.match(abs ?? '', /absolute USD: \$10k, \$100k, \$1M, \$10M, \$100M, \$1B/);
+    const colAbs = (await newestColumn(page)).map((c) => c.rgba.join()).join(';');
+    await page.check('[data-testid=relative]');
+    assert.match((await page.getAttribute('[data-testid=legend]', 'aria-label')) ?? '', /relative to the largest cell/);
+    await page.evaluate(() => (window as unknown as { glass: GlassDebug }).glass.chart.renderNow());
+    assert.notEqual((await newestColumn(page)).map((c) => c.rgba.join()).join(';'), colAbs);
+    await page.uncheck('[data-testid=relative]');
   });
 
   await t.test('a marker opens its evidence; the feed, whales, syndicates and wallet views render', async () => {

@@ -184,6 +184,8 @@ export class HeatmapChart {
       for (const z of this.zones.toSorted((a, b) => b.notionalUsd - a.notionalUsd).slice(0, 3))
         half = Math.max(half, Math.abs(z.hi - mark) * 1.08, Math.abs(z.lo - mark) * 1.08);
     }
+    // No wider than a pixel per bucket: the blit samples rows, and a hot row must never fall between pixels.
+    half = Math.min(half, this.maxPriceSpan() / 2);
     const centre = Number.isFinite(mark) ? mark : (g.hiPx + g.loPx) / 2;
     const p0 = Math.max(g.loPx, centre - half);
     const p1 = Math.min(g.hiPx, centre + half);
@@ -217,11 +219,18 @@ export class HeatmapChart {
     this.request();
   }
 
+  /** The widest price span that keeps every bucket at least one pixel tall. */
+  maxPriceSpan(): number {
+    const g = this.grid;
+    return g === null ? Number.POSITIVE_INFINITY : this.plot.h * g.bucketWidth;
+  }
+
   /** Zooms time by `f` (< 1: in) around the time at x, price likewise around y when `price`. */
   zoom(f: number, x: number, y: number, price: boolean): void {
     const v = { ...this.view };
     if (price) {
       const p = this.priceAt(y);
+      f = Math.min(f, this.maxPriceSpan() / (v.p1 - v.p0));
       v.p0 = p - (p - v.p0) * f;
       v.p1 = p + (v.p1 - p) * f;
     } else {
@@ -456,15 +465,17 @@ export class HeatmapChart {
       c.lineWidth = i === 0 ? 2 : 1.25;
       // Mostly estimated (no account snapshot behind most of it): dashed.
       c.setLineDash(z.mostlyEstimated === true ? [4, 3] : []);
-      c.strokeRect(x0, y0 - 1, xEnd - x0 + PROFILE_W, Math.max(2, y1 - y0) + 2);
+      // Drawn around the zone's rows, never on them: the cells inside stay visible.
+      c.strokeRect(x0, y0 - 3, xEnd - x0 + PROFILE_W, Math.max(0, y1 - y0) + 6);
       c.setLineDash([]);
-      const ly = (y0 + y1) / 2;
+      // The label sits outside the box, away from the mark (above a short-liquidation zone, below a long one).
+      const ly = z.side === 'SHORT_LIQ' ? y0 - 3 - 9 : y1 + 3 + 9;
       if (placed.length < MAX_ZONE_LABELS && placed.every((y) => Math.abs(y - ly) >= 16)) {
         placed.push(ly);
         const est = z.mostlyEstimated === true ? ' est.' : '';
         const text = `${fmtUsd(z.notionalUsd)} · ${z.wallets}w · ${fmtDistance(z.distancePct)}${est}`;
         const tw = c.measureText(text).width + 8;
-        label(c, text, Math.max(p.x + 2, x0 - tw - 4), ly, this.pal.panel, colour);
+        label(c, text, Math.max(p.x + 2, Math.min(x0, p.x + p.w + PROFILE_W - tw)), ly, this.pal.panel, colour);
       }
     });
   }

@@ -40,7 +40,7 @@ export async function heatmapCommand(argv: readonly string[]): Promise<number> {
   if (p === null) return 0;
   const file = p.positionals[0] as string;
   const coin = strOption(p, 'coin');
-  if (coin === undefined) throw new UsageError('glass heatmap needs --coin C');
+  if (coin === undefined) throw new UsageError('needs --coin C');
   const events: ZoneEvent[] = [];
   const onEvent = (e: GlassEvent) => {
     if (e.coin === coin && (e.type === 'ZONE_FORMED' || e.type === 'ZONE_APPROACHED' || e.type === 'ZONE_SWEPT')) events.push(e);

@@ -22,13 +22,12 @@ export async function keysCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(keysSpec, argv);
   if (p === null) return 0;
   const [action, arg] = p.positionals;
-  if (action !== 'create' && action !== 'list' && action !== 'revoke')
-    throw new UsageError(`glass keys: create, list or revoke, not ${action}`);
+  if (action !== 'create' && action !== 'list' && action !== 'revoke') throw new UsageError(`create, list or revoke, not ${action}`);
   if ((action === 'revoke') !== (arg !== undefined))
     throw new UsageError(action === 'revoke' ? 'glass keys revoke needs the key id' : `glass keys ${action} takes no argument`);
   const name = strOption(p, 'name');
   if (action === 'create' && (name === undefined || name.trim() === '' || name.length > 200))
-    throw new UsageError('glass keys create needs --name N (up to 200 characters)');
+    throw new UsageError('create needs --name N (up to 200 characters)');
   const rate = intOption(p, 'rate', DEFAULT_KEY_RATE, 1, 1_000_000);
   const store = await openStore(strOption(p, 'db'));
   try {

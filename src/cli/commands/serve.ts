@@ -49,7 +49,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     try {
       for (;;) {
         const rows = await store.events({ afterId: hub.lastId, limit: 1000 });
-        for (const r of rows) hub.publish(eventOut(r));
+        hub.publishAll(rows.map(eventOut));
         if (rows.length > 0) metrics.eventsEmitted(rows.length);
         if (rows.length < 1000) break;
       }

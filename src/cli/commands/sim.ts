@@ -42,7 +42,7 @@ export async function simCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(simSpec, argv);
   if (p === null) return 0;
   const out = strOption(p, 'out');
-  if (out === undefined) throw new UsageError('glass sim needs --out F');
+  if (out === undefined) throw new UsageError('needs --out F');
   const config = {
     seed: intOption(p, 'seed', DEFAULT_SIM.seed, 0, 2 ** 32 - 1),
     wallets: intOption(p, 'wallets', DEFAULT_SIM.wallets, 10, 1_000_000),

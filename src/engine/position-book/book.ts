@@ -230,8 +230,7 @@ export class PositionBook {
         // as history (they update positions, they are not news).
         if (t.time <= (this.lastLive[c] as number)) this.gapCovered[c] = 1;
         if (t.time >= (this.lastLive[c] as number)) {
-          this.tradeSide(t, c, t.buyer, 'B', true);
-          this.tradeSide(t, c, t.seller, 'A', true);
+          this.tradeSides(t, c, true);
           return;
         }
       }
@@ -247,18 +246,26 @@ export class PositionBook {
       if (this.gapCovered[c] !== 1) this.coinGap(c);
     }
     if (!(t.time <= (this.lastLive[c] as number))) this.lastLive[c] = t.time;
-    this.tradeSide(t, c, t.buyer, 'B');
-    this.tradeSide(t, c, t.seller, 'A');
+    this.tradeSides(t, c, false);
   }
 
-  private tradeSide(t: TradeEvent, c: number, wallet: Wallet, side: Side, history = false): void {
-    if (!this.seen.add(TidWindow.key(t.tid, side))) {
-      this.stats.duplicates++;
-      return;
-    }
-    const w = this.walletId(wallet);
-    const s = this.slot(w, c);
-    this.move(s, w, side, t.sz, t.px, t.time, t.localTs, t.tid, 'trade', history, false, Number.NaN, side === t.side);
+  /**
+   * Both sides of a trade, buyer first. Both sides' lookups (dedupe, wallet id, slot) run before
+   * either side moves, each kind in the order the sides took them one after the other, so ids and
+   * slots are numbered as before: the two wallets' lookups are independent memory accesses the
+   * processor overlaps, where side after side it waited for each miss in turn.
+   */
+  private tradeSides(t: TradeEvent, c: number, history: boolean): void {
+    const buy = this.seen.add(TidWindow.key(t.tid, 'B'));
+    const sell = this.seen.add(TidWindow.key(t.tid, 'A'));
+    if (!buy) this.stats.duplicates++;
+    if (!sell) this.stats.duplicates++;
+    const wb = buy ? this.walletId(t.buyer) : -1;
+    const ws = sell ? this.walletId(t.seller) : -1;
+    const sb = buy ? this.slot(wb, c) : -1;
+    const ss = sell ? this.slot(ws, c) : -1;
+    if (buy) this.move(sb, wb, 'B', t.sz, t.px, t.time, t.localTs, t.tid, 'trade', history, false, Number.NaN, t.side === 'B');
+    if (sell) this.move(ss, ws, 'A', t.sz, t.px, t.time, t.localTs, t.tid, 'trade', history, false, Number.NaN, t.side === 'A');
   }
 
   /** Slots of the snapshot being applied, in its positions' order (reused: see BookSink.account). */

@@ -9,6 +9,8 @@ export function positionRoutes(app: App, { view }: RouteDeps): void {
     {
       schema: {
         summary: 'Open positions with the liquidation price the heatmap files each at, by wallet then coin',
+        description:
+          'From running engines, every open position; from the store (glass serve, and any at=), the positions of the wallets the Whale Hunter tracks, as last snapshotted.',
         querystring: PositionsQuery,
         response: { 200: PositionsPage, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },

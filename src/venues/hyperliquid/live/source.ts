@@ -3,6 +3,14 @@ import { MAX_WS_SUBSCRIPTIONS as MAX_SUBSCRIPTIONS, MAX_WS_USERS as MAX_USERS } 
 import { InfoClient } from './rest.ts';
 import { LiveSocket } from './socket.ts';
 
+/** A session the venue's limits cannot hold (too many coins for its subscriptions): the user's to change. */
+export class LiveLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LiveLimitError';
+  }
+}
+
 export const MAINNET = { ws: 'wss://api.hyperliquid.xyz/ws', info: 'https://api.hyperliquid.xyz' } as const;
 
 export interface LiveOptions {
@@ -94,7 +102,7 @@ export class LiveSource {
       ...users.map((user) => ({ type: 'userFills', user })),
     ];
     if (base.length > MAX_SUBSCRIPTIONS)
-      throw new Error(`${coins.length} coins: over the venue's ${MAX_SUBSCRIPTIONS} subscriptions (choose with --coins)`);
+      throw new LiveLimitError(`${coins.length} coins: over the venue's ${MAX_SUBSCRIPTIONS} subscriptions (choose with --coins)`);
     const ctx = coins.slice(0, MAX_SUBSCRIPTIONS - base.length).map((coin) => ({ type: 'activeAssetCtx', coin }));
     if (ctx.length < coins.length)
       this.log(`activeAssetCtx for ${ctx.length} of ${coins.length} coins (subscription limit); allMids for the rest`);
