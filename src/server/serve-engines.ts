@@ -14,6 +14,7 @@ import { parseSpeed, replay } from '../recording/replay.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { type IngestResult, ingest } from '../store/ingest.ts';
 import { describeSpec, openStore, storeSpec } from '../store/open.ts';
+import type { RecorderOptions } from '../store/recorder.ts';
 import type { Store } from '../store/types.ts';
 import { RefreshScheduler } from '../venues/hyperliquid/live/refresh.ts';
 import type { LiveSource } from '../venues/hyperliquid/live/source.ts';
@@ -21,7 +22,7 @@ import { type App, buildServer, DEFAULT_BODY_LIMIT } from './app.ts';
 import { EngineView, type LiveEngines } from './engine-view.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { StoreView } from './store-view.ts';
-import { StreamHub, viewSource } from './stream.ts';
+import { StreamHub, type StreamOptions, viewSource } from './stream.ts';
 import { tapStore } from './tapped-store.ts';
 import type { GlassView } from './view.ts';
 
@@ -161,8 +162,9 @@ export interface ServeIngestOptions {
   /** … or after this many lines: together the stream's latency floor (events go out once committed). */
   readonly commitLines?: number;
   /** Stream options (tests and the bench shrink them). */
-  readonly stream?: ConstructorParameters<typeof StreamHub>[1];
-  readonly recorder?: Parameters<typeof ingest>[3] extends infer O ? (O extends { recorder?: infer R } ? R : never) : never;
+  readonly stream?: Partial<StreamOptions>;
+  /** The recorder's options (the bench gives it a high-resolution clock). */
+  readonly recorder?: Partial<RecorderOptions>;
   readonly quiet?: boolean;
   /** Receive times are wall-clock (live): the ingest lag means something. */
   readonly wallClock?: boolean;

@@ -138,7 +138,7 @@ export class StreamHub {
       if (!c.live) continue;
       const sock = socketOf(c.ws);
       sock?.cork();
-      for (const e of fresh) if (c.wants(e) && !c.closed) this.send(c, e.text, e.id);
+      for (const e of fresh) if (e.id > c.lastId && c.wants(e) && !c.closed) this.send(c, e.text, e.id);
       sock?.uncork();
     }
   }

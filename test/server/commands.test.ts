@@ -169,4 +169,10 @@ test('serving options are checked: one line naming the option', async () => {
       return true;
     },
   );
+  const missing = join(dir, 'missing.sqlite');
+  await assert.rejects(run(process.execPath, ['src/cli/main.ts', 'serve', '--db', missing]), (e: { stderr: string; code: number }) => {
+    assert.match(e.stderr, /^glass serve: no store at .*missing\.sqlite \(glass replay F --db/);
+    assert.equal(e.code, 2);
+    return true;
+  });
 });

@@ -13,7 +13,9 @@ import { ALL_WHALES, getJson, listen, play, simulate, tempDir } from './fixture.
 
 /** The API over a PostgreSQL store answers as over SQLite: the engines' events and maps, and at=. */
 const down = await pgUnreachable();
-test('the API over PostgreSQL', { skip: down === null ? false : `PostgreSQL at ${new URL(PG_URL).host} unreachable: ${down}` }, async () => {
+test('the API over PostgreSQL', {
+  skip: down === null ? false : `PostgreSQL at ${new URL(PG_URL).host} unreachable: ${down}`,
+}, async () => {
   const { dir, cleanup } = tempDir('glass-api-pg-');
   const file = join(dir, 'sim.ndjson');
   simulate(file, { wallets: 300, hours: 2, seed: 7 });

@@ -332,11 +332,12 @@ async function travelTo(at: number | null): Promise<void> {
   if (state.at === null) {
     stopPlay();
     state.pastEvents = null;
+    await loadMap();
     el.status.textContent = 'live';
     el.status.classList.add('live');
-    await loadMap();
     renderFeed();
     refreshPanels();
+    delete document.body.dataset['at'];
     return;
   }
   el.status.classList.remove('live');

@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { ServiceMetrics } from '../../server/metrics.ts';
 import { apiSettings, SERVE_HELP, SERVE_OPTIONS, servingLine, startApi, stopSignal } from '../../server/serve-engines.ts';
 import { eventOut, StoreView } from '../../server/store-view.ts';
 import { StreamHub, viewSource } from '../../server/stream.ts';
-import { describeSpec, openStore, storeSpec } from '../../store/open.ts';
-import { type CommandSpec, parseCommand, strOption } from '../args.ts';
+import { describeSpec, isPostgres, openStore, storeSpec } from '../../store/open.ts';
+import { type CommandSpec, parseCommand, strOption, UsageError } from '../args.ts';
 import { note } from '../output.ts';
 
 export const serveSpec: CommandSpec = {
@@ -27,6 +28,11 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   if (p === null) return 0;
   const settings = apiSettings(p, { logLevel: 'info' });
   const db = strOption(p, 'db');
+  const spec = storeSpec(db);
+  // Serving an empty file made up on the spot would only hide a wrong path.
+  if (!isPostgres(spec) && spec !== ':memory:' && !existsSync(spec)) {
+    throw new UsageError(`no store at ${spec} (glass replay F --db ${spec} or glass demo --serve --db ${spec} writes one)`);
+  }
   const store = await openStore(db);
   const metrics = new ServiceMetrics();
   const view = new StoreView(store);
