@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts local services (PostgreSQL, Redis, NATS JetStream) where they are installed but not
-# running. No test uses them yet: they are for the store and scale-out work planned next.
-# Never fails the caller; it says which ports are up.
+# running. PostgreSQL backs the store and API tests' second run (test/store, test/server); Redis
+# and NATS are for the scale-out work. Never fails the caller; it says which ports are up.
 set -u
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! up 5432 && command -v pg_ctlcluster >/dev/null 2>&1; then
