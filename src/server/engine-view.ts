@@ -1,9 +1,9 @@
-import { mapJson } from '../cli/commands/heatmap.ts';
-import { whaleLean } from '../cli/commands/risk.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import type { HistoryRow } from '../engine/heatmap/coin-state.ts';
+import { historyRowJson, mapJson } from '../engine/heatmap/document.ts';
 import type { HeatmapEngine, HeatmapView, PositionLiquidation } from '../engine/heatmap/engine.ts';
 import type { PositionBook } from '../engine/position-book/book.ts';
+import { whaleLean } from '../engine/risk/whale-lean.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import type { WhalePolicy } from '../engine/whales/policy.ts';
 import { encodeCursor, keyOf, offsetOf } from './cursor.ts';
@@ -22,15 +22,7 @@ export interface LiveEngines {
 
 /** A history row as `glass heatmap --json --history` prints it: notional to the cent. */
 export function historyRowOut(r: HistoryRow): HistoryRowT {
-  const cents = (a: Float32Array) => Array.from(a, (x) => Math.round(x * 100) / 100);
-  return {
-    time: r.time,
-    markPx: r.markPx,
-    bucketWidth: r.bucketWidth,
-    fromPx: r.fromPx,
-    longLiqUsd: cents(r.longLiqUsd),
-    shortLiqUsd: cents(r.shortLiqUsd),
-  };
+  return historyRowJson(r);
 }
 
 /** `glass heatmap --json` exactly (the document the recorder stores too). */

@@ -1,7 +1,7 @@
-import { adviceJson } from '../cli/commands/risk.ts';
 import { roundPx } from '../domain/format.ts';
 import type { ZoneRef } from '../domain/glass-event.ts';
 import { advise } from '../engine/risk/advice.ts';
+import { adviceJson } from '../engine/risk/document.ts';
 import { DEFAULT_WHALE_POLICY } from '../engine/whales/policy.ts';
 import type { RiskAdviceT, RiskRequestT } from './schemas.ts';
 

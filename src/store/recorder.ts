@@ -1,6 +1,6 @@
-import { mapJson } from '../cli/commands/heatmap.ts';
 import type { GlassEvent } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
+import { mapJson } from '../engine/heatmap/document.ts';
 import type { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';

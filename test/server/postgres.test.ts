@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { mapJson } from '../../src/cli/commands/heatmap.ts';
 import type { Coin } from '../../src/domain/ids.ts';
+import { mapJson } from '../../src/engine/heatmap/document.ts';
 import { readRecordingBatches } from '../../src/recording/reader.ts';
 import { StoreView } from '../../src/server/store-view.ts';
 import { ingest } from '../../src/store/ingest.ts';

@@ -1,6 +1,6 @@
-import { fmtPx, fmtUsd, roundPx, tidy } from '../../domain/format.ts';
+import { fmtPx, fmtUsd, tidy } from '../../domain/format.ts';
 import type { GlassEvent, ZoneEvent } from '../../domain/glass-event.ts';
-import type { HistoryRow } from '../../engine/heatmap/coin-state.ts';
+import { historyRowJson, mapJson } from '../../engine/heatmap/document.ts';
 import type { HeatmapView } from '../../engine/heatmap/engine.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { describe } from '../engines.ts';
@@ -58,7 +58,7 @@ export async function heatmapCommand(argv: readonly string[]): Promise<number> {
     else await printText(events.map(describe).join('\n') + (events.length > 0 ? '\n' : ''));
     return 0;
   }
-  const history = flag(p, 'history') ? heat.history(coin).map(historyRow) : null;
+  const history = flag(p, 'history') ? heat.history(coin).map(historyRowJson) : null;
   if (flag(p, 'json')) {
     await printJson(mapJson(view, szd, history));
     return 0;
@@ -85,15 +85,6 @@ export function estimateNote(z: HeatmapView['zones'][number]): string {
   return z.mostlyEstimated === true ? `  MOSTLY ESTIMATED: ${of}` : `  ${of}`;
 }
 
-/**
- * The `--json` document: the view with its mark to the venue's decimals, every figure tidied.
- * The store's heatmap snapshots (src/store/recorder.ts) are this same document.
- */
-export function mapJson(view: HeatmapView, szd: number | null, history: readonly ReturnType<typeof historyRow>[] | null = null) {
-  const v = { ...view, markPx: roundPx(view.markPx, szd) };
-  return tidy(history === null ? v : { ...v, history });
-}
-
 function mapText(view: HeatmapView, allBuckets: boolean, szd: number | null): string[] {
   const px = (x: number) => fmtPx(x, szd);
   const out = [
@@ -112,17 +103,4 @@ function mapText(view: HeatmapView, allBuckets: boolean, szd: number | null): st
     for (const b of view.buckets) out.push(`  ${px(b.lo)}–${px(b.hi)}  long ${fmtUsd(b.longLiqUsd)}  short ${fmtUsd(b.shortLiqUsd)}`);
   }
   return out;
-}
-
-/** A history row as JSON: notional to the cent (the grid is kept in float32). */
-function historyRow(r: HistoryRow) {
-  const cents = (a: Float32Array) => Array.from(a, (x) => Math.round(x * 100) / 100);
-  return {
-    time: r.time,
-    markPx: r.markPx,
-    bucketWidth: r.bucketWidth,
-    fromPx: r.fromPx,
-    longLiqUsd: cents(r.longLiqUsd),
-    shortLiqUsd: cents(r.shortLiqUsd),
-  };
 }

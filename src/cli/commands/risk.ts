@@ -1,7 +1,8 @@
-import { fmtPx, fmtSz, fmtUsd, roundPx, roundRatio, roundSz, roundUsd, tidy } from '../../domain/format.ts';
+import { fmtPx, fmtSz, fmtUsd } from '../../domain/format.ts';
 import { HeatmapEngine } from '../../engine/heatmap/engine.ts';
-import type { PositionBook } from '../../engine/position-book/book.ts';
 import { advise, type RiskAdvice } from '../../engine/risk/advice.ts';
+import { adviceJson } from '../../engine/risk/document.ts';
+import { whaleLean } from '../../engine/risk/whale-lean.ts';
 import { ScoreEngine } from '../../engine/score/engine.ts';
 import { WhalePolicy } from '../../engine/whales/policy.ts';
 import { type CommandSpec, flag, numOption, parseCommand, strOption, UsageError } from '../args.ts';
@@ -119,58 +120,8 @@ export async function riskCommand(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/**
- * Whales' lean: score-weighted net notional of the large positions in the coin now (a position of
- * at least the policy's size, or an account of at least its value). Market makers are never
- * whales (README, "Whales"): their inventory is the other side of everyone's trades, not a view.
- */
-export function whaleLean(
-  book: PositionBook,
-  coin: string,
-  mark: number,
-  policy: WhalePolicy,
-  scoreOf: (walletId: number) => number | null,
-): number {
-  const coinId = book.coins.peek(coin);
-  const { minPositionUsd, minAccountUsd } = policy.opts;
-  let bias = 0;
-  for (let slot = 0; slot < book.slotCount; slot++) {
-    if (book.coinOf(slot) !== coinId) continue;
-    const ntl = book.sziAt(slot) * mark;
-    if (ntl === 0) continue;
-    const w = book.walletOf(slot);
-    if (Math.abs(ntl) < minPositionUsd && !(book.accountValueAt(w) >= minAccountUsd)) continue;
-    if (policy.isMarketMaker(w)) continue;
-    bias += (ntl * (scoreOf(w) ?? 50)) / 50;
-  }
-  return bias;
-}
-
 function suggestionText(action: RiskAdvice['suggestions'][number]['action'], value: number, szd: number | null): string {
   if (action === 'stop') return fmtPx(value, szd);
   if (action === 'size') return fmtSz(value, szd);
   return `${value}×`;
-}
-
-/** The advice as JSON: prices by the venue rule, sizes to szDecimals, USD to the cent, probabilities to 4 decimals. */
-export function adviceJson(a: RiskAdvice, whaleBias: number, szd: number | null) {
-  const px = (x: number | null) => (x === null ? null : roundPx(x, szd));
-  return tidy({
-    liquidationPx: px(a.liquidationPx),
-    exitPx: px(a.exitPx),
-    stopBeyondLiquidation: a.stopBeyondLiquidation,
-    zonesInPath: a.zonesInPath.map((z) => ({
-      ...z,
-      lo: px(z.lo),
-      hi: px(z.hi),
-      peakPx: px(z.peakPx),
-      touchProbability: roundRatio(z.touchProbability),
-    })),
-    whaleBias: a.whaleBias,
-    whaleNetUsd: roundUsd(whaleBias),
-    suggestions: a.suggestions.map((x) => ({
-      ...x,
-      value: x.value === null ? null : x.action === 'stop' ? px(x.value) : x.action === 'size' ? roundSz(x.value, szd) : x.value,
-    })),
-  });
 }
