@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { HeatmapT, RiskAdviceT, ZoneT } from '../../src/server/schemas.ts';
 import { colourOf } from '../../web/src/colors.ts';
-import { fmtPx } from '../../web/src/format.ts';
+import { fmtPx, fmtUsd } from '../../web/src/format.ts';
 import type { GlassDebug } from '../../web/src/main.ts';
 import { zoneCells } from '../../web/src/panels.ts';
 
@@ -26,6 +26,8 @@ const skip = existsSync(CHROMIUM)
 
 const shots = mkdtempSync(join(tmpdir(), 'glass-dashboard-'));
 let demo: ChildProcess | null = null;
+/** What the demo wrote on stderr (quoted when something fails). */
+let demoLog = '';
 let browser: Browser | null = null;
 let url = '';
 const problems: string[] = [];
@@ -46,15 +48,18 @@ function startDemo(): Promise<string> {
     const timer = setTimeout(() => reject(new Error(`no API line within 30 s: ${err}`)), 30_000);
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
+      demoLog = err;
       const m = /API on (http:\/\/[^/\s]+)\/v1/.exec(err);
       if (m !== null) {
         clearTimeout(timer);
         resolve(m[1] as string);
       }
     });
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`demo exited ${code} before serving: ${err}`));
+      // After it served: a demo that dies mid-test says why, next to whatever failed.
+      if (signal !== 'SIGTERM') problems.push(`the demo exited (${code ?? signal}): ${err.slice(-2000)}`);
     });
   });
 }
@@ -123,7 +128,9 @@ before(async () => {
     if (r.status !== 200) return null;
     const m = (await r.json()) as HeatmapT;
     return (m.history?.length ?? 0) >= 4 && m.zones.length > 0 ? true : null;
-  }, 'a BTC map with history');
+  }, 'a BTC map with history').catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}; the demo said: ${demoLog.slice(-2000)}`, { cause: e });
+  });
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
 });
@@ -243,6 +250,20 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     );
     // Its colour is the absolute scale's colour of that bucket's notional.
     assert.deepEqual(brightest.rgba.slice(0, 3), unpack(colourOf(total(hottest), { relative: false, max: 0 })));
+    // The crosshair over that cell reads its price bucket and notional.
+    const box = await page.locator('#chart').boundingBox();
+    assert.ok(box !== null);
+    const y = await page.evaluate((px) => (window as unknown as { glass: GlassDebug }).glass.chart.yOf(px), (hottest.lo + hottest.hi) / 2);
+    const x = await page.evaluate(() => {
+      const { chart, state } = (window as unknown as { glass: GlassDebug }).glass;
+      const g = state.grid as NonNullable<typeof state.grid>;
+      return chart.xOf(g.t0 + (g.cols - 0.5) * 60_000);
+    });
+    await page.mouse.move(box.x + x, box.y + y);
+    await page.waitForFunction(() => (document.getElementById('chart')?.dataset['crosshair'] ?? '') !== '');
+    const cross = (await page.getAttribute('#chart', 'data-crosshair')) ?? '';
+    assert.ok(cross.endsWith(`· ${fmtUsd(total(hottest))}`), `crosshair "${cross}" reads ${fmtUsd(total(hottest))}`);
+    await page.mouse.move(box.x + 2, box.y + box.height + 40);
     // The largest zone by notional is lit at its peak, in the colour of its peak bucket.
     const peak = inGrid.find((b) => b.lo <= byNotional.peakPx && byNotional.peakPx < b.hi);
     if (peak !== undefined) {

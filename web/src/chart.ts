@@ -177,7 +177,7 @@ export class HeatmapChart {
     const g = this.grid;
     if (g === null) return;
     const end = g.endTime;
-    const span = Math.max(30 * SLOT_MS, end - g.t0);
+    const span = Math.min(Math.max(30 * SLOT_MS, end - g.t0), this.maxTimeSpan());
     const mark = g.cols > 0 ? (g.marks[g.cols - 1] as number) : Number.NaN;
     let half = Number.isFinite(mark) ? mark * 0.06 : (g.hiPx - g.loPx) / 2;
     if (Number.isFinite(mark)) {
@@ -189,7 +189,7 @@ export class HeatmapChart {
     const centre = Number.isFinite(mark) ? mark : (g.hiPx + g.loPx) / 2;
     const p0 = Math.max(g.loPx, centre - half);
     const p1 = Math.min(g.hiPx, centre + half);
-    this.view = { t0: end - span, t1: end + span * 0.02, p0, p1: p1 > p0 ? p1 : g.hiPx };
+    this.view = { t0: end - span * 0.98, t1: end + span * 0.02, p0, p1: p1 > p0 ? p1 : g.hiPx };
     this.follow = true;
     this.request();
   }
@@ -219,6 +219,11 @@ export class HeatmapChart {
     this.request();
   }
 
+  /** The longest time span that keeps every column at least one pixel wide (older ones: pan back). */
+  maxTimeSpan(): number {
+    return this.plot.w * SLOT_MS;
+  }
+
   /** The widest price span that keeps every bucket at least one pixel tall. */
   maxPriceSpan(): number {
     const g = this.grid;
@@ -235,6 +240,7 @@ export class HeatmapChart {
       v.p1 = p + (v.p1 - p) * f;
     } else {
       const t = this.timeAt(x);
+      f = Math.min(f, this.maxTimeSpan() / (v.t1 - v.t0));
       v.t0 = t - (t - v.t0) * f;
       v.t1 = t + (v.t1 - t) * f;
       if (v.t1 - v.t0 < 5 * SLOT_MS) return;
@@ -357,7 +363,7 @@ export class HeatmapChart {
       c.moveTo(p.x, y);
       c.lineTo(p.x + p.w, y);
       c.stroke();
-      c.fillText(fmtPx(v), p.x + p.w + PROFILE_W + 6, y);
+      if (y > p.y + 8 && y < p.y + p.h - 8) c.fillText(fmtPx(v), p.x + p.w + PROFILE_W + 6, y);
     }
     // Time ticks at round minutes/hours.
     const tspan = this.view.t1 - this.view.t0;

@@ -1,6 +1,16 @@
 import './style.css';
 import { GLASS_EVENT_TYPES } from '../../src/domain/glass-event.ts';
-import { ApiError, api, type BucketT, type EventRecordT, type HeatmapMessage, type HeatmapT, StreamClient, type ZoneT } from './api.ts';
+import {
+  ApiError,
+  api,
+  type BucketT,
+  type EventRecordT,
+  type HeatmapMessage,
+  type HeatmapT,
+  StreamClient,
+  setApiKey,
+  type ZoneT,
+} from './api.ts';
 import { runBench } from './bench.ts';
 import { drawLegend, HeatmapChart, type Marker } from './chart.ts';
 import { byId, h } from './dom.ts';
@@ -477,6 +487,15 @@ async function submitRisk(e: SubmitEvent): Promise<void> {
 function showError(e: unknown): void {
   const msg = e instanceof ApiError ? `${e.status}: ${e.message}` : e instanceof Error ? e.message : String(e);
   metrics.errors.push(msg);
+  // A server that wants keys (not the open demo mode): ask once, keep it for this browser.
+  if (e instanceof ApiError && e.status === 401) {
+    const k = window.prompt(`${e.message}\n\nAPI key (glass keys create):`);
+    if (k !== null && k.trim() !== '') {
+      setApiKey(k.trim());
+      location.reload();
+      return;
+    }
+  }
   el.status.textContent = msg;
   el.status.classList.remove('live');
 }
