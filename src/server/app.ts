@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,14 @@ import { syndicateRoutes } from './routes/syndicates.ts';
 import { walletRoutes } from './routes/wallets.ts';
 import { StreamHub, type StreamOptions, viewSource } from './stream.ts';
 import type { GlassView } from './view.ts';
+
+/** The dashboard's build (`npm run build:web`, run by `npm ci`). */
+export const DASHBOARD_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+/** Whether the dashboard is built, so a serving command can point to it. */
+export function dashboardBuilt(dir: string = DASHBOARD_DIR): boolean {
+  return existsSync(join(dir, 'index.html'));
+}
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -142,7 +150,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
     return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: err.message });
   });
-  const staticDir = opts.staticDir === undefined ? fileURLToPath(new URL('../../web/dist/', import.meta.url)) : opts.staticDir;
+  const staticDir = opts.staticDir === undefined ? DASHBOARD_DIR : opts.staticDir;
   app.setNotFoundHandler((req, reply) => {
     if (staticDir !== null && serveStatic(staticDir, req.method, req.url, reply)) return;
     reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });

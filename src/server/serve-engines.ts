@@ -15,10 +15,11 @@ import { Simulator } from '../sim/simulator.ts';
 import { type IngestResult, ingest } from '../store/ingest.ts';
 import { describeSpec, openStore, storeSpec } from '../store/open.ts';
 import type { RecorderOptions } from '../store/recorder.ts';
-import type { Store } from '../store/types.ts';
+import { retentionFrom } from '../store/retention.ts';
+import type { RetentionPolicy, Store } from '../store/types.ts';
 import { RefreshScheduler } from '../venues/hyperliquid/live/refresh.ts';
 import type { LiveSource } from '../venues/hyperliquid/live/source.ts';
-import { type App, buildServer, DEFAULT_BODY_LIMIT } from './app.ts';
+import { type App, buildServer, DEFAULT_BODY_LIMIT, dashboardBuilt } from './app.ts';
 import { EngineView, type LiveEngines } from './engine-view.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { StoreView } from './store-view.ts';
@@ -98,7 +99,9 @@ export async function startApi(
 
 /** The first line a serving command prints: where the API is and how to get in. */
 export function servingLine(cmd: string, url: string, s: ApiSettings): string {
-  return `glass ${cmd}: API on ${url}/v1 (${s.open ? 'open read-only, no key needed' : 'API key required: glass keys create'}; stream ${url.replace(/^http/, 'ws')}/v1/stream; spec ${url}/v1/openapi.json)`;
+  // The dashboard first: it is what a person opens; the API line is what a program reads.
+  const page = dashboardBuilt() ? `dashboard ${url}/ · ` : '';
+  return `glass ${cmd}: ${page}API on ${url}/v1 (${s.open ? 'open read-only, no key needed' : 'API key required: glass keys create'}; stream ${url.replace(/^http/, 'ws')}/v1/stream; spec ${url}/v1/openapi.json)`;
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -115,25 +118,6 @@ export function stopSignal(): { readonly stopped: boolean; readonly promise: Pro
     process.once('SIGTERM', done);
   });
   return state;
-}
-
-/** A pipeline that keeps the engines ingest() attaches, so the API can read them while it runs. */
-class ServedPipeline extends Pipeline {
-  heat: HeatmapEngine | null = null;
-  score: ScoreEngine | null = null;
-  hunter: WhaleHunter | null = null;
-
-  override attach(engine: BookConsumer): void {
-    if (engine instanceof HeatmapEngine) this.heat = engine;
-    if (engine instanceof ScoreEngine) this.score = engine;
-    if (engine instanceof WhaleHunter) this.hunter = engine;
-    super.attach(engine);
-  }
-
-  engines(): LiveEngines | null {
-    if (this.heat === null || this.score === null) return null;
-    return { book: this.book, heat: this.heat, score: this.score, policy: this.hunter?.policy ?? null };
-  }
 }
 
 export interface Served {
@@ -168,6 +152,8 @@ export interface ServeIngestOptions {
   readonly quiet?: boolean;
   /** Receive times are wall-clock (live): the ingest lag means something. */
   readonly wallClock?: boolean;
+  /** Rows older than this are pruned as ingest goes (--retention / GLASS_RETENTION). */
+  readonly retention?: RetentionPolicy;
 }
 
 /**
@@ -181,9 +167,11 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
   const storeView = new StoreView(store);
   const hub = new StreamHub(viewSource(storeView), o.stream ?? {}, metrics);
   const tapped = tapStore(store, hub, metrics, o.wallClock === true);
-  const pipeline = new ServedPipeline();
+  const pipeline = new Pipeline();
+  // The engines ingest() attaches, told by its onEngines before the first line.
+  let live: LiveEngines | null = null;
   const view = new EngineView(
-    () => pipeline.engines(),
+    () => live,
     storeView,
     () => {
       const t = tapped.lastReceived();
@@ -198,8 +186,6 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
     note(servingLine(o.cmd, url, o.settings));
     note(`  store ${describeSpec(storeSpec(o.db))}`);
   }
-  const resumed = await store.cursor(o.source);
-  const firstEventId = resumed === null ? (await store.lastEventId()) + 1 : 1;
   // Heatmap deltas for the coins clients asked for, once a second.
   const deltas = setInterval(() => {
     for (const coin of hub.heatmapCoins()) {
@@ -217,15 +203,20 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
     whales: o.whales ?? {},
     everyMs: o.commitMs ?? 250,
     ...(o.commitLines === undefined ? {} : { everyLines: o.commitLines }),
-    recorder: { firstEventId, ...(o.recorder ?? {}) },
-    onResume: (c) => note(`  resuming ${o.source} after line ${c.position} (${c.nextEventId - 1} events kept)`),
+    // A new source continues the store's log (ingest numbers it from the last id + 1).
+    ...(o.recorder === undefined ? {} : { recorder: o.recorder }),
+    ...(o.retention === undefined ? {} : { retention: o.retention }),
+    onEngines: (e) => {
+      live = { book: pipeline.book, heat: e.heat, score: e.score, policy: e.hunter.policy };
+    },
+    onResume: (c) => note(`  resuming ${o.source} after line ${c.position} (${c.nextEventId - (c.firstEventId ?? 1)} events kept)`),
   });
   let closed = false;
   return {
     app,
     url,
     pipeline,
-    engines: () => pipeline.engines(),
+    engines: () => live,
     hub,
     store,
     done,
@@ -293,6 +284,7 @@ export async function serveDemo(p: Parsed, config: { seed: number; wallets: numb
     source: `demo:seed=${config.seed}:wallets=${config.wallets}:${new Date().toISOString()}`,
     items: simItems({ ...config, hours }, speed, stop),
     settings,
+    retention: retentionFrom(strOption(p, 'retention')),
     whales: SIM_WHALES,
   });
   note(
@@ -330,12 +322,14 @@ export async function serveReplay(p: Parsed, file: string): Promise<number> {
     source: resolve(file),
     items: until(replay(file, speed), stop),
     settings,
+    retention: retentionFrom(strOption(p, 'retention')),
   });
   const r = await served.done.catch(async (e: unknown) => {
     await served.close();
     throw e;
   });
-  if (r.resumed?.complete === true) note(`${file}: already in the store (${r.resumed.nextEventId - 1} events); serving it`);
+  if (r.resumed?.complete === true)
+    note(`${file}: already in the store (${r.resumed.nextEventId - (r.resumed.firstEventId ?? 1)} events); serving it`);
   else note(`${file}: ${fmtInt(r.written)} events written; serving until stopped`);
   if (!stop.stopped) await stop.promise;
   await served.close();
@@ -399,6 +393,7 @@ export async function serveLive(p: Parsed, runSource: RunSource): Promise<number
     source: `live:hyperliquid:${new Date().toISOString()}`,
     items: queue,
     settings,
+    retention: retentionFrom(strOption(p, 'retention')),
     wallClock: true,
   });
   const book = served.pipeline.book;

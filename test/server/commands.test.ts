@@ -63,7 +63,10 @@ before(() => simulate(file, { wallets: 300, hours: 2, seed: 11 }));
 
 test('glass demo --port P serves /v1 while simulating, says so on its first line, and stops cleanly on SIGTERM', async () => {
   const s = await start(['demo', '--port', '0', '--wallets', '200', '--speed', '3600']);
-  assert.match(s.firstLine, /^glass demo: API on http:\/\/127\.0\.0\.1:\d+\/v1 \(open read-only/);
+  assert.match(
+    s.firstLine,
+    /^glass demo: (dashboard http:\/\/127\.0\.0\.1:\d+\/ · )?API on http:\/\/127\.0\.0\.1:\d+\/v1 \(open read-only/,
+  );
   const coins = await until(async () => {
     const r = await getJson(`${s.url}/v1/coins`);
     const items = (r.body as { items: { coin: string }[] }).items;
