@@ -48,6 +48,17 @@ export interface CascadeRun {
   readonly paths: Map<string, Path>;
   /** The heatmap's estimated liquidation prices against the exact ones snapshots later gave. */
   readonly estimates: EstimateAccuracy;
+  /** … and against the price each estimated position was liquidated at (learned leverage, and the 10× prior). */
+  readonly atLiquidation: LiquidationGrading;
+}
+
+/**
+ * Estimated liquidation prices against the real liquidation fills, walking forward: `model` from
+ * the leverage learned on earlier liquidations and snapshots only, `prior` the 10× assumed before.
+ */
+export interface LiquidationGrading {
+  readonly model: EstimateAccuracy;
+  readonly prior: EstimateAccuracy;
 }
 
 /** One pass over a recording with the full engine stack; the monitor keeps every zone assessment. */
@@ -96,7 +107,14 @@ export async function runCascade(
     m.onMarket(e);
   });
   for await (const batch of readRecordingBatches(file, read)) for (const item of batch) p.ingest(item);
-  return { samples: m.samples ?? [], events, paths, estimates: heat.liq.estimates.summary() };
+  const at = heat.liq.liquidationEstimates;
+  return {
+    samples: m.samples ?? [],
+    events,
+    paths,
+    estimates: heat.liq.estimates.summary(),
+    atLiquidation: { model: at.model.summary(), prior: at.prior.summary() },
+  };
 }
 
 function outcome(paths: Map<string, Path>, coin: Coin | string, time: number, zone: ZoneRef, horizonMs: number): boolean | null {
@@ -124,6 +142,8 @@ export interface CascadeEvaluation {
   readonly quietZones: { n: number; reached: number; meanBaseline: number };
   /** Over the whole recording: estimated liquidation prices against the exact ones snapshots gave. */
   readonly estimatedLiquidations: EstimateAccuracy;
+  /** Over the whole recording, walking forward: estimated liquidation prices against the real liquidation fills. */
+  readonly estimatedAtLiquidation: LiquidationGrading;
 }
 
 /**
@@ -218,5 +238,6 @@ export async function evaluateCascade(
       meanBaseline: round3(quiet.reduce((a, x) => a + x.s.features.baseline, 0) / Math.max(1, quiet.length)),
     },
     estimatedLiquidations: second.estimates,
+    estimatedAtLiquidation: second.atLiquidation,
   };
 }

@@ -6,6 +6,7 @@ import { VenueHttpError, VenueUnreachable } from '../venues/hyperliquid/live/res
 import { LiveLimitError } from '../venues/hyperliquid/live/source.ts';
 import type { CommandSpec } from './args.ts';
 import { UsageError } from './args.ts';
+import { alertsCommand, alertsSpec } from './commands/alerts.ts';
 import { backtestCommand, backtestSpec } from './commands/backtest.ts';
 import { benchCommand, benchSpec } from './commands/bench.ts';
 import { demoCommand, demoSpec } from './commands/demo.ts';
@@ -44,6 +45,7 @@ const COMMANDS: readonly Command[] = [
   { spec: riskSpec, run: riskCommand },
   { spec: backtestSpec, run: backtestCommand },
   { spec: ledgerSpec, run: ledgerCommand },
+  { spec: alertsSpec, run: alertsCommand },
   { spec: benchSpec, run: benchCommand },
   { spec: serveSpec, run: serveCommand },
   { spec: keysSpec, run: keysCommand },

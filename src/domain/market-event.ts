@@ -1,4 +1,4 @@
-import type { Coin, Wallet } from './ids.ts';
+import type { Brand, Coin, Wallet } from './ids.ts';
 
 /**
  * Normalized market events: what every venue adapter (live socket, recording, simulator) turns
@@ -9,6 +9,14 @@ import type { Coin, Wallet } from './ids.ts';
  * the message (the recording's `ts`). Engines only ever read these, never a clock.
  */
 export type Venue = 'hyperliquid';
+
+/**
+ * A normalizer's own number for a wallet it decoded (dense, in the order it first filed each
+ * address): a hint that lets the position book find its id for the wallet without hashing the
+ * address again. Only a normalizer asked for them sets these (the Pipeline's); the book checks a
+ * hint against the address, so an event from elsewhere never moves the wrong wallet.
+ */
+export type WalletRef = Brand<number, 'WalletRef'>;
 
 /** Buyer ('B') or seller ('A', the venue's "ask" side). */
 export type Side = 'B' | 'A';
@@ -30,6 +38,8 @@ interface EventBase {
 export interface FillEvent extends EventBase {
   readonly type: 'fill';
   readonly wallet: Wallet;
+  /** See WalletRef: set by the Pipeline's normalizer on the fills it scanned. */
+  readonly walletRef?: WalletRef;
   readonly coin: Coin;
   readonly px: number;
   /** Absolute size in coin units. */
@@ -63,6 +73,9 @@ export interface TradeEvent extends EventBase {
   readonly side: Side;
   readonly buyer: Wallet;
   readonly seller: Wallet;
+  /** See WalletRef: set by the Pipeline's normalizer on the trades it scanned. */
+  readonly buyerRef?: WalletRef;
+  readonly sellerRef?: WalletRef;
   /**
    * The venue's id of the trade (dedupe key). Its transaction `hash` is checked at the boundary
    * but not carried: no engine reads it, and on the scanned path it would be a slice holding the

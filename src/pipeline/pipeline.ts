@@ -61,7 +61,8 @@ export class Pipeline {
   positionChanges = 0;
   firstTs = Number.NaN;
   lastTs = Number.NaN;
-  private readonly normalizer = new HyperliquidNormalizer();
+  /** Its scanned events carry wallet numbers the book takes as hints (see WalletRef). */
+  private readonly normalizer = new HyperliquidNormalizer({ walletRefs: true });
   private readonly opts: PipelineOptions;
   private readonly onEvent = (e: MarketEvent): void => {
     this.counts[e.type]++;

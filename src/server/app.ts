@@ -18,9 +18,11 @@ import Fastify, {
 import type { DestinationStream } from 'pino';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import type { Outbox } from '../store/outbox.ts';
 import type { ApiKeyRecord, Store } from '../store/types.ts';
-import { KeyRing, OPEN_RATE, secretOf } from './auth.ts';
+import { KeyRing, OPEN_RATE, STREAM_PROTOCOL, secretOf } from './auth.ts';
 import { ServiceMetrics } from './metrics.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { coinRoutes } from './routes/coins.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -76,6 +78,8 @@ export interface ServerOptions {
   readonly openRate?: number;
   /** The dashboard's built files, served at / without a key (default web/dist when built; null: none). */
   readonly staticDir?: string | null;
+  /** The alerts tables (rules, outbox): /v1/alerts is served when given. */
+  readonly alerts?: Outbox;
 }
 
 /** Default request body limit: a posted position is a few hundred bytes. */
@@ -94,6 +98,8 @@ const REDACT = [
   'req.headers.cookie',
   'headers["x-api-key"]',
   'headers.authorization',
+  'req.headers["sec-websocket-protocol"]',
+  'headers["sec-websocket-protocol"]',
 ];
 
 /**
@@ -177,6 +183,13 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     await app.register(cors, { origin: opts.cors.includes('*') ? true : [...opts.cors], methods: ['GET', 'POST'] });
   }
 
+  // Registered before the access hook: its own onRequest hook marks upgrade requests, so a refused
+  // upgrade (401) has its socket destroyed after the answer instead of held open.
+  // A browser offering its key as a subprotocol gets `glass.v1` back (never the key entry).
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false) },
+  });
+
   // Access: a sent key must be valid; without one only the open mode lets a request through.
   const keys = new KeyRing(opts.store);
   app.decorateRequest('apiKey', null);
@@ -225,7 +238,6 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
 
   const hub = opts.hub ?? new StreamHub(viewSource(opts.view), opts.stream, metrics);
   const deps: RouteDeps = { view: opts.view, hub, metrics, started: Date.now() };
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(
     async (v1) => {
       const r = v1 as unknown as App;
@@ -237,6 +249,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       riskRoutes(r, deps);
       healthRoutes(r, deps);
       streamRoutes(r, deps);
+      if (opts.alerts !== undefined) alertRoutes(r, opts.alerts);
       r.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/v1' },

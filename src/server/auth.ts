@@ -19,7 +19,15 @@ export function newKey(name: string, rateLimit: number, now: number): { record: 
   return { record: { id, name, hash: hashSecret(secret), createdAt: now, revokedAt: null, rateLimit }, secret };
 }
 
-/** The secret a request carries: `x-api-key`, or `Authorization: Bearer …`. */
+/** The WebSocket subprotocol the stream speaks; a browser offers its key beside it (it cannot set headers). */
+export const STREAM_PROTOCOL = 'glass.v1';
+export const KEY_PROTOCOL_PREFIX = 'glass.key.';
+
+/**
+ * The secret a request carries: `x-api-key`, `Authorization: Bearer …`, or — for a browser's
+ * WebSocket, which can set no header — a `Sec-WebSocket-Protocol` entry `glass.key.<secret>`
+ * offered beside `glass.v1` (never a query string: URLs end up in logs and histories).
+ */
 export function secretOf(headers: Record<string, string | string[] | undefined>): string | null {
   const x = headers['x-api-key'];
   if (typeof x === 'string' && x.length > 0) return x;
@@ -27,6 +35,13 @@ export function secretOf(headers: Record<string, string | string[] | undefined>)
   if (typeof a === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(a);
     if (m !== null) return m[1] as string;
+  }
+  const p = headers['sec-websocket-protocol'];
+  if (typeof p === 'string') {
+    for (const part of p.split(',')) {
+      const t = part.trim();
+      if (t.startsWith(KEY_PROTOCOL_PREFIX) && t.length > KEY_PROTOCOL_PREFIX.length) return t.slice(KEY_PROTOCOL_PREFIX.length);
+    }
   }
   return null;
 }

@@ -79,6 +79,39 @@ export const Heatmap = Type.Object({
   bucketWidth: Type.Number(),
   buckets: Type.Array(Bucket),
   zones: Type.Array(Zone),
+  largest: Type.Optional(
+    Nullable(
+      Type.Object(
+        {
+          side: Type.Union([Type.Literal('LONG_LIQ'), Type.Literal('SHORT_LIQ')]),
+          lo: Type.Number(),
+          hi: Type.Number(),
+          notionalUsd: Type.Number(),
+          distancePct: Type.Number(),
+          zoneId: Nullable(Type.String()),
+          why: Nullable(Type.Union([Type.Literal('prominent'), Type.Literal('largest')])),
+          reason: Nullable(Type.String({ description: 'why it is in no zone (null: it is in one)' })),
+        },
+        { description: 'the largest bucket within ±10 % of the mark: its zone, or why it has none (null: nothing filed there)' },
+      ),
+    ),
+  ),
+  estimates: Type.Optional(
+    Type.Object(
+      {
+        leverage: Type.Object({
+          lo: Type.Number(),
+          mid: Type.Number(),
+          hi: Type.Number(),
+          source: Type.String({ description: 'prior (10×) until there is evidence; then all, coin or cell' }),
+          n: Type.Number(),
+        }),
+        medianErrorAtLiquidation: Nullable(Type.Number()),
+        graded: Type.Integer(),
+      },
+      { description: 'the leverage positions no account has shown are filed at, and its measured error at real liquidations' },
+    ),
+  ),
   history: Type.Optional(Type.Array(HistoryRow)),
 });
 

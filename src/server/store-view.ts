@@ -28,7 +28,17 @@ const FOLD_PAGE = 1000;
 /** A stored map as the API shape (the recorder wrote `glass heatmap --json`'s fields). */
 export function mapOf(s: HeatmapSnapshotRecord): HeatmapT {
   const m = s.map as unknown as HeatmapT;
-  return { coin: s.coin, time: m.time ?? s.time, markPx: m.markPx, bucketWidth: m.bucketWidth, buckets: m.buckets, zones: m.zones };
+  return {
+    coin: s.coin,
+    time: m.time ?? s.time,
+    markPx: m.markPx,
+    bucketWidth: m.bucketWidth,
+    buckets: m.buckets,
+    zones: m.zones,
+    // Maps stored before these fields existed have neither.
+    ...(m.largest !== undefined ? { largest: m.largest } : {}),
+    ...(m.estimates !== undefined ? { estimates: m.estimates } : {}),
+  };
 }
 
 /** One snapshot as a row of the price × time grid: dense buckets around the mark. */

@@ -1,5 +1,3 @@
-import { liquidationPxFromCash } from '../engine/heatmap/liquidation-price.ts';
-import { deriveDirection } from '../engine/position-book/direction.ts';
 import { DEFAULT_SIM, SIM_COINS, type SimCoin, type SimConfig } from './config.ts';
 import { roundPx, roundSz } from './format.ts';
 import { TriggerHeap } from './heap.ts';
@@ -18,6 +16,7 @@ import {
 import { Rng } from './rng.ts';
 import { Traders } from './traders.ts';
 import type { ClusterTruth, GroundTruth, SyndicateTruth } from './truth.ts';
+import { fillDirection, liquidationPriceOnCash } from './venue-rules.ts';
 
 export type SimSink = (ts: number, msg: unknown) => void;
 
@@ -399,7 +398,7 @@ export class Simulator {
     const c = t.coin[w] as number;
     const s = t.szi[w] as number;
     const backing = t.posIsolated[w] === 1 ? (t.margin[w] as number) : (t.cash[w] as number);
-    const liq = liquidationPxFromCash(t.entry[w] as number, s, backing, l);
+    const liq = liquidationPriceOnCash(t.entry[w] as number, s, backing, l);
     const ver = (t.ver[w] as number) + 1;
     t.ver[w] = ver;
     t.liq[w] = liq ?? Number.NaN;
@@ -479,7 +478,7 @@ export class Simulator {
             trade,
             side,
             startPosition: start,
-            dir: deriveDirection(start, side, part),
+            dir: fillDirection(start, side, part),
             closedPnl: pnl,
             liquidationMarkPx: liqMark,
           }),

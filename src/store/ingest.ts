@@ -10,7 +10,8 @@ import { readRecordingBatches } from '../recording/reader.ts';
 import { StoreError } from './errors.ts';
 import { describeSpec, openStore, storeSpec } from './open.ts';
 import { Recorder, type RecorderOptions } from './recorder.ts';
-import type { IngestCursor, Store } from './types.ts';
+import { Pruner } from './retention.ts';
+import type { IngestCursor, RetentionPolicy, Store } from './types.ts';
 
 export interface IngestOptions {
   /** Commit after this many input lines… */
@@ -24,11 +25,27 @@ export interface IngestOptions {
   readonly recorder?: Partial<RecorderOptions>;
   /** Told once, before the first write, when a stored cursor is being resumed from. */
   readonly onResume?: (cursor: IngestCursor) => void;
+  /** Told once, before the first line, the engines ingest runs (a server reads them while it runs). */
+  readonly onEngines?: (engines: IngestEngines) => void;
+  /**
+   * Rows older than this go after a batch, at most once per `retentionEveryMs` of wall time
+   * (default a minute), and once when the input ends (default: kept forever).
+   */
+  readonly retention?: RetentionPolicy;
+  readonly retentionEveryMs?: number;
+  /** Told what each retention pass deleted (per table). */
+  readonly onPrune?: (deleted: Record<string, number>) => void;
   /** Wall clock (commit cadence); tests inject one. */
   readonly clock?: () => number;
 }
 
 export const DEFAULT_INGEST: IngestOptions = { everyLines: 2000, everyMs: 1000 };
+
+/** Batches handed to the store and not yet committed: the engines go on while the store works through them. */
+const WRITES_IN_FLIGHT = 2;
+
+/** The engines ingest() attaches to its pipeline. */
+export type IngestEngines = ReturnType<typeof attachEngines>;
 
 export interface IngestResult {
   readonly pipeline: Pipeline;
@@ -68,6 +85,8 @@ export async function ingest(
   const engines = attachEngines(pipeline, o.whales ?? {}, (e) => box.rec?.onEvent(e));
   const rec = new Recorder(pipeline, engines, { ...o.recorder, firstEventId });
   box.rec = rec;
+  o.onEngines?.(engines);
+  const pruner = o.retention === undefined ? null : new Pruner(store, o.retention, o.retentionEveryMs ?? 60_000, clock, o.onPrune);
 
   let written = 0;
   let batches = 0;
@@ -76,23 +95,26 @@ export async function ingest(
   let lastCommit = clock();
   let lastLine = 0;
   let lastTs = 0;
-  // At most one write in flight: the engines go on with the next lines while the store commits
-  // the previous batch (its own thread for SQLite, the server for PostgreSQL). A failed write
-  // surfaces at the next commit or at the end.
-  let inflight: Promise<void> | null = null;
+  // Up to WRITES_IN_FLIGHT writes in flight: the engines go on with the next lines while the
+  // store commits earlier batches, in order (its own thread for SQLite, the server for
+  // PostgreSQL; each store commits a later batch only after the one before it). A failed write
+  // surfaces at a later commit or at the end.
+  const inflight: Promise<void>[] = [];
   const commit = async (complete: boolean): Promise<void> => {
-    if (inflight !== null) await inflight;
+    while (inflight.length >= WRITES_IN_FLIGHT) await inflight.shift();
     const r = rec.take();
     const t0 = clock();
-    inflight = store
+    const w = store
       .write({ cursor: { source, position: lastLine, ts: lastTs, nextEventId: rec.nextEventId, complete, firstEventId }, ...r })
       .then(() => {
         writeMs += clock() - t0;
         written += r.events.length;
         batches++;
+        pruner?.afterBatch();
       });
     // An unobserved rejection would end the process before the loop sees it.
-    inflight.catch(() => {});
+    w.catch(() => {});
+    inflight.push(w);
     pending = 0;
     lastCommit = clock();
   };
@@ -129,7 +151,8 @@ export async function ingest(
     rec.finish();
     await commit(true);
   }
-  if (inflight !== null) await inflight;
+  while (inflight.length > 0) await inflight.shift();
+  await pruner?.finish();
   return { pipeline, heat: engines.heat, score: engines.score, resumed, written, batches, writeMs };
 }
 
@@ -146,6 +169,10 @@ export async function ingestFile(
     const r = await ingest(store, items, opts.source ?? resolve(file), {
       ...opts,
       onResume: (c) => note(`resuming after line ${c.position} (${c.nextEventId - (c.firstEventId ?? 1)} events kept)`),
+      onPrune: (d) => {
+        const gone = Object.entries(d).filter(([, n]) => n > 0);
+        if (gone.length > 0) note(`retention: deleted ${gone.map(([t, n]) => `${n} ${t}`).join(', ')}`);
+      },
     });
     const where = describeSpec(storeSpec(spec));
     const c = r.resumed;

@@ -32,6 +32,8 @@ export class PostgresStore implements Store {
   readonly schema: string | null;
   readonly where: string;
   private readonly sql: Sql;
+  /** The newest write not yet settled: a batch commits only after it (see write). */
+  private lastWrite: Promise<void> = Promise.resolve();
 
   constructor(url: string, opts: { max?: number } = {}) {
     const u = new URL(url);
@@ -79,10 +81,22 @@ export class PostgresStore implements Store {
     });
   }
 
+  /**
+   * One transaction per batch. Ingest hands over the next batch before the previous one has
+   * committed; this one's transaction waits for the previous write before its first insert, so
+   * batches commit (and take serial ids) in cursor order, and fails if the previous one failed:
+   * a later cursor is never committed over a batch that is not. A write sent after a failure was
+   * reported starts afresh (the store stays usable).
+   */
   async write(b: WriteBatch): Promise<void> {
-    await this.q(() =>
+    const before = this.lastWrite;
+    const mine = this.q(() =>
       this.sql.begin(async (tx) => {
-        await insert(
+        await before;
+        // Every statement sent at once (one round trip, not five), executed in order on this connection.
+        const sent: Promise<unknown>[] = [];
+        insert(
+          sent,
           tx,
           'events',
           b.events.map((e) => ({
@@ -95,12 +109,14 @@ export class PostgresStore implements Store {
             payload: JSON.stringify(e.event),
           })),
         );
-        await insert(
+        insert(
+          sent,
           tx,
           'heatmap_snapshots',
-          b.heatmaps.map((h) => ({ coin: h.coin, time: h.time, reason: h.reason, map: JSON.stringify(h.map) })),
+          b.heatmaps.map((h) => ({ coin: h.coin, time: h.time, reason: h.reason, map: h.json ?? JSON.stringify(h.map) })),
         );
-        await insert(
+        insert(
+          sent,
           tx,
           'position_snapshots',
           b.positions.map((p) => ({
@@ -115,7 +131,8 @@ export class PostgresStore implements Store {
             estimated: p.estimated,
           })),
         );
-        await insert(
+        insert(
+          sent,
           tx,
           'scores',
           b.scores.map((s) => ({
@@ -128,13 +145,23 @@ export class PostgresStore implements Store {
           })),
         );
         const c = b.cursor;
-        await tx`
+        const cursor = tx`
           INSERT INTO ingest_cursor (source, position, ts, next_event_id, complete, first_event_id)
           VALUES (${c.source}, ${c.position}, ${c.ts}, ${c.nextEventId}, ${c.complete === true}, ${c.firstEventId ?? 1})
           ON CONFLICT (source) DO UPDATE SET position = excluded.position, ts = excluded.ts,
             next_event_id = excluded.next_event_id, complete = excluded.complete, first_event_id = excluded.first_event_id`;
+        sent.push(cursor.execute());
+        // The first failure fails the transaction; the rest are observed so none goes unhandled.
+        for (const x of sent) x.catch(() => {});
+        await Promise.all(sent);
       }),
     );
+    this.lastWrite = mine;
+    try {
+      await mine;
+    } finally {
+      if (this.lastWrite === mine) this.lastWrite = Promise.resolve();
+    }
   }
 
   async cursor(source: string): Promise<IngestCursor | null> {
@@ -300,9 +327,10 @@ export class PostgresStore implements Store {
   }
 }
 
-async function insert(tx: Tx, table: string, rows: Row[]): Promise<void> {
+/** Sends the rows' INSERTs (CHUNK rows each) without waiting: their promises go into `sent`. */
+function insert(sent: Promise<unknown>[], tx: Tx, table: string, rows: Row[]): void {
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK) as Record<string, postgres.ParameterOrJSON<never>>[];
-    await tx`INSERT INTO ${tx(table)} ${tx(chunk)}`;
+    sent.push(tx`INSERT INTO ${tx(table)} ${tx(chunk)}`.execute());
   }
 }

@@ -1,9 +1,9 @@
 import type { GlassEvent } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
-import { mapJson } from '../engine/heatmap/document.ts';
 import type { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
+import { type BucketCache, mapJsonText } from './map-json.ts';
 import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord } from './types.ts';
 
 export interface RecorderOptions {
@@ -11,6 +11,12 @@ export interface RecorderOptions {
   readonly heatmapEveryMs: number;
   /** Changed wallet scores are recorded when venue time crosses each multiple of this. */
   readonly scoreEveryMs: number;
+  /**
+   * A tracked position whose liquidation price, estimated flag or leverage moved (an account
+   * snapshot, a fill elsewhere in a cross account) is recorded again at most once per this much
+   * venue time, unless it closes or its liquidation price crosses a zone's edge (then at once).
+   */
+  readonly positionEveryMs: number;
   /** The id the next event gets (a resumed run continues the log). */
   readonly firstEventId: number;
   /** Wall clock for `detectedAt` (the only non-deterministic field). */
@@ -20,6 +26,7 @@ export interface RecorderOptions {
 export const DEFAULT_RECORDER: RecorderOptions = {
   heatmapEveryMs: 5 * 60_000,
   scoreEveryMs: 5 * 60_000,
+  positionEveryMs: 5 * 60_000,
   firstEventId: 1,
   clock: Date.now,
 };
@@ -39,8 +46,11 @@ const ZONE_TYPES = new Set(['ZONE_FORMED', 'ZONE_APPROACHED', 'ZONE_SWEPT']);
  * (1, 2, 3 … in emit order) and the causing message's receive time; a coin's map (the
  * `glass heatmap --json` document) after each zone event and whenever its newest snapshot is
  * `heatmapEveryMs` old at a mark, so no stored map is older than that while the coin trades;
- * tracked wallets' positions (those the Whale Hunter reports on) when they change; scores of
- * wallets that traded, when they changed, on a cadence.
+ * tracked wallets' positions (those the Whale Hunter reports on) when they change, and again when
+ * their liquidation price, estimated flag or leverage moves later (bounded: see positionEveryMs);
+ * on a cadence, the score of every wallet whose score moved by 0.01 or more (a score is a
+ * percentile: it drifts as other wallets trade) or whose record changed; at the end of input,
+ * every wallet's score as the engines answer it then.
  *
  * Everything it does is a function of the input lines, so a replay that discards its output up
  * to a stored cursor rebuilds exactly the state an uninterrupted run had there. It reads the
@@ -63,6 +73,21 @@ export class Recorder {
   /** `${wallet}:${coin}` → the tracked change to snapshot at the end of the line. */
   private readonly dirty = new Map<string, { wallet: Wallet; coin: Coin; time: number; notionalUsd: number }>();
   private readonly lastPosition = new Map<string, string>();
+  /** `${wallet}:${coin}` → venue time and liquidation price of its last record (tracked positions). */
+  private readonly lastPositionAt = new Map<string, { time: number; liq: number | null }>();
+  /** Wallet id → coins of its tracked positions (recorded open at least once). */
+  private readonly tracked = new Map<number, Set<string>>();
+  /** Tracked wallets whose account moved on this line (a fill, a snapshot): their positions are re-read. */
+  private readonly moved = new Set<number>();
+  /** Tracked positions whose change waits for its cadence: key → wallet id. */
+  private readonly deferred = new Map<string, number>();
+  /** Each coin's zones (lo, hi) in its newest map snapshot: a liquidation price crossing one is recorded at once. */
+  private readonly zonesOf = new Map<string, readonly (readonly [number, number])[]>();
+  /** Each coin's bucket texts in its last map (most buckets are unchanged from one map to the next). */
+  private readonly bucketText = new Map<string, { buckets: BucketCache }>();
+  /** Wallet id → the score last recorded (NaN: none). */
+  private recordedScore = new Float64Array(0);
+  private readonly pipeline: Pipeline;
   /** Wallet id → the score cadence it last traded in; watched for one more cadence (a close is counted a moment later). */
   private readonly watch = new Map<number, number>();
   private readonly lastScore = new Map<number, string>();
@@ -74,7 +99,10 @@ export class Recorder {
     this.score = engines.score;
     this.opts = { ...DEFAULT_RECORDER, ...opts };
     this.nextId = this.opts.firstEventId;
+    this.pipeline = pipeline;
     pipeline.market.subscribe((e) => {
+      // New margin tables re-price every account.
+      if (e.type === 'meta') for (const w of this.tracked.keys()) this.moved.add(w);
       if (e.type !== 'mark') return;
       if (e.time > this.now) this.now = e.time;
       const due = this.nextMap.get(e.coin);
@@ -83,6 +111,10 @@ export class Recorder {
     pipeline.changes.subscribe((c) => {
       if (c.time > this.now) this.now = c.time;
       if (!c.resolved) this.watch.set(c.walletId, this.cadence);
+      if (this.tracked.has(c.walletId)) this.moved.add(c.walletId);
+    });
+    pipeline.accounts.subscribe((a) => {
+      if (this.tracked.has(a.walletId)) this.moved.add(a.walletId);
     });
   }
 
@@ -128,18 +160,30 @@ export class Recorder {
       this.zoneCoins.clear();
     }
     if (this.dirty.size > 0) this.snapshotPositions();
+    if (this.moved.size > 0) this.rereadPositions();
     // nextScore starts NaN: the first line with a venue time records, then every scoreEveryMs.
     if (this.now > Number.NEGATIVE_INFINITY && !(this.now < this.nextScore)) {
       this.snapshotScores();
+      if (this.deferred.size > 0) this.flushDeferred(false);
       this.nextScore = nextMultiple(this.now, this.opts.scoreEveryMs);
     }
   }
 
-  /** End of input: every coin's map as it stands and the scores that changed since the last cadence. */
+  /**
+   * End of input: every coin's map as it stands, every deferred position change, and every
+   * wallet's score as the engines answer it now (their table: the last instant settled, the
+   * universe rebuilt), so the store's newest records are what the engines say at the end.
+   */
   finish(): void {
     this.endLine();
     for (const c of this.heat.coinList()) this.snapshotMap(c, 'final');
     this.snapshotScores();
+    this.flushDeferred(true);
+    const ids = this.pipeline.book.wallets;
+    for (const s of this.score.table(1)) {
+      const w = ids.peek(s.wallet);
+      if (w !== undefined) this.pushScore(w, s);
+    }
   }
 
   /** The records made since the last take. */
@@ -152,9 +196,18 @@ export class Recorder {
   private snapshotMap(coin: string, reason: HeatmapSnapshotRecord['reason']): void {
     const view = this.heat.view(coin);
     if (view === null) return;
-    const map = mapJson(view, this.heat.liq.tables.szDecimals(coin));
+    let cache = this.bucketText.get(coin);
+    if (cache === undefined) {
+      cache = { buckets: new Map() };
+      this.bucketText.set(coin, cache);
+    }
+    const json = mapJsonText(view, this.heat.liq.tables.szDecimals(coin), cache);
     const time = Math.max(view.time, this.now);
-    this.out.heatmaps.push({ coin: view.coin as Coin, time, reason, map });
+    this.out.heatmaps.push(lazyMap(view.coin as Coin, time, reason, json));
+    this.zonesOf.set(
+      coin,
+      view.zones.map((z) => [z.lo, z.hi] as const),
+    );
     // The cadence bounds a map's age: any snapshot (a zone event's too) restarts the coin's clock.
     this.nextMap.set(coin, time + this.opts.heatmapEveryMs);
   }
@@ -186,14 +239,120 @@ export class Recorder {
               leverage: p.leverage,
               estimated: p.estimated,
             };
-      const sig = `${rec.szi}|${rec.entryPx}|${rec.liquidationPx}|${rec.leverage}|${rec.estimated}`;
-      if (this.lastPosition.get(key) === sig) continue;
-      this.lastPosition.set(key, sig);
-      this.out.positions.push(rec);
+      this.pushPosition(key, rec);
     }
     this.dirty.clear();
   }
 
+  /** Records a position snapshot unless it says what the key's last one said; keeps the key tracked while open. */
+  private pushPosition(key: string, rec: PositionSnapshotRecord): boolean {
+    const sig = `${rec.szi}|${rec.entryPx}|${rec.liquidationPx}|${rec.leverage}|${rec.estimated}`;
+    if (this.lastPosition.get(key) === sig) return false;
+    this.lastPosition.set(key, sig);
+    this.lastPositionAt.set(key, { time: rec.time, liq: rec.liquidationPx });
+    this.deferred.delete(key);
+    this.out.positions.push(rec);
+    const w = this.pipeline.book.wallets.peek(rec.wallet);
+    if (w !== undefined) {
+      let coins = this.tracked.get(w);
+      if (coins === undefined) {
+        coins = new Set();
+        this.tracked.set(w, coins);
+      }
+      if (rec.szi !== 0) coins.add(rec.coin);
+      else {
+        coins.delete(rec.coin);
+        if (coins.size === 0) this.tracked.delete(w);
+      }
+    }
+    return true;
+  }
+
+  /** A tracked position as the engines hold it now (szi 0: closed). */
+  private current(w: number, coin: string): PositionSnapshotRecord {
+    const wallet = this.pipeline.book.wallets.name(w);
+    const p = this.heat.positions(wallet).find((x) => x.coin === coin);
+    const time = this.now > Number.NEGATIVE_INFINITY ? this.now : 0;
+    if (p === undefined) {
+      return {
+        wallet,
+        coin: coin as Coin,
+        time,
+        szi: 0,
+        entryPx: null,
+        liquidationPx: null,
+        notionalUsd: 0,
+        leverage: null,
+        estimated: false,
+      };
+    }
+    const entryPx = p.entryPx === p.entryPx ? p.entryPx : null;
+    return {
+      wallet,
+      coin: coin as Coin,
+      time,
+      szi: p.szi,
+      entryPx,
+      liquidationPx: p.liquidationPx,
+      notionalUsd: entryPx === null ? 0 : Math.abs(p.szi) * entryPx,
+      leverage: p.leverage,
+      estimated: p.estimated,
+    };
+  }
+
+  /**
+   * Tracked wallets whose account moved on this line: each tracked position whose state differs
+   * from its last record is recorded now when it closed, changed size or side, or its liquidation
+   * price crossed a zone's edge; otherwise once its last record is positionEveryMs old (deferred).
+   */
+  private rereadPositions(): void {
+    for (const w of this.moved) {
+      const coins = this.tracked.get(w);
+      if (coins === undefined) continue;
+      for (const coin of [...coins]) {
+        const key = `${this.pipeline.book.wallets.name(w)}:${coin}`;
+        const rec = this.current(w, coin);
+        const sig = `${rec.szi}|${rec.entryPx}|${rec.liquidationPx}|${rec.leverage}|${rec.estimated}`;
+        const last = this.lastPosition.get(key);
+        if (last === sig) {
+          this.deferred.delete(key);
+          continue;
+        }
+        const at = this.lastPositionAt.get(key);
+        const sizeMoved = last === undefined || last.split('|', 1)[0] !== String(rec.szi);
+        const crossed = at !== undefined && this.inZone(coin, at.liq) !== this.inZone(coin, rec.liquidationPx);
+        const due = at === undefined || rec.time - at.time >= this.opts.positionEveryMs;
+        if (rec.szi === 0 || sizeMoved || crossed || due) this.pushPosition(key, rec);
+        else this.deferred.set(key, w);
+      }
+    }
+    this.moved.clear();
+  }
+
+  /** Deferred position changes whose cadence has come (all of them at the end of input). */
+  private flushDeferred(all: boolean): void {
+    for (const [key, w] of [...this.deferred]) {
+      const at = this.lastPositionAt.get(key);
+      if (!all && at !== undefined && this.now - at.time < this.opts.positionEveryMs) continue;
+      this.deferred.delete(key);
+      const coin = key.slice(key.indexOf(':') + 1);
+      this.pushPosition(key, this.current(w, coin));
+    }
+  }
+
+  private inZone(coin: string, px: number | null): boolean {
+    if (px === null) return false;
+    for (const [lo, hi] of this.zonesOf.get(coin) ?? []) if (px >= lo && px <= hi) return true;
+    return false;
+  }
+
+  /**
+   * The cadence's scores: wallets that traded lately whose record changed, then every scored
+   * wallet whose score moved by 0.01 or more since its last record (the universe moves under
+   * everyone: another wallet's trade, a rebuild of the percentile tables). The sweep reads each
+   * wallet's score allocation-free (O(wallets · components · log wallets) per cadence) and builds
+   * a record only for the wallets it writes; it reads the engine as it stands and rebuilds nothing.
+   */
   private snapshotScores(): void {
     const k = this.cadence++;
     for (const [w, seen] of this.watch) {
@@ -202,20 +361,53 @@ export class Recorder {
         continue;
       }
       const s = this.score.peek(w);
-      if (s === null) continue;
-      const sig = `${s.score}|${s.trades}|${s.confidence}`;
-      if (this.lastScore.get(w) === sig) continue;
-      this.lastScore.set(w, sig);
-      this.out.scores.push({
-        wallet: s.wallet,
-        time: this.now,
-        score: s.score,
-        confidence: s.confidence,
-        trades: s.trades,
-        components: s.components,
-      });
+      if (s !== null) this.pushScore(w, s);
+    }
+    const n = this.pipeline.book.wallets.size;
+    for (let w = 0; w < n; w++) {
+      const now = this.score.scoreNow(w);
+      if (now === null) continue;
+      const was = w < this.recordedScore.length ? (this.recordedScore[w] as number) : Number.NaN;
+      if (was === was && Math.abs(now - was) < 0.005) continue;
+      const s = this.score.peek(w);
+      if (s !== null) this.pushScore(w, s);
     }
   }
+
+  private pushScore(w: number, s: NonNullable<ReturnType<ScoreEngine['peek']>>): void {
+    const sig = `${s.score}|${s.trades}|${s.confidence}|${JSON.stringify(s.components)}`;
+    if (this.lastScore.get(w) === sig) return;
+    this.lastScore.set(w, sig);
+    if (w >= this.recordedScore.length) {
+      const grown = new Float64Array(Math.max(w + 1, this.recordedScore.length * 2)).fill(Number.NaN);
+      grown.set(this.recordedScore);
+      this.recordedScore = grown;
+    }
+    this.recordedScore[w] = s.score;
+    this.out.scores.push({
+      wallet: s.wallet,
+      time: this.now,
+      score: s.score,
+      confidence: s.confidence,
+      trades: s.trades,
+      components: s.components,
+    });
+  }
+}
+
+/** A heatmap record whose map is parsed from its text only if something reads it (the store writes the text). */
+function lazyMap(coin: Coin, time: number, reason: HeatmapSnapshotRecord['reason'], json: string): HeatmapSnapshotRecord {
+  let map: Record<string, unknown> | undefined;
+  return {
+    coin,
+    time,
+    reason,
+    json,
+    get map() {
+      map ??= JSON.parse(json) as Record<string, unknown>;
+      return map;
+    },
+  };
 }
 
 function empty(): Recorded {

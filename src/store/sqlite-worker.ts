@@ -11,16 +11,31 @@ const port = parentPort;
 if (port === null) throw new Error('sqlite-worker.ts runs as a worker thread');
 const db = new DatabaseSync((workerData as { path: string }).path);
 db.exec(PRAGMAS);
-port.on('message', (m: { id: number; batch: WireBatch } | { id: number; close: true }) => {
+/**
+ * Batches arrive in cursor order, up to two at a time (ingest's writes in flight). A batch sent
+ * while an earlier one was still pending (`after`) is refused when that one failed, so a later
+ * cursor is never committed over a batch that is not; one sent after the failure was reported
+ * is written (the store stays usable).
+ */
+const failed = new Map<number, string>();
+port.on('message', (m: { id: number; after: number; batch: WireBatch } | { id: number; close: true }) => {
   if ('close' in m) {
     db.close();
     port.postMessage({ id: m.id, ok: true });
+    return;
+  }
+  const earlier = failed.get(m.after);
+  if (earlier !== undefined) {
+    failed.set(m.id, earlier);
+    port.postMessage({ id: m.id, ok: false, error: `not written: the batch before it failed (${earlier})` });
     return;
   }
   try {
     writeWire(db, m.batch);
     port.postMessage({ id: m.id, ok: true });
   } catch (e) {
-    port.postMessage({ id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+    const error = e instanceof Error ? e.message : String(e);
+    failed.set(m.id, error);
+    port.postMessage({ id: m.id, ok: false, error });
   }
 });

@@ -18,7 +18,7 @@ export function encodeBatch(b: WriteBatch): WireBatch {
   const c = b.cursor;
   return {
     events: b.events.map((e) => [e.id, e.type, e.coin, e.time, e.receivedAt, e.detectedAt, JSON.stringify(e.event)]),
-    heatmaps: b.heatmaps.map((h) => [h.coin, h.time, h.reason, JSON.stringify(h.map)]),
+    heatmaps: b.heatmaps.map((h) => [h.coin, h.time, h.reason, h.json ?? JSON.stringify(h.map)]),
     positions: b.positions.map((p) => [
       p.wallet,
       p.coin,

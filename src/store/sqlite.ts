@@ -33,6 +33,8 @@ export class SqliteStore implements Store {
   private readonly writer: Worker | null;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private nextMsg = 0;
+  /** The newest write not yet settled (-1: none): a write sent meanwhile is refused if it fails. */
+  private pendingWrite = -1;
 
   constructor(path: string, opts: { writerThread?: boolean } = {}) {
     this.path = path;
@@ -100,8 +102,13 @@ export class SqliteStore implements Store {
     const id = this.nextMsg++;
     const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     this.writer.ref();
-    this.writer.postMessage({ id, batch: wire });
-    await done;
+    this.writer.postMessage({ id, after: this.pendingWrite, batch: wire });
+    this.pendingWrite = id;
+    try {
+      await done;
+    } finally {
+      if (this.pendingWrite === id) this.pendingWrite = -1;
+    }
   }
 
   async cursor(source: string): Promise<IngestCursor | null> {

@@ -33,6 +33,8 @@ export interface HeatmapSnapshotRecord {
   readonly reason: 'cadence' | 'zone-event' | 'final';
   /** `{coin, time, markPx, bucketWidth, buckets, zones}` as JSON-ready data. */
   readonly map: Readonly<Record<string, unknown>>;
+  /** `map` already encoded (the recorder writes the text; `map` then parses it only if read). */
+  readonly json?: string;
 }
 
 export interface PositionSnapshotRecord {

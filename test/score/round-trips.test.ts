@@ -82,11 +82,14 @@ test('the real 500-fill response: every round trip starts and ends where the ven
   assert.ok(row.score >= 0 && row.score <= 100);
   const profile = s.profile(wallet)!;
   assert.equal(profile.explanation.trades, trades.length);
-  assert.equal(profile.history.length, trades.length);
+  // One score step per bet (round trips that overlap or follow within BET_GAP_MS), not per round trip.
+  assert.ok(profile.explanation.bets >= 1 && profile.explanation.bets <= trades.length);
+  assert.equal(profile.history.length, profile.explanation.bets);
   assert.ok(profile.movers.length > 0 && profile.movers.length <= 5);
   const r = glass('score', fixturePath('hyperliquid/userFills-2023.json'), '--wallet', wallet, '--json');
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { explanation: Record<string, unknown>; components: Record<string, number> };
-  for (const k of ['hitRate', 'psr', 'sizeDispersion', 'liquidationRate', 'tradesPerDay']) assert.ok(k in j.explanation, k);
+  for (const k of ['hitRate', 'psr', 'sizeDispersion', 'liquidationRate', 'betsPerDay', 'bets', 'riskWeightedWinRate'])
+    assert.ok(k in j.explanation, k);
   assert.deepEqual(Object.keys(j.components), ['accuracy', 'riskAdjusted', 'sizing', 'behaviour']);
 });

@@ -138,6 +138,37 @@ describe('API keys: glass keys create|list|revoke, sent as x-api-key or Bearer',
     assert.ok(!/x-api-key|authorization/i.test(log), 'no auth header is logged');
   });
 
+  test('the stream: a browser sends its key as a subprotocol beside glass.v1; without it 401; the key is never logged', async () => {
+    const k = await createKey('browser');
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const s = await listen({ view: new StoreView(store), store, open: false, logLevel: 'trace', logStream: sink });
+    const ws = s.url.replace(/^http/, 'ws');
+    /** What a browser's `new WebSocket(url, protocols)` does: resolves with the agreed protocol, or the refusal. */
+    const open = (protocols: string[]) =>
+      new Promise<string>((resolve) => {
+        const c = new WebSocket(`${ws}/v1/stream?after=0`, protocols);
+        c.onopen = () => {
+          resolve(`open ${c.protocol}`);
+          c.close();
+        };
+        c.onerror = () => resolve('refused');
+      });
+    try {
+      assert.equal(await open(['glass.v1', `glass.key.${k.secret}`]), 'open glass.v1');
+      assert.equal(await open(['glass.v1']), 'refused');
+      assert.equal(await open(['glass.v1', `glass.key.${k.secret}x`]), 'refused');
+    } finally {
+      await s.app.close();
+    }
+    assert.ok(!lines.join('').includes(k.secret), 'the secret is never logged');
+  });
+
   test('CORS: only the configured origins', async () => {
     const s = await listen({ view: new StoreView(store), store, open: true, cors: ['http://dash.example'] });
     try {

@@ -151,10 +151,20 @@ describe('each endpoint against the engines’ own answers for the same recordin
       near.map((p) => `${p['wallet']}:${p['coin']}`),
       inZone.map((p) => `${p.wallet}:${p.coin}`),
     );
-    // Over the store: the tracked wallets' latest snapshots, paged the same way.
+    // Over the store: the tracked wallets' latest snapshots, paged the same way, each as the
+    // engines hold that position at the end (its liquidation price kept current).
     const stored = await store.positions({ limit: 100_000 });
     assert.ok(stored.length > 0);
     assert.deepEqual(await allPages(`${overStore.url}/v1/positions?limit=1`), wire(stored.map((p) => ({ ...p }))));
+    const live = new Map(engine.map((p) => [`${p.wallet}:${p.coin}`, p]));
+    for (const p of stored) {
+      const e = live.get(`${p.wallet}:${p.coin}`);
+      assert.deepEqual(
+        { szi: p.szi, liquidationPx: p.liquidationPx, leverage: p.leverage, estimated: p.estimated },
+        e === undefined ? null : { szi: e.szi, liquidationPx: e.liquidationPx, leverage: e.leverage, estimated: e.estimated },
+        `${p.wallet} ${p.coin}`,
+      );
+    }
   });
 
   test('GET /v1/wallets and /v1/wallets/{address}: the Nexus Score table and one wallet’s profile', async () => {
@@ -177,13 +187,14 @@ describe('each endpoint against the engines’ own answers for the same recordin
     assert.equal(d['score'], profile.score);
     assert.deepEqual(d['history'], wire(profile.history));
     assert.deepEqual(d['movers'], wire(profile.movers));
-    // Over the store: its score records (the latest per wallet, then one wallet's history).
-    const scores = await store.scores({ limit: 100_000 });
+    // Over the store: the engines' table too (the recorder keeps every score current), then one
+    // wallet's history as stored.
     const fromStore = await allPages(`${overStore.url}/v1/wallets?limit=25`);
     assert.deepEqual(
-      fromStore.map((w) => [w['wallet'], w['score']]),
-      scores.map((s) => [s.wallet, s.score]),
+      fromStore.map((w) => ({ rank: w['rank'], wallet: w['wallet'], score: w['score'], trades: w['trades'], components: w['components'] })),
+      table.map((t, i) => wire({ rank: i + 1, wallet: t.wallet, score: t.score, trades: t.trades, components: t.components })),
     );
+    const scores = await store.scores({ limit: 100_000 });
     const w = scores[0];
     assert.ok(w !== undefined);
     const sd = (await getJson(`${overStore.url}/v1/wallets/${w.wallet}`)).body as Record<string, unknown>;

@@ -197,6 +197,27 @@ export function storeSuite(name: string, h: StoreHarness): void {
       assert.equal(await s.lastEventId(), 2);
     });
 
+    withStore('writes in flight commit in order; one sent while a failing one was pending is refused', async (s) => {
+      // Ingest hands over the next batch before the previous one committed (two in flight).
+      const first = s.write(batch({ position: 5, events: [zoneEvent(1, BTC, 10)], heatmaps: [map(BTC, 10, 1)] }));
+      const second = s.write(batch({ position: 7, events: [zoneEvent(2, BTC, 11)], heatmaps: [map(BTC, 10, 2)] }));
+      await Promise.all([first, second]);
+      assert.equal((await s.cursor('rec.ndjson'))?.position, 7);
+      // Same time: the later batch's map is the newer one (serial ids in batch order).
+      assert.equal((await s.heatmap(BTC))?.map.markPx, 2);
+      // A failing batch (id 1 again), and one sent before its failure was known: neither is kept,
+      // or the cursor would claim line 12 over the lines of the batch that failed.
+      const bad = s.write(batch({ position: 9, events: [zoneEvent(1, BTC, 20)] }));
+      const later = s.write(batch({ position: 12, events: [zoneEvent(3, BTC, 30)] }));
+      await assert.rejects(bad);
+      await assert.rejects(later);
+      assert.equal((await s.cursor('rec.ndjson'))?.position, 7);
+      assert.equal(await s.lastEventId(), 2);
+      // Sent after the failure was reported: written.
+      await s.write(batch({ position: 9, events: [zoneEvent(3, BTC, 20)] }));
+      assert.equal(await s.lastEventId(), 3);
+    });
+
     withStore('cursors are per source; complete and the first event id are kept', async (s) => {
       assert.equal(await s.cursor('a'), null);
       await s.write({

@@ -157,7 +157,10 @@ export class StreamClient {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const q = new URLSearchParams({ after: String(this.lastId) });
     if (this.heatmapCoins.length > 0) q.set('heatmap', this.heatmapCoins.join(','));
-    const ws = new WebSocket(`${proto}//${location.host}/v1/stream?${q}`);
+    // A browser's WebSocket can set no header: the key rides as a subprotocol beside glass.v1.
+    const key = apiKey();
+    const protocols = key === null || key === '' ? ['glass.v1'] : ['glass.v1', `glass.key.${key}`];
+    const ws = new WebSocket(`${proto}//${location.host}/v1/stream?${q}`, protocols);
     this.ws = ws;
     this.live = false;
     ws.onopen = () => {

@@ -1,4 +1,4 @@
-import { evaluateCascade } from '../../backtest/cascade-eval.ts';
+import { evaluateCascade, type LiquidationGrading } from '../../backtest/cascade-eval.ts';
 import { evaluateScore } from '../../backtest/score-eval.ts';
 import { tidy } from '../../domain/format.ts';
 import type { EstimateAccuracy } from '../../engine/heatmap/estimate-grader.ts';
@@ -110,6 +110,7 @@ async function cascade(p: Parsed, file: string): Promise<number> {
     'per event type (held-out half): n, share whose zone was reached, mean baseline',
     ...Object.entries(r.events).map(([t, v]) => `  ${t.padEnd(20)} ${String(v.n).padStart(6)}  ${v.reached}  ${v.meanBaseline}`),
     estimatesLine(r.estimatedLiquidations),
+    liquidationLine(r.estimatedAtLiquidation),
     'reliability (model): forecast → observed (n)',
     ...r.test.reliabilityModel.map((b) => `  ${b.lo.toFixed(1)}–${b.hi.toFixed(1)}  ${b.forecast} → ${b.observed} (${b.n})`),
   ];
@@ -122,6 +123,18 @@ function duration(ms: number): string {
   if (ms % 3600_000 === 0) return `${ms / 3600_000} h`;
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${Number((ms / 1000).toPrecision(6))} s`;
+}
+
+/** The learned leverage against the 10× prior, on the positions the venue liquidated (walking forward). */
+function liquidationLine(g: LiquidationGrading): string {
+  const m = g.model;
+  if (m.priced === 0) return 'estimated liquidation prices vs real liquidation fills: no estimated position was liquidated';
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
+  return (
+    `estimated liquidation prices vs real liquidation fills (${m.priced}, leverage learned on earlier ones only): ` +
+    `median |error| ${pct(g.prior.medianAbsRelErr)} at 10× → ${pct(m.medianAbsRelErr)} learned; ` +
+    `90th percentile ${pct(g.prior.p90AbsRelErr)} → ${pct(m.p90AbsRelErr)}; within 1 % ${pct(g.prior.within1Pct)} → ${pct(m.within1Pct)}`
+  );
 }
 
 function estimatesLine(e: EstimateAccuracy): string {

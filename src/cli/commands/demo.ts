@@ -26,6 +26,7 @@ export const demoSpec: CommandSpec = {
     json: { type: 'boolean' },
     serve: { type: 'boolean' },
     db: { type: 'string' },
+    retention: { type: 'string' },
     ...SERVE_OPTIONS,
   },
   help: [
@@ -37,6 +38,7 @@ export const demoSpec: CommandSpec = {
     '--json        the final summary as one JSON line: {demo, …pipeline summary, glassEvents, zones, topScores}',
     '--serve       serve the /v1 API and stream while simulating (at 60× real time unless --speed, until stopped)',
     '--db SPEC     with --serve: the store the engines write (default: in memory)',
+    '--retention R  prune the store as it is written: events=30d,heatmaps=7d,positions=7d,scores=90d (default GLASS_RETENTION, else keep all)',
     ...SERVE_HELP,
   ],
   positionals: { min: 0, max: 0 },

@@ -42,11 +42,13 @@ export const liveSpec: CommandSpec = {
     serve: { type: 'boolean' },
     port: { type: 'string' },
     db: { type: 'string' },
+    retention: { type: 'string' },
     ...SERVE_OPTIONS,
   },
   help: [
     ...HELP,
     '--serve        record the engines into the store (--db, default ./glass.sqlite) and serve the /v1 API and stream while live',
+    '--retention R  prune the store as it is written: events=30d,heatmaps=7d,positions=7d,scores=90d (default GLASS_RETENTION, else keep all)',
     ...SERVE_HELP,
     '--record F     also write every raw message to F (the recording format; .gz compresses)',
     '--track FILE   wallets (one address per line) whose accounts are always refreshed first; the first 10 also on their own userFills channel',

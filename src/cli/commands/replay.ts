@@ -4,6 +4,7 @@ import { type ReadItem, TruncatedInput } from '../../recording/reader.ts';
 import { parseSpeed, replay } from '../../recording/replay.ts';
 import { SERVE_HELP, SERVE_OPTIONS, serveReplay } from '../../server/serve-engines.ts';
 import { ingestFile } from '../../store/ingest.ts';
+import { retentionFrom } from '../../store/retention.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { fmtInt, note, out, printJson } from '../output.ts';
 import { type Progress, progress, progressWanted } from '../progress.ts';
@@ -19,6 +20,7 @@ export const replaySpec: CommandSpec = {
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     db: { type: 'string' },
+    retention: { type: 'string' },
     serve: { type: 'boolean' },
     port: { type: 'string' },
     ...SERVE_OPTIONS,
@@ -30,6 +32,7 @@ export const replaySpec: CommandSpec = {
     '--quiet     do not list rejected lines on stderr',
     '--db SPEC   also run the engines and record their output into a store: a SQLite file or postgres://…;',
     '            a run killed midway resumes after the last committed line (nothing lost, nothing doubled)',
+    '--retention R  prune the store as it is written: events=30d,heatmaps=7d,positions=7d,scores=90d (default GLASS_RETENTION, else keep all)',
     '--serve     record into the store (--db, default ./glass.sqlite) and serve the /v1 API and stream until stopped',
     ...SERVE_HELP,
   ],
@@ -57,10 +60,11 @@ export async function replayCommand(argv: readonly string[]): Promise<number> {
   });
   const t0 = performance.now();
   const db = strOption(p, 'db');
+  const retention = retentionFrom(strOption(p, 'retention'));
   const shown = progress(file);
   const items = played(replay(file, speed, { onRead: (b, size) => shown.read(b, size) }), shown, speed.kind !== 'max');
   try {
-    if (db !== undefined) await ingestFile(db, file, items, { pipeline, note });
+    if (db !== undefined) await ingestFile(db, file, items, { pipeline, note, ...(retention === undefined ? {} : { retention }) });
     else for await (const batch of items) for (const item of batch) pipeline.ingest(item);
   } catch (e) {
     // A broken .gz: what came before the break is played and summarised; --strict makes it an error.

@@ -78,27 +78,31 @@ export class CoinBuckets {
     return r;
   }
 
-  /** Adds (sign +1) or removes (−1) one position's contribution; `estimated`: from an assumed leverage. */
-  apply(px: number, units: number, long: boolean, sign: 1 | -1, estimated = false): void {
+  /**
+   * Adds (sign +1) or removes (−1) one position's contribution; `estimated`: from an assumed
+   * leverage; `counted` false: a part of a spread estimate (its position is counted where its median is).
+   */
+  apply(px: number, units: number, long: boolean, sign: 1 | -1, estimated = false, counted = true): void {
     const r = this.row(this.bucketOf(px));
+    const n = counted ? sign : 0;
     if (long) {
       this.longUnits[r] = (this.longUnits[r] as number) + sign * units;
-      this.longCount[r] = (this.longCount[r] as number) + sign;
+      this.longCount[r] = (this.longCount[r] as number) + n;
       this.totalLongUnits += sign * units;
       if (estimated) {
         this.longEstUnits[r] = (this.longEstUnits[r] as number) + sign * units;
-        this.longEstCount[r] = (this.longEstCount[r] as number) + sign;
+        this.longEstCount[r] = (this.longEstCount[r] as number) + n;
       }
     } else {
       this.shortUnits[r] = (this.shortUnits[r] as number) + sign * units;
-      this.shortCount[r] = (this.shortCount[r] as number) + sign;
+      this.shortCount[r] = (this.shortCount[r] as number) + n;
       this.totalShortUnits += sign * units;
       if (estimated) {
         this.shortEstUnits[r] = (this.shortEstUnits[r] as number) + sign * units;
-        this.shortEstCount[r] = (this.shortEstCount[r] as number) + sign;
+        this.shortEstCount[r] = (this.shortEstCount[r] as number) + n;
       }
     }
-    this.positions += sign;
+    this.positions += n;
     this.version++;
   }
 
@@ -191,7 +195,8 @@ export class CoinBuckets {
   }[] {
     const out = [];
     for (let r = 0; r < this.n; r++) {
-      if (this.longCount[r] === 0 && this.shortCount[r] === 0) continue;
+      // A bucket can hold a spread estimate's part with no position counted in it: read its notional too.
+      if (this.longCount[r] === 0 && this.shortCount[r] === 0 && this.longUnits[r] === 0 && this.shortUnits[r] === 0) continue;
       out.push({
         key: this.keys[r] as number,
         longUnits: this.longUnits[r] as number,

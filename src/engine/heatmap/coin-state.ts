@@ -1,6 +1,7 @@
 import type { Coin } from '../../domain/ids.ts';
 import { RealisedVol } from '../common/volatility.ts';
 import { CoinBuckets, niceWidth, type WindowColumns } from './buckets.ts';
+import type { LargestBucket } from './zones.ts';
 
 export interface TrackedZone {
   readonly id: string;
@@ -29,6 +30,9 @@ export interface HistoryRow {
   readonly shortLiqUsd: Float32Array;
 }
 
+/** Reach of the zone search in the mark's fraction at least: the largest bucket within it is always accounted for. */
+export const LARGEST_REACH = 0.1;
+
 /** Everything the heatmap keeps for one coin. */
 export class CoinState {
   readonly coin: Coin;
@@ -41,6 +45,8 @@ export class CoinState {
   /** Zones detection lost without price reaching them, kept for a while in case they come back. */
   fading: TrackedZone[] = [];
   evaluatedVersion = -1;
+  /** The largest bucket within ±10 % of the mark at the last detection, and what became of it. */
+  largest: LargestBucket | null = null;
   evaluatedMark = Number.NaN;
   readonly history: HistoryRow[] = [];
   /** Whether the engine samples this coin's history (it was asked for). */
@@ -85,10 +91,13 @@ export class CoinState {
     return this.cols;
   }
 
-  /** Zone-detection window: a few daily sigmas each side of the mark, in bucket keys. */
+  /**
+   * Zone-detection window: a few daily sigmas each side of the mark (the wider of the hour's and
+   * the day's realised volatility), and never less than ±10 %, in bucket keys.
+   */
   window(): { from: number; to: number } {
     const w = this.buckets.width;
-    const r = Math.min(0.5, Math.max(0.05, 8 * this.vol.daily()));
+    const r = Math.min(0.5, Math.max(LARGEST_REACH, 8 * this.vol.wideDaily()));
     const from = Math.floor((this.mark * (1 - r)) / w);
     const to = Math.min(from + 4000, Math.floor((this.mark * (1 + r)) / w));
     return { from, to };

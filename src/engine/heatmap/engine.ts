@@ -5,10 +5,11 @@ import { touchProbability } from '../common/volatility.ts';
 import type { PositionBook, PositionView } from '../position-book/book.ts';
 import type { AccountApplied, PositionChange } from '../position-book/change.ts';
 import { CoinBuckets, toUnits, UNIT } from './buckets.ts';
-import { CoinState, type HistoryRow, idealWidth, type TrackedZone } from './coin-state.ts';
+import { CoinState, type HistoryRow, idealWidth, LARGEST_REACH, type TrackedZone } from './coin-state.ts';
+import type { LeverageQuantiles } from './leverage-model.ts';
 import { LiquidationBook } from './liquidation-book.ts';
 import { SlotTable } from './slot-table.ts';
-import { type BucketWindow, DEFAULT_ZONE_PARAMS, type DetectedZone, detectZones, type ZoneParams } from './zones.ts';
+import { type BucketWindow, coverLargest, DEFAULT_ZONE_PARAMS, type DetectedZone, detectZones, type ZoneParams } from './zones.ts';
 
 export interface HeatmapOptions {
   /** How long a zone that fell under the detection threshold keeps its identity (event time). */
@@ -67,6 +68,32 @@ export interface HeatmapView {
     shortEstimatedUsd: number;
   }[];
   readonly zones: (ZoneRef & { id: string; probability: number })[];
+  /**
+   * The largest bucket within ±10 % of the mark and the zone it is in: found by detection
+   * (`why` 'prominent'), or kept for being the largest ('largest'); when in none, `reason` says
+   * why. Null: nothing is filed within ±10 %.
+   */
+  readonly largest: {
+    side: ZoneRef['side'];
+    lo: number;
+    hi: number;
+    notionalUsd: number;
+    distancePct: number;
+    zoneId: string | null;
+    why: 'prominent' | 'largest' | null;
+    reason: string | null;
+  } | null;
+  /**
+   * How the coin's positions no account has shown are filed: the learned leverage (low, median,
+   * high quantile, for a $10k–100k position; `source` 'prior' until there is evidence) and the
+   * estimate's measured error: median |estimate − real| / real over the liquidations graded so far
+   * (every coin, walking forward; null before any).
+   */
+  readonly estimates: {
+    leverage: LeverageQuantiles;
+    medianErrorAtLiquidation: number | null;
+    graded: number;
+  };
 }
 
 /**
@@ -96,7 +123,7 @@ export class HeatmapEngine {
     this.historyAll = h === 'all';
     this.historyOf = new Set(typeof h === 'string' ? [] : h);
     this.live = this.opts.zoneTracking === 'live';
-    this.liq = new LiquidationBook(book, this.slots, (s, px, estimated) => this.file(s, px, estimated));
+    this.liq = new LiquidationBook(book, this.slots, (s, px, estimated, lo, hi) => this.file(s, px, estimated, lo, hi));
   }
 
   onMarket(e: MarketEvent): void {
@@ -140,8 +167,11 @@ export class HeatmapEngine {
 
   // ---- buckets ------------------------------------------------------------------------------
 
-  /** Moves slot `s`'s contribution to its new liquidation price (the LiquidationBook has made room for it). */
-  private file(s: number, px: number, estimated: boolean): void {
+  /**
+   * Moves slot `s`'s contribution to its new liquidation price (the LiquidationBook has made room
+   * for it); `lo`/`hi` (NaN: none) spread an estimate's notional over three prices.
+   */
+  private file(s: number, px: number, estimated: boolean, lo: number, hi: number): void {
     const t = this.slots;
     const szi = this.book.sziAt(s);
     const long = szi > 0;
@@ -150,10 +180,22 @@ export class HeatmapEngine {
     const oldUnits = t.units(s);
     const oldLong = t.long(s);
     const oldEstimated = t.estimated(s);
-    if (oldPx === px && oldUnits === units && oldLong === long && oldEstimated === estimated) return;
+    const sp = this.spread;
+    const oldLo = s < this.spreadSlots ? (sp[2 * s] as number) : Number.NaN;
+    const oldHi = s < this.spreadSlots ? (sp[2 * s + 1] as number) : Number.NaN;
+    const spreadNow = units > 0 && (lo === lo || hi === hi);
+    const spreadBefore = oldLo === oldLo || oldHi === oldHi;
+    if (oldPx === px && oldUnits === units && oldLong === long && oldEstimated === estimated && !spreadNow && !spreadBefore) return;
     const state = this.state(this.book.coinOf(s), px === px ? px : oldPx);
     const b = state.buckets;
     t.setFiled(s, px, units, long, estimated);
+    if (spreadNow || spreadBefore) {
+      // An estimate spread over quantile prices: its parts move together (rare: positions no account has shown).
+      if (oldUnits > 0) contribute(b, oldPx, oldLo, oldHi, oldUnits, oldLong, -1, oldEstimated);
+      this.setSpread(s, spreadNow ? lo : Number.NaN, spreadNow ? hi : Number.NaN);
+      if (units > 0) contribute(b, px, spreadNow ? lo : Number.NaN, spreadNow ? hi : Number.NaN, units, long, 1, estimated);
+      return;
+    }
     // Most changes move a price within its bucket (a fill nudging the account's margin): one update.
     if (oldUnits > 0 && units > 0 && oldLong === long && oldEstimated === estimated && b.bucketOf(oldPx) === b.bucketOf(px)) {
       b.adjust(px, units - oldUnits, long, estimated);
@@ -161,6 +203,23 @@ export class HeatmapEngine {
     }
     if (oldUnits > 0) b.apply(oldPx, oldUnits, oldLong, -1, oldEstimated);
     if (units > 0) b.apply(px, units, long, 1, estimated);
+  }
+
+  /** Spread prices (low, high quantile) of estimated slots, two per slot; grown only when a spread is filed. */
+  private spread: Float64Array = new Float64Array(0);
+  private spreadSlots = 0;
+
+  private setSpread(s: number, lo: number, hi: number): void {
+    if (s >= this.spreadSlots) {
+      if (lo !== lo && hi !== hi) return;
+      const n = Math.max(1024, 2 * this.spreadSlots, s + 1);
+      const next = new Float64Array(2 * n).fill(Number.NaN);
+      next.set(this.spread);
+      this.spread = next;
+      this.spreadSlots = n;
+    }
+    this.spread[2 * s] = lo;
+    this.spread[2 * s + 1] = hi;
   }
 
   private state(coinId: number, refPx: number): CoinState {
@@ -212,8 +271,11 @@ export class HeatmapEngine {
     if (c.buckets.version === c.evaluatedVersion && !moved) return;
     c.evaluatedVersion = c.buckets.version;
     c.evaluatedMark = c.mark;
-    const found = detectZones(this.windowOf(c), this.opts.zoneParams);
-    this.track(c, found, time);
+    const w = this.windowOf(c);
+    const reach = Math.ceil((LARGEST_REACH * c.mark) / c.buckets.width);
+    const { zones, largest } = coverLargest(w, detectZones(w, this.opts.zoneParams), reach, this.opts.zoneParams);
+    c.largest = largest;
+    this.track(c, zones, time);
   }
 
   /** Carries zone identity across re-derivations and emits the lifecycle events. */
@@ -414,6 +476,23 @@ export class HeatmapEngine {
     if (c === null) return null;
     const zones = this.zones(coin);
     const w = c.buckets.width;
+    const big = c.mark > 0 ? c.largest : null;
+    const graded = this.liq.liquidationEstimates.model.summary();
+    const home = big === null ? undefined : c.zones.find((t) => t.side === big.side && t.loKey <= big.key && big.key <= t.hiKey);
+    const largest =
+      big === null
+        ? null
+        : {
+            side: big.side,
+            lo: c.buckets.edge(big.key),
+            hi: c.buckets.edge(big.key + 1),
+            notionalUsd: big.units / UNIT,
+            distancePct: ((c.buckets.edge(big.key + 0.5) - c.mark) / c.mark) * 100,
+            zoneId: home?.id ?? null,
+            why: home === undefined ? null : big.zoned,
+            // A zone found, then swept by the mark in the same pass, is gone: say so rather than nothing.
+            reason: home === undefined ? (big.reason ?? 'its zone was swept: the mark has crossed it') : null,
+          };
     return {
       coin: c.coin,
       time: c.markTime,
@@ -428,6 +507,12 @@ export class HeatmapEngine {
         shortEstimatedUsd: b.shortEstUnits / UNIT,
       })),
       zones,
+      largest,
+      estimates: {
+        leverage: this.liq.leverage.quantiles(c.coinId, 50_000),
+        medianErrorAtLiquidation: graded.medianAbsRelErr,
+        graded: graded.priced,
+      },
     };
   }
 
@@ -459,7 +544,9 @@ export class HeatmapEngine {
     const t = this.slots;
     for (let s = 0; s < this.book.slotCount && s < t.capacity; s++) {
       if (t.units(s) === 0 || this.book.coinOf(s) !== c.coinId) continue;
-      b.apply(t.liqPx(s), t.units(s), t.long(s), 1, t.estimated(s));
+      const lo = s < this.spreadSlots ? (this.spread[2 * s] as number) : Number.NaN;
+      const hi = s < this.spreadSlots ? (this.spread[2 * s + 1] as number) : Number.NaN;
+      contribute(b, t.liqPx(s), lo, hi, t.units(s), t.long(s), 1, t.estimated(s));
     }
     return b;
   }
@@ -480,6 +567,38 @@ export class HeatmapEngine {
       estimated,
     };
   }
+}
+
+/**
+ * Adds or removes one position's contribution: all at `px`, or spread (a third at each of `lo`,
+ * `px`, `hi`; a missing price's third at `px`), the position counted once, at `px`. The thirds are
+ * a function of `units` alone, so removal undoes addition exactly.
+ */
+function contribute(
+  b: CoinBuckets,
+  px: number,
+  lo: number,
+  hi: number,
+  units: number,
+  long: boolean,
+  sign: 1 | -1,
+  estimated: boolean,
+): void {
+  if (lo !== lo && hi !== hi) {
+    b.apply(px, units, long, sign, estimated);
+    return;
+  }
+  const third = Math.floor(units / 3);
+  let mid = units;
+  if (lo === lo && third > 0) {
+    b.apply(lo, third, long, sign, estimated, false);
+    mid -= third;
+  }
+  if (hi === hi && third > 0) {
+    b.apply(hi, third, long, sign, estimated, false);
+    mid -= third;
+  }
+  b.apply(px, mid, long, sign, estimated);
 }
 
 /** The first zone in `zones` not yet matched on the same side whose key range overlaps `z`'s. */

@@ -4,21 +4,27 @@ import type { PositionBook } from '../position-book/book.ts';
 import type { PositionChange } from '../position-book/change.ts';
 import { AccountTable } from './account-table.ts';
 import { EstimateGrader } from './estimate-grader.ts';
+import { impliedLeverage, LeverageModel, PRIOR_LEVERAGE } from './leverage-model.ts';
 import { type LiqRule, liquidationPx, ruleAt } from './liquidation-price.ts';
-import { MarginTables } from './margin-tables.ts';
+import { DEFAULT_MAX_LEVERAGE, MarginTables } from './margin-tables.ts';
 import { MODE_CROSS, MODE_ISOLATED, MODE_PRESUMED_ISOLATED, MODE_UNKNOWN, ownMargin, type SlotTable } from './slot-table.ts';
 import { crossMaintenance, snapshotMark } from './snapshot-liquidations.ts';
 
 /**
  * One position's liquidation point, as the heatmap files it: `liqPx` is NaN when the position is
  * flat or no price liquidates it; `estimated` when it comes from an assumed leverage rather than
- * the account (no snapshot yet, or margin mode unknown). Positional, not an object: it runs once
+ * the account (no snapshot yet, or margin mode unknown). An estimate from the learned leverage
+ * distribution is spread: a third of the notional at `liqPx` (the median leverage's price), a third
+ * at each of `spreadLo` and `spreadHi` (NaN: not spread). Positional, not an object: it runs once
  * per position change.
  */
-export type LiqListener = (slot: number, liqPx: number, estimated: boolean) => void;
+export type LiqListener = (slot: number, liqPx: number, estimated: boolean, spreadLo: number, spreadHi: number) => void;
 
-/** Leverage assumed for positions whose account the engine has not seen (CoinGlass-style estimate). */
-export const ASSUMED_LEVERAGE = 10;
+/** Liquidation fills of one wallet this close together are one liquidation of its account. */
+const SAME_LIQUIDATION_MS = 60_000;
+
+/** Leverage assumed for positions whose account the engine has not seen, before any evidence (leverage-model.ts). */
+export const ASSUMED_LEVERAGE = PRIOR_LEVERAGE;
 
 /**
  * Liquidation price of every open position, kept current as fills and snapshots arrive. A cross
@@ -31,6 +37,13 @@ export class LiquidationBook {
   readonly tables = new MarginTables();
   /** Estimates graded against the exact prices snapshots reveal. */
   readonly estimates = new EstimateGrader();
+  /** The leverage of unseen positions, learned walking forward from liquidations and snapshots. */
+  readonly leverage = new LeverageModel();
+  /**
+   * At each liquidation fill of an estimated position, its estimated liquidation price against the
+   * fill's: from the learned leverage (fitted only on what came before) and from the 10× prior.
+   */
+  readonly liquidationEstimates = { model: new EstimateGrader(), prior: new EstimateGrader() };
   private readonly book: PositionBook;
   private readonly listener: LiqListener;
   private readonly slots: SlotTable;
@@ -44,6 +57,12 @@ export class LiquidationBook {
    */
   private readonly makers = new MakerTally();
   private ruleTime = 0;
+  /**
+   * The leverage a wallet's own last liquidation implied, and when: its later unseen positions are
+   * filed at it. Not the other positions of the same liquidation: a cross account dying at once
+   * shows one margin for all of them, each at its own distance.
+   */
+  private readonly revealed = new Map<number, { lev: number; time: number }>();
 
   constructor(book: PositionBook, slots: SlotTable, listener: LiqListener) {
     this.book = book;
@@ -90,6 +109,7 @@ export class LiquidationBook {
       }
     }
     this.accounts.snapped(w, e.crossAccountValue - unrealised, crossMaintenance(e, this.tables));
+    this.learnFromSnapshot(e, slots);
     const habit = marginHabit(e);
     if (habit !== null) this.accounts.setHabit(w, habit.isolated, habit.leverage);
     this.ruleTime = e.time;
@@ -127,6 +147,7 @@ export class LiquidationBook {
     const wasMaker = this.makers.isMarketMaker(c.walletId);
     this.makers.observe(c);
     if (c.resolved) return; // the book's state already includes it
+    if (c.liquidation) this.learnFromLiquidation(c);
     const s = c.slot;
     const w = c.walletId;
     const t = this.slots;
@@ -187,7 +208,9 @@ export class LiquidationBook {
       for (let i = 0; i < n; i++) {
         const s = book.walletSlot(w, i);
         t.ensure(s);
-        this.emitSlot(s, maker ? null : this.estimatedLiq(s), true); // a maker's is not even computed
+        if (maker)
+          this.emitSlot(s, null, true); // a maker's is not even computed
+        else this.emitEstimated(s);
       }
       return;
     }
@@ -230,23 +253,98 @@ export class LiquidationBook {
     return liquidationPx(mark, szi, account - Math.abs(szi) * mark * l, l, this.rule());
   }
 
-  /** No account seen: an isolated-style estimate at the assumed leverage. */
-  private estimatedLiq(s: number): number | null {
+  /**
+   * No account seen: isolated-style estimates at the learned leverage distribution's low, median
+   * and high quantiles (all three the prior's 10× until there is evidence: then one price).
+   */
+  private emitEstimated(s: number): void {
     const szi = this.book.sziAt(s);
-    if (szi === 0) return null;
+    if (szi === 0) {
+      this.emitSlot(s, null, true);
+      return;
+    }
     const entry = this.book.entryAt(s);
     const mark = this.markOf(s);
-    const ntl = Math.abs(szi) * (entry === entry ? entry : mark);
-    const coin = this.book.coins.name(this.book.coinOf(s));
-    const lev = Math.min(ASSUMED_LEVERAGE, this.tables.maxLeverage(coin) ?? ASSUMED_LEVERAGE);
+    const e = entry === entry ? entry : mark;
+    const ntl = Math.abs(szi) * e;
+    const coinId = this.book.coinOf(s);
+    const cap = this.tables.maxLeverage(this.book.coins.name(coinId)) ?? DEFAULT_MAX_LEVERAGE;
     const l = this.maintenanceOf(s, ntl);
-    const account = ntl / lev + szi * (mark - (entry === entry ? entry : mark));
-    return liquidationPx(mark, szi, account - Math.abs(szi) * mark * l, l, this.rule());
+    // It is open at `mark`: a leverage that would have liquidated it there is ruled out.
+    const q = this.leverage.quantiles(coinId, ntl, impliedLeverage(e, mark, szi > 0, l, Number.POSITIVE_INFINITY));
+    const rule = this.rule();
+    const mid = estimatedLiqPx(e, szi, mark, Math.min(this.revealed.get(this.book.walletOf(s))?.lev ?? q.mid, cap), l, rule);
+    if (q.lo === q.hi) {
+      this.emitSlot(s, mid, true);
+      return;
+    }
+    const lo = estimatedLiqPx(e, szi, mark, Math.min(q.lo, cap), l, rule);
+    const hi = estimatedLiqPx(e, szi, mark, Math.min(q.hi, cap), l, rule);
+    // A quantile with no price (a long margined past zero) files its third at none: spread over the others.
+    this.emitSlot(s, mid, true, lo ?? Number.NaN, hi ?? Number.NaN);
   }
 
-  private emitSlot(s: number, liq: number | null, estimated = false): void {
+  /**
+   * A liquidation fill: grade what an unseen position was estimated at against the price it died
+   * at (model and prior, before learning from it), then learn the leverage that price implies.
+   */
+  private learnFromLiquidation(c: PositionChange): void {
+    const before = c.before;
+    if (!(before === before) || before === 0) return;
+    const long = before > 0;
+    // The venue's closed PnL gives the entry the position died with: (px − entry)·sz·side.
+    const entry = c.closedPnl === c.closedPnl && c.sz > 0 ? c.px - c.closedPnl / (c.sz * (long ? 1 : -1)) : c.entryPx;
+    if (!(entry > 0)) return;
+    const s = c.slot;
+    this.slots.ensure(s);
+    const coinId = c.coinId;
+    const ntl = Math.abs(before) * entry;
+    const l = this.maintenanceOf(s, ntl);
+    const cap = this.tables.maxLeverage(c.coin) ?? DEFAULT_MAX_LEVERAGE;
+    if (!this.accounts.isSnapped(c.walletId) || this.slots.estimated(s)) {
+      const mark = this.markOf(s);
+      const rule = ruleAt(c.time);
+      const prior = estimatedLiqPx(entry, before, mark, Math.min(ASSUMED_LEVERAGE, cap), l, rule);
+      const own = this.revealed.get(c.walletId);
+      const alive = impliedLeverage(entry, mark, long, l, Number.POSITIVE_INFINITY);
+      const lev = own !== undefined && own.time < c.time - SAME_LIQUIDATION_MS ? own.lev : this.leverage.quantiles(coinId, ntl, alive).mid;
+      const model = estimatedLiqPx(entry, before, mark, Math.min(lev, cap), l, rule);
+      this.liquidationEstimates.prior.add(prior ?? Number.NaN, c.px);
+      this.liquidationEstimates.model.add(model ?? Number.NaN, c.px);
+    }
+    const implied = impliedLeverage(entry, c.px, long, l, cap);
+    this.leverage.observe(coinId, ntl, implied);
+    this.revealed.set(c.walletId, { lev: implied, time: c.time });
+    if (this.leverage.publish(c.time)) this.refileEstimated();
+  }
+
+  /** A snapshot's positions: isolated ones at their own leverage, cross ones at the account's (notional over account value). */
+  private learnFromSnapshot(e: PositionSnapshotEvent, slots: readonly number[]): void {
+    let crossNtl = 0;
+    for (const p of e.positions) if (p.marginMode !== 'isolated') crossNtl += Math.abs(p.positionValue);
+    const crossLev = e.crossAccountValue > 0 ? crossNtl / e.crossAccountValue : Number.NaN;
+    for (let i = 0; i < e.positions.length; i++) {
+      const p = e.positions[i] as PositionSnapshotEvent['positions'][number];
+      const lev = p.marginMode === 'isolated' ? p.leverage : Math.min(p.leverage, crossLev);
+      const cap = p.maxLeverage ?? this.tables.maxLeverage(p.coin) ?? DEFAULT_MAX_LEVERAGE;
+      // One account is one piece of evidence, however many positions it lists.
+      const weight = 1 / e.positions.length;
+      if (lev > 0) this.leverage.observe(this.book.coinOf(slots[i] as number), Math.abs(p.positionValue), Math.min(cap, lev), weight);
+    }
+    if (this.leverage.publish(e.time)) this.refileEstimated();
+  }
+
+  /** The leverage model published new evidence: every position filed at an estimate is filed again at it. */
+  private refileEstimated(): void {
+    const n = this.book.wallets.size;
+    if (n > 0) this.accounts.ensure(n - 1);
+    for (let w = 0; w < n; w++) if (!this.accounts.isSnapped(w)) this.recompute(w);
+  }
+
+  private emitSlot(s: number, liq: number | null, estimated = false, spreadLo = Number.NaN, spreadHi = Number.NaN): void {
     const unfiled = estimated && this.makers.isMarketMaker(this.book.walletOf(s));
-    this.listener(s, unfiled ? Number.NaN : (liq ?? Number.NaN), estimated);
+    if (unfiled) this.listener(s, Number.NaN, estimated, Number.NaN, Number.NaN);
+    else this.listener(s, liq ?? Number.NaN, estimated, spreadLo, spreadHi);
   }
 
   private markOf(s: number): number {
@@ -279,4 +377,14 @@ function marginHabit(e: PositionSnapshotEvent): { isolated: boolean; leverage: n
     if (p.marginMode === 'isolated') isolated += ntl;
   }
   return notional > 0 ? { isolated: isolated > notional / 2, leverage: weighted / notional } : null;
+}
+
+/**
+ * An unseen position's liquidation price at leverage `lev`: isolated-style, its margin ntl/lev at
+ * entry, valued at `mark` (docs/margin.md, "Estimated positions").
+ */
+export function estimatedLiqPx(entry: number, szi: number, mark: number, lev: number, l: number, rule: LiqRule): number | null {
+  const ntl = Math.abs(szi) * entry;
+  const account = ntl / lev + szi * (mark - entry);
+  return liquidationPx(mark, szi, account - Math.abs(szi) * mark * l, l, rule);
 }

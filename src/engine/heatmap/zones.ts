@@ -184,3 +184,107 @@ function background(prefix: Float64Array, i: number, half: number): number {
   const count = hi - lo + 1 - (chi - clo + 1);
   return count > 0 ? (outer - core) / count : 0;
 }
+
+/**
+ * The largest bucket within reach of the mark and what became of it: in a zone (found, or kept for
+ * being the largest), or the reason it cannot be in one.
+ */
+export interface LargestBucket {
+  readonly key: number;
+  readonly side: ZoneSide;
+  /** Its notional (m$) on that side. */
+  readonly units: number;
+  /** 'prominent': detection found it; 'largest': it was not prominent, and is kept as the largest; null: in no zone. */
+  readonly zoned: 'prominent' | 'largest' | null;
+  /** Why it is in no zone (null when it is in one). */
+  readonly reason: string | null;
+}
+
+/**
+ * Makes sure the largest bucket within `reachKeys` buckets of the mark (long or short, whichever
+ * side holds more there) is in a zone: when detection left it out (not prominent over a heavy
+ * background, cut by the per-side limit, or a guess weighted down), a zone is grown around it the
+ * way detection grows one. A bucket that cannot be a zone says why: long liquidations above the
+ * mark (or shorts below) are positions the venue would have liquidated already, and a bucket
+ * outside the window was not searched.
+ */
+export function coverLargest(
+  w: BucketWindow,
+  zones: DetectedZone[],
+  reachKeys: number,
+  p: ZoneParams = DEFAULT_ZONE_PARAMS,
+): { zones: DetectedZone[]; largest: LargestBucket | null } {
+  const n = w.long.length;
+  const lo = Math.max(0, w.markKey - reachKeys - w.from);
+  const hi = Math.min(n - 1, w.markKey + reachKeys - w.from);
+  let best = -1;
+  let bestUnits = 0;
+  let bestLong = true;
+  for (let i = lo; i <= hi; i++) {
+    const l = w.long[i] as number;
+    const s = w.short[i] as number;
+    if (l > bestUnits) {
+      best = i;
+      bestUnits = l;
+      bestLong = true;
+    }
+    if (s > bestUnits) {
+      best = i;
+      bestUnits = s;
+      bestLong = false;
+    }
+  }
+  if (best < 0) return { zones, largest: null };
+  const key = w.from + best;
+  const side: ZoneSide = bestLong ? 'LONG_LIQ' : 'SHORT_LIQ';
+  const at = (zoned: LargestBucket['zoned'], reason: string | null): LargestBucket => ({ key, side, units: bestUnits, zoned, reason });
+  if (zones.some((z) => z.side === side && z.loKey <= key && key <= z.hiKey)) return { zones, largest: at('prominent', null) };
+  const markIdx = w.markKey - w.from;
+  if (bestLong ? best > markIdx : best < markIdx) {
+    const what = bestLong ? 'long liquidations above the mark' : 'short liquidations below the mark';
+    return {
+      zones,
+      largest: at(null, `${what}: positions the venue would have liquidated already (an estimate, or a close not seen yet)`),
+    };
+  }
+  const v = bestLong ? w.long : w.short;
+  const floor = 0.15 * bestUnits;
+  // Grown on its own side of the mark only, as detection reads each side.
+  const a = bestLong ? 0 : Math.max(0, markIdx);
+  const b = bestLong ? Math.min(n - 1, markIdx) : n - 1;
+  let zlo = best;
+  let zhi = best;
+  while (zlo > a && (v[zlo - 1] as number) > floor && best - zlo < p.backgroundBuckets) zlo--;
+  while (zhi < b && (v[zhi + 1] as number) > floor && zhi - best < p.backgroundBuckets) zhi++;
+  // A zone the grown one overlaps on its side joins it: zones' keys must not overlap.
+  const overlapped = zones.filter((z) => z.side === side && z.loKey <= w.from + zhi && w.from + zlo <= z.hiKey);
+  for (const z of overlapped) {
+    zlo = Math.min(zlo, z.loKey - w.from);
+    zhi = Math.max(zhi, z.hiKey - w.from);
+  }
+  const est = bestLong ? (w.longEst ?? null) : (w.shortEst ?? null);
+  const estN = bestLong ? (w.longEstN ?? null) : (w.shortEstN ?? null);
+  const counts = bestLong ? w.longN : w.shortN;
+  let units = 0;
+  let positions = 0;
+  let estimatedUnits = 0;
+  let estimatedPositions = 0;
+  for (let i = zlo; i <= zhi; i++) {
+    units += v[i] as number;
+    positions += counts[i] as number;
+    if (est !== null) estimatedUnits += est[i] as number;
+    if (estN !== null) estimatedPositions += estN[i] as number;
+  }
+  const kept: DetectedZone = {
+    side,
+    loKey: w.from + zlo,
+    hiKey: w.from + zhi,
+    peakKey: key,
+    units,
+    positions,
+    estimatedUnits,
+    estimatedPositions,
+    weightedUnits: units - (1 - p.estimateWeight) * estimatedUnits,
+  };
+  return { zones: [...zones.filter((z) => !overlapped.includes(z)), kept], largest: at('largest', null) };
+}

@@ -7,6 +7,7 @@ import type {
   PositionState,
   Side,
   TradeEvent,
+  WalletRef,
 } from '../../domain/market-event.ts';
 import { grow } from '../common/growable.ts';
 import { Interner } from '../common/interner.ts';
@@ -21,7 +22,8 @@ import { WalletSlots } from './wallet-slots.ts';
 const MAX_COINS = 1 << 12;
 /**
  * A slot's row in `hot`: signed size, average entry, time of the last change, known (0/1), coin
- * id, and the head, tail and length of its list of uncertain changes (PendingChanges).
+ * id, and (one field unused) the newest entry and length of its list of uncertain changes
+ * (PendingChanges).
  */
 const HOT = 8;
 const SZI = 0;
@@ -32,6 +34,8 @@ const COIN = 4;
 const PENDING = 5;
 /** Uncertain changes kept per position for late resolution; older ones are only counted. */
 const MAX_PENDING = 256;
+/** Wallet numbers (WalletRef) above this are not cached (2^24 wallets: 64 MiB of hints). */
+const MAX_REF = 1 << 24;
 
 export interface PositionView {
   /** The book's id for the position (what engines above the book key their state by). */
@@ -120,6 +124,12 @@ export class PositionBook {
   private readonly pending = new PendingChanges(MAX_PENDING);
   private readonly seen = new TidWindow();
   private open = 0;
+  /**
+   * A normalizer's wallet number (WalletRef) → the book's id + 1 (0: not seen). A hint is taken
+   * only when the id's address is the event's (the same string object: one pointer compare), so
+   * an event whose numbers come from another table costs a lookup, never a wrong wallet.
+   */
+  private refIds: Int32Array = new Int32Array(1024);
 
   constructor(sink: BookSink = NO_SINK) {
     this.sink = sink;
@@ -160,7 +170,7 @@ export class PositionBook {
       this.stats.duplicates++;
       return;
     }
-    const w = this.walletId(f.wallet);
+    const w = this.walletIdOf(f.wallet, f.walletRef);
     const s = this.slot(w, this.coins.id(f.coin));
     const before = this.hot[s * HOT + SZI] as number;
     // A back-filled fill older than what the slot has already applied (a gap filled after live
@@ -260,8 +270,8 @@ export class PositionBook {
     const sell = this.seen.add(TidWindow.key(t.tid, 'A'));
     if (!buy) this.stats.duplicates++;
     if (!sell) this.stats.duplicates++;
-    const wb = buy ? this.walletId(t.buyer) : -1;
-    const ws = sell ? this.walletId(t.seller) : -1;
+    const wb = buy ? this.walletIdOf(t.buyer, t.buyerRef) : -1;
+    const ws = sell ? this.walletIdOf(t.seller, t.sellerRef) : -1;
     const sb = buy ? this.slot(wb, c) : -1;
     const ss = sell ? this.slot(ws, c) : -1;
     if (buy) this.move(sb, wb, 'B', t.sz, t.px, t.time, t.localTs, t.tid, 'trade', history, false, Number.NaN, t.side === 'B');
@@ -499,6 +509,23 @@ export class PositionBook {
       this.crossAcct = growNaN(this.crossAcct, n);
       this.crossMm = growNaN(this.crossMm, n);
       this.snapTime = growNaN(this.snapTime, n);
+    }
+    return w;
+  }
+
+  /** The wallet's id, found through the normalizer's number for it when the event has one. */
+  private walletIdOf(wallet: Wallet, ref: WalletRef | undefined): number {
+    if (ref === undefined) return this.walletId(wallet);
+    const refs = this.refIds;
+    if (ref < refs.length) {
+      const id = (refs[ref] as number) - 1;
+      if (id >= 0 && this.wallets.names[id] === wallet) return id;
+    }
+    const w = this.walletId(wallet);
+    // Numbers are dense; a wild one (not from a normalizer) is not worth an array.
+    if (ref >= 0 && ref < MAX_REF && Number.isInteger(ref)) {
+      if (ref >= refs.length) this.refIds = grow(refs, ref + 1);
+      this.refIds[ref] = w + 1;
     }
     return w;
   }

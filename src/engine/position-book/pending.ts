@@ -15,10 +15,10 @@ const E_SZ = 3;
 const E_PNL = 4;
 const E_TID = 5;
 const E_FLAGS = 6;
-const E_NEXT = 7;
+/** The next older entry of the same list (-1: none); in a free entry, the next free one. */
+const E_PREV = 7;
 
-/** Fields of a position's list. */
-const HEAD = 0;
+/** Fields of a position's list (the first is unused: lists link newest to oldest). */
 const TAIL = 1;
 const COUNT = 2;
 
@@ -42,14 +42,18 @@ export interface PendingEntry {
  * Each position's list is three numbers the caller keeps (head, tail, length: see `add`).
  * Right after `glass live` starts no wallet has a snapshot, so every trade side lands here: a
  * million retained objects made the garbage collector the largest cost of replay (see
- * bench/shapes.bench.ts). Entries of one position form a linked list; freed entries are reused.
+ * bench/shapes.bench.ts). Entries of one position form a list linked from the newest back, so
+ * an add writes only its own row (linking forward wrote the previous newest one's, a cache miss
+ * per change); freed entries are reused. A list may hold up to twice `cap` entries before the
+ * oldest are let go, and a drain takes only the newest `cap`: the same changes a list trimmed at
+ * every add would keep.
  */
 export class PendingChanges {
   private readonly cap: number;
   /**
    * One 64-byte row per entry (E_ fields): time, receive time, price, size, closed PnL, tid (NaN:
-   * none), flags, next entry of the same list (-1: none). Rows, not columns: an add writes one
-   * cache line, not eight.
+   * none), flags, next older entry of the same list (-1: none). Rows, not columns: an add writes
+   * one cache line, not eight.
    */
   private rows = new Float64Array(ROW * 1024);
   private used = 0;
@@ -74,10 +78,11 @@ export class PendingChanges {
   }
 
   /**
-   * Keeps a change in the list whose head, tail (entry + 1, 0: none) and length are
-   * `lists[at]`, `lists[at + 1]` and `lists[at + 2]`, after dropping its oldest change when `cap`
-   * are kept. The caller holds those three numbers where it looks anyway (the book: in the slot's
-   * row), which saves a cache miss per change over a table of its own.
+   * Keeps a change in the list whose newest entry (entry + 1, 0: none) and length are
+   * `lists[at + 1]` and `lists[at + 2]` (`lists[at]` is left alone); of a list that reached twice
+   * `cap`, all but the newest `cap` are let go first. The caller holds those numbers where it
+   * looks anyway (the book: in the slot's row), which saves a cache miss per change over a table
+   * of its own.
    */
   add(
     lists: Float64Array,
@@ -93,11 +98,9 @@ export class PendingChanges {
     tid: number | null,
     source: 'fill' | 'trade',
   ): void {
-    if ((lists[l + COUNT] as number) >= this.cap) {
-      const first = (lists[l + HEAD] as number) - 1;
-      lists[l + HEAD] = (this.rows[first * ROW + E_NEXT] as number) + 1;
-      lists[l + COUNT] = (lists[l + COUNT] as number) - 1;
-      this.release(first);
+    if ((lists[l + COUNT] as number) >= 2 * this.cap) {
+      this.trim((lists[l + TAIL] as number) - 1, this.cap);
+      lists[l + COUNT] = this.cap;
     }
     const e = this.take();
     const r = this.rows;
@@ -109,9 +112,7 @@ export class PendingChanges {
     r[at + E_PNL] = closedPnl;
     r[at + E_TID] = tid ?? Number.NaN;
     r[at + E_FLAGS] = (side === 'A' ? SELL : 0) | (liquidation ? LIQUIDATION : 0) | (taker ? TAKER : 0) | (source === 'fill' ? FILL : 0);
-    r[at + E_NEXT] = -1;
-    if (lists[l + COUNT] === 0) lists[l + HEAD] = e + 1;
-    else r[((lists[l + TAIL] as number) - 1) * ROW + E_NEXT] = e;
+    r[at + E_PREV] = (lists[l + TAIL] as number) - 1;
     lists[l + TAIL] = e + 1;
     lists[l + COUNT] = (lists[l + COUNT] as number) + 1;
   }
@@ -121,18 +122,37 @@ export class PendingChanges {
    * read the i-th oldest of them (the caller walks them newest first to find each start).
    */
   drain(lists: Float64Array, l: number): number {
-    const n = lists[l + COUNT] as number;
-    if (n === 0) return 0;
+    const kept = lists[l + COUNT] as number;
+    if (kept === 0) return 0;
+    const n = Math.min(kept, this.cap);
     if (n > this.order.length) this.order = grow(this.order, n);
-    let e = (lists[l + HEAD] as number) - 1;
-    for (let i = 0; i < n; i++) {
+    let e = (lists[l + TAIL] as number) - 1;
+    for (let i = n - 1; i >= 0; i--) {
       this.order[i] = e;
-      e = this.rows[e * ROW + E_NEXT] as number;
+      e = this.rows[e * ROW + E_PREV] as number;
     }
-    lists[l + HEAD] = 0;
+    // Older than the newest `cap`: dropped, as a list trimmed at every add would have.
+    while (e >= 0) {
+      const prev = this.rows[e * ROW + E_PREV] as number;
+      this.release(e);
+      e = prev;
+    }
     lists[l + TAIL] = 0;
     lists[l + COUNT] = 0;
     return n;
+  }
+
+  /** Keeps the newest `keep` entries of the list ending at `newest` and frees the older ones. */
+  private trim(newest: number, keep: number): void {
+    let e = newest;
+    for (let i = 1; i < keep; i++) e = this.rows[e * ROW + E_PREV] as number;
+    let old = this.rows[e * ROW + E_PREV] as number;
+    this.rows[e * ROW + E_PREV] = -1;
+    while (old >= 0) {
+      const prev = this.rows[old * ROW + E_PREV] as number;
+      this.release(old);
+      old = prev;
+    }
   }
 
   /** Signed size of the i-th oldest change of the last drained position. */
@@ -170,7 +190,7 @@ export class PendingChanges {
   private take(): number {
     if (this.free >= 0) {
       const e = this.free;
-      this.free = this.rows[e * ROW + E_NEXT] as number;
+      this.free = this.rows[e * ROW + E_PREV] as number;
       return e;
     }
     const e = this.used++;
@@ -179,7 +199,7 @@ export class PendingChanges {
   }
 
   private release(e: number): void {
-    this.rows[e * ROW + E_NEXT] = this.free;
+    this.rows[e * ROW + E_PREV] = this.free;
     this.free = e;
   }
 }

@@ -3,6 +3,7 @@ import type { MarketEvent } from '../../domain/market-event.ts';
 import { grow } from '../common/growable.ts';
 import type { PositionBook } from '../position-book/book.ts';
 import type { PositionChange } from '../position-book/change.ts';
+import { Bets } from './bets.ts';
 import { Evidence, type Explanation, type RawComponents } from './evidence.ts';
 import { ForwardReturns } from './forward-returns.ts';
 import { RoundTrips } from './round-trips.ts';
@@ -12,7 +13,7 @@ import { COMPONENTS, type Component, PRIOR_TRADES, Universe, WEIGHT_ARRAY } from
 export interface WalletScore {
   readonly wallet: Wallet;
   readonly score: number;
-  /** n / (n + k) in decayed closed trades: how much of the score is the wallet's own evidence. */
+  /** n / (n + k) in decayed independent bets: how much of the score is the wallet's own evidence. */
   readonly confidence: number;
   readonly trades: number;
   readonly components: Record<Component, number>;
@@ -35,34 +36,37 @@ export interface TradeSummary {
   readonly liquidated: boolean;
   readonly adds: number;
   readonly partialCloses: number;
-  /** What this trade did to the wallet's score when it closed (null: not yet scored). */
+  /** What the bet this trade ended did to the wallet's score (null: not the last trade of a bet that is over). */
   readonly scoreDelta: number | null;
 }
 
 export interface WalletProfile extends WalletScore {
   readonly explanation: Explanation;
-  /** The score after each closed trade, oldest first. */
+  /** The score after each bet, oldest first (at its last trade's close). */
   readonly history: readonly { time: number; score: number }[];
-  /** The closed trades that moved the score most, largest |delta| first. */
+  /** The last trades of the bets that moved the score most, largest |delta| first. */
   readonly movers: readonly TradeSummary[];
 }
 
 /**
- * Closed trades a wallet needs to be ranked by default (`glass score`, the demo's top wallets):
- * twice the prior's weight, so at least two thirds of the score is the wallet's own evidence
- * (confidence ≥ 0.67 before decay). Below it a few lucky trades top any list.
+ * Closed round trips a wallet needs to be ranked by default (`glass score`, the demo's top
+ * wallets): twice the prior's weight. Below it a few lucky trades top any list. Round trips, not
+ * bets, so a ranking keeps the wallets it had; how much of the score is the wallet's own evidence
+ * is `confidence`, counted in independent bets (20 scalps in an hour are one).
  */
 export const RANKED_MIN_TRADES = 2 * PRIOR_TRADES;
 
 /** Fewest established wallets a percentile table is read against. */
 const MIN_REFERENCE = 20;
-const KIND_ENTRY = 0;
-const KIND_TRADE = 1;
+/** Log kinds: a bet's matured entries (accuracy), a bet that is over (the rest). */
+const KIND_ACCURACY = 0;
+const KIND_BET = 1;
 
 /**
- * The Nexus Score engine: round trips from the book's position changes, the price path after each
- * entry, per-wallet decayed evidence, and percentiles against the current universe. A closed trade
- * or a matured entry updates its wallet's evidence in O(1); the universe (population means and
+ * The Nexus Score engine: round trips from the book's position changes, grouped into bets, the
+ * price path after each entry, per-wallet decayed evidence (one unit per bet), and percentiles
+ * against the current universe. A bet that is over or whose entries matured updates its wallet's
+ * evidence in O(1); the universe (population means and
  * percentile tables) is refreshed after every `refreshEvery` updates and before any full table, so
  * a score read is two binary searches per component. Every evidence item is logged in arrival
  * order, so `recompute()` rebuilds every wallet from the stored trades and entries bit for bit.
@@ -70,6 +74,7 @@ const KIND_TRADE = 1;
 export class ScoreEngine {
   readonly trades = new TradeStore();
   readonly entries = new EntryStore();
+  private readonly bets: Bets;
   private readonly book: PositionBook;
   private readonly trips: RoundTrips;
   private readonly forward: ForwardReturns;
@@ -89,25 +94,40 @@ export class ScoreEngine {
   constructor(book: PositionBook, opts: { refreshEvery?: number } = {}) {
     this.book = book;
     this.refreshEvery = opts.refreshEvery ?? 2000;
-    this.forward = new ForwardReturns(this.entries, (i) => this.log(KIND_ENTRY, i));
+    this.bets = new Bets({ closed: (b) => this.log(KIND_BET, b), matured: (b) => this.log(KIND_ACCURACY, b) });
+    const e = this.entries;
+    this.forward = new ForwardReturns(e, (i) =>
+      this.bets.entryMatured(e.bet[i] as number, e.zSum[i] as number, e.moveSum[i] as number, (e.ref[i] as number) > 0),
+    );
     this.trips = new RoundTrips(this.trades, {
-      opened: (w, coin, side, time, px) => this.forward.enter(w, coin, side, time, px),
-      closed: (i) => this.log(KIND_TRADE, i),
+      opened: (w, coin, side, time, px) => this.forward.enter(w, coin, side, time, px, this.bets.open(w, time)),
+      closed: (i) => {
+        const b = e.bet[this.trades.entry[i] as number] as number;
+        this.trades.bet[i] = b;
+        this.bets.tripClosed(b, this.trades, e, i);
+      },
+      abandoned: (entry) => this.bets.abandon(e.bet[entry] as number),
     });
   }
 
+  /** Every price the stream carries feeds the price path: marks, public trades (fills: onChange). */
   onMarket(e: MarketEvent): void {
-    if (e.type !== 'mark') return;
+    if (e.type !== 'mark' && e.type !== 'trade') {
+      // Any event says the stream has reached its time: horizons before it resolve.
+      this.forward.advance(e.time);
+      return;
+    }
     this.trips.advance(e.time);
     this.forward.price(this.book.coins.id(e.coin), e.px, e.time);
   }
 
   onChange(c: PositionChange): void {
     if (c.resolved) return;
-    // Fill prices are price observations too: a coin without a mark feed still has a path.
-    this.forward.price(c.coinId, c.px, c.time);
     const w = c.walletId;
     this.trips.change(c, this.book.leverageAt(c.slot), this.book.accountValueAt(w));
+    // Fill prices are price observations too: a coin without a mark feed still has a path. After
+    // the round trips, so an entry counted now (an earlier millisecond's) sees no later price.
+    this.forward.price(c.coinId, c.px, c.time);
   }
 
   private log(kind: number, i: number): void {
@@ -122,29 +142,31 @@ export class ScoreEngine {
     this.stale = true;
   }
 
-  /** Adds one evidence item; live, it also records what the item did to the wallet's score. */
+  /** Adds one evidence item; live, a bet also records what it did to the wallet's score (on its last trade). */
   private apply(kind: number, i: number, live: boolean): void {
-    if (kind === KIND_ENTRY) {
-      this.evidence.addEntry(this.entries, i);
+    const bets = this.bets.store;
+    if (kind === KIND_ACCURACY) {
+      this.evidence.addBetAccuracy(bets, i);
       return;
     }
-    const w = this.trades.wallet[i] as number;
+    const w = bets.wallet[i] as number;
     if (!live) {
-      this.evidence.addTrade(this.trades, this.entries, i);
+      this.evidence.addBet(bets, i);
       return;
     }
     // Refreshing costs O(wallets · log wallets); doing it once per `wallets` closes keeps a close O(log n) amortised.
     if (this.universe === null || ++this.sinceRefresh >= Math.max(this.refreshEvery, this.evidence.size)) this.refresh();
     const before = this.evidence.trades[w] === undefined || this.evidence.trades[w] === 0 ? 50 : this.scoreOf(w);
-    this.evidence.addTrade(this.trades, this.entries, i);
+    this.evidence.addBet(bets, i);
     const after = this.scoreOf(w);
-    this.trades.delta[i] = after - before;
-    this.trades.scoreAfter[i] = after;
+    const last = bets.lastTrade[i] as number;
+    this.trades.delta[last] = after - before;
+    this.trades.scoreAfter[last] = after;
   }
 
   /**
    * Rebuilds the population means and percentile tables. The reference universe is the wallets
-   * with an established record (at least the prior's weight in trades): a wallet with one lucky
+   * with an established record (at least the prior's weight in independent bets): a wallet with one lucky
    * trade is shrunk to near the mean and so lands near the 50th percentile of established wallets,
    * instead of being spread across 0–100 by a ranking of near-ties. With fewer than
    * MIN_REFERENCE established wallets every wallet with a closed trade is the reference.
@@ -183,9 +205,9 @@ export class ScoreEngine {
     this.refresh();
   }
 
-  /** Evidence counts per component (COMPONENTS order): matured entries for accuracy, closed trades for the rest. */
+  /** Evidence counts per component (COMPONENTS order): decayed bets with matured entries for accuracy, bets over for the rest. */
   private countsInto(w: number, out: Float64Array): void {
-    const n = this.evidence.effectiveTrades(w);
+    const n = this.evidence.effectiveBets(w);
     out[0] = this.evidence.effectiveEntries(w);
     out[1] = n;
     out[2] = n;
@@ -224,11 +246,13 @@ export class ScoreEngine {
   }
 
   /**
-   * Counts the last millisecond's fills, which otherwise wait for a later event (see RoundTrips):
-   * queries call it, as the end of a recording or a question asked now means that instant is over.
+   * Counts the last millisecond's fills, which otherwise wait for a later event (see RoundTrips),
+   * and ends every bet with no position open (see Bets): queries call it, as the end of a
+   * recording or a question asked now means that instant is over.
    */
   settle(): void {
     this.trips.advance(Number.POSITIVE_INFINITY);
+    this.bets.settle();
   }
 
   /**
@@ -325,6 +349,7 @@ export class ScoreEngine {
 
   /** The evidence behind a wallet's components (hit rate, PSR, dispersions, rates). */
   explain(wallet: Wallet | string): Explanation | null {
+    this.settle();
     const w = this.book.wallets.peek(wallet);
     return w === undefined || w >= this.evidence.size ? null : this.evidence.explain(w);
   }

@@ -1,16 +1,23 @@
 import { grow } from '../common/growable.ts';
 import { normCdf } from '../common/volatility.ts';
-import type { EntryStore, TradeStore } from './trade-store.ts';
+import type { BetStore } from './bets.ts';
 
 /** Half-life of evidence (docs/score.md, "Decay"): a wallet that stopped being good stops scoring well. */
 export const HALF_LIFE_MS = 30 * 86_400_000;
 const LAMBDA = Math.LN2 / HALF_LIFE_MS;
-/** A round trip larger than this multiple of the previous losing one is sizing up after a loss. */
+/** A bet larger than this multiple of the previous losing one is sizing up after a loss. */
 export const MARTINGALE_RATIO = 1.5;
-/** Re-entering within this share of the wallet's usual gap after a loss is revenge trading. */
+/** Re-entering within this share of the wallet's usual gap between bets after a loss is revenge trading. */
 export const REVENGE_GAP_SHARE = 0.2;
-/** Risk-unit returns are clipped here so one freak trade cannot carry the risk-adjusted figure. */
+/** Risk-unit returns are clipped here so one freak bet cannot carry the risk-adjusted figure. */
 const RETURN_CLIP = 3;
+/**
+ * A bet's result counts by its size in risk units up to this, then as this (the risk-adjusted
+ * component): a loss or gain inside the noise counts less than a clear one, and beyond it a bet's
+ * size in sigmas says more about the regime than the trader, so one lucky bet cannot carry a record.
+ * The same clip as accuracy's; on the simulator 1σ ranked skill worse (ρ 0.680 against 0.699).
+ */
+export const RESULT_CLIP = 0.3;
 /** Holds shorter than this are measured against this much volatility. */
 const MIN_HOLD_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -41,8 +48,10 @@ const S = {
   liq: 21,
   losers: 22,
   liqLosers: 23,
+  pZ: 24,
+  pMove: 25,
 } as const;
-const K = 24;
+const K = 26;
 type Stat = (typeof S)[keyof typeof S];
 
 export interface RawComponents {
@@ -55,13 +64,23 @@ export interface RawComponents {
 /** The evidence behind a wallet's components: what a profile shows to explain the score. */
 export interface Explanation {
   readonly trades: number;
+  /** Independent bets the round trips group into (docs/score.md, "Bets"): the evidence count. */
+  readonly bets: number;
+  /** Share of bets that made money. */
+  readonly betWinRate: number | null;
   readonly entriesScored: number;
   readonly hitRate: number | null;
   /** Σ sign·|move| / Σ |move| over entries and horizons: a hit rate where large moves count more (−1…1). */
   readonly moveWeightedHitRate: number | null;
-  /** Mean round-trip return in units of the coin's volatility over the hold (see riskReturn). */
+  /** Mean bet return in units of the coin's volatility over the bet (see riskReturn). */
   readonly meanRiskReturn: number | null;
-  readonly sharpePerTrade: number | null;
+  /**
+   * Σ sign·min(0.3, |r|) / Σ min(0.3, |r|) over bets, r a bet's result in risk units: the raw
+   * risk-adjusted component, a realised win rate where results in the noise count less (−1…1).
+   */
+  readonly riskWeightedWinRate: number | null;
+  /** Per-bet Sharpe ratio of risk-unit results (shown, not ranked). */
+  readonly sharpePerBet: number | null;
   readonly psr: number | null;
   readonly sizeDispersion: number | null;
   readonly leverageDispersion: number | null;
@@ -69,18 +88,21 @@ export interface Explanation {
   readonly revengeRate: number | null;
   readonly liquidationRate: number | null;
   readonly lossesLiquidated: number | null;
-  readonly tradesPerDay: number | null;
+  readonly betsPerDay: number | null;
   readonly pnlUsd: number;
 }
 
 /**
- * Per-wallet evidence accumulated from entries (accuracy) and closed round trips (everything
- * else), in struct-of-arrays form. Adding one item is O(1); the raw components are ratios of the
+ * Per-wallet evidence accumulated from bets (docs/score.md, "Bets"): their matured entries
+ * (accuracy) and their outcome (everything else), one unit of evidence per bet, in
+ * struct-of-arrays form. Adding one item is O(1); the raw components are ratios of the
  * sums. Time is the event's own.
  */
 export class Evidence {
   private data: Float64Array = new Float64Array(1024 * K);
   trades: Int32Array = new Int32Array(1024);
+  bets: Int32Array = new Int32Array(1024);
+  betWins: Int32Array = new Int32Array(1024);
   entries: Int32Array = new Int32Array(1024);
   first: Float64Array = new Float64Array(1024).fill(Number.NaN);
   last: Float64Array = new Float64Array(1024).fill(Number.NaN);
@@ -92,6 +114,8 @@ export class Evidence {
   reset(): void {
     this.data.fill(0);
     this.trades.fill(0);
+    this.bets.fill(0);
+    this.betWins.fill(0);
     this.entries.fill(0);
     this.first.fill(Number.NaN);
     this.last.fill(Number.NaN);
@@ -106,12 +130,12 @@ export class Evidence {
     return Math.exp(LAMBDA * (t - this.t0));
   }
 
-  /** Decayed count of closed trades, as of the latest event (a trade a half-life old counts ½). */
-  effectiveTrades(w: number): number {
+  /** Decayed count of bets that are over, as of the latest event (a bet a half-life old counts ½). */
+  effectiveBets(w: number): number {
     return this.effective(w, S.rW);
   }
 
-  /** Decayed count of entries whose price path has matured. */
+  /** Decayed count of bets whose entries' price paths have all matured. */
   effectiveEntries(w: number): number {
     return this.effective(w, S.aW);
   }
@@ -120,60 +144,70 @@ export class Evidence {
     return w < this.size ? (this.data[w * K + s] as number) * Math.exp(-LAMBDA * (this.now - this.t0)) : 0;
   }
 
-  addEntry(e: EntryStore, i: number): void {
-    const w = e.wallet[i] as number;
+  /** A bet's entries, all matured: one unit of accuracy evidence, their moves pooled. */
+  addBetAccuracy(b: BetStore, i: number): void {
+    const w = b.wallet[i] as number;
     this.ensure(w);
-    const om = this.weight(e.time[i] as number);
+    const k = b.maturedEntries[i] as number;
+    if (!(k > 0)) return;
+    const om = this.weight(b.openTime[i] as number);
     this.bump(S.aW, w, om);
-    this.bump(S.aZ, w, om * (e.zSum[i] as number));
-    this.bump(S.aMove, w, om * (e.moveSum[i] as number));
-    if ((e.ref[i] as number) > 0) this.bump(S.aHit, w, om);
-    this.entries[w] = (this.entries[w] as number) + 1;
+    this.bump(S.aZ, w, (om * (b.zSum[i] as number)) / k);
+    this.bump(S.aMove, w, (om * (b.moveSum[i] as number)) / k);
+    this.bump(S.aHit, w, (om * (b.hits[i] as number)) / k);
+    this.entries[w] = (this.entries[w] as number) + k;
   }
 
-  addTrade(t: TradeStore, e: EntryStore, i: number): void {
-    const w = t.wallet[i] as number;
+  /** A bet that is over: one unit of evidence for risk-adjusted results, sizing and behaviour. */
+  addBet(b: BetStore, i: number): void {
+    const w = b.wallet[i] as number;
     this.ensure(w);
-    const close = t.closeTime[i] as number;
+    const close = b.closeTime[i] as number;
     const om = this.weight(close);
-    const r = Math.max(-RETURN_CLIP, Math.min(RETURN_CLIP, riskReturn(t, e, i)));
+    const r = Math.max(-RETURN_CLIP, Math.min(RETURN_CLIP, riskReturn(b, i)));
     this.bump(S.rW, w, om);
     this.bump(S.rW2, w, om * om);
     this.bump(S.r1, w, om * r);
     this.bump(S.r2, w, om * r * r);
     this.bump(S.r3, w, om * r * r * r);
     this.bump(S.r4, w, om * r * r * r * r);
-    const acct = t.account[i] as number;
-    const ntl = t.maxNotional[i] as number;
+    const size = Math.min(RESULT_CLIP, Math.abs(r));
+    this.bump(S.pZ, w, om * Math.sign(r) * size);
+    this.bump(S.pMove, w, om * size);
+    const acct = b.account[i] as number;
+    const ntl = b.maxNotional[i] as number;
     const x = Math.log(acct > 0 ? ntl / acct : ntl);
     this.welford(w, S.xW, S.xMean, S.xM2, x, om);
-    const lev = t.leverage[i] as number;
+    const lev = b.leverage[i] as number;
     if (lev > 0) {
       const y = Math.log(lev);
       this.welford(w, S.yW, S.yMean, S.yM2, y, om);
     }
-    this.sequence(t, i, w, om);
-    const liquidated = t.liquidated[i] === 1;
+    this.sequence(b, i, w, om);
+    const liquidated = b.liquidated[i] === 1;
     if (liquidated) this.bump(S.liq, w, om);
-    if ((t.pnl[i] as number) < 0) {
+    const pnl = b.pnl[i] as number;
+    if (pnl < 0) {
       this.bump(S.losers, w, om);
       if (liquidated) this.bump(S.liqLosers, w, om);
     }
-    this.trades[w] = (this.trades[w] as number) + 1;
-    this.pnl[w] = (this.pnl[w] as number) + (t.pnl[i] as number);
-    if (!((this.first[w] as number) <= (t.openTime[i] as number))) this.first[w] = t.openTime[i] as number;
+    this.trades[w] = (this.trades[w] as number) + (b.trips[i] as number);
+    this.bets[w] = (this.bets[w] as number) + 1;
+    if (pnl > 0) this.betWins[w] = (this.betWins[w] as number) + 1;
+    this.pnl[w] = (this.pnl[w] as number) + pnl;
+    if (!((this.first[w] as number) <= (b.openTime[i] as number))) this.first[w] = b.openTime[i] as number;
     if (!((this.last[w] as number) >= close)) this.last[w] = close;
   }
 
-  /** What followed the wallet's previous round trip: sizing up after a loss, re-entering at once. */
-  private sequence(t: TradeStore, i: number, w: number, om: number): void {
-    const prev = t.prevTrade[i] as number;
+  /** What followed the wallet's previous bet: sizing up after a loss, re-entering at once. */
+  private sequence(b: BetStore, i: number, w: number, om: number): void {
+    const prev = b.prevBet[i] as number;
     if (prev < 0) return;
-    const gap = (t.openTime[i] as number) - (t.closeTime[prev] as number);
+    const gap = (b.openTime[i] as number) - (b.closeTime[prev] as number);
     const gapW = this.data[w * K + S.gapW] as number;
-    if ((t.pnl[prev] as number) < 0) {
+    if ((b.pnl[prev] as number) < 0) {
       this.bump(S.afterLoss, w, om);
-      if ((t.maxNotional[i] as number) > MARTINGALE_RATIO * (t.maxNotional[prev] as number)) this.bump(S.martingale, w, om);
+      if ((b.maxNotional[i] as number) > MARTINGALE_RATIO * (b.maxNotional[prev] as number)) this.bump(S.martingale, w, om);
       if (gapW > 0 && gap >= 0 && gap < (REVENGE_GAP_SHARE * (this.data[w * K + S.gap1] as number)) / gapW) this.bump(S.revenge, w, om);
     }
     if (gap >= 0) {
@@ -203,7 +237,8 @@ export class Evidence {
     const rW = g(S.rW);
     const move = g(S.aMove);
     out[0] = move > 0 ? g(S.aZ) / move : Number.NaN;
-    out[1] = sharpe(rW, g(S.rW2), g(S.r1), g(S.r2));
+    const pMove = g(S.pMove);
+    out[1] = pMove > 0 ? g(S.pZ) / pMove : Number.NaN;
     if (!(rW > 0)) {
       out[2] = Number.NaN;
       out[3] = Number.NaN;
@@ -218,13 +253,14 @@ export class Evidence {
       (2 * g(S.liq)) / rW +
       (losers > 0 ? g(S.liqLosers) / losers : 0) +
       (afterLoss > 0 ? g(S.revenge) / afterLoss : 0) +
-      0.25 * Math.log1p(this.tradesPerDay(w))
+      0.25 * Math.log1p(this.betsPerDay(w))
     );
   }
 
-  tradesPerDay(w: number): number {
+  /** Bets per day over the wallet's span from first open to last close (at least one day). */
+  betsPerDay(w: number): number {
     const span = (this.last[w] as number) - (this.first[w] as number);
-    return (this.trades[w] as number) / Math.max(1, span / DAY_MS);
+    return (this.bets[w] as number) / Math.max(1, span / DAY_MS);
   }
 
   explain(w: number): Explanation {
@@ -234,13 +270,17 @@ export class Evidence {
     const mean = ratio(g(S.r1), rW);
     const variance = mean === null ? null : g(S.r2) / rW - mean * mean;
     const p = psr(rW, g(S.rW2), g(S.r1), g(S.r2), g(S.r3), g(S.r4));
+    const bets = this.bets[w] as number;
     return {
       trades: this.trades[w] as number,
+      bets,
+      betWinRate: bets > 0 ? (this.betWins[w] as number) / bets : null,
       entriesScored: this.entries[w] as number,
       hitRate: ratio(g(S.aHit), g(S.aW)),
       moveWeightedHitRate: ratio(g(S.aZ), g(S.aMove)),
       meanRiskReturn: mean,
-      sharpePerTrade: mean !== null && variance !== null && variance > 0 ? mean / Math.sqrt(variance) : null,
+      riskWeightedWinRate: ratio(g(S.pZ), g(S.pMove)),
+      sharpePerBet: mean !== null && variance !== null && variance > 0 ? mean / Math.sqrt(variance) : null,
       psr: p === p ? p : null,
       sizeDispersion: g(S.xW) > 0 ? Math.sqrt(g(S.xM2) / g(S.xW)) : null,
       leverageDispersion: g(S.yW) > 0 ? Math.sqrt(g(S.yM2) / g(S.yW)) : null,
@@ -248,7 +288,7 @@ export class Evidence {
       revengeRate: ratio(g(S.revenge), g(S.afterLoss)),
       liquidationRate: ratio(g(S.liq), rW),
       lossesLiquidated: ratio(g(S.liqLosers), g(S.losers)),
-      tradesPerDay: rW > 0 ? this.tradesPerDay(w) : null,
+      betsPerDay: rW > 0 ? this.betsPerDay(w) : null,
       pnlUsd: this.pnl[w] as number,
     };
   }
@@ -281,6 +321,8 @@ export class Evidence {
     const n = w + 1;
     this.data = grow(this.data, n * K);
     this.trades = grow(this.trades, n);
+    this.bets = grow(this.bets, n);
+    this.betWins = grow(this.betWins, n);
     this.entries = grow(this.entries, n);
     const old = this.first.length;
     this.first = grow(this.first, n);
@@ -292,34 +334,15 @@ export class Evidence {
 }
 
 /**
- * A round trip's result in units of the risk the market offered over it: its log return on
- * notional over the coin's volatility for the time it was held (σ at entry × √hold). Leverage
- * plays no part, so a lucky 50× bet weighs what a 2× one does.
+ * A bet's result in units of the risk the market offered over it: its return on the capital it
+ * put at risk (Σ PnL / largest notional) over the coins' volatility for the time the bet lasted
+ * (notional-weighted σ at entry × √(first open → last close)). Leverage plays no part, so a lucky
+ * 50× bet weighs what a 2× one does; a hundred scalps that lose the spread add up to one losing bet.
  */
-export function riskReturn(t: TradeStore, e: EntryStore, i: number): number {
-  const hold = Math.max(MIN_HOLD_MS, (t.closeTime[i] as number) - (t.openTime[i] as number));
-  const side = t.side[i] as number;
-  const r = side * Math.log((t.exitPx[i] as number) / (t.entryPx[i] as number));
-  return r / ((e.sigma[t.entry[i] as number] as number) * Math.sqrt(hold));
+export function riskReturn(b: BetStore, i: number): number {
+  const hold = Math.max(MIN_HOLD_MS, (b.closeTime[i] as number) - (b.openTime[i] as number));
+  return b.retNotional(i) / (b.sigma(i) * Math.sqrt(hold));
 }
-
-/**
- * The per-trade Sharpe ratio of risk-unit returns: the risk-adjusted component. Not the PSR below:
- * the PSR is a test statistic that grows with √n, so across wallets it ranks how many trades a
- * record holds as much as how good they were; the component's shrinkage toward the population
- * mean (n / (n + k)) already discounts a short record. On simulated venues the Sharpe ratio ranks
- * latent skill at ρ 0.67 where the PSR reached 0.55 (`glass backtest --score`, seed 1).
- */
-export function sharpe(w: number, w2: number, s1: number, s2: number): number {
-  if (!(w > 0) || (w * w) / w2 < 2) return Number.NaN;
-  const m = s1 / w;
-  const v = s2 / w - m * m;
-  // A spread below a tenth of a sigma per trade is an artefact (identical trades), not a record:
-  // the floor keeps the ratio finite and unmoved by rounding.
-  return m / Math.max(SHARPE_SD_FLOOR, Math.sqrt(Math.max(0, v)));
-}
-
-const SHARPE_SD_FLOOR = 0.1;
 
 /**
  * Probabilistic Sharpe ratio (Bailey & López de Prado): the probability that the true per-trade

@@ -8,6 +8,8 @@ export interface RoundTripListener {
   opened(walletId: number, coinId: number, side: 1 | -1, time: number, px: number): number;
   /** A round trip closed; its row in the trade store is complete. */
   closed(trade: number): void;
+  /** The round trip opened with `entry` will never close: its position became unknown. */
+  abandoned(entry: number): void;
 }
 
 interface Pending {
@@ -71,6 +73,7 @@ export class RoundTrips {
     this.ensure(s, c.walletId);
     if (!(c.before === c.before) || !(c.after === c.after)) {
       this.pending.delete(s);
+      if (this.openAt[s] === this.openAt[s]) this.listener.abandoned(this.entryOf[s] as number);
       this.openAt[s] = Number.NaN; // position unknown: whatever was open cannot be completed
       return;
     }

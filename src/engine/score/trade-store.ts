@@ -26,6 +26,8 @@ export class TradeStore {
   partials: Int32Array = new Int32Array(1024);
   /** The wallet's previous closed trade, as it stood when this one opened (−1: none). */
   prevTrade: Int32Array = new Int32Array(1024);
+  /** The bet (BetStore row) this trade is part of. */
+  bet: Int32Array = new Int32Array(1024);
   /** The entry (EntryStore row) that opened this trade. */
   entry: Int32Array = new Int32Array(1024);
   /** The wallet's closed trade before this one, in close order (−1: first): its history chain. */
@@ -62,6 +64,7 @@ export class TradeStore {
     this.prevTrade = grow(this.prevTrade, n);
     this.chain = grow(this.chain, n);
     this.entry = grow(this.entry, n);
+    this.bet = grow(this.bet, n);
     this.delta = grow(this.delta, n);
     this.scoreAfter = grow(this.scoreAfter, n);
   }
@@ -87,6 +90,8 @@ export class EntryStore {
   /** Signed log return at the reference horizon (NaN until it matures). */
   ref: Float64Array = new Float64Array(1024);
   matured: Uint8Array = new Uint8Array(1024);
+  /** The bet (BetStore row) the entry opened a round trip of. */
+  bet: Int32Array = new Int32Array(1024);
 
   add(): number {
     const i = this.n++;
@@ -102,6 +107,7 @@ export class EntryStore {
       this.moveSum = grow(this.moveSum, n);
       this.ref = grow(this.ref, n);
       this.matured = grow(this.matured, n);
+      this.bet = grow(this.bet, n);
     }
     return i;
   }

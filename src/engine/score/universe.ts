@@ -3,15 +3,17 @@ export type Component = (typeof COMPONENTS)[number];
 
 /**
  * Weights of the components in the score. Accuracy (entries ahead of moves) and risk-adjusted
- * results measure skill; sizing and behaviour measure discipline, which protects a skilled
- * wallet's capital but is not skill, so it weighs less: enough to separate two equally skilled
- * wallets, too little to lift an undisciplined lucky one.
+ * realised results measure skill; realised results weigh a third so that a wallet whose bets lose
+ * cannot ride its entries' timing into the top half (on Hyperliquid's 2023 export the clustered
+ * scalper and the $2,808 loser land in the bottom half; docs/score.md, "On real data"). Sizing and
+ * behaviour measure discipline, which protects capital but is not skill (ρ ≈ 0 with skill on the
+ * simulator): enough to separate two equally skilled wallets, too little to lift a lucky one.
  */
-export const WEIGHTS: Readonly<Record<Component, number>> = { accuracy: 0.7, riskAdjusted: 0.2, sizing: 0.05, behaviour: 0.05 };
+export const WEIGHTS: Readonly<Record<Component, number>> = { accuracy: 0.62, riskAdjusted: 0.33, sizing: 0.025, behaviour: 0.025 };
 /** WEIGHTS in COMPONENTS order, for the per-trade path. */
 export const WEIGHT_ARRAY: readonly number[] = COMPONENTS.map((c) => WEIGHTS[c]);
 
-/** Prior strength in trades: with k trades a component is half its own evidence, half the population's. */
+/** Prior strength in independent bets: with k bets a component is half its own evidence, half the population's. */
 export const PRIOR_TRADES = 10;
 
 /**

@@ -58,8 +58,17 @@ export class HyperliquidNormalizer {
   private readonly push: Emit = (e) => {
     this.pending.push(e);
   };
-  private readonly scan = new ScanDecoder();
+  private readonly scan: ScanDecoder;
   private readonly tradeSnapshot = (coin: string): boolean => this.awaitingTradeSnapshot.delete(coin);
+
+  /**
+   * `walletRefs`: the trades and fills decoded from bytes carry their wallets' numbers in the
+   * scanner's table (WalletRef), so the position book behind this normalizer need not find each
+   * address a second time. Off by default: the events are then exactly the general path's.
+   */
+  constructor(opts: { readonly walletRefs?: boolean } = {}) {
+    this.scan = new ScanDecoder(opts);
+  }
 
   /**
    * A message given as its UTF-8 JSON bytes (`bytes` from `from` to `to`): the frames and account

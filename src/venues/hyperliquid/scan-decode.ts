@@ -10,6 +10,7 @@ import {
   type PositionState,
   type Side,
   type TradeEvent,
+  type WalletRef,
 } from '../../domain/market-event.ts';
 import { bytesAre, DECLINE, JsonScanner } from '../json-scan.ts';
 import { liquidationOf } from './fills.ts';
@@ -29,6 +30,14 @@ export class ScanDecoder {
   private readonly wallets = new WalletTable();
   private readonly coins = new Map<string, Coin>();
   private lastCoin: Coin | null = null;
+  /** Whether trades and fills carry their wallets' numbers in the table (WalletRef). */
+  private readonly refs: boolean;
+  /** The number of the wallet `wallet()` read last (-1: not filed, see WalletTable). */
+  private ref = -1;
+
+  constructor(opts: { readonly walletRefs?: boolean } = {}) {
+    this.refs = opts.walletRefs === true;
+  }
 
   /**
    * The events of a WebSocket frame `{"channel":…,"data":…}` (`text` from `from` to `to`) for the
@@ -95,6 +104,7 @@ export class ScanDecoder {
   private userFills(localTs: number, out: MarketEvent[]): void {
     const j = this.j;
     let user: Wallet | null = null;
+    let userRef = -1;
     let isSnapshot = false;
     let snapSeen = false;
     let fills: FillEvent[] | null = null;
@@ -104,6 +114,7 @@ export class ScanDecoder {
       if (j.is('user')) {
         if (user !== null || fills !== null) j.decline();
         user = this.wallet();
+        userRef = this.ref;
       } else if (j.is('isSnapshot')) {
         if (snapSeen || fills !== null) j.decline();
         snapSeen = true;
@@ -116,7 +127,7 @@ export class ScanDecoder {
         fills = [];
         if (j.openArr()) {
           do {
-            const f = this.fill(user, localTs, isSnapshot);
+            const f = this.fill(user, userRef, localTs, isSnapshot);
             if (f !== null) fills.push(f);
           } while (j.more(93));
         }
@@ -154,8 +165,9 @@ export class ScanDecoder {
           do {
             j.ch(91);
             const user = this.wallet();
+            const ref = this.ref;
             j.ch(44);
-            const f = this.fill(user, localTs, false);
+            const f = this.fill(user, ref, localTs, false);
             j.ch(93);
             if (f !== null) pushFill(f, out);
           } while (j.more(93));
@@ -185,9 +197,9 @@ export class ScanDecoder {
 
   /**
    * A fill as the venue reports it to its owner (decodeFill's fields), or null for a spot fill.
-   * A liquidation fill declines: the general path decides whose liquidation it is.
+   * `ref` is the wallet's number in the table (-1: none).
    */
-  private fill(wallet: Wallet, localTs: number, isSnapshot: boolean): FillEvent | null {
+  private fill(wallet: Wallet, ref: number, localTs: number, isSnapshot: boolean): FillEvent | null {
     const j = this.j;
     let coin: Coin | null = null;
     let px = Number.NaN;
@@ -225,6 +237,30 @@ export class ScanDecoder {
     if (coin === null || side === null || hash === null) throw DECLINE;
     if (isSpotCoin(coin)) return null;
     if (px !== px || sz !== sz || time !== time || startPosition !== startPosition) throw DECLINE;
+    if (this.refs && ref >= 0) {
+      return {
+        type: 'fill',
+        venue: 'hyperliquid',
+        wallet,
+        coin,
+        px,
+        sz,
+        side,
+        time,
+        localTs,
+        startPosition,
+        dir,
+        closedPnl,
+        fee,
+        tid,
+        hash,
+        oid,
+        crossed,
+        liquidation: liq,
+        isSnapshot,
+        walletRef: ref as WalletRef,
+      };
+    }
     return {
       type: 'fill',
       venue: 'hyperliquid',
@@ -401,6 +437,8 @@ export class ScanDecoder {
     let tid = Number.NaN;
     let buyer: Wallet | null = null;
     let seller: Wallet | null = null;
+    let buyerRef = -1;
+    let sellerRef = -1;
     j.ch(123);
     do {
       j.key();
@@ -414,13 +452,35 @@ export class ScanDecoder {
       else if (j.is('users')) {
         j.ch(91);
         buyer = this.wallet();
+        buyerRef = this.ref;
         j.ch(44);
         seller = this.wallet();
+        sellerRef = this.ref;
         j.ch(93);
       } else j.other();
     } while (j.more(125));
     if (coin === null || side === null || px !== px || sz !== sz || time !== time || !hash || tid !== tid) throw DECLINE;
     if (buyer === null || seller === null) throw DECLINE;
+    if (this.refs && buyerRef >= 0 && sellerRef >= 0) {
+      const b = buyerRef as WalletRef;
+      const s = sellerRef as WalletRef;
+      return {
+        type: 'trade',
+        venue: 'hyperliquid',
+        coin,
+        side,
+        px,
+        sz,
+        time,
+        localTs,
+        tid,
+        buyer,
+        seller,
+        isSnapshot: false,
+        buyerRef: b,
+        sellerRef: s,
+      };
+    }
     return { type: 'trade', venue: 'hyperliquid', coin, side, px, sz, time, localTs, tid, buyer, seller, isSnapshot: false };
   }
 
@@ -582,23 +642,24 @@ export class ScanDecoder {
 
   /**
    * A wallet string value. A known address is found from its bytes in place (WalletTable: nothing
-   * decoded, no string hashed).
+   * decoded, no string hashed). Its number in the table is left in `ref`.
    */
   private wallet(): Wallet {
     const j = this.j;
     const s = j.s;
     const p = j.p;
     if (j.at(p) === 34 && j.at(p + 43) === 34) {
-      const w = this.wallets.find(s, p + 1);
-      if (w !== null) {
+      const ref = this.wallets.find(s, p + 1);
+      if (ref >= 0) {
         j.p = p + 44;
-        return w;
+        this.ref = ref;
+        return this.wallets.name(ref);
       }
     }
     const w = toWallet(j.str());
     if (w === null) throw DECLINE;
     // Filed only when written canonically: a mixed-case spelling would never match its bytes.
-    if (bytesAre(s, p + 1, w)) this.wallets.add(w);
+    this.ref = bytesAre(s, p + 1, w) ? this.wallets.add(w) : -1;
     return w;
   }
 

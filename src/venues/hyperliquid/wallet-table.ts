@@ -18,40 +18,63 @@ export class WalletTable {
   private mask = 1023;
   private readonly list: Wallet[] = [];
   private readonly key = new Int32Array(WORDS);
+  private viewed: Uint8Array = new Uint8Array(0);
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
-  /** The known wallet written as `0x…` at `at` (its 42 bytes, quotes not included), or null. */
-  find(b: Uint8Array, at: number): Wallet | null {
-    if (b[at] !== 48 || b[at + 1] !== 120) return null;
-    const k = this.key;
-    words(b, at + 2, k);
+  /**
+   * The number of the known wallet written as `0x…` at `at` (its 42 bytes, quotes not included),
+   * or -1. Numbers are dense, in the order addresses were filed: `name(ref)` gives the address.
+   */
+  find(b: Uint8Array, at: number): number {
+    if (b[at] !== 48 || b[at + 1] !== 120 || at + 42 > b.length) return -1;
+    const v = this.viewOf(b);
+    const p = at + 2;
+    // Read as ten little-endian words, four bytes a load (a byte at a time cost most of a lookup).
+    const k0 = v.getInt32(p, true);
+    const k5 = v.getInt32(p + 20, true);
     const t = this.table;
-    for (let i = home(k) & this.mask; ; i = (i + 1) & this.mask) {
+    for (let i = hash(k0, k5) & this.mask; ; i = (i + 1) & this.mask) {
       const e = i * STRIDE;
       const ref = t[e + REF] as number;
-      if (ref === 0) return null;
+      if (ref === 0) return -1;
       if (
-        t[e] === k[0] &&
-        t[e + 1] === k[1] &&
-        t[e + 2] === k[2] &&
-        t[e + 3] === k[3] &&
-        t[e + 4] === k[4] &&
-        t[e + 5] === k[5] &&
-        t[e + 6] === k[6] &&
-        t[e + 7] === k[7] &&
-        t[e + 8] === k[8] &&
-        t[e + 9] === k[9]
+        t[e] === k0 &&
+        t[e + 5] === k5 &&
+        t[e + 1] === v.getInt32(p + 4, true) &&
+        t[e + 2] === v.getInt32(p + 8, true) &&
+        t[e + 3] === v.getInt32(p + 12, true) &&
+        t[e + 4] === v.getInt32(p + 16, true) &&
+        t[e + 6] === v.getInt32(p + 24, true) &&
+        t[e + 7] === v.getInt32(p + 28, true) &&
+        t[e + 8] === v.getInt32(p + 32, true) &&
+        t[e + 9] === v.getInt32(p + 36, true)
       ) {
-        return this.list[ref - 1] as Wallet;
+        return ref - 1;
       }
     }
   }
 
-  /** Files a canonical address (not filed before). */
-  add(w: Wallet): void {
-    if (w.length !== 42) return;
+  /** A DataView over `b` (kept while the same chunk is being read). */
+  private viewOf(b: Uint8Array): DataView<ArrayBufferLike> {
+    if (b !== this.viewed) {
+      this.viewed = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.view;
+  }
+
+  /** The address filed as number `ref`. */
+  name(ref: number): Wallet {
+    return this.list[ref] as Wallet;
+  }
+
+  /** Files a canonical address (not filed before) and returns its number; -1 when not 42 long. */
+  add(w: Wallet): number {
+    if (w.length !== 42) return -1;
     this.list.push(w);
     if (2 * this.list.length > this.mask + 1) this.rehash();
     else this.put(this.list.length);
+    return this.list.length - 1;
   }
 
   get size(): number {
@@ -84,6 +107,10 @@ function words(b: Uint8Array, at: number, out: Int32Array): void {
 }
 
 function home(k: Int32Array): number {
-  const h = Math.imul((k[0] as number) ^ Math.imul(k[5] as number, 0x85ebca6b), 0x9e3779b1);
+  return hash(k[0] as number, k[5] as number);
+}
+
+function hash(k0: number, k5: number): number {
+  const h = Math.imul(k0 ^ Math.imul(k5, 0x85ebca6b), 0x9e3779b1);
   return h ^ (h >>> 15);
 }

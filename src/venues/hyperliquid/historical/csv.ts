@@ -42,11 +42,25 @@ export interface ExportLiquidation {
   readonly leverageType: 'cross' | 'isolated';
 }
 
-export type ExportTable = 'trades' | 'liquidations';
+/**
+ * `non_mm_ledger_updates.csv`: one deposit (positive) or withdrawal (negative) of USDC to or from
+ * an account. Columns as the export's own table defines them (hyperliquid-stats' schema:
+ * `time timestamptz, user varchar, delta_usd double precision`).
+ */
+export interface ExportLedgerUpdate {
+  readonly line: number;
+  readonly time: number;
+  readonly wallet: Wallet;
+  /** USD into the account (negative: out). */
+  readonly deltaUsd: number;
+}
+
+export type ExportTable = 'trades' | 'liquidations' | 'ledger';
 
 const HEADERS: Readonly<Record<ExportTable, string>> = {
   trades: 'time,user,coin,side,px,sz,crossed',
   liquidations: 'time,user,liquidated_ntl_pos,liquidated_account_value,leverage_type',
+  ledger: 'time,user,delta_usd',
 };
 
 /** Which table a header line belongs to, or null when it is none the importer knows. */
@@ -124,4 +138,11 @@ export function parseLiquidation(text: string, line: number): ExportLiquidation 
     accountValue: numberCell(av, line, 'liquidated_account_value'),
     leverageType: type,
   };
+}
+
+export function parseLedgerUpdate(text: string, line: number): ExportLedgerUpdate {
+  const [time, user, delta] = cells(text, line, 3) as [string, string, string];
+  const deltaUsd = numberCell(delta, line, 'delta_usd');
+  if (deltaUsd === 0) throw new CsvRowError(line, 'delta_usd', 'a non-zero amount', delta);
+  return { line, time: timeCell(time, line), wallet: walletCell(user, line), deltaUsd };
 }

@@ -1,5 +1,5 @@
 import type { Coin, Wallet } from '../../../domain/ids.ts';
-import type { ExportLiquidation, ExportTrade } from './csv.ts';
+import type { ExportLedgerUpdate, ExportLiquidation, ExportTrade } from './csv.ts';
 
 /** One recording entry: the receive time and the message exactly as the venue would send it. */
 export interface RecordingEntry {
@@ -147,4 +147,26 @@ export class ExportConverter {
       out.push({ ts: this.nextMarkAt, msg: { channel: 'allMids', data: { mids: Object.fromEntries(this.lastPx) } } });
     }
   }
+}
+
+/**
+ * A ledger row as the venue's `userNonFundingLedgerUpdates` answer for its wallet: a `deposit`
+ * (USDC in) or `withdraw` (out), the amount as a positive decimal. The export has no transaction
+ * hash; `line` numbers it so two rows of one second stay apart.
+ */
+export function ledgerUpdateEntry(u: ExportLedgerUpdate): RecordingEntry {
+  const usdc = Math.abs(u.deltaUsd).toFixed(6);
+  return {
+    ts: u.time,
+    msg: {
+      request: { type: 'userNonFundingLedgerUpdates', user: u.wallet },
+      response: [
+        {
+          time: u.time,
+          hash: `0x${u.line.toString(16).padStart(64, '0')}`,
+          delta: u.deltaUsd > 0 ? { type: 'deposit', usdc } : { type: 'withdraw', usdc, nonce: u.line, fee: '0.0' },
+        },
+      ],
+    },
+  };
 }

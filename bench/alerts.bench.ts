@@ -1,0 +1,103 @@
+/**
+ * Emit-to-delivery latency of alerts on loopback: a Glass event is evaluated by a rule, its alert
+ * put in the outbox (a fresh SQLite file, or PostgreSQL with --pg), and a running Deliverer sends
+ * it to a webhook receiver on 127.0.0.1 that verifies the signature. Latency = the receiver's
+ * clock when the request is processed − the moment the event was handed to the rules. Two
+ * modes: `kick` (the deliverer is told at enqueue, as in one process) and `poll` (it finds the
+ * row at its next poll, as a deliverer in another process does; --poll-ms). Bounded: --alerts
+ * events, one every --every-ms.
+ *
+ *   node bench/alerts.bench.ts [--alerts 300] [--every-ms 5] [--poll-ms 50] [--pg URL]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AlertRules, Deliverer, type Destination, outboxItems, parseRules } from '../src/alerts/index.ts';
+import { coin, wallet } from '../src/domain/ids.ts';
+import { openOutbox } from '../src/store/outbox.ts';
+import { PostgresStore } from '../src/store/postgres.ts';
+import { WebhookReceiver } from '../test/alerts/receivers.ts';
+import { freshSchemaUrl } from '../test/store/pg.ts';
+import { round3 } from './stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    alerts: { type: 'string', default: '300' },
+    'every-ms': { type: 'string', default: '5' },
+    'poll-ms': { type: 'string', default: '50' },
+    pg: { type: 'boolean', default: false },
+  },
+});
+const N = Math.min(5000, Number(values.alerts));
+const EVERY = Number(values['every-ms']);
+const POLL = Number(values['poll-ms']);
+const SECRET = 'bench-webhook-secret-0123456789';
+
+function pct(xs: number[], p: number): number {
+  const s = xs.toSorted((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
+}
+
+async function run(mode: 'kick' | 'poll', spec: string): Promise<{ p50: number; p99: number; max: number; n: number }> {
+  const rx = await new WebhookReceiver(SECRET).listen();
+  const dest: Destination = { kind: 'webhook', name: 'hook', url: rx.url, secret: SECRET };
+  const rules = new AlertRules(parseRules(JSON.stringify({ id: 'bench', cooldownSec: 0, ttlSec: 600, destinations: [dest] }), 'bench'));
+  const outbox = await openOutbox(spec);
+  const d = new Deliverer(outbox, [dest], { pollMs: POLL });
+  d.start();
+  const emitted = new Map<string, number>();
+  const W = wallet(`0x${'b2'.repeat(20)}`);
+  const BTC = coin('BTC');
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now() + performance.timeOrigin;
+    const time = Math.floor(t0);
+    const e = {
+      id: `WHALE_POSITION_OPENED:${W}:BTC:${time}:${i}`,
+      type: 'WHALE_POSITION_OPENED' as const,
+      time,
+      coin: BTC,
+      severity: 'notice' as const,
+      wallet: W,
+      szi: 1 + i,
+      notionalUsd: 1e6 + i,
+      leverage: 10,
+      score: 70,
+      nearestZones: [],
+    };
+    for (const x of rules.evaluate(e, { now: time })) {
+      if (x.kind !== 'alert') continue;
+      const items = outboxItems(x.alert, [dest], time);
+      for (const it of items) emitted.set(it.key, t0);
+      await outbox.enqueue(items);
+      if (mode === 'kick') d.kick();
+    }
+    await new Promise((r) => setTimeout(r, EVERY));
+  }
+  const end = Date.now() + 30_000;
+  while (rx.processed.size < emitted.size && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  await d.stop();
+  await outbox.close();
+  await rx.close();
+  const lat = [...rx.processed.entries()].map(([k, v]) => v.at - (emitted.get(k) as number));
+  return { p50: round3(pct(lat, 0.5)), p99: round3(pct(lat, 0.99)), max: round3(Math.max(...lat)), n: lat.length };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'glass-alerts-bench-'));
+try {
+  for (const mode of ['kick', 'poll'] as const) {
+    const spec = values.pg ? freshSchemaUrl('alertsbench') : join(dir, `${mode}.sqlite`);
+    const r = await run(mode, spec);
+    const store = values.pg ? 'postgres' : 'sqlite';
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'alerts emit→deliver', store, mode, pollMs: mode === 'poll' ? POLL : null, alerts: r.n, p50Ms: r.p50, p99Ms: r.p99, maxMs: r.max })}\n`,
+    );
+    if (values.pg) {
+      const s = new PostgresStore(spec);
+      await s.dropSchema();
+      await s.close();
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
