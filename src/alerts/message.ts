@@ -36,6 +36,13 @@ function headline(e: GlassEvent): string {
   }
 }
 
+/** What the wallet count counts: positions in a zone, whales near it, a syndicate's members. */
+function walletsNoun(e: GlassEvent): string {
+  if (e.type === 'ZONE_FORMED' || e.type === 'ZONE_APPROACHED' || e.type === 'ZONE_SWEPT') return 'positions';
+  if (e.type === 'SYNDICATE_DETECTED' || e.type === 'SYNDICATE_UPDATED') return 'members';
+  return 'whales';
+}
+
 function shortWallet(w: string): string {
   return w.length > 12 ? `${w.slice(0, 6)}…${w.slice(-4)}` : w;
 }
@@ -62,7 +69,7 @@ export function alertText(a: Alert, deliveredAt?: number): string {
   if (l2.length > 0) lines.push(l2.join(' · '));
   const l3: string[] = [];
   if ('wallet' in e) l3.push(`wallet ${shortWallet(e.wallet)}`);
-  else if (f.wallets !== null) l3.push(`${f.wallets} wallets`);
+  else if (f.wallets !== null && f.wallets > 0) l3.push(`${f.wallets} ${walletsNoun(e)}`);
   if (f.score !== null) l3.push(`score ${Math.round(f.score)}`);
   if (f.probability !== null) l3.push(`P ${fmtPct(f.probability, 0)}`);
   if (l3.length > 0) lines.push(l3.join(' · '));

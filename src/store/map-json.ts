@@ -10,15 +10,6 @@ function fin(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-/** A bucket as the document has it (tidied), with the raw figures it was made from. */
-interface TidyBucket {
-  readonly b: HeatmapView['buckets'][number];
-  readonly out: Readonly<Record<(typeof BUCKET_KEYS)[number], number | null>>;
-}
-
-/** A coin's buckets in its last map, by `lo`: a map changes a few buckets at a time, the rest are reused. */
-export type BucketCache = Map<number, TidyBucket>;
-
 function sameKeys(b: object): boolean {
   const k = Object.keys(b);
   return k.length === BUCKET_KEYS.length && k.every((x, i) => x === BUCKET_KEYS[i]);
@@ -29,28 +20,19 @@ function sameKeys(b: object): boolean {
  * writes a coin's map on every zone event and on a cadence (hundreds of maps of ~100 buckets an
  * hour), and the generic `tidy` (a key test per number, a copy of every object) was most of what
  * recording cost the engines' thread. The buckets (all but a few bytes of the document) are
- * tidied by a loop that knows their fields, with tidy's own rounding, and reused from the coin's
- * last map when their figures have not changed (`cache`); the rest (coin, mark, zones) goes
- * through mapJson as before. A bucket of another shape (the engine changed) falls back to the
- * generic path, so the output never differs (test/store/recorder.test.ts).
+ * tidied by a loop that knows their fields, with tidy's own rounding; the rest (coin, mark,
+ * zones) goes through mapJson as before. A bucket of another shape (the engine changed) falls
+ * back to the generic path, so the output never differs (test/store/recorder.test.ts).
  */
-export function mapJsonText(view: HeatmapView, szd: number | null, cache?: { buckets: BucketCache }): string {
+export function mapJsonText(view: HeatmapView, szd: number | null): string {
   const buckets = view.buckets;
   if (buckets.length > 0 && !sameKeys(buckets[0] as object)) return JSON.stringify(mapJson(view, szd));
   const doc = mapJson({ ...view, buckets: [] }, szd) as Record<string, unknown>;
   if (!Array.isArray(doc['buckets'])) return JSON.stringify(mapJson(view, szd));
-  const out: TidyBucket['out'][] = new Array(buckets.length);
-  const prev = cache?.buckets;
-  const next: BucketCache | undefined = cache === undefined ? undefined : new Map();
+  const out = new Array<Record<string, number | null>>(buckets.length);
   for (let i = 0; i < buckets.length; i++) {
     const b = buckets[i] as HeatmapView['buckets'][number];
-    const was = prev?.get(b.lo);
-    if (was !== undefined && same(was.b, b)) {
-      out[i] = was.out;
-      next?.set(b.lo, was);
-      continue;
-    }
-    const o = {
+    out[i] = {
       lo: fin(roundPlain(b.lo)),
       hi: fin(roundPlain(b.hi)),
       longLiqUsd: fin(roundUsd(b.longLiqUsd)),
@@ -58,24 +40,8 @@ export function mapJsonText(view: HeatmapView, szd: number | null, cache?: { buc
       longEstimatedUsd: fin(roundUsd(b.longEstimatedUsd)),
       shortEstimatedUsd: fin(roundUsd(b.shortEstimatedUsd)),
     };
-    out[i] = o;
-    // The view's bucket objects are made afresh by each view() and not changed after.
-    next?.set(b.lo, { b, out: o });
   }
-  if (cache !== undefined && next !== undefined) cache.buckets = next;
   // Replacing the value keeps the key where mapJson put it.
   doc['buckets'] = out;
   return JSON.stringify(doc);
-}
-
-/** The same six figures (Object.is: NaN equals NaN, the text of -0 and 0 is the same anyway). */
-function same(a: HeatmapView['buckets'][number], b: HeatmapView['buckets'][number]): boolean {
-  return (
-    Object.is(a.lo, b.lo) &&
-    Object.is(a.hi, b.hi) &&
-    Object.is(a.longLiqUsd, b.longLiqUsd) &&
-    Object.is(a.shortLiqUsd, b.shortLiqUsd) &&
-    Object.is(a.longEstimatedUsd, b.longEstimatedUsd) &&
-    Object.is(a.shortEstimatedUsd, b.shortEstimatedUsd)
-  );
 }

@@ -3,7 +3,7 @@ import type { Coin, Wallet } from '../domain/ids.ts';
 import type { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { type BucketCache, mapJsonText } from './map-json.ts';
+import { mapJsonText } from './map-json.ts';
 import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord } from './types.ts';
 
 export interface RecorderOptions {
@@ -83,8 +83,6 @@ export class Recorder {
   private readonly deferred = new Map<string, number>();
   /** Each coin's zones (lo, hi) in its newest map snapshot: a liquidation price crossing one is recorded at once. */
   private readonly zonesOf = new Map<string, readonly (readonly [number, number])[]>();
-  /** Each coin's bucket texts in its last map (most buckets are unchanged from one map to the next). */
-  private readonly bucketText = new Map<string, { buckets: BucketCache }>();
   /** Wallet id → the score last recorded (NaN: none). */
   private recordedScore = new Float64Array(0);
   private readonly pipeline: Pipeline;
@@ -196,12 +194,7 @@ export class Recorder {
   private snapshotMap(coin: string, reason: HeatmapSnapshotRecord['reason']): void {
     const view = this.heat.view(coin);
     if (view === null) return;
-    let cache = this.bucketText.get(coin);
-    if (cache === undefined) {
-      cache = { buckets: new Map() };
-      this.bucketText.set(coin, cache);
-    }
-    const json = mapJsonText(view, this.heat.liq.tables.szDecimals(coin), cache);
+    const json = mapJsonText(view, this.heat.liq.tables.szDecimals(coin));
     const time = Math.max(view.time, this.now);
     this.out.heatmaps.push(lazyMap(view.coin as Coin, time, reason, json));
     this.zonesOf.set(

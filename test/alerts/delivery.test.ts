@@ -107,7 +107,7 @@ test('webhook: 5xx, 429 with Retry-After, timeouts and a receiver down for a whi
   const body = rx.processed.get(keys[0] as string)?.body as { alert: Alert & { hops: Record<string, number> }; text: string };
   assert.deepEqual(Object.keys(body.alert.hops), ['venue', 'received', 'detected', 'alerted', 'delivered']);
   assert.ok((body.alert.hops.delivered as number) >= body.alert.hops.alerted);
-  assert.match(body.text, /^BTC LONG · cascade risk\nzone 94,800–95,200 · \$31\.2M · 2\.1 % away\n0 wallets · P 38 %/);
+  assert.match(body.text, /^BTC LONG · cascade risk\nzone 94,800–95,200 · \$31\.2M · 2\.1 % away\nP 38 %\nledger: not graded yet\n/);
   await outbox.close();
 });
 

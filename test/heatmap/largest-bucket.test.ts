@@ -105,10 +105,10 @@ test('property: the largest bucket within reach of the mark is in a zone, or the
 test('the day’s realised volatility remembers a morning’s fall the hourly EWMA has forgotten', () => {
   const v = new RealisedVol();
   const t0 = Date.UTC(2025, 0, 1);
-  let px = 100;
   // A 6 % slide over the first hour, then 12 quiet hours: 12 five-minute returns of 0.5 % over 13 hours
   // of grid read √(12 · 0.005² · 288 / 156) ≈ 2.4 % a day.
-  for (let m = 0; m <= 60; m++) v.update((px = 100 * (1 - 0.001 * m)), t0 + m * 60_000);
+  for (let m = 0; m <= 60; m++) v.update(100 * (1 - 0.001 * m), t0 + m * 60_000);
+  const px = 100 * (1 - 0.06);
   for (let m = 61; m <= 13 * 60; m++) v.update(px * (1 + 0.0001 * Math.sin(m)), t0 + m * 60_000);
   assert.ok(v.daily() < 0.01, `EWMA ${v.daily()}`);
   assert.ok(Math.abs(v.dayRealised() - Math.sqrt((12 * 0.005 ** 2 * 288) / 156)) < 0.001, `day ${v.dayRealised()}`);

@@ -47,7 +47,7 @@ test('WalletTable numbers addresses densely and does not file what is not 42 cha
   assert.equal(t.add('0xabc' as Wallet), -1);
   const many: Wallet[] = [];
   for (let i = 0; i < 5000; i++) many.push(toWallet(`0x${i.toString(16).padStart(40, '0')}`) as Wallet);
-  many.forEach((w, i) => assert.equal(t.add(w), i));
+  for (const [i, w] of many.entries()) assert.equal(t.add(w), i);
   assert.equal(t.size, 5000);
-  many.forEach((w, i) => assert.equal(t.find(Buffer.from(w, 'latin1'), 0), i));
+  for (const [i, w] of many.entries()) assert.equal(t.find(Buffer.from(w, 'latin1'), 0), i);
 });

@@ -8,6 +8,7 @@ import {
   type DropReason,
   ledgerView,
   parseRules,
+  type Rule,
 } from '../../alerts/index.ts';
 import type { Alert } from '../../alerts/types.ts';
 import { fmtUsd, tidy } from '../../domain/format.ts';
@@ -25,7 +26,7 @@ export const alertsSpec: CommandSpec = {
   name: 'alerts',
   summary: 'Alert rules tried on a recording (with the ledger’s grade of each alert), and the outbox’s dead letters.',
   usage:
-    'test RULE.json F [--json] [--dropped] [--sim-scale] | deliver RULE.json [--db SPEC] [--lease-ms N] [--timeout-ms N] | dead [--db SPEC] [--limit N] [--json]',
+    'test RULE.json F [--json] [--dropped] [--sim-scale] | deliver [RULE.json] [--db SPEC] [--lease-ms N] [--timeout-ms N] | dead [--db SPEC] [--limit N] [--json]',
   options: {
     json: { type: 'boolean' },
     dropped: { type: 'boolean' },
@@ -41,8 +42,9 @@ export const alertsSpec: CommandSpec = {
     '                  through every engine, CASCADE_RISK raised, and the accuracy ledger; times are venue times)',
     '--dropped         also list the matching events the rules dropped, with the reason (muted, cooldown, …)',
     '--sim-scale       whales of the simulator’s scale (as glass ledger --sim-scale)',
-    'deliver RULE.json delivers the store’s alert outbox to the rules’ destinations until stopped (retries with',
-    '                  backoff, 429 retry_after honoured, dead letters; a killed deliverer loses nothing: at-least-once)',
+    'deliver [RULE.json]  delivers the store’s alert outbox to the rules’ destinations until stopped (no file:',
+    '                  the rules stored through /v1/alerts); retries with backoff, 429 retry_after honoured,',
+    '                  dead letters; a killed deliverer loses nothing (at-least-once)',
     '--lease-ms N      how long a claimed alert is held before another deliverer may take it (default 30000)',
     '--timeout-ms N    one attempt’s bound (default 10000)',
     'dead              the outbox’s dead-letter list (alerts not delivered, with the last error)',
@@ -67,15 +69,12 @@ export async function alertsCommand(argv: readonly string[]): Promise<number> {
     return dead(strOption(p, 'db'), intOption(p, 'limit', 50, 1, 10_000), flag(p, 'json'));
   }
   if (sub === 'deliver') {
-    if (rest.length !== 1) throw new UsageError('alerts deliver takes a rule file: glass alerts deliver RULE.json [--db SPEC]');
-    const rules = parseRules(readRules(rest[0] as string), rest[0] as string);
+    if (rest.length > 1) throw new UsageError('alerts deliver takes at most a rule file: glass alerts deliver [RULE.json] [--db SPEC]');
+    // No file: the rules stored through /v1/alerts.
+    const rules = rest[0] === undefined ? null : parseRules(readRules(rest[0]), rest[0]);
     const timeoutMs = intOption(p, 'timeout-ms', DEFAULT_DELIVERY.timeoutMs, 1, 600_000);
     const leaseMs = intOption(p, 'lease-ms', DEFAULT_DELIVERY.leaseMs, timeoutMs + 1, 3_600_000);
-    return deliver(
-      rules.flatMap((r) => r.destinations ?? []),
-      strOption(p, 'db'),
-      { timeoutMs, leaseMs },
-    );
+    return deliver(rules, strOption(p, 'db'), { timeoutMs, leaseMs });
   }
   if (sub !== 'test') throw new UsageError(`alerts: unknown subcommand ${sub ?? ''} (test RULE.json F, or dead)`);
   if (rest.length !== 2) throw new UsageError('alerts test takes a rule file and a recording: glass alerts test RULE.json F');
@@ -182,9 +181,15 @@ function readRules(file: string): string {
 }
 
 /** Runs the deliverer until SIGINT/SIGTERM; each settled row is one line on stderr. */
-async function deliver(destinations: Destination[], db: string | undefined, opts: Partial<DeliveryOptions>): Promise<number> {
-  if (destinations.length === 0) throw new UsageError('alerts deliver: the rules name no destination');
+async function deliver(fromFile: Rule[] | null, db: string | undefined, opts: Partial<DeliveryOptions>): Promise<number> {
   const outbox = await openOutbox(db);
+  let rules = fromFile;
+  if (rules === null) rules = (await outbox.rules()).map((r) => JSON.parse(r.json) as Rule);
+  const destinations: Destination[] = rules.flatMap((r) => r.destinations ?? []);
+  if (destinations.length === 0) {
+    await outbox.close();
+    throw new UsageError(`deliver: the rules${fromFile === null ? ' stored in the store (/v1/alerts)' : ''} name no destination`);
+  }
   const d = new Deliverer(outbox, destinations, opts, (r) => {
     if (r.state !== 'delivered') note(`${r.row.key}: ${r.state} — ${r.detail}`);
   });
