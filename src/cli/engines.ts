@@ -1,6 +1,7 @@
 import { fmtPx, fmtUsd } from '../domain/format.ts';
 import type { GlassEvent } from '../domain/glass-event.ts';
 import { HeatmapEngine } from '../engine/heatmap/engine.ts';
+import { AccuracyLedger } from '../engine/ledger/ledger.ts';
 import { CascadeMonitor, type MonitorOptions } from '../engine/probability/monitor.ts';
 import { ScoreEngine } from '../engine/score/engine.ts';
 import { type HunterOptions, WhaleHunter } from '../engine/whales/hunter.ts';
@@ -19,8 +20,14 @@ export function attachEngines(
   whales: Partial<HunterOptions> = {},
   /** Every event in emit order (before the monitor reacts to it): the store's recorder. */
   onEvent?: (e: GlassEvent) => void,
-  /** The cascade monitor's options: CASCADE_RISK stays muted unless `{ alerts: true }` (MODEL_VALIDATED). */
+  /**
+   * The cascade monitor's options. CASCADE_RISK is an alert only while the ledger shows its type
+   * unmuted and its evidence helping; muted ones go to the ledger alone, or with `{ alerts: true }`
+   * are emitted too, labelled `muted`.
+   */
   cascade: Partial<MonitorOptions> = {},
+  /** The accuracy ledger the engines' honest probabilities read (a new one unless given); attached after the engines. */
+  ledger: AccuracyLedger = new AccuracyLedger(),
 ): {
   heat: HeatmapEngine;
   score: ScoreEngine;
@@ -28,6 +35,8 @@ export function attachEngines(
   counts: Record<string, number>;
   /** Notable events for the console, told in time order. */
   recent: EventTicker;
+  /** Every event graded on the same stream: the recalibration and the evidence's standing the engines use. */
+  ledger: AccuracyLedger;
 } {
   const counts: Record<string, number> = {};
   const recent = new EventTicker();
@@ -36,6 +45,7 @@ export function attachEngines(
     onEvent?.(e);
     counts[e.type] = (counts[e.type] ?? 0) + 1;
     monitor?.onGlass(e);
+    ledger.onGlass(e);
     if (NOTABLE.has(e.type)) recent.push(e);
   };
   const heat = new HeatmapEngine(pipeline.book, emit);
@@ -47,19 +57,23 @@ export function attachEngines(
       zones: (c) => heat.zones(c),
       score: (w) => score.scoreNow(w),
       // The model's figure rides on convergence events, labelled: it is not an alert until validated.
-      model: (c, zone, mark, time) => {
-        if (monitor === null) return null;
-        return { probability: monitor.probability(c, zone, mark, time), validated: monitor.validated };
-      },
+      // With the ledger's verdict: the event's probability is the recalibrated baseline unless the evidence helps.
+      model: (type, c, zone, mark, time) => monitor?.modelFor(type, c, zone, mark, time) ?? null,
     },
     whales,
   );
-  monitor = new CascadeMonitor({ zones: (c) => heat.zones(c), sigma: (c, h) => heat.coinState(c)?.vol.sigma(h) ?? 0 }, emit, cascade);
+  monitor = new CascadeMonitor(
+    { zones: (c) => heat.zones(c), sigma: (c, h) => heat.coinState(c)?.vol.sigma(h) ?? 0, ledger },
+    emit,
+    cascade,
+  );
   pipeline.attach(heat);
   pipeline.attach(score);
   pipeline.attach(hunter);
   pipeline.attach(monitor);
-  return { heat, score, hunter, counts, recent };
+  // After the engines: the events a market event causes reach the ledger before that event does.
+  pipeline.attach(ledger);
+  return { heat, score, hunter, counts, recent, ledger };
 }
 
 const NOTABLE = new Set(['SYNDICATE_DETECTED', 'SYNDICATE_NEAR_ZONE', 'CASCADE_RISK', 'ZONE_SWEPT', 'WHALE_LIQUIDATED']);

@@ -109,11 +109,25 @@ export interface SyndicateUpdatedEvent extends SyndicateEventBase {
 
 export type SyndicateEvent = SyndicateDetectedEvent | SyndicateUpdatedEvent;
 
+/**
+ * Whether the evidence term (whales, syndicates, flow) is in an event's probability: only while the
+ * walk-forward accuracy ledger shows it improving Brier on the recalibrated baseline. When it is
+ * not, the probability is the recalibrated baseline, the evidence is still listed, no lift claimed.
+ */
+export interface EvidenceUse {
+  readonly used: boolean;
+  readonly reason: string;
+}
+
 /** The cascade model's layered probability that price reaches a zone within its horizon. */
 export interface ModelProbability {
   readonly probability: number;
   /** false: no walk-forward check has shown the model beats the volatility baseline; not an alert. */
   readonly validated: boolean;
+  /** The volatility baseline recalibrated walk-forward (fit on past grades only), when a ledger is attached. */
+  readonly recalibrated?: number;
+  /** Whether the event's probability uses the evidence (absent: no ledger attached). */
+  readonly evidence?: EvidenceUse;
 }
 
 export interface ConvergenceEvent extends GlassEventBase {
@@ -121,8 +135,13 @@ export interface ConvergenceEvent extends GlassEventBase {
   readonly zone: ZoneRef;
   readonly wallets: readonly WalletEvidence[];
   readonly syndicateId: string | null;
-  /** The volatility baseline: the driftless chance price touches the zone within the horizon. */
+  /**
+   * The honest figure: with a ledger attached, the recalibrated baseline (or the model's, while its
+   * evidence helps: `model.evidence`); without one, the volatility baseline.
+   */
   readonly probability: number;
+  /** The volatility baseline: the driftless chance price touches the zone within the horizon (absent: it is `probability`). */
+  readonly baselineProbability?: number;
   /** The cascade model's figure with the evidence layered on (null: no model attached). */
   readonly model: ModelProbability | null;
 }
@@ -136,6 +155,15 @@ export interface CascadeRiskEvent extends GlassEventBase {
   readonly baselineProbability: number;
   readonly horizonMs: number;
   readonly wallets: readonly WalletEvidence[];
+  /** The model's figure with the evidence layered on (absent: it is `probability`). */
+  readonly modelProbability?: number;
+  /** The baseline recalibrated walk-forward, when a ledger is attached. */
+  readonly recalibratedProbability?: number;
+  /** Whether `probability` uses the evidence (absent: no ledger attached). */
+  readonly evidence?: EvidenceUse;
+  /** Raised for the record while its type is muted by the ledger (not an alert); absent or false: an alert. */
+  readonly muted?: boolean;
+  readonly muteReason?: string;
 }
 
 export type GlassEvent = WhalePositionEvent | WhaleLiquidatedEvent | ZoneEvent | SyndicateEvent | ConvergenceEvent | CascadeRiskEvent;

@@ -68,9 +68,8 @@ export async function ledgerCommand(argv: readonly string[]): Promise<number> {
     file,
     (pl) => {
       // CASCADE_RISK is raised here so it can be graded: the ledger is the walk-forward check.
-      attachEngines(pl, { ...whales, policy }, (e) => ledger.onGlass(e), { alerts: true });
-      // After the engines: the glass events a market event causes reach the ledger before it does.
-      pl.attach(ledger);
+      // The engines' own ledger (attached after them): the one their honest probabilities read.
+      attachEngines(pl, { ...whales, policy }, undefined, { alerts: true }, ledger);
       // Progress on a terminal: the recording's time reached, every 100k market events.
       let n = 0;
       if (process.stderr.isTTY === true) {

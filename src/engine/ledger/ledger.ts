@@ -9,6 +9,7 @@ import {
 import type { Coin } from '../../domain/ids.ts';
 import type { MarketEvent } from '../../domain/market-event.ts';
 import { DEFAULT_HEATMAP } from '../heatmap/engine.ts';
+import type { EvidenceStanding } from '../probability/honest.ts';
 import type { CascadeCoefficients } from '../probability/model.ts';
 import { DEFAULT_HUNTER } from '../whales/hunter.ts';
 import { type CalibrationOptions, WalkForwardCalibration } from './calibration.ts';
@@ -116,6 +117,8 @@ export class AccuracyLedger {
   /** wallet:coin → the signed size after the whale's last event, and the direction and time of its trade. */
   private readonly whales = new Map<string, { szi: number; time: number; direction: 1 | -1 | null }>();
   private readonly calibration: WalkForwardCalibration;
+  /** evidenceStanding's answers since the last grade. */
+  private readonly standings = new Map<GlassEventType, EvidenceStanding>();
   private maxHorizonMs: number;
   private nextPrune = Number.NEGATIVE_INFINITY;
   /** The stream's time: the latest market time seen. */
@@ -179,10 +182,10 @@ export class AccuracyLedger {
       }
       case 'WHALE_NEAR_ZONE':
       case 'SYNDICATE_NEAR_ZONE':
-        this.touch(e, this.opts.convergenceHorizonMs, e.probability, e.model?.probability ?? null);
+        this.touch(e, this.opts.convergenceHorizonMs, e.baselineProbability ?? e.probability, e.model?.probability ?? null);
         return;
       case 'CASCADE_RISK':
-        this.touch(e, e.horizonMs, e.baselineProbability, e.probability);
+        this.touch(e, e.horizonMs, e.baselineProbability, e.modelProbability ?? e.probability);
         return;
       case 'SYNDICATE_DETECTED':
       case 'SYNDICATE_UPDATED':
@@ -227,10 +230,24 @@ export class AccuracyLedger {
    * true, the honest figure is the recalibrated baseline, with no lift claimed.
    */
   evidenceHelps(type: GlassEventType): boolean | null {
-    const row = this.tallies.get(type)?.row(0);
-    const b = row?.brier;
-    if (b === undefined || b === null || b.nModel < this.opts.muting.minGraded || b.nModel !== b.n) return null;
-    return (b.model as number) < (b.recalibrated as number);
+    return this.evidenceStanding(type).helps;
+  }
+
+  /** `evidenceHelps` with the figures behind it (read once per grade: the engines ask often). */
+  evidenceStanding(type: GlassEventType): EvidenceStanding {
+    const cached = this.standings.get(type);
+    if (cached !== undefined) return cached;
+    const b = this.tallies.get(type)?.row(0).brier;
+    const n = b?.nModel ?? 0;
+    const known = b !== undefined && b !== null && n >= this.opts.muting.minGraded && n === b.n;
+    const s: EvidenceStanding = {
+      helps: known ? (b.model as number) < (b.recalibrated as number) : null,
+      n,
+      modelBrier: b?.model ?? null,
+      recalibratedBrier: b?.recalibrated ?? null,
+    };
+    this.standings.set(type, s);
+    return s;
   }
 
   /** p₀ recalibrated walk-forward on the grades so far (for the engines' honest probabilities). */
@@ -341,6 +358,7 @@ export class AccuracyLedger {
       return;
     }
     const g = this.grade(p);
+    this.standings.clear();
     if (g === null) {
       this.ungradable(p.e);
       return;

@@ -1,7 +1,8 @@
-import type { CascadeRiskEvent, GlassEvent, WalletEvidence, ZoneRef } from '../../domain/glass-event.ts';
+import type { CascadeRiskEvent, GlassEvent, GlassEventType, ModelProbability, WalletEvidence, ZoneRef } from '../../domain/glass-event.ts';
 import type { Coin } from '../../domain/ids.ts';
 import type { MarketEvent } from '../../domain/market-event.ts';
 import { touchProbability } from '../common/volatility.ts';
+import { cascadeMuteReason, type HonestyLedger, honestFigure } from './honest.ts';
 import { type CascadeCoefficients, type CascadeFeatures, cascadeProbability, DEFAULT_COEFFICIENTS, MODEL_VALIDATED } from './model.ts';
 
 export interface MonitorOptions {
@@ -50,10 +51,18 @@ interface Flow {
   readonly evidence: WalletEvidence;
 }
 
-/** Deps: the coin's zones now, and σ of log price over a horizon. */
+/** Deps: the coin's zones now, σ of log price over a horizon, and the accuracy ledger when one is attached. */
 export interface MonitorDeps {
   readonly zones: (coin: Coin) => readonly ZoneRef[];
   readonly sigma: (coin: Coin, horizonMs: number) => number;
+  /**
+   * With a ledger, figures are honest (honest.ts): the probability is the recalibrated baseline
+   * unless the ledger shows the evidence improving Brier on it; CASCADE_RISK is raised whenever the
+   * model crosses its threshold but is an alert (emitted unmuted) only while the ledger shows its
+   * type unmuted and its evidence helping. Else it is muted: handed to the ledger alone to be
+   * graded (so the type can recover), or, with `alerts: true`, emitted labelled `muted` with the reason.
+   */
+  readonly ledger?: HonestyLedger;
 }
 
 /**
@@ -113,11 +122,28 @@ export class CascadeMonitor {
 
   /** The model's probability for one zone now, from the evidence of the lookback (for convergence events). */
   probability(coin: Coin, zone: ZoneRef, mark: number, time: number): number {
+    return this.assessOne(coin, zone, mark, time).probability;
+  }
+
+  /**
+   * The model's figure for one zone now, labelled: with a ledger, also the recalibrated baseline and
+   * whether the evidence has earned its place for `type` (a convergence event's honest figure).
+   */
+  modelFor(type: GlassEventType, coin: Coin, zone: ZoneRef, mark: number, time: number): ModelProbability {
+    const { probability, baseline } = this.assessOne(coin, zone, mark, time);
+    const ledger = this.deps.ledger;
+    if (ledger === undefined) return { probability, validated: this.opts.validated };
+    const h = honestFigure(ledger, type, baseline, probability);
+    return { probability, validated: h.evidence.used, recalibrated: h.recalibrated, evidence: h.evidence };
+  }
+
+  private assessOne(coin: Coin, zone: ZoneRef, mark: number, time: number): { probability: number; baseline: number } {
     const since = time - this.opts.lookbackMs;
     const flows = prune(this.flows.get(coin), since);
     const syns = prune(this.syndicates.get(coin), since);
     const sigma = this.deps.sigma(coin, this.opts.horizonMs);
-    return cascadeProbability(this.features(zone, mark, sigma, flows, syns, null), this.opts.coefficients);
+    const f = this.features(zone, mark, sigma, flows, syns, null);
+    return { probability: cascadeProbability(f, this.opts.coefficients), baseline: f.baseline };
   }
 
   /** The model's inputs for one zone; the wallets positioned toward it go into `wallets` when given. */
@@ -153,7 +179,8 @@ export class CascadeMonitor {
       const features = this.features(zone, mark, sigma, flows, syns, wallets);
       const probability = cascadeProbability(features, this.opts.coefficients);
       this.samples?.push({ coin, time, zone, markPx: mark, features, probability });
-      if (!this.opts.alerts) continue;
+      const ledger = this.deps.ledger;
+      if (!this.opts.alerts && ledger === undefined) continue;
       const key = `${coin}:${zone.side}:${Math.round(zone.peakPx * 1e6)}`;
       if (probability < this.opts.threshold) {
         this.raised.delete(key);
@@ -161,20 +188,41 @@ export class CascadeMonitor {
       }
       if (this.raised.has(key) || features.baseline >= this.opts.threshold) continue;
       this.raised.add(key);
-      const event: CascadeRiskEvent = {
+      const base = {
         id: `CASCADE_RISK:${key}:${time}`,
-        type: 'CASCADE_RISK',
+        type: 'CASCADE_RISK' as const,
         time,
         coin,
-        severity: probability >= 0.75 ? 'critical' : 'warning',
         zone,
-        probability,
-        validated: this.opts.validated,
         baselineProbability: features.baseline,
         horizonMs: this.opts.horizonMs,
         wallets,
       };
-      this.emit(event);
+      if (ledger === undefined) {
+        const event: CascadeRiskEvent = {
+          ...base,
+          severity: probability >= 0.75 ? 'critical' : 'warning',
+          probability,
+          validated: this.opts.validated,
+        };
+        this.emit(event);
+        continue;
+      }
+      const h = honestFigure(ledger, 'CASCADE_RISK', features.baseline, probability);
+      const muteReason = cascadeMuteReason(ledger, coin, h);
+      const event: CascadeRiskEvent = {
+        ...base,
+        severity: muteReason !== null ? 'notice' : h.probability >= 0.75 ? 'critical' : 'warning',
+        probability: h.probability,
+        validated: h.evidence.used,
+        modelProbability: probability,
+        recalibratedProbability: h.recalibrated,
+        evidence: h.evidence,
+        ...(muteReason === null ? {} : { muted: true, muteReason }),
+      };
+      // A muted one reaches the ledger alone (graded, not alerted) unless alerts were asked for.
+      if (muteReason === null || this.opts.alerts) this.emit(event);
+      else ledger.onGlass(event);
     }
   }
 }

@@ -18,8 +18,11 @@ import { WhalePolicy, type WhalePolicyOptions } from './policy.ts';
 /** Zones of a coin now (the heatmap's view), nearest first is not required. */
 export type ZoneLookup = (coin: Coin) => readonly ZoneRef[];
 
-/** The cascade model's figure for a zone now, labelled with whether it is validated (null: none). */
-export type ModelLookup = (coin: Coin, zone: ZoneRef, mark: number, time: number) => ModelProbability | null;
+/**
+ * The cascade model's figure for a zone now, labelled with whether it is validated (null: none);
+ * with the accuracy ledger's recalibrated baseline and verdict on the evidence when one is attached.
+ */
+export type ModelLookup = (type: ConvergenceEvent['type'], coin: Coin, zone: ZoneRef, mark: number, time: number) => ModelProbability | null;
 
 export interface HunterOptions {
   readonly policy: Partial<WhalePolicyOptions>;
@@ -217,17 +220,21 @@ export class WhaleHunter {
     const key = `${type}:${syndicateId ?? wallets[0]?.wallet}:${coin}`;
     for (const { zone, probability } of near) {
       if (!this.fresh(key, zone, time, evidenceUsd)) continue;
+      const model = this.model(type, coin, zone, this.marks.get(coinId) ?? zone.peakPx, time);
+      // With the ledger's verdict on the model: the honest figure (the recalibrated baseline unless the evidence helps).
+      const honest = model?.evidence === undefined ? probability : model.evidence.used ? model.probability : (model.recalibrated ?? probability);
       this.emit({
         id: `${type}:${syndicateId ?? wallets[0]?.wallet}:${coin}:${zone.side}:${Math.round(zone.peakPx * 1e6)}:${time}`,
         type,
         time,
         coin,
-        severity: probability >= 0.5 ? 'warning' : 'notice',
+        severity: honest >= 0.5 ? 'warning' : 'notice',
         zone,
         wallets,
         syndicateId,
-        probability,
-        model: this.model(coin, zone, this.marks.get(coinId) ?? zone.peakPx, time),
+        probability: honest,
+        ...(honest === probability ? {} : { baselineProbability: probability }),
+        model,
       });
     }
   }
