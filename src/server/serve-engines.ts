@@ -11,6 +11,7 @@ import { parseSpeed, replay } from '../recording/replay.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { type IngestResult, ingest } from '../store/ingest.ts';
 import { describeSpec, openStore, storeSpec } from '../store/open.ts';
+import { openOutbox } from '../store/outbox.ts';
 import type { RecorderOptions } from '../store/recorder.ts';
 import { retentionFrom } from '../store/retention.ts';
 import type { RetentionPolicy, Store } from '../store/types.ts';
@@ -80,8 +81,12 @@ export function apiSettings(p: Parsed, defaults: { logLevel: string }): ApiSetti
 export async function startApi(
   s: ApiSettings,
   parts: { view: GlassView; store: Store; hub: StreamHub; metrics: ServiceMetrics },
+  db?: string,
 ): Promise<{ app: App; url: string }> {
-  const app = await buildServer({ ...parts, open: s.open, cors: s.cors, logLevel: s.logLevel, bodyLimit: s.bodyLimit });
+  // /v1/alerts keeps its rules in the store's alert tables; an in-memory store has none to share.
+  const alerts = storeSpec(db) === ':memory:' ? undefined : await openOutbox(db);
+  const app = await buildServer({ ...parts, alerts, open: s.open, cors: s.cors, logLevel: s.logLevel, bodyLimit: s.bodyLimit });
+  if (alerts !== undefined) app.addHook('onClose', () => alerts.close());
   try {
     await app.listen({ port: s.port, host: s.host });
   } catch (e) {
@@ -175,7 +180,7 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
       return o.wallClock === true && t === t ? Date.now() - t : null;
     },
   );
-  const { app, url } = await startApi(o.settings, { view, store, hub, metrics }).catch(async (e: unknown) => {
+  const { app, url } = await startApi(o.settings, { view, store, hub, metrics }, o.db).catch(async (e: unknown) => {
     await store.close();
     throw e;
   });

@@ -107,6 +107,10 @@ test('glass serve follows a store another process writes: the stream gets every 
     ids,
     Array.from({ length: total }, (_, i) => i + 1),
   );
+  // The store's alert rules are served too (docs/alerts.md): none stored yet.
+  const rules = await getJson(`${s.url}/v1/alerts`);
+  assert.equal(rules.status, 200);
+  assert.deepEqual((rules.body as { rules: unknown[] }).rules, []);
   ws.close();
   s.child.kill('SIGINT');
   assert.equal(await s.exit, 0);

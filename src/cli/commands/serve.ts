@@ -40,7 +40,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   hub.lastId = await store.lastEventId();
   let api: Awaited<ReturnType<typeof startApi>>;
   try {
-    api = await startApi(settings, { view, store, hub, metrics });
+    api = await startApi(settings, { view, store, hub, metrics }, db);
   } catch (e) {
     await store.close();
     throw e;
