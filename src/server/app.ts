@@ -26,6 +26,7 @@ import { alertRoutes } from './routes/alerts.ts';
 import { coinRoutes } from './routes/coins.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
 import { positionRoutes } from './routes/positions.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { streamRoutes } from './routes/stream.ts';
@@ -249,6 +250,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       riskRoutes(r, deps);
       healthRoutes(r, deps);
       streamRoutes(r, deps);
+      ledgerRoutes(r, deps);
       if (opts.alerts !== undefined) alertRoutes(r, opts.alerts);
       r.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },

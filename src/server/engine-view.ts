@@ -2,6 +2,7 @@ import type { Coin, Wallet } from '../domain/ids.ts';
 import type { HistoryRow } from '../engine/heatmap/coin-state.ts';
 import { historyRowJson, mapJson } from '../engine/heatmap/document.ts';
 import type { HeatmapEngine, HeatmapView, PositionLiquidation } from '../engine/heatmap/engine.ts';
+import type { AccuracyLedger } from '../engine/ledger/ledger.ts';
 import type { PositionBook } from '../engine/position-book/book.ts';
 import { whaleLean } from '../engine/risk/whale-lean.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
@@ -18,6 +19,8 @@ export interface LiveEngines {
   readonly score: ScoreEngine;
   /** The Whale Hunter's policy (who is a whale, who makes markets); null: every large position counts. */
   readonly policy: WhalePolicy | null;
+  /** The engines' accuracy ledger (GET /v1/ledger); absent: none attached. */
+  readonly ledger?: AccuracyLedger;
 }
 
 /** A history row as `glass heatmap --json --history` prints it: notional to the cent. */
@@ -68,6 +71,11 @@ export class EngineView implements GlassView {
     const e = this.engines();
     if (e === null) throw new Error('engines not running');
     return e;
+  }
+
+  /** The engines' accuracy ledger (null: the engines are not running, or keep none). */
+  ledger(): AccuracyLedger | null {
+    return this.engines()?.ledger ?? null;
   }
 
   /** The store answers for a time in the past, and until the engines run. */

@@ -209,7 +209,7 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
     ...(o.recorder === undefined ? {} : { recorder: o.recorder }),
     ...(o.retention === undefined ? {} : { retention: o.retention }),
     onEngines: (e) => {
-      live = { book: pipeline.book, heat: e.heat, score: e.score, policy: e.hunter.policy };
+      live = { book: pipeline.book, heat: e.heat, score: e.score, policy: e.hunter.policy, ledger: e.ledger };
     },
     onResume: (c) => note(`  resuming ${o.source} after line ${c.position} (${c.nextEventId - (c.firstEventId ?? 1)} events kept)`),
   });

@@ -104,7 +104,7 @@ test('the model answers the 10× prior until it has evidence, publishes at most 
   assert.ok(q.mid > 19 && q.mid < 26, `${q.mid}`);
 });
 
-test('an estimate from the learned distribution is spread over three prices, counted once, and the map equals one built from scratch', () => {
+test('an estimate from the learned distribution is spread over three prices, counted once per bucket and once in the total, and the map equals one built from scratch', () => {
   const p = new Pipeline();
   const heat = new HeatmapEngine(p.book);
   p.attach(heat);
@@ -154,7 +154,9 @@ test('an estimate from the learned distribution is spread over three prices, cou
   const filed = longBuckets.reduce((a, b) => a + b.longLiqUsd, 0);
   assert.ok(Math.abs(filed - 2 * (pos.liquidationPx as number)) < 0.01, `${filed}`);
   assert.ok(longBuckets.every((b) => b.longEstimatedUsd === b.longLiqUsd));
+  // Counted once in the coin's total, and in each bucket it has a part in (a zone of one part says whose).
   assert.equal(heat.coinState('ETH')?.buckets.positions, 1);
+  for (const b of heat.coinState('ETH')?.buckets.nonEmpty() ?? []) if (b.longUnits > 0) assert.equal(b.longCount, 1);
   const scratch = heat.fromScratch('ETH');
   assert.deepEqual(scratch?.nonEmpty(), heat.coinState('ETH')?.buckets.nonEmpty());
   // Closing it takes every part off the map.

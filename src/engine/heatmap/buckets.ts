@@ -80,11 +80,12 @@ export class CoinBuckets {
 
   /**
    * Adds (sign +1) or removes (−1) one position's contribution; `estimated`: from an assumed
-   * leverage; `counted` false: a part of a spread estimate (its position is counted where its median is).
+   * leverage; `distinct` false: a part of a spread estimate beside its median's (the position is
+   * counted in each bucket it has notional in, and once in the coin's total).
    */
-  apply(px: number, units: number, long: boolean, sign: 1 | -1, estimated = false, counted = true): void {
+  apply(px: number, units: number, long: boolean, sign: 1 | -1, estimated = false, distinct = true): void {
     const r = this.row(this.bucketOf(px));
-    const n = counted ? sign : 0;
+    const n = sign;
     if (long) {
       this.longUnits[r] = (this.longUnits[r] as number) + sign * units;
       this.longCount[r] = (this.longCount[r] as number) + n;
@@ -102,7 +103,7 @@ export class CoinBuckets {
         this.shortEstCount[r] = (this.shortEstCount[r] as number) + n;
       }
     }
-    this.positions += n;
+    if (distinct) this.positions += sign;
     this.version++;
   }
 

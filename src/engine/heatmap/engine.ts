@@ -571,7 +571,8 @@ export class HeatmapEngine {
 
 /**
  * Adds or removes one position's contribution: all at `px`, or spread (a third at each of `lo`,
- * `px`, `hi`; a missing price's third at `px`), the position counted once, at `px`. The thirds are
+ * `px`, `hi`; a missing price's third at `px`), the position counted in each bucket it has
+ * notional in and once in the coin's total. The thirds are
  * a function of `units` alone, so removal undoes addition exactly.
  */
 function contribute(

@@ -22,7 +22,13 @@ export type ZoneLookup = (coin: Coin) => readonly ZoneRef[];
  * The cascade model's figure for a zone now, labelled with whether it is validated (null: none);
  * with the accuracy ledger's recalibrated baseline and verdict on the evidence when one is attached.
  */
-export type ModelLookup = (type: ConvergenceEvent['type'], coin: Coin, zone: ZoneRef, mark: number, time: number) => ModelProbability | null;
+export type ModelLookup = (
+  type: ConvergenceEvent['type'],
+  coin: Coin,
+  zone: ZoneRef,
+  mark: number,
+  time: number,
+) => ModelProbability | null;
 
 export interface HunterOptions {
   readonly policy: Partial<WhalePolicyOptions>;
@@ -222,7 +228,8 @@ export class WhaleHunter {
       if (!this.fresh(key, zone, time, evidenceUsd)) continue;
       const model = this.model(type, coin, zone, this.marks.get(coinId) ?? zone.peakPx, time);
       // With the ledger's verdict on the model: the honest figure (the recalibrated baseline unless the evidence helps).
-      const honest = model?.evidence === undefined ? probability : model.evidence.used ? model.probability : (model.recalibrated ?? probability);
+      const honest =
+        model?.evidence === undefined ? probability : model.evidence.used ? model.probability : (model.recalibrated ?? probability);
       this.emit({
         id: `${type}:${syndicateId ?? wallets[0]?.wallet}:${coin}:${zone.side}:${Math.round(zone.peakPx * 1e6)}:${time}`,
         type,
