@@ -57,3 +57,14 @@ test('glass score: by default only wallets with an established record are ranked
   assert.match(text.stdout, /with at least 20 closed trades ranked \(--min-trades 1 ranks all\)/);
   assert.match(glass('score', '--help').stdout, /--min-trades N .*default 20/);
 });
+
+test('glass score --wallet in text: a profile a person reads (score, components, movers), not a JSON dump', () => {
+  const top = (json<Row[]>()[0] ?? json<Row[]>('--min-trades', '1')[0]) as Row;
+  const r = glass('score', file, '--wallet', top.wallet);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /^\s*[{[]/, 'not JSON');
+  const [head, comps] = r.stdout.split('\n');
+  assert.match(head ?? '', new RegExp(`^${top.wallet}  Nexus Score ${top.score.toFixed(1)}  confidence ${top.confidence.toFixed(2)}  `));
+  assert.match(comps ?? '', new RegExp(`accuracy ${(top.components['accuracy'] as number).toFixed(1)} `));
+  assert.match(r.stdout, /\ntrades that moved it most:\n {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}\S+/);
+});

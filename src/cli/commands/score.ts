@@ -1,5 +1,5 @@
-import { tidy } from '../../domain/format.ts';
-import { RANKED_MIN_TRADES, ScoreEngine } from '../../engine/score/engine.ts';
+import { fmtPct, fmtPx, fmtUsd, tidy } from '../../domain/format.ts';
+import { RANKED_MIN_TRADES, ScoreEngine, type WalletProfile } from '../../engine/score/engine.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
 import { fmtInt, printJson, printText } from '../output.ts';
@@ -49,7 +49,7 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
     const profile = score.profile(wallet);
     if (profile === null) throw new UsageError(`${file}: wallet ${wallet} has no closed round trip in it`);
     if (flag(p, 'json')) await printJson(tidy(profile));
-    else await printText(`${JSON.stringify(tidy(profile), null, 2)}\n`);
+    else await printText(`${profileText(profile).join('\n')}\n`);
     return 0;
   }
   const minTrades = intOption(p, 'min-trades', RANKED_MIN_TRADES, 1, 1_000_000);
@@ -74,4 +74,32 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   }
   await printText(`${lines.join('\n')}\n`);
   return 0;
+}
+
+const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+
+/** A wallet's profile for a person: the score and why, its path, the trades that moved it most. */
+function profileText(p: WalletProfile): string[] {
+  const c = p.components;
+  const e = p.explanation;
+  const hist = p.history;
+  const first = hist[0];
+  const last = hist[hist.length - 1];
+  return [
+    `${p.wallet}  Nexus Score ${p.score.toFixed(1)}  confidence ${p.confidence.toFixed(2)}  ${fmtInt(p.trades)} round trips in ${fmtInt(e.bets)} bets`,
+    `  accuracy ${c.accuracy.toFixed(1)}   risk-adjusted ${c.riskAdjusted.toFixed(1)}   sizing ${c.sizing.toFixed(1)}   behaviour ${c.behaviour.toFixed(1)}   (percentiles)`,
+    `  realised ${fmtUsd(e.pnlUsd)}; bets won ${fmtPct(e.betWinRate)}; entries moving its way ${fmtPct(e.hitRate)}`,
+    ...(first !== undefined && last !== undefined
+      ? [
+          `  score ${first.score.toFixed(1)} (${iso(first.time)}) → ${last.score.toFixed(1)} (${iso(last.time)}) over ${fmtInt(hist.length)} bets`,
+        ]
+      : []),
+    'trades that moved it most:',
+    ...p.movers.map(
+      (t) =>
+        `  ${iso(t.closeTime)}  ${t.coin.padEnd(6)} ${t.side.padEnd(5)} ${fmtPx(t.entryPx)} → ${fmtPx(t.exitPx)}  ${fmtUsd(t.notionalUsd)}  ` +
+        `PnL ${fmtUsd(t.pnlUsd)}${t.liquidated ? '  liquidated' : ''}  score ${t.scoreDelta === null ? '—' : `${t.scoreDelta >= 0 ? '+' : ''}${t.scoreDelta.toFixed(2)}`}`,
+    ),
+    'the evidence in full: --json',
+  ];
 }
