@@ -78,6 +78,10 @@ export class Pipeline {
         this.positionChanges++;
         this.changes.publish(c);
       },
+      listening: () => this.changes.size > 0,
+      skipped: () => {
+        this.positionChanges++;
+      },
       drift: (d) => this.drifts.publish(d),
       account: (walletId, snapshot, slots) => this.accounts.publish({ walletId, snapshot, slots }),
     });

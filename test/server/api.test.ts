@@ -444,6 +444,7 @@ test('the OpenAPI 3.1 document lists every route, with the schemas that validate
     ['/v1/health', 'get'],
     ['/v1/metrics', 'get'],
     ['/v1/stream', 'get'],
+    ['/v1/ledger', 'get'],
   ];
   for (const [path, method] of routes) assert.ok(doc.paths[path]?.[method] !== undefined, `${method} ${path}`);
   assert.equal(Object.keys(doc.paths).length, routes.length);

@@ -62,6 +62,12 @@ test('GET /v1/ledger answers with the live engines’ ledger rows', async () => 
     expected.map((x) => [x.type, x.count, x.graded, x.hits, x.muted]),
   );
   assert.equal(body.recalibration.fittedOn, engines.ledger.recalibration.fittedOn);
+  const cascade = body.rows.find((x) => x.type === 'CASCADE_RISK') as
+    | (LedgerRow & { alert?: { muted: boolean; reason: string | null } })
+    | undefined;
+  assert.ok(cascade !== undefined, 'muted CASCADE_RISKs are graded for the record');
+  assert.equal(cascade.alert?.muted, !(engines.ledger.evidenceHelps('CASCADE_RISK') === true && !engines.ledger.isMuted('CASCADE_RISK')));
+  if (cascade.alert?.muted === true) assert.ok((cascade.alert.reason ?? '').startsWith('CASCADE_RISK'), cascade.alert.reason ?? '');
   for (const row of body.rows) {
     const probabilistic = row.type === 'WHALE_NEAR_ZONE' || row.type === 'SYNDICATE_NEAR_ZONE' || row.type === 'CASCADE_RISK';
     assert.equal(row.evidence !== null, probabilistic, row.type);

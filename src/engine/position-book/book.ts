@@ -11,7 +11,7 @@ import type {
 } from '../../domain/market-event.ts';
 import { grow } from '../common/growable.ts';
 import { Interner } from '../common/interner.ts';
-import { type BookSink, NO_SINK, type PositionChange } from './change.ts';
+import { type BookSink, NO_SINK } from './change.ts';
 import { deriveDirection, signOf, sizeTolerance } from './direction.ts';
 import { PendingChanges } from './pending.ts';
 import { SlotIndex } from './slot-index.ts';
@@ -398,7 +398,16 @@ export class PositionBook {
     this.hot[s * HOT + UPDATED] = time;
     const known = this.hot[s * HOT + KNOWN] === 1;
     if (!known) this.stats.uncertain++;
-    const c: PositionChange = {
+    const closedPnl = known || venuePnl === venuePnl ? pnl : 0;
+    // Kept as numbers, not as a change: see PendingChanges. `resolve` re-emits it whole.
+    if (!known && !history)
+      this.pending.add(this.hot, s * HOT + PENDING, time, localTs, px, sz, side, closedPnl, liquidation, taker, tid, source);
+    const sink = this.sink;
+    if (sink.listening !== undefined && !sink.listening()) {
+      sink.skipped?.();
+      return;
+    }
+    sink.change({
       type: 'position',
       wallet: this.wallets.name(w),
       walletId: w,
@@ -413,7 +422,7 @@ export class PositionBook {
       before: known ? before : Number.NaN,
       after: known ? (this.hot[s * HOT + SZI] as number) : Number.NaN,
       dir: known ? (venueDir ?? deriveDirection(before, side, sz)) : null,
-      closedPnl: known || venuePnl === venuePnl ? pnl : 0,
+      closedPnl,
       entryPx: known ? (this.hot[s * HOT + ENTRY] as number) : Number.NaN,
       liquidation,
       taker,
@@ -421,11 +430,7 @@ export class PositionBook {
       source,
       history,
       resolved: false,
-    };
-    // Kept as numbers, not as `c`: see PendingChanges. `resolve` re-emits it whole.
-    if (!known && !history)
-      this.pending.add(this.hot, s * HOT + PENDING, time, localTs, px, sz, side, c.closedPnl, liquidation, taker, tid, source);
-    this.sink.change(c);
+    });
   }
 
   /**

@@ -54,6 +54,12 @@ export interface DriftReport {
 
 export interface BookSink {
   change(c: PositionChange): void;
+  /**
+   * Optional: false while nothing reads the changes (a plain `glass replay`). The book then calls
+   * `skipped` where it would have built and passed a change: one object less per wallet-side fill.
+   */
+  listening?(): boolean;
+  skipped?(): void;
   drift(d: DriftReport): void;
   /**
    * A wallet's account snapshot was applied (margin inputs for liquidation prices changed).

@@ -36,18 +36,21 @@ const fmt = (x: number | null) => (x === null ? '–' : x.toFixed(4));
 
 export function honestFigure(ledger: HonestyLedger, type: GlassEventType, baseline: number, model: number): HonestFigure {
   const recalibrated = ledger.recalibrate(baseline);
-  const s = ledger.evidenceStanding(type);
-  const brier = `model Brier ${fmt(s.modelBrier)} vs recalibrated baseline ${fmt(s.recalibratedBrier)} over ${s.n} graded ${type}`;
-  const evidence: EvidenceUse =
-    s.helps === true
-      ? { used: true, reason: `evidence improves walk-forward Brier: ${brier}` }
-      : s.helps === false
-        ? { used: false, reason: `evidence does not improve walk-forward Brier: ${brier}` }
-        : { used: false, reason: `too few graded ${type} forecasts to show the evidence helps (${s.n} so far)` };
+  const evidence = evidenceUse(type, ledger.evidenceStanding(type));
   return { probability: evidence.used ? model : recalibrated, recalibrated, evidence };
 }
 
+/** Whether a type's events use the evidence term, and why, from its standing on the ledger. */
+export function evidenceUse(type: GlassEventType, s: EvidenceStanding): EvidenceUse {
+  const brier = `model Brier ${fmt(s.modelBrier)} vs recalibrated baseline ${fmt(s.recalibratedBrier)} over ${s.n} graded ${type}`;
+  return s.helps === true
+    ? { used: true, reason: `evidence improves walk-forward Brier: ${brier}` }
+    : s.helps === false
+      ? { used: false, reason: `evidence does not improve walk-forward Brier: ${brier}` }
+      : { used: false, reason: `too few graded ${type} forecasts to show the evidence helps (${s.n} so far)` };
+}
+
 /** Why a CASCADE_RISK on `coin` is muted now (null: it is an alert): its type is muted on the ledger, or its evidence has not been shown to help. */
-export function cascadeMuteReason(ledger: HonestyLedger, coin: Coin, figure: HonestFigure): string | null {
-  return ledger.muteReason('CASCADE_RISK', coin) ?? (figure.evidence.used ? null : `CASCADE_RISK: ${figure.evidence.reason}`);
+export function cascadeMuteReason(ledger: HonestyLedger, coin: Coin | undefined, evidence: EvidenceUse): string | null {
+  return ledger.muteReason('CASCADE_RISK', coin) ?? (evidence.used ? null : `CASCADE_RISK: ${evidence.reason}`);
 }

@@ -17,7 +17,8 @@ export interface MonitorOptions {
   /**
    * Raise CASCADE_RISK at all. Off unless asked for: the model has not beaten its baseline in a
    * walk-forward check (MODEL_VALIDATED), so it must not fire as a risk alert. Assessments (and
-   * backtests' samples) are made either way.
+   * backtests' samples) are made either way. With a ledger (deps.ledger) the ledger decides, and
+   * `alerts: true` only makes muted ones travel too, labelled `muted`.
    */
   readonly alerts: boolean;
   /** Whether the coefficients have been shown to beat the baseline: the label events carry. */
@@ -209,7 +210,7 @@ export class CascadeMonitor {
         continue;
       }
       const h = honestFigure(ledger, 'CASCADE_RISK', features.baseline, probability);
-      const muteReason = cascadeMuteReason(ledger, coin, h);
+      const muteReason = cascadeMuteReason(ledger, coin, h.evidence);
       const event: CascadeRiskEvent = {
         ...base,
         severity: muteReason !== null ? 'notice' : h.probability >= 0.75 ? 'critical' : 'warning',

@@ -1,7 +1,7 @@
 import { type TSchema, Type } from 'typebox';
 import type { GlassEventType } from '../../domain/glass-event.ts';
 import type { AccuracyLedger, LedgerRow } from '../../engine/ledger/index.ts';
-import type { EvidenceStanding } from '../../engine/probability/honest.ts';
+import { cascadeMuteReason, type EvidenceStanding, evidenceUse } from '../../engine/probability/honest.ts';
 import type { App, RouteDeps } from '../app.ts';
 import { notFound } from '../errors.ts';
 import { CoinParam, ErrorBody, EventTypeName } from '../schemas.ts';
@@ -38,6 +38,12 @@ export const LedgerRowBody = Type.Object(
     muted: Type.Boolean(),
     mutedReason: Nullable(Type.String()),
     evidence: Nullable(Evidence),
+    alert: Type.Optional(
+      Type.Object(
+        { muted: Type.Boolean(), reason: Nullable(Type.String()) },
+        { description: 'CASCADE_RISK: raised as an alert only while its type is unmuted and its evidence helps; else muted, with why' },
+      ),
+    ),
   },
   { additionalProperties: true, description: 'a row of `glass ledger --json` (see src/engine/ledger/tally.ts LedgerRow)' },
 );
@@ -92,12 +98,18 @@ export function ledgerRoutes(app: App, { view }: RouteDeps): void {
       const pick = (r: LedgerRow) => (type === undefined || r.type === type) && (coin === undefined || r.coin === coin);
       const rows = (coin === undefined ? ledger.rows() : ledger.rows(true)).filter(pick);
       const standing = (t: GlassEventType): EvidenceStanding | null => (PROBABILITY_TYPES.has(t) ? ledger.evidenceStanding(t) : null);
+      // CASCADE_RISK is an alert only while its type is unmuted and its evidence helps (honest.ts).
+      const alert = (r: LedgerRow) => {
+        if (r.type !== 'CASCADE_RISK') return {};
+        const reason = cascadeMuteReason(ledger, r.coin ?? undefined, evidenceUse(r.type, ledger.evidenceStanding(r.type)));
+        return { alert: { muted: reason !== null, reason } };
+      };
       return {
         source: 'engines' as const,
         from: finite(ledger.firstTime),
         time: finite(ledger.clock),
         recalibration: ledger.recalibration,
-        rows: rows.map((r) => ({ ...r, evidence: standing(r.type) })),
+        rows: rows.map((r) => ({ ...r, evidence: standing(r.type), ...alert(r) })),
       };
     },
   );
