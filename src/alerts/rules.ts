@@ -114,6 +114,11 @@ export class AlertRules {
         drop('muted', standing.muteReason ?? 'muted by the ledger');
         continue;
       }
+      // An event the engine raised only for the record (its type muted: no lift shown yet).
+      if (e.type === 'CASCADE_RISK' && e.muted === true && s.rule.includeMuted !== true) {
+        drop('muted', e.muteReason ?? 'raised muted by the engine');
+        continue;
+      }
       if (s.seen.has(e.id)) {
         drop('duplicate', `event ${e.id} already seen`);
         continue;

@@ -180,3 +180,21 @@ test('a bad rule is refused with the field named', () => {
   }
   assert.throws(() => parseRules('{', 'r.json'), /^RuleError: r\.json: the file is not JSON/);
 });
+
+test('a CASCADE_RISK the engine raised muted (for the record) is not alerted unless the rule includes muted types', () => {
+  const zone = zoneRef('LONG_LIQ', 90, 92, 91, 1e6);
+  const muted = { ...cascadeRisk(BTC, T0, zone, 0.6, 0.4), muted: true, muteReason: 'evidence does not improve Brier yet' };
+  const plain = new AlertRules(rules({ id: 'c', when: { types: ['CASCADE_RISK'] } }));
+  const ds = plain.evaluate(muted, { now: T0 });
+  assert.deepEqual(kinds(ds), ['drop:muted']);
+  assert.match((ds[0] as Extract<Decision, { kind: 'drop' }>).detail, /evidence does not improve Brier/);
+  const all = new AlertRules(rules({ id: 'c', when: { types: ['CASCADE_RISK'] }, includeMuted: true }));
+  assert.deepEqual(kinds(all.evaluate(muted, { now: T0 })), ['alert:0']);
+  // Not muted: alerted as before.
+  assert.deepEqual(
+    kinds(
+      new AlertRules(rules({ id: 'c', when: { types: ['CASCADE_RISK'] } })).evaluate(cascadeRisk(BTC, T0, zone, 0.6, 0.4), { now: T0 }),
+    ),
+    ['alert:0'],
+  );
+});
