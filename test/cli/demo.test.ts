@@ -15,7 +15,8 @@ test('glass demo --json runs every engine on the simulator and ends with their s
   for (const t of ['ZONE_FORMED', 'ZONE_APPROACHED', 'SYNDICATE_DETECTED'])
     assert.ok((out.glassEvents[t] ?? 0) > 0, `${t}: ${JSON.stringify(out.glassEvents)}`);
   assert.ok(Object.values(out.zones).some((z) => z.length > 0));
-  assert.ok(out.topScores.length > 0 && out.topScores.every((s) => s.trades >= 10));
+  // Six hours give no wallet an established record (20 closed round trips): none is ranked yet.
+  assert.ok(out.topScores.every((s) => s.trades >= 20));
   assert.match(r.stderr, /t\+6\.00 h/);
 });
 
@@ -62,7 +63,10 @@ test('the full demo (its defaults): events told in time order, and no coin’s l
   }
   const out = JSON.parse(r.stdout) as {
     zones: Record<string, { lo: number; notionalUsd: number; estimatedUsd?: number; mostlyEstimated?: boolean }[]>;
+    topScores: { score: number; trades: number }[];
   };
+  // A day gives wallets established records: the summary ranks them, each with at least 20 round trips.
+  assert.ok(out.topScores.length > 0 && out.topScores.every((s) => s.trades >= 20), JSON.stringify(out.topScores));
   for (const [coin, zones] of Object.entries(out.zones)) {
     const largest = zones.toSorted((a, b) => b.notionalUsd - a.notionalUsd)[0];
     if (largest === undefined) continue;
