@@ -8,8 +8,7 @@ import { playFile } from '../../src/cli/load.ts';
 import { RealisedVol } from '../../src/engine/common/volatility.ts';
 import { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
 import { type BucketWindow, coverLargest, DEFAULT_ZONE_PARAMS, detectZones } from '../../src/engine/heatmap/zones.ts';
-import { glass } from '../helpers/cli.ts';
-import { fixturePath } from '../helpers/fixtures.ts';
+import { importRealExport } from '../helpers/real-export.ts';
 
 /**
  * Issue 14, "Zones that see the whole map": on ETH at the end of Hyperliquid's 2023 export the
@@ -118,14 +117,7 @@ test('the day’s realised volatility remembers a morning’s fall the hourly EW
 
 test('on the 2023 export: ETH’s largest bucket within ±10 % of the mark is in a zone, and every coin’s is or says why', async () => {
   const rec = join(mkdtempSync(join(tmpdir(), 'glass-largest-')), 'real.ndjson');
-  const imported = glass(
-    'import',
-    fixturePath('hyperliquid-historical/non_mm_trades.csv'),
-    fixturePath('hyperliquid-historical/liquidations.csv'),
-    '--out',
-    rec,
-  );
-  assert.equal(imported.code, 0, imported.stderr);
+  importRealExport({ out: rec });
   let heat: HeatmapEngine | null = null;
   await playFile(rec, (p) => {
     heat = new HeatmapEngine(p.book);

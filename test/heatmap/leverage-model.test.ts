@@ -11,7 +11,7 @@ import { impliedLeverage, LeverageModel, MIN_EVIDENCE, PRIOR_LEVERAGE, PUBLISH_E
 import { estimatedLiqPx } from '../../src/engine/heatmap/liquidation-book.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { glass } from '../helpers/cli.ts';
-import { fixturePath } from '../helpers/fixtures.ts';
+import { importRealExport } from '../helpers/real-export.ts';
 
 /**
  * Issue 14, "Self-calibrating leverage": on Hyperliquid's 2023 export, estimated positions (no
@@ -22,14 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'glass-lev-'));
 const REC = join(dir, 'real.ndjson');
 
 async function realRun(): Promise<HeatmapEngine> {
-  const imported = glass(
-    'import',
-    fixturePath('hyperliquid-historical/non_mm_trades.csv'),
-    fixturePath('hyperliquid-historical/liquidations.csv'),
-    '--out',
-    REC,
-  );
-  assert.equal(imported.code, 0, imported.stderr);
+  importRealExport({ out: REC });
   let heat: HeatmapEngine | null = null;
   await playFile(REC, (p) => {
     heat = new HeatmapEngine(p.book, () => {}, { zoneTracking: 'on-demand' });

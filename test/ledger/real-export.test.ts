@@ -7,20 +7,13 @@ import { attachEngines } from '../../src/cli/engines.ts';
 import { playFile } from '../../src/cli/load.ts';
 import { AccuracyLedger, type Grade, type LedgerRow } from '../../src/engine/ledger/index.ts';
 import { assertOneLineError, glass } from '../helpers/cli.ts';
-import { fixturePath } from '../helpers/fixtures.ts';
+import { importRealExport } from '../helpers/real-export.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'glass-ledger-'));
 const REC = join(dir, 'real.ndjson');
 
 test('the ledger on Hyperliquid’s 2023 export: every touch grade agrees with a plain scan of the recording’s prices', async () => {
-  const imported = glass(
-    'import',
-    fixturePath('hyperliquid-historical/non_mm_trades.csv'),
-    fixturePath('hyperliquid-historical/liquidations.csv'),
-    '--out',
-    REC,
-  );
-  assert.equal(imported.code, 0, imported.stderr);
+  importRealExport({ out: REC });
   // The price path as the ledger documents it: a coin's fills until its first mark, then its marks.
   const path = new Map<string, { t: number[]; px: number[]; marked: boolean }>();
   const grades: Grade[] = [];

@@ -8,8 +8,7 @@ import { RANKED_MIN_TRADES, ScoreEngine } from '../../src/engine/score/engine.ts
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import type { RawMessage } from '../../src/recording/format.ts';
 import { parsedLine, readRecording } from '../../src/recording/reader.ts';
-import { glass } from '../helpers/cli.ts';
-import { fixturePath } from '../helpers/fixtures.ts';
+import { importRealExport } from '../helpers/real-export.ts';
 
 // Hyperliquid's official 2023 export (vendored): 254 wallets, 35,691 trades, 61 liquidations.
 const SCALPER = '0x80189a10db6f1c4c237054c3bcb107a24634e3eb';
@@ -19,17 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'glass-score-real-'));
 
 /** `glass import` of the export, with allMids every `marksEvery` seconds (0: none). */
 async function recording(marksEvery: number): Promise<RawMessage[]> {
-  const out = join(dir, `real-${marksEvery}.ndjson`);
-  const r = glass(
-    'import',
-    fixturePath('hyperliquid-historical/non_mm_trades.csv'),
-    fixturePath('hyperliquid-historical/liquidations.csv'),
-    '--out',
-    out,
-    '--marks-every',
-    String(marksEvery),
-  );
-  assert.equal(r.code, 0, r.stderr);
+  const out = importRealExport({ out: join(dir, `real-${marksEvery}.ndjson`), marksEvery });
   const msgs: RawMessage[] = [];
   for await (const item of readRecording(out)) {
     if (!('msg' in item) && !('bytes' in item)) continue;
