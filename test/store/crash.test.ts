@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Coin } from '../../src/domain/ids.ts';
+import { Rng } from '../../src/sim/rng.ts';
 import { openStore } from '../../src/store/open.ts';
 import { PostgresStore } from '../../src/store/postgres.ts';
 import type { Store } from '../../src/store/types.ts';
@@ -33,18 +34,6 @@ after(() => {
   if (process.env.GLASS_KEEP_CRASH_DIR === undefined) rmSync(dir, { recursive: true, force: true });
   else process.stderr.write(`crash test files kept in ${dir}\n`);
 });
-
-/** A seeded generator (mulberry32): the kill points are random but the same lines on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function replay(spec: string): ChildProcess {
   return spawn(process.execPath, [MAIN, 'replay', rec, '--db', spec, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -165,7 +154,9 @@ async function crashTest(t: { diagnostic: (m: string) => void }, a: string, b: s
   const lines = readFileSync(rec, 'utf8')
     .split('\n')
     .filter((l) => l.length > 0).length;
-  const random = rng(3);
+  // Seeded: the kill points are random but the same lines on every run.
+  const seeded = new Rng(3);
+  const random = () => seeded.next();
   const watch = await openStore(b);
   let kills = 0;
   let runs = 0;
