@@ -61,12 +61,12 @@ export class Pipeline {
   positionChanges = 0;
   firstTs = Number.NaN;
   lastTs = Number.NaN;
-  /** Its scanned events carry wallet numbers the book takes as hints (see WalletRef). */
+  /** Its scanned events carry wallet numbers the book takes as they are (see WalletRef, `applyOwn`): kept to itself. */
   private readonly normalizer = new HyperliquidNormalizer({ walletRefs: true });
   private readonly opts: PipelineOptions;
   private readonly onEvent = (e: MarketEvent): void => {
     this.counts[e.type]++;
-    this.book.apply(e);
+    this.book.applyOwn(e);
     this.market.publish(e);
   };
 
@@ -85,6 +85,7 @@ export class Pipeline {
       drift: (d) => this.drifts.publish(d),
       account: (walletId, snapshot, slots) => this.accounts.publish({ walletId, snapshot, slots }),
     });
+    this.book.pair(this.normalizer.walletTable);
   }
 
   /** Wires an engine to the buses it listens on (market events, position changes, accounts). */

@@ -37,6 +37,18 @@ const MAX_PENDING = 256;
 /** Wallet numbers (WalletRef) above this are not cached (2^24 wallets: 64 MiB of hints). */
 const MAX_REF = 1 << 24;
 
+/**
+ * Room for the book's id beside each number of a normalizer's wallet table (WalletRef): the
+ * table gives it to one book only (`claim`), which alone writes and reads it.
+ */
+export interface RefHints {
+  readonly size: number;
+  claim(): void;
+  /** The number kept for `ref` (0: none yet). */
+  hint(ref: number): number;
+  setHint(ref: number, v: number): void;
+}
+
 export interface PositionView {
   /** The book's id for the position (what engines above the book key their state by). */
   readonly slot: number;
@@ -130,6 +142,16 @@ export class PositionBook {
    * an event whose numbers come from another table costs a lookup, never a wrong wallet.
    */
   private refIds: Int32Array = new Int32Array(1024);
+  /**
+   * The same for the numbers of the one normalizer paired with this book (`applyOwn`): taken
+   * without the address check, which was a cache miss per trade side (bench/shapes.bench.ts).
+   * Kept apart from `refIds`, which numbers from any other table may fill; in the normalizer's
+   * own table when it was given (`pair`), beside the address the scanner has just compared.
+   */
+  private ownIds: Int32Array = new Int32Array(1024);
+  private paired: RefHints | null = null;
+  /** Whether the event being applied came through `applyOwn`. */
+  private own = false;
 
   constructor(sink: BookSink = NO_SINK) {
     this.sink = sink;
@@ -137,6 +159,26 @@ export class PositionBook {
 
   setSink(sink: BookSink): void {
     this.sink = sink;
+  }
+
+  /**
+   * As `apply`, for an event from the normalizer paired with this book and nothing else (the
+   * Pipeline's, which it keeps to itself): its wallet numbers name the same wallets for the book's
+   * whole life, so an id found through one is taken as it is. Events from anywhere else go to `apply`.
+   */
+  /** Keeps the ids for the paired normalizer's numbers in its table (see `ownIds`). */
+  pair(hints: RefHints): void {
+    hints.claim();
+    this.paired = hints;
+  }
+
+  applyOwn(e: MarketEvent): void {
+    this.own = true;
+    try {
+      this.apply(e);
+    } finally {
+      this.own = false;
+    }
   }
 
   apply(e: MarketEvent): void {
@@ -521,6 +563,7 @@ export class PositionBook {
   /** The wallet's id, found through the normalizer's number for it when the event has one. */
   private walletIdOf(wallet: Wallet, ref: WalletRef | undefined): number {
     if (ref === undefined) return this.walletId(wallet);
+    if (this.own) return this.ownIdOf(wallet, ref);
     const refs = this.refIds;
     if (ref < refs.length) {
       const id = (refs[ref] as number) - 1;
@@ -531,6 +574,29 @@ export class PositionBook {
     if (ref >= 0 && ref < MAX_REF && Number.isInteger(ref)) {
       if (ref >= refs.length) this.refIds = grow(refs, ref + 1);
       this.refIds[ref] = w + 1;
+    }
+    return w;
+  }
+
+  /** `walletIdOf` for the paired normalizer's numbers (see `ownIds`). */
+  private ownIdOf(wallet: Wallet, ref: WalletRef): number {
+    const h = this.paired;
+    if (h !== null && ref >= 0 && ref < h.size) {
+      const id = h.hint(ref) - 1;
+      if (id >= 0) return id;
+      const w = this.walletId(wallet);
+      h.setHint(ref, w + 1);
+      return w;
+    }
+    const ids = this.ownIds;
+    if (ref < ids.length) {
+      const id = (ids[ref] as number) - 1;
+      if (id >= 0) return id;
+    }
+    const w = this.walletId(wallet);
+    if (ref >= 0 && ref < MAX_REF && Number.isInteger(ref)) {
+      if (ref >= ids.length) this.ownIds = grow(ids, ref + 1);
+      this.ownIds[ref] = w + 1;
     }
     return w;
   }

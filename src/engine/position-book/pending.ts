@@ -18,6 +18,10 @@ const E_FLAGS = 6;
 /** The next older entry of the same list (-1: none); in a free entry, the next free one. */
 const E_PREV = 7;
 
+/** Entries per chunk of rows (512 KiB): storage grows a chunk at a time, never copied. */
+const SHIFT = 13;
+const MASK = (1 << SHIFT) - 1;
+
 /** Fields of a position's list (the first is unused: lists link newest to oldest). */
 const TAIL = 1;
 const COUNT = 2;
@@ -53,9 +57,10 @@ export class PendingChanges {
   /**
    * One 64-byte row per entry (E_ fields): time, receive time, price, size, closed PnL, tid (NaN:
    * none), flags, next older entry of the same list (-1: none). Rows, not columns: an add writes
-   * one cache line, not eight.
+   * one cache line, not eight. Entry `e` is row `e & MASK` of chunk `e >>> SHIFT`: a million
+   * uncertain changes (64 MB) grown by doubling one array spent a few per cent of replay copying.
    */
-  private rows = new Float64Array(ROW * 1024);
+  private readonly chunks: Float64Array[] = [];
   private used = 0;
   private free = -1;
   /** Entries of the position being resolved, oldest first (reused). */
@@ -103,8 +108,8 @@ export class PendingChanges {
       lists[l + COUNT] = this.cap;
     }
     const e = this.take();
-    const r = this.rows;
-    const at = e * ROW;
+    const r = this.chunks[e >>> SHIFT] as Float64Array;
+    const at = (e & MASK) * ROW;
     r[at + E_TIME] = time;
     r[at + E_LOCAL] = localTs;
     r[at + E_PX] = px;
@@ -129,11 +134,11 @@ export class PendingChanges {
     let e = (lists[l + TAIL] as number) - 1;
     for (let i = n - 1; i >= 0; i--) {
       this.order[i] = e;
-      e = this.rows[e * ROW + E_PREV] as number;
+      e = this.prev(e);
     }
     // Older than the newest `cap`: dropped, as a list trimmed at every add would have.
     while (e >= 0) {
-      const prev = this.rows[e * ROW + E_PREV] as number;
+      const prev = this.prev(e);
       this.release(e);
       e = prev;
     }
@@ -145,11 +150,11 @@ export class PendingChanges {
   /** Keeps the newest `keep` entries of the list ending at `newest` and frees the older ones. */
   private trim(newest: number, keep: number): void {
     let e = newest;
-    for (let i = 1; i < keep; i++) e = this.rows[e * ROW + E_PREV] as number;
-    let old = this.rows[e * ROW + E_PREV] as number;
-    this.rows[e * ROW + E_PREV] = -1;
+    for (let i = 1; i < keep; i++) e = this.prev(e);
+    let old = this.prev(e);
+    this.setPrev(e, -1);
     while (old >= 0) {
-      const prev = this.rows[old * ROW + E_PREV] as number;
+      const prev = this.prev(old);
       this.release(old);
       old = prev;
     }
@@ -157,9 +162,11 @@ export class PendingChanges {
 
   /** Signed size of the i-th oldest change of the last drained position. */
   signedSz(i: number): number {
-    const at = (this.order[i] as number) * ROW;
-    const sz = this.rows[at + E_SZ] as number;
-    return ((this.rows[at + E_FLAGS] as number) & SELL) !== 0 ? -sz : sz;
+    const e = this.order[i] as number;
+    const r = this.chunks[e >>> SHIFT] as Float64Array;
+    const at = (e & MASK) * ROW;
+    const sz = r[at + E_SZ] as number;
+    return ((r[at + E_FLAGS] as number) & SELL) !== 0 ? -sz : sz;
   }
 
   /**
@@ -168,8 +175,8 @@ export class PendingChanges {
    */
   at(i: number): PendingEntry {
     const e = this.order[i] as number;
-    const r = this.rows;
-    const at = e * ROW;
+    const r = this.chunks[e >>> SHIFT] as Float64Array;
+    const at = (e & MASK) * ROW;
     const f = r[at + E_FLAGS] as number;
     const out = this.entry;
     out.time = r[at + E_TIME] as number;
@@ -190,16 +197,25 @@ export class PendingChanges {
   private take(): number {
     if (this.free >= 0) {
       const e = this.free;
-      this.free = this.rows[e * ROW + E_PREV] as number;
+      this.free = this.prev(e);
       return e;
     }
     const e = this.used++;
-    if ((e + 1) * ROW > this.rows.length) this.rows = grow(this.rows, (e + 1) * ROW);
+    if ((e & MASK) === 0) this.chunks.push(new Float64Array((MASK + 1) * ROW));
     return e;
   }
 
+  /** The next older entry of `e`'s list (of a free entry: the next free one). */
+  private prev(e: number): number {
+    return (this.chunks[e >>> SHIFT] as Float64Array)[(e & MASK) * ROW + E_PREV] as number;
+  }
+
+  private setPrev(e: number, v: number): void {
+    (this.chunks[e >>> SHIFT] as Float64Array)[(e & MASK) * ROW + E_PREV] = v;
+  }
+
   private release(e: number): void {
-    this.rows[e * ROW + E_PREV] = this.free;
+    this.setPrev(e, this.free);
     this.free = e;
   }
 }

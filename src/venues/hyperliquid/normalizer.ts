@@ -9,6 +9,7 @@ import { decodeActiveAssetCtx, decodeAllMids, decodeAssetCtx } from './marks.ts'
 import { decodeMeta } from './meta.ts';
 import { ScanDecoder } from './scan-decode.ts';
 import { decodeTrade } from './trades.ts';
+import type { WalletTable } from './wallet-table.ts';
 import { coinField, walletField, walletValue } from './wire.ts';
 
 export type Emit = (e: MarketEvent) => void;
@@ -68,6 +69,11 @@ export class HyperliquidNormalizer {
    */
   constructor(opts: { readonly walletRefs?: boolean } = {}) {
     this.scan = new ScanDecoder(opts);
+  }
+
+  /** The numbers behind `walletRefs`, with room for the paired book's ids (WalletTable.hint). */
+  get walletTable(): WalletTable {
+    return this.scan.walletTable;
   }
 
   /**

@@ -39,6 +39,11 @@ export class ScanDecoder {
     this.refs = opts.walletRefs === true;
   }
 
+  /** The table whose numbers the events carry (WalletRef), for the one book paired with it. */
+  get walletTable(): WalletTable {
+    return this.wallets;
+  }
+
   /**
    * The events of a WebSocket frame `{"channel":…,"data":…}` (`text` from `from` to `to`) for the
    * channels that fill a recording — `trades`, `allMids`, `activeAssetCtx`, `l2Book` — into
