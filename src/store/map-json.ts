@@ -1,14 +1,38 @@
-import { roundPlain, roundUsd } from '../domain/format.ts';
+import { roundUsd } from '../domain/format.ts';
 import { mapJson } from '../engine/heatmap/document.ts';
 import type { HeatmapView } from '../engine/heatmap/engine.ts';
 
+// The rounding `tidy` gives a bucket's numbers (format.ts's rules): lo/hi plain, the rest USD.
+const PLAIN = 0;
+const USD = 1;
+
+/** A number as `JSON.stringify(tidy(…))` writes it under a plain or a USD key. */
+function num(x: number, kind: number): string {
+  if (!Number.isFinite(x)) return 'null';
+  if (kind === USD) return usd(x);
+  // roundPlain, inlined: integers as they are, the rest to 8 significant digits.
+  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(8)));
+}
+
+/**
+ * `String(roundUsd(x))` for a finite x, from whole cents without the float-to-text conversion:
+ * below 1e13 dollars two values a cent apart are distinct doubles, so the shortest text of
+ * cents / 100 is the cents written with at most two decimals (trailing zeros dropped).
+ */
+function usd(x: number): string {
+  const c = Math.round(Math.abs(x) * 100);
+  if (c === 0) return '0';
+  if (!(c < 1e15)) return String(roundUsd(x));
+  const whole = Math.floor(c / 100);
+  const r = c - whole * 100;
+  const sign = x < 0 ? '-' : '';
+  if (r === 0) return `${sign}${whole}`;
+  if (r % 10 === 0) return `${sign}${whole}.${r / 10}`;
+  return `${sign}${whole}.${r < 10 ? '0' : ''}${r}`;
+}
+
 /** The bucket fields, in the order the engine builds them; `lo`/`hi` are plain numbers, the rest USD. */
 const BUCKET_KEYS = ['lo', 'hi', 'longLiqUsd', 'shortLiqUsd', 'longEstimatedUsd', 'shortEstimatedUsd'] as const;
-
-/** A tidied figure: NaN and ±∞ are null, as tidy has them. */
-function fin(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
-}
 
 function sameKeys(b: object): boolean {
   const k = Object.keys(b);
@@ -16,32 +40,58 @@ function sameKeys(b: object): boolean {
 }
 
 /**
- * `JSON.stringify(mapJson(view, szd))`, byte for byte, at about half its cost: the recorder
+ * A coin's bucket texts from its previous map, by the bucket's low edge: most buckets do not
+ * change between two snapshots of a coin (a zone event moves a few), and a bucket whose six
+ * figures are what they were is written as it was, without formatting its numbers again.
+ */
+export class BucketTexts {
+  readonly byLo = new Map<number, { readonly f: Float64Array; readonly text: string }>();
+}
+
+function bucketsText(buckets: HeatmapView['buckets'], cache: BucketTexts | undefined): string {
+  let s = '[';
+  const seen = cache?.byLo;
+  // A rebucketed coin leaves texts under edges no longer used: start over when they pile up.
+  if (seen !== undefined && seen.size > 2 * buckets.length + 64) seen.clear();
+  for (let i = 0; i < buckets.length; i++) {
+    const b = buckets[i] as HeatmapView['buckets'][number];
+    const was = seen?.get(b.lo);
+    if (was !== undefined) {
+      const f = was.f;
+      if (f[1] === b.hi && f[2] === b.longLiqUsd && f[3] === b.shortLiqUsd && f[4] === b.longEstimatedUsd && f[5] === b.shortEstimatedUsd) {
+        s += i > 0 ? `,${was.text}` : was.text;
+        continue;
+      }
+    }
+    const text =
+      `{"lo":${num(b.lo, PLAIN)},"hi":${num(b.hi, PLAIN)},"longLiqUsd":${num(b.longLiqUsd, USD)}` +
+      `,"shortLiqUsd":${num(b.shortLiqUsd, USD)},"longEstimatedUsd":${num(b.longEstimatedUsd, USD)}` +
+      `,"shortEstimatedUsd":${num(b.shortEstimatedUsd, USD)}}`;
+    seen?.set(b.lo, {
+      f: Float64Array.of(b.lo, b.hi, b.longLiqUsd, b.shortLiqUsd, b.longEstimatedUsd, b.shortEstimatedUsd),
+      text,
+    });
+    s += i > 0 ? `,${text}` : text;
+  }
+  return `${s}]`;
+}
+
+/**
+ * `JSON.stringify(mapJson(view, szd))`, byte for byte, at a fraction of its cost: the recorder
  * writes a coin's map on every zone event and on a cadence (hundreds of maps of ~100 buckets an
  * hour), and the generic `tidy` (a key test per number, a copy of every object) was most of what
  * recording cost the engines' thread. The buckets (all but a few bytes of the document) are
- * tidied by a loop that knows their fields, with tidy's own rounding; the rest (coin, mark,
- * zones) goes through mapJson as before. A bucket of another shape (the engine changed) falls
- * back to the generic path, so the output never differs (test/store/recorder.test.ts).
+ * written by a loop that knows their fields, with tidy's own rounding, and a bucket unchanged
+ * since the coin's previous map (`cache`) is not written again; the rest (coin, mark, zones)
+ * goes through mapJson as before. Buckets of another shape (the engine changed) take the generic
+ * path, so the output never differs (test/store/recorder.test.ts compares the two).
  */
-export function mapJsonText(view: HeatmapView, szd: number | null): string {
+export function mapJsonText(view: HeatmapView, szd: number | null, cache?: BucketTexts): string {
   const buckets = view.buckets;
   if (buckets.length > 0 && !sameKeys(buckets[0] as object)) return JSON.stringify(mapJson(view, szd));
-  const doc = mapJson({ ...view, buckets: [] }, szd) as Record<string, unknown>;
-  if (!Array.isArray(doc['buckets'])) return JSON.stringify(mapJson(view, szd));
-  const out = new Array<Record<string, number | null>>(buckets.length);
-  for (let i = 0; i < buckets.length; i++) {
-    const b = buckets[i] as HeatmapView['buckets'][number];
-    out[i] = {
-      lo: fin(roundPlain(b.lo)),
-      hi: fin(roundPlain(b.hi)),
-      longLiqUsd: fin(roundUsd(b.longLiqUsd)),
-      shortLiqUsd: fin(roundUsd(b.shortLiqUsd)),
-      longEstimatedUsd: fin(roundUsd(b.longEstimatedUsd)),
-      shortEstimatedUsd: fin(roundUsd(b.shortEstimatedUsd)),
-    };
-  }
-  // Replacing the value keeps the key where mapJson put it.
-  doc['buckets'] = out;
-  return JSON.stringify(doc);
+  const text = JSON.stringify(mapJson({ ...view, buckets: [] }, szd));
+  // The keys before `buckets` are coin (a string: its quotes escaped), time, markPx and bucketWidth.
+  const at = text.indexOf('"buckets":[]');
+  if (at < 0) return JSON.stringify(mapJson(view, szd));
+  return `${text.slice(0, at + 10)}${bucketsText(buckets, cache)}${text.slice(at + 12)}`;
 }

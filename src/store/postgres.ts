@@ -106,7 +106,7 @@ export class PostgresStore implements Store {
             time: e.time,
             received_at: e.receivedAt,
             detected_at: e.detectedAt,
-            payload: JSON.stringify(e.event),
+            payload: e.payload ?? JSON.stringify(e.event),
           })),
         );
         insert(

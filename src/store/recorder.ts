@@ -3,7 +3,7 @@ import type { Coin, Wallet } from '../domain/ids.ts';
 import type { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { mapJsonText } from './map-json.ts';
+import { BucketTexts, mapJsonText } from './map-json.ts';
 import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord } from './types.ts';
 
 export interface RecorderOptions {
@@ -70,6 +70,8 @@ export class Recorder {
   private readonly zoneCoins = new Set<string>();
   private readonly dueCoins = new Set<string>();
   private readonly nextMap = new Map<string, number>();
+  /** Each coin's bucket texts in its previous map (reused for the buckets that did not change). */
+  private readonly bucketTexts = new Map<string, BucketTexts>();
   /** `${wallet}:${coin}` → the tracked change to snapshot at the end of the line. */
   private readonly dirty = new Map<string, { wallet: Wallet; coin: Coin; time: number; notionalUsd: number }>();
   private readonly lastPosition = new Map<string, string>();
@@ -123,17 +125,9 @@ export class Recorder {
 
   /** The engines' emit hook (attachEngines' `onEvent`). */
   readonly onEvent = (e: GlassEvent): void => {
-    this.out.events.push({
-      id: this.nextId++,
-      type: e.type,
-      coin: e.coin,
-      time: e.time,
-      receivedAt: this.lineTs,
-      detectedAt: this.opts.clock(),
-      // A copy: the batch is encoded later (another thread, a commit or two on), and what an
-      // engine does to its own objects meanwhile must not leak into the log.
-      event: structuredClone(e),
-    });
+    // Encoded now: the batch is written later (a commit or two on), and what an engine does to
+    // its own objects meanwhile must not leak into the log; the text is what the store writes.
+    this.out.events.push(lazyEvent(this.nextId++, e, this.lineTs, this.opts.clock(), JSON.stringify(e)));
     if (ZONE_TYPES.has(e.type)) this.zoneCoins.add(e.coin);
     else if (e.type.startsWith('WHALE_POSITION_') || e.type === 'WHALE_LIQUIDATED') {
       const w = e as Extract<GlassEvent, { wallet: Wallet }>;
@@ -194,7 +188,12 @@ export class Recorder {
   private snapshotMap(coin: string, reason: HeatmapSnapshotRecord['reason']): void {
     const view = this.heat.view(coin);
     if (view === null) return;
-    const json = mapJsonText(view, this.heat.liq.tables.szDecimals(coin));
+    let texts = this.bucketTexts.get(coin);
+    if (texts === undefined) {
+      texts = new BucketTexts();
+      this.bucketTexts.set(coin, texts);
+    }
+    const json = mapJsonText(view, this.heat.liq.tables.szDecimals(coin), texts);
     const time = Math.max(view.time, this.now);
     this.out.heatmaps.push(lazyMap(view.coin as Coin, time, reason, json));
     this.zonesOf.set(
@@ -399,6 +398,24 @@ function lazyMap(coin: Coin, time: number, reason: HeatmapSnapshotRecord['reason
     get map() {
       map ??= JSON.parse(json) as Record<string, unknown>;
       return map;
+    },
+  };
+}
+
+/** An event record whose event is parsed from its text only if something reads it (the store writes the text). */
+function lazyEvent(id: number, e: GlassEvent, receivedAt: number, detectedAt: number, payload: string): EventRecord {
+  let event: GlassEvent | undefined;
+  return {
+    id,
+    type: e.type,
+    coin: e.coin,
+    time: e.time,
+    receivedAt,
+    detectedAt,
+    payload,
+    get event() {
+      event ??= JSON.parse(payload) as GlassEvent;
+      return event;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PRAGMAS, type WireBatch, writeWire } from './sqlite-write.ts';
+import { type PackedMaps, PRAGMAS, unpackMaps, type WireBatch, writeWire } from './sqlite-write.ts';
 
 /**
  * The SQLite store's writer thread: its own connection to the same file (WAL lets the main
@@ -11,6 +11,7 @@ const port = parentPort;
 if (port === null) throw new Error('sqlite-worker.ts runs as a worker thread');
 const db = new DatabaseSync((workerData as { path: string }).path);
 db.exec(PRAGMAS);
+port.postMessage({ ready: true });
 /**
  * Batches arrive in cursor order, up to two at a time (ingest's writes in flight). A batch sent
  * while an earlier one was still pending (`after`) is refused when that one failed, so a later
@@ -18,7 +19,7 @@ db.exec(PRAGMAS);
  * is written (the store stays usable).
  */
 const failed = new Map<number, string>();
-port.on('message', (m: { id: number; after: number; batch: WireBatch } | { id: number; close: true }) => {
+port.on('message', (m: { id: number; after: number; batch: WireBatch; maps: PackedMaps } | { id: number; close: true }) => {
   if ('close' in m) {
     db.close();
     port.postMessage({ id: m.id, ok: true });
@@ -31,6 +32,7 @@ port.on('message', (m: { id: number; after: number; batch: WireBatch } | { id: n
     return;
   }
   try {
+    unpackMaps(m.batch, m.maps);
     writeWire(db, m.batch);
     port.postMessage({ id: m.id, ok: true });
   } catch (e) {

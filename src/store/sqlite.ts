@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import { migrations } from './migrations.ts';
 import { cursorOf, cutoff, eventOf, heatmapOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
-import { encodeBatch, PRAGMAS, transaction, writeWire } from './sqlite-write.ts';
+import { encodeBatch, PRAGMAS, packMaps, transaction, writeWire } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
   EventQuery,
@@ -35,6 +35,8 @@ export class SqliteStore implements Store {
   private nextMsg = 0;
   /** The newest write not yet settled (-1: none): a write sent meanwhile is refused if it fails. */
   private pendingWrite = -1;
+  /** Settles once the writer thread has its connection open (at once without a thread). */
+  private readonly ready: Promise<void>;
 
   constructor(path: string, opts: { writerThread?: boolean } = {}) {
     this.path = path;
@@ -43,7 +45,22 @@ export class SqliteStore implements Store {
     // An in-memory database is one connection's own: no second thread can share it.
     const thread = (opts.writerThread ?? true) && path !== ':memory:' && path !== '';
     this.writer = thread ? new Worker(new URL('./sqlite-worker.ts', import.meta.url), { workerData: { path } }) : null;
-    this.writer?.on('message', (m: { id: number; ok: boolean; error?: string }) => {
+    let up: () => void = () => {};
+    let down: (e: Error) => void = () => {};
+    this.ready =
+      this.writer === null
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            up = resolve;
+            down = reject;
+          });
+    // Awaited by migrate(); a store closed before that must not leave an unhandled rejection.
+    this.ready.catch(() => {});
+    this.writer?.on('message', (m: { id: number; ok: boolean; error?: string } | { ready: true }) => {
+      if ('ready' in m) {
+        up();
+        return;
+      }
       const w = this.waiting.get(m.id);
       this.waiting.delete(m.id);
       // Only a pending write keeps the process alive for the thread.
@@ -52,6 +69,7 @@ export class SqliteStore implements Store {
       else w?.reject(new Error(m.error ?? 'sqlite write failed'));
     });
     this.writer?.on('error', (e) => {
+      down(e);
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     });
@@ -87,6 +105,16 @@ export class SqliteStore implements Store {
         this.st('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
       }
     });
+    // The writer thread's start (its module, its connection) is part of opening the store, not of
+    // the first batch: a file it cannot open fails here, and ingest does not pay for it.
+    if (this.writer !== null) {
+      this.writer.ref();
+      try {
+        await this.ready;
+      } finally {
+        if (this.waiting.size === 0) this.writer.unref();
+      }
+    }
   }
 
   /**
@@ -102,7 +130,8 @@ export class SqliteStore implements Store {
     const id = this.nextMsg++;
     const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     this.writer.ref();
-    this.writer.postMessage({ id, after: this.pendingWrite, batch: wire });
+    const maps = packMaps(wire);
+    this.writer.postMessage({ id, after: this.pendingWrite, batch: wire, maps }, [maps.bytes.buffer]);
     this.pendingWrite = id;
     try {
       await done;

@@ -24,6 +24,8 @@ export interface EventRecord {
   /** Wall-clock time the engine emitted it (ms); not part of the deterministic content. */
   readonly detectedAt: number;
   readonly event: GlassEvent;
+  /** `event` already encoded (the recorder writes the text; `event` then parses it only if read). */
+  readonly payload?: string;
 }
 
 /** A coin's map at one moment, in the shape `glass heatmap --json` prints. */
