@@ -99,7 +99,8 @@ export function fmtUsd(x: number | null): string {
     // 999,950 is $1M, not $1000k: past the unit's range, the next one up.
     if (v < 1000) return `${sign}$${v}${name}`;
   }
-  return `${sign}$${a.toExponential(2)}`;
+  // Past $999T: whole trillions with separators ($90,000T), never an exponent.
+  return `${sign}$${Math.round(a / 1e12).toLocaleString('en-US')}T`;
 }
 
 /** A percentage for text from a fraction (`0.1234` → `12.3 %`). */

@@ -59,6 +59,7 @@ test('USD for people: $31.2M, $850k, $12.40; JSON to the cent, probabilities to 
   assert.equal(fmtUsd(850_000), '$850k');
   assert.equal(fmtUsd(12.4), '$12.40');
   assert.equal(fmtUsd(999_950), '$1M');
+  assert.equal(fmtUsd(9e16), '$90,000T');
   assert.equal(fmtUsd(-2001.8999999999999), '-$2k');
   assert.equal(fmtUsd(2.5e9), '$2.5B');
   assert.deepEqual(tidy({ notionalUsd: 194099.4242, probability: 2.7000623958883807e-13, x: -2001.8999999999999, t: 1791171743743 }), {

@@ -105,7 +105,7 @@ test('glass risk on a recording: the stop beyond liquidation leads the text advi
 test('glass risk refuses a size no position can have: $10B+ notional, or more than the coin’s open interest in F', () => {
   const huge = glass('risk', FILE, '--coin', 'ETH', '--side', 'long', '--entry', '3500', '--size', '1e12');
   assert.equal(huge.code, 2);
-  assert.match(assertOneLineError(huge), /^glass risk: --size 1e12: .* is \$3\.50e\+15 notional; no position on the venue is that large/);
+  assert.match(assertOneLineError(huge), /^glass risk: --size 1e12: .* is \$3,500T notional; no position on the venue is that large/);
   const oi = glass('risk', FILE, '--coin', 'ETH', '--side', 'long', '--entry', '3500', '--size', '6000');
   assert.equal(oi.code, 2);
   assert.match(assertOneLineError(oi), /--size 6000: more than ETH's whole open interest in .* \(5,000 ETH\)/);
