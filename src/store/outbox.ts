@@ -1,7 +1,9 @@
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import postgres from 'postgres';
 import { StoreError } from './errors.ts';
 import { describeSpec, isPostgres, openStore, storeSpec } from './open.ts';
+import { pgTarget, reachable } from './pg-target.ts';
+import { Statements } from './sqlite-statements.ts';
 import { PRAGMAS, transaction } from './sqlite-write.ts';
 
 /**
@@ -87,31 +89,19 @@ const INSERT =
 /** The outbox in the SQLite file of the store (a connection of its own, WAL: the store's readers go on). */
 export class SqliteOutbox implements Outbox {
   private readonly db: DatabaseSync;
-  private readonly cache = new Map<string, StatementSync>();
+  private readonly stmts: Statements;
 
   constructor(path: string) {
     this.db = new DatabaseSync(path);
+    this.stmts = new Statements(this.db);
     this.db.exec(PRAGMAS);
-  }
-
-  private st(sql: string): StatementSync {
-    let s = this.cache.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.cache.set(sql, s);
-    }
-    return s;
-  }
-
-  private all(sql: string, ...p: SQLInputValue[]): Row[] {
-    return this.st(sql).all(...p) as Row[];
   }
 
   async enqueue(items: readonly OutboxItem[]): Promise<number> {
     return transaction(this.db, () => {
       let n = 0;
       for (const i of items) {
-        const r = this.st(INSERT).run(i.key, i.alertId, i.destination, i.payload, 'pending', i.createdAt, i.nextAt, i.expiresAt);
+        const r = this.stmts.get(INSERT).run(i.key, i.alertId, i.destination, i.payload, 'pending', i.createdAt, i.nextAt, i.expiresAt);
         n += Number(r.changes);
       }
       return n;
@@ -120,55 +110,60 @@ export class SqliteOutbox implements Outbox {
 
   async claim(now: number, limit: number, leaseMs: number): Promise<OutboxRow[]> {
     return transaction(this.db, () =>
-      this.all(
-        `UPDATE alert_outbox SET lease_until = ?, attempts = attempts + 1 WHERE key IN (
+      this.stmts
+        .all(
+          `UPDATE alert_outbox SET lease_until = ?, attempts = attempts + 1 WHERE key IN (
            SELECT key FROM alert_outbox WHERE state = 'pending' AND next_at <= ? AND lease_until <= ? ORDER BY next_at, key LIMIT ?)
          RETURNING *`,
-        now + leaseMs,
-        now,
-        now,
-        limit,
-      ).map(rowOf),
+          now + leaseMs,
+          now,
+          now,
+          limit,
+        )
+        .map(rowOf),
     );
   }
 
   async delivered(key: string, at: number): Promise<void> {
-    this.st(
-      "UPDATE alert_outbox SET state = 'delivered', delivered_at = ?, lease_until = 0, last_error = NULL WHERE key = ? AND state = 'pending'",
-    ).run(at, key);
+    this.stmts
+      .get(
+        "UPDATE alert_outbox SET state = 'delivered', delivered_at = ?, lease_until = 0, last_error = NULL WHERE key = ? AND state = 'pending'",
+      )
+      .run(at, key);
   }
 
   async retry(key: string, nextAt: number, error: string): Promise<void> {
-    this.st("UPDATE alert_outbox SET next_at = ?, lease_until = 0, last_error = ? WHERE key = ? AND state = 'pending'").run(
-      nextAt,
-      error.slice(0, 500),
-      key,
-    );
+    this.stmts
+      .get("UPDATE alert_outbox SET next_at = ?, lease_until = 0, last_error = ? WHERE key = ? AND state = 'pending'")
+      .run(nextAt, error.slice(0, 500), key);
   }
 
   async dead(key: string, at: number, error: string): Promise<void> {
-    this.st(
-      "UPDATE alert_outbox SET state = 'dead', delivered_at = NULL, next_at = ?, lease_until = 0, last_error = ? WHERE key = ? AND state = 'pending'",
-    ).run(at, error.slice(0, 500), key);
+    this.stmts
+      .get(
+        "UPDATE alert_outbox SET state = 'dead', delivered_at = NULL, next_at = ?, lease_until = 0, last_error = ? WHERE key = ? AND state = 'pending'",
+      )
+      .run(at, error.slice(0, 500), key);
   }
 
   async list(state: OutboxState, limit: number): Promise<OutboxRow[]> {
-    return this.all('SELECT * FROM alert_outbox WHERE state = ? ORDER BY created_at DESC, key LIMIT ?', state, limit).map(rowOf);
+    return this.stmts.all('SELECT * FROM alert_outbox WHERE state = ? ORDER BY created_at DESC, key LIMIT ?', state, limit).map(rowOf);
   }
 
   async get(key: string): Promise<OutboxRow | null> {
-    const r = this.all('SELECT * FROM alert_outbox WHERE key = ?', key)[0];
+    const r = this.stmts.all('SELECT * FROM alert_outbox WHERE key = ?', key)[0];
     return r === undefined ? null : rowOf(r);
   }
 
   async counts(): Promise<Record<OutboxState, number>> {
     const out: Record<OutboxState, number> = { pending: 0, delivered: 0, dead: 0 };
-    for (const r of this.all('SELECT state, COUNT(*) AS n FROM alert_outbox GROUP BY state')) out[r.state as OutboxState] = Number(r.n);
+    for (const r of this.stmts.all('SELECT state, COUNT(*) AS n FROM alert_outbox GROUP BY state'))
+      out[r.state as OutboxState] = Number(r.n);
     return out;
   }
 
   async rules(): Promise<StoredRule[]> {
-    return this.all('SELECT * FROM alert_rules ORDER BY id').map((r) => ({
+    return this.stmts.all('SELECT * FROM alert_rules ORDER BY id').map((r) => ({
       id: String(r.id),
       json: String(r.rule),
       updatedAt: Number(r.updated_at),
@@ -177,16 +172,18 @@ export class SqliteOutbox implements Outbox {
 
   async putRule(id: string, json: string, at: number): Promise<boolean> {
     return transaction(this.db, () => {
-      const had = this.all('SELECT id FROM alert_rules WHERE id = ?', id).length > 0;
-      this.st(
-        'INSERT INTO alert_rules (id, rule, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, updated_at = excluded.updated_at',
-      ).run(id, json, at);
+      const had = this.stmts.all('SELECT id FROM alert_rules WHERE id = ?', id).length > 0;
+      this.stmts
+        .get(
+          'INSERT INTO alert_rules (id, rule, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, updated_at = excluded.updated_at',
+        )
+        .run(id, json, at);
       return !had;
     });
   }
 
   async deleteRule(id: string): Promise<boolean> {
-    return Number(this.st('DELETE FROM alert_rules WHERE id = ?').run(id).changes) > 0;
+    return Number(this.stmts.get('DELETE FROM alert_rules WHERE id = ?').run(id).changes) > 0;
   }
 
   async close(): Promise<void> {
@@ -200,11 +197,10 @@ export class PostgresOutbox implements Outbox {
   private readonly where: string;
 
   constructor(url: string) {
-    const u = new URL(url);
-    const schema = u.searchParams.get('schema');
-    u.searchParams.delete('schema');
-    this.where = `${u.hostname}:${u.port || '5432'}`;
-    this.sql = postgres(u.toString(), {
+    const t = pgTarget(url);
+    const schema = t.schema;
+    this.where = t.where;
+    this.sql = postgres(t.url, {
       max: 2,
       onnotice: () => {},
       connect_timeout: 5,
@@ -212,16 +208,8 @@ export class PostgresOutbox implements Outbox {
     });
   }
 
-  private async q<T>(f: () => Promise<T>): Promise<T> {
-    try {
-      return await f();
-    } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
-        throw new StoreError(`PostgreSQL at ${this.where} unreachable: ${(e as Error).message}`, { cause: e });
-      }
-      throw e;
-    }
+  private q<T>(f: () => Promise<T>): Promise<T> {
+    return reachable(this.where, f);
   }
 
   async enqueue(items: readonly OutboxItem[]): Promise<number> {

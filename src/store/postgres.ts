@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import type { Coin, Wallet } from '../domain/ids.ts';
-import { StoreError } from './errors.ts';
 import { migrations } from './migrations.ts';
+import { pgTarget, reachable } from './pg-target.ts';
 import { cursorOf, cutoff, eventOf, heatmapOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
 import type {
   ApiKeyRecord,
@@ -36,11 +36,10 @@ export class PostgresStore implements Store {
   private lastWrite: Promise<void> = Promise.resolve();
 
   constructor(url: string, opts: { max?: number } = {}) {
-    const u = new URL(url);
-    this.schema = u.searchParams.get('schema');
-    u.searchParams.delete('schema');
-    this.where = `${u.hostname}:${u.port || '5432'}`;
-    this.sql = postgres(u.toString(), {
+    const t = pgTarget(url);
+    this.schema = t.schema;
+    this.where = t.where;
+    this.sql = postgres(t.url, {
       max: opts.max ?? 4,
       onnotice: () => {},
       connect_timeout: 5,
@@ -52,16 +51,8 @@ export class PostgresStore implements Store {
   }
 
   /** Runs a query, turning a refused connection into one clear line. */
-  private async q<T>(f: () => Promise<T>): Promise<T> {
-    try {
-      return await f();
-    } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
-        throw new StoreError(`PostgreSQL at ${this.where} unreachable: ${(e as Error).message}`, { cause: e });
-      }
-      throw e;
-    }
+  private q<T>(f: () => Promise<T>): Promise<T> {
+    return reachable(this.where, f);
   }
 
   async migrate(): Promise<void> {

@@ -1,8 +1,9 @@
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import { migrations } from './migrations.ts';
-import { cursorOf, cutoff, eventOf, heatmapOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
+import { cursorOf, cutoff, eventOf, heatmapOf, keyOf, positionOf, scoreOf, splitAfter } from './rows.ts';
+import { Statements } from './sqlite-statements.ts';
 import { encodeBatch, PRAGMAS, packMaps, transaction, writeWire } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
@@ -29,7 +30,7 @@ const END = Number.MAX_SAFE_INTEGER;
 export class SqliteStore implements Store {
   readonly path: string;
   private readonly db: DatabaseSync;
-  private readonly cache = new Map<string, StatementSync>();
+  private readonly stmts: Statements;
   private readonly writer: Worker | null;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private nextMsg = 0;
@@ -41,6 +42,7 @@ export class SqliteStore implements Store {
   constructor(path: string, opts: { writerThread?: boolean } = {}) {
     this.path = path;
     this.db = new DatabaseSync(path);
+    this.stmts = new Statements(this.db);
     this.db.exec(PRAGMAS);
     // An in-memory database is one connection's own: no second thread can share it.
     const thread = (opts.writerThread ?? true) && path !== ':memory:' && path !== '';
@@ -76,19 +78,6 @@ export class SqliteStore implements Store {
     this.writer?.unref();
   }
 
-  private st(sql: string): StatementSync {
-    let s = this.cache.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.cache.set(sql, s);
-    }
-    return s;
-  }
-
-  private all(sql: string, ...params: SQLInputValue[]): Row[] {
-    return this.st(sql).all(...params) as Row[];
-  }
-
   private tx<T>(f: () => T): T {
     return transaction(this.db, f);
   }
@@ -98,11 +87,11 @@ export class SqliteStore implements Store {
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
     );
     this.tx(() => {
-      const done = new Set(this.all('SELECT version FROM schema_migrations').map((r) => Number(r.version)));
+      const done = new Set(this.stmts.all('SELECT version FROM schema_migrations').map((r) => Number(r.version)));
       for (const m of migrations('sqlite')) {
         if (done.has(m.version)) continue;
         this.db.exec(m.sql);
-        this.st('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+        this.stmts.get('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
       }
     });
     // The writer thread's start (its module, its connection) is part of opening the store, not of
@@ -141,7 +130,7 @@ export class SqliteStore implements Store {
   }
 
   async cursor(source: string): Promise<IngestCursor | null> {
-    const r = this.all('SELECT * FROM ingest_cursor WHERE source = ?', source)[0];
+    const r = this.stmts.all('SELECT * FROM ingest_cursor WHERE source = ?', source)[0];
     return r === undefined ? null : cursorOf(r);
   }
 
@@ -161,19 +150,21 @@ export class SqliteStore implements Store {
       params.push(q.since);
     }
     params.push(q.limit);
-    return this.all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, ...params).map(eventOf);
+    return this.stmts.all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, ...params).map(eventOf);
   }
 
   async lastEventId(): Promise<number> {
-    return Number(this.all('SELECT COALESCE(MAX(id), 0) AS id FROM events')[0]?.id ?? 0);
+    return Number(this.stmts.all('SELECT COALESCE(MAX(id), 0) AS id FROM events')[0]?.id ?? 0);
   }
 
   async coins(at?: number): Promise<Coin[]> {
-    return this.all('SELECT DISTINCT coin FROM heatmap_snapshots WHERE time <= ? ORDER BY coin', at ?? END).map((r) => r.coin as Coin);
+    return this.stmts
+      .all('SELECT DISTINCT coin FROM heatmap_snapshots WHERE time <= ? ORDER BY coin', at ?? END)
+      .map((r) => r.coin as Coin);
   }
 
   async heatmap(coin: Coin, at?: number): Promise<HeatmapSnapshotRecord | null> {
-    const r = this.all(
+    const r = this.stmts.all(
       'SELECT * FROM heatmap_snapshots WHERE coin = ? AND time <= ? ORDER BY time DESC, id DESC LIMIT 1',
       coin,
       at ?? END,
@@ -182,13 +173,9 @@ export class SqliteStore implements Store {
   }
 
   async heatmapHistory(coin: Coin, from: number, to: number, limit: number): Promise<HeatmapSnapshotRecord[]> {
-    return this.all(
-      'SELECT * FROM heatmap_snapshots WHERE coin = ? AND time >= ? AND time <= ? ORDER BY time, id LIMIT ?',
-      coin,
-      from,
-      to,
-      limit,
-    ).map(heatmapOf);
+    return this.stmts
+      .all('SELECT * FROM heatmap_snapshots WHERE coin = ? AND time >= ? AND time <= ? ORDER BY time, id LIMIT ?', coin, from, to, limit)
+      .map(heatmapOf);
   }
 
   async positions(q: {
@@ -200,79 +187,80 @@ export class SqliteStore implements Store {
     after?: string;
   }): Promise<PositionSnapshotRecord[]> {
     const after = q.after === undefined ? null : splitAfter(q.after);
-    return this.all(
-      `SELECT * FROM (
+    return this.stmts
+      .all(
+        `SELECT * FROM (
          SELECT *, ROW_NUMBER() OVER (PARTITION BY wallet, coin ORDER BY time DESC, id DESC) AS rn
          FROM position_snapshots
          WHERE time <= ? AND (? IS NULL OR coin = ?) AND (? IS NULL OR wallet = ?)
        ) WHERE rn = 1 AND szi <> 0 AND notional_usd >= ?
          AND (? IS NULL OR wallet > ? OR (wallet = ? AND coin > ?))
        ORDER BY wallet, coin LIMIT ?`,
-      q.at ?? END,
-      q.coin ?? null,
-      q.coin ?? null,
-      q.wallet ?? null,
-      q.wallet ?? null,
-      q.minNotionalUsd ?? 0,
-      after?.wallet ?? null,
-      after?.wallet ?? null,
-      after?.wallet ?? null,
-      after?.coin ?? null,
-      q.limit,
-    ).map(positionOf);
+        q.at ?? END,
+        q.coin ?? null,
+        q.coin ?? null,
+        q.wallet ?? null,
+        q.wallet ?? null,
+        q.minNotionalUsd ?? 0,
+        after?.wallet ?? null,
+        after?.wallet ?? null,
+        after?.wallet ?? null,
+        after?.coin ?? null,
+        q.limit,
+      )
+      .map(positionOf);
   }
 
   async scores(q: { at?: number; limit: number; minTrades?: number; afterRank?: number }): Promise<ScoreRecord[]> {
-    return this.all(
-      `SELECT * FROM (
+    return this.stmts
+      .all(
+        `SELECT * FROM (
          SELECT *, ROW_NUMBER() OVER (PARTITION BY wallet ORDER BY time DESC, id DESC) AS rn
          FROM scores WHERE time <= ?
        ) WHERE rn = 1 AND trades >= ?
        ORDER BY score DESC, wallet LIMIT ? OFFSET ?`,
-      q.at ?? END,
-      q.minTrades ?? 0,
-      q.limit,
-      q.afterRank ?? 0,
-    ).map(scoreOf);
+        q.at ?? END,
+        q.minTrades ?? 0,
+        q.limit,
+        q.afterRank ?? 0,
+      )
+      .map(scoreOf);
   }
 
   async scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]> {
-    return this.all('SELECT * FROM scores WHERE wallet = ? AND time <= ? ORDER BY time, id', wallet, at ?? END).map(scoreOf);
+    return this.stmts.all('SELECT * FROM scores WHERE wallet = ? AND time <= ? ORDER BY time, id', wallet, at ?? END).map(scoreOf);
   }
 
   async createKey(k: ApiKeyRecord): Promise<void> {
-    this.st('INSERT INTO api_keys (id, name, hash, created_at, revoked_at, rate_limit) VALUES (?, ?, ?, ?, ?, ?)').run(
-      k.id,
-      k.name,
-      k.hash,
-      k.createdAt,
-      k.revokedAt,
-      k.rateLimit,
-    );
+    this.stmts
+      .get('INSERT INTO api_keys (id, name, hash, created_at, revoked_at, rate_limit) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(k.id, k.name, k.hash, k.createdAt, k.revokedAt, k.rateLimit);
   }
 
   async keys(): Promise<ApiKeyRecord[]> {
-    return this.all('SELECT * FROM api_keys ORDER BY created_at, id').map(keyOf);
+    return this.stmts.all('SELECT * FROM api_keys ORDER BY created_at, id').map(keyOf);
   }
 
   async keyByHash(hash: string): Promise<ApiKeyRecord | null> {
-    const r = this.all('SELECT * FROM api_keys WHERE hash = ?', hash)[0];
+    const r = this.stmts.all('SELECT * FROM api_keys WHERE hash = ?', hash)[0];
     return r === undefined ? null : keyOf(r);
   }
 
   async revokeKey(id: string, at: number): Promise<boolean> {
-    return Number(this.st('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes) > 0;
+    return Number(this.stmts.get('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes) > 0;
   }
 
   async recordUsage(keyId: string, minute: number, requests: number): Promise<void> {
-    this.st(
-      `INSERT INTO key_usage (key_id, minute, requests) VALUES (?, ?, ?)
+    this.stmts
+      .get(
+        `INSERT INTO key_usage (key_id, minute, requests) VALUES (?, ?, ?)
        ON CONFLICT (key_id, minute) DO UPDATE SET requests = key_usage.requests + excluded.requests`,
-    ).run(keyId, minute, requests);
+      )
+      .run(keyId, minute, requests);
   }
 
   async usage(keyId: string, from: number, to: number): Promise<number> {
-    const r = this.all(
+    const r = this.stmts.all(
       'SELECT COALESCE(SUM(requests), 0) AS n FROM key_usage WHERE key_id = ? AND minute >= ? AND minute <= ?',
       keyId,
       from,
@@ -285,7 +273,7 @@ export class SqliteStore implements Store {
     return this.tx(() => {
       const out: Record<string, number> = {};
       const del = (table: string, ms: number | null, partition: string | null): void => {
-        const cut = cutoff(this.all(`SELECT MAX(time) AS t FROM ${table}`)[0]?.t, ms);
+        const cut = cutoff(this.stmts.all(`SELECT MAX(time) AS t FROM ${table}`)[0]?.t, ms);
         if (cut === null) {
           out[table] = 0;
           return;
@@ -298,7 +286,7 @@ export class SqliteStore implements Store {
             : `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
                  SELECT id, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn
                  FROM ${table} WHERE time < ?) WHERE rn > 1)`;
-        out[table] = Number(this.st(sql).run(cut).changes);
+        out[table] = Number(this.stmts.get(sql).run(cut).changes);
       };
       del('events', policy.eventsMs, null);
       del('heatmap_snapshots', policy.heatmapsMs, 'coin');
