@@ -1,5 +1,6 @@
 import { toWallet, type Wallet } from '../domain/ids.ts';
-import { UsageError } from './args.ts';
+import type { WhalePolicyOptions } from '../engine/whales/policy.ts';
+import { numOption, type Parsed, UsageError } from './args.ts';
 
 const LISTED_COINS = 30;
 
@@ -21,4 +22,15 @@ export function walletOption(value: string | undefined): Wallet | undefined {
   const w = toWallet(value);
   if (w === null) throw new UsageError(`--wallet takes a 0x address of 40 hex digits, got ${JSON.stringify(value)}`);
   return w;
+}
+
+/**
+ * `--min-account U` / `--min-position U` over a whale policy: each given option replaces that
+ * line of `base`, the others stay as they are.
+ */
+export function whaleSizeOptions(p: Parsed, base: Partial<WhalePolicyOptions> = {}): Partial<WhalePolicyOptions> {
+  const policy = { ...base };
+  if (p.values['min-account'] !== undefined) Object.assign(policy, { minAccountUsd: numOption(p, 'min-account', 0, 0, 1e15) });
+  if (p.values['min-position'] !== undefined) Object.assign(policy, { minPositionUsd: numOption(p, 'min-position', 0, 0, 1e15) });
+  return policy;
 }

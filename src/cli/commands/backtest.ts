@@ -3,11 +3,11 @@ import { evaluateScore } from '../../backtest/score-eval.ts';
 import { tidy } from '../../domain/format.ts';
 import type { EstimateAccuracy } from '../../engine/heatmap/estimate-grader.ts';
 import { HORIZONS_MS, REFERENCE_HORIZON } from '../../engine/score/forward-returns.ts';
-import type { WhalePolicyOptions } from '../../engine/whales/policy.ts';
 import { InputError } from '../../recording/errors.ts';
-import { type CommandSpec, flag, intOption, numOption, type Parsed, parseCommand, UsageError } from '../args.ts';
+import { type CommandSpec, flag, intOption, type Parsed, parseCommand, UsageError } from '../args.ts';
 import { printJson, printText } from '../output.ts';
 import { progress } from '../progress.ts';
+import { whaleSizeOptions } from '../validate.ts';
 
 export const backtestSpec: CommandSpec = {
   name: 'backtest',
@@ -91,9 +91,7 @@ export async function backtestCommand(argv: readonly string[]): Promise<number> 
 }
 
 async function cascade(p: Parsed, file: string): Promise<number> {
-  const policy: Partial<WhalePolicyOptions> = {};
-  if (p.values['min-account'] !== undefined) Object.assign(policy, { minAccountUsd: numOption(p, 'min-account', 0, 0, 1e15) });
-  if (p.values['min-position'] !== undefined) Object.assign(policy, { minPositionUsd: numOption(p, 'min-position', 0, 0, 1e15) });
+  const policy = whaleSizeOptions(p);
   // Two passes over the file (fit, then grade): progress shows each on stderr when it is a terminal.
   const horizon = intOption(p, 'horizon-ms', 4 * 3600_000, 60_000, 30 * 86_400_000);
   const shown = progress(file, { countsLines: false });

@@ -3,10 +3,11 @@ import { GLASS_EVENT_TYPES, type GlassEventType } from '../../domain/glass-event
 import { AccuracyLedger, DEFAULT_LEDGER, type LedgerRow } from '../../engine/ledger/index.ts';
 import type { HunterOptions } from '../../engine/whales/hunter.ts';
 import { DEFAULT_WHALE_POLICY } from '../../engine/whales/policy.ts';
-import { type CommandSpec, flag, numOption, parseCommand, strOption, UsageError } from '../args.ts';
+import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { attachEngines, SIM_WHALES } from '../engines.ts';
 import { playFile } from '../load.ts';
 import { fmtInt, out, printJson, setStatus } from '../output.ts';
+import { whaleSizeOptions } from '../validate.ts';
 
 export const ledgerSpec: CommandSpec = {
   name: 'ledger',
@@ -52,9 +53,7 @@ export async function ledgerCommand(argv: readonly string[]): Promise<number> {
   }
   const coin = strOption(p, 'coin');
   const whales: Partial<HunterOptions> = flag(p, 'sim-scale') ? { ...SIM_WHALES } : {};
-  const policy = { ...(whales.policy ?? {}) };
-  if (p.values['min-account'] !== undefined) Object.assign(policy, { minAccountUsd: numOption(p, 'min-account', 0, 0, 1e15) });
-  if (p.values['min-position'] !== undefined) Object.assign(policy, { minPositionUsd: numOption(p, 'min-position', 0, 0, 1e15) });
+  const policy = whaleSizeOptions(p, whales.policy);
   const grades = flag(p, 'grades');
   if (grades && flag(p, 'json')) throw new UsageError('--json prints the table, --grades every grade: choose one');
   const ledger = new AccuracyLedger({
