@@ -242,6 +242,9 @@ export class ScanDecoder {
     if (coin === null || side === null || hash === null) throw DECLINE;
     if (isSpotCoin(coin)) return null;
     if (px !== px || sz !== sz || time !== time || startPosition !== startPosition) throw DECLINE;
+    // Two literals, not one with the number added after: an event without numbers has no
+    // `walletRef` key at all (it equals the general path's event), and each shape is built whole
+    // (one hidden class per shape on the hot path).
     if (this.refs && ref >= 0) {
       return {
         type: 'fill',
