@@ -7,6 +7,7 @@ import type { PositionBook } from '../engine/position-book/book.ts';
 import { whaleLean } from '../engine/risk/whale-lean.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import type { WhalePolicy } from '../engine/whales/policy.ts';
+import { positionRecord } from '../store/recorder.ts';
 import { encodeCursor, keyOf, offsetOf } from './cursor.ts';
 import { RISK_HORIZON_MS, riskAnswer, storedWhaleBias } from './risk.ts';
 import type { CoinSummaryT, HeatmapT, HistoryRowT, PositionT, RiskAdviceT, RiskRequestT, WalletDetailT, ZoneT } from './schemas.ts';
@@ -35,18 +36,7 @@ export function heatmapOut(v: HeatmapView, heat: HeatmapEngine, history: readonl
 
 /** A position as the store records it (notional at the entry price, as `glass positions --json`). */
 export function livePosition(p: PositionLiquidation): PositionT {
-  const entry = p.entryPx === p.entryPx ? p.entryPx : null;
-  return {
-    wallet: p.wallet,
-    coin: p.coin,
-    time: p.updatedAt,
-    szi: p.szi,
-    entryPx: entry,
-    notionalUsd: entry === null ? 0 : Math.abs(p.szi) * entry,
-    leverage: p.leverage,
-    liquidationPx: p.liquidationPx,
-    estimated: p.estimated,
-  };
+  return positionRecord(p.wallet, p.coin, p.updatedAt, p);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { GlassEvent } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
-import type { HeatmapEngine } from '../engine/heatmap/engine.ts';
+import type { HeatmapEngine, PositionLiquidation } from '../engine/heatmap/engine.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { BucketTexts, mapJsonText } from './map-json.ts';
@@ -207,31 +207,8 @@ export class Recorder {
   private snapshotPositions(): void {
     for (const [key, d] of this.dirty) {
       const p = this.heat.positions(d.wallet).find((x) => x.coin === d.coin);
-      const rec: PositionSnapshotRecord =
-        p === undefined
-          ? {
-              wallet: d.wallet,
-              coin: d.coin,
-              time: d.time,
-              szi: 0,
-              entryPx: null,
-              liquidationPx: null,
-              notionalUsd: 0,
-              leverage: null,
-              estimated: false,
-            }
-          : {
-              wallet: d.wallet,
-              coin: d.coin,
-              time: d.time,
-              szi: p.szi,
-              entryPx: p.entryPx,
-              liquidationPx: p.liquidationPx,
-              notionalUsd: d.notionalUsd,
-              leverage: p.leverage,
-              estimated: p.estimated,
-            };
-      this.pushPosition(key, rec);
+      // At the whale event's time, with the notional the event reported.
+      this.pushPosition(key, positionRecord(d.wallet, d.coin, d.time, p, d.notionalUsd));
     }
     this.dirty.clear();
   }
@@ -264,32 +241,7 @@ export class Recorder {
   private current(w: number, coin: string): PositionSnapshotRecord {
     const wallet = this.pipeline.book.wallets.name(w);
     const p = this.heat.positions(wallet).find((x) => x.coin === coin);
-    const time = this.now > Number.NEGATIVE_INFINITY ? this.now : 0;
-    if (p === undefined) {
-      return {
-        wallet,
-        coin: coin as Coin,
-        time,
-        szi: 0,
-        entryPx: null,
-        liquidationPx: null,
-        notionalUsd: 0,
-        leverage: null,
-        estimated: false,
-      };
-    }
-    const entryPx = p.entryPx === p.entryPx ? p.entryPx : null;
-    return {
-      wallet,
-      coin: coin as Coin,
-      time,
-      szi: p.szi,
-      entryPx,
-      liquidationPx: p.liquidationPx,
-      notionalUsd: entryPx === null ? 0 : Math.abs(p.szi) * entryPx,
-      leverage: p.leverage,
-      estimated: p.estimated,
-    };
+    return positionRecord(wallet, coin as Coin, this.now > Number.NEGATIVE_INFINITY ? this.now : 0, p);
   }
 
   /**
@@ -426,4 +378,32 @@ function empty(): Recorded {
 
 function nextMultiple(t: number, every: number): number {
   return (Math.floor(t / every) + 1) * every;
+}
+
+/**
+ * A wallet × coin position as the store records it (and the API shows it): the engines' position
+ * at `time`, or a close (szi 0) when it has none; notional at the entry price unless given.
+ */
+export function positionRecord(
+  wallet: Wallet,
+  coin: Coin,
+  time: number,
+  p: PositionLiquidation | undefined,
+  notionalUsd?: number,
+): PositionSnapshotRecord {
+  if (p === undefined) {
+    return { wallet, coin, time, szi: 0, entryPx: null, liquidationPx: null, notionalUsd: 0, leverage: null, estimated: false };
+  }
+  const entryPx = p.entryPx === p.entryPx ? p.entryPx : null;
+  return {
+    wallet,
+    coin,
+    time,
+    szi: p.szi,
+    entryPx,
+    liquidationPx: p.liquidationPx,
+    notionalUsd: notionalUsd ?? (entryPx === null ? 0 : Math.abs(p.szi) * entryPx),
+    leverage: p.leverage,
+    estimated: p.estimated,
+  };
 }
