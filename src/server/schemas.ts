@@ -8,6 +8,10 @@ import { GLASS_EVENT_TYPES, type GlassEventType } from '../domain/glass-event.ts
  */
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/** Which liquidations a zone holds. */
+const ZoneSide = Type.Union([Type.Literal('LONG_LIQ'), Type.Literal('SHORT_LIQ')]);
+/** A position's or an episode's direction. */
+const Direction = Type.Union([Type.Literal('long'), Type.Literal('short')]);
 
 /** Point in time: epoch milliseconds or an ISO 8601 time; the answer is what Glass knew then. */
 export const At = Type.String({
@@ -40,7 +44,7 @@ const page = <T extends TSchema>(item: T) =>
 
 export const Zone = Type.Object({
   id: Type.String(),
-  side: Type.Union([Type.Literal('LONG_LIQ'), Type.Literal('SHORT_LIQ')]),
+  side: ZoneSide,
   lo: Type.Number(),
   hi: Type.Number(),
   peakPx: Type.Number(),
@@ -83,7 +87,7 @@ export const Heatmap = Type.Object({
     Nullable(
       Type.Object(
         {
-          side: Type.Union([Type.Literal('LONG_LIQ'), Type.Literal('SHORT_LIQ')]),
+          side: ZoneSide,
           lo: Type.Number(),
           hi: Type.Number(),
           notionalUsd: Type.Number(),
@@ -156,7 +160,7 @@ export const Trade = Type.Object(
     closeTime: Type.Number(),
     scoreDelta: Nullable(Type.Number()),
     coin: Type.Optional(Type.String()),
-    side: Type.Optional(Type.Union([Type.Literal('long'), Type.Literal('short')])),
+    side: Type.Optional(Direction),
     openTime: Type.Optional(Type.Number()),
     entryPx: Type.Optional(Type.Number()),
     exitPx: Type.Optional(Type.Number()),
@@ -202,7 +206,7 @@ export const EventRecord = Type.Object({
 export const Syndicate = Type.Object({
   syndicateId: Type.String(),
   coin: Type.String(),
-  direction: Type.Union([Type.Literal('long'), Type.Literal('short')]),
+  direction: Direction,
   firstTime: Type.Number(),
   lastTime: Type.Number(),
   memberCount: Type.Integer(),
@@ -215,7 +219,7 @@ export const Syndicate = Type.Object({
 export const RiskRequest = Type.Object(
   {
     coin: CoinParam,
-    side: Type.Union([Type.Literal('long'), Type.Literal('short')]),
+    side: Direction,
     entry: Type.Number({ exclusiveMinimum: 0, maximum: 1e15, description: 'entry price' }),
     size: Type.Number({ exclusiveMinimum: 0, maximum: 1e15, description: 'size in coin units' }),
     leverage: Type.Optional(Type.Number({ minimum: 1, maximum: 1000 })),
