@@ -108,11 +108,11 @@ export async function alertsCommand(argv: readonly string[]): Promise<number> {
             dropped.push({ reason: d.reason, detail: d.detail, rule: d.rule.id, eventId: e.id, type: e.type, coin: e.coin, time: e.time });
           }
         }
-        ledger.onGlass(e);
       },
       { alerts: true },
+      // The engines' own ledger: it takes each event right after the rules saw it.
+      ledger,
     );
-    pl.attach(ledger);
   });
   const reasons: Partial<Record<DropReason, number>> = {};
   for (const d of dropped) reasons[d.reason] = (reasons[d.reason] ?? 0) + 1;
