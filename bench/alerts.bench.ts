@@ -4,8 +4,12 @@
  * it to a webhook receiver on 127.0.0.1 that verifies the signature. Latency = the receiver's
  * clock when the request is processed − the moment the event was handed to the rules. Two
  * modes: `kick` (the deliverer is told at enqueue, as in one process) and `poll` (it finds the
- * row at its next poll, as a deliverer in another process does; --poll-ms). Bounded: --alerts
- * events, one every --every-ms.
+ * row at its next poll, as a deliverer in another process does; --poll-ms), and `serving`: the
+ * path of a serving process (`glass replay|demo|live --serve`, src/alerts/serving.ts): the rule
+ * stored in the store as /v1/alerts keeps it, the event handed over as a recorded batch of one to
+ * ServingAlerts, which enqueues and kicks its own in-process Deliverer. (In a serving process an
+ * event first waits for its batch: ingest hands one over every 250 ms or 2,000 lines.) Bounded:
+ * --alerts events, one every --every-ms.
  *
  * Each mode runs --repeats times; the medians of p50 and p99 are reported (the machine is shared).
  *
@@ -14,16 +18,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { AlertRules, Deliverer, type Destination, outboxItems, parseRules } from '../src/alerts/index.ts';
+import { AlertRules, Deliverer, type Destination, outboxItems, parseRules, ServingAlerts } from '../src/alerts/index.ts';
+import { stampOf } from '../src/domain/glass-event.ts';
 import { coin, wallet } from '../src/domain/ids.ts';
 import { openOutbox } from '../src/store/outbox.ts';
 import { PostgresStore } from '../src/store/postgres.ts';
 import { WebhookReceiver } from '../test/alerts/receivers.ts';
 import { freshSchemaUrl } from '../test/store/pg.ts';
-import { median, round3 } from './stats.ts';
+import { benchArgs, median, round3 } from './stats.ts';
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.filename, {
   options: {
     alerts: { type: 'string', default: '300' },
     'every-ms': { type: 'string', default: '5' },
@@ -43,13 +47,19 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
 }
 
-async function run(mode: 'kick' | 'poll', spec: string): Promise<{ p50: number; p99: number; max: number; n: number }> {
+async function run(mode: 'kick' | 'poll' | 'serving', spec: string): Promise<{ p50: number; p99: number; max: number; n: number }> {
   const rx = await new WebhookReceiver(SECRET).listen();
   const dest: Destination = { kind: 'webhook', name: 'hook', url: rx.url, secret: SECRET };
-  const rules = new AlertRules(parseRules(JSON.stringify({ id: 'bench', cooldownSec: 0, ttlSec: 600, destinations: [dest] }), 'bench'));
+  const rule = { id: 'bench', cooldownSec: 0, ttlSec: 600, destinations: [dest] };
+  const rules = new AlertRules(parseRules(JSON.stringify(rule), 'bench'));
   const outbox = await openOutbox(spec);
   const d = new Deliverer(outbox, [dest], { pollMs: POLL });
-  d.start();
+  let serving: ServingAlerts | null = null;
+  if (mode === 'serving') {
+    await outbox.putRule(rule.id, JSON.stringify(rule), Date.now());
+    serving = new ServingAlerts(outbox, { ledger: () => null, wallClock: true, delivery: { pollMs: POLL } });
+    await serving.start();
+  } else d.start();
   const emitted = new Map<string, number>();
   const W = wallet(`0x${'b2'.repeat(20)}`);
   const BTC = coin('BTC');
@@ -62,6 +72,7 @@ async function run(mode: 'kick' | 'poll', spec: string): Promise<{ p50: number; 
       time,
       coin: BTC,
       severity: 'notice' as const,
+      ...stampOf('WHALE_POSITION_OPENED', time),
       wallet: W,
       szi: 1 + i,
       notionalUsd: 1e6 + i,
@@ -69,6 +80,13 @@ async function run(mode: 'kick' | 'poll', spec: string): Promise<{ p50: number; 
       score: 70,
       nearestZones: [],
     };
+    if (serving !== null) {
+      emitted.set(`bench:${e.id}|hook`, t0);
+      const payload = JSON.stringify(e);
+      await serving.enqueue([{ id: i + 1, type: e.type, coin: e.coin, time, receivedAt: time, detectedAt: time, payload, event: e }]);
+      await new Promise((r) => setTimeout(r, EVERY));
+      continue;
+    }
     for (const x of rules.evaluate(e, { now: time })) {
       if (x.kind !== 'alert') continue;
       const items = outboxItems(x.alert, [dest], time);
@@ -81,6 +99,7 @@ async function run(mode: 'kick' | 'poll', spec: string): Promise<{ p50: number; 
   const end = Date.now() + 30_000;
   while (rx.processed.size < emitted.size && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
   await d.stop();
+  await serving?.stop();
   await outbox.close();
   await rx.close();
   const lat = [...rx.processed.entries()].map(([k, v]) => v.at - (emitted.get(k) as number));
@@ -89,7 +108,7 @@ async function run(mode: 'kick' | 'poll', spec: string): Promise<{ p50: number; 
 
 const dir = mkdtempSync(join(tmpdir(), 'glass-alerts-bench-'));
 try {
-  for (const mode of ['kick', 'poll'] as const) {
+  for (const mode of ['kick', 'serving', 'poll'] as const) {
     const runs = [];
     for (let i = 0; i < REPEATS; i++) {
       const spec = values.pg ? freshSchemaUrl('alertsbench') : join(dir, `${mode}-${i}.sqlite`);

@@ -14,9 +14,8 @@ import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { ensureRecording } from './replay.bench.ts';
-import { median, round3 } from './stats.ts';
+import { benchArgs, median, round3 } from './stats.ts';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.ts');
 
@@ -30,7 +29,7 @@ function timeCommand(args: readonly string[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs(import.meta.filename, {
     options: {
       file: { type: 'string' },
       coin: { type: 'string', default: 'BTC' },

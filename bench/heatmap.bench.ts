@@ -10,7 +10,6 @@
  *
  *   node bench/heatmap.bench.ts [--positions 1000000] [--changes 1000000] [--repeats 3]
  */
-import { parseArgs } from 'node:util';
 import { type Coin, coin, type Wallet, wallet } from '../src/domain/ids.ts';
 import type { PositionSnapshotEvent, TradeEvent } from '../src/domain/market-event.ts';
 import { HeatmapEngine } from '../src/engine/heatmap/engine.ts';
@@ -18,7 +17,7 @@ import { PositionBook } from '../src/engine/position-book/book.ts';
 import type { AccountApplied, PositionChange } from '../src/engine/position-book/change.ts';
 import { SIM_COINS } from '../src/sim/config.ts';
 import { Rng, simAddress } from '../src/sim/rng.ts';
-import { median, round3 } from './stats.ts';
+import { benchArgs, median, round3 } from './stats.ts';
 
 const T0 = 1_760_000_000_000;
 const COINS: Coin[] = SIM_COINS.map((c) => coin(c.coin));
@@ -192,7 +191,7 @@ function mark(c: number): { type: 'mark'; venue: 'hyperliquid'; time: number; lo
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
+  const { values } = benchArgs(import.meta.filename, {
     options: { positions: { type: 'string' }, changes: { type: 'string' }, repeats: { type: 'string' } },
   });
   const figures = heatmapBench({

@@ -7,7 +7,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { MarketEvent } from '../src/domain/market-event.ts';
 import { PositionBook } from '../src/engine/position-book/book.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
@@ -16,7 +15,7 @@ import { parsedLine, readLineBatches, readRecording, readRecordingBatches } from
 import { RecordingWriter } from '../src/recording/writer.ts';
 import { Simulator } from '../src/sim/simulator.ts';
 import { HyperliquidNormalizer } from '../src/venues/hyperliquid/normalizer.ts';
-import { median, round3 } from './stats.ts';
+import { benchArgs, median, round3 } from './stats.ts';
 
 interface Figures {
   [k: string]: number | string;
@@ -133,7 +132,7 @@ function medianEngine(events: readonly MarketEvent[], repeats: number): { fills:
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
+  const { values } = benchArgs(import.meta.filename, {
     options: {
       wallets: { type: 'string' },
       hours: { type: 'string' },

@@ -6,14 +6,13 @@
  *
  *   node --expose-gc bench/score.bench.ts [--wallets 200000] [--trades 50] [--repeats 3]
  */
-import { parseArgs } from 'node:util';
 import { coin, wallet } from '../src/domain/ids.ts';
 import type { MarkPriceEvent } from '../src/domain/market-event.ts';
 import { PositionBook } from '../src/engine/position-book/book.ts';
 import type { PositionChange } from '../src/engine/position-book/change.ts';
 import { ScoreEngine } from '../src/engine/score/engine.ts';
 import { Rng, simAddress } from '../src/sim/rng.ts';
-import { median, round3 } from './stats.ts';
+import { benchArgs, median, round3 } from './stats.ts';
 
 const T0 = 1_760_000_000_000;
 const ROUND_MS = 3600_000;
@@ -133,7 +132,9 @@ export function scoreBench(opts: { wallets: number; trades: number; repeats: num
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { wallets: { type: 'string' }, trades: { type: 'string' }, repeats: { type: 'string' } } });
+  const { values } = benchArgs(import.meta.filename, {
+    options: { wallets: { type: 'string' }, trades: { type: 'string' }, repeats: { type: 'string' } },
+  });
   const figures = scoreBench({
     wallets: Number(values.wallets ?? 200_000),
     trades: Number(values.trades ?? 50),

@@ -17,10 +17,9 @@
 import { closeSync, existsSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
 import { readLineBatches, readRecordingBatches } from '../src/recording/reader.ts';
-import { median, round3 } from './stats.ts';
+import { benchArgs, benchUsageError, median, round3 } from './stats.ts';
 
 export type Shape = 'trades' | 'node' | 'userfills';
 export const SHAPES: readonly Shape[] = ['trades', 'node', 'userfills'];
@@ -364,7 +363,7 @@ export async function measureShape(file: string, shape: Shape, repeats: number):
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
+  const { values } = benchArgs(import.meta.filename, {
     options: {
       fills: { type: 'string' },
       wallets: { type: 'string' },
@@ -381,8 +380,10 @@ if (import.meta.main) {
   const repeats = Number(values.repeats ?? 5);
   const seed = Number(values.seed ?? 7);
   const shapes = (values.shapes ?? SHAPES.join(',')).split(',') as Shape[];
-  for (const s of shapes) if (!SHAPES.includes(s)) throw new Error(`--shapes: unknown shape ${s} (${SHAPES.join(', ')})`);
-  if (!(fills >= 2 && wallets >= 2 && repeats >= 1)) throw new Error('--fills ≥ 2, --wallets ≥ 2, --repeats ≥ 1');
+  const here = import.meta.filename;
+  for (const s of shapes) if (!SHAPES.includes(s)) benchUsageError(here, `--shapes: unknown shape ${s} (${SHAPES.join(', ')})`);
+  if (!(fills >= 2 && wallets >= 2 && repeats >= 1)) benchUsageError(here, '--fills ≥ 2, --wallets ≥ 2, --repeats ≥ 1');
+  if (values.only !== undefined && values.only !== 'replay') benchUsageError(here, `--only: ${values.only} (only: replay)`);
   const dir = values.dir ?? tmpdir();
   for (const shape of shapes) {
     const file = join(dir, `glass-shape-${shape}-${fills}f-${wallets}w-${seed}.ndjson`);

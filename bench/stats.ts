@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
 /** Median of repeated measurements: on a 2-core machine single runs vary by ±10 %. */
 export function median(xs: readonly number[]): number {
   const s = xs.toSorted((a, b) => a - b);
@@ -5,3 +9,35 @@ export function median(xs: readonly number[]): number {
 }
 
 export { round3 } from '../src/engine/common/round.ts';
+
+/**
+ * A bench script's options (`parseArgs`), with `--help` printing how to run it (the script's
+ * opening comment, `file` being the script: `import.meta.filename`) and an option it does not
+ * take said in one line with that usage, exit 2, instead of a stack trace.
+ */
+export function benchArgs<T extends ParseArgsConfig>(file: string, config: T): ReturnType<typeof parseArgs<T>> {
+  const argv = config.args ?? process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(benchUsage(file));
+    process.exit(0);
+  }
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    return benchUsageError(file, (e as Error).message);
+  }
+}
+
+/** Ends a bench script on a bad option value: the reason in one line, then its usage (exit 2). */
+export function benchUsageError(file: string, message: string): never {
+  process.stderr.write(`${basename(file)}: ${message}\n\n${benchUsage(file)}`);
+  process.exit(2);
+}
+
+/** The script's opening `/** … *\/` comment without its stars: what it measures and how to run it. */
+export function benchUsage(file: string): string {
+  const m = /^\s*\/\*\*([\s\S]*?)\*\//.exec(readFileSync(file, 'utf8'));
+  if (m === null) return `usage: node bench/${basename(file)} [options]\n`;
+  const lines = (m[1] as string).split('\n').map((l) => l.replace(/^\s*\* ?/, ''));
+  return `${lines.join('\n').trim()}\n`;
+}

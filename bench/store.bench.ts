@@ -11,19 +11,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { DatabaseSync } from 'node:sqlite';
 import { attachEngines } from '../src/cli/engines.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
 import { readRecordingBatches } from '../src/recording/reader.ts';
 import { ingest } from '../src/store/ingest.ts';
 import { openStore } from '../src/store/open.ts';
 import { PostgresStore } from '../src/store/postgres.ts';
+import { SqliteStore } from '../src/store/sqlite.ts';
 import type { Store } from '../src/store/types.ts';
 import { freshSchemaUrl, PG_URL, pgUnreachable } from '../test/store/pg.ts';
 import { ensureRecording } from './replay.bench.ts';
-import { median, round3 } from './stats.ts';
+import { benchArgs, median, round3 } from './stats.ts';
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.filename, {
   options: {
     wallets: { type: 'string', default: '2000' },
     hours: { type: 'string', default: '6' },
@@ -63,9 +64,22 @@ async function on(open: () => Promise<Store>, drop: (s: Store) => Promise<void>)
     const c0 = cpu();
     const r = await ingest(store, readRecordingBatches(file), file);
     const seconds = (performance.now() - t0) / 1000;
-    return { seconds, cpu: cpu() - c0, events: r.written, batches: r.batches, writeSeconds: r.writeMs / 1000 };
+    return { seconds, cpu: cpu() - c0, events: r.written, batches: r.batches, writeSeconds: r.writeMs / 1000, maps: maps(store) };
   } finally {
     await drop(store);
+  }
+}
+
+/** The maps a SQLite store holds: how many, how many as deltas, their text's size. */
+function maps(s: Store): string | null {
+  if (!(s instanceof SqliteStore)) return null;
+  const db = new DatabaseSync(s.path, { readOnly: true });
+  try {
+    const sql = 'SELECT COUNT(*) AS n, SUM(delta) AS d, SUM(LENGTH(map)) AS bytes FROM heatmap_snapshots';
+    const r = db.prepare(sql).get() as { n: number; d: number; bytes: number };
+    return `${r.n} maps, ${r.d} as deltas, ${(r.bytes / 1e6).toFixed(1)} MB`;
+  } finally {
+    db.close();
   }
 }
 
@@ -90,7 +104,8 @@ const stores = pgDown === null ? [sqlite, postgres] : [sqlite];
 
 const offRuns: number[] = [];
 const offCpu: number[] = [];
-const onRuns: Record<string, { seconds: number[]; cpu: number[]; write: number[]; events: number; batches: number }> = {};
+const onRuns: Record<string, { seconds: number[]; cpu: number[]; write: number[]; events: number; batches: number; maps: string | null }> =
+  {};
 let lines = 0;
 await off(); // warm-up: JIT, page cache
 for (let i = 0; i < repeats; i++) {
@@ -100,7 +115,7 @@ for (let i = 0; i < repeats; i++) {
   lines = o.lines;
   for (const s of stores) {
     const r = await on(s.open, s.drop);
-    const acc = onRuns[s.name] ?? { seconds: [], cpu: [], write: [], events: r.events, batches: r.batches };
+    const acc = onRuns[s.name] ?? { seconds: [], cpu: [], write: [], events: r.events, batches: r.batches, maps: r.maps };
     onRuns[s.name] = acc;
     acc.seconds.push(r.seconds);
     acc.cpu.push(r.cpu);
@@ -126,7 +141,15 @@ for (const [name, r] of Object.entries(onRuns)) {
   figures[`${name}Ratio`] = round3(s / offS);
   figures[`${name}CpuSeconds`] = round3(median(r.cpu));
   figures[`${name}CpuRatio`] = round3(median(r.cpu) / median(offCpu));
+  // Each repeat's own ratio (on / the off run just before it): the spread the noise makes.
+  const spread = (on: number[], base: number[]) => {
+    const x = on.map((v, i) => v / (base[i] as number)).sort((a, b) => a - b);
+    return `${round3(x[0] as number)}–${round3(x[x.length - 1] as number)}`;
+  };
+  figures[`${name}RatioRange`] = spread(r.seconds, offRuns);
+  figures[`${name}CpuRatioRange`] = spread(r.cpu, offCpu);
   figures[`${name}Events`] = r.events;
   figures[`${name}Batches`] = r.batches;
+  if (r.maps !== null) figures[`${name}Maps`] = r.maps;
 }
 process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);

@@ -17,15 +17,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { readRecordingBatches } from '../src/recording/reader.ts';
 import { RecordingWriter } from '../src/recording/writer.ts';
 import { serveIngest } from '../src/server/serve-engines.ts';
 import { Simulator } from '../src/sim/simulator.ts';
-import { median } from './stats.ts';
+import { benchArgs, median } from './stats.ts';
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.filename, {
   options: {
     clients: { type: 'string', default: '1000' },
     wallets: { type: 'string', default: '300' },

@@ -8,7 +8,6 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { ZoneRef } from '../src/domain/glass-event.ts';
 import type { Coin } from '../src/domain/ids.ts';
 import type { MarketEvent } from '../src/domain/market-event.ts';
@@ -16,7 +15,7 @@ import { HeatmapEngine } from '../src/engine/heatmap/engine.ts';
 import { PositionBook } from '../src/engine/position-book/book.ts';
 import { WhaleHunter } from '../src/engine/whales/hunter.ts';
 import { decodeAll, ensureRecording } from './replay.bench.ts';
-import { median, round3 } from './stats.ts';
+import { benchArgs, median, round3 } from './stats.ts';
 
 function run(
   events: readonly MarketEvent[],
@@ -92,7 +91,7 @@ export async function whalesBench(opts: {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
+  const { values } = benchArgs(import.meta.filename, {
     options: { wallets: { type: 'string' }, hours: { type: 'string' }, seed: { type: 'string' }, repeats: { type: 'string' } },
   });
   const figures = await whalesBench({

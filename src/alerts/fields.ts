@@ -98,6 +98,48 @@ export function eventFields(e: GlassEvent, prevSzi?: number): EventFields {
         price: e.px,
         episode: `whale:${e.wallet}:${e.coin}`,
       };
+    case 'LIQUIDATION_CLUSTER_ARMED':
+    case 'MM_HUNTING_GROUND_ARMED':
+      return {
+        ...base,
+        side: zoneSide(e.zone.side),
+        notionalUsd: e.zone.notionalUsd,
+        wallets: e.zone.wallets,
+        score: null,
+        probability: null,
+        distancePct: e.zone.distancePct,
+        price: e.markPx,
+        episode: `zone:${e.coin}:${e.zone.side}:${e.zone.peakPx}`,
+      };
+    case 'LARGE_LIQUIDATION':
+      return {
+        ...base,
+        side: e.positionSide,
+        notionalUsd: e.notionalUsd,
+        wallets: 1,
+        score: e.score,
+        probability: null,
+        distancePct: e.zone?.distancePct ?? null,
+        price: e.px,
+        episode: `liquidation:${e.wallet}:${e.coin}:${e.time}`,
+      };
+    case 'LEVERAGE_SPIKE':
+    case 'FUNDING_EXTREME':
+    case 'CVD_DIVERGENCE_EXTREME':
+    case 'REGIME_SHIFT':
+    case 'CORRELATION_BREAK':
+      // Market-state signals: about the coin, no wallets; the side a crowded funding or a flow points to.
+      return {
+        ...base,
+        side: e.type === 'FUNDING_EXTREME' ? e.crowded : e.type === 'CVD_DIVERGENCE_EXTREME' ? e.direction : null,
+        notionalUsd: e.type === 'LEVERAGE_SPIKE' ? e.openInterestUsd : e.type === 'CVD_DIVERGENCE_EXTREME' ? Math.abs(e.cvdUsd) : null,
+        wallets: null,
+        score: null,
+        probability: null,
+        distancePct: null,
+        price: e.markPx,
+        episode: `${e.type}:${e.coin}`,
+      };
     default: {
       const szi = e.szi !== 0 ? e.szi : (prevSzi ?? 0);
       return {

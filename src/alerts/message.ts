@@ -33,6 +33,22 @@ function headline(e: GlassEvent): string {
       return 'whale closed';
     case 'WHALE_POSITION_FLIPPED':
       return 'whale flipped';
+    case 'LEVERAGE_SPIKE':
+      return 'leverage spike';
+    case 'LARGE_LIQUIDATION':
+      return 'large liquidation';
+    case 'FUNDING_EXTREME':
+      return 'funding extreme';
+    case 'CVD_DIVERGENCE_EXTREME':
+      return 'price and taker flow diverge';
+    case 'REGIME_SHIFT':
+      return 'regime shift';
+    case 'CORRELATION_BREAK':
+      return 'correlation with BTC broke';
+    case 'LIQUIDATION_CLUSTER_ARMED':
+      return 'liquidation cluster armed: cheap to reach';
+    case 'MM_HUNTING_GROUND_ARMED':
+      return 'depth pulled in front of a liquidation zone';
   }
 }
 
@@ -62,7 +78,7 @@ export function alertText(a: Alert, deliveredAt?: number): string {
   const side = f.side === null ? '' : ` ${f.side.toUpperCase()}`;
   const lines = [`${a.update > 0 ? `↳ update ${a.update}: ` : ''}${f.coin}${side} · ${headline(e)}`];
   const l2: string[] = [];
-  if ('zone' in e) l2.push(`zone ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)}`);
+  if ('zone' in e && e.zone !== null) l2.push(`zone ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)}`);
   if (f.price !== null) l2.push(`price ${fmtPx(f.price)}`);
   if (f.notionalUsd !== null) l2.push(fmtUsd(f.notionalUsd));
   if (f.distancePct !== null) l2.push(`${Math.abs(f.distancePct).toFixed(1)} % away`);

@@ -194,7 +194,7 @@ export async function evaluateCascade(
   const second = await runCascade(file, coefficients, hunter, horizonMs, read);
   const events: CascadeEvaluation['events'] = {};
   for (const e of second.events) {
-    if (e.time < mid || !('zone' in e)) continue;
+    if (e.time < mid || !('zone' in e) || e.zone === null || !('probability' in e)) continue;
     const hit = outcome(second.paths, e.coin, e.time, e.zone, horizonMs);
     if (hit === null) continue;
     const row = events[e.type] ?? { n: 0, reached: 0, meanBaseline: 0 };

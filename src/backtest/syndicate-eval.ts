@@ -91,3 +91,52 @@ export function gradeSyndicates(found: readonly GradedEpisode[], planted: readon
     unmatchedPlanted: real.filter((p) => !hit.includes(p)).map((p) => p.id),
   };
 }
+
+/** Pairwise agreement of found entities with planted ones. */
+export interface EntityGrade {
+  /** Pairs of wallets put in one entity that one actor owns, over all pairs put in one. */
+  readonly precision: number;
+  /** Pairs of one actor's wallets put in one entity, over all such pairs. */
+  readonly recall: number;
+  readonly foundPairs: number;
+  readonly truePairs: number;
+}
+
+/**
+ * Found clusters against planted actors, by pairs of wallets: every pair inside a found cluster is
+ * a claim "one actor", every pair inside an actor's wallets (its funder included when `funders`)
+ * is a fact. Wallets in no planted actor count against precision when clustered.
+ */
+export function gradeEntities(
+  found: readonly { readonly wallets: readonly string[] }[],
+  planted: readonly { readonly wallets: readonly string[]; readonly funder: string }[],
+  funders: boolean,
+): EntityGrade {
+  const actorOf = new Map<string, number>();
+  planted.forEach((a, i) => {
+    for (const w of funders ? [...a.wallets, a.funder] : a.wallets) actorOf.set(w.toLowerCase(), i);
+  });
+  let foundPairs = 0;
+  let right = 0;
+  for (const c of found) {
+    const ws = c.wallets.map((w) => w.toLowerCase());
+    for (let i = 0; i < ws.length; i++) {
+      for (let j = i + 1; j < ws.length; j++) {
+        foundPairs++;
+        const a = actorOf.get(ws[i] as string);
+        if (a !== undefined && a === actorOf.get(ws[j] as string)) right++;
+      }
+    }
+  }
+  let truePairs = 0;
+  for (const a of planted) {
+    const n = a.wallets.length + (funders ? 1 : 0);
+    truePairs += (n * (n - 1)) / 2;
+  }
+  return {
+    precision: foundPairs === 0 ? 1 : right / foundPairs,
+    recall: truePairs === 0 ? 1 : right / truePairs,
+    foundPairs,
+    truePairs,
+  };
+}

@@ -1,9 +1,11 @@
 import { fmtPx, fmtUsd } from '../domain/format.ts';
-import type { GlassEvent } from '../domain/glass-event.ts';
+import { type GlassEvent, withHops } from '../domain/glass-event.ts';
 import { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import { AccuracyLedger } from '../engine/ledger/ledger.ts';
 import { CascadeMonitor, type MonitorOptions } from '../engine/probability/monitor.ts';
 import { ScoreEngine } from '../engine/score/engine.ts';
+import { ArmedDetector } from '../engine/signals/armed.ts';
+import { SignalDetectors } from '../engine/signals/detectors.ts';
 import { type HunterOptions, WhaleHunter } from '../engine/whales/hunter.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { EventTicker } from './ticker.ts';
@@ -28,6 +30,11 @@ export function attachEngines(
   cascade: Partial<MonitorOptions> = {},
   /** The accuracy ledger the engines' honest probabilities read (a new one unless given); attached after the engines. */
   ledger: AccuracyLedger = new AccuracyLedger(),
+  /**
+   * A wall clock for the events' `hops.detectedAt` (a live run: Date.now). Absent (replay, tests):
+   * detectedAt is the causing message's receive time, so a replay's events are deterministic.
+   */
+  clock?: () => number,
 ): {
   heat: HeatmapEngine;
   score: ScoreEngine;
@@ -41,7 +48,10 @@ export function attachEngines(
   const counts: Record<string, number> = {};
   const recent = new EventTicker();
   let monitor: CascadeMonitor | null = null;
-  const emit = (e: GlassEvent) => {
+  // The one emit path: every engine's event gets its hops here (the receive time of its cause), then goes on.
+  const emit = (made: GlassEvent) => {
+    const cause = pipeline.causeTs;
+    const e = withHops(made, cause === cause ? cause : null, clock?.());
     onEvent?.(e);
     counts[e.type] = (counts[e.type] ?? 0) + 1;
     monitor?.onGlass(e);
@@ -71,6 +81,18 @@ export function attachEngines(
   pipeline.attach(score);
   pipeline.attach(hunter);
   pipeline.attach(monitor);
+  // The market-state signals (docs/events.md): their own rolling baselines, the heatmap's zones and the scores as evidence.
+  const signals = new SignalDetectors(emit, {
+    score: (w) => {
+      const id = pipeline.book.wallets.peek(w);
+      return id === undefined ? null : score.scoreNow(id);
+    },
+    zones: (c) => heat.zones(c).map(({ id: _id, probability: _p, ...zone }) => zone),
+  });
+  pipeline.attach(signals);
+  // The zones' cost to reach, read against flow and depth history: LIQUIDATION_CLUSTER_ARMED, MM_HUNTING_GROUND_ARMED.
+  const armed = new ArmedDetector({ zones: (c) => heat.zones(c), sigma: (c, h) => heat.coinState(c)?.vol.sigma(h) ?? 0 }, emit);
+  pipeline.attach(armed);
   // After the engines: the events a market event causes reach the ledger before that event does.
   pipeline.attach(ledger);
   return { heat, score, hunter, counts, recent, ledger };
@@ -93,7 +115,33 @@ export function describe(e: GlassEvent): string {
       return `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)}: ${fmtUsd(e.liquidatedUsd ?? 0)} liquidated`;
     case 'WHALE_LIQUIDATED':
       return `${at} ${e.type} ${e.coin} ${e.wallet}: ${fmtUsd(e.notionalUsd)}`;
+    case 'LEVERAGE_SPIKE':
+      return `${at} ${e.type} ${e.coin} ${e.source === 'openInterest' ? 'open interest' : 'leverage'} ${signedPct(Math.expm1(e.rise))} in ${e.windowMs / 60_000} min (z ${e.zScore.toFixed(1)}), price ${signedPct(e.priceChange)}`;
+    case 'LARGE_LIQUIDATION':
+      return `${at} ${e.type} ${e.coin} ${e.positionSide} ${e.wallet}: ${fmtUsd(e.notionalUsd)} at ${fmtPx(e.px)} (line ${fmtUsd(e.thresholdUsd)})`;
+    case 'FUNDING_EXTREME':
+      return `${at} ${e.type} ${e.coin} ${(100 * e.annualised).toFixed(0)} % a year${e.zScore === null ? '' : ` (z ${e.zScore.toFixed(1)})`}, ${e.crowded}s crowded`;
+    case 'CVD_DIVERGENCE_EXTREME':
+      return `${at} ${e.type} ${e.coin} taker delta ${e.cvdUsd < 0 ? '−' : '+'}${fmtUsd(Math.abs(e.cvdUsd))} vs price ${signedPct(Math.expm1(e.priceChange))} in ${e.windowMs / 60_000} min (residual ${e.residualZ.toFixed(1)}σ)`;
+    case 'REGIME_SHIFT':
+      return `${at} ${e.type} ${e.coin} ${e.kind} ${e.from} → ${e.to} (vol ${(100 * e.realisedVol).toFixed(0)} % vs ${(100 * e.baselineVol).toFixed(0)} %${e.varianceRatio === null ? '' : `, VR ${e.varianceRatio.toFixed(2)}`})`;
+    case 'CORRELATION_BREAK':
+      return `${at} ${e.type} ${e.coin} correlation with ${e.reference} ${e.correlation.toFixed(2)} (usual ${e.usual.toFixed(2)}, band ${e.bandLo.toFixed(2)}–${e.bandHi.toFixed(2)})`;
+    case 'LIQUIDATION_CLUSTER_ARMED':
+      return (
+        `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)} (${fmtUsd(e.zone.notionalUsd)}), mark ${fmtPx(e.markPx)}: ` +
+        `${fmtUsd(e.recentFlowUsd)} taker flow toward it in ${Math.round(e.flowWindowMs / 60_000)} min, ${e.distanceSigmas.toFixed(2)} σ(1 h) away`
+      );
+    case 'MM_HUNTING_GROUND_ARMED':
+      return (
+        `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)} (${fmtUsd(e.zone.notionalUsd)}), mark ${fmtPx(e.markPx)}: ` +
+        `depth before it at ${(100 * e.depthRatio).toFixed(0)} % of its half-hour level (reaching it ${fmtUsd(e.baselineCostUsd)} → ${fmtUsd(e.costToReachUsd)})`
+      );
     default:
       return `${at} ${e.type} ${e.coin}`;
   }
+}
+
+function signedPct(x: number): string {
+  return `${x < 0 ? '−' : '+'}${(100 * Math.abs(x)).toFixed(1)} %`;
 }

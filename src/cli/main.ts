@@ -7,11 +7,16 @@ import { LiveLimitError } from '../venues/hyperliquid/live/source.ts';
 import type { CommandSpec } from './args.ts';
 import { UsageError } from './args.ts';
 import { alertsCommand, alertsSpec } from './commands/alerts.ts';
+import { apiCommand, apiSpec } from './commands/api.ts';
 import { backtestCommand, backtestSpec } from './commands/backtest.ts';
 import { benchCommand, benchSpec } from './commands/bench.ts';
+import { clusterCommand, clusterSpec } from './commands/cluster.ts';
 import { demoCommand, demoSpec } from './commands/demo.ts';
+import { entitiesCommand, entitiesSpec } from './commands/entities.ts';
+import { eventsCommand, eventsSpec } from './commands/events.ts';
 import { heatmapCommand, heatmapSpec } from './commands/heatmap.ts';
 import { importCommand, importSpec } from './commands/import.ts';
+import { ingestCommand, ingestSpec } from './commands/ingest.ts';
 import { keysCommand, keysSpec } from './commands/keys.ts';
 import { ledgerCommand, ledgerSpec } from './commands/ledger.ts';
 import { liqpxCommand, liqpxSpec } from './commands/liqpx.ts';
@@ -23,6 +28,7 @@ import { scoreCommand, scoreSpec } from './commands/score.ts';
 import { serveCommand, serveSpec } from './commands/serve.ts';
 import { simCommand, simSpec } from './commands/sim.ts';
 import { syndicatesCommand, syndicatesSpec } from './commands/syndicates.ts';
+import { workerCommand, workerSpec } from './commands/worker.ts';
 import { note, out, PipeClosed } from './output.ts';
 
 interface Command {
@@ -38,10 +44,12 @@ const COMMANDS: readonly Command[] = [
   { spec: recordSpec, run: recordCommand },
   { spec: importSpec, run: importCommand },
   { spec: liqpxSpec, run: liqpxCommand },
+  { spec: eventsSpec, run: eventsCommand },
   { spec: heatmapSpec, run: heatmapCommand },
   { spec: positionsSpec, run: positionsCommand },
   { spec: scoreSpec, run: scoreCommand },
   { spec: syndicatesSpec, run: syndicatesCommand },
+  { spec: entitiesSpec, run: entitiesCommand },
   { spec: riskSpec, run: riskCommand },
   { spec: backtestSpec, run: backtestCommand },
   { spec: ledgerSpec, run: ledgerCommand },
@@ -49,6 +57,10 @@ const COMMANDS: readonly Command[] = [
   { spec: benchSpec, run: benchCommand },
   { spec: serveSpec, run: serveCommand },
   { spec: keysSpec, run: keysCommand },
+  { spec: ingestSpec, run: ingestCommand },
+  { spec: workerSpec, run: workerCommand },
+  { spec: apiSpec, run: apiCommand },
+  { spec: clusterSpec, run: clusterCommand },
 ];
 
 function usage(): string {

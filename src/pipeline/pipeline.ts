@@ -64,7 +64,10 @@ export class Pipeline {
   /** Its scanned events carry wallet numbers the book takes as they are (see WalletRef, `applyOwn`): kept to itself. */
   private readonly normalizer = new HyperliquidNormalizer({ walletRefs: true });
   private readonly opts: PipelineOptions;
+  /** Receive time (`localTs`) of the market event being applied: what the engines emit meanwhile, it caused. */
+  causeTs = Number.NaN;
   private readonly onEvent = (e: MarketEvent): void => {
+    this.causeTs = e.localTs;
     this.counts[e.type]++;
     this.book.applyOwn(e);
     this.market.publish(e);

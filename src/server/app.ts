@@ -56,6 +56,8 @@ export interface RouteDeps {
   readonly hub: StreamHub;
   readonly metrics: ServiceMetrics;
   readonly started: number;
+  /** The store (API keys; the ledger's stored grades for /v1/ledger over a store or at=). */
+  readonly store?: Store;
 }
 
 export interface ServerOptions {
@@ -238,7 +240,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   });
 
   const hub = opts.hub ?? new StreamHub(viewSource(opts.view), opts.stream, metrics);
-  const deps: RouteDeps = { view: opts.view, hub, metrics, started: Date.now() };
+  const deps: RouteDeps = { view: opts.view, hub, metrics, started: Date.now(), store: opts.store };
   await app.register(
     async (v1) => {
       const r = v1 as unknown as App;

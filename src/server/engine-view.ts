@@ -157,6 +157,10 @@ export class EngineView implements GlassView {
     const w = address.toLowerCase() as Wallet;
     const p = this.e.score.profile(w);
     if (p === null) return null;
+    // The components over time are the store's records (the engines keep only the score per bet),
+    // with the engines' answer now as the last point.
+    const stored = (await this.past.wallet(w))?.timeline ?? [];
+    const now = { time: Math.max(this.now(), stored.at(-1)?.time ?? 0), score: p.score, confidence: p.confidence, trades: p.trades };
     return {
       wallet: p.wallet,
       time: p.history[p.history.length - 1]?.time ?? this.now(),
@@ -165,6 +169,7 @@ export class EngineView implements GlassView {
       trades: p.trades,
       components: { ...p.components },
       history: p.history.map((h) => ({ time: h.time, score: h.score })),
+      timeline: [...stored, { ...now, components: { ...p.components } }],
       movers: p.movers.map((m) => ({ ...m })),
       positions: this.e.heat.positions(w).map(livePosition),
     };

@@ -42,6 +42,25 @@ export const ErrorBody = Type.Object({
 const page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), next: Nullable(Type.String({ description: 'cursor of the next page; null: last page' })) });
 
+/** The cost to reach a zone from the latest l2Book (docs/events.md, "Cost to reach"); absent in maps stored before it. */
+const ChainStep = Type.Object({
+  zoneLo: Type.Number(),
+  zoneHi: Type.Number(),
+  liquidatedUsd: Type.Number({ description: 'notional the zone liquidates into the book (USD)' }),
+  pxAfter: Type.Number({ description: 'price once that flow has executed' }),
+});
+export const CostToReach = Type.Object({
+  costToReachUsd: Type.Optional(
+    Nullable(
+      Type.Number({
+        description: 'market-order notional that moves price from the mark to the zone (null: no fresh book, or deeper than the book)',
+      }),
+    ),
+  ),
+  chain: Type.Optional(Type.Array(ChainStep, { description: 'the forced-flow ladder once the zone is reached, until it stops' })),
+  depthStale: Type.Optional(Type.Boolean({ description: 'no l2Book for the coin within the max age: the cost is not computed' })),
+});
+
 export const Zone = Type.Object({
   id: Type.String(),
   side: ZoneSide,
@@ -55,6 +74,7 @@ export const Zone = Type.Object({
   estimatedUsd: Type.Optional(Type.Number({ description: 'of the notional, filed from an assumed leverage (no account snapshot)' })),
   estimatedPositions: Type.Optional(Type.Integer()),
   mostlyEstimated: Type.Optional(Type.Boolean({ description: 'more than half the notional is estimated' })),
+  ...CostToReach.properties,
 });
 
 export const Bucket = Type.Object({
@@ -170,6 +190,15 @@ export const Trade = Type.Object(
   { additionalProperties: true },
 );
 
+/** The score and its components at one moment (a stored score record). */
+export const ScorePoint = Type.Object({
+  time: Type.Number(),
+  score: Type.Number(),
+  confidence: Type.Number(),
+  trades: Type.Integer(),
+  components: Components,
+});
+
 export const WalletDetail = Type.Object({
   wallet: Type.String(),
   time: Type.Number(),
@@ -178,6 +207,12 @@ export const WalletDetail = Type.Object({
   trades: Type.Integer(),
   components: Components,
   history: Type.Array(Type.Object({ time: Type.Number(), score: Type.Number() })),
+  timeline: Type.Optional(
+    Type.Array(ScorePoint, {
+      description:
+        'the score with its confidence, trades and components as the store recorded them (its cadence), oldest first; live: the engines’ current one last',
+    }),
+  ),
   movers: Type.Array(Trade, { description: 'the closed trades that moved the score most, largest first' }),
   positions: Type.Array(Position),
 });
@@ -189,6 +224,22 @@ export const GlassEventBody = Type.Object(
     coin: Type.String(),
     time: Type.Number(),
     severity: Type.String(),
+    priority: Type.Optional(
+      Type.Union([Type.Literal('P0'), Type.Literal('P1'), Type.Literal('P2')], {
+        description: 'delivery tier, p99 receive→client target: P0 100 ms, P1 500 ms, P2 2 s (absent: stored before tiers)',
+      }),
+    ),
+    hops: Type.Optional(
+      Type.Object(
+        {
+          venueTime: Type.Number(),
+          receivedAt: Nullable(Type.Number({ description: 'receive time of the causing venue message' })),
+          detectedAt: Type.Number({ description: 'live: wall clock at emit; replay: receivedAt (deterministic)' }),
+          publishedAt: Type.Optional(Type.Number()),
+        },
+        { additionalProperties: true },
+      ),
+    ),
   },
   { additionalProperties: true, description: 'the GlassEvent as the engines emit it (see src/domain/glass-event.ts)' },
 );
@@ -203,6 +254,19 @@ export const EventRecord = Type.Object({
   event: GlassEventBody,
 });
 
+/**
+ * What the price did after an episode was detected: the return in the episode's direction from
+ * the mark as of the SYNDICATE_DETECTED event to each horizon, as the accuracy ledger graded it
+ * or, with no stored grade, from the stored maps' marks. Only horizons that ended by `at`.
+ */
+export const SyndicateOutcome = Type.Object({
+  source: Type.Union([Type.Literal('ledger'), Type.Literal('marks')]),
+  startPx: Type.Number(),
+  horizonsMs: Type.Array(Type.Number()),
+  returns: Type.Array(Nullable(Type.Number()), { description: 'simple return × direction per horizon; null: not ended yet' }),
+  hit: Nullable(Type.Boolean({ description: 'the ledger’s verdict (null: not graded)' })),
+});
+
 export const Syndicate = Type.Object({
   syndicateId: Type.String(),
   coin: Type.String(),
@@ -212,8 +276,29 @@ export const Syndicate = Type.Object({
   memberCount: Type.Integer(),
   notionalUsd: Type.Number(),
   meanScore: Nullable(Type.Number()),
-  members: Type.Array(Type.Object({ wallet: Type.String(), score: Nullable(Type.Number()), notionalUsd: Type.Number() })),
+  members: Type.Array(
+    Type.Object(
+      {
+        wallet: Type.String(),
+        score: Nullable(Type.Number()),
+        notionalUsd: Type.Number(),
+        entity: Type.Optional(Type.String({ description: 'the entity (wallets one actor controls) the wallet belongs to' })),
+      },
+      { additionalProperties: true, description: 'the evidence as the events carry it (an `entity` when one is known)' },
+    ),
+  ),
   lastEventId: Type.Integer(),
+  detectedEventId: Type.Optional(Type.String({ description: 'the id of the episode’s SYNDICATE_DETECTED event' })),
+  outcome: Type.Optional(Nullable(SyndicateOutcome)),
+  // From the newest event of the episode, when the detector sets them.
+  surprise: Type.Optional(Type.Number({ description: 'how unlikely the co-movement is by chance (detector’s measure)' })),
+  pValue: Type.Optional(Type.Number()),
+  class: Type.Optional(Type.Union([Type.Literal('lead'), Type.Literal('reaction'), Type.Literal('unclear')])),
+  entities: Type.Optional(
+    Type.Union([Type.Number(), Type.Array(Type.Unknown())], {
+      description: 'distinct entities among the members, as the event carries it',
+    }),
+  ),
 });
 
 export const RiskRequest = Type.Object(

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
+import { type LedgerView, ledgerView, ServingAlerts } from '../alerts/index.ts';
 import { type CommandSpec, flag, intOption, numOption, type Parsed, strOption, UsageError } from '../cli/args.ts';
 import { SIM_WHALES } from '../cli/engines.ts';
 import { fmtInt, note } from '../cli/output.ts';
+import type { AccuracyLedger } from '../engine/ledger/ledger.ts';
 import type { HunterOptions } from '../engine/whales/hunter.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { InputError } from '../recording/errors.ts';
@@ -11,10 +13,10 @@ import { parseSpeed, replay } from '../recording/replay.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { type IngestResult, ingest } from '../store/ingest.ts';
 import { describeSpec, openStore, storeSpec } from '../store/open.ts';
-import { openOutbox } from '../store/outbox.ts';
+import { type Outbox, openOutbox } from '../store/outbox.ts';
 import type { RecorderOptions } from '../store/recorder.ts';
 import { retentionFrom } from '../store/retention.ts';
-import type { RetentionPolicy, Store } from '../store/types.ts';
+import type { RetentionPolicy, Store, WriteBatch } from '../store/types.ts';
 import { RefreshScheduler } from '../venues/hyperliquid/live/refresh.ts';
 import type { LiveSource } from '../venues/hyperliquid/live/source.ts';
 import { type App, buildServer, DEFAULT_BODY_LIMIT, dashboardBuilt } from './app.ts';
@@ -82,7 +84,7 @@ export async function startApi(
   s: ApiSettings,
   parts: { view: GlassView; store: Store; hub: StreamHub; metrics: ServiceMetrics },
   db?: string,
-): Promise<{ app: App; url: string }> {
+): Promise<{ app: App; url: string; alerts: Outbox | undefined }> {
   // /v1/alerts keeps its rules in the store's alert tables; an in-memory store has none to share.
   const alerts = storeSpec(db) === ':memory:' ? undefined : await openOutbox(db);
   const app = await buildServer({ ...parts, alerts, open: s.open, cors: s.cors, logLevel: s.logLevel, bodyLimit: s.bodyLimit });
@@ -96,7 +98,7 @@ export async function startApi(
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : s.port;
   const host = s.host.includes(':') ? `[${s.host}]` : s.host;
-  return { app, url: `http://${host}:${port}` };
+  return { app, url: `http://${host}:${port}`, alerts };
 }
 
 /** The first line a serving command prints: where the API is and how to get in. */
@@ -180,7 +182,7 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
       return o.wallClock === true && t === t ? Date.now() - t : null;
     },
   );
-  const { app, url } = await startApi(o.settings, { view, store, hub, metrics }, o.db).catch(async (e: unknown) => {
+  const { app, url, alerts } = await startApi(o.settings, { view, store, hub, metrics }, o.db).catch(async (e: unknown) => {
     await store.close();
     throw e;
   });
@@ -200,7 +202,10 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
     }
   }, 1000);
   deltas.unref();
-  const done = ingest(tapped.store, o.items, o.source, {
+  // Alerts of the rules stored through /v1/alerts: enqueued before their batch commits, delivered in-process.
+  const alerting = alerts === undefined ? null : servingAlerts(alerts, app, () => live?.ledger ?? null, o.wallClock === true);
+  await alerting?.start();
+  const done = ingest(alerting === null ? tapped.store : alertingStore(tapped.store, alerting), o.items, o.source, {
     pipeline,
     whales: o.whales ?? {},
     everyMs: o.commitMs ?? 250,
@@ -227,10 +232,44 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
       closed = true;
       clearInterval(deltas);
       await done.catch(() => {});
+      await alerting?.stop();
       await app.close();
       await store.close();
     },
   };
+}
+
+/** The serving process's alerts: the engines' ledger as the rules' view, failures in the server's log. */
+function servingAlerts(outbox: Outbox, app: App, ledger: () => AccuracyLedger | null, wallClock: boolean): ServingAlerts {
+  let view: { of: AccuracyLedger; view: LedgerView } | null = null;
+  return new ServingAlerts(outbox, {
+    wallClock,
+    ledger: () => {
+      const l = ledger();
+      if (l === null) return null;
+      if (view?.of !== l) view = { of: l, view: ledgerView(l) };
+      return view.view;
+    },
+    onResult: (r) => {
+      if (r.state !== 'delivered') app.log.warn({ key: r.row.key, state: r.state, detail: r.detail }, 'alert not delivered');
+    },
+    warn: (message, err) => app.log.warn({ err }, message),
+  });
+}
+
+/** The store, its writes preceded by their events' alerts going into the outbox (in batch order). */
+function alertingStore(inner: Store, alerting: ServingAlerts): Store {
+  const write = async (batch: WriteBatch): Promise<void> => {
+    await alerting.enqueue(batch.events);
+    return inner.write(batch);
+  };
+  return new Proxy(inner, {
+    get(target, key, receiver) {
+      if (key === 'write') return write;
+      const v: unknown = Reflect.get(target, key, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
 }
 
 /** Yields the items until `stop` says so. */

@@ -2,6 +2,7 @@ import type { GlassEventType, SyndicateEvent, ZoneRef } from '../domain/glass-ev
 import type { Coin, Wallet } from '../domain/ids.ts';
 import { RealisedVol } from '../engine/common/volatility.ts';
 import { MarginTables } from '../engine/heatmap/margin-tables.ts';
+import { RETURN_HORIZONS_MS } from '../engine/ledger/ledger.ts';
 import { DEFAULT_WHALE_POLICY } from '../engine/whales/policy.ts';
 import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord, Store } from '../store/types.ts';
 import { afterIdOf, encodeCursor, keyOf, offsetOf } from './cursor.ts';
@@ -93,15 +94,34 @@ export function zoneAt(zones: readonly ZoneT[], px: number | null): ZoneT | unde
   return px === null ? undefined : zones.find((z) => px >= z.lo && px <= z.hi);
 }
 
+/** Fields a syndicate event may carry beyond the union's (newer detectors): passed on when present. */
+const SYNDICATE_EXTRAS = ['surprise', 'pValue', 'class', 'entities'] as const;
+
 /** Episodes from their SYNDICATE_DETECTED and SYNDICATE_UPDATED events, in event order. */
 export class SyndicateFold {
   private readonly byId = new Map<string, SyndicateT & { members: SyndicateT['members'] }>();
+  /** Each episode's SYNDICATE_DETECTED: its id and time (the outcome is measured from it). */
+  readonly detected = new Map<string, { id: string; time: number }>();
 
   add(id: number, e: SyndicateEvent): void {
     const prev = this.byId.get(e.syndicateId);
     const members = prev === undefined ? [] : [...prev.members];
-    for (const m of e.type === 'SYNDICATE_DETECTED' ? e.members : e.joined)
-      members.push({ wallet: m.wallet, score: m.score, notionalUsd: m.notionalUsd });
+    for (const m of e.type === 'SYNDICATE_DETECTED' ? e.members : e.joined) {
+      members.push({
+        wallet: m.wallet,
+        score: m.score,
+        notionalUsd: m.notionalUsd,
+        ...(m.entity === undefined ? {} : { entity: m.entity }),
+      });
+    }
+    if (e.type === 'SYNDICATE_DETECTED') this.detected.set(e.syndicateId, { id: e.id, time: e.time });
+    const extras: Record<string, unknown> = {};
+    const body = e as unknown as Record<string, unknown>;
+    for (const k of SYNDICATE_EXTRAS) {
+      const v = body[k] ?? (prev as Record<string, unknown> | undefined)?.[k];
+      if (v !== undefined && v !== null) extras[k] = v;
+    }
+    const det = this.detected.get(e.syndicateId);
     this.byId.set(e.syndicateId, {
       syndicateId: e.syndicateId,
       coin: e.coin,
@@ -113,6 +133,8 @@ export class SyndicateFold {
       meanScore: e.meanScore,
       members,
       lastEventId: id,
+      ...(det === undefined ? {} : { detectedEventId: det.id }),
+      ...(extras as Partial<SyndicateT>),
     });
   }
 
@@ -240,6 +262,7 @@ export class StoreView implements GlassView {
     return {
       ...scoreOut(last),
       history: hist.map((r) => ({ time: r.time, score: r.score })),
+      timeline: hist.map(scoreOut).map(({ wallet: _, ...p }) => p),
       movers,
       positions: positions.map(positionOut),
     };
@@ -275,7 +298,78 @@ export class StoreView implements GlassView {
     }
     const off = offsetOf(q.cursor);
     const all = fold.list();
-    return { items: all.slice(off, off + q.limit), next: off + q.limit < all.length ? encodeCursor({ o: off + q.limit }) : null };
+    const items = all.slice(off, off + q.limit);
+    const outcomes = await this.outcomes(items, fold, q.at);
+    return {
+      items: items.map((s) => ({ ...s, outcome: outcomes.get(s.syndicateId) ?? null })),
+      next: off + q.limit < all.length ? encodeCursor({ o: off + q.limit }) : null,
+    };
+  }
+
+  /**
+   * What the price did after each episode's detection: the ledger's grade of its
+   * SYNDICATE_DETECTED event when the store holds one (graded by `at`), else the return from the
+   * stored maps' marks over the ledger's horizons, each only once it has ended by `at`.
+   */
+  private async outcomes(
+    items: readonly SyndicateT[],
+    fold: SyndicateFold,
+    at: number | undefined,
+  ): Promise<Map<string, NonNullable<SyndicateT['outcome']>>> {
+    const out = new Map<string, NonNullable<SyndicateT['outcome']>>();
+    const wanted = new Map<string, SyndicateT>();
+    for (const s of items) {
+      const d = fold.detected.get(s.syndicateId);
+      if (d !== undefined) wanted.set(d.id, s);
+    }
+    if (wanted.size === 0) return out;
+    const coins = new Set(items.map((s) => s.coin));
+    for (let after = 0; ; ) {
+      const page = await this.store.grades({
+        types: ['SYNDICATE_DETECTED'],
+        ...(coins.size === 1 ? { coin: [...coins][0] as Coin } : {}),
+        ...(at === undefined ? {} : { at }),
+        afterId: after,
+        limit: FOLD_PAGE,
+      });
+      for (const r of page) {
+        const g = r.grade;
+        const s = wanted.get(g.id);
+        if (s === undefined || g.kind !== 'direction') continue;
+        out.set(s.syndicateId, {
+          source: 'ledger',
+          startPx: g.startPx,
+          horizonsMs: [...g.horizonsMs],
+          returns: [...g.returns],
+          hit: g.hit,
+        });
+      }
+      const last = page.at(-1);
+      if (page.length < FOLD_PAGE || last?.id === undefined) break;
+      after = last.id;
+    }
+    const newest = new Map<string, number>();
+    for (const s of items) {
+      if (out.has(s.syndicateId)) continue;
+      const d = fold.detected.get(s.syndicateId);
+      if (d === undefined) continue;
+      const start = await this.store.heatmap(s.coin as Coin, d.time);
+      if (start === null || !(mapOf(start).markPx > 0)) continue;
+      let end = newest.get(s.coin);
+      if (end === undefined) {
+        end = (await this.store.heatmap(s.coin as Coin, at))?.time ?? Number.NEGATIVE_INFINITY;
+        newest.set(s.coin, end);
+      }
+      const startPx = mapOf(start).markPx;
+      const sign = s.direction === 'long' ? 1 : -1;
+      const returns: (number | null)[] = [];
+      for (const h of RETURN_HORIZONS_MS) {
+        const m = d.time + h <= end ? await this.store.heatmap(s.coin as Coin, d.time + h) : null;
+        returns.push(m === null ? null : sign * (mapOf(m).markPx / startPx - 1));
+      }
+      out.set(s.syndicateId, { source: 'marks', startPx, horizonsMs: [...RETURN_HORIZONS_MS], returns, hit: null });
+    }
+    return out;
   }
 
   async risk(r: RiskRequestT, at?: number) {

@@ -31,6 +31,14 @@ export interface SimConfig {
   readonly snapshotsPerSecond: number;
   /** Market makers on the other side of every taker trade. */
   readonly marketMakers: number;
+  /** Planted actors owning 3–6 wallets each, funded from one wallet and traded as one (src/sim/entities.ts); 0: none. */
+  readonly actors: number;
+  /** Planted price shocks per 24 h, each followed by a crowd of whales reacting (src/sim/shocks.ts); 0: none. */
+  readonly shocksPerDay: number;
+  /** Planted market episodes per 24 h (src/sim/episodes.ts: leverage build-ups, funding extremes, decouplings from BTC, thin books); 0: none. */
+  readonly marketEpisodesPerDay: number;
+  /** Correlation of every other coin's shocks with BTC's (0: independent, as before). */
+  readonly btcCorrelation: number;
 }
 
 export const DEFAULT_SIM: SimConfig = {
@@ -42,6 +50,10 @@ export const DEFAULT_SIM: SimConfig = {
   clustersPerDay: 4,
   snapshotsPerSecond: 10,
   marketMakers: 6,
+  actors: 0,
+  shocksPerDay: 0,
+  marketEpisodesPerDay: 0,
+  btcCorrelation: 0,
 };
 
 export const SECONDS_PER_YEAR = 365 * 24 * 3600;

@@ -39,13 +39,21 @@ export class CoinMarket {
     this.eta = this.signalSd * Math.sqrt(1 - this.phi * this.phi);
   }
 
-  /** Advances one second. */
-  step(): void {
+  /** The last second's diffusion shock (standard normal): what a coin correlated with this one shares. */
+  shock = 0;
+
+  /**
+   * Advances one second. `common` is another coin's shock this one shares with weight `rho`
+   * (correlation), `volMult` scales its volatility and `push` adds to its log-return (planted
+   * episodes, src/sim/episodes.ts); the defaults leave the path exactly as without them.
+   */
+  step(common = 0, rho = 0, volMult = 1, push = 0): void {
     const r = this.rng;
     if (r.chance(this.volatile ? VOLATILE_TO_CALM : CALM_TO_VOLATILE)) this.volatile = !this.volatile;
     this.signal = this.signal * this.phi + this.eta * r.normal();
-    const sigma = this.sigmaCalm * (this.volatile ? VOLATILE_MULT : 1);
-    let ret = this.signal + sigma * r.normal();
+    const sigma = this.sigmaCalm * (this.volatile ? VOLATILE_MULT : 1) * volMult;
+    this.shock = r.normal();
+    let ret = this.signal + sigma * (rho === 0 ? this.shock : Math.sqrt(1 - rho * rho) * this.shock + rho * common) + push;
     if (r.chance(JUMP_RATE)) ret += JUMP_SD * r.normal();
     this.px *= Math.exp(ret);
   }

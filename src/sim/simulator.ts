@@ -1,6 +1,8 @@
 import { DEFAULT_SIM, SIM_COINS, type SimCoin, type SimConfig } from './config.ts';
+import { MarketEpisodes } from './episodes.ts';
 import { roundPx, roundSz } from './format.ts';
 import { TriggerHeap } from './heap.ts';
+import { PlantedActors } from './entities.ts';
 import { CoinMarket } from './market.ts';
 import {
   allMidsMessage,
@@ -14,6 +16,7 @@ import {
   userFillsMessage,
 } from './messages.ts';
 import { Rng } from './rng.ts';
+import { PlantedShocks } from './shocks.ts';
 import { Traders } from './traders.ts';
 import type { ClusterTruth, GroundTruth, SyndicateTruth } from './truth.ts';
 import { fillDirection, liquidationPriceOnCash } from './venue-rules.ts';
@@ -38,6 +41,8 @@ interface Forced {
   readonly holdS: number;
   readonly syndicate: number;
   readonly cluster: number;
+  /** The notional to open (an actor's wallets mirror one size), instead of the wallet's own sizing. */
+  readonly notional?: number;
 }
 
 /**
@@ -51,6 +56,7 @@ export class Simulator {
   private readonly out: SimSink;
   private readonly coins: readonly SimCoin[] = SIM_COINS;
   private readonly markets: CoinMarket[];
+  private readonly episodes: MarketEpisodes;
   private readonly t: Traders;
   private readonly rng: Rng;
   private readonly mm0: number;
@@ -82,17 +88,28 @@ export class Simulator {
   private readonly clusterNotional: number[] = [];
   private readonly stats = { trades: 0, fills: 0, liquidations: 0, snapshots: 0, lines: 0 };
 
-  constructor(config: Partial<SimConfig>, out: SimSink) {
+  /** Planted entities and price shocks (src/sim/entities.ts, shocks.ts); null when not configured. */
+  private readonly actors: PlantedActors | null;
+  private readonly shocks: PlantedShocks | null;
+  /** Where the venue's ledger answers go (the actors' funding transfers), beside the recording. */
+  private readonly ledger: SimSink | null;
+
+  constructor(config: Partial<SimConfig>, out: SimSink, ledger?: SimSink) {
     this.cfg = { ...DEFAULT_SIM, ...config };
+    this.ledger = ledger ?? null;
     this.out = (ts, msg) => {
       this.stats.lines++;
       out(ts, msg);
     };
     const { seed, wallets, marketMakers } = this.cfg;
     this.rng = Rng.derive(seed, 0xc0ffee);
-    this.t = new Traders(seed, wallets, marketMakers + 1);
+    const actorSlots = this.cfg.actors > 0 ? PlantedActors.slots(seed, this.cfg.actors) : 0;
+    this.t = new Traders(seed, wallets, marketMakers + 1 + actorSlots);
     this.mm0 = wallets;
     this.liquidator = wallets + marketMakers;
+    this.actors = actorSlots > 0 ? new PlantedActors(seed, this.cfg.actors, this.liquidator + 1, (w) => this.t.addr[w] as string) : null;
+    for (const w of this.actors?.owner.keys() ?? []) this.ownWallet(w);
+    this.shocks = this.cfg.shocksPerDay > 0 ? new PlantedShocks(seed, this.cfg.shocksPerDay, this.totalTicks(), this.coins.length) : null;
     this.markets = this.coins.map((c, i) => new CoinMarket(c, seed, i));
     const heaps = () => this.coins.map(() => new TriggerHeap());
     this.longLiq = heaps();
@@ -102,6 +119,7 @@ export class Simulator {
     let capital = 0;
     for (let i = 0; i < wallets; i++) capital += this.t.capital0[i] as number;
     this.depth = this.coins.map((c) => Math.max(2e5, DEPTH_SHARE * capital * c.weight));
+    this.episodes = new MarketEpisodes(seed, this.coins, this.totalTicks(), this.cfg.marketEpisodesPerDay, this.cfg.start, this.depth);
     this.oi = new Float64Array(this.coins.length);
     this.wheel = new Array<number[] | undefined>(this.totalTicks() + 1);
     this.pending = this.coins.map(() => []);
@@ -144,15 +162,21 @@ export class Simulator {
       this.schedule(i, Math.floor(r.exponential(this.t.gapMean[i] as number)));
     }
     this.planEpisodes();
+    for (const m of this.actors?.fundingMessages(ts) ?? []) this.ledger?.(ts, m);
   }
 
   private second(): void {
     this.now = this.cfg.start + this.tick * 1000;
     this.orderInTick = 0;
+    this.episodes.at(this.tick, this.oi);
     for (let c = 0; c < this.markets.length; c++) {
-      (this.markets[c] as CoinMarket).step();
+      const ep = this.episodes;
+      const rho = c === 0 ? 0 : this.cfg.btcCorrelation * (ep.betaMult[c] as number);
+      (this.markets[c] as CoinMarket).step((this.markets[0] as CoinMarket).shock, rho, ep.volMult[c] as number, ep.push[c] as number);
+      if (this.shocks !== null) (this.markets[c] as CoinMarket).px *= Math.exp(this.shocks.push(this.tick, c));
       this.triggers(c);
     }
+    if (this.actors !== null || this.shocks !== null) this.plantedOrders();
     for (const kind of this.episodeAt.get(this.tick) ?? []) {
       if (kind === 'syn') this.plantSyndicate();
       else this.plantCluster();
@@ -188,8 +212,11 @@ export class Simulator {
     if (this.tick % 60 === 0) {
       this.coins.forEach((coin, c) => {
         const m = this.markets[c] as CoinMarket;
-        this.out(ts, assetCtxMessage(coin.coin, roundPx(m.px), m.funding(), this.oi[c] as number));
-        this.out(ts, l2BookMessage(coin.coin, roundPx(m.px), this.depth[c] as number, this.now + 1000, roundPx));
+        const ep = this.episodes;
+        const oi = (this.oi[c] as number) + (ep.oiAdd[c] as number);
+        this.out(ts, assetCtxMessage(coin.coin, roundPx(m.px), m.funding() + (ep.fundingAdd[c] as number), oi));
+        const depth = (this.depth[c] as number) * (ep.depthMult[c] as number);
+        this.out(ts, l2BookMessage(coin.coin, roundPx(m.px), depth, this.now + 1000, roundPx));
       });
     }
   }
@@ -214,6 +241,10 @@ export class Simulator {
       const f = this.forced.get(w);
       this.forced.delete(w);
       this.open(w, f);
+      return;
+    }
+    if (this.actors?.owner.has(w) === true) {
+      this.closeAll(w, false); // an actor's wallets close together, as they opened
       return;
     }
     const r = t.rngs[w] as Rng;
@@ -261,6 +292,7 @@ export class Simulator {
     }
     let margin = (t.cash[w] as number) * (t.sizeFrac[w] as number) * Math.exp((disc > 0.5 ? 0.1 : 0.8) * r.normal());
     if (disc < 0.4 && (t.lossStreak[w] as number) > 0) margin *= 2 ** Math.min(4, t.lossStreak[w] as number);
+    if (forced?.notional !== undefined) margin = forced.notional / lev;
     margin = Math.min(margin, 0.95 * (t.cash[w] as number), MAX_NOTIONAL / lev);
     const sz = roundSz((margin * lev) / px, coin.szDecimals);
     if (sz * px < 10 || !(lev >= 1)) {
@@ -368,7 +400,7 @@ export class Simulator {
     if (liquidation) {
       this.stats.liquidations++;
       // Forced flow hits the book: sells for a long, buys for a short.
-      m.impact(-Math.sign(s) * Math.abs(s) * px, this.depth[c] as number);
+      m.impact(-Math.sign(s) * Math.abs(s) * px, (this.depth[c] as number) * (this.episodes.depthMult[c] as number));
     }
     const isoLoss = t.posIsolated[w] === 1 ? Math.max(pnl, -(t.margin[w] as number)) : pnl;
     t.cash[w] = Math.max(0, (t.cash[w] as number) + isoLoss);
@@ -381,7 +413,7 @@ export class Simulator {
     t.liq[w] = Number.NaN;
     t.stop[w] = Number.NaN;
     this.markDirty(w);
-    if (t.planned[w] === 1) return;
+    if (t.planned[w] === 1 || this.actors?.owner.has(w) === true) return;
     if ((t.cash[w] as number) < 50) {
       t.nextAt[w] = -1; // busted: walks away
       return;
@@ -649,6 +681,32 @@ export class Simulator {
     }
   }
 
+  /** An actor's wallet: its capital and steady sizing (its entries are the actor's, never its own). */
+  private ownWallet(w: number): void {
+    const t = this.t;
+    const cap = (this.actors as PlantedActors).capital(w);
+    t.capital0[w] = cap;
+    t.cash[w] = cap;
+    t.discipline[w] = 0.8;
+    t.baseLev[w] = 5;
+    t.sizeFrac[w] = 0.2;
+  }
+
+  /** This second's planted entries: actors' wallets together, and crowds reacting to a shock that just ended. */
+  private plantedOrders(): void {
+    const coinName = (c: number) => (this.coins[c] as SimCoin).coin;
+    const addr = (w: number) => this.t.addr[w] as string;
+    const orders: { wallet: number; tick: number; coin: number; long: boolean; notional?: number; holdS?: number }[] = [];
+    if (this.actors !== null) orders.push(...this.actors.due(this.tick, this.cfg.start, this.coins.length, coinName, (w) => this.t.coin[w] === -1 && !this.forced.has(w)));
+    if (this.shocks !== null) orders.push(...this.shocks.crowds(this.tick, this.cfg.start, coinName, (k) => this.candidates(k, 0.01, WHALE_CAPITAL), addr));
+    for (const o of orders) {
+      const hold = o.holdS ?? 1800 + this.rng.exponential(1800);
+      this.t.planned[o.wallet] = 1;
+      this.forced.set(o.wallet, { coin: o.coin, long: o.long, liqTarget: Number.NaN, holdS: hold, syndicate: -1, cluster: -1, ...(o.notional === undefined ? {} : { notional: o.notional }) });
+      this.schedule(o.wallet, o.tick);
+    }
+  }
+
   truth(): GroundTruth {
     const wallets = [];
     for (let i = 0; i <= this.liquidator; i++) {
@@ -673,6 +731,9 @@ export class Simulator {
         notionalUsd: Math.round(this.clusterNotional[i] ?? 0),
       })),
       stats: { ...this.stats },
+      ...(this.cfg.marketEpisodesPerDay > 0 ? { episodes: this.episodes.truth() } : {}),
+      ...(this.actors !== null ? { entities: this.actors.truth() } : {}),
+      ...(this.shocks !== null ? { shocks: this.shocks.truth() } : {}),
     };
   }
 }

@@ -1,3 +1,7 @@
+import type { ActorTruth } from './entities.ts';
+import type { EpisodeTruth } from './episodes.ts';
+import type { ShockTruth } from './shocks.ts';
+
 /** What the simulator planted: the answers engine tests are graded against. */
 export interface WalletTruth {
   readonly wallet: string;
@@ -46,6 +50,10 @@ export interface GroundTruth {
   readonly wallets: readonly WalletTruth[];
   readonly syndicates: readonly SyndicateTruth[];
   readonly clusters: readonly ClusterTruth[];
+  /** Planted actors and their wallets (entities), when configured. */
+  readonly entities?: readonly ActorTruth[];
+  /** Planted price shocks and the crowds that reacted, when configured. */
+  readonly shocks?: readonly ShockTruth[];
   readonly stats: {
     readonly trades: number;
     readonly fills: number;
@@ -53,4 +61,6 @@ export interface GroundTruth {
     readonly snapshots: number;
     readonly lines: number;
   };
+  /** Planted market episodes (absent: none configured). */
+  readonly episodes?: readonly EpisodeTruth[];
 }

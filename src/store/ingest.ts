@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { attachEngines } from '../cli/engines.ts';
 import type { HeatmapEngine } from '../engine/heatmap/engine.ts';
+import { AccuracyLedger } from '../engine/ledger/ledger.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import type { HunterOptions } from '../engine/whales/hunter.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
@@ -82,7 +83,9 @@ export async function ingest(
   const firstEventId = resumed !== null ? (resumed.firstEventId ?? 1) : (o.recorder?.firstEventId ?? (await store.lastEventId()) + 1);
   const pipeline = opts.pipeline ?? new Pipeline();
   const box: { rec?: Recorder } = {};
-  const engines = attachEngines(pipeline, o.whales ?? {}, (e) => box.rec?.onEvent(e));
+  // The ledger's grades go into the store with the line that graded them.
+  const ledger = new AccuracyLedger({ grade: (g) => box.rec?.onGrade(g) });
+  const engines = attachEngines(pipeline, o.whales ?? {}, (e) => box.rec?.onEvent(e), {}, ledger);
   const rec = new Recorder(pipeline, engines, { ...o.recorder, firstEventId });
   box.rec = rec;
   o.onEngines?.(engines);
@@ -136,6 +139,9 @@ export async function ingest(
               `${source}: replaying up to line ${skipTo} gave ${rec.nextEventId - 1} events, the store holds ${resumed.nextEventId - 1}: not the input (or engines) it was recorded with`,
             );
           }
+          // The store's last whole maps may not be the ones this replay took as its bases (a store
+          // written by an older Glass): each coin's next map is whole.
+          rec.forgetMapBases();
           if (!resumed.complete) opts.onResume?.(resumed);
         }
         continue;

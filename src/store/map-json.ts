@@ -22,7 +22,11 @@ function num(x: number, kind: number): string {
 function usd(x: number): string {
   const c = Math.round(Math.abs(x) * 100);
   if (c === 0) return '0';
-  if (!(c < 1e15)) return String(roundUsd(x));
+  if (!(c < 1e15)) {
+    // Past 1e13 dollars, the rounding itself (and near the largest doubles, its overflow: null).
+    const r = roundUsd(x);
+    return Number.isFinite(r) ? String(r) : 'null';
+  }
   const whole = Math.floor(c / 100);
   const r = c - whole * 100;
   const sign = x < 0 ? '-' : '';
@@ -34,7 +38,7 @@ function usd(x: number): string {
 /** The bucket fields, in the order the engine builds them; `lo`/`hi` are plain numbers, the rest USD. */
 const BUCKET_KEYS = ['lo', 'hi', 'longLiqUsd', 'shortLiqUsd', 'longEstimatedUsd', 'shortEstimatedUsd'] as const;
 
-function sameKeys(b: object): boolean {
+export function sameKeys(b: object): boolean {
   const k = Object.keys(b);
   return k.length === BUCKET_KEYS.length && k.every((x, i) => x === BUCKET_KEYS[i]);
 }
@@ -45,11 +49,16 @@ function sameKeys(b: object): boolean {
  * figures are what they were is written as it was, without formatting its numbers again.
  */
 export class BucketTexts {
-  readonly byLo = new Map<number, { readonly f: Float64Array; readonly text: string }>();
+  readonly byLo = new Map<number, { readonly f: Float64Array; readonly lo: string; readonly text: string }>();
 }
 
-function bucketsText(buckets: HeatmapView['buckets'], cache: BucketTexts | undefined): string {
-  let s = '[';
+/** Each bucket's text and its `lo` as written (the buckets must have the engine's six fields: sameKeys). */
+export function bucketTexts(
+  buckets: HeatmapView['buckets'],
+  cache: BucketTexts | undefined,
+): { readonly texts: string[]; readonly los: string[] } {
+  const texts: string[] = new Array(buckets.length);
+  const los: string[] = new Array(buckets.length);
   const seen = cache?.byLo;
   // A rebucketed coin leaves texts under edges no longer used: start over when they pile up.
   if (seen !== undefined && seen.size > 2 * buckets.length + 64) seen.clear();
@@ -59,21 +68,36 @@ function bucketsText(buckets: HeatmapView['buckets'], cache: BucketTexts | undef
     if (was !== undefined) {
       const f = was.f;
       if (f[1] === b.hi && f[2] === b.longLiqUsd && f[3] === b.shortLiqUsd && f[4] === b.longEstimatedUsd && f[5] === b.shortEstimatedUsd) {
-        s += i > 0 ? `,${was.text}` : was.text;
+        texts[i] = was.text;
+        los[i] = was.lo;
         continue;
       }
     }
+    const lo = num(b.lo, PLAIN);
     const text =
-      `{"lo":${num(b.lo, PLAIN)},"hi":${num(b.hi, PLAIN)},"longLiqUsd":${num(b.longLiqUsd, USD)}` +
+      `{"lo":${lo},"hi":${num(b.hi, PLAIN)},"longLiqUsd":${num(b.longLiqUsd, USD)}` +
       `,"shortLiqUsd":${num(b.shortLiqUsd, USD)},"longEstimatedUsd":${num(b.longEstimatedUsd, USD)}` +
       `,"shortEstimatedUsd":${num(b.shortEstimatedUsd, USD)}}`;
     seen?.set(b.lo, {
       f: Float64Array.of(b.lo, b.hi, b.longLiqUsd, b.shortLiqUsd, b.longEstimatedUsd, b.shortEstimatedUsd),
+      lo,
       text,
     });
-    s += i > 0 ? `,${text}` : text;
+    texts[i] = text;
+    los[i] = lo;
   }
-  return `${s}]`;
+  return { texts, los };
+}
+
+/**
+ * The document of `mapJson(view, szd)` without its buckets, split where they go: `before` ends
+ * with `"buckets":`, `after` starts past the bucket list. Null when the document has no bucket list.
+ */
+export function mapHead(view: HeatmapView, szd: number | null): { readonly before: string; readonly after: string } | null {
+  const text = JSON.stringify(mapJson({ ...view, buckets: [] }, szd));
+  // The keys before `buckets` are coin (a string: its quotes escaped), time, markPx and bucketWidth.
+  const at = text.indexOf('"buckets":[]');
+  return at < 0 ? null : { before: text.slice(0, at + 10), after: text.slice(at + 12) };
 }
 
 /**
@@ -89,9 +113,7 @@ function bucketsText(buckets: HeatmapView['buckets'], cache: BucketTexts | undef
 export function mapJsonText(view: HeatmapView, szd: number | null, cache?: BucketTexts): string {
   const buckets = view.buckets;
   if (buckets.length > 0 && !sameKeys(buckets[0] as object)) return JSON.stringify(mapJson(view, szd));
-  const text = JSON.stringify(mapJson({ ...view, buckets: [] }, szd));
-  // The keys before `buckets` are coin (a string: its quotes escaped), time, markPx and bucketWidth.
-  const at = text.indexOf('"buckets":[]');
-  if (at < 0) return JSON.stringify(mapJson(view, szd));
-  return `${text.slice(0, at + 10)}${bucketsText(buckets, cache)}${text.slice(at + 12)}`;
+  const head = mapHead(view, szd);
+  if (head === null) return JSON.stringify(mapJson(view, szd));
+  return `${head.before}[${bucketTexts(buckets, cache).texts.join(',')}]${head.after}`;
 }

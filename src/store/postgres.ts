@@ -1,12 +1,16 @@
 import postgres from 'postgres';
+import type { GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import { migrations } from './migrations.ts';
+import { sendRows } from './pg-rows.ts';
 import { pgTarget, reachable } from './pg-target.ts';
-import { cursorOf, cutoff, eventOf, heatmapOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
+import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
 import type {
   ApiKeyRecord,
   EventQuery,
   EventRecord,
+  GradeQuery,
+  GradeRecord,
   HeatmapSnapshotRecord,
   IngestCursor,
   PositionSnapshotRecord,
@@ -43,10 +47,10 @@ export class PostgresStore implements Store {
       max: opts.max ?? 4,
       onnotice: () => {},
       connect_timeout: 5,
-      // A commit returns before the server's WAL flush: a PostgreSQL crash may lose the last
-      // batches, but each with its cursor (a transaction is still all or nothing), so the next
-      // run re-derives them; a killed Glass loses nothing committed.
-      connection: { synchronous_commit: 'off', ...(this.schema === null ? {} : { search_path: this.schema }) },
+      // The server's own commit durability (synchronous_commit as configured, `on` by default): a
+      // batch reported committed, and the events the API has served from it, survive a crash of
+      // PostgreSQL too, not only of Glass.
+      ...(this.schema === null ? {} : { connection: { search_path: this.schema } }),
     });
   }
 
@@ -86,54 +90,24 @@ export class PostgresStore implements Store {
         await before;
         // Every statement sent at once (one round trip, not five), executed in order on this connection.
         const sent: Promise<unknown>[] = [];
+        sendRows(sent, tx, b);
         insert(
           sent,
           tx,
-          'events',
-          b.events.map((e) => ({
-            id: e.id,
-            type: e.type,
-            coin: e.coin,
-            time: e.time,
-            received_at: e.receivedAt,
-            detected_at: e.detectedAt,
-            payload: e.payload ?? JSON.stringify(e.event),
-          })),
-        );
-        insert(
-          sent,
-          tx,
-          'heatmap_snapshots',
-          b.heatmaps.map((h) => ({ coin: h.coin, time: h.time, reason: h.reason, map: h.json ?? JSON.stringify(h.map) })),
-        );
-        insert(
-          sent,
-          tx,
-          'position_snapshots',
-          b.positions.map((p) => ({
-            wallet: p.wallet,
-            coin: p.coin,
-            time: p.time,
-            szi: p.szi,
-            entry_px: p.entryPx,
-            liquidation_px: p.liquidationPx,
-            notional_usd: p.notionalUsd,
-            leverage: p.leverage,
-            estimated: p.estimated,
-          })),
-        );
-        insert(
-          sent,
-          tx,
-          'scores',
-          b.scores.map((s) => ({
-            wallet: s.wallet,
-            time: s.time,
-            score: s.score,
-            confidence: s.confidence,
-            trades: s.trades,
-            components: JSON.stringify(s.components),
-          })),
+          'ledger_grades',
+          (b.grades ?? []).map((r) => {
+            const g = r.grade;
+            return {
+              event_id: g.id,
+              type: g.type,
+              coin: g.coin,
+              time: g.time,
+              horizon_end: g.horizonEnd,
+              hit: g.hit,
+              baseline: g.baseline,
+              grade: r.json ?? JSON.stringify(g),
+            };
+          }),
         );
         const c = b.cursor;
         const cursor = tx`
@@ -177,25 +151,59 @@ export class PostgresStore implements Store {
     return Number(r?.id ?? 0);
   }
 
+  async grades(q: GradeQuery): Promise<GradeRecord[]> {
+    const s = this.sql;
+    const types = q.types !== undefined && q.types.length > 0 ? s`AND type IN ${s(q.types as string[])}` : s``;
+    const coin = q.coin !== undefined ? s`AND coin = ${q.coin}` : s``;
+    const rows = await this.q(
+      () =>
+        s`SELECT * FROM ledger_grades WHERE id > ${q.afterId ?? 0} AND horizon_end <= ${q.at ?? END} ${types} ${coin} ORDER BY id LIMIT ${q.limit}`,
+    );
+    return rows.map(gradeOf);
+  }
+
+  async eventCounts(q: { at?: number; coin?: Coin }): Promise<Partial<Record<GlassEventType, number>>> {
+    const s = this.sql;
+    const coin = q.coin !== undefined ? s`AND coin = ${q.coin}` : s``;
+    const rows = await this.q(() => s`SELECT type, COUNT(*) AS n FROM events WHERE time <= ${q.at ?? END} ${coin} GROUP BY type`);
+    const out: Partial<Record<GlassEventType, number>> = {};
+    for (const r of rows) out[r.type as GlassEventType] = Number(r.n);
+    return out;
+  }
+
   async coins(at?: number): Promise<Coin[]> {
     const rows = await this.q(() => this.sql`SELECT DISTINCT coin FROM heatmap_snapshots WHERE time <= ${at ?? END} ORDER BY coin`);
     return rows.map((r) => r.coin as Coin);
   }
 
   async heatmap(coin: Coin, at?: number): Promise<HeatmapSnapshotRecord | null> {
-    const [r] = await this.q(
-      () => this.sql`SELECT * FROM heatmap_snapshots WHERE coin = ${coin} AND time <= ${at ?? END} ORDER BY time DESC, id DESC LIMIT 1`,
+    const rows = await this.q(
+      () => this.sql`${this.heatmapRows()} WHERE h.coin = ${coin} AND h.time <= ${at ?? END} ORDER BY h.time DESC, h.id DESC LIMIT 1`,
     );
-    return r === undefined ? null : heatmapOf(r);
+    return (await this.heatmapsOf(rows))[0] ?? null;
   }
 
   async heatmapHistory(coin: Coin, from: number, to: number, limit: number): Promise<HeatmapSnapshotRecord[]> {
     const rows = await this.q(
       () =>
         this
-          .sql`SELECT * FROM heatmap_snapshots WHERE coin = ${coin} AND time >= ${from} AND time <= ${to} ORDER BY time, id LIMIT ${limit}`,
+          .sql`${this.heatmapRows()} WHERE h.coin = ${coin} AND h.time >= ${from} AND h.time <= ${to} ORDER BY h.time, h.id LIMIT ${limit}`,
     );
-    return rows.map(heatmapOf);
+    return this.heatmapsOf(rows);
+  }
+
+  /** Heatmap rows with, for a delta, its base: the coin's newest whole map stored before it. */
+  private heatmapRows() {
+    return this.sql`SELECT h.*, CASE WHEN h.delta THEN
+        (SELECT MAX(b.id) FROM heatmap_snapshots b WHERE b.coin = h.coin AND NOT b.delta AND b.id < h.id) END AS base_id
+      FROM heatmap_snapshots h`;
+  }
+
+  /** Rows as records, each delta rebuilt on its base (read here when it is not among them). */
+  private heatmapsOf(rows: readonly Row[]): Promise<HeatmapSnapshotRecord[]> {
+    return heatmapsOf(rows, (ids) =>
+      this.q(async () => [...(await this.sql`SELECT * FROM heatmap_snapshots WHERE id IN ${this.sql(ids)}`)]),
+    );
   }
 
   async positions(q: {
@@ -290,11 +298,16 @@ export class PostgresStore implements Store {
             out[table] = 0;
             return;
           }
-          // Each key keeps its newest row before the cut (see SqliteStore.prune).
+          // Each key keeps its newest row before the cut, a coin's maps its newest whole map too (see SqliteStore.prune).
           const r =
             partition === null
               ? await tx`DELETE FROM ${tx(table)} WHERE time < ${cut}`
-              : await tx`DELETE FROM ${tx(table)} WHERE id IN (SELECT id FROM (
+              : table === 'heatmap_snapshots'
+                ? await tx`DELETE FROM heatmap_snapshots WHERE id IN (SELECT id FROM (
+                   SELECT id, delta, ROW_NUMBER() OVER (PARTITION BY coin ORDER BY time DESC, id DESC) AS rn,
+                     ROW_NUMBER() OVER (PARTITION BY coin, delta ORDER BY time DESC, id DESC) AS rw
+                   FROM heatmap_snapshots WHERE time < ${cut}) x WHERE rn > 1 AND NOT (NOT delta AND rw = 1))`
+                : await tx`DELETE FROM ${tx(table)} WHERE id IN (SELECT id FROM (
                    SELECT id, ROW_NUMBER() OVER (PARTITION BY ${tx.unsafe(partition)} ORDER BY time DESC, id DESC) AS rn
                    FROM ${tx(table)} WHERE time < ${cut}) x WHERE rn > 1)`;
           out[table] = r.count;

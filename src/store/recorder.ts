@@ -1,10 +1,11 @@
 import type { GlassEvent } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import type { HeatmapEngine, PositionLiquidation } from '../engine/heatmap/engine.ts';
+import type { Grade } from '../engine/ledger/grade.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { BucketTexts, mapJsonText } from './map-json.ts';
-import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord } from './types.ts';
+import { CoinMaps, encodeMap, type MapBase, rebuildMap } from './map-delta.ts';
+import type { EventRecord, GradeRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord } from './types.ts';
 
 export interface RecorderOptions {
   /** A coin's map is snapshotted when its newest snapshot is this old (venue time, at a mark). */
@@ -21,6 +22,8 @@ export interface RecorderOptions {
   readonly firstEventId: number;
   /** Wall clock for `detectedAt` (the only non-deterministic field). */
   readonly clock: () => number;
+  /** A map whose buckets moved little since the coin's last whole map is kept as the change (map-delta.ts). */
+  readonly mapDeltas: boolean;
 }
 
 export const DEFAULT_RECORDER: RecorderOptions = {
@@ -29,6 +32,7 @@ export const DEFAULT_RECORDER: RecorderOptions = {
   positionEveryMs: 5 * 60_000,
   firstEventId: 1,
   clock: Date.now,
+  mapDeltas: true,
 };
 
 /** What one stretch of input produced, ready for a WriteBatch. */
@@ -37,6 +41,7 @@ export interface Recorded {
   readonly heatmaps: HeatmapSnapshotRecord[];
   readonly positions: PositionSnapshotRecord[];
   readonly scores: ScoreRecord[];
+  readonly grades: GradeRecord[];
 }
 
 const ZONE_TYPES = new Set(['ZONE_FORMED', 'ZONE_APPROACHED', 'ZONE_SWEPT']);
@@ -45,8 +50,8 @@ const ZONE_TYPES = new Set(['ZONE_FORMED', 'ZONE_APPROACHED', 'ZONE_SWEPT']);
  * Turns the engines' output into store records, line by line: every GlassEvent with the next id
  * (1, 2, 3 … in emit order) and the causing message's receive time; a coin's map (the
  * `glass heatmap --json` document) after each zone event and whenever its newest snapshot is
- * `heatmapEveryMs` old at a mark, so no stored map is older than that while the coin trades;
- * tracked wallets' positions (those the Whale Hunter reports on) when they change, and again when
+ * `heatmapEveryMs` old at a mark, so no stored map is older than that while the coin trades
+ * (most of them kept as their change since the coin's last whole map: map-delta.ts); tracked wallets' positions (those the Whale Hunter reports on) when they change, and again when
  * their liquidation price, estimated flag or leverage moves later (bounded: see positionEveryMs);
  * on a cadence, the score of every wallet whose score moved by 0.01 or more (a score is a
  * percentile: it drifts as other wallets trade) or whose record changed; at the end of input,
@@ -70,8 +75,8 @@ export class Recorder {
   private readonly zoneCoins = new Set<string>();
   private readonly dueCoins = new Set<string>();
   private readonly nextMap = new Map<string, number>();
-  /** Each coin's bucket texts in its previous map (reused for the buckets that did not change). */
-  private readonly bucketTexts = new Map<string, BucketTexts>();
+  /** Each coin's bucket texts in its previous map (reused for the buckets that did not change) and its last whole map. */
+  private readonly maps = new Map<string, CoinMaps>();
   /** `${wallet}:${coin}` → the tracked change to snapshot at the end of the line. */
   private readonly dirty = new Map<string, { wallet: Wallet; coin: Coin; time: number; notionalUsd: number }>();
   private readonly lastPosition = new Map<string, string>();
@@ -135,6 +140,11 @@ export class Recorder {
     }
   };
 
+  /** The accuracy ledger's grade hook (its `grade` handler): each grade, once, encoded now like an event. */
+  readonly onGrade = (g: Grade): void => {
+    this.out.grades.push({ grade: g, json: JSON.stringify(g) });
+  };
+
   /** Before a line goes into the pipeline: its receive time stamps what it causes. */
   beginLine(ts: number): void {
     this.lineTs = ts;
@@ -178,6 +188,11 @@ export class Recorder {
     }
   }
 
+  /** Each coin's next map is stored whole (a resumed run: the store's whole maps before it are not known to be the ones kept here). */
+  forgetMapBases(): void {
+    for (const m of this.maps.values()) m.base = null;
+  }
+
   /** The records made since the last take. */
   take(): Recorded {
     const r = this.out;
@@ -188,14 +203,14 @@ export class Recorder {
   private snapshotMap(coin: string, reason: HeatmapSnapshotRecord['reason']): void {
     const view = this.heat.view(coin);
     if (view === null) return;
-    let texts = this.bucketTexts.get(coin);
-    if (texts === undefined) {
-      texts = new BucketTexts();
-      this.bucketTexts.set(coin, texts);
+    let state = this.maps.get(coin);
+    if (state === undefined) {
+      state = new CoinMaps();
+      this.maps.set(coin, state);
     }
-    const json = mapJsonText(view, this.heat.liq.tables.szDecimals(coin), texts);
     const time = Math.max(view.time, this.now);
-    this.out.heatmaps.push(lazyMap(view.coin as Coin, time, reason, json));
+    const m = encodeMap(view, this.heat.liq.tables.szDecimals(coin), time, state, this.opts.mapDeltas);
+    this.out.heatmaps.push(lazyMap(view.coin as Coin, time, reason, m.text, m.base));
     this.zonesOf.set(
       coin,
       view.zones.map((z) => [z.lo, z.hi] as const),
@@ -339,16 +354,29 @@ export class Recorder {
   }
 }
 
-/** A heatmap record whose map is parsed from its text only if something reads it (the store writes the text). */
-function lazyMap(coin: Coin, time: number, reason: HeatmapSnapshotRecord['reason'], json: string): HeatmapSnapshotRecord {
+/**
+ * A heatmap record whose map is parsed from its text only if something reads it (the store writes
+ * the text): a whole map's, or a delta's against `base` (rebuilt as a store reads it back).
+ */
+function lazyMap(
+  coin: Coin,
+  time: number,
+  reason: HeatmapSnapshotRecord['reason'],
+  text: string,
+  base: MapBase | null,
+): HeatmapSnapshotRecord {
   let map: Record<string, unknown> | undefined;
+  const parse = (): Record<string, unknown> => {
+    const doc = JSON.parse(text) as Record<string, unknown>;
+    return base === null ? doc : rebuildMap(JSON.parse(base.json) as Record<string, unknown>, base.time, doc, `${coin} map of ${time}`);
+  };
   return {
     coin,
     time,
     reason,
-    json,
+    ...(base === null ? { json: text } : { deltaJson: text }),
     get map() {
-      map ??= JSON.parse(json) as Record<string, unknown>;
+      map ??= parse();
       return map;
     },
   };
@@ -373,7 +401,7 @@ function lazyEvent(id: number, e: GlassEvent, receivedAt: number, detectedAt: nu
 }
 
 function empty(): Recorded {
-  return { events: [], heatmaps: [], positions: [], scores: [] };
+  return { events: [], heatmaps: [], positions: [], scores: [], grades: [] };
 }
 
 function nextMultiple(t: number, every: number): number {

@@ -1,6 +1,16 @@
 import type { GlassEvent, GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
-import type { ApiKeyRecord, EventRecord, HeatmapSnapshotRecord, IngestCursor, PositionSnapshotRecord, ScoreRecord } from './types.ts';
+import type { Grade } from '../engine/ledger/grade.ts';
+import { rebuildMap } from './map-delta.ts';
+import type {
+  ApiKeyRecord,
+  EventRecord,
+  GradeRecord,
+  HeatmapSnapshotRecord,
+  IngestCursor,
+  PositionSnapshotRecord,
+  ScoreRecord,
+} from './types.ts';
 
 /**
  * Rows as both stores read them back, mapped to records. JSON columns hold what this process wrote
@@ -31,6 +41,39 @@ export function heatmapOf(r: Row): HeatmapSnapshotRecord {
     reason: r.reason as HeatmapSnapshotRecord['reason'],
     map: JSON.parse(r.map as string) as Record<string, unknown>,
   };
+}
+
+/**
+ * Heatmap rows as records, a delta's map rebuilt on its base (src/store/map-delta.ts). Each row
+ * comes with `base_id`: for a delta, the id of the coin's newest whole map stored before it
+ * (null for a whole map); bases not among the rows are read by `more`.
+ */
+export async function heatmapsOf(rows: readonly Row[], more: (ids: number[]) => Promise<Row[]>): Promise<HeatmapSnapshotRecord[]> {
+  const whole = new Map<number, { time: number; map: Record<string, unknown> }>();
+  const isDelta = (r: Row): boolean => r.delta === true || Number(r.delta) === 1;
+  const out = rows.map((r) => {
+    if (isDelta(r)) return null;
+    const h = heatmapOf(r);
+    whole.set(num(r.id), { time: h.time, map: h.map as Record<string, unknown> });
+    return h;
+  });
+  const missing = new Set<number>();
+  for (const r of rows) if (isDelta(r) && r.base_id !== null && !whole.has(num(r.base_id))) missing.add(num(r.base_id));
+  if (missing.size > 0)
+    for (const r of await more([...missing])) whole.set(num(r.id), { time: num(r.time), map: JSON.parse(r.map as string) });
+  return rows.map((r, i) => {
+    const done = out[i];
+    if (done !== null && done !== undefined) return done;
+    const base = r.base_id === null ? undefined : whole.get(num(r.base_id));
+    const time = num(r.time);
+    const what = `heatmap snapshot ${num(r.id)} (${String(r.coin)} at ${time})`;
+    return {
+      coin: r.coin as Coin,
+      time,
+      reason: r.reason as HeatmapSnapshotRecord['reason'],
+      map: rebuildMap(base?.map ?? null, base?.time ?? null, JSON.parse(r.map as string) as Record<string, unknown>, what),
+    };
+  });
 }
 
 export function positionOf(r: Row): PositionSnapshotRecord {
@@ -89,4 +132,8 @@ export function splitAfter(after: string): { wallet: string; coin: string } {
 /** The newest time the event log, a snapshot table… holds minus the window: rows before it go. */
 export function cutoff(newest: unknown, ms: number | null): number | null {
   return ms === null || newest === null || newest === undefined ? null : Number(newest) - ms;
+}
+
+export function gradeOf(r: Row): GradeRecord {
+  return { id: num(r.id), grade: JSON.parse(r.grade as string) as Grade };
 }

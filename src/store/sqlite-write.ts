@@ -11,6 +11,7 @@ export interface WireBatch {
   readonly heatmaps: SQLInputValue[][];
   readonly positions: SQLInputValue[][];
   readonly scores: SQLInputValue[][];
+  readonly grades: SQLInputValue[][];
   readonly cursor: SQLInputValue[];
 }
 
@@ -18,7 +19,11 @@ export function encodeBatch(b: WriteBatch): WireBatch {
   const c = b.cursor;
   return {
     events: b.events.map((e) => [e.id, e.type, e.coin, e.time, e.receivedAt, e.detectedAt, e.payload ?? JSON.stringify(e.event)]),
-    heatmaps: b.heatmaps.map((h) => [h.coin, h.time, h.reason, h.json ?? JSON.stringify(h.map)]),
+    heatmaps: b.heatmaps.map((h) =>
+      h.deltaJson !== undefined
+        ? [h.coin, h.time, h.reason, h.deltaJson, 1]
+        : [h.coin, h.time, h.reason, h.json ?? JSON.stringify(h.map), 0],
+    ),
     positions: b.positions.map((p) => [
       p.wallet,
       p.coin,
@@ -31,6 +36,10 @@ export function encodeBatch(b: WriteBatch): WireBatch {
       p.estimated ? 1 : 0,
     ]),
     scores: b.scores.map((s) => [s.wallet, s.time, s.score, s.confidence, s.trades, JSON.stringify(s.components)]),
+    grades: (b.grades ?? []).map((r) => {
+      const g = r.grade;
+      return [g.id, g.type, g.coin, g.time, g.horizonEnd, g.hit ? 1 : 0, g.baseline, r.json ?? JSON.stringify(g)];
+    }),
     cursor: [c.source, c.position, c.ts, c.nextEventId, c.complete === true ? 1 : 0, c.firstEventId ?? 1],
   };
 }
@@ -114,10 +123,12 @@ export function transaction<T>(db: DatabaseSync, f: () => T): T {
 }
 
 const INSERT_EVENT = 'INSERT INTO events (id, type, coin, time, received_at, detected_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const INSERT_HEATMAP = 'INSERT INTO heatmap_snapshots (coin, time, reason, map) VALUES (?, ?, ?, ?)';
+const INSERT_HEATMAP = 'INSERT INTO heatmap_snapshots (coin, time, reason, map, delta) VALUES (?, ?, ?, ?, ?)';
 const INSERT_POSITION =
   'INSERT INTO position_snapshots (wallet, coin, time, szi, entry_px, liquidation_px, notional_usd, leverage, estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const INSERT_SCORE = 'INSERT INTO scores (wallet, time, score, confidence, trades, components) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_GRADE =
+  'INSERT INTO ledger_grades (event_id, type, coin, time, horizon_end, hit, baseline, grade) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 const UPSERT_CURSOR = `INSERT INTO ingest_cursor (source, position, ts, next_event_id, complete, first_event_id) VALUES (?, ?, ?, ?, ?, ?)
   ON CONFLICT (source) DO UPDATE SET position = excluded.position, ts = excluded.ts,
     next_event_id = excluded.next_event_id, complete = excluded.complete, first_event_id = excluded.first_event_id`;
@@ -133,6 +144,10 @@ export function writeWire(db: DatabaseSync, w: WireBatch): void {
     for (const r of w.positions) ps.run(...r);
     const sc = st(db, INSERT_SCORE);
     for (const r of w.scores) sc.run(...r);
+    if (w.grades.length > 0) {
+      const gr = st(db, INSERT_GRADE);
+      for (const r of w.grades) gr.run(...r);
+    }
     st(db, UPSERT_CURSOR).run(...w.cursor);
   });
 }

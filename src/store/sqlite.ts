@@ -1,14 +1,17 @@
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
+import type { GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import { migrations } from './migrations.ts';
-import { cursorOf, cutoff, eventOf, heatmapOf, keyOf, positionOf, scoreOf, splitAfter } from './rows.ts';
+import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
 import { Statements } from './sqlite-statements.ts';
 import { encodeBatch, PRAGMAS, packMaps, transaction, writeWire } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
   EventQuery,
   EventRecord,
+  GradeQuery,
+  GradeRecord,
   HeatmapSnapshotRecord,
   IngestCursor,
   PositionSnapshotRecord,
@@ -20,6 +23,11 @@ import type {
 
 /** Far past any venue time: "no `at`" reads as "at the end of time". */
 const END = Number.MAX_SAFE_INTEGER;
+
+/** Heatmap rows with, for a delta, its base: the coin's newest whole map stored before it. */
+const HEATMAP_ROWS = `SELECT h.*, CASE WHEN h.delta = 1 THEN
+    (SELECT MAX(b.id) FROM heatmap_snapshots b WHERE b.coin = h.coin AND b.delta = 0 AND b.id < h.id) END AS base_id
+  FROM heatmap_snapshots h`;
 
 /**
  * The embedded store: one SQLite file through node:sqlite, in WAL mode so the API can read while
@@ -157,6 +165,33 @@ export class SqliteStore implements Store {
     return Number(this.stmts.all('SELECT COALESCE(MAX(id), 0) AS id FROM events')[0]?.id ?? 0);
   }
 
+  async grades(q: GradeQuery): Promise<GradeRecord[]> {
+    const where = ['id > ?', 'horizon_end <= ?'];
+    const params: SQLInputValue[] = [q.afterId ?? 0, q.at ?? END];
+    if (q.types !== undefined && q.types.length > 0) {
+      where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
+      params.push(...q.types);
+    }
+    if (q.coin !== undefined) {
+      where.push('coin = ?');
+      params.push(q.coin);
+    }
+    params.push(q.limit);
+    return this.stmts.all(`SELECT * FROM ledger_grades WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, ...params).map(gradeOf);
+  }
+
+  async eventCounts(q: { at?: number; coin?: Coin }): Promise<Partial<Record<GlassEventType, number>>> {
+    const out: Partial<Record<GlassEventType, number>> = {};
+    const rows = this.stmts.all(
+      'SELECT type, COUNT(*) AS n FROM events WHERE time <= ? AND (? IS NULL OR coin = ?) GROUP BY type',
+      q.at ?? END,
+      q.coin ?? null,
+      q.coin ?? null,
+    );
+    for (const r of rows) out[r.type as GlassEventType] = Number(r.n);
+    return out;
+  }
+
   async coins(at?: number): Promise<Coin[]> {
     return this.stmts
       .all('SELECT DISTINCT coin FROM heatmap_snapshots WHERE time <= ? ORDER BY coin', at ?? END)
@@ -164,18 +199,31 @@ export class SqliteStore implements Store {
   }
 
   async heatmap(coin: Coin, at?: number): Promise<HeatmapSnapshotRecord | null> {
-    const r = this.stmts.all(
-      'SELECT * FROM heatmap_snapshots WHERE coin = ? AND time <= ? ORDER BY time DESC, id DESC LIMIT 1',
+    const rows = this.stmts.all(
+      `${HEATMAP_ROWS} WHERE h.coin = ? AND h.time <= ? ORDER BY h.time DESC, h.id DESC LIMIT 1`,
       coin,
       at ?? END,
-    )[0];
-    return r === undefined ? null : heatmapOf(r);
+    );
+    return (await this.heatmapsOf(rows))[0] ?? null;
   }
 
   async heatmapHistory(coin: Coin, from: number, to: number, limit: number): Promise<HeatmapSnapshotRecord[]> {
-    return this.stmts
-      .all('SELECT * FROM heatmap_snapshots WHERE coin = ? AND time >= ? AND time <= ? ORDER BY time, id LIMIT ?', coin, from, to, limit)
-      .map(heatmapOf);
+    return this.heatmapsOf(
+      this.stmts.all(
+        `${HEATMAP_ROWS} WHERE h.coin = ? AND h.time >= ? AND h.time <= ? ORDER BY h.time, h.id LIMIT ?`,
+        coin,
+        from,
+        to,
+        limit,
+      ),
+    );
+  }
+
+  /** Rows as records, each delta rebuilt on its base (read here when it is not among them). */
+  private heatmapsOf(rows: Row[]): Promise<HeatmapSnapshotRecord[]> {
+    return heatmapsOf(rows, async (ids) =>
+      this.stmts.all(`SELECT * FROM heatmap_snapshots WHERE id IN (${ids.map(() => '?').join(', ')})`, ...ids),
+    );
   }
 
   async positions(q: {
@@ -279,11 +327,17 @@ export class SqliteStore implements Store {
           return;
         }
         // Each key keeps its newest row before the cut: a read at any time inside the window
-        // still finds the state that held then.
+        // still finds the state that held then. A coin's maps also keep its newest whole map
+        // before the cut: the base of the deltas kept (a coin's maps are stored in time order).
         const sql =
           partition === null
             ? `DELETE FROM ${table} WHERE time < ?`
-            : `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
+            : table === 'heatmap_snapshots'
+              ? `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
+                 SELECT id, delta, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn,
+                   ROW_NUMBER() OVER (PARTITION BY ${partition}, delta ORDER BY time DESC, id DESC) AS rw
+                 FROM ${table} WHERE time < ?) WHERE rn > 1 AND NOT (delta = 0 AND rw = 1))`
+              : `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
                  SELECT id, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn
                  FROM ${table} WHERE time < ?) WHERE rn > 1)`;
         out[table] = Number(this.stmts.get(sql).run(cut).changes);

@@ -1,9 +1,11 @@
 import type { GlassEvent, GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
+import type { Grade } from '../engine/ledger/grade.ts';
 
 // Revisions since the first contract, all backward compatible for callers: IngestCursor gained
 // two optional fields (complete, firstEventId); Store gained usage() (reads what recordUsage
-// wrote); the `after` / `afterRank` cursors of positions() and scores() are documented.
+// wrote); the `after` / `afterRank` cursors of positions() and scores() are documented;
+// WriteBatch gained optional `grades`, Store gained grades() and eventCounts() (migration 004).
 
 /**
  * The store's contract: one interface, two implementations (node:sqlite, the embedded default;
@@ -37,6 +39,11 @@ export interface HeatmapSnapshotRecord {
   readonly map: Readonly<Record<string, unknown>>;
   /** `map` already encoded (the recorder writes the text; `map` then parses it only if read). */
   readonly json?: string;
+  /**
+   * Instead of `json`: the map as its changes against the coin's newest whole map stored before it
+   * (src/store/map-delta.ts; the recorder's); the store keeps this text and rebuilds `map` on read.
+   */
+  readonly deltaJson?: string;
 }
 
 export interface PositionSnapshotRecord {
@@ -77,12 +84,36 @@ export interface IngestCursor {
   readonly firstEventId?: number;
 }
 
+/**
+ * One grade of the accuracy ledger (docs/ledger.md), as stored: written in grade order; `id` is
+ * its position in that order (assigned by the store, absent when writing). It reads no market data
+ * past `grade.horizonEnd`: a read at `at` sees it only when horizonEnd <= at.
+ */
+export interface GradeRecord {
+  readonly id?: number;
+  readonly grade: Grade;
+  /** `grade` already encoded (the recorder writes the text). */
+  readonly json?: string;
+}
+
 export interface WriteBatch {
   readonly cursor: IngestCursor;
   readonly events: readonly EventRecord[];
   readonly heatmaps: readonly HeatmapSnapshotRecord[];
   readonly positions: readonly PositionSnapshotRecord[];
   readonly scores: readonly ScoreRecord[];
+  /** The ledger's grades the batch's lines produced (absent: none). */
+  readonly grades?: readonly GradeRecord[];
+}
+
+export interface GradeQuery {
+  /** Point in time: only grades whose horizon ended by then (horizonEnd <= at). */
+  readonly at?: number;
+  readonly types?: readonly GlassEventType[];
+  readonly coin?: Coin;
+  /** Cursor: only ids > afterId, ascending (grade order). */
+  readonly afterId?: number;
+  readonly limit: number;
 }
 
 export interface EventQuery {
@@ -125,6 +156,10 @@ export interface Store {
 
   events(q: EventQuery): Promise<EventRecord[]>;
   lastEventId(): Promise<number>;
+  /** The ledger's grades in grade order (id), point in time on their horizon's end. */
+  grades(q: GradeQuery): Promise<GradeRecord[]>;
+  /** Events per type with time <= at (all when absent), on one coin when given: what a ledger read counts as seen. */
+  eventCounts(q: { at?: number; coin?: Coin }): Promise<Partial<Record<GlassEventType, number>>>;
   coins(at?: number): Promise<Coin[]>;
   /** The newest snapshot of the coin's map with time ≤ at (latest when at is absent). */
   heatmap(coin: Coin, at?: number): Promise<HeatmapSnapshotRecord | null>;

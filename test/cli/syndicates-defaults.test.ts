@@ -40,7 +40,35 @@ test('glass syndicates: by default whales only (no crowd), --all-wallets widens,
   assert.equal(g.recall, 1, `missed ${g.unmatchedPlanted.join(', ')}`);
   assert.ok(g.precision >= 0.75, `precision ${g.precision}`);
   assert.ok(Math.max(...simScale.map((e) => e.members.length)) <= 10);
+  // Each reported episode carries its chance figures, class and entity count; none is a reaction.
+  const raw = glass('syndicates', file, '--json', '--min-account', '250000', '--min-position', '1e15');
+  const events = raw.stdout
+    .split('\n')
+    .filter((l) => l.includes('"syndicateId"'))
+    .map((l) => JSON.parse(l) as SyndicateEvent);
+  assert.ok(events.length > 0);
+  for (const e of events) {
+    assert.ok((e.surprise ?? 0) >= 3, `${e.syndicateId}: surprise ${e.surprise}`);
+    assert.ok(e.class === 'lead' || e.class === 'unclear', `${e.syndicateId}: ${e.class}`);
+    assert.ok((e.entities ?? 0) >= 3 && (e.entities ?? 0) <= e.memberCount);
+  }
+  // The bare rule (every 3 wallets in a minute, whatever chance, cause or initiator) reports more.
+  assert.ok(run('--min-account', '250000', '--min-position', '1e15', '--bare').length >= simScale.length);
   const both = glass('syndicates', file, '--all-wallets', '--min-account', '5');
   assert.notEqual(both.code, 0);
   assert.match(both.stderr, /--all-wallets/);
+  assert.notEqual(glass('syndicates', file, '--seeds', '3').code, 0);
+});
+
+test('glass syndicates --baseline: real vs shifted counts in text and JSON', () => {
+  const text = glass('syndicates', file, '--baseline', '--seeds', '2', '--min-account', '250000', '--min-position', '1e15');
+  assert.equal(text.code, 0, text.stderr);
+  const m =
+    /baseline: (\d+) with the wallets as they traded, ([\d.]+) on average with each wallet's entries shifted by hours \((\d+), (\d+); 2 seeds\)/.exec(
+      text.stdout,
+    );
+  assert.ok(m !== null, text.stdout.slice(0, 400));
+  const real = Number(m[1]);
+  assert.equal(real, Number(/^(\d+) syndicates/.exec(text.stdout)?.[1]));
+  assert.ok(Number(m[2]) < real, text.stdout.split('\n')[1]);
 });

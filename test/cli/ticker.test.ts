@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { EventTicker } from '../../src/cli/ticker.ts';
-import type { GlassEvent } from '../../src/domain/glass-event.ts';
+import { type GlassEvent, stampOf } from '../../src/domain/glass-event.ts';
 import { coin, wallet } from '../../src/domain/ids.ts';
 
 function liquidated(time: number): GlassEvent {
@@ -12,6 +12,7 @@ function liquidated(time: number): GlassEvent {
     time,
     coin: coin('HYPE'),
     severity: 'warning',
+    ...stampOf('WHALE_LIQUIDATED', time),
     wallet: wallet('0xb4a493f6523611a8e42c50193603ac78de60aaca'),
     notionalUsd: 850_856,
     px: 31.2,

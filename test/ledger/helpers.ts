@@ -1,10 +1,11 @@
-import type {
-  CascadeRiskEvent,
-  SyndicateDetectedEvent,
-  WhalePositionEvent,
-  ZoneEvent,
-  ZoneRef,
-  ZoneSide,
+import {
+  type CascadeRiskEvent,
+  type SyndicateDetectedEvent,
+  stampOf,
+  type WhalePositionEvent,
+  type ZoneEvent,
+  type ZoneRef,
+  type ZoneSide,
 } from '../../src/domain/glass-event.ts';
 import { type Coin, coin, wallet } from '../../src/domain/ids.ts';
 import type { LiquidationEvent, MarkPriceEvent } from '../../src/domain/market-event.ts';
@@ -54,6 +55,7 @@ export function zoneEvent(
     time,
     coin: c,
     severity: 'info',
+    ...stampOf(type, time),
     zone,
     markPx: 100,
     probability,
@@ -75,6 +77,7 @@ export function cascadeRisk(
     time,
     coin: c,
     severity: 'warning',
+    ...stampOf('CASCADE_RISK', time),
     zone,
     probability,
     validated: false,
@@ -91,6 +94,7 @@ export function whale(type: WhalePositionEvent['type'], c: Coin, time: number, s
     time,
     coin: c,
     severity: 'notice',
+    ...stampOf(type, time),
     wallet: w,
     szi,
     notionalUsd: Math.abs(szi) * 100,
@@ -107,6 +111,7 @@ export function syndicate(c: Coin, time: number, direction: 'long' | 'short', id
     time,
     coin: c,
     severity: 'warning',
+    ...stampOf('SYNDICATE_DETECTED', time),
     syndicateId: id,
     direction,
     memberCount: 3,

@@ -28,8 +28,25 @@ function trained(model: 'right' | 'wrong', p0 = 0.5): AccuracyLedger {
 
 /** A zone 10 % below a mark of 100 with σ 5 %: its volatility baseline is small, under the threshold. */
 const ZONE: ZoneRef = zoneRef('LONG_LIQ', 89, 91, 90, 5e6);
-/** The model's figure is σ(3) ≈ 0.95 whatever the evidence: over the 0.5 threshold. */
-const SURE: Partial<MonitorOptions> = { coefficients: { intercept: 3, baseline: 0, flow: 0, syndicates: 0 } };
+/**
+ * The model's figure is σ(3) ≈ 0.95 whatever the evidence; the configured threshold 0.4 (used
+ * while none is validated walk-forward) is under both it and the recalibrated baseline here (≈ 0.5).
+ */
+const SURE: Partial<MonitorOptions> = { coefficients: { intercept: 3, baseline: 0, flow: 0, syndicates: 0 }, threshold: 0.4 };
+
+/** Past assessments that validate a threshold of 0.7: candidates scoring 0.7–1 reached their zone 80 % of the time against a 5 % baseline. */
+function validate(m: CascadeMonitor): void {
+  for (let i = 0; i < 200; i++) {
+    m.walk?.add({
+      time: i,
+      coin: BTC,
+      features: { baseline: 0.05, flow: 0, syndicates: 0 },
+      score: 0.7 + (0.3 * i) / 200,
+      hit: i % 5 !== 0,
+    });
+  }
+  assert.equal(m.walk?.threshold().value, 0.7, m.walk?.threshold().reason);
+}
 
 function monitor(ledger: AccuracyLedger | undefined, opts: Partial<MonitorOptions> = {}): { m: CascadeMonitor; out: GlassEvent[] } {
   const out: GlassEvent[] = [];
@@ -40,7 +57,7 @@ function monitor(ledger: AccuracyLedger | undefined, opts: Partial<MonitorOption
 
 const risks = (es: readonly GlassEvent[]) => es.filter((e): e is CascadeRiskEvent => e.type === 'CASCADE_RISK');
 
-test('evidence that does not help: CASCADE_RISK stays muted, carries the recalibrated baseline and says evidence.used=false', () => {
+test('evidence that does not help, no threshold validated: CASCADE_RISK stays muted, carries the recalibrated baseline and says evidence.used=false', () => {
   const ledger = trained('wrong');
   assert.equal(ledger.evidenceHelps('CASCADE_RISK'), false);
   assert.equal(ledger.isMuted('CASCADE_RISK', BTC), false, 'the type itself is not muted: precision 0.5 against a baseline of 0.5');
@@ -57,8 +74,9 @@ test('evidence that does not help: CASCADE_RISK stays muted, carries the recalib
   const [e] = risks(forced.out);
   assert.ok(e !== undefined);
   assert.equal(e.muted, true);
-  assert.match(e.muteReason ?? '', /does not improve walk-forward Brier/);
+  assert.match(e.muteReason ?? '', /no threshold validated walk-forward/);
   assert.equal(e.evidence?.used, false);
+  assert.match(e.evidence?.reason ?? '', /does not improve walk-forward Brier/);
   assert.equal(e.validated, false);
   assert.ok((e.modelProbability as number) > 0.9, 'the model figure is kept, labelled');
   assert.equal(e.probability, ledger.recalibrate(e.baselineProbability));
@@ -73,10 +91,14 @@ test('evidence that does not help: CASCADE_RISK stays muted, carries the recalib
   assert.equal(fig.probability, e.modelProbability);
 });
 
-test('evidence that helps on an unmuted type: CASCADE_RISK fires unmuted with the model probability', () => {
+test('evidence that helps on an unmuted type, a threshold validated: CASCADE_RISK fires unmuted with the model probability', () => {
   const ledger = trained('right');
   assert.equal(ledger.evidenceHelps('CASCADE_RISK'), true);
+  const unvalidated = monitor(ledger);
+  unvalidated.m.onMarket(mark(BTC, 5 * H, 100));
+  assert.deepEqual(risks(unvalidated.out), [], 'no threshold validated yet: muted');
   const { m, out } = monitor(ledger);
+  validate(m);
   m.onMarket(mark(BTC, 5 * H, 100));
   const [e] = risks(out);
   assert.ok(e !== undefined, 'emitted without alerts being forced');
@@ -109,15 +131,16 @@ test('evidence that helps on a muted type: CASCADE_RISK stays muted with the led
   assert.deepEqual(risks(quiet.out), []);
 });
 
-test('too few grades: muted, the baseline unrecalibrated and no lift claimed', () => {
+test('too few grades: the figure is the baseline unrecalibrated, no lift claimed, and a small one raises nothing', () => {
   const ledger = new AccuracyLedger();
   const { m, out } = monitor(ledger, { alerts: true });
+  validate(m);
   m.onMarket(mark(BTC, 0, 100));
-  const [e] = risks(out);
-  assert.ok(e !== undefined);
-  assert.equal(e.muted, true);
-  assert.match(e.muteReason ?? '', /too few graded CASCADE_RISK/);
-  assert.equal(e.probability, e.baselineProbability, 'nothing fitted yet: p0 as it is');
+  assert.deepEqual(risks(out), [], 'the honest figure is p₀ (≈ 0.04): under any threshold, whatever the model says');
+  const fig = m.modelFor('CASCADE_RISK', BTC, ZONE, 100, 0);
+  assert.equal(fig.evidence?.used, false);
+  assert.match(fig.evidence?.reason ?? '', /too few graded CASCADE_RISK/);
+  assert.ok(fig.recalibrated !== undefined && fig.recalibrated < 0.1 && fig.probability > 0.9, JSON.stringify(fig));
 });
 
 test('without a ledger the monitor behaves as before: muted unless alerts are asked for, the model figure as it is', () => {

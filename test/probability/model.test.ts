@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { GlassEvent, ZoneRef } from '../../src/domain/glass-event.ts';
+import { type GlassEvent, stampOf, type ZoneRef } from '../../src/domain/glass-event.ts';
 import { coin, wallet } from '../../src/domain/ids.ts';
 import { BASELINE_ONLY, brier, cascadeProbability, fitCascade, reliability } from '../../src/engine/probability/model.ts';
 import { CascadeMonitor } from '../../src/engine/probability/monitor.ts';
@@ -73,6 +73,7 @@ test('CASCADE_RISK fires once when whale flow toward a zone lifts it over the th
       time: t,
       coin: BTC,
       severity: 'notice',
+      ...stampOf('WHALE_POSITION_OPENED', t),
       wallet: wallet('0x1111111111111111111111111111111111111111'),
       szi,
       notionalUsd: 20_000_000,

@@ -93,3 +93,24 @@ test('real export, out of sample: split per wallet at its median round trip, fig
   for (const w of r.wallets)
     assert.ok(w.trips >= 40 && w.firstScore >= 0 && w.firstScore <= 100 && w.secondHitRate >= 0 && w.secondHitRate <= 1);
 });
+
+test('real export: scores read mid-stream are not stuck at the neutral 50 before the universe is first rebuilt', async () => {
+  // The export closes fewer bets than the universe's refresh period: a universe built at the first
+  // close (no wallet with a record) once stood until the end, so every live score read 50.
+  const msgs = await withMarks;
+  const p = new Pipeline({ strict: true });
+  const s = new ScoreEngine(p.book);
+  p.attach(s);
+  const cut = Math.floor(msgs.length * 0.75);
+  for (let i = 0; i < cut; i++) p.ingest(msgs[i] as RawMessage);
+  // Read as the engines read (`scoreNow`): nothing settled or rebuilt, unlike a table.
+  const live: number[] = [];
+  for (let w = 0; w < p.book.wallets.size; w++) {
+    const x = s.scoreNow(w);
+    if (x !== null) live.push(x);
+  }
+  assert.ok(live.length >= 20, `${live.length} wallets scored three quarters in`);
+  const neutral = live.filter((x) => x === 50).length;
+  assert.ok(neutral <= live.length / 10, `${neutral} of ${live.length} live scores read exactly 50: ${live.join(' ')}`);
+  assert.ok(new Set(live.map((x) => Math.round(x))).size >= live.length / 2, `live scores spread: ${live.join(' ')}`);
+});

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { GlassEvent } from '../../src/domain/glass-event.ts';
+import { type GlassEvent, stampOf } from '../../src/domain/glass-event.ts';
 import type { Coin, Wallet } from '../../src/domain/ids.ts';
+import { gradeSuite } from './grades.suite.ts';
 import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord, Store, WriteBatch } from '../../src/store/types.ts';
 
 /**
@@ -38,6 +39,7 @@ function zoneEvent(id: number, coin: Coin, time: number, note = ''): EventRecord
     time,
     coin,
     severity: 'info',
+    ...stampOf('ZONE_FORMED', time),
     zone: {
       side: 'LONG_LIQ',
       lo: 90_000.5,
@@ -61,6 +63,7 @@ function whaleEvent(id: number, coin: Coin, wallet: Wallet, time: number): Event
     time,
     coin,
     severity: 'notice',
+    ...stampOf('WHALE_POSITION_OPENED', time),
     wallet,
     szi: -12.5,
     notionalUsd: 1e6,
@@ -410,5 +413,7 @@ export function storeSuite(name: string, h: StoreHarness): void {
         { numRuns: 40, seed: 7 },
       );
     });
+
+    gradeSuite(withStore);
   });
 }

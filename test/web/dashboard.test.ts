@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { HeatmapT, RiskAdviceT, ZoneT } from '../../src/server/schemas.ts';
+import type { EventRecordT, HeatmapT, RiskAdviceT, SyndicateT, WalletDetailT, ZoneT } from '../../src/server/schemas.ts';
 import { colourOf } from '../../web/src/colors.ts';
 import { fmtPx, fmtUsd } from '../../web/src/format.ts';
 import type { GlassDebug } from '../../web/src/main.ts';
-import { zoneCells } from '../../web/src/panels.ts';
+import { outcomeText, zoneCells } from '../../web/src/panels.ts';
 
 /**
  * The dashboard end to end: `vite build`, a real `glass demo --serve --port 0` (which serves
@@ -291,6 +291,72 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     }
   });
 
+  await t.test('the wallet page draws the score and each component over time, as the API has them then', async () => {
+    const top = await get<{ items: { wallet: string }[] }>(`/v1/wallets?limit=1&at=${at}`);
+    const wallet = top.items[0]?.wallet;
+    if (wallet === undefined) return t.diagnostic(`no scored wallet at ${at}`);
+    const api = await get<WalletDetailT>(`/v1/wallets/${wallet}?at=${at}`);
+    const timeline = api.timeline ?? [];
+    assert.ok(timeline.length > 0, 'the API gives the score records with their components');
+    await page.click('[role=tab][data-tab="wallet"]');
+    await page.fill('#wallet-addr', wallet);
+    await page.press('#wallet-addr', 'Enter');
+    await page.waitForSelector(`[data-testid=wallet-address]:text("${wallet}")`, { timeout: 10_000 });
+    const series = await page.$$eval('[data-testid=score-legend] [data-series]', (xs) =>
+      xs.map((x) => ({
+        name: (x as HTMLElement).dataset['series'],
+        points: Number((x as HTMLElement).dataset['points']),
+        text: x.textContent,
+      })),
+    );
+    const names = ['score', ...Object.keys(timeline[0]?.components ?? {}), 'confidence'];
+    assert.deepEqual(
+      series.map((x) => x.name),
+      names,
+    );
+    // One point per distinct second of the records (the chart library's rule), the last value in the legend.
+    const seconds = new Set(timeline.map((p) => Math.floor(p.time / 1000))).size;
+    for (const x of series) assert.equal(x.points, seconds, `${x.name}: ${x.points} points`);
+    const last = timeline.at(-1) as NonNullable<WalletDetailT['timeline']>[number];
+    assert.equal(series[0]?.text, `score ${last.score.toFixed(1)}`);
+    for (const [k, v] of Object.entries(last.components)) assert.equal(series.find((x) => x.name === k)?.text, `${k} ${v.toFixed(1)}`);
+    // The trades that moved the score, one row each.
+    const movers = await page.$$eval('#wallet-out h3:nth-of-type(3) + table tbody tr', (trs) => trs.length);
+    assert.equal(movers, api.movers.length);
+    await page.screenshot({ path: join(shots, '8-wallet.png') });
+  });
+
+  await t.test('the syndicate page shows each episode’s members, class and outcome as the API has them then', async () => {
+    const api = await get<{ items: SyndicateT[] }>(`/v1/syndicates?coin=BTC&limit=50&at=${at}`);
+    await page.click('[role=tab][data-tab="syndicates"]');
+    if (api.items.length === 0) {
+      await page.waitForSelector('#syndicates p.hint');
+      return t.diagnostic(`no BTC syndicate at ${at}`);
+    }
+    await page.waitForSelector('#syndicates details[data-syndicate-id]', { timeout: 10_000 });
+    const shown = await page.$$eval('#syndicates details[data-syndicate-id]', (ds) =>
+      ds.map((d) => ({
+        id: (d as HTMLElement).dataset['syndicateId'],
+        outcome: d.querySelector('[data-testid=syndicate-outcome]')?.textContent ?? '',
+        cls: d.querySelector('[data-testid=syndicate-class]')?.textContent ?? null,
+        members: d.querySelectorAll('tbody tr').length,
+      })),
+    );
+    assert.deepEqual(
+      shown.map((x) => x.id),
+      api.items.map((s) => s.syndicateId),
+    );
+    for (const [i, s] of api.items.entries()) {
+      assert.equal(shown[i]?.outcome, outcomeText(s), s.syndicateId);
+      assert.equal(shown[i]?.cls, s.class ?? null);
+      assert.equal(shown[i]?.members, s.members.length);
+    }
+    const graded = api.items.filter((s) => (s.outcome?.returns ?? []).some((r) => r !== null)).length;
+    t.diagnostic(`${api.items.length} episodes, ${graded} with a return measured (${api.items[0]?.outcome?.source ?? 'none'})`);
+    await page.click('#syndicates details summary');
+    await page.screenshot({ path: join(shots, '7-syndicates.png') });
+  });
+
   await t.test('the risk panel answers, as POST /v1/risk does', async () => {
     await page.click('[role=tab][data-tab="risk"]');
     const entry = String(past.markPx);
@@ -320,6 +386,19 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     await page.click('[data-testid=play]');
     const after = await page.evaluate(() => (window as unknown as { glass: GlassDebug }).glass.state.grid?.cols ?? 0);
     assert.ok(after > before, `columns ${before} → ${after}`);
+  });
+
+  await t.test('the date picker travels to the moment typed, like the slider', async () => {
+    const value = new Date(at).toISOString().slice(0, 16);
+    await page.fill('[data-testid=date]', value);
+    await page.dispatchEvent('[data-testid=date]', 'change');
+    await page.waitForSelector(`body[data-at="${at}"]`, { timeout: 10_000 });
+    const shown = await page.evaluate(() => {
+      const g = (window as unknown as { glass: GlassDebug }).glass.state.grid as NonNullable<GlassDebug['state']['grid']>;
+      return { newest: g.times[g.cols - 1] as number, slider: Number((document.getElementById('slider') as HTMLInputElement).value) };
+    });
+    assert.equal(shown.slider, at);
+    assert.equal(shown.newest, past.time);
   });
 
   await t.test('the relative scale is a toggle; the absolute one is the default', async () => {
@@ -384,6 +463,108 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     await page.click('[role=tab][data-tab="events"]');
     await page.screenshot({ path: join(shots, '9-light-theme.png') });
     t.diagnostic(`screenshots: ${shots}`);
+  });
+
+  await t.test('the event feed shows each event’s priority and filters by it', async () => {
+    const badges = await page.$$eval('#feed details', (ds) =>
+      ds.slice(0, 50).map((d) => ({
+        id: Number((d as HTMLElement).dataset['eventId']),
+        time: Number((d as HTMLElement).dataset['time']),
+        badge: d.querySelector('.prio')?.textContent ?? null,
+      })),
+    );
+    assert.ok(badges.length > 0);
+    // The events the feed shows (and a few more), as the API has them.
+    const since = Math.min(...badges.map((b) => b.time));
+    const recs = await get<{ items: EventRecordT[]; next: string | null }>(`/v1/events?limit=1000&since=${since}`);
+    assert.ok(badges.every((b) => recs.items.some((r) => r.id === b.id)) || recs.next !== null, 'the feed’s events are in the API');
+    const byId = new Map(recs.items.map((r) => [r.id, (r.event as { priority?: string }).priority ?? null]));
+    for (const b of badges) if (byId.has(b.id)) assert.equal(b.badge, byId.get(b.id), `event #${b.id}`);
+    for (const [tier, allowed] of [
+      ['P0', ['P0']],
+      ['P1', ['P0', 'P1']],
+    ] as const) {
+      await page.selectOption('[data-testid=filter-priority]', tier);
+      const shown = await page.$$eval('#feed details', (ds) => ds.map((d) => (d as HTMLElement).dataset['priority'] ?? ''));
+      t.diagnostic(`priority ≤ ${tier}: ${shown.length} events shown`);
+      for (const p of shown) assert.ok((allowed as readonly string[]).includes(p), `${p} shown under ${tier}`);
+    }
+    await page.selectOption('[data-testid=filter-priority]', 'all');
+  });
+
+  await t.test('keyboard: every control reachable by Tab with a visible focus; keys activate, pan, zoom and close', async () => {
+    await page.click('[role=tab][data-tab="events"]');
+    // From the first control on the page, Tab on.
+    await page.focus('[data-testid=coin]');
+    const reached = new Set<string>(['coin']);
+    const unfocusedLook: string[] = [];
+    for (let i = 0; i < 90; i++) {
+      await page.keyboard.press('Tab');
+      const f = await page.evaluate(() => {
+        const a = document.activeElement as HTMLElement | null;
+        if (a === null || a === document.body) return null;
+        const s = getComputedStyle(a);
+        return {
+          key: a.dataset['testid'] ?? (a.getAttribute('role') === 'tab' ? `tab:${a.dataset['tab']}` : a.id || a.tagName.toLowerCase()),
+          outline: s.outlineStyle !== 'none' && Number.parseFloat(s.outlineWidth) > 0,
+        };
+      });
+      if (f === null) continue;
+      reached.add(f.key);
+      if (!f.outline) unfocusedLook.push(f.key);
+    }
+    for (const k of ['coin', 'relative', 'theme', 'play', 'slider', 'date', 'heatmap', 'tab:events', 'filter-type', 'filter-priority'])
+      assert.ok(reached.has(k), `${k} reachable by Tab (reached: ${[...reached].join(', ')})`);
+    assert.ok(reached.has('tr'), 'zone rows reachable by Tab');
+    assert.deepEqual(unfocusedLook, [], 'every focused control shows its focus');
+    // Arrow keys pan and +/− zoom the focused heatmap.
+    await page.focus('#chart');
+    const view = () => page.evaluate(() => ({ ...(window as unknown as { glass: GlassDebug }).glass.chart.view }));
+    const v0 = await view();
+    await page.keyboard.press('ArrowLeft');
+    const v1 = await view();
+    assert.ok(v1.t0 < v0.t0 && Math.abs(v1.t1 - v1.t0 - (v0.t1 - v0.t0)) < 1, 'ArrowLeft pans back in time');
+    await page.keyboard.press('ArrowUp');
+    const v2 = await view();
+    assert.ok(v2.p0 > v1.p0, 'ArrowUp pans up in price');
+    await page.keyboard.press('=');
+    const v3 = await view();
+    assert.ok(v3.t1 - v3.t0 < v2.t1 - v2.t0, '+ zooms in');
+    await page.keyboard.press('Minus');
+    assert.ok((await view()).t1 - (await view()).t0 > v3.t1 - v3.t0, '− zooms out');
+    // Enter on a tab opens its panel; Escape closes it back to the feed.
+    await page.focus('[role=tab][data-tab="events"]');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.isVisible('#panel-risk'), true, 'arrows then Enter open the risk panel');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.isVisible('#panel-events'), true, 'Escape closes the panel');
+    assert.equal(await page.isVisible('#panel-risk'), false);
+    // Enter opens an event's evidence, Escape closes it with the focus back on it.
+    await page.focus('#feed details summary');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#feed details[open] .evidence');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.$('#feed details[open]'), null, 'Escape closes the evidence');
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'SUMMARY');
+    // Space on the theme button switches theme; again switches back.
+    await page.focus('[data-testid=theme]');
+    const theme = await page.getAttribute('html', 'data-theme');
+    await page.keyboard.press(' ');
+    assert.notEqual(await page.getAttribute('html', 'data-theme'), theme);
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getAttribute('html', 'data-theme'), theme);
+    // Enter on the heatmap opens the evidence of the marker nearest the middle; Escape closes it.
+    const markers = await page.evaluate(() => (window as unknown as { glass: GlassDebug }).glass.chart.markers.length);
+    await page.focus('#chart');
+    await page.keyboard.press('0');
+    await page.keyboard.press('Enter');
+    if (markers > 0 && (await page.$('dialog[open]')) !== null) {
+      await page.keyboard.press('Escape');
+      assert.equal(await page.$('dialog[open]'), null, 'Escape closes the evidence dialog');
+    } else t.diagnostic(`no marker drawn to open (${markers} markers)`);
   });
 
   await page.close();

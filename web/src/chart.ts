@@ -569,7 +569,7 @@ export class HeatmapChart {
     this.root.setAttribute('role', 'img');
     this.root.setAttribute(
       'aria-label',
-      'Liquidation heatmap: price by time. Arrow keys pan, + and − zoom time, ] and [ zoom price, 0 resets.',
+      'Liquidation heatmap: price by time. Arrow keys pan, + and − zoom time, ] and [ zoom price, 0 resets, Enter opens the marker nearest the middle.',
     );
     const local = (e: PointerEvent | WheelEvent | MouseEvent) => {
       const r = this.root.getBoundingClientRect();
@@ -629,7 +629,12 @@ export class HeatmapChart {
       else if (k === ']') this.zoom(0.8, cx, cy, true);
       else if (k === '[') this.zoom(1.25, cx, cy, true);
       else if (k === '0' || k === 'Home') this.reset();
-      else return;
+      else if (k === 'Enter' || k === ' ') {
+        // The keyboard's click: the evidence of the marker nearest the middle of the view.
+        const m = this.nearestMarker(cx, cy);
+        if (m === null) return;
+        this.onMarker(m);
+      } else return;
       e.preventDefault();
     });
   }
@@ -642,6 +647,20 @@ export class HeatmapChart {
       this.crossPending = false;
       this.drawCross();
     });
+  }
+
+  /** The drawn marker closest to a point of the plot (null: none drawn). */
+  nearestMarker(x: number, y: number): Marker | null {
+    let best: Marker | null = null;
+    let bd = Number.POSITIVE_INFINITY;
+    for (const h of this.hits) {
+      const d = Math.hypot(h.x - x, h.y - y);
+      if (d < bd) {
+        bd = d;
+        best = h.m;
+      }
+    }
+    return best;
   }
 
   private hitAt(x: number, y: number): Marker | null {

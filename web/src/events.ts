@@ -31,6 +31,7 @@ export function scoreOf(e: GlassEvent): number | null {
     case 'WHALE_POSITION_CLOSED':
     case 'WHALE_POSITION_FLIPPED':
     case 'WHALE_LIQUIDATED':
+    case 'LARGE_LIQUIDATION':
       return e.score;
     case 'SYNDICATE_DETECTED':
     case 'SYNDICATE_UPDATED':
@@ -69,14 +70,54 @@ export function headline(e: GlassEvent): string {
     case 'ZONE_SWEPT':
       return `${zoneText(e.zone)} · mark ${fmtPx(e.markPx)}${e.probability === null ? '' : ` · P ${fmtProb(e.probability)}`}${e.liquidatedUsd === null ? '' : ` · ${fmtUsd(e.liquidatedUsd)} liquidated`}`;
     case 'SYNDICATE_DETECTED':
-    case 'SYNDICATE_UPDATED':
-      return `${e.memberCount} wallets ${e.direction} ${fmtUsd(e.notionalUsd)} · mean score ${fmtScore(e.meanScore)}`;
+    case 'SYNDICATE_UPDATED': {
+      const sig = significance(e as unknown as Record<string, unknown>);
+      return `${e.memberCount} wallets ${e.direction} ${fmtUsd(e.notionalUsd)} · mean score ${fmtScore(e.meanScore)}${sig === null ? '' : ` · ${sig}`}`;
+    }
     case 'WHALE_NEAR_ZONE':
     case 'SYNDICATE_NEAR_ZONE':
       return `${e.wallets.length} wallet${e.wallets.length === 1 ? '' : 's'} near ${zoneText(e.zone)} · P ${fmtProb(e.probability)}`;
     case 'CASCADE_RISK':
       return `cascade risk at ${zoneText(e.zone)} · P ${fmtProb(e.probability)}${e.validated ? '' : ' (not validated)'}`;
+    case 'LARGE_LIQUIDATION':
+      return `${shortWallet(e.wallet)} ${e.positionSide} liquidated ${fmtUsd(e.notionalUsd)} at ${fmtPx(e.px)}`;
+    default: {
+      // Market-state signals and any type newer than this page: the type and its mark.
+      const o = e as { type: string; markPx?: unknown };
+      const mark = typeof o.markPx === 'number' ? ` · mark ${fmtPx(o.markPx)}` : '';
+      return `${o.type.toLowerCase().replaceAll('_', ' ')}${mark}`;
+    }
   }
+}
+
+/** The episode's class and significance, when the detector gives them (`lead · p 0.003 · surprise 6.2`). */
+export function significance(x: { class?: unknown; pValue?: unknown; surprise?: unknown }): string | null {
+  const parts: string[] = [];
+  if (typeof x.class === 'string') parts.push(x.class);
+  if (typeof x.pValue === 'number' && Number.isFinite(x.pValue)) parts.push(`p ${fmtP(x.pValue)}`);
+  if (typeof x.surprise === 'number' && Number.isFinite(x.surprise)) parts.push(`surprise ${x.surprise.toFixed(1)}`);
+  return parts.length === 0 ? null : parts.join(' · ');
+}
+
+function fmtP(p: number): string {
+  return p < 0.001 ? '<0.001' : p.toFixed(3);
+}
+
+/** An event's delivery tier (P0, P1, P2), when it carries one. */
+export function priorityOf(r: EventRecordT): 'P0' | 'P1' | 'P2' | null {
+  const p = (r.event as { priority?: unknown }).priority;
+  return p === 'P0' || p === 'P1' || p === 'P2' ? p : null;
+}
+
+/** The entity behind a wallet, when the evidence names one (a string, or an object with a name or id). */
+export function entityName(w: unknown): string | null {
+  const e = (w as { entity?: unknown } | null)?.entity;
+  if (typeof e === 'string') return e;
+  if (typeof e === 'object' && e !== null) {
+    const o = e as { name?: unknown; label?: unknown; id?: unknown };
+    for (const v of [o.name, o.label, o.id]) if (typeof v === 'string' && v !== '') return v;
+  }
+  return null;
 }
 
 export function zoneText(z: ZoneRef): string {
@@ -128,7 +169,18 @@ export function evidence(r: EventRecordT, openWallet: (w: string) => void): HTML
       h(
         'table',
         {},
-        h('thead', {}, h('tr', {}, h('th', {}, 'Wallet'), h('th', { class: 'num' }, 'Score'), h('th', { class: 'num' }, 'Notional'))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, 'Wallet'),
+            h('th', {}, 'Entity'),
+            h('th', { class: 'num' }, 'Score'),
+            h('th', { class: 'num' }, 'Notional'),
+          ),
+        ),
         h(
           'tbody',
           {},
@@ -137,6 +189,7 @@ export function evidence(r: EventRecordT, openWallet: (w: string) => void): HTML
               'tr',
               {},
               h('td', {}, h('button', { type: 'button', class: 'linkish', onclick: () => openWallet(w.wallet) }, w.wallet)),
+              h('td', { class: 'entity' }, entityName(w) ?? '—'),
               h('td', { class: 'num' }, fmtScore(w.score)),
               h('td', { class: 'num' }, fmtUsd(w.notionalUsd)),
             ),
@@ -146,7 +199,7 @@ export function evidence(r: EventRecordT, openWallet: (w: string) => void): HTML
     );
   }
   const zones: ZoneRef[] = [];
-  if ('zone' in e) zones.push(e.zone);
+  if ('zone' in e && e.zone !== null) zones.push(e.zone);
   if ('nearestZones' in e) zones.push(...e.nearestZones);
   for (const z of zones) parts.push(h('div', {}, h('b', {}, 'Zone '), h('span', { class: z.side }, zoneText(z))));
   if ('szi' in e) parts.push(h('div', {}, `size ${fmtSize(e.szi)} ${r.coin}`));

@@ -14,7 +14,7 @@ import {
 import { runBench } from './bench.ts';
 import { drawLegend, HeatmapChart, type Marker } from './chart.ts';
 import { byId, h } from './dom.ts';
-import { evidence, glassEvent, headline, markerOf, scoreOf, TYPE_GROUPS } from './events.ts';
+import { evidence, glassEvent, headline, markerOf, priorityOf, scoreOf, TYPE_GROUPS } from './events.ts';
 import { fmtClock, fmtPx, fmtTime } from './format.ts';
 import { type Column, Grid, gridRange, SLOT_MS } from './grid.ts';
 import { drawScatter, renderRisk, renderSyndicates, renderWhales, renderZones, scoreMap, type WhaleRow } from './panels.ts';
@@ -92,6 +92,7 @@ const el = {
   play: byId<HTMLButtonElement>('play'),
   slider: byId<HTMLInputElement>('slider'),
   sliderTime: byId<HTMLOutputElement>('slider-time'),
+  date: byId<HTMLInputElement>('date'),
   live: byId<HTMLButtonElement>('live'),
   zones: byId<HTMLTableSectionElement>('zones-body'),
   feed: byId('feed'),
@@ -99,6 +100,7 @@ const el = {
   fType: byId<HTMLSelectElement>('f-type'),
   fCoin: byId<HTMLSelectElement>('f-coin'),
   fScore: byId<HTMLInputElement>('f-score'),
+  fPrio: byId<HTMLSelectElement>('f-prio'),
   whales: byId<HTMLTableSectionElement>('whales-body'),
   scatter: byId<HTMLCanvasElement>('scatter'),
   syndicates: byId('syndicates'),
@@ -216,15 +218,23 @@ function passes(r: EventRecordT): boolean {
     const s = scoreOf(glassEvent(r));
     if (s === null || s < min) return false;
   }
+  // A tier and the more urgent ones: P0 < P1 < P2 (an event without one passes only "any").
+  if (el.fPrio.value !== 'all') {
+    const p = priorityOf(r);
+    if (p === null || p > el.fPrio.value) return false;
+  }
   return true;
 }
 
 function feedItem(r: EventRecordT): HTMLElement {
   const e = glassEvent(r);
+  const prio = priorityOf(r);
   const d = h(
     'details',
     {
       class: `sev-${e.severity}`,
+      'data-priority': prio ?? '',
+      'data-time': r.time,
       'data-event-id': r.id,
       'data-type': r.type,
       'data-coin': r.coin,
@@ -235,6 +245,7 @@ function feedItem(r: EventRecordT): HTMLElement {
       'summary',
       {},
       h('span', {}, fmtClock(r.time)),
+      prio === null ? h('span', {}) : h('span', { class: `badge prio prio-${prio}`, title: `delivery tier ${prio}` }, prio),
       h('span', {}, r.coin),
       h('span', { class: 'type' }, r.type),
       h('span', {}, headline(e)),
@@ -326,10 +337,26 @@ function updateSlider(): void {
   const hi = Math.max(lo + SLOT_MS, Math.ceil(state.lastTime / SLOT_MS) * SLOT_MS);
   el.slider.min = String(lo);
   el.slider.max = String(hi);
+  el.date.min = dateValue(lo);
+  el.date.max = dateValue(hi);
   if (state.at === null) {
     el.slider.value = String(hi);
     el.sliderTime.value = `live · ${fmtTime(state.lastTime, true)}`;
+    if (document.activeElement !== el.date) el.date.value = dateValue(state.lastTime);
   }
+}
+
+/** A moment as the date picker's value, in UTC like every time on the page (`2026-01-01T03:14`). */
+function dateValue(ms: number): string {
+  return new Date(Math.floor(ms / SLOT_MS) * SLOT_MS).toISOString().slice(0, 16);
+}
+
+/** The shown moment in every time control at once (slider, its label, the date picker). */
+function showMoment(at: number): void {
+  el.slider.value = String(at);
+  el.sliderTime.value = fmtTime(at, true);
+  if (document.activeElement !== el.date) el.date.value = dateValue(at);
+  el.status.textContent = `as of ${fmtTime(at, true)}`;
 }
 
 let travelTimer: ReturnType<typeof setTimeout> | null = null;
@@ -351,9 +378,7 @@ async function travelTo(at: number | null): Promise<void> {
     return;
   }
   el.status.classList.remove('live');
-  el.status.textContent = `as of ${fmtTime(state.at, true)}`;
-  el.slider.value = String(state.at);
-  el.sliderTime.value = fmtTime(state.at, true);
+  showMoment(state.at);
   const moment = state.at;
   const [, evs] = await Promise.all([loadMap(), eventsAt(moment)]);
   if (state.at !== moment) return;
@@ -376,9 +401,7 @@ async function playStep(): Promise<void> {
   const prev = state.at;
   state.at = next;
   chart.at = next;
-  el.slider.value = String(next);
-  el.sliderTime.value = fmtTime(next, true);
-  el.status.textContent = `as of ${fmtTime(next, true)}`;
+  showMoment(next);
   const [m, evs] = await Promise.all([api.heatmap(state.coin, { at: next }), api.events({ at: next, since: prev + 1, limit: 500 })]);
   if (state.at !== next) return;
   const prevEnd = g.endTime;
@@ -484,6 +507,32 @@ async function submitRisk(e: SubmitEvent): Promise<void> {
 
 // ---- controls ----
 
+/**
+ * Escape closes what is open, innermost first: the evidence dialog (the browser's own), an
+ * expanded event or episode holding the focus (or the last one opened), else the panel shown,
+ * back to the event feed. Focus lands on what opened it.
+ */
+function onEscape(e: KeyboardEvent): void {
+  if (e.key !== 'Escape' || e.defaultPrevented || el.dialog.open) return;
+  const active = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  const inFocus = active?.closest<HTMLDetailsElement>('details[open]') ?? null;
+  const panel = document.querySelector<HTMLElement>('[role=tabpanel]:not([hidden])');
+  const open = inFocus ?? panel?.querySelector<HTMLDetailsElement>('details[open]') ?? null;
+  if (open !== null) {
+    open.open = false;
+    open.querySelector<HTMLElement>('summary')?.focus();
+    e.preventDefault();
+    return;
+  }
+  if (activeTab !== 'events') {
+    const from = activeTab;
+    selectTab('events');
+    document.querySelector<HTMLElement>('[role=tab][data-tab="events"]')?.focus();
+    e.preventDefault();
+    document.body.dataset['closed'] = from;
+  }
+}
+
 function showError(e: unknown): void {
   const msg = e instanceof ApiError ? `${e.status}: ${e.message}` : e instanceof Error ? e.message : String(e);
   metrics.errors.push(msg);
@@ -538,13 +587,28 @@ function bindControls(): void {
     travelTimer = setTimeout(() => void travelTo(t).catch(showError), 200);
   });
   el.live.addEventListener('click', () => void travelTo(null).catch(showError));
+  el.date.addEventListener('change', () => {
+    // The picker's value is UTC, like the page's times; outside the known span it clamps to it.
+    const t = Date.parse(`${el.date.value}:00Z`);
+    if (!Number.isFinite(t)) return;
+    const lo = Number(el.slider.min);
+    const hi = Number(el.slider.max);
+    const at = Math.max(lo, Math.min(hi, t));
+    void travelTo(at >= hi ? null : at).catch(showError);
+  });
   el.play.addEventListener('click', () => {
     if (state.playing !== null) return stopPlay();
-    if (state.at === null) return;
-    el.play.textContent = '❚❚ Pause';
-    state.playing = setInterval(() => void playStep().catch(showError), PLAY_TICK_MS);
+    const begin = async () => {
+      // From live, play the last hour again: a moment to start from first.
+      if (state.at === null) await travelTo(Math.max(Number(el.slider.min), state.lastTime - 3_600_000));
+      if (state.at === null || state.playing !== null) return;
+      el.play.textContent = '❚❚ Pause';
+      state.playing = setInterval(() => void playStep().catch(showError), PLAY_TICK_MS);
+    };
+    void begin().catch(showError);
   });
-  for (const s of [el.fType, el.fCoin]) s.addEventListener('change', renderFeed);
+  document.addEventListener('keydown', onEscape);
+  for (const s of [el.fType, el.fCoin, el.fPrio]) s.addEventListener('change', renderFeed);
   el.fScore.addEventListener('input', renderFeed);
   const tabs = Array.from(document.querySelectorAll<HTMLButtonElement>('[role=tab]'));
   tabs.forEach((b, i) => {

@@ -1,5 +1,6 @@
 import type { PositionT, RiskAdviceT, SyndicateT, WalletScoreT, ZoneT } from './api.ts';
 import { fillTable, h } from './dom.ts';
+import { entityName, significance } from './events.ts';
 import { fmtDistance, fmtProb, fmtPx, fmtRange, fmtScore, fmtSize, fmtTime, fmtUsd, shortWallet } from './format.ts';
 
 /** The zone table: side, range, notional, wallets, distance, probability; a row centres the chart on it. */
@@ -15,6 +16,7 @@ export function renderZones(body: HTMLTableSectionElement, zones: readonly ZoneT
         h('td', { class: 'num' }, fmtUsd(z.notionalUsd), z.mostlyEstimated === true ? h('span', { class: 'est' }, ' est.') : null),
         h('td', { class: 'num' }, String(z.wallets)),
         h('td', { class: 'num' }, fmtDistance(z.distancePct)),
+        h('td', { class: `num${z.depthStale === true ? ' est' : ''}`, title: chainText(z) ?? '' }, costCell(z)),
         h('td', { class: 'num' }, fmtProb(z.probability)),
       );
       tr.addEventListener('click', () => onPick(z));
@@ -26,9 +28,22 @@ export function renderZones(body: HTMLTableSectionElement, zones: readonly ZoneT
       });
       return tr;
     });
-  fillTable(body, rows, 'no zone on this map', 6);
+  fillTable(body, rows, 'no zone on this map', 7);
 }
 
+/** The cost-to-reach cell: the book depth to push the mark there (`stale` when the book snapshot is old; →n: a cascade chain of n zones). */
+function costCell(z: ZoneT): string {
+  const c = z.costToReachUsd;
+  const chain = z.chain?.length ?? 0;
+  return `${c === undefined || c === null ? '—' : fmtUsd(c)}${z.depthStale === true ? ' stale' : ''}${chain > 0 ? ` →${chain}` : ''}`;
+}
+
+/** The cascade chain a sweep of the zone would set off, one link a line (null: none given). */
+function chainText(z: ZoneT): string | null {
+  const ch = z.chain;
+  if (ch === undefined || ch.length === 0) return null;
+  return ch.map((l) => `${fmtRange(l.zoneLo, l.zoneHi)}: ${fmtUsd(l.liquidatedUsd)} liquidated → ${fmtPx(l.pxAfter)}`).join('\n');
+}
 /** The texts a zone row shows, in column order (the end-to-end test compares them to the API's zone). */
 export function zoneCells(z: ZoneT): string[] {
   return [
@@ -37,6 +52,7 @@ export function zoneCells(z: ZoneT): string[] {
     `${fmtUsd(z.notionalUsd)}${z.mostlyEstimated === true ? ' est.' : ''}`,
     String(z.wallets),
     fmtDistance(z.distancePct),
+    costCell(z),
     fmtProb(z.probability),
   ];
 }
@@ -126,36 +142,111 @@ export function drawScatter(canvas: HTMLCanvasElement, rows: readonly WhaleRow[]
   );
 }
 
-/** Syndicate episodes, each expandable to its members. */
+const HORIZON_NAMES: Record<number, string> = { 300000: '5 min', 3600000: '1 h', 14400000: '4 h' };
+const horizonName = (ms: number) => HORIZON_NAMES[ms] ?? `${Math.round(ms / 60_000)} min`;
+
+/** A return in the episode's direction, signed: `+1.83 %`. */
+export function fmtReturn(r: number | null): string {
+  if (r === null || !Number.isFinite(r)) return 'pending';
+  const s = (100 * Math.abs(r)).toFixed(2);
+  return `${r < 0 && s !== '0.00' ? '−' : r > 0 && s !== '0.00' ? '+' : ''}${s} %`;
+}
+
+/** The outcome line of an episode (`5 min +0.09 % · 1 h +1.83 % · 4 h pending`), the same text the page shows. */
+export function outcomeText(s: SyndicateT): string {
+  const o = s.outcome;
+  if (o === undefined || o === null) return 'no price after detection yet';
+  const parts = o.horizonsMs.map((h, i) => `${horizonName(h)} ${fmtReturn(o.returns[i] ?? null)}`);
+  return `${parts.join(' · ')}${o.hit === null ? '' : o.hit ? ' · right' : ' · wrong'}`;
+}
+
+function fmtSpan(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+/** Syndicate episodes: members, timing, notional, significance and outcome; each expandable to its evidence. */
 export function renderSyndicates(el: HTMLElement, items: readonly SyndicateT[], openWallet: (w: string) => void): void {
   if (items.length === 0) {
     el.replaceChildren(h('p', { class: 'hint' }, 'no syndicate on this coin yet'));
     return;
   }
   el.replaceChildren(
-    ...items.map((s) =>
-      h(
+    ...items.map((s) => {
+      const sig = significance(s);
+      const o = s.outcome ?? null;
+      const entities = typeof s.entities === 'number' ? s.entities : Array.isArray(s.entities) ? s.entities.length : null;
+      return h(
         'details',
-        {},
+        { 'data-syndicate-id': s.syndicateId },
         h(
           'summary',
           {},
           h('span', {}, fmtTime(s.lastTime)),
           h('span', {}, s.coin),
           h('span', { class: `type ${s.direction}` }, `${s.memberCount} wallets ${s.direction}`),
+          s.class === undefined ? h('span', {}) : h('span', { class: `badge class-${s.class}`, 'data-testid': 'syndicate-class' }, s.class),
           h(
             'span',
             {},
-            `${fmtUsd(s.notionalUsd)} · mean score ${fmtScore(s.meanScore)} · ${fmtTime(s.firstTime, true)} → ${fmtTime(s.lastTime)} · ${s.syndicateId}`,
+            `${fmtUsd(s.notionalUsd)} · mean score ${fmtScore(s.meanScore)} · ${fmtTime(s.firstTime, true)} → ${fmtTime(s.lastTime)}`,
+          ),
+          h(
+            'span',
+            {
+              class: `outcome ${o === null ? '' : (o.returns.find((r) => r !== null) ?? 0) >= 0 ? 'long' : 'short'}`,
+              'data-testid': 'syndicate-outcome',
+            },
+            outcomeText(s),
           ),
         ),
         h(
           'div',
           { class: 'evidence' },
           h(
+            'dl',
+            { class: 'facts' },
+            h('dt', {}, 'Episode'),
+            h('dd', {}, s.syndicateId),
+            h('dt', {}, 'Timing'),
+            h(
+              'dd',
+              {},
+              `first entry ${fmtTime(s.firstTime, true)}, last ${fmtTime(s.lastTime, true)} (${fmtSpan(s.lastTime - s.firstTime)})`,
+            ),
+            h('dt', {}, 'Members'),
+            h(
+              'dd',
+              {},
+              `${s.memberCount} wallets${entities === null ? '' : `, ${entities} entities`} · ${fmtUsd(s.notionalUsd)} ${s.direction}`,
+            ),
+            h('dt', {}, 'Significance'),
+            h('dd', { 'data-testid': 'syndicate-significance' }, sig ?? '—'),
+            h('dt', {}, 'Outcome'),
+            h(
+              'dd',
+              {},
+              o === null
+                ? 'no price after detection yet'
+                : `from ${fmtPx(o.startPx)} at detection: ${outcomeText(s)} (${o.source === 'ledger' ? 'accuracy ledger grade' : 'stored marks'})`,
+            ),
+          ),
+          h(
             'table',
             {},
-            h('thead', {}, h('tr', {}, h('th', {}, 'Member'), h('th', { class: 'num' }, 'Score'), h('th', { class: 'num' }, 'Notional'))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', {}, 'Member'),
+                h('th', {}, 'Entity'),
+                h('th', { class: 'num' }, 'Score'),
+                h('th', { class: 'num' }, 'Notional'),
+              ),
+            ),
             h(
               'tbody',
               {},
@@ -164,6 +255,7 @@ export function renderSyndicates(el: HTMLElement, items: readonly SyndicateT[], 
                   'tr',
                   {},
                   h('td', {}, h('button', { type: 'button', class: 'linkish', onclick: () => openWallet(m.wallet) }, m.wallet)),
+                  h('td', { class: 'entity' }, entityName(m) ?? '—'),
                   h('td', { class: 'num' }, fmtScore(m.score)),
                   h('td', { class: 'num' }, fmtUsd(m.notionalUsd)),
                 ),
@@ -171,8 +263,8 @@ export function renderSyndicates(el: HTMLElement, items: readonly SyndicateT[], 
             ),
           ),
         ),
-      ),
-    ),
+      );
+    }),
   );
 }
 

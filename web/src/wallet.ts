@@ -1,4 +1,13 @@
-import { ColorType, createChart, type IChartApi, LineSeries, type UTCTimestamp } from 'lightweight-charts';
+import {
+  ColorType,
+  createChart,
+  createSeriesMarkers,
+  type IChartApi,
+  LineSeries,
+  LineStyle,
+  type SeriesMarker,
+  type UTCTimestamp,
+} from 'lightweight-charts';
 import type { WalletDetailT } from './api.ts';
 import { h } from './dom.ts';
 import { fmtPx, fmtScore, fmtSize, fmtTime, fmtUsd } from './format.ts';
@@ -13,6 +22,7 @@ export function renderWallet(el: HTMLElement, w: WalletDetailT): void {
   chart?.remove();
   chart = null;
   const chartBox = h('div', { class: 'score-chart', 'data-testid': 'score-chart' });
+  const legendBox = h('div', { class: 'series-legend', 'data-testid': 'score-legend' });
   const comps = Object.entries(w.components);
   el.replaceChildren(
     h(
@@ -30,7 +40,7 @@ export function renderWallet(el: HTMLElement, w: WalletDetailT): void {
     h(
       'div',
       { class: 'cols' },
-      h('div', {}, h('div', { class: 'hint' }, 'Score over time'), chartBox),
+      h('div', {}, h('div', { class: 'hint' }, 'Score and components over time (0–100; confidence dotted, in %)'), chartBox, legendBox),
       h(
         'div',
         {},
@@ -126,20 +136,92 @@ export function renderWallet(el: HTMLElement, w: WalletDetailT): void {
         ),
   );
   const css = getComputedStyle(el);
+  const col = (n: string, dflt: string) => css.getPropertyValue(n).trim() || dflt;
   const c = createChart(chartBox, {
-    height: 200,
+    height: 220,
     autoSize: true,
-    layout: { background: { type: ColorType.Solid, color: 'transparent' }, textColor: css.getPropertyValue('--muted').trim() || '#888' },
-    grid: { vertLines: { visible: false }, horzLines: { color: css.getPropertyValue('--border').trim() || '#333' } },
+    layout: { background: { type: ColorType.Solid, color: 'transparent' }, textColor: col('--muted', '#888') },
+    grid: { vertLines: { visible: false }, horzLines: { color: col('--border', '#333') } },
     timeScale: { timeVisible: true, secondsVisible: false },
   });
-  const s = c.addSeries(LineSeries, { color: css.getPropertyValue('--accent').trim() || '#6ea8fe', lineWidth: 2 });
-  // One point per second, ascending (the library's rule): the last score of each second.
-  const bySec = new Map<number, number>();
-  for (const p of w.history.toSorted((a, b) => a.time - b.time)) bySec.set(Math.floor(p.time / 1000), p.score);
-  s.setData([...bySec].map(([t, v]) => ({ time: t as UTCTimestamp, value: v })));
+  const lines = scoreLines(w);
+  const legend: HTMLElement[] = [];
+  lines.forEach((l, i) => {
+    const colour = i === 0 ? col('--accent', '#6ea8fe') : SERIES_COLOURS[(i - 1) % SERIES_COLOURS.length];
+    const s = c.addSeries(LineSeries, {
+      color: colour,
+      lineWidth: i === 0 ? 3 : 1,
+      lineStyle: l.name === 'confidence' ? LineStyle.Dotted : LineStyle.Solid,
+      priceLineVisible: false,
+      lastValueVisible: i === 0,
+      title: i === 0 ? 'score' : '',
+    });
+    s.setData(l.points.map(([t, v]) => ({ time: t as UTCTimestamp, value: v })));
+    if (i === 0) {
+      const marks = moverMarkers(w, l.points);
+      if (marks.length > 0) createSeriesMarkers(s, marks);
+    }
+    const last = l.points.at(-1)?.[1];
+    legend.push(
+      h(
+        'span',
+        { 'data-series': l.name, 'data-points': l.points.length },
+        h('i', { style: `background:${colour}` }),
+        `${l.name} ${last === undefined ? '—' : fmtScore(last)}`,
+      ),
+    );
+  });
+  legendBox.replaceChildren(...legend);
   c.timeScale().fitContent();
   chart = c;
+}
+
+/** Lines of the components, after the score: distinct from the accent and from long/short colours. */
+const SERIES_COLOURS = ['#e0a030', '#b07cf0', '#3fb8c8', '#d06fa0', '#8a9a5b', '#9aa5b1'];
+
+/**
+ * The series the chart draws, each as [unix seconds, value] ascending with one point a second
+ * (the library's rule; the last of a second wins): the score, then each component, then the
+ * confidence in percent. From the timeline (store records, with components) when there is one,
+ * else the score history alone.
+ */
+export function scoreLines(w: WalletDetailT): { name: string; points: [number, number][] }[] {
+  const tl = w.timeline ?? [];
+  const perSec = <T extends { time: number }>(xs: readonly T[], v: (x: T) => number | undefined): [number, number][] => {
+    const m = new Map<number, number>();
+    for (const x of xs.toSorted((a, b) => a.time - b.time)) {
+      const y = v(x);
+      if (y !== undefined && Number.isFinite(y)) m.set(Math.floor(x.time / 1000), y);
+    }
+    return [...m];
+  };
+  if (tl.length === 0) return [{ name: 'score', points: perSec(w.history, (p) => p.score) }];
+  const names = [...new Set(tl.flatMap((p) => Object.keys(p.components)))];
+  return [
+    { name: 'score', points: perSec(tl, (p) => p.score) },
+    ...names.map((n) => ({ name: n, points: perSec(tl, (p) => p.components[n]) })),
+    { name: 'confidence', points: perSec(tl, (p) => 100 * p.confidence) },
+  ];
+}
+
+/** The trades that moved the score, on the score line: ▲ up, ▼ down, at the first point at or after the close. */
+function moverMarkers(w: WalletDetailT, points: readonly [number, number][]): SeriesMarker<UTCTimestamp>[] {
+  const out = new Map<number, SeriesMarker<UTCTimestamp>>();
+  for (const m of w.movers) {
+    if (m.scoreDelta === null || m.scoreDelta === 0) continue;
+    const sec = Math.floor(m.closeTime / 1000);
+    const at = points.find(([t]) => t >= sec)?.[0] ?? points.at(-1)?.[0];
+    if (at === undefined) continue;
+    const up = m.scoreDelta > 0;
+    out.set(at, {
+      time: at as UTCTimestamp,
+      position: up ? 'belowBar' : 'aboveBar',
+      shape: up ? 'arrowUp' : 'arrowDown',
+      color: up ? '#26a269' : '#e01b24',
+      text: `${up ? '+' : ''}${m.scoreDelta.toFixed(1)}`,
+    });
+  }
+  return [...out.values()].sort((a, b) => a.time - b.time);
 }
 
 function bar(v: number): HTMLElement {

@@ -77,7 +77,7 @@ export interface DeliveryResult {
  */
 export class Deliverer {
   private readonly outbox: Outbox;
-  private readonly destinations: Map<string, Destination>;
+  private destinations: Map<string, Destination>;
   private readonly opts: DeliveryOptions;
   private readonly onResult: ((r: DeliveryResult) => void) | undefined;
   private running: Promise<void> | null = null;
@@ -95,6 +95,11 @@ export class Deliverer {
     this.destinations = new Map(destinations.map((d) => [destinationId(d), d]));
     this.opts = { ...DEFAULT_DELIVERY, ...opts };
     this.onResult = onResult;
+  }
+
+  /** The destinations rows are sent to from now on (the rules changed); a row for none left goes dead. */
+  setDestinations(destinations: readonly Destination[]): void {
+    this.destinations = new Map(destinations.map((d) => [destinationId(d), d]));
   }
 
   /** Claims and settles one batch; returns how many rows it claimed. */

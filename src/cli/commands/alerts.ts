@@ -216,6 +216,8 @@ function gradeText(g: Grade | null): string {
       const r = g.returns[1];
       return `${verdict}: ${r === undefined ? '—' : `${(1e4 * r).toFixed(0)} bp`} in 1 h`;
     }
+    case 'move':
+      return `${verdict}: moved ${(1e4 * g.absReturn).toFixed(0)} bp in 1 h (${g.expect} against the usual ${(1e4 * g.line).toFixed(0)} bp)`;
   }
 }
 

@@ -1,5 +1,5 @@
 import { fmtPx, fmtUsd, tidy } from '../../domain/format.ts';
-import type { GlassEvent, ZoneEvent } from '../../domain/glass-event.ts';
+import type { GlassEvent, ZoneEvent, ZoneRef } from '../../domain/glass-event.ts';
 import { historyRowJson, mapJson } from '../../engine/heatmap/document.ts';
 import type { HeatmapView } from '../../engine/heatmap/engine.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
@@ -25,7 +25,10 @@ export const heatmapSpec: CommandSpec = {
     '--coin C       the coin, as the venue names it (BTC, ETH, kPEPE…)',
     '--json         {coin, time, markPx, bucketWidth, buckets:[{lo, hi, longLiqUsd, shortLiqUsd, longEstimatedUsd,',
     '               shortEstimatedUsd}], zones:[{…, notionalUsd, estimatedUsd, estimatedPositions, mostlyEstimated}]};',
-    '               estimated: filed at an assumed leverage (no account seen), counted at a quarter weight in detection',
+    '               estimated: filed at an assumed leverage (no account seen), counted at a quarter weight in detection;',
+    '               costToReachUsd (market-order notional from the mark to the zone, from the latest l2Book; null:',
+    '               stale depth or beyond the visible book), chain:[{zoneLo, zoneHi, liquidatedUsd, pxAfter}] (the',
+    '               forced-flow ladder once reached), depthStale (no l2Book for the coin within 60 s)',
     '--all-buckets  text output: list every non-empty bucket, not only the zones',
     '--history      add the price × time grid, one row a minute: history:[{time, markPx, bucketWidth, fromPx,',
     '               longLiqUsd:[…], shortLiqUsd:[…]}] (bucket i spans fromPx + i·bucketWidth); the last 1,440 rows',
@@ -85,6 +88,15 @@ export function estimateNote(z: HeatmapView['zones'][number]): string {
   return z.mostlyEstimated === true ? `  MOSTLY ESTIMATED: ${of}` : `  ${of}`;
 }
 
+/** The cost to reach a zone and its forced-flow chain, or why there is none. */
+export function costNote(z: ZoneRef, px: (x: number) => string = (x) => fmtPx(x)): string {
+  if (z.depthStale === undefined) return '';
+  if (z.depthStale) return '  cost to reach: depth stale (no recent l2Book)';
+  if (z.costToReachUsd === null || z.costToReachUsd === undefined) return '  cost to reach: beyond the visible book';
+  const chain = (z.chain ?? []).map((s) => `${fmtUsd(s.liquidatedUsd)} → ${px(s.pxAfter)}`).join(', ');
+  return `  cost to reach ${fmtUsd(z.costToReachUsd)}${chain === '' ? '' : `, chain ${chain}`}`;
+}
+
 function mapText(view: HeatmapView, allBuckets: boolean, szd: number | null): string[] {
   const px = (x: number) => fmtPx(x, szd);
   const out = [
@@ -94,7 +106,8 @@ function mapText(view: HeatmapView, allBuckets: boolean, szd: number | null): st
       (z) =>
         `  ${z.side.padEnd(9)} ${px(z.lo)}–${px(z.hi)}  peak ${px(z.peakPx)}  ${fmtUsd(z.notionalUsd)}  ` +
         `${z.wallets} wallet${z.wallets === 1 ? '' : 's'}  ${z.distancePct.toFixed(2)} %  P(touch, 4 h) ${(100 * z.probability).toFixed(1)} %` +
-        estimateNote(z),
+        estimateNote(z) +
+        costNote(z, px),
     ),
   ];
   // No zone yet (one account's file, a quiet coin): the buckets are what there is to show.

@@ -1,9 +1,15 @@
 import { existsSync } from 'node:fs';
+import { ledgerView, ServingAlerts } from '../../alerts/index.ts';
+import type { GlassEventType } from '../../domain/glass-event.ts';
+import { GradeBook } from '../../engine/ledger/book.ts';
+import type { App } from '../../server/app.ts';
 import { ServiceMetrics } from '../../server/metrics.ts';
 import { apiSettings, SERVE_HELP, SERVE_OPTIONS, servingLine, startApi, stopSignal } from '../../server/serve-engines.ts';
 import { eventOut, StoreView } from '../../server/store-view.ts';
 import { StreamHub, viewSource } from '../../server/stream.ts';
 import { describeSpec, isPostgres, openStore, storeSpec } from '../../store/open.ts';
+import type { Outbox } from '../../store/outbox.ts';
+import type { EventRecord, Store } from '../../store/types.ts';
 import { type CommandSpec, parseCommand, strOption, UsageError } from '../args.ts';
 import { note } from '../output.ts';
 
@@ -20,10 +26,64 @@ export const serveSpec: CommandSpec = {
   positionals: { min: 0, max: 0 },
 };
 
+/**
+ * The stored rules (/v1/alerts) over the events another process commits, delivered from here: the
+ * rules read the ledger rebuilt from the stored grades (a GradeBook fed the new ones as they come).
+ * Venue times are taken as wall-clock times (a store followed while a live ingest writes it); the
+ * events of a recording ingested elsewhere are past their TTL and dropped as stale.
+ */
+async function storeAlerts(
+  store: Store,
+  outbox: Outbox,
+  app: App,
+): Promise<{ enqueue(records: readonly EventRecord[]): Promise<void>; stop(): Promise<void> }> {
+  const book = new GradeBook();
+  let after = 0;
+  const table = {
+    get clock() {
+      return book.time;
+    },
+    rows: () => book.rows(false),
+    muteReason: (t: GlassEventType, c?: string) => book.muteReason(t, c),
+  };
+  const view = ledgerView(table);
+  const alerting = new ServingAlerts(outbox, {
+    wallClock: true,
+    ledger: () => view,
+    onResult: (r) => {
+      if (r.state !== 'delivered') app.log.warn({ key: r.row.key, state: r.state, detail: r.detail }, 'alert not delivered');
+    },
+    warn: (message, err) => app.log.warn({ err }, message),
+  });
+  const catchUp = async (): Promise<void> => {
+    for (;;) {
+      const page = await store.grades({ afterId: after, limit: 5000 });
+      for (const g of page) book.add(g.grade);
+      after = page.at(-1)?.id ?? after;
+      if (page.length < 5000) return;
+    }
+  };
+  await catchUp();
+  await alerting.start();
+  return {
+    enqueue: async (records) => {
+      await catchUp();
+      return alerting.enqueue(records);
+    },
+    stop: () => alerting.stop(),
+  };
+}
+
 /** How often the store is read for events another process committed. */
 const POLL_MS = 250;
 
-export async function serveCommand(argv: readonly string[]): Promise<number> {
+/** How the stream follows the store (default: every id after the last one; `glass api` passes a gap-aware StoreTail). */
+export interface EventFollower {
+  start(): Promise<number>;
+  next(afterId: number, limit: number): Promise<EventRecord[]>;
+}
+
+export async function serveCommand(argv: readonly string[], follower?: (store: Store) => EventFollower): Promise<number> {
   const p = parseCommand(serveSpec, argv);
   if (p === null) return 0;
   const settings = apiSettings(p, { logLevel: 'info' });
@@ -37,7 +97,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   const metrics = new ServiceMetrics();
   const view = new StoreView(store);
   const hub = new StreamHub(viewSource(view), {}, metrics);
-  hub.lastId = await store.lastEventId();
+  const follow = follower?.(store);
+  hub.lastId = follow === undefined ? await store.lastEventId() : await follow.start();
   let api: Awaited<ReturnType<typeof startApi>>;
   try {
     api = await startApi(settings, { view, store, hub, metrics }, db);
@@ -47,6 +108,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   }
   note(servingLine('serve', api.url, settings));
   note(`  store ${describeSpec(storeSpec(db))}, ${hub.lastId} events`);
+  const alerting = api.alerts === undefined ? null : await storeAlerts(store, api.alerts, api.app);
   // The stream follows the store: events committed by a writer elsewhere, in id order.
   let polling = false;
   const poll = setInterval(async () => {
@@ -54,7 +116,9 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     polling = true;
     try {
       for (;;) {
-        const rows = await store.events({ afterId: hub.lastId, limit: 1000 });
+        const rows = follow === undefined ? await store.events({ afterId: hub.lastId, limit: 1000 }) : await follow.next(hub.lastId, 1000);
+        // Alerts of the stored rules, on the ledger as the stored grades tell it by now.
+        await alerting?.enqueue(rows);
         hub.publishAll(rows.map(eventOut));
         if (rows.length > 0) metrics.eventsEmitted(rows.length);
         if (rows.length < 1000) break;
@@ -71,6 +135,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   }, POLL_MS);
   await stopSignal().promise;
   clearInterval(poll);
+  await alerting?.stop();
   await api.app.close();
   await store.close();
   note('glass serve: stopped');

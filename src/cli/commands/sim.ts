@@ -19,6 +19,8 @@ export const simSpec: CommandSpec = {
     truth: { type: 'string' },
     syndicates: { type: 'string' },
     clusters: { type: 'string' },
+    episodes: { type: 'string' },
+    'btc-corr': { type: 'string' },
     json: { type: 'boolean' },
   },
   help: [
@@ -29,6 +31,8 @@ export const simSpec: CommandSpec = {
     '--truth T       ground-truth JSON (default: F with .truth.json in place of .ndjson[.gz])',
     `--syndicates K  planted syndicates per 24 h (default ${DEFAULT_SIM.syndicatesPerDay})`,
     `--clusters K    planted liquidation clusters per 24 h (default ${DEFAULT_SIM.clustersPerDay})`,
+    `--episodes K    planted market episodes per 24 h: leverage build-ups, funding extremes, decouplings from BTC, thin books (default ${DEFAULT_SIM.marketEpisodesPerDay})`,
+    `--btc-corr R    correlation of the other coins' shocks with BTC's, 0 to 0.95 (default ${DEFAULT_SIM.btcCorrelation})`,
     '--json          print the summary as JSON',
   ],
   positionals: { min: 0, max: 0 },
@@ -49,6 +53,8 @@ export async function simCommand(argv: readonly string[]): Promise<number> {
     hours: numOption(p, 'hours', DEFAULT_SIM.hours, 0.01, 24 * 365),
     syndicatesPerDay: numOption(p, 'syndicates', DEFAULT_SIM.syndicatesPerDay, 0, 10_000),
     clustersPerDay: numOption(p, 'clusters', DEFAULT_SIM.clustersPerDay, 0, 10_000),
+    marketEpisodesPerDay: numOption(p, 'episodes', DEFAULT_SIM.marketEpisodesPerDay, 0, 1_000),
+    btcCorrelation: numOption(p, 'btc-corr', DEFAULT_SIM.btcCorrelation, 0, 0.95),
   };
   const truthPath = strOption(p, 'truth') ?? truthPathFor(out);
   let writer: RecordingWriter;

@@ -1,4 +1,4 @@
-import type { GlassEvent, ZoneEvent, ZoneRef } from '../../domain/glass-event.ts';
+import { type GlassEvent, stampOf, type ZoneEvent, type ZoneRef } from '../../domain/glass-event.ts';
 import type { Coin, Wallet } from '../../domain/ids.ts';
 import type { MarketEvent } from '../../domain/market-event.ts';
 import { touchProbability } from '../common/volatility.ts';
@@ -6,6 +6,8 @@ import type { PositionBook, PositionView } from '../position-book/book.ts';
 import type { AccountApplied, PositionChange } from '../position-book/change.ts';
 import { CoinBuckets, toUnits, UNIT } from './buckets.ts';
 import { CoinState, type HistoryRow, idealWidth, LARGEST_REACH, type TrackedZone } from './coin-state.ts';
+import { atMark, bookCosts, costsToReach, STALE_COST, type ZoneCost, type ZoneLike } from './cost-to-reach.ts';
+import { DEFAULT_DEPTH_MAX_AGE_MS, DepthBook } from './depth-book.ts';
 import type { LeverageQuantiles } from './leverage-model.ts';
 import { LiquidationBook } from './liquidation-book.ts';
 import { SlotTable } from './slot-table.ts';
@@ -31,6 +33,8 @@ export interface HeatmapOptions {
   /** Horizon of the baseline probability reported with zones. */
   readonly horizonMs: number;
   readonly zoneParams: ZoneParams;
+  /** A coin's l2Book older than this (venue time, against its mark) is stale: no cost to reach from it. */
+  readonly depthMaxAgeMs: number;
 }
 
 export const DEFAULT_HEATMAP: HeatmapOptions = {
@@ -41,6 +45,7 @@ export const DEFAULT_HEATMAP: HeatmapOptions = {
   horizonMs: 4 * 3600_000,
   zoneParams: DEFAULT_ZONE_PARAMS,
   zoneTracking: 'live',
+  depthMaxAgeMs: DEFAULT_DEPTH_MAX_AGE_MS,
 };
 
 /** An open position with the liquidation price the heatmap files it at. */
@@ -107,10 +112,18 @@ export class HeatmapEngine {
   private readonly opts: HeatmapOptions;
   private readonly emit: (e: GlassEvent) => void;
   readonly liq: LiquidationBook;
+  /** The newest l2Book per coin: the depth the cost to reach each zone is read from. */
+  readonly depth: DepthBook;
+  /** Per coin id: the zones' costs for one book, mark and zone list (zones() is asked often). */
+  private readonly costCache = new Map<
+    number,
+    { book: unknown; zones: unknown; n: number; width: number; lines: ZoneLike[]; costs: ZoneCost[] }
+  >();
   /** By interned coin id: every position change looks its coin up. */
   private readonly coins: (CoinState | undefined)[] = [];
   private readonly slots = new SlotTable();
-  private seq = 0;
+  /** Zones formed so far per coin: a zone's id counts within its coin, so a worker running some coins numbers them as one running all. */
+  private readonly seq = new Map<string, number>();
   private readonly historyAll: boolean;
   private readonly historyOf: ReadonlySet<string>;
   private readonly live: boolean;
@@ -123,6 +136,7 @@ export class HeatmapEngine {
     this.historyAll = h === 'all';
     this.historyOf = new Set(typeof h === 'string' ? [] : h);
     this.live = this.opts.zoneTracking === 'live';
+    this.depth = new DepthBook(this.opts.depthMaxAgeMs);
     this.liq = new LiquidationBook(book, this.slots, (s, px, estimated, lo, hi) => this.file(s, px, estimated, lo, hi));
   }
 
@@ -141,6 +155,9 @@ export class HeatmapEngine {
         if (c.keepsHistory) this.sample(c, e.time);
         break;
       }
+      case 'book':
+        this.depth.onBook(e);
+        break;
       case 'liquidation': {
         const c = this.state(this.book.coins.id(e.coin), e.px);
         c.liquidations.push({ time: e.time, px: e.px, usd: e.px * e.sz });
@@ -304,7 +321,9 @@ export class HeatmapEngine {
         next.push(prev);
         continue;
       }
-      const t: TrackedZone = { id: `${c.coin}:${z.side}:${++this.seq}`, formedAt: time, ...z, approached: false, lostAt: Number.NaN };
+      const n = (this.seq.get(c.coin) ?? 0) + 1;
+      this.seq.set(c.coin, n);
+      const t: TrackedZone = { id: `${c.coin}:${z.side}:${n}`, formedAt: time, ...z, approached: false, lostAt: Number.NaN };
       next.push(t);
       this.zoneEvent(c, 'ZONE_FORMED', t, time, 'info', null);
     }
@@ -354,6 +373,7 @@ export class HeatmapEngine {
       time,
       coin: c.coin,
       severity,
+      ...stampOf(type, time),
       zone: this.ref(c, t),
       markPx: c.mark,
       probability: type === 'ZONE_SWEPT' ? null : this.probability(c, t),
@@ -410,7 +430,26 @@ export class HeatmapEngine {
       estimatedUsd: t.estimatedUnits / UNIT,
       estimatedPositions: t.estimatedPositions,
       mostlyEstimated: 2 * t.estimatedUnits > t.units,
+      ...this.costOf(c, t),
     };
+  }
+
+  /** The zone's cost to reach and forced-flow chain from the coin's fresh l2Book, among the coin's zones now. */
+  private costOf(c: CoinState, t: TrackedZone): ZoneCost {
+    const book = this.depth.fresh(c.coin, c.markTime);
+    if (book === null || !(c.mark > 0)) return STALE_COST;
+    const line = (z: TrackedZone) => ({ side: z.side, lo: this.loPx(c, z), hi: this.hiPx(c, z), notionalUsd: z.units / UNIT });
+    const at = c.zones.indexOf(t);
+    // A zone outside the list (formed or swept in this pass): its chain with the coin's zones as they stand.
+    if (at < 0) return costsToReach(book, c.mark, [line(t), ...c.zones.map(line)])[0] as ZoneCost;
+    // The book-only figures stand while the book and the zones do, however the mark moves.
+    let hit = this.costCache.get(c.coinId);
+    if (hit === undefined || hit.book !== book || hit.zones !== c.zones || hit.n !== c.zones.length || hit.width !== c.buckets.width) {
+      const lines = c.zones.map(line);
+      hit = { book, zones: c.zones, n: c.zones.length, width: c.buckets.width, lines, costs: bookCosts(book, lines) };
+      this.costCache.set(c.coinId, hit);
+    }
+    return atMark(hit.costs[at] as ZoneCost, hit.lines[at] as ZoneLike, c.mark);
   }
 
   // ---- history ------------------------------------------------------------------------------

@@ -19,6 +19,11 @@ interface GradeBase {
   readonly hit: boolean;
   /** The chance a naive forecaster gave the same outcome (null: none to compare with). */
   readonly baseline: number | null;
+  /**
+   * The coin's volatility regime when the event was seen: the `to` of the latest volatility
+   * REGIME_SHIFT on the coin before it ('unknown': none yet). Absent in grades from before it.
+   */
+  readonly regime?: 'calm' | 'volatile' | 'unknown';
 }
 
 /** The event's four-hour-or-so forecasts of a touch, when it carries them. */
@@ -84,7 +89,24 @@ export interface DirectionGrade extends GradeBase {
   readonly drift: readonly (number | null)[];
 }
 
-export type Grade = TouchGrade | SweepGrade | DirectionGrade;
+/**
+ * LEVERAGE_SPIKE, CORRELATION_BREAK, REGIME_SHIFT: the size of the move that followed, not its
+ * way. `expect` large (a spike, a break, a shift to volatile or trending): hit when the absolute
+ * return over the hit horizon exceeds `line`, the coin's median absolute return over that span at
+ * random times graded before; small (a shift to calm, random or mean-reverting): hit when it does
+ * not. Baseline: the share of those random-time returns on the same side of the line (about ½).
+ */
+export interface MoveGrade extends GradeBase {
+  readonly kind: 'move';
+  readonly expect: 'large' | 'small';
+  readonly startPx: number;
+  readonly horizonMs: number;
+  /** |simple return| from the event to the horizon's end. */
+  readonly absReturn: number;
+  readonly line: number;
+}
+
+export type Grade = TouchGrade | SweepGrade | DirectionGrade | MoveGrade;
 
 /** A mute switched on or off for an event type (coin null) or a type on one coin. */
 export interface MuteChange {

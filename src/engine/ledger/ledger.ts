@@ -12,8 +12,9 @@ import { DEFAULT_HEATMAP } from '../heatmap/engine.ts';
 import type { EvidenceStanding } from '../probability/honest.ts';
 import type { CascadeCoefficients } from '../probability/model.ts';
 import { DEFAULT_HUNTER } from '../whales/hunter.ts';
+import { standingOf } from './book.ts';
 import { type CalibrationOptions, WalkForwardCalibration } from './calibration.ts';
-import type { DirectionGrade, Grade, MuteChange, SweepGrade, TouchForecast, TouchGrade } from './grade.ts';
+import type { DirectionGrade, Grade, MoveGrade, MuteChange, SweepGrade, TouchForecast, TouchGrade } from './grade.ts';
 import { DEFAULT_MUTING, type LedgerRow, type MutingOptions, Tally } from './tally.ts';
 import { CoinTape } from './tape.ts';
 
@@ -74,6 +75,7 @@ type Pending =
       readonly horizonMs: number;
     }
   | { readonly kind: 'direction'; readonly due: number; readonly seq: number; readonly e: GlassEvent; readonly direction: 1 | -1 }
+  | { readonly kind: 'move'; readonly due: number; readonly seq: number; readonly e: GlassEvent; readonly expect: 'large' | 'small' }
   | {
       readonly kind: 'sample';
       readonly due: number;
@@ -89,7 +91,11 @@ interface Drift {
   readonly sum: number[];
   readonly up: number[];
   readonly down: number[];
+  /** The latest MOVE_SAMPLES absolute returns per horizon (the move grades' line). */
+  readonly abs: number[][];
 }
+
+const MOVE_SAMPLES = 2016;
 
 const PRUNE_EVERY_MS = 10 * 60_000;
 
@@ -119,6 +125,14 @@ export class AccuracyLedger {
   private readonly calibration: WalkForwardCalibration;
   /** evidenceStanding's answers since the last grade. */
   private readonly standings = new Map<GlassEventType, EvidenceStanding>();
+  /** Each coin's volatility regime: the latest volatility REGIME_SHIFT's `to`. */
+  private readonly regimes = new Map<Coin, 'calm' | 'volatile'>();
+  /** Event id → the coin's regime when it was seen, until it is graded. */
+  private readonly regimeAt = new Map<string, 'calm' | 'volatile' | 'unknown'>();
+  /** Tallies per type and regime (`type|regime`). */
+  private readonly regimeTallies = new Map<string, Tally>();
+  /** Syndicate events per type and class (`type|lead`, `type|reaction`, `type|unclear`): leads and reactions graded apart. */
+  private readonly classTallies = new Map<string, Tally>();
   private maxHorizonMs: number;
   private nextPrune = Number.NEGATIVE_INFINITY;
   /** The stream's time: the latest market time seen. */
@@ -163,6 +177,12 @@ export class AccuracyLedger {
   onGlass(e: GlassEvent): void {
     this.tally(e.type, null).count++;
     this.tally(e.type, e.coin).count++;
+    if (e.type === 'REGIME_SHIFT' && e.kind === 'volatility') this.regimes.set(e.coin, e.to === 'volatile' ? 'volatile' : 'calm');
+    const regime = this.regimes.get(e.coin) ?? 'unknown';
+    this.regimeAt.set(e.id, regime);
+    this.regimeTally(e.type, regime).count++;
+    const cls = syndicateClass(e);
+    if (cls !== null) this.classTally(e.type, cls).count++;
     if (!(this.firstTime === this.firstTime)) this.firstTime = e.time;
     switch (e.type) {
       case 'ZONE_FORMED':
@@ -190,6 +210,30 @@ export class AccuracyLedger {
       case 'SYNDICATE_DETECTED':
       case 'SYNDICATE_UPDATED':
         this.direction(e, e.direction === 'long' ? 1 : -1);
+        return;
+      case 'LARGE_LIQUIDATION':
+        // The forced order's way: a long's liquidation sells.
+        this.direction(e, e.positionSide === 'long' ? -1 : 1);
+        return;
+      case 'FUNDING_EXTREME':
+        // Contrarian: the crowded side pays; did price move against it?
+        this.direction(e, e.crowded === 'long' ? -1 : 1);
+        return;
+      case 'CVD_DIVERGENCE_EXTREME':
+        // Price follows the flow it diverged from.
+        this.direction(e, e.direction === 'long' ? 1 : -1);
+        return;
+      case 'REGIME_SHIFT':
+        this.move(e, e.to === 'volatile' || e.to === 'trending' ? 'large' : 'small');
+        return;
+      case 'LEVERAGE_SPIKE':
+      case 'CORRELATION_BREAK':
+        this.move(e, 'large');
+        return;
+      case 'LIQUIDATION_CLUSTER_ARMED':
+      case 'MM_HUNTING_GROUND_ARMED':
+        // Price goes on to the zone: down to a LONG_LIQ zone, up to a SHORT_LIQ one.
+        this.direction(e, e.zone.side === 'LONG_LIQ' ? -1 : 1);
         return;
       case 'WHALE_LIQUIDATED': {
         // The forced exit's direction is that of the position event the hunter emitted just before it.
@@ -237,15 +281,7 @@ export class AccuracyLedger {
   evidenceStanding(type: GlassEventType): EvidenceStanding {
     const cached = this.standings.get(type);
     if (cached !== undefined) return cached;
-    const b = this.tallies.get(type)?.row(0).brier;
-    const n = b?.nModel ?? 0;
-    const known = b !== undefined && b !== null && n >= this.opts.muting.minGraded && n === b.n;
-    const s: EvidenceStanding = {
-      helps: known ? (b.model as number) < (b.recalibrated as number) : null,
-      n,
-      modelBrier: b?.model ?? null,
-      recalibratedBrier: b?.recalibrated ?? null,
-    };
+    const s = standingOf(this.tallies.get(type)?.row(0), this.opts.muting.minGraded);
     this.standings.set(type, s);
     return s;
   }
@@ -264,6 +300,30 @@ export class AccuracyLedger {
     let n = 0;
     for (const p of this.heap) if (p.kind !== 'sample') n++;
     return n;
+  }
+
+  /**
+   * Syndicate rows per class of episode: leads (entries into a quiet tape) and reactions (entries
+   * after a move of several σ) graded apart, so one cannot lend the other its hit rate.
+   */
+  rowsByClass(): { readonly class: string; readonly row: LedgerRow }[] {
+    const order = new Map(GLASS_EVENT_TYPES.map((t, i) => [t, i]));
+    return [...this.classTallies.entries()]
+      .map(([key, t]) => ({ cls: key.slice(key.indexOf('|') + 1), t }))
+      .sort((a, b) => (order.get(a.t.type) ?? 0) - (order.get(b.t.type) ?? 0) || a.cls.localeCompare(b.cls))
+      .map(({ cls, t }) => ({ class: cls, row: t.row(t.count - t.graded - t.ungradable) }));
+  }
+
+  /**
+   * Every type's row split by the coin's volatility regime when the event was seen (the latest
+   * volatility REGIME_SHIFT on it; 'unknown' before the first), in the events' order.
+   */
+  rowsByRegime(): { readonly regime: string; readonly row: LedgerRow }[] {
+    const order = new Map(GLASS_EVENT_TYPES.map((t, i) => [t, i]));
+    return [...this.regimeTallies.entries()]
+      .map(([key, t]) => ({ regime: key.slice(key.indexOf('|') + 1), t }))
+      .sort((a, b) => (order.get(a.t.type) ?? 0) - (order.get(b.t.type) ?? 0) || a.regime.localeCompare(b.regime))
+      .map(({ regime, t }) => ({ regime, row: t.row(t.count - t.graded - t.ungradable) }));
   }
 
   /** The table: one row per event type seen (coin null), or per type on each coin (`byCoin`), in the events' order. */
@@ -333,9 +393,39 @@ export class AccuracyLedger {
     this.push({ kind: 'direction', due: e.time + longest, seq: ++this.seq, e, direction });
   }
 
-  private ungradable(e: { type: GlassEventType; coin: Coin }): void {
+  private ungradable(e: { id: string; type: GlassEventType; coin: Coin }): void {
     this.tally(e.type, null).ungradable++;
     this.tally(e.type, e.coin).ungradable++;
+    this.regimeTally(e.type, this.regimeAt.get(e.id) ?? 'unknown').ungradable++;
+    const cls = syndicateClass(e);
+    if (cls !== null) this.classTally(e.type, cls).ungradable++;
+    this.regimeAt.delete(e.id);
+  }
+
+  private classTally(type: GlassEventType, cls: string): Tally {
+    const key = `${type}|${cls}`;
+    let t = this.classTallies.get(key);
+    if (t === undefined) {
+      t = new Tally(type, null);
+      this.classTallies.set(key, t);
+    }
+    return t;
+  }
+
+  private regimeTally(type: GlassEventType, regime: string): Tally {
+    const key = `${type}|${regime}`;
+    let t = this.regimeTallies.get(key);
+    if (t === undefined) {
+      t = new Tally(type, null);
+      this.regimeTallies.set(key, t);
+    }
+    return t;
+  }
+
+  /** Move grades (LEVERAGE_SPIKE, CORRELATION_BREAK, REGIME_SHIFT): graded at the hit horizon. */
+  private move(e: GlassEvent, expect: 'large' | 'small'): void {
+    const h = this.opts.returnHorizonsMs[this.opts.hitHorizon] as number;
+    this.push({ kind: 'move', due: e.time + h, seq: ++this.seq, e, expect });
   }
 
   /** The clock moves to `time`; everything whose horizon it has passed is graded, in horizon order. */
@@ -364,9 +454,15 @@ export class AccuracyLedger {
       return;
     }
     if (g.kind === 'touch' && g.forecast !== null) this.calibration.add(g.forecast.baselineProbability, g.hit);
-    this.record(g, this.tally(g.type, null));
-    this.record(g, this.tally(g.type, g.coin));
-    this.handlers.grade?.(g);
+    const regime = this.regimeAt.get(p.e.id) ?? 'unknown';
+    this.regimeAt.delete(p.e.id);
+    const graded: Grade = { ...g, regime };
+    this.record(graded, this.tally(g.type, null));
+    this.record(graded, this.tally(g.type, g.coin));
+    this.regimeTally(g.type, regime).add(graded, this.opts.muting);
+    const cls = syndicateClass(p.e);
+    if (cls !== null) this.classTally(g.type, cls).add(graded, this.opts.muting);
+    this.handlers.grade?.(graded);
   }
 
   private record(g: Grade, t: Tally): void {
@@ -380,6 +476,7 @@ export class AccuracyLedger {
     const tape = this.tapes.get(e.coin);
     if (tape === undefined) return null;
     const base = { id: e.id, type: e.type, coin: e.coin, time: e.time, horizonEnd: p.due };
+    if (p.kind === 'move') return this.moveGrade(p, tape, base);
     if (p.kind === 'direction') {
       const startPx = tape.asOf(e.time);
       if (startPx === null) return null;
@@ -442,6 +539,38 @@ export class AccuracyLedger {
     return g;
   }
 
+  private moveGrade(
+    p: Extract<Pending, { kind: 'move' }>,
+    tape: CoinTape,
+    base: { id: string; type: GlassEventType; coin: Coin; time: number; horizonEnd: number },
+  ): MoveGrade | null {
+    const e = p.e;
+    const k = this.opts.hitHorizon;
+    const horizonMs = this.opts.returnHorizonsMs[k] as number;
+    const startPx = tape.asOf(e.time);
+    const endPx = tape.asOf(e.time + horizonMs);
+    const samples = this.drifts.get(e.coin)?.abs[k] ?? [];
+    // No random-time returns of the coin yet: nothing to call a move large against.
+    if (startPx === null || endPx === null || samples.length === 0) return null;
+    const sorted = samples.toSorted((a, b) => a - b);
+    const line = sorted[sorted.length >> 1] as number;
+    let above = 0;
+    for (const x of sorted) if (x > line) above++;
+    const absReturn = Math.abs(endPx / startPx - 1);
+    const large = p.expect === 'large';
+    return {
+      ...base,
+      kind: 'move',
+      hit: large ? absReturn > line : absReturn <= line,
+      baseline: (large ? above : sorted.length - above) / sorted.length,
+      expect: p.expect,
+      startPx,
+      horizonMs,
+      absReturn,
+      line,
+    };
+  }
+
   /** A random-time sample's return over one horizon joins its coin's drift. */
   private sample(coin: Coin, start: number, h: number): void {
     const tape = this.tapes.get(coin);
@@ -451,7 +580,7 @@ export class AccuracyLedger {
     let d = this.drifts.get(coin);
     if (d === undefined) {
       const zeros = () => this.opts.returnHorizonsMs.map(() => 0);
-      d = { n: zeros(), sum: zeros(), up: zeros(), down: zeros() };
+      d = { n: zeros(), sum: zeros(), up: zeros(), down: zeros(), abs: this.opts.returnHorizonsMs.map(() => []) };
       this.drifts.set(coin, d);
     }
     const r = p1 / p0 - 1;
@@ -459,6 +588,9 @@ export class AccuracyLedger {
     d.sum[h] = (d.sum[h] as number) + r;
     if (r > 0) d.up[h] = (d.up[h] as number) + 1;
     else if (r < 0) d.down[h] = (d.down[h] as number) + 1;
+    const abs = d.abs[h] as number[];
+    abs.push(Math.abs(r));
+    if (abs.length > MOVE_SAMPLES) abs.shift();
   }
 
   // A binary heap on (due, seq): grades come out in horizon order, ties in arrival order.
@@ -523,4 +655,10 @@ export function tradeDirection(type: GlassEventType, before: number | undefined,
     default:
       return null;
   }
+}
+
+/** A syndicate event's class (null: not a syndicate event, or one recorded before classes). */
+function syndicateClass(e: { readonly type: GlassEventType }): string | null {
+  if (e.type !== 'SYNDICATE_DETECTED' && e.type !== 'SYNDICATE_UPDATED') return null;
+  return (e as { readonly class?: string }).class ?? null;
 }

@@ -115,7 +115,7 @@ export class Tally {
     } else if (g.kind === 'sweep') {
       this.liquidatedUsd += g.liquidatedUsd;
       this.notionalUsd += g.zoneNotionalUsd;
-    } else {
+    } else if (g.kind === 'direction') {
       this.horizonsMs = g.horizonsMs;
       this.returnsN++;
       g.returns.forEach((r, i) => {

@@ -21,17 +21,22 @@ import { WalletSlots } from './wallet-slots.ts';
 
 const MAX_COINS = 1 << 12;
 /**
- * A slot's row in `hot`: signed size, average entry, time of the last change, known (0/1), coin
- * id, and (one field unused) the newest entry and length of its list of uncertain changes
- * (PendingChanges).
+ * A slot's row in `hot`, 32 bytes: signed size, average entry and time of the last change as
+ * doubles (HOT of them, `hot[s * HOT + …]`), then two Int32 words (`meta[s * WORDS + …]`): the
+ * newest entry of its list of uncertain changes (PendingChanges), and a word holding that list's
+ * length (low 16 bits), whether the position is known (KNOWN_BIT) and the coin id (from COIN_SHIFT).
  */
-const HOT = 8;
+const HOT = 4;
 const SZI = 0;
 const ENTRY = 1;
 const UPDATED = 2;
-const KNOWN = 3;
-const COIN = 4;
-const PENDING = 5;
+const WORDS = 2 * HOT;
+const PENDING = 6;
+const META = 7;
+const KNOWN_BIT = 1 << 16;
+const COIN_SHIFT = 17;
+/** Coin ids a row can hold (bits COIN_SHIFT..30). */
+const MAX_ROW_COINS = 1 << (31 - COIN_SHIFT);
 /** Uncertain changes kept per position for late resolution; older ones are only counted. */
 const MAX_PENDING = 256;
 /** Wallet numbers (WalletRef) above this are not cached (2^24 wallets: 64 MiB of hints). */
@@ -110,11 +115,13 @@ export class PositionBook {
   private readonly slotOf = new SlotIndex(MAX_COINS);
   private nSlots = 0;
   /**
-   * What every fill and trade side reads and writes of its slot, side by side in one 64-byte row
-   * (HOT fields): in separate columns a trade side of an unknown wallet missed the cache once per
-   * column (bench/shapes.bench.ts). The columns below are read more rarely.
+   * What every fill and trade side reads and writes of its slot, side by side in one 32-byte row
+   * (see HOT): in separate columns a trade side of an unknown wallet missed the cache once per
+   * column, and a 64-byte row left half as many rows in the cache (bench/shapes.bench.ts). `meta`
+   * is the same memory as Int32 words. The columns below are read more rarely.
    */
   private hot: Float64Array = new Float64Array(HOT * 1024);
+  private meta: Int32Array = new Int32Array(this.hot.buffer);
   private slotWallet: Int32Array = new Int32Array(1024);
   private mode: Uint8Array = new Uint8Array(1024);
   private lev: Float64Array = new Float64Array(1024);
@@ -223,7 +230,7 @@ export class PositionBook {
       this.hot[s * HOT + UPDATED] = applied;
       return;
     }
-    if (this.hot[s * HOT + KNOWN] === 0) {
+    if (!this.isKnown(s)) {
       this.resolve(s, f.startPosition);
       this.setSzi(s, f.startPosition);
     } else if (Math.abs(before - f.startPosition) > sizeTolerance(before, f.startPosition)) {
@@ -342,7 +349,7 @@ export class PositionBook {
     if (had > e.positions.length || e.positions.length === 0) {
       for (let i = 0; i < had; i++) {
         const s = this.walletSlots.at(w, i);
-        const c = this.coins.name(this.hot[s * HOT + COIN] as number);
+        const c = this.coins.name(this.coinAt(s));
         if (!e.positions.some((p) => p.coin === c)) this.reconcileFlat(s, e.time);
       }
     }
@@ -367,9 +374,7 @@ export class PositionBook {
 
   private coinGap(c: number): void {
     for (let s = 0; s < this.nSlots; s++) {
-      if (this.hot[s * HOT + COIN] === c && this.hot[s * HOT + KNOWN] === 1) {
-        this.hot[s * HOT + KNOWN] = 0;
-      }
+      if (this.coinAt(s) === c && this.isKnown(s)) this.meta[s * WORDS + META] = (this.meta[s * WORDS + META] as number) & ~KNOWN_BIT;
     }
   }
 
@@ -387,7 +392,7 @@ export class PositionBook {
   private reconcile(w: number, p: PositionState, time: number): number {
     const s = this.slot(w, this.coins.id(p.coin));
     const before = this.hot[s * HOT + SZI] as number;
-    if (this.hot[s * HOT + KNOWN] === 0) this.resolve(s, p.szi);
+    if (!this.isKnown(s)) this.resolve(s, p.szi);
     else if (Math.abs(before - p.szi) > sizeTolerance(before, p.szi)) this.reportDrift(s, time, before, p.szi, 'snapshot');
     this.setSzi(s, p.szi);
     this.hot[s * HOT + ENTRY] = p.entryPx;
@@ -401,7 +406,7 @@ export class PositionBook {
 
   private reconcileFlat(s: number, time: number): void {
     const before = this.hot[s * HOT + SZI] as number;
-    if (this.hot[s * HOT + KNOWN] === 0) this.resolve(s, 0);
+    if (!this.isKnown(s)) this.resolve(s, 0);
     else if (before !== 0) this.reportDrift(s, time, before, 0, 'snapshot');
     this.setSzi(s, 0);
     this.hot[s * HOT + ENTRY] = Number.NaN;
@@ -438,12 +443,12 @@ export class PositionBook {
     this.hot[s * HOT + ENTRY] = nextEntry(before, after, entryBefore, px, sz);
     this.setSzi(s, Math.abs(after) <= sizeTolerance(after, sz) ? 0 : after);
     this.hot[s * HOT + UPDATED] = time;
-    const known = this.hot[s * HOT + KNOWN] === 1;
+    const known = this.isKnown(s);
     if (!known) this.stats.uncertain++;
     const closedPnl = known || venuePnl === venuePnl ? pnl : 0;
     // Kept as numbers, not as a change: see PendingChanges. `resolve` re-emits it whole.
     if (!known && !history)
-      this.pending.add(this.hot, s * HOT + PENDING, time, localTs, px, sz, side, closedPnl, liquidation, taker, tid, source);
+      this.pending.add(this.meta, s * WORDS + PENDING, time, localTs, px, sz, side, closedPnl, liquidation, taker, tid, source);
     const sink = this.sink;
     if (sink.listening !== undefined && !sink.listening()) {
       sink.skipped?.();
@@ -453,8 +458,8 @@ export class PositionBook {
       type: 'position',
       wallet: this.wallets.name(w),
       walletId: w,
-      coin: this.coins.name(this.hot[s * HOT + COIN] as number),
-      coinId: this.hot[s * HOT + COIN] as number,
+      coin: this.coins.name(this.coinAt(s)),
+      coinId: this.coinAt(s),
       slot: s,
       time,
       localTs,
@@ -481,9 +486,9 @@ export class PositionBook {
    * Each is re-emitted as it was first emitted, with its start, end and direction filled in.
    */
   private resolve(s: number, venueSzi: number): void {
-    this.hot[s * HOT + KNOWN] = 1;
+    this.meta[s * WORDS + META] = (this.meta[s * WORDS + META] as number) | KNOWN_BIT;
     const p = this.pending;
-    const n = p.drain(this.hot, s * HOT + PENDING);
+    const n = p.drain(this.meta, s * WORDS + PENDING);
     if (n === 0) return;
     const starts = new Float64Array(n);
     let pos = venueSzi;
@@ -492,7 +497,7 @@ export class PositionBook {
       starts[i] = pos;
     }
     const w = this.slotWallet[s] as number;
-    const c = this.hot[s * HOT + COIN] as number;
+    const c = this.coinAt(s);
     const wallet = this.wallets.name(w);
     const coin = this.coins.name(c);
     for (let i = 0; i < n; i++) {
@@ -531,12 +536,20 @@ export class PositionBook {
     this.sink.drift({
       type: 'drift',
       wallet: this.wallets.name(this.slotWallet[s] as number),
-      coin: this.coins.name(this.hot[s * HOT + COIN] as number),
+      coin: this.coins.name(this.coinAt(s)),
       time,
       bookSzi,
       venueSzi,
       cause,
     });
+  }
+
+  private isKnown(s: number): boolean {
+    return ((this.meta[s * WORDS + META] as number) & KNOWN_BIT) !== 0;
+  }
+
+  private coinAt(s: number): number {
+    return (this.meta[s * WORDS + META] as number) >>> COIN_SHIFT;
   }
 
   private setSzi(s: number, v: number): void {
@@ -604,14 +617,15 @@ export class PositionBook {
   private slot(w: number, c: number): number {
     let s = this.slotOf.get(w, c);
     if (s >= 0) return s;
+    if (c >= MAX_ROW_COINS) throw new RangeError(`PositionBook: coin id ${c}, more than ${MAX_ROW_COINS} coins`);
     s = this.nSlots++;
     if (s >= this.mode.length) this.growSlots(s + 1);
     this.slotOf.set(w, c, s);
     this.slotWallet[s] = w;
-    this.hot[s * HOT + COIN] = c;
     this.hot[s * HOT + SZI] = 0;
     this.hot[s * HOT + ENTRY] = Number.NaN;
-    this.hot[s * HOT + KNOWN] = this.walletKnown[w] as number;
+    this.meta[s * WORDS + PENDING] = 0;
+    this.meta[s * WORDS + META] = (c << COIN_SHIFT) | (this.walletKnown[w] === 1 ? KNOWN_BIT : 0);
     this.mode[s] = 0;
     this.lev[s] = Number.NaN;
     this.rawUsd[s] = Number.NaN;
@@ -622,6 +636,7 @@ export class PositionBook {
 
   private growSlots(n: number): void {
     this.hot = grow(this.hot, n * HOT);
+    this.meta = new Int32Array(this.hot.buffer);
     this.slotWallet = grow(this.slotWallet, n);
     this.mode = grow(this.mode, n);
     this.lev = grow(this.lev, n);
@@ -661,7 +676,7 @@ export class PositionBook {
   }
 
   knownAt(s: number): boolean {
-    return this.hot[s * HOT + KNOWN] === 1;
+    return this.isKnown(s);
   }
 
   walletOf(s: number): number {
@@ -669,7 +684,7 @@ export class PositionBook {
   }
 
   coinOf(s: number): number {
-    return this.hot[s * HOT + COIN] as number;
+    return this.coinAt(s);
   }
 
   /** Leverage the venue last reported for the position (NaN: never reported). */
@@ -722,10 +737,10 @@ export class PositionBook {
     return {
       slot: s,
       wallet: this.wallets.name(this.slotWallet[s] as number),
-      coin: this.coins.name(this.hot[s * HOT + COIN] as number),
+      coin: this.coins.name(this.coinAt(s)),
       szi: this.hot[s * HOT + SZI] as number,
       entryPx: this.hot[s * HOT + ENTRY] as number,
-      known: this.hot[s * HOT + KNOWN] === 1,
+      known: this.isKnown(s),
       marginMode: m === 1 ? 'cross' : m === 2 ? 'isolated' : null,
       leverage: nanToNull(this.lev[s] as number),
       rawUsd: nanToNull(this.rawUsd[s] as number),

@@ -22,9 +22,13 @@ const E_PREV = 7;
 const SHIFT = 13;
 const MASK = (1 << SHIFT) - 1;
 
-/** Fields of a position's list (the first is unused: lists link newest to oldest). */
-const TAIL = 1;
-const COUNT = 2;
+/**
+ * A position's list is two Int32 words the caller keeps: `TAIL` (newest entry + 1, 0: none) and
+ * the length in the low 16 bits of `COUNT` (the bits above are the caller's, left as they are).
+ */
+const TAIL = 0;
+const COUNT = 1;
+const LENGTH = 0xffff;
 
 /** One kept change, read back in `PendingChanges.each`. */
 export interface PendingEntry {
@@ -43,7 +47,7 @@ export interface PendingEntry {
 /**
  * The uncertain changes of each position, kept for late resolution (at most `cap` per position,
  * oldest dropped first), as columns of numbers rather than the PositionChange objects themselves.
- * Each position's list is three numbers the caller keeps (head, tail, length: see `add`).
+ * Each position's list is two words the caller keeps (newest entry and length: see `add`).
  * Right after `glass live` starts no wallet has a snapshot, so every trade side lands here: a
  * million retained objects made the garbage collector the largest cost of replay (see
  * bench/shapes.bench.ts). Entries of one position form a list linked from the newest back, so
@@ -79,18 +83,20 @@ export class PendingChanges {
   };
 
   constructor(cap: number) {
+    if (!(Number.isInteger(cap) && cap >= 1 && 2 * cap <= LENGTH))
+      throw new RangeError(`PendingChanges: cap ${cap} out of 1..${LENGTH >> 1}`);
     this.cap = cap;
   }
 
   /**
-   * Keeps a change in the list whose newest entry (entry + 1, 0: none) and length are
-   * `lists[at + 1]` and `lists[at + 2]` (`lists[at]` is left alone); of a list that reached twice
-   * `cap`, all but the newest `cap` are let go first. The caller holds those numbers where it
-   * looks anyway (the book: in the slot's row), which saves a cache miss per change over a table
-   * of its own.
+   * Keeps a change in the list whose newest entry (entry + 1, 0: none) is `lists[l]` and whose
+   * length is the low 16 bits of `lists[l + 1]` (the bits above are left alone); of a list that
+   * reached twice `cap`, all but the newest `cap` are let go first. The caller holds those words
+   * where it looks anyway (the book: in the slot's row), which saves a cache miss per change over
+   * a table of its own.
    */
   add(
-    lists: Float64Array,
+    lists: Int32Array,
     l: number,
     time: number,
     localTs: number,
@@ -103,9 +109,11 @@ export class PendingChanges {
     tid: number | null,
     source: 'fill' | 'trade',
   ): void {
-    if ((lists[l + COUNT] as number) >= 2 * this.cap) {
+    const word = lists[l + COUNT] as number;
+    let count = word & LENGTH;
+    if (count >= 2 * this.cap) {
       this.trim((lists[l + TAIL] as number) - 1, this.cap);
-      lists[l + COUNT] = this.cap;
+      count = this.cap;
     }
     const e = this.take();
     const r = this.chunks[e >>> SHIFT] as Float64Array;
@@ -119,15 +127,16 @@ export class PendingChanges {
     r[at + E_FLAGS] = (side === 'A' ? SELL : 0) | (liquidation ? LIQUIDATION : 0) | (taker ? TAKER : 0) | (source === 'fill' ? FILL : 0);
     r[at + E_PREV] = (lists[l + TAIL] as number) - 1;
     lists[l + TAIL] = e + 1;
-    lists[l + COUNT] = (lists[l + COUNT] as number) + 1;
+    lists[l + COUNT] = (word & ~LENGTH) | (count + 1);
   }
 
   /**
    * Empties the list at `lists[l…]` and returns how many changes it kept; `signedSz(i)` and `at(i)` then
    * read the i-th oldest of them (the caller walks them newest first to find each start).
    */
-  drain(lists: Float64Array, l: number): number {
-    const kept = lists[l + COUNT] as number;
+  drain(lists: Int32Array, l: number): number {
+    const word = lists[l + COUNT] as number;
+    const kept = word & LENGTH;
     if (kept === 0) return 0;
     const n = Math.min(kept, this.cap);
     if (n > this.order.length) this.order = grow(this.order, n);
@@ -143,7 +152,7 @@ export class PendingChanges {
       e = prev;
     }
     lists[l + TAIL] = 0;
-    lists[l + COUNT] = 0;
+    lists[l + COUNT] = word & ~LENGTH;
     return n;
   }
 

@@ -50,7 +50,18 @@ export function evidenceUse(type: GlassEventType, s: EvidenceStanding): Evidence
       : { used: false, reason: `too few graded ${type} forecasts to show the evidence helps (${s.n} so far)` };
 }
 
-/** Why a CASCADE_RISK on `coin` is muted now (null: it is an alert): its type is muted on the ledger, or its evidence has not been shown to help. */
-export function cascadeMuteReason(ledger: HonestyLedger, coin: Coin | undefined, evidence: EvidenceUse): string | null {
-  return ledger.muteReason('CASCADE_RISK', coin) ?? (evidence.used ? null : `CASCADE_RISK: ${evidence.reason}`);
+/**
+ * Why a CASCADE_RISK on `coin` is muted now (null: it is an alert): its type is muted on the
+ * ledger (precision below baseline), or no alert threshold has been validated walk-forward (the
+ * monitor's labelled assessments: walk-forward.ts). Its evidence does not decide: an event whose
+ * evidence has not earned its place carries the recalibrated baseline and claims no lift from it.
+ */
+export function cascadeMuteReason(
+  ledger: Pick<HonestyLedger, 'muteReason'>,
+  coin: Coin | undefined,
+  threshold: { readonly value: number | null; readonly reason: string } | null,
+): string | null {
+  return (
+    ledger.muteReason('CASCADE_RISK', coin) ?? (threshold === null || threshold.value !== null ? null : `CASCADE_RISK: ${threshold.reason}`)
+  );
 }

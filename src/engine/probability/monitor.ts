@@ -1,9 +1,19 @@
-import type { CascadeRiskEvent, GlassEvent, GlassEventType, ModelProbability, WalletEvidence, ZoneRef } from '../../domain/glass-event.ts';
+import {
+  type CascadeRiskEvent,
+  type GlassEvent,
+  type GlassEventType,
+  type ModelProbability,
+  stampOf,
+  type WalletEvidence,
+  type ZoneRef,
+} from '../../domain/glass-event.ts';
 import type { Coin } from '../../domain/ids.ts';
 import type { MarketEvent } from '../../domain/market-event.ts';
 import { touchProbability } from '../common/volatility.ts';
+import { AssessmentTape, type LabelledAssessment } from './assessments.ts';
 import { cascadeMuteReason, type HonestyLedger, honestFigure } from './honest.ts';
 import { type CascadeCoefficients, type CascadeFeatures, cascadeProbability, DEFAULT_COEFFICIENTS, MODEL_VALIDATED } from './model.ts';
+import { type ValidatedThreshold, WalkForwardCascade, type WalkForwardOptions } from './walk-forward.ts';
 
 export interface MonitorOptions {
   /** Zones are assessed at most this often per coin (event time). */
@@ -23,6 +33,12 @@ export interface MonitorOptions {
   readonly alerts: boolean;
   /** Whether the coefficients have been shown to beat the baseline: the label events carry. */
   readonly validated: boolean;
+  /**
+   * With a ledger: the model refitted and CASCADE_RISK's threshold validated walk-forward on the
+   * monitor's own labelled assessments (walk-forward.ts); `coefficients` is the model until the
+   * first refit. Without a ledger the coefficients and `threshold` are used as they are.
+   */
+  readonly walkForward: Partial<Omit<WalkForwardOptions, 'candidateBelow'>>;
 }
 
 export const DEFAULT_MONITOR: MonitorOptions = {
@@ -33,6 +49,7 @@ export const DEFAULT_MONITOR: MonitorOptions = {
   coefficients: DEFAULT_COEFFICIENTS,
   alerts: MODEL_VALIDATED,
   validated: MODEL_VALIDATED,
+  walkForward: {},
 };
 
 /** One zone assessment: what the model saw, for live alerts and for backtests. */
@@ -87,11 +104,31 @@ export class CascadeMonitor {
   /** Every assessment, when a backtest asks for them. */
   readonly samples: ZoneSample[] | null;
 
+  /** With a ledger: the assessments waiting for their horizon, and the model and threshold fitted on those labelled. */
+  private readonly tape: AssessmentTape | null;
+  readonly walk: WalkForwardCascade | null;
+  private readonly labelled: LabelledAssessment[] = [];
+
   constructor(deps: MonitorDeps, emit: (e: GlassEvent) => void, opts: Partial<MonitorOptions> = {}, keepSamples = false) {
     this.deps = deps;
     this.emit = emit;
     this.opts = { ...DEFAULT_MONITOR, ...opts };
     this.samples = keepSamples ? [] : null;
+    const honest = deps.ledger !== undefined;
+    this.tape = honest ? new AssessmentTape(this.opts.horizonMs) : null;
+    this.walk = honest
+      ? new WalkForwardCascade(this.opts.coefficients, { ...this.opts.walkForward, candidateBelow: this.opts.threshold })
+      : null;
+  }
+
+  /** The model's coefficients now: refitted walk-forward with a ledger, else as given. */
+  get coefficients(): CascadeCoefficients {
+    return this.walk?.coefficients ?? this.opts.coefficients;
+  }
+
+  /** CASCADE_RISK's threshold now (with a ledger: the one its labelled assessments validate, if any). */
+  threshold(): ValidatedThreshold {
+    return this.walk?.threshold() ?? { value: this.opts.threshold, reason: 'the configured threshold' };
   }
 
   /** Evidence from the Whale Hunter: whale entries (score-weighted) and syndicates. */
@@ -115,6 +152,12 @@ export class CascadeMonitor {
 
   onMarket(e: MarketEvent): void {
     if (e.type !== 'mark') return;
+    if (this.tape !== null && this.walk !== null) {
+      // Assessments whose horizon this mark passed are labelled and fitted on before anything reads the model.
+      this.tape.mark(e.coin, e.time, e.px, this.labelled);
+      for (const l of this.labelled) this.walk.add(l);
+      this.labelled.length = 0;
+    }
     const due = this.next.get(e.coin);
     if (due !== undefined && e.time < due) return;
     this.next.set(e.coin, e.time + this.opts.intervalMs);
@@ -144,7 +187,7 @@ export class CascadeMonitor {
     const syns = prune(this.syndicates.get(coin), since);
     const sigma = this.deps.sigma(coin, this.opts.horizonMs);
     const f = this.features(zone, mark, sigma, flows, syns, null);
-    return { probability: cascadeProbability(f, this.opts.coefficients), baseline: f.baseline };
+    return { probability: cascadeProbability(f, this.coefficients), baseline: f.baseline };
   }
 
   /** The model's inputs for one zone; the wallets positioned toward it go into `wallets` when given. */
@@ -178,12 +221,19 @@ export class CascadeMonitor {
     for (const zone of this.deps.zones(coin)) {
       const wallets: WalletEvidence[] = [];
       const features = this.features(zone, mark, sigma, flows, syns, wallets);
-      const probability = cascadeProbability(features, this.opts.coefficients);
+      const probability = cascadeProbability(features, this.coefficients);
       this.samples?.push({ coin, time, zone, markPx: mark, features, probability });
       const ledger = this.deps.ledger;
       if (!this.opts.alerts && ledger === undefined) continue;
+      // With a ledger the alert reads the honest figure (the model's while its evidence helps, else
+      // the recalibrated baseline) against the threshold its past assessments validate.
+      const h = ledger === undefined ? null : honestFigure(ledger, 'CASCADE_RISK', features.baseline, probability);
+      const figure = h === null ? probability : h.probability;
+      const tau = this.threshold();
+      const bar = tau.value ?? this.opts.threshold;
+      this.tape?.add(coin, time, zone.peakPx, zone.side === 'LONG_LIQ', features, figure);
       const key = `${coin}:${zone.side}:${Math.round(zone.peakPx * 1e6)}`;
-      if (probability < this.opts.threshold) {
+      if (figure < bar) {
         this.raised.delete(key);
         continue;
       }
@@ -198,8 +248,9 @@ export class CascadeMonitor {
         baselineProbability: features.baseline,
         horizonMs: this.opts.horizonMs,
         wallets,
+        ...stampOf('CASCADE_RISK', time),
       };
-      if (ledger === undefined) {
+      if (ledger === undefined || h === null) {
         const event: CascadeRiskEvent = {
           ...base,
           severity: probability >= 0.75 ? 'critical' : 'warning',
@@ -209,8 +260,7 @@ export class CascadeMonitor {
         this.emit(event);
         continue;
       }
-      const h = honestFigure(ledger, 'CASCADE_RISK', features.baseline, probability);
-      const muteReason = cascadeMuteReason(ledger, coin, h.evidence);
+      const muteReason = cascadeMuteReason(ledger, coin, tau);
       const event: CascadeRiskEvent = {
         ...base,
         severity: muteReason !== null ? 'notice' : h.probability >= 0.75 ? 'critical' : 'warning',

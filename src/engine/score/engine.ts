@@ -155,7 +155,10 @@ export class ScoreEngine {
       return;
     }
     // Refreshing costs O(wallets · log wallets); doing it once per `wallets` closes keeps a close O(log n) amortised.
-    if (this.universe === null || ++this.sinceRefresh >= Math.max(this.refreshEvery, this.evidence.size)) this.refresh();
+    // While the reference is small it is rebuilt as often as it could double: a universe built before
+    // any wallet had a record (empty, everyone 50) must not stand for thousands of closes.
+    const every = Math.min(Math.max(this.refreshEvery, this.evidence.size), Math.max(MIN_REFERENCE, this.universe?.size ?? 0));
+    if (this.universe === null || ++this.sinceRefresh >= every) this.refresh();
     const before = this.evidence.trades[w] === undefined || this.evidence.trades[w] === 0 ? 50 : this.scoreOf(w);
     this.evidence.addBet(bets, i);
     const after = this.scoreOf(w);

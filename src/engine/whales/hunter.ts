@@ -1,18 +1,19 @@
-import type {
-  ConvergenceEvent,
-  GlassEvent,
-  ModelProbability,
-  SyndicateEvent,
-  WalletEvidence,
-  WhalePositionEvent,
-  ZoneRef,
+import {
+  type ConvergenceEvent,
+  type GlassEvent,
+  type ModelProbability,
+  type SyndicateEvent,
+  stampOf,
+  type WalletEvidence,
+  type WhalePositionEvent,
+  type ZoneRef,
 } from '../../domain/glass-event.ts';
 import type { Coin } from '../../domain/ids.ts';
 import type { MarketEvent } from '../../domain/market-event.ts';
 import { RealisedVol, touchProbability } from '../common/volatility.ts';
 import type { PositionBook } from '../position-book/book.ts';
 import type { PositionChange } from '../position-book/change.ts';
-import { directionOf, SyndicateDetector, type SyndicateOptions } from '../syndicates/detector.ts';
+import { directionOf, SyndicateDetector, type SyndicateOptions, significantSyndicates } from '../syndicates/detector.ts';
 import { WhalePolicy, type WhalePolicyOptions } from './policy.ts';
 
 /** Zones of a coin now (the heatmap's view), nearest first is not required. */
@@ -101,7 +102,14 @@ export class WhaleHunter {
   /** NEAR_ZONE events told, by type, whale or episode and coin (pruned past the cool-down). */
   private readonly told = new Map<string, Told[]>();
   private toldSwept = 0;
-  private seq = 0;
+  /** Changes without a trade id so far, per coin (an id counts within its coin). */
+  private readonly seq = new Map<string, number>();
+  /**
+   * Coins whose events this hunter emits (default: all). A scale-out worker narrows it to its own
+   * coins but still feeds every coin's changes: the policy's market-maker tally and the syndicate
+   * entities span coins, so its events equal the single process's (src/bus/nats/partition-pipeline.ts).
+   */
+  emitsFor: (coin: Coin) => boolean = () => true;
 
   constructor(
     book: PositionBook,
@@ -116,7 +124,10 @@ export class WhaleHunter {
     this.model = deps.model ?? (() => null);
     this.opts = { ...DEFAULT_HUNTER, ...opts };
     this.policy = new WhalePolicy(book, this.score, this.opts.policy);
+    // Syndicates as Glass reports them by default (significant, not reactions, takers, entities
+    // counted once); the options given override any of it.
     this.syndicates = new SyndicateDetector((e) => this.onSyndicate(e), this.score, {
+      ...significantSyndicates(),
       ...this.opts.syndicates,
       tracked: (c) => this.policy.tracked(c),
     });
@@ -138,6 +149,7 @@ export class WhaleHunter {
     if (c.resolved || c.history) return;
     this.policy.observe(c);
     this.syndicates.onChange(c);
+    if (!this.emitsFor(c.coin)) return;
     const kind = positionChangeKind(c.before, c.after);
     if (kind === null || !this.policy.tracked(c)) return;
     const score = this.score(c.walletId);
@@ -147,11 +159,12 @@ export class WhaleHunter {
     const nearest = zones.toSorted((a, b) => Math.abs(a.peakPx - mark) - Math.abs(b.peakPx - mark)).slice(0, 2);
     const notional = Math.abs(c.after === 0 ? c.before : c.after) * c.px;
     this.emit({
-      id: `${KIND[kind]}:${c.wallet}:${c.coin}:${c.time}:${c.tid ?? ++this.seq}`,
+      id: `${KIND[kind]}:${c.wallet}:${c.coin}:${c.time}:${c.tid ?? this.next(c.coin)}`,
       type: KIND[kind] as WhalePositionEvent['type'],
       time: c.time,
       coin: c.coin,
       severity: score !== null && score >= 70 ? 'warning' : 'notice',
+      ...stampOf(KIND[kind] as WhalePositionEvent['type'], c.time),
       wallet: c.wallet,
       szi: c.after,
       notionalUsd: notional,
@@ -166,6 +179,7 @@ export class WhaleHunter {
         time: c.time,
         coin: c.coin,
         severity: 'warning',
+        ...stampOf('WHALE_LIQUIDATED', c.time),
         wallet: c.wallet,
         notionalUsd: c.sz * c.px,
         px: c.px,
@@ -180,6 +194,7 @@ export class WhaleHunter {
   }
 
   private onSyndicate(e: SyndicateEvent): void {
+    if (!this.emitsFor(e.coin)) return;
     this.emit(e);
     const coinId = this.book.coins.id(e.coin);
     // An update names only its joiners; the episode id ties them to the founders.
@@ -236,6 +251,7 @@ export class WhaleHunter {
         time,
         coin,
         severity: honest >= 0.5 ? 'warning' : 'notice',
+        ...stampOf(type, time),
         zone,
         wallets,
         syndicateId,
@@ -250,6 +266,12 @@ export class WhaleHunter {
    * Whether a NEAR_ZONE for `key` and `zone` is news: none told for an overlapping zone on the
    * same side within the cool-down, or the evidence has grown materially since. Records it if so.
    */
+  private next(coin: string): number {
+    const n = (this.seq.get(coin) ?? 0) + 1;
+    this.seq.set(coin, n);
+    return n;
+  }
+
   private fresh(key: string, zone: ZoneRef, time: number, evidenceUsd: number): boolean {
     const { nearZoneCooldownMs: cooldown, nearZoneRegrowth: regrowth } = this.opts;
     this.sweepTold(time);

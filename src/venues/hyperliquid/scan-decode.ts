@@ -17,6 +17,9 @@ import { liquidationOf } from './fills.ts';
 import { WalletTable } from './wallet-table.ts';
 import { isSpotCoin } from './wire.ts';
 
+/** Places in a scanner's cache of coins (a power of two; the venue lists a few hundred). */
+const COIN_CACHE = 1024;
+
 /**
  * Decoders for the messages that are most of a recording's bytes — `trades`, `allMids`,
  * `activeAssetCtx` and `l2Book` frames and `clearinghouseState` answers — straight from their JSON text, without `JSON.parse` building
@@ -30,6 +33,8 @@ export class ScanDecoder {
   private readonly wallets = new WalletTable();
   private readonly coins = new Map<string, Coin>();
   private lastCoin: Coin | null = null;
+  /** Coins by a hash of their bytes (see `coin`), COIN_CACHE places. */
+  private readonly coinCache: (Coin | undefined)[] = new Array<Coin | undefined>(COIN_CACHE).fill(undefined);
   /** Whether trades and fills carry their wallets' numbers in the table (WalletRef). */
   private readonly refs: boolean;
   /** The number of the wallet `wallet()` read last (-1: not filed, see WalletTable). */
@@ -685,9 +690,24 @@ export class ScanDecoder {
   }
 
   private coin(): Coin {
+    const j = this.j;
     // A frame is one coin's trades, and snapshots name few coins: the last one usually matches.
-    if (this.lastCoin !== null && this.j.strIs(this.lastCoin)) return this.lastCoin;
-    const s = this.j.str();
+    if (this.lastCoin !== null && j.strIs(this.lastCoin)) return this.lastCoin;
+    // Else a coin seen before, found by a hash of its bytes and confirmed byte for byte: frames of
+    // different coins alternate, and decoding the name to look it up cost more than the trade's numbers.
+    let h = 0;
+    for (let i = j.p + 1, end = i + 33; i < end; i++) {
+      const c = j.at(i);
+      if (c === 34 || c < 0) break;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    const at = (h ^ (h >>> 15)) & (COIN_CACHE - 1);
+    const seen = this.coinCache[at];
+    if (seen !== undefined && j.strIs(seen)) {
+      this.lastCoin = seen;
+      return seen;
+    }
+    const s = j.str();
     let c = this.coins.get(s);
     if (c === undefined) {
       const flat = toCoin(s);
@@ -695,6 +715,7 @@ export class ScanDecoder {
       this.coins.set(flat, flat);
       c = flat;
     }
+    this.coinCache[at] = c;
     this.lastCoin = c;
     return c;
   }

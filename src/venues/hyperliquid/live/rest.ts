@@ -67,7 +67,7 @@ export function networkReason(e: unknown): string {
       return 'no route to host';
     default:
       // undici refuses the ports the fetch standard blocks (9, 25, 6000 …) without connecting.
-      if (cause instanceof Error && cause.message === 'bad port') return 'a port fetch refuses to use';
+      if (cause instanceof Error && cause.message === 'bad port') return 'fetch blocks this port as unsafe; use another';
       return code ?? (cause instanceof Error ? cause.message : String(cause));
   }
 }

@@ -1,0 +1,51 @@
+import type { BookConsumer } from '../../engine/position-book/change.ts';
+import { ScoreEngine } from '../../engine/score/engine.ts';
+import { WhaleHunter } from '../../engine/whales/hunter.ts';
+import { Pipeline, type PipelineOptions } from '../../pipeline/pipeline.ts';
+
+/** Whether a coin is one this worker answers for. */
+export type CoinFilter = (coin: string) => boolean;
+
+/**
+ * The single-process pipeline with the per-coin engines narrowed to a worker's coins. The
+ * normalizer, the position book and the score engine still see every message: a wallet's book
+ * (cross margin, account snapshots) and its score span coins, and the events' `score` fields must
+ * be the wallet's score over all its trades, as in one process. The whale hunter sees every coin's
+ * position changes too — its market-maker tally and the syndicate detector's entities (wallets
+ * that act as one, judged on their entries in every coin) span coins — but emits only for the
+ * worker's coins (`emitsFor`). The heatmap, the cascade monitor, the signal detectors and the
+ * ledger get only market events and position changes of the worker's coins (and every coin-less
+ * market event, every account snapshot).
+ */
+export class PartitionPipeline extends Pipeline {
+  readonly mine: CoinFilter;
+
+  constructor(mine: CoinFilter, opts: PipelineOptions = {}) {
+    super(opts);
+    this.mine = mine;
+  }
+
+  override attach(engine: BookConsumer): void {
+    if (engine instanceof ScoreEngine) {
+      super.attach(engine);
+      return;
+    }
+    const mine = this.mine;
+    const narrowed: BookConsumer = {};
+    if (engine.onMarket !== undefined) {
+      narrowed.onMarket = (e) => {
+        if (!('coin' in e) || typeof e.coin !== 'string' || mine(e.coin)) engine.onMarket?.(e);
+      };
+    }
+    if (engine instanceof WhaleHunter) {
+      engine.emitsFor = mine;
+      narrowed.onChange = (c) => engine.onChange(c);
+    } else if (engine.onChange !== undefined) {
+      narrowed.onChange = (c) => {
+        if (mine(c.coin)) engine.onChange?.(c);
+      };
+    }
+    if (engine.onAccount !== undefined) narrowed.onAccount = (a) => engine.onAccount?.(a);
+    super.attach(narrowed);
+  }
+}

@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import { type JsMsg, jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { attachEngines } from '../../cli/engines.ts';
+import type { HunterOptions } from '../../engine/whales/hunter.ts';
+import { Pipeline } from '../../pipeline/pipeline.ts';
+import { RecordError } from '../../recording/errors.ts';
+import { Recorder } from '../../store/recorder.ts';
+import type { EventRecord, Store, WriteBatch } from '../../store/types.ts';
+import type { BusNames, ClusterConfig } from './config.ts';
+import { multiFilter } from './connect.ts';
+import { publishEvents } from './events.ts';
+import { type CoinFilter, PartitionPipeline } from './partition-pipeline.ts';
+import { PipelinedPublisher } from './pipelined.ts';
+import { LINE_HEADER, rawIn } from './raw.ts';
+import { ALL, subjectToken } from './route.ts';
+import { ensureStreams, resetConsumer } from './streams.ts';
+
+/** Which coins a worker answers for: a list, or its share of a hash partition. */
+export type Assignment =
+  | { readonly kind: 'coins'; readonly coins: readonly string[] }
+  | { readonly kind: 'partition'; readonly index: number; readonly of: number };
+
+/** A coin's partition: the first 4 bytes of its SHA-1, mod n (the same in every process). */
+export function partitionOf(coin: string, of: number): number {
+  return createHash('sha1').update(coin).digest().readUInt32BE(0) % of;
+}
+
+export function assignmentFilter(a: Assignment): CoinFilter {
+  if (a.kind === 'coins') {
+    const s = new Set(a.coins.map(subjectToken));
+    return (c) => s.has(subjectToken(c));
+  }
+  const memo = new Map<string, boolean>();
+  return (c) => {
+    let m = memo.get(c);
+    if (m === undefined) {
+      m = partitionOf(c, a.of) === a.index;
+      memo.set(c, m);
+    }
+    return m;
+  };
+}
+
+export function assignmentName(a: Assignment): string {
+  return a.kind === 'coins' ? `coins-${a.coins.map(subjectToken).join('-')}` : `part-${a.index}-of-${a.of}`;
+}
+
+export interface WorkerOptions {
+  readonly venue: string;
+  readonly assignment: Assignment;
+  /** This worker records every wallet's score (one worker of a cluster does). */
+  readonly ownsScores: boolean;
+  /**
+   * 'exact' (default): every raw message feeds the book and the score engine, the per-coin engines
+   * see only this worker's coins; events equal the single process's. 'local': only this worker's
+   * coin subjects and `_all` are read; cheaper, but a wallet's score counts only its trades in these coins.
+   */
+  readonly mode: 'exact' | 'local';
+  readonly whales?: Partial<HunterOptions>;
+  /** Raw messages at most per store transaction (a batch is what has arrived, up to this). */
+  readonly batch?: number;
+  readonly stopped: () => boolean;
+  /** After each committed batch: last raw stream sequence, events written. */
+  readonly onCommit?: (seq: number, events: number) => void;
+  readonly note?: (line: string) => void;
+  /** Ends the run when the consumer has nothing pending for this long (tests, benchmarks; default: run until stopped). */
+  readonly idleExitMs?: number;
+}
+
+/** The store cursor's source key for a worker: its consumer. */
+export function workerSource(names: BusNames, durable: string): string {
+  return `bus:${names.rawStream}:${durable}`;
+}
+
+type Recorded = ReturnType<Recorder['take']>;
+
+/** Keeps a record if its coin is this worker's (records without a coin — none today — are kept). */
+function keepMine<T>(rows: readonly T[], mine: CoinFilter): T[] {
+  return rows.filter((r) => {
+    const coin = (r as { coin?: unknown }).coin ?? (r as { grade?: { coin?: unknown } }).grade?.coin;
+    return typeof coin !== 'string' || mine(coin);
+  });
+}
+
+/**
+ * One worker: a durable pull consumer on the raw stream, the engines on what it delivers, and per
+ * batch (what has arrived, up to `batch` messages) one store transaction holding the batch's
+ * effects (its coins' events, maps and positions; every score when it owns them) and the last raw
+ * sequence, then one cumulative ack. The engines
+ * hold their state in memory: at start the worker replays the stream from its first message with
+ * the output discarded up to the stored cursor (as `glass replay --db` does with a recording),
+ * which rebuilds exactly the state it had, then writes from there on. A message delivered again
+ * (sequence ≤ the last one taken) is acknowledged and changes nothing.
+ */
+export async function runWorker(
+  nc: NatsConnection,
+  cfg: ClusterConfig,
+  names: BusNames,
+  store: Store,
+  o: WorkerOptions,
+): Promise<{ lastSeq: number; events: number }> {
+  const note = o.note ?? (() => {});
+  const jsm = await ensureStreams(nc, cfg, names);
+  const js = jetstream(nc);
+  const pub = new PipelinedPublisher(nc);
+  const durable = `worker-${assignmentName(o.assignment)}`;
+  const source = workerSource(names, durable);
+  const mine = assignmentFilter(o.assignment);
+  const cursor = await store.cursor(source);
+  const committedSeq = cursor?.position ?? 0;
+  const multi = multiFilter(nc);
+  const filters =
+    o.mode === 'local' && o.assignment.kind === 'coins'
+      ? [...o.assignment.coins.map((c) => names.rawSubject(o.venue, subjectToken(c))), names.rawSubject(o.venue, ALL)]
+      : [names.rawVenue(o.venue)];
+  // Afresh at each start: redeliveries of a dead predecessor's unacknowledged messages would come
+  // after newer ones, and the engines need stream order; the rebuild reads from the start anyway.
+  await resetConsumer(jsm, names.rawStream, durable, multi ? filters : [names.rawVenue(o.venue)], multi);
+  const consumer = await js.consumers.get(names.rawStream, durable);
+
+  const pipeline = o.mode === 'exact' ? new PartitionPipeline(mine) : new Pipeline();
+  const box: { rec?: Recorder } = {};
+  const engines = attachEngines(pipeline, o.whales ?? {}, (e) => box.rec?.onEvent(e));
+  const rec = new Recorder(pipeline, engines, { firstEventId: 1 });
+  box.rec = rec;
+  const localSubjects = o.mode === 'local' ? new Set(filters) : null;
+
+  let lastSeq = 0;
+  let lastTs = 0;
+  let written = 0;
+  let idleSince = performance.now();
+  const seen = new Map<string, number>();
+  if (committedSeq > 0) note(`rebuilding from the stream's start, writing after raw sequence ${committedSeq}`);
+
+  // Messages flow in continuously (a pull consumer's `consume`, up to 2 batches buffered) and are
+  // taken in batches of what has arrived: under load a full batch per transaction, at a trickle each
+  // message at once (a `fetch` would hold it until its batch filled or the pull expired).
+  const max = o.batch ?? 500;
+  const messages = await consumer.consume({ max_messages: Math.max(2 * max, 100), expires: 5000 });
+  const queue: JsMsg[] = [];
+  const waiter: { wake: (() => void) | null } = { wake: null };
+  let ended = false;
+  const pump = (async () => {
+    for await (const m of messages) {
+      queue.push(m);
+      waiter.wake?.();
+    }
+  })()
+    .catch(() => {})
+    .finally(() => {
+      ended = true;
+      waiter.wake?.();
+    });
+
+  try {
+    while (!o.stopped() && !ended) {
+      if (queue.length === 0) {
+        await new Promise<void>((r) => {
+          waiter.wake = r;
+          setTimeout(r, 250);
+        });
+        waiter.wake = null;
+        if (queue.length === 0) {
+          if (o.idleExitMs !== undefined && performance.now() - idleSince >= o.idleExitMs) break;
+          continue;
+        }
+      }
+      idleSince = performance.now();
+      const got = queue.splice(0, max);
+      let fresh = false;
+      for (const m of got) {
+        if (m.seq <= lastSeq) continue; // delivered again: already taken
+        lastSeq = m.seq;
+        if (localSubjects !== null && !localSubjects.has(m.subject)) continue;
+        const line = Number(m.headers?.get(LINE_HEADER) ?? 0);
+        const item = rawIn(m.data, line);
+        const ts = item instanceof RecordError ? lastTs : item.ts;
+        rec.beginLine(ts);
+        pipeline.ingest(item);
+        rec.endLine();
+        lastTs = ts;
+        if (m.seq <= committedSeq) {
+          // Committed before: rebuilding state only (the ids' occurrence counts too).
+          for (const e of keepMine(rec.take().events, mine)) {
+            const id = (e.event as { id: string }).id;
+            seen.set(id, (seen.get(id) ?? 0) + 1);
+          }
+        } else fresh = true;
+      }
+      if (fresh) {
+        const r: Recorded = rec.take();
+        const events = keepMine(r.events, mine);
+        const published: EventRecord[] = await publishEvents(pub, names, events, seen);
+        const batch = {
+          ...r,
+          cursor: { source, position: lastSeq, ts: lastTs, nextEventId: (published.at(-1)?.id ?? 0) + 1, complete: false },
+          events: published,
+          heatmaps: keepMine(r.heatmaps, mine),
+          positions: keepMine(r.positions, mine),
+          scores: o.ownsScores ? r.scores : [],
+        } as WriteBatch;
+        for (const [k, v] of Object.entries(r)) {
+          if (Array.isArray(v) && !['events', 'heatmaps', 'positions', 'scores'].includes(k))
+            (batch as unknown as Record<string, unknown>)[k] = keepMine(v, mine);
+        }
+        await store.write(batch);
+        written += published.length;
+        o.onCommit?.(lastSeq, published.length);
+      }
+      // The consumer acknowledges cumulatively (AckPolicy.All): the batch's last message acks it all.
+      got.at(-1)?.ack();
+    }
+  } finally {
+    await messages.close().catch(() => {});
+    await pump;
+    pub.close();
+  }
+  return { lastSeq, events: written };
+}

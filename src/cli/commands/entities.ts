@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import { tidy } from '../../domain/format.ts';
+import { ScoreEngine } from '../../engine/score/engine.ts';
+import { SyndicateDetector } from '../../engine/syndicates/detector.ts';
+import { type Flow, LedgerError, ledgerMessage, matchFlows, type Transfer } from '../../engine/syndicates/funding.ts';
+import { DEFAULT_WHALE_POLICY, WhalePolicy } from '../../engine/whales/policy.ts';
+import { InputError } from '../../recording/errors.ts';
+import { parseRecordLine, readLineBatches } from '../../recording/reader.ts';
+import { type CommandSpec, flag, numOption, parseCommand, strOption, UsageError } from '../args.ts';
+import { playFile } from '../load.ts';
+import { printNdjson, printText } from '../output.ts';
+import { ledgerPathOf } from './import.ts';
+import { entityGraph, syndicateOptions } from './syndicates.ts';
+
+/** Funding links read from a ledger file, and what was in it. */
+export interface FundingRead {
+  readonly path: string;
+  readonly transfers: readonly Transfer[];
+  readonly flows: number;
+  readonly matched: number;
+}
+
+/**
+ * The ledger updates beside recording `file` (or at `explicit`): transfers between wallets, and
+ * withdrawals matched to deposits. Null when there is none (no explicit path and no F.ledger.ndjson).
+ */
+export async function readFunding(file: string, explicit: string | undefined): Promise<FundingRead | null> {
+  if (explicit === 'none') return null;
+  const path = explicit ?? ledgerPathOf(file);
+  if (!existsSync(path)) {
+    if (explicit !== undefined) throw new UsageError(`--ledger ${explicit}: no such file`);
+    return null;
+  }
+  const transfers: Transfer[] = [];
+  const flows: Flow[] = [];
+  let line = 0;
+  for await (const batch of readLineBatches(path)) {
+    for (const text of batch) {
+      line++;
+      const r = parseRecordLine(text, line);
+      if (r === null) continue;
+      if (!('msg' in r)) throw new InputError(`${path}: line ${line}: ${r.message}`);
+      try {
+        const got = ledgerMessage(r.msg);
+        transfers.push(...got.transfers);
+        flows.push(...got.flows);
+      } catch (e) {
+        if (e instanceof LedgerError) throw new InputError(`${path}: line ${line}: ${e.message}`);
+        throw e;
+      }
+    }
+  }
+  const matched = matchFlows(flows);
+  return { path, transfers: [...transfers, ...matched], flows: flows.length, matched: matched.length };
+}
+
+export const entitiesSpec: CommandSpec = {
+  name: 'entities',
+  summary:
+    'Wallets that act as one in a recording: funding links from the ledger (F.ledger.ndjson), mirrored entries (same lane\n' +
+    'within seconds, sizes within 15 %) and co-entries repeated far beyond chance. Each cluster with its evidence and\n' +
+    'confidence. The same wallets count as in `glass syndicates` (whales by default; --all-wallets: everyone).',
+  usage: 'F [--json] [--ledger L] [--all-wallets] [--min-account USD] [--min-position USD] [--include-market-makers]',
+  options: {
+    json: { type: 'boolean' },
+    strict: { type: 'boolean' },
+    ledger: { type: 'string' },
+    'all-wallets': { type: 'boolean' },
+    'min-account': { type: 'string' },
+    'min-position': { type: 'string' },
+    'include-market-makers': { type: 'boolean' },
+  },
+  help: [
+    'F                 a recording',
+    '--json            one line per entity: {entity, wallets, confidence, links: [{a, b, kind, count, surprise, time}]}',
+    '--ledger L        ledger updates to read funding links from (default: F with .ledger.ndjson, when it exists; none: no file)',
+    '--all-wallets     every wallet’s entries count, whatever its size (market makers still excluded)',
+    `--min-account U   a whale has an account of at least U USD (default ${DEFAULT_WHALE_POLICY.minAccountUsd})`,
+    `--min-position U  … or a position of at least U USD (default ${DEFAULT_WHALE_POLICY.minPositionUsd})`,
+    '--include-market-makers  count wallets that are almost always the passive side',
+  ],
+  positionals: { min: 1, max: 1 },
+};
+
+export async function entitiesCommand(argv: readonly string[]): Promise<number> {
+  const p = parseCommand(entitiesSpec, argv);
+  if (p === null) return 0;
+  const file = p.positionals[0] as string;
+  const all = flag(p, 'all-wallets');
+  if (all && (p.values['min-account'] !== undefined || p.values['min-position'] !== undefined))
+    throw new UsageError('--all-wallets counts every wallet: drop --min-account / --min-position, or drop --all-wallets');
+  const size = all
+    ? { minAccountUsd: 0, minPositionUsd: 0 }
+    : {
+        minAccountUsd: numOption(p, 'min-account', DEFAULT_WHALE_POLICY.minAccountUsd, 0, 1e15),
+        minPositionUsd: numOption(p, 'min-position', DEFAULT_WHALE_POLICY.minPositionUsd, 0, 1e15),
+      };
+  const funding = await readFunding(file, strOption(p, 'ledger'));
+  const graph = entityGraph(p, funding);
+  if (graph === null) throw new UsageError('internal: no entity graph');
+  await playFile(
+    file,
+    (pl) => {
+      const score = new ScoreEngine(pl.book);
+      const policy = new WhalePolicy(pl.book, (w) => score.scoreNow(w), {
+        ...size,
+        excludeMarketMakers: !flag(p, 'include-market-makers'),
+      });
+      // The syndicate detector feeds the graph the entries it counts; its events are not wanted here.
+      const d = new SyndicateDetector(
+        () => {},
+        () => null,
+        { ...syndicateOptions(p, graph), tracked: (c) => policy.tracked(c) },
+      );
+      pl.attach(score);
+      pl.changes.subscribe((c) => policy.observe(c));
+      pl.attach(d);
+    },
+    { strict: flag(p, 'strict') },
+  );
+  const clusters = graph.clusters();
+  if (flag(p, 'json')) {
+    for (const c of clusters) await printNdjson(tidy(c));
+    return 0;
+  }
+  const lines = [
+    `${clusters.length} entities of two or more wallets (${clusters.reduce((n, c) => n + c.wallets.length, 0)} wallets)` +
+      (funding === null
+        ? '; no ledger updates beside the recording: no funding links'
+        : `; ${funding.transfers.length} funding links from ${funding.path} (${funding.matched} matched withdrawal → deposit)`),
+  ];
+  for (const c of clusters) {
+    const kinds = new Map<string, number>();
+    for (const l of c.links) kinds.set(l.kind, (kinds.get(l.kind) ?? 0) + 1);
+    lines.push(
+      `  ${c.entity}  ${c.wallets.length} wallets  confidence ${c.confidence.toFixed(c.confidence > 0.999 ? 6 : 3)}  ` +
+        [...kinds].map(([k, n]) => `${n} ${k}`).join(', '),
+    );
+    for (const l of c.links) {
+      const what =
+        l.kind === 'funding'
+          ? 'paid'
+          : `${l.count} ${l.kind === 'mirrored' ? 'mirrored entries' : 'co-entries'} (surprise ${l.surprise.toFixed(1)}) with`;
+      lines.push(`      ${l.a} ${what} ${l.b}  ${new Date(l.time).toISOString()}`);
+    }
+  }
+  await printText(`${lines.join('\n')}\n`);
+  return 0;
+}

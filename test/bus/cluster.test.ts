@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { busNames } from '../../src/bus/nats/config.ts';
+import { connectBus } from '../../src/bus/nats/connect.ts';
+import { LINE_HEADER } from '../../src/bus/nats/raw.ts';
+import { dropStreams } from '../../src/bus/nats/streams.ts';
+import { SIM_WHALES } from '../../src/cli/engines.ts';
+import { ingestFile } from '../../src/store/ingest.ts';
+import { PostgresStore } from '../../src/store/postgres.ts';
+import type { EventRecord } from '../../src/store/types.ts';
+import { freshSchemaUrl, PG_URL, pgUnreachable } from '../store/pg.ts';
+
+const NATS = process.env.GLASS_TEST_NATS_URL ?? '127.0.0.1:4222';
+const NODE = process.execPath;
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+
+/**
+ * Fields that come from the accuracy ledger and the cascade model, whose state spans coins (the
+ * recalibration is fit on every coin's graded events): a worker holding some coins sees only its
+ * coins' grades. docs/scale-out.md § Exactness.
+ */
+const LEDGER_FIELDS: Record<string, readonly string[]> = {
+  WHALE_NEAR_ZONE: ['probability', 'baselineProbability', 'model', 'severity'],
+  SYNDICATE_NEAR_ZONE: ['probability', 'baselineProbability', 'model', 'severity'],
+  CASCADE_RISK: ['probability', 'baselineProbability', 'model', 'severity', 'muted', 'evidence'],
+};
+
+function comparable(e: EventRecord): string {
+  const ev = { ...(e.event as unknown as Record<string, unknown>) };
+  for (const f of LEDGER_FIELDS[e.type] ?? []) delete ev[f];
+  return JSON.stringify(ev);
+}
+
+function run(
+  args: readonly string[],
+  env: Record<string, string>,
+): { child: ChildProcess; done: Promise<number | null>; err: () => string } {
+  const child = spawn(NODE, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const done = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, done, err: () => err };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, f: () => Promise<boolean>, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+async function natsDown(): Promise<string | null> {
+  try {
+    const nc = await connectBus(NATS, 'glass-test-probe', 2000);
+    await nc.close();
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+test('cluster: ingest standby takeover, three workers (one SIGKILLed and replaced) equal the single process', {
+  timeout: 600_000,
+}, async (t) => {
+  const down = (await natsDown()) ?? (await pgUnreachable());
+  if (down !== null) {
+    t.skip(`NATS at ${NATS} or PostgreSQL at ${new URL(PG_URL).host} unreachable: ${down}`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'glass-bus-'));
+  const prefix = `t${process.pid}x${Date.now().toString(36)}`;
+  const names = busNames(prefix);
+  const refUrl = freshSchemaUrl('busref');
+  const clusterUrl = freshSchemaUrl('buscluster');
+  const env = {
+    GLASS_NATS_URL: NATS,
+    GLASS_BUS_PREFIX: prefix,
+    GLASS_LEASE_TTL: '3000',
+    GLASS_DATABASE_URL: clusterUrl,
+    GLASS_PROGRESS: '0',
+  };
+  const nc = await connectBus(NATS, 'glass-test');
+  const procs: ChildProcess[] = [];
+  t.after(async () => {
+    for (const c of procs) if (c.exitCode === null) c.kill('SIGKILL');
+    await dropStreams(nc, names);
+    await nc.close();
+    for (const u of [refUrl, clusterUrl]) {
+      const s = new PostgresStore(u, { max: 1 });
+      await s.dropSchema().catch(() => {});
+      await s.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rec = join(dir, 'sim.ndjson');
+  const sim = run(['sim', '--hours', '2', '--wallets', '2000', '--seed', '11', '--out', rec], {});
+  assert.equal(await sim.done, 0, sim.err());
+
+  // The single process: glass replay --db, the engines as glass demo runs them.
+  await ingestFile(refUrl, rec, undefined, { whales: SIM_WHALES, note: () => {} });
+  const refStore = new PostgresStore(refUrl, { max: 1 });
+  const ref = await refStore.events({ limit: 1_000_000 });
+  await refStore.close();
+  assert.ok(ref.length > 100, `the recording makes events (${ref.length})`);
+
+  // Ingest: an active paced so it is killed mid-recording, a standby that takes over.
+  const active = run(['ingest', rec, '--rate', '1500', '--exit-when-done'], env);
+  procs.push(active.child);
+  await until('the active ingest to hold the lease', async () => active.err().includes('active for'));
+  const standby = run(['ingest', rec, '--exit-when-done'], env);
+  procs.push(standby.child);
+  await until('the standby to stand by', async () => standby.err().includes('standing by'));
+  const jsm = await jetstreamManager(nc);
+  await until('part of the recording on the stream', async () => (await jsm.streams.info(names.rawStream)).state.messages > 3000);
+  active.child.kill('SIGKILL');
+  assert.equal(await standby.done, 0, standby.err());
+  assert.match(standby.err(), /resuming after line/);
+  const lines = (await import('node:fs'))
+    .readFileSync(rec, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0).length;
+  const raw = await jsm.streams.info(names.rawStream);
+  assert.equal(raw.state.messages, lines, 'every line on the stream once: no gap, no double');
+  // Lines in order, each once (the stream sequence follows the recording).
+  let expect = 1;
+  for (let seq = 1; seq <= raw.state.last_seq; seq += 997) {
+    const m = await jsm.streams.getMessage(names.rawStream, { seq });
+    assert.equal(Number(m?.header?.get(LINE_HEADER)), seq, `raw sequence ${seq} carries line ${seq}`);
+    expect = seq;
+  }
+  assert.ok(expect > 1);
+
+  // Three workers; the ETH,SOL one is killed with SIGKILL after its first commit and replaced.
+  const w = (coins: string, extra: string[] = []) => {
+    const r = run(['worker', '--coins', coins, '--sim-whales', '--idle-exit', '3000', ...extra], env);
+    procs.push(r.child);
+    return r;
+  };
+  const w1 = w('BTC', ['--owns-scores']);
+  const w2 = w('ETH,SOL', ['--batch', '200']);
+  const w3 = w('HYPE');
+  const cluster = new PostgresStore(clusterUrl, { max: 1 });
+  const source = `bus:${names.rawStream}:worker-coins-ETH-SOL`;
+  await until('the ETH,SOL worker to commit', async () => ((await cluster.cursor(source).catch(() => null))?.position ?? 0) > 0);
+  w2.child.kill('SIGKILL');
+  await w2.done;
+  const killedAt = (await cluster.cursor(source))?.position ?? 0;
+  assert.ok(killedAt < lines, `killed mid-stream (at raw sequence ${killedAt} of ${lines})`);
+  const w2b = w('ETH,SOL', ['--batch', '200']);
+  for (const x of [w1, w3, w2b]) assert.equal(await x.done, 0, x.err());
+  assert.match(w2b.err(), /rebuilding from the stream's start/);
+
+  const got = await cluster.events({ limit: 1_000_000 });
+  await cluster.close();
+  const events = await jsm.streams.info(names.eventsStream);
+  assert.equal(events.state.messages, got.length, 'each stored event once on the event stream');
+  assert.equal(new Set(got.map((e) => e.id)).size, got.length);
+  // Per coin: the same event ids, in the same order, with the same payloads.
+  const coins = [...new Set(ref.map((e) => e.coin))].sort();
+  assert.deepEqual([...new Set(got.map((e) => e.coin))].sort(), coins);
+  let ledgerDiffers = 0;
+  for (const coin of coins) {
+    const a = ref.filter((e) => e.coin === coin);
+    const b = got.filter((e) => e.coin === coin);
+    assert.deepEqual(
+      b.map((e) => (e.event as { id: string }).id),
+      a.map((e) => (e.event as { id: string }).id),
+      `${coin}: same ids in the same order`,
+    );
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i] as EventRecord;
+      const y = b[i] as EventRecord;
+      assert.equal(comparable(y), comparable(x), `${coin} #${i} ${x.type}: same payload`);
+      if (JSON.stringify(y.event) !== JSON.stringify(x.event)) ledgerDiffers++;
+      assert.equal(y.receivedAt, x.receivedAt);
+    }
+  }
+  t.diagnostic(
+    `${ref.length} events, ${coins.length} coins; ${ledgerDiffers} differ only in ledger-derived fields; killed worker at raw seq ${killedAt}`,
+  );
+});
