@@ -3,16 +3,20 @@
  * `glass worker` as child processes) against the single process on one simulated recording.
  *
  *   node bench/cluster.bench.ts [--hours 2] [--wallets 2000] [--seed 11] [--repeats 3] [--workers 1,2,4] [--rate 400] [--latency-lines 6000]
+ *     [--phases single,partitions,bus,throughput,latency]
  *
  * What it measures (medians of `--repeats`, with min–max):
- * - single process: the engines in memory; `glass replay --db` into PostgreSQL (the same engines
- *   plus the store);
+ * - single process: the engines in memory (the default whale thresholds, as the workers here); the
+ *   part every worker repeats in exact mode (no coin of its own); `glass replay --db` into
+ *   PostgreSQL (the same engines plus the store), in this process and as a process of its own;
  * - each worker's share in memory: a PartitionPipeline for its coins, no bus, no store (what a
  *   worker at most gains from partitioning);
  * - the bus alone: `glass ingest`'s publish path (messages/s), and a consumer that only takes and
  *   acknowledges the raw stream (messages/s): per message, what the bus costs;
- * - end-to-end throughput with 1, 2, 4 workers (`--coins` split, balanced by messages): from all
- *   workers active to the last cursor at the stream's end, the raw stream filled beforehand;
+ * - end-to-end throughput with 1, 2, 4 workers (`--coins` split, balanced by messages), the raw
+ *   stream filled beforehand: from all workers active, and from their spawn (Node's start and
+ *   cold code included, as for `glass replay --db` run as a process of its own), to the last
+ *   cursor at the stream's end;
  * - event latency with the workers running while an ingest publishes at `--rate` lines/s: per
  *   event, its time on the event stream minus its cause's time on the raw stream (the cause found
  *   by receive time), on the recording's first `--latency-lines` lines.
@@ -33,7 +37,7 @@ import { PipelinedPublisher } from '../src/bus/nats/pipelined.ts';
 import { publishRaw } from '../src/bus/nats/publish-raw.ts';
 import { dropStreams, ensureStreams } from '../src/bus/nats/streams.ts';
 import { assignmentFilter } from '../src/bus/nats/worker.ts';
-import { attachEngines, SIM_WHALES } from '../src/cli/engines.ts';
+import { attachEngines } from '../src/cli/engines.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
 import { RecordError } from '../src/recording/errors.ts';
 import { type ReadItem, readRecordingBatches } from '../src/recording/reader.ts';
@@ -55,12 +59,14 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1,2,4' },
     rate: { type: 'string', default: '400' },
     'latency-lines': { type: 'string', default: '6000' },
+    phases: { type: 'string', default: 'single,partitions,bus,throughput,latency' },
   },
 });
 const repeats = Number(args.repeats);
 const workerCounts = (args.workers as string).split(',').map(Number);
 const rate = Number(args.rate);
 const latencyLines = Number(args['latency-lines']);
+const phases = new Set((args.phases as string).split(','));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (l: string) => process.stderr.write(`${l}\n`);
@@ -110,7 +116,7 @@ function split(perCoin: Map<string, number>, n: number): string[][] {
 
 async function inMemory(file: string, coins: readonly string[] | null): Promise<number> {
   const p = coins === null ? new Pipeline() : new PartitionPipeline(assignmentFilter({ kind: 'coins', coins }));
-  attachEngines(p, SIM_WHALES);
+  attachEngines(p);
   const t0 = performance.now();
   for await (const batch of readRecordingBatches(file)) for (const item of batch) p.ingest(item);
   return (performance.now() - t0) / 1000;
@@ -213,7 +219,7 @@ async function consumeOnly(nc: NatsConnection, c: Cluster, total: number): Promi
 /** Starts workers (the first owns the scores) and resolves once every one holds its lease. */
 async function startWorkers(c: Cluster, parts: readonly string[][]): Promise<ReturnType<typeof child>[]> {
   const ws = parts.map((coins, i) =>
-    child(['worker', '--coins', coins.join(','), '--sim-whales', '--idle-exit', '600000', ...(i === 0 ? ['--owns-scores'] : [])], c.env),
+    child(['worker', '--coins', coins.join(','), '--idle-exit', '600000', ...(i === 0 ? ['--owns-scores'] : [])], c.env),
   );
   await until('the workers to be active', () => ws.every((w) => w.err().includes(': active')), 60_000);
   return ws;
@@ -308,101 +314,131 @@ async function main(): Promise<void> {
   say(`recording ${file}: ${lines} lines; per coin ${[...perCoin].map(([c, n]) => `${c} ${n}`).join(', ')}; rest on _all`);
   const figures: Record<string, unknown> = { lines, cores: (await import('node:os')).availableParallelism() };
 
-  // The single process.
-  const mem: number[] = [];
-  const replayDb: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    mem.push(lines / (await inMemory(file, null)));
-    const url = freshSchemaUrl('benchref');
-    const t = await timed(() => ingestFile(url, file, undefined, { whales: SIM_WHALES, note: () => {} }));
-    replayDb.push(lines / t.s);
-    const s = new PostgresStore(url, { max: 1 });
-    await s.dropSchema().catch(() => {});
-    await s.close();
-  }
-  figures.single = { inMemory: spread(mem), replayDb: spread(replayDb) };
-  say(`single process: engines in memory ${fmt(spread(mem))} msg/s; glass replay --db (PostgreSQL) ${fmt(spread(replayDb))} msg/s`);
-
-  // Each worker's share in memory (the slowest partition bounds the cluster).
-  const shares: Record<string, unknown> = {};
-  for (const n of workerCounts) {
-    const parts = split(perCoin, n);
-    const slowest: number[] = [];
+  // The single process, and the part every worker repeats in exact mode (normalizer, book, score
+  // engine, whale hunter on every message; no coin of its own): the ceiling of one worker.
+  if (phases.has('single')) {
+    await inMemory(file, null); // warm-up: the first pass runs cold code
+    const mem: number[] = [];
+    const shared: number[] = [];
+    const replayDb: number[] = [];
+    const replayChild: number[] = [];
     for (let i = 0; i < repeats; i++) {
-      let worst = 0;
-      for (const coins of parts) worst = Math.max(worst, await inMemory(file, coins));
-      slowest.push(lines / worst);
+      mem.push(lines / (await inMemory(file, null)));
+      shared.push(lines / (await inMemory(file, [])));
+      const url = freshSchemaUrl('benchref');
+      const t = await timed(() => ingestFile(url, file, undefined, { note: () => {} }));
+      replayDb.push(lines / t.s);
+      // The same as its own fresh process, from spawn to exit (as a worker starts: cold code, Node's start).
+      const url2 = freshSchemaUrl('benchref');
+      const t2 = await timed(async () => {
+        const r = child(['replay', file, '--db', url2, '--quiet'], {});
+        if ((await r.done) !== 0) throw new Error(`glass replay failed: ${r.err()}`);
+      });
+      replayChild.push(lines / t2.s);
+      for (const u of [url, url2]) {
+        const s = new PostgresStore(u, { max: 1 });
+        await s.dropSchema().catch(() => {});
+        await s.close();
+      }
     }
-    shares[n] = { parts, slowestPartition: spread(slowest) };
-    say(`${n} partition(s) ${parts.map((p) => p.join(',')).join(' | ')}: slowest in memory ${fmt(spread(slowest))} msg/s`);
-  }
-  figures.partitionsInMemory = shares;
-
-  // The bus alone.
-  const pub: number[] = [];
-  const con: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const c = newCluster('bus');
-    const t = await timed(() => fillRaw(nc, c, file));
-    pub.push(t.r / t.s);
-    con.push(lines / (await consumeOnly(nc, c, lines)));
-    await dropCluster(nc, c);
-  }
-  figures.bus = { publish: spread(pub), consumeAck: spread(con), usPerMessage: (1e6 / median(pub) + 1e6 / median(con)).toFixed(1) };
-  say(
-    `bus: ingest publish ${fmt(spread(pub))} msg/s, consume+ack ${fmt(spread(con))} msg/s: ` +
-      `${(1e6 / median(pub)).toFixed(1)} + ${(1e6 / median(con)).toFixed(1)} µs per message`,
-  );
-
-  // End-to-end throughput: the raw stream filled, then N workers drain it.
-  const through: Record<string, unknown> = {};
-  for (const n of workerCounts) {
-    const parts = split(perCoin, n);
-    const rates: number[] = [];
-    for (let i = 0; i < repeats; i++) {
-      const c = newCluster(`t${n}`);
-      const published = await fillRaw(nc, c, file);
-      const ws = await startWorkers(c, parts);
-      const t = await timed(() => waitDone(c, parts, published));
-      rates.push(published / t.s);
-      await stopAll(ws);
-      await dropCluster(nc, c);
-    }
-    through[n] = spread(rates);
-    say(`${n} worker(s): end to end ${fmt(spread(rates))} msg/s`);
-  }
-  figures.throughput = through;
-
-  // Latency: the workers running while the ingest publishes at `rate`.
-  const lat: Record<string, unknown> = {};
-  for (const n of workerCounts) {
-    const parts = split(perCoin, n);
-    const p50: number[] = [];
-    const p99: number[] = [];
-    const mx: number[] = [];
-    let count = 0;
-    let unclear = 0;
-    for (let i = 0; i < repeats; i++) {
-      const c = newCluster(`l${n}`);
-      await ensureStreams(nc, { ...DEFAULT_CLUSTER, prefix: c.prefix }, busNames(c.prefix));
-      const ws = await startWorkers(c, parts);
-      const published = await fillRaw(nc, c, file, 512, rate, latencyLines);
-      await waitDone(c, parts, published);
-      const { ms: l, unclear: u } = await latencies(nc, c);
-      unclear = u;
-      p50.push(pct(l, 50));
-      p99.push(pct(l, 99));
-      mx.push(Math.max(...l));
-      count = l.length;
-      await stopAll(ws);
-      await dropCluster(nc, c);
-    }
-    lat[n] = { events: count, unclear, p50: spread(p50), p99: spread(p99), max: spread(mx) };
+    figures.single = { inMemory: spread(mem), sharedPart: spread(shared), replayDb: spread(replayDb), replayProcess: spread(replayChild) };
     say(
-      `${n} worker(s) at ${rate} msg/s: ${count} events timed (${unclear} of unclear cause), latency p50 ${fmt(spread(p50))} ms, p99 ${fmt(spread(p99))} ms, max ${fmt(spread(mx))} ms`,
+      `single process: engines in memory ${fmt(spread(mem))} msg/s; the shared part alone ${fmt(spread(shared))} msg/s; ` +
+        `glass replay --db (PostgreSQL) ${fmt(spread(replayDb))} msg/s in this process, ${fmt(spread(replayChild))} msg/s as a process of its own`,
     );
   }
-  figures.latency = { rate, lines: latencyLines, ...lat };
+
+  // Each worker's share in memory (the slowest partition bounds the cluster).
+  if (phases.has('partitions')) {
+    const shares: Record<string, unknown> = {};
+    for (const n of workerCounts) {
+      const parts = split(perCoin, n);
+      const slowest: number[] = [];
+      for (let i = 0; i < repeats; i++) {
+        let worst = 0;
+        for (const coins of parts) worst = Math.max(worst, await inMemory(file, coins));
+        slowest.push(lines / worst);
+      }
+      shares[n] = { parts, slowestPartition: spread(slowest) };
+      say(`${n} partition(s) ${parts.map((p) => p.join(',')).join(' | ')}: slowest in memory ${fmt(spread(slowest))} msg/s`);
+    }
+    figures.partitionsInMemory = shares;
+  }
+
+  // The bus alone.
+  if (phases.has('bus')) {
+    const pub: number[] = [];
+    const con: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const c = newCluster('bus');
+      const t = await timed(() => fillRaw(nc, c, file));
+      pub.push(t.r / t.s);
+      con.push(lines / (await consumeOnly(nc, c, lines)));
+      await dropCluster(nc, c);
+    }
+    figures.bus = { publish: spread(pub), consumeAck: spread(con), usPerMessage: (1e6 / median(pub) + 1e6 / median(con)).toFixed(1) };
+    say(
+      `bus: ingest publish ${fmt(spread(pub))} msg/s, consume+ack ${fmt(spread(con))} msg/s: ` +
+        `${(1e6 / median(pub)).toFixed(1)} + ${(1e6 / median(con)).toFixed(1)} µs per message`,
+    );
+  }
+
+  // End-to-end throughput: the raw stream filled, then N workers drain it.
+  if (phases.has('throughput')) {
+    const through: Record<string, unknown> = {};
+    for (const n of workerCounts) {
+      const parts = split(perCoin, n);
+      const rates: number[] = [];
+      const fromSpawn: number[] = [];
+      for (let i = 0; i < repeats; i++) {
+        const c = newCluster(`t${n}`);
+        const published = await fillRaw(nc, c, file);
+        const t0 = performance.now();
+        const ws = await startWorkers(c, parts);
+        const t = await timed(() => waitDone(c, parts, published));
+        rates.push(published / t.s);
+        fromSpawn.push(published / ((performance.now() - t0) / 1000));
+        await stopAll(ws);
+        await dropCluster(nc, c);
+      }
+      through[n] = { fromActive: spread(rates), fromSpawn: spread(fromSpawn) };
+      say(`${n} worker(s): end to end ${fmt(spread(rates))} msg/s from all active, ${fmt(spread(fromSpawn))} msg/s from spawn`);
+    }
+    figures.throughput = through;
+  }
+
+  // Latency: the workers running while the ingest publishes at `rate`.
+  if (phases.has('latency')) {
+    const lat: Record<string, unknown> = {};
+    for (const n of workerCounts) {
+      const parts = split(perCoin, n);
+      const p50: number[] = [];
+      const p99: number[] = [];
+      const mx: number[] = [];
+      let count = 0;
+      let unclear = 0;
+      for (let i = 0; i < repeats; i++) {
+        const c = newCluster(`l${n}`);
+        await ensureStreams(nc, { ...DEFAULT_CLUSTER, prefix: c.prefix }, busNames(c.prefix));
+        const ws = await startWorkers(c, parts);
+        const published = await fillRaw(nc, c, file, 512, rate, latencyLines);
+        await waitDone(c, parts, published);
+        const { ms: l, unclear: u } = await latencies(nc, c);
+        unclear = u;
+        p50.push(pct(l, 50));
+        p99.push(pct(l, 99));
+        mx.push(Math.max(...l));
+        count = l.length;
+        await stopAll(ws);
+        await dropCluster(nc, c);
+      }
+      lat[n] = { events: count, unclear, p50: spread(p50), p99: spread(p99), max: spread(mx) };
+      say(
+        `${n} worker(s) at ${rate} msg/s: ${count} events timed (${unclear} of unclear cause), latency p50 ${fmt(spread(p50))} ms, p99 ${fmt(spread(p99))} ms, max ${fmt(spread(mx))} ms`,
+      );
+    }
+    figures.latency = { rate, lines: latencyLines, ...lat };
+  }
   await nc.close();
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 }

@@ -5,7 +5,7 @@ export { DEFAULT_DELIVERY, Deliverer, type DeliveryOptions, type DeliveryResult,
 export { type EventFields, eventFields } from './fields.ts';
 export { ledgerView } from './ledger-view.ts';
 export { alertText } from './message.ts';
-export { DEFAULT_SERVING_ALERTS, ServingAlerts, type ServingAlertsOptions } from './serving.ts';
 export { AlertRules, type Decision, type DropReason, type LedgerView, parseRules, quietTest, RULE_DEFAULTS, RuleError } from './rules.ts';
 export type { Destination, Rule } from './schema.ts';
+export { DEFAULT_SERVING_ALERTS, ServingAlerts, type ServingAlertsOptions } from './serving.ts';
 export type { Alert, Hops, LedgerStanding } from './types.ts';

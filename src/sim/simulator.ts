@@ -1,8 +1,8 @@
 import { DEFAULT_SIM, SIM_COINS, type SimCoin, type SimConfig } from './config.ts';
+import { PlantedActors } from './entities.ts';
 import { MarketEpisodes } from './episodes.ts';
 import { roundPx, roundSz } from './format.ts';
 import { TriggerHeap } from './heap.ts';
-import { PlantedActors } from './entities.ts';
 import { CoinMarket } from './market.ts';
 import {
   allMidsMessage,
@@ -697,12 +697,24 @@ export class Simulator {
     const coinName = (c: number) => (this.coins[c] as SimCoin).coin;
     const addr = (w: number) => this.t.addr[w] as string;
     const orders: { wallet: number; tick: number; coin: number; long: boolean; notional?: number; holdS?: number }[] = [];
-    if (this.actors !== null) orders.push(...this.actors.due(this.tick, this.cfg.start, this.coins.length, coinName, (w) => this.t.coin[w] === -1 && !this.forced.has(w)));
-    if (this.shocks !== null) orders.push(...this.shocks.crowds(this.tick, this.cfg.start, coinName, (k) => this.candidates(k, 0.01, WHALE_CAPITAL), addr));
+    if (this.actors !== null)
+      orders.push(
+        ...this.actors.due(this.tick, this.cfg.start, this.coins.length, coinName, (w) => this.t.coin[w] === -1 && !this.forced.has(w)),
+      );
+    if (this.shocks !== null)
+      orders.push(...this.shocks.crowds(this.tick, this.cfg.start, coinName, (k) => this.candidates(k, 0.01, WHALE_CAPITAL), addr));
     for (const o of orders) {
       const hold = o.holdS ?? 1800 + this.rng.exponential(1800);
       this.t.planned[o.wallet] = 1;
-      this.forced.set(o.wallet, { coin: o.coin, long: o.long, liqTarget: Number.NaN, holdS: hold, syndicate: -1, cluster: -1, ...(o.notional === undefined ? {} : { notional: o.notional }) });
+      this.forced.set(o.wallet, {
+        coin: o.coin,
+        long: o.long,
+        liqTarget: Number.NaN,
+        holdS: hold,
+        syndicate: -1,
+        cluster: -1,
+        ...(o.notional === undefined ? {} : { notional: o.notional }),
+      });
       this.schedule(o.wallet, o.tick);
     }
   }

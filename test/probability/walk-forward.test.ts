@@ -102,7 +102,7 @@ test('with a ledger, CASCADE_RISK is an alert only above the threshold its past 
   });
   // No labels yet: nothing validated; raised (for the record) only at the configured threshold.
   m.onMarket(mark(0, 100));
-  assert.deepEqual(out, [], 'the honest figure (p₀, nothing recalibrated yet) is under 0.5');
+  assert.equal(out.length, 0, 'the honest figure (p₀, nothing recalibrated yet) is under 0.5');
   const r = rng(3);
   // Past candidates scoring up to 0.2 reached their zone half the time against a baseline of 3 %.
   const p0 = (m.walk as WalkForwardCascade).threshold();

@@ -75,9 +75,11 @@ test('GET /v1/ledger answers with the live engines’ ledger rows', async () => 
   const cascade = body.rows.find((x) => x.type === 'CASCADE_RISK') as
     | (LedgerRow & { alert?: { muted: boolean; reason: string | null } })
     | undefined;
-  assert.ok(cascade !== undefined, 'muted CASCADE_RISKs are graded for the record');
-  assert.equal(cascade.alert?.muted, !(engines.ledger.evidenceHelps('CASCADE_RISK') === true && !engines.ledger.isMuted('CASCADE_RISK')));
-  if (cascade.alert?.muted === true) assert.ok((cascade.alert.reason ?? '').startsWith('CASCADE_RISK'), cascade.alert.reason ?? '');
+  // A short run may raise none (nothing validated walk-forward yet, the honest figure under 0.5); those raised carry `alert`.
+  if (cascade !== undefined) {
+    assert.equal(cascade.alert?.muted, engines.ledger.isMuted('CASCADE_RISK'));
+    if (cascade.alert?.muted === true) assert.ok((cascade.alert.reason ?? '').startsWith('CASCADE_RISK'), cascade.alert.reason ?? '');
+  }
   for (const row of body.rows) {
     const probabilistic = row.type === 'WHALE_NEAR_ZONE' || row.type === 'SYNDICATE_NEAR_ZONE' || row.type === 'CASCADE_RISK';
     assert.equal(row.evidence !== null, probabilistic, row.type);
@@ -136,8 +138,7 @@ test('GET /v1/ledger over a store answers from the stored grades: the engines’
   assert.deepEqual(body.recalibration, engines.ledger.recalibration);
   for (const row of body.rows) assert.ok(row.count >= row.graded && row.pending === row.count - row.graded, row.type);
   const cascade = body.rows.find((x) => x.type === 'CASCADE_RISK') as (LedgerRow & { alert?: { muted: boolean } }) | undefined;
-  if (cascade !== undefined)
-    assert.equal(cascade.alert?.muted, !(engines.ledger.evidenceHelps('CASCADE_RISK') === true && !engines.ledger.isMuted('CASCADE_RISK')));
+  if (cascade !== undefined) assert.equal(cascade.alert?.muted, engines.ledger.isMuted('CASCADE_RISK'));
 });
 
 test('GET /v1/ledger?at= counts only the grades whose horizon had ended by then (engines or store)', async () => {

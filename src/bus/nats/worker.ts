@@ -147,7 +147,7 @@ export async function runWorker(
       waiter.wake?.();
     }
   })()
-    .catch(() => {})
+    .catch((e: unknown) => note(`the consumer stopped delivering: ${(e as Error).message}`))
     .finally(() => {
       ended = true;
       waiter.wake?.();

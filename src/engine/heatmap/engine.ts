@@ -119,6 +119,14 @@ export class HeatmapEngine {
     number,
     { book: unknown; zones: unknown; n: number; width: number; lines: ZoneLike[]; costs: ZoneCost[] }
   >();
+  /**
+   * Per coin id: the last zones() answer, valid while the coin's zones, mark and book stand
+   * (`at`: the coin's `changed` tick when it was made). zones() is asked by several engines per event.
+   */
+  private readonly zoneCache: ({ at: number; book: unknown; zones: HeatmapView['zones'] } | undefined)[] = [];
+  /** Per coin id: a tick taken whenever what zones() reports can have changed (mark, vol, zones, width). */
+  private readonly changed: number[] = [];
+  private tick = 0;
   /** By interned coin id: every position change looks its coin up. */
   private readonly coins: (CoinState | undefined)[] = [];
   private readonly slots = new SlotTable();
@@ -150,6 +158,7 @@ export class HeatmapEngine {
         c.vol.update(e.px, e.time);
         c.mark = e.px;
         c.markTime = e.time;
+        this.touch(c);
         if (this.live) this.evaluate(c, e.time);
         else this.fitWidth(c);
         if (c.keepsHistory) this.sample(c, e.time);
@@ -250,8 +259,15 @@ export class HeatmapEngine {
     return c;
   }
 
+  /** Marks the coin's zones() answer out of date. */
+  private touch(c: CoinState): void {
+    while (this.changed.length < c.coinId) this.changed.push(0);
+    this.changed[c.coinId] = ++this.tick;
+  }
+
   /** Re-buckets one coin at a new width from the exact per-position contributions. */
   private rebucket(c: CoinState, width: number): void {
+    this.touch(c);
     const old = c.buckets.width;
     c.buckets.width = width;
     const fresh = this.fromScratch(c.coin);
@@ -288,6 +304,7 @@ export class HeatmapEngine {
     if (c.buckets.version === c.evaluatedVersion && !moved) return;
     c.evaluatedVersion = c.buckets.version;
     c.evaluatedMark = c.mark;
+    this.touch(c);
     const w = this.windowOf(c);
     const reach = Math.ceil((LARGEST_REACH * c.mark) / c.buckets.width);
     const { zones, largest } = coverLargest(w, detectZones(w, this.opts.zoneParams), reach, this.opts.zoneParams);
@@ -506,7 +523,15 @@ export class HeatmapEngine {
     if (c === null || !(c.mark > 0)) return [];
     if (recompute) c.evaluatedVersion = -1;
     this.evaluate(c, c.markTime);
-    return c.zones.map((t) => ({ id: t.id, ...this.ref(c, t), probability: this.probability(c, t) }));
+    // Nothing the answer reads has moved since it was made (the zones, the mark and its vol, the book): the same answer.
+    const at = this.changed[c.coinId] ?? 0;
+    const book = this.depth.fresh(c.coin, c.markTime);
+    const hit = this.zoneCache[c.coinId];
+    if (hit !== undefined && hit.at === at && hit.book === book) return hit.zones.slice();
+    const zones = c.zones.map((t) => ({ id: t.id, ...this.ref(c, t), probability: this.probability(c, t) }));
+    while (this.zoneCache.length < c.coinId) this.zoneCache.push(undefined);
+    this.zoneCache[c.coinId] = { at, book, zones };
+    return zones.slice();
   }
 
   /** Buckets (non-empty, whole map) and current zones of a coin. */

@@ -101,6 +101,14 @@ interface CoinFlow {
   /** Marks of the momentum window, oldest first: [time, px]. */
   marks: [number, number][];
   next: number;
+  /** The coin's zones told LIQUIDATION_CLUSTER_ARMED and not yet re-armed, by zone id. */
+  readonly toldCluster: Set<string>;
+  /** The coin's zones told MM_HUNTING_GROUND_ARMED and not yet re-armed, by zone id. */
+  readonly toldHunt: Set<string>;
+  /** Zone id → its depth readings (time, USD per unit fractional distance) over the baseline window. */
+  readonly depth: Map<string, [number, number][]>;
+  /** The zone ids of the last reading (reused from reading to reading). */
+  readonly live: Set<string>;
 }
 
 function median(xs: readonly number[]): number {
@@ -114,10 +122,6 @@ export class ArmedDetector {
   private readonly emit: (e: GlassEvent) => void;
   readonly opts: ArmedOptions;
   private readonly coins = new Map<string, CoinFlow>();
-  /** Zones told (`type:zoneId`) and not yet re-armed. */
-  private readonly told = new Set<string>();
-  /** Zone id → its depth readings (time, USD per unit fractional distance) over the baseline window. */
-  private readonly depth = new Map<string, [number, number][]>();
 
   constructor(deps: ArmedDeps, emit: (e: GlassEvent) => void, opts: Partial<ArmedOptions> = {}) {
     this.deps = deps;
@@ -156,7 +160,17 @@ export class ArmedDetector {
   private flow(coin: string): CoinFlow {
     let f = this.coins.get(coin);
     if (f === undefined) {
-      f = { buys: new Window(), sells: new Window(), hour: new Window(), marks: [], next: Number.NEGATIVE_INFINITY };
+      f = {
+        buys: new Window(),
+        sells: new Window(),
+        hour: new Window(),
+        marks: [],
+        next: Number.NEGATIVE_INFINITY,
+        toldCluster: new Set(),
+        toldHunt: new Set(),
+        depth: new Map(),
+        live: new Set(),
+      };
       this.coins.set(coin, f);
     }
     return f;
@@ -179,7 +193,9 @@ export class ArmedDetector {
     if (zones.length === 0) return;
     const sigma = this.deps.sigma(coin, 3600_000);
     const large = Math.max(o.minZoneUsd, o.largeVsHourlyVolume * f.hour.sum);
-    const live = new Set<string>();
+    const live = f.live;
+    live.clear();
+    const near = Math.max(o.minNearFraction, o.nearSigmas * sigma);
     for (const z of zones) {
       live.add(z.id);
       const edge = z.side === 'LONG_LIQ' ? z.hi : z.lo;
@@ -187,12 +203,10 @@ export class ArmedDetector {
       const cost = z.depthStale === true ? null : (z.costToReachUsd ?? null);
       const toward = z.side === 'LONG_LIQ' ? f.sells.sum : f.buys.sum;
       // ---- LIQUIDATION_CLUSTER_ARMED
-      const near = Math.max(o.minNearFraction, o.nearSigmas * sigma);
-      const armedKey = `C:${z.id}`;
-      if (dist > 2 * near) this.told.delete(armedKey);
+      if (dist > 2 * near) f.toldCluster.delete(z.id);
       const moving = settled && (z.side === 'LONG_LIQ' ? mark < ref[1] : mark > ref[1]);
       if (
-        !this.told.has(armedKey) &&
+        !f.toldCluster.has(z.id) &&
         cost !== null &&
         z.notionalUsd >= large &&
         dist <= near &&
@@ -200,35 +214,35 @@ export class ArmedDetector {
         toward > 0 &&
         cost <= o.costVsFlow * toward
       ) {
-        this.told.add(armedKey);
+        f.toldCluster.add(z.id);
         this.emit(this.clusterArmed(z, coin, time, mark, cost, toward, sigma > 0 ? dist / sigma : Number.POSITIVE_INFINITY));
       }
       // ---- MM_HUNTING_GROUND_ARMED: depth readings come with books only.
       if (!book || cost === null || !(dist > 0)) continue;
       const density = cost / dist;
-      const readings = this.depth.get(z.id) ?? [];
+      const readings = f.depth.get(z.id) ?? [];
       while (readings.length > 0 && (readings[0] as [number, number])[0] < time - o.baselineMs) readings.shift();
-      const huntKey = `H:${z.id}`;
       if (readings.length >= o.minBaselineSamples) {
         const base = median(readings.map((r) => r[1]));
         const ratio = base > 0 ? density / base : 1;
-        if (ratio > o.thinRatio) this.told.delete(huntKey);
+        if (ratio > o.thinRatio) f.toldHunt.delete(z.id);
         else if (
-          !this.told.has(huntKey) &&
+          !f.toldHunt.has(z.id) &&
           z.notionalUsd >= large &&
           cost <= z.notionalUsd &&
           dist <= o.huntSigmas * Math.max(sigma, o.minNearFraction)
         ) {
-          this.told.add(huntKey);
+          f.toldHunt.add(z.id);
           this.emit(this.huntingGround(z, coin, time, mark, cost, base * dist, ratio, toward));
         }
       }
       readings.push([time, density]);
-      this.depth.set(z.id, readings);
+      f.depth.set(z.id, readings);
     }
     // Zones gone from the map: their readings and verdicts go with them.
-    for (const id of this.depth.keys()) if (!live.has(id) && id.startsWith(`${coin}:`)) this.depth.delete(id);
-    for (const key of this.told) if (!live.has(key.slice(2)) && key.startsWith(`${coin}:`, 2)) this.told.delete(key);
+    for (const id of f.depth.keys()) if (!live.has(id)) f.depth.delete(id);
+    for (const id of f.toldCluster) if (!live.has(id)) f.toldCluster.delete(id);
+    for (const id of f.toldHunt) if (!live.has(id)) f.toldHunt.delete(id);
   }
 
   private clusterArmed(

@@ -14,6 +14,8 @@ export interface Bar {
   /** Taker buys and sells in the bar (USD), from the trades' aggressor side. */
   readonly buyUsd: number;
   readonly sellUsd: number;
+  /** The bar saw a price of its own (false: closed flat across a gap). */
+  readonly live: boolean;
 }
 
 interface Open {
@@ -69,7 +71,7 @@ export class BarFeed {
       this.close(coin, o);
       const gap = key - o.key - 1;
       for (let k = 1; k <= Math.min(gap, MAX_FILL); k++) {
-        this.onBar({ coin, key: o.key + k, end: (o.key + k + 1) * this.barMs, close: o.close, ret: 0, buyUsd: 0, sellUsd: 0 });
+        this.onBar({ coin, key: o.key + k, end: (o.key + k + 1) * this.barMs, close: o.close, ret: 0, buyUsd: 0, sellUsd: 0, live: false });
       }
       o.prevClose = gap > MAX_FILL ? Number.NaN : o.close;
       o.key = key;
@@ -92,6 +94,7 @@ export class BarFeed {
       ret: Math.log(o.close / o.prevClose),
       buyUsd: o.buyUsd,
       sellUsd: o.sellUsd,
+      live: true,
     });
   }
 }

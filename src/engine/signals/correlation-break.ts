@@ -63,6 +63,7 @@ export class CorrelationBreakDetector {
   /** The reference's bar returns by bar key (the latest few hundred). */
   private readonly refRets = new Map<number, number>();
   private refKey = Number.NEGATIVE_INFINITY;
+  private readonly refLive = new Set<number>();
   private readonly bars: BarFeed;
 
   constructor(emit: (e: CorrelationBreakEvent) => void, opts: Partial<CorrelationBreakOptions> = {}) {
@@ -79,6 +80,8 @@ export class CorrelationBreakDetector {
   private onBar(b: Bar): void {
     if (b.coin === this.ref) {
       this.refRets.set(b.key, b.ret);
+      if (b.live) this.refLive.add(b.key);
+      this.refLive.delete(b.key - 4 * this.opts.windowBars);
       this.refKey = b.key;
       this.refRets.delete(b.key - 4 * this.opts.windowBars);
       for (const [coin, s] of this.coins) this.drain(coin, s);
@@ -106,7 +109,8 @@ export class CorrelationBreakDetector {
     while (s.pending.length > 0 && (s.pending[0] as Bar).key <= this.refKey) {
       const b = s.pending.shift() as Bar;
       const r = this.refRets.get(b.key);
-      if (r !== undefined) this.pair(coin, s, b, r);
+      // Only minutes both coins priced: a gap-filled bar's zero return would fake a decoupling.
+      if (r !== undefined && b.live && this.refLive.has(b.key)) this.pair(coin, s, b, r);
     }
     // A coin whose reference went quiet keeps only a window's worth waiting.
     if (s.pending.length > this.opts.windowBars) s.pending.splice(0, s.pending.length - this.opts.windowBars);

@@ -96,7 +96,7 @@ export class FundingExtremeDetector {
         zScore: z === z ? z : null,
         reason: byDist && byAbs ? 'both' : byDist ? 'distribution' : 'absolute',
         // The side the rate leans to: above its usual, longs; below, shorts (the absolute line alone: the side paying).
-      crowded: (byDist ? z > 0 : e.rate >= 0) ? 'long' : 'short',
+        crowded: (byDist ? z > 0 : e.rate >= 0) ? 'long' : 'short',
         markPx: s.px > 0 ? s.px : null,
       }),
     );

@@ -78,7 +78,8 @@ export class LargeLiquidationDetector {
   private readonly emit: (e: LargeLiquidationEvent) => void;
   private readonly deps: LargeLiquidationDeps;
   private readonly volume = new Map<Coin, TrailingVolume>();
-  private seq = 0;
+  /** Events so far per coin: an id counts within its coin (the same on a scale-out worker running only some coins). */
+  private readonly seq = new Map<Coin, number>();
 
   constructor(emit: (e: LargeLiquidationEvent) => void, deps: LargeLiquidationDeps = {}, opts: Partial<LargeLiquidationOptions> = {}) {
     this.emit = emit;
@@ -113,7 +114,7 @@ export class LargeLiquidationDetector {
     const side: ZoneSide = e.positionSide === 'long' ? 'LONG_LIQ' : 'SHORT_LIQ';
     this.emit(
       stampEvent<LargeLiquidationEvent>({
-        id: `LARGE_LIQUIDATION:${e.wallet}:${e.coin}:${e.time}:${++this.seq}`,
+        id: `LARGE_LIQUIDATION:${e.wallet}:${e.coin}:${e.time}:${this.next(e.coin)}`,
         type: 'LARGE_LIQUIDATION',
         time: e.time,
         coin: e.coin,
@@ -131,6 +132,12 @@ export class LargeLiquidationDetector {
         zone: zoneOf(this.deps.zones?.(e.coin) ?? [], side, markPx, this.opts.zoneTolerance),
       }),
     );
+  }
+
+  private next(coin: Coin): number {
+    const n = (this.seq.get(coin) ?? 0) + 1;
+    this.seq.set(coin, n);
+    return n;
   }
 }
 

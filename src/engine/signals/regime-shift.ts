@@ -44,9 +44,13 @@ export const DEFAULT_REGIME_SHIFT: RegimeShiftOptions = {
 };
 
 const YEAR_MS = 365 * 86_400_000;
+/** Share of the volatility window's bars that must have traded (or been marked). */
+const MIN_LIVE = 0.8;
 
 interface CoinState {
   readonly rets: number[];
+  /** 1 for a live bar, 0 for a gap-filled one, over the same bars as `rets`. */
+  readonly live: number[];
   readonly rv: TimedSample;
   vol: VolRegime | null;
   volSince: number;
@@ -87,18 +91,26 @@ export class RegimeShiftDetector {
     const o = this.opts;
     let s = this.coins.get(b.coin);
     if (s === undefined) {
-      s = { rets: [], rv: new TimedSample(o.baselineMs), vol: null, volSince: b.end, trend: null, trendSince: b.end };
+      s = { rets: [], live: [], rv: new TimedSample(o.baselineMs), vol: null, volSince: b.end, trend: null, trendSince: b.end };
       this.coins.set(b.coin, s);
     }
     s.rets.push(b.ret);
+    s.live.push(b.live ? 1 : 0);
     const keep = Math.max(o.volBars, o.trend ? o.trendBars : 0);
-    if (s.rets.length > keep) s.rets.shift();
+    if (s.rets.length > keep) {
+      s.rets.shift();
+      s.live.shift();
+    }
     if (s.rets.length < o.volBars) return;
+    // A coin that mostly did not trade has no volatility to speak of: gap-filled bars are not calm.
+    let live = 0;
+    for (let i = s.live.length - o.volBars; i < s.live.length; i++) live += s.live[i] as number;
+    if (live < MIN_LIVE * o.volBars) return;
     let ss = 0;
     for (let i = s.rets.length - o.volBars; i < s.rets.length; i++) ss += (s.rets[i] as number) ** 2;
     const rv = Math.sqrt((ss / o.volBars) * (YEAR_MS / o.barMs));
     const covered = s.rv.coveredMs >= o.minBaselineMs;
-    const baseline = covered ? s.rv.robust().median : Number.NaN;
+    const baseline = covered ? s.rv.median() : Number.NaN;
     s.rv.add(b.end, rv);
     const vr = o.trend && s.rets.length >= o.trendBars ? varianceRatio(s.rets, o.q) : Number.NaN;
     if (covered && baseline > 0) {

@@ -10,6 +10,8 @@ export class TimedSample {
   private head = 0;
   /** The robust figures of what is kept, until the next add (a fast feed asks more often than it adds). */
   private cached: { median: number; spread: number } | null = null;
+  /** What is kept, in ascending order (kept in step with every add and drop). */
+  private sorted: number[] = [];
   readonly spanMs: number;
 
   constructor(spanMs: number) {
@@ -21,8 +23,12 @@ export class TimedSample {
     this.cached = null;
     this.t.push(time);
     this.x.push(x);
+    this.sorted.splice(lowerBound(this.sorted, x), 0, x);
     const from = time - this.spanMs;
-    while (this.head < this.t.length && (this.t[this.head] as number) < from) this.head++;
+    while (this.head < this.t.length && (this.t[this.head] as number) < from) {
+      this.sorted.splice(lowerBound(this.sorted, this.x[this.head] as number), 1);
+      this.head++;
+    }
     if (this.head > 512 && this.head * 2 > this.t.length) {
       this.t = this.t.slice(this.head);
       this.x = this.x.slice(this.head);
@@ -72,9 +78,14 @@ export class TimedSample {
   }
 
   /** Median and MAD scaled to a standard deviation (×1.4826) of what is kept. */
+  /** Median of what is kept (NaN: nothing). */
+  median(): number {
+    return quantileSorted(this.sorted, 0.5);
+  }
+
   robust(): { median: number; spread: number } {
     if (this.cached !== null) return this.cached;
-    const v = this.values().sort((a, b) => a - b);
+    const v = this.sorted;
     const med = quantileSorted(v, 0.5);
     const dev = v.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
     this.cached = { median: med, spread: 1.4826 * quantileSorted(dev, 0.5) };
@@ -101,6 +112,18 @@ export function quantileSorted(v: readonly number[], q: number): number {
   const f = pos - i;
   const a = v[i] as number;
   return f === 0 ? a : a + f * ((v[i + 1] as number) - a);
+}
+
+/** First index of ascending `a` whose value is ≥ x. */
+function lowerBound(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((a[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** `x` clipped at ± k robust standard deviations (1.4826 × median |x|) of its own. */

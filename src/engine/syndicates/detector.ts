@@ -150,8 +150,6 @@ class Lane {
   readonly fresh: DecayedRate;
   /** Each entity's latest entry in the lane (swept of those older than the window). */
   readonly lastEntry = new Map<number, number>();
-  /** Fresh entries by the coin's activity level when they came (see Activity). */
-  readonly byLevel = new Float64Array(7);
   /** The latest entry of a crowd that outlasted `maxSpanMs` (NaN: none running). */
   crowdLast = Number.NaN;
   swept = 0;
@@ -168,10 +166,6 @@ class Lane {
 class Activity {
   readonly short: DecayedRate;
   readonly long: DecayedRate;
-  /** Stream time spent at each activity level (ACTIVITY_EDGES), for the lanes' entry rate at that level. */
-  readonly exposure = new Float64Array(ACTIVITY_EDGES.length + 1);
-  private last = Number.NaN;
-  private level = 0;
 
   constructor(windowMs: number, tauMs: number) {
     this.short = new DecayedRate(windowMs);
@@ -185,27 +179,10 @@ class Activity {
     return usual > 0 ? recent / usual : 1;
   }
 
-  add(time: number, windowMs: number): void {
-    if (this.last === this.last && time > this.last) this.exposure[this.level] = (this.exposure[this.level] as number) + (time - this.last);
-    this.last = Math.max(this.last === this.last ? this.last : time, time);
+  add(time: number): void {
     this.short.add(time);
     this.long.add(time);
-    this.level = activityLevel(this.ratio(time, windowMs));
   }
-
-  /** The level the coin is at now. */
-  get current(): number {
-    return this.level;
-  }
-}
-
-/** Activity levels (ratio of the coin's fills over the window to its usual rate): under ½, ½–1, 1–2, 2–4, 4–8, 8 and over. */
-const ACTIVITY_EDGES = [0.5, 1, 2, 4, 8];
-
-function activityLevel(ratio: number): number {
-  let b = 0;
-  while (b < ACTIVITY_EDGES.length && ratio >= (ACTIVITY_EDGES[b] as number)) b++;
-  return b;
 }
 
 /**
@@ -281,7 +258,7 @@ export class SyndicateDetector {
       a = new Activity(this.opts.windowMs, this.opts.rateTauMs);
       this.activity.set(coinId, a);
     }
-    a.add(time, this.opts.windowMs);
+    a.add(time);
   }
 
   /** A change as a candidate entry (no price or activity bookkeeping). */
@@ -307,11 +284,8 @@ export class SyndicateDetector {
       const entity = g === null ? c.walletId : g.root(gid);
       const last = lane.lastEntry.get(entity);
       const fresh = last === undefined || c.time - last > this.opts.windowMs;
-      if (fresh) {
-        lane.fresh.add(c.time);
-        const level = this.activity.get(c.coinId)?.current ?? 0;
-        lane.byLevel[level] = (lane.byLevel[level] as number) + 1;
-      } else lane.fresh.start(c.time);
+      if (fresh) lane.fresh.add(c.time);
+      else lane.fresh.start(c.time);
       lane.lastEntry.set(entity, c.time);
       this.sweepLastEntry(lane, c.time);
       g?.entry(`${c.coinId}:${direction}`, gid, c.time, notional, fresh);
@@ -477,25 +451,9 @@ export class SyndicateDetector {
   private measure(lane: Lane, ep: Episode, time: number): void {
     const w = this.opts.windowMs;
     const rate = lane.fresh.rate(time, this.opts.priorPerHour / 3600_000, this.opts.priorMs);
-    const a = this.activity.get(lane.coinId);
-    let multiplier = 1;
-    if (a !== undefined) {
-      // The coin's activity now, the members' own fills taken out (the episode is not its own
-      // crowd), and how much more often the lane's entities have entered at that level than overall.
-      const level = activityLevel(a.ratio(time, w, ep.fills));
-      let n = 0;
-      let t = 0;
-      for (let b = 0; b < a.exposure.length; b++) {
-        n += lane.byLevel[b] as number;
-        t += a.exposure[b] as number;
-      }
-      if (n > 0 && t > 0) {
-        const overall = n / t;
-        const prior = this.opts.priorMs;
-        const atLevel = ((lane.byLevel[level] as number) + overall * prior) / ((a.exposure[level] as number) + prior);
-        multiplier = atLevel / overall;
-      }
-    }
+    // The coin's activity now against its usual, the members' own fills taken out (the episode is
+    // not its own crowd): a burst raises the expectation in proportion.
+    const multiplier = this.activity.get(lane.coinId)?.ratio(time, w, ep.fills) ?? 1;
     const span = Math.max(w, ep.lastTime - ep.firstTime);
     const s = significance(ep.entities.size, span, rate, multiplier);
     ep.surprise = s.surprise;

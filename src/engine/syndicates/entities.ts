@@ -48,7 +48,7 @@ export const DEFAULT_ENTITIES: EntityOptions = {
   episodeGapMs: 600_000,
   maxFunded: 20,
   maxPairs: 200_000,
-  pairWith: 16,
+  pairWith: 8,
 };
 
 export type EntityEvidenceKind = 'funding' | 'mirrored' | 'co-entries';
@@ -277,20 +277,24 @@ export class EntityGraph {
   }
 
   private prune(): void {
-    // Drop single co-entries first (the bulk of pairs in a busy lane), then the stalest half.
+    // Single co-entries without a mirror first (the bulk of pairs in a busy lane), stale ones
+    // before fresh ones; then, if still over, everything seen before the middle of the pairs' span.
     const now = this.clock;
-    for (const [k, p] of this.pairs) {
-      if (p.co <= 1 && p.mirrors === 0 && now - p.seen > this.opts.episodeGapMs) {
+    const drop = (keep: (p: Pair) => boolean) => {
+      for (const [k, p] of this.pairs) {
+        if (keep(p)) continue;
         this.pairs.delete(k);
         this.evicted++;
       }
-    }
-    if (this.pairs.size <= this.opts.maxPairs * 0.75) return;
-    const byAge = [...this.pairs].sort((x, y) => x[1].seen - y[1].seen);
-    for (let i = 0; i < byAge.length / 2; i++) {
-      this.pairs.delete((byAge[i] as [number, Pair])[0]);
-      this.evicted++;
-    }
+    };
+    const target = this.opts.maxPairs * 0.75;
+    drop((p) => !(p.co <= 1 && p.mirrors === 0 && now - p.seen > this.opts.episodeGapMs));
+    if (this.pairs.size > target) drop((p) => !(p.co <= 1 && p.mirrors === 0));
+    if (this.pairs.size <= target) return;
+    let lo = Number.POSITIVE_INFINITY;
+    for (const p of this.pairs.values()) lo = Math.min(lo, p.seen);
+    const mid = (lo + now) / 2;
+    drop((p) => p.seen >= mid);
   }
 
   /** Pairs held now (for the bench and the memory bound). */
