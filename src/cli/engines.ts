@@ -91,7 +91,10 @@ export function attachEngines(
   });
   pipeline.attach(signals);
   // The zones' cost to reach, read against flow and depth history: LIQUIDATION_CLUSTER_ARMED, MM_HUNTING_GROUND_ARMED.
-  const armed = new ArmedDetector({ zones: (c) => heat.zones(c), sigma: (c, h) => heat.coinState(c)?.vol.sigma(h) ?? 0 }, emit);
+  const armed = new ArmedDetector(
+    { zones: (c) => heat.zones(c), shapes: (c) => heat.zoneLines(c), sigma: (c, h) => heat.coinState(c)?.vol.sigma(h) ?? 0 },
+    emit,
+  );
   pipeline.attach(armed);
   // After the engines: the events a market event causes reach the ledger before that event does.
   pipeline.attach(ledger);

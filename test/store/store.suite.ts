@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { type GlassEvent, stampOf } from '../../src/domain/glass-event.ts';
 import type { Coin, Wallet } from '../../src/domain/ids.ts';
-import { gradeSuite } from './grades.suite.ts';
 import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord, Store, WriteBatch } from '../../src/store/types.ts';
+import { gradeSuite } from './grades.suite.ts';
 
 /**
  * The one store test suite: sqlite.test.ts and postgres.test.ts run it against a fresh store

@@ -1,5 +1,7 @@
 import type { BookConsumer } from '../../engine/position-book/change.ts';
 import { ScoreEngine } from '../../engine/score/engine.ts';
+import { DEFAULT_CORRELATION_BREAK } from '../../engine/signals/correlation-break.ts';
+import { SignalDetectors } from '../../engine/signals/detectors.ts';
 import { WhaleHunter } from '../../engine/whales/hunter.ts';
 import { Pipeline, type PipelineOptions } from '../../pipeline/pipeline.ts';
 
@@ -13,9 +15,11 @@ export type CoinFilter = (coin: string) => boolean;
  * be the wallet's score over all its trades, as in one process. The whale hunter sees every coin's
  * position changes too — its market-maker tally and the syndicate detector's entities (wallets
  * that act as one, judged on their entries in every coin) span coins — but emits only for the
- * worker's coins (`emitsFor`). The heatmap, the cascade monitor, the signal detectors and the
- * ledger get only market events and position changes of the worker's coins (and every coin-less
- * market event, every account snapshot).
+ * worker's coins (`emitsFor`). The signal detectors' CORRELATION_BREAK compares each coin with a
+ * reference coin (BTC, the default attachEngines uses): its detector also gets the reference's
+ * market events (it never emits for the reference itself). The heatmap, the cascade monitor, the
+ * other signal detectors and the ledger get only market events and position changes of the
+ * worker's coins (and every coin-less market event, every account snapshot).
  */
 export class PartitionPipeline extends Pipeline {
   readonly mine: CoinFilter;
@@ -32,7 +36,13 @@ export class PartitionPipeline extends Pipeline {
     }
     const mine = this.mine;
     const narrowed: BookConsumer = {};
-    if (engine.onMarket !== undefined) {
+    if (engine instanceof SignalDetectors) {
+      const reference = DEFAULT_CORRELATION_BREAK.reference;
+      narrowed.onMarket = (e) => {
+        if (!('coin' in e) || typeof e.coin !== 'string' || mine(e.coin)) engine.onMarket(e);
+        else if (e.coin === reference) engine.correlation.onMarket(e);
+      };
+    } else if (engine.onMarket !== undefined) {
       narrowed.onMarket = (e) => {
         if (!('coin' in e) || typeof e.coin !== 'string' || mine(e.coin)) engine.onMarket?.(e);
       };

@@ -48,6 +48,11 @@ export const DEFAULT_HEATMAP: HeatmapOptions = {
   depthMaxAgeMs: DEFAULT_DEPTH_MAX_AGE_MS,
 };
 
+/** A zone's identity and shape, without what the mark and the book decide (HeatmapEngine.zoneLines). */
+export interface ZoneLine extends ZoneLike {
+  readonly id: string;
+}
+
 /** An open position with the liquidation price the heatmap files it at. */
 export interface PositionLiquidation extends PositionView {
   /** Null when no price liquidates it (its margin covers the whole move to zero). */
@@ -126,6 +131,10 @@ export class HeatmapEngine {
   private readonly zoneCache: ({ at: number; book: unknown; zones: HeatmapView['zones'] } | undefined)[] = [];
   /** Per coin id: a tick taken whenever what zones() reports can have changed (mark, vol, zones, width). */
   private readonly changed: number[] = [];
+  /** Per coin id: a tick taken whenever the zones themselves can have changed (detection, width); not the mark. */
+  private readonly reshaped: number[] = [];
+  /** Per coin id: the last zoneLines() answer, valid while `reshaped` stands at `at`. */
+  private readonly lineCache: ({ at: number; lines: readonly ZoneLine[] } | undefined)[] = [];
   private tick = 0;
   /** By interned coin id: every position change looks its coin up. */
   private readonly coins: (CoinState | undefined)[] = [];
@@ -259,15 +268,18 @@ export class HeatmapEngine {
     return c;
   }
 
-  /** Marks the coin's zones() answer out of date. */
-  private touch(c: CoinState): void {
+  /** Marks the coin's zones() answer out of date; `reshaped`: its zoneLines() too (the zones or the width moved). */
+  private touch(c: CoinState, reshaped = false): void {
     while (this.changed.length < c.coinId) this.changed.push(0);
     this.changed[c.coinId] = ++this.tick;
+    if (!reshaped) return;
+    while (this.reshaped.length < c.coinId) this.reshaped.push(0);
+    this.reshaped[c.coinId] = this.tick;
   }
 
   /** Re-buckets one coin at a new width from the exact per-position contributions. */
   private rebucket(c: CoinState, width: number): void {
-    this.touch(c);
+    this.touch(c, true);
     const old = c.buckets.width;
     c.buckets.width = width;
     const fresh = this.fromScratch(c.coin);
@@ -304,12 +316,14 @@ export class HeatmapEngine {
     if (c.buckets.version === c.evaluatedVersion && !moved) return;
     c.evaluatedVersion = c.buckets.version;
     c.evaluatedMark = c.mark;
-    this.touch(c);
+    this.touch(c, true);
     const w = this.windowOf(c);
     const reach = Math.ceil((LARGEST_REACH * c.mark) / c.buckets.width);
     const { zones, largest } = coverLargest(w, detectZones(w, this.opts.zoneParams), reach, this.opts.zoneParams);
     c.largest = largest;
     this.track(c, zones, time);
+    // Again after: an answer made while track emitted (a listener asking mid-pass) is not kept.
+    this.touch(c, true);
   }
 
   /** Carries zone identity across re-derivations and emits the lifecycle events. */
@@ -451,6 +465,29 @@ export class HeatmapEngine {
     };
   }
 
+  /** ref() with the zone's id and probability, as zones() reports it: one literal, the keys in ref()'s order (events are compared byte for byte). */
+  private costed(c: CoinState, t: TrackedZone): HeatmapView['zones'][number] {
+    const peak = this.peakPx(c, t);
+    const cost = this.costOf(c, t);
+    return {
+      id: t.id,
+      side: t.side,
+      lo: this.loPx(c, t),
+      hi: this.hiPx(c, t),
+      peakPx: peak,
+      notionalUsd: t.units / UNIT,
+      wallets: t.positions,
+      distancePct: ((peak - c.mark) / c.mark) * 100,
+      estimatedUsd: t.estimatedUnits / UNIT,
+      estimatedPositions: t.estimatedPositions,
+      mostlyEstimated: 2 * t.estimatedUnits > t.units,
+      costToReachUsd: cost.costToReachUsd,
+      chain: cost.chain,
+      depthStale: cost.depthStale,
+      probability: this.probability(c, t),
+    };
+  }
+
   /** The zone's cost to reach and forced-flow chain from the coin's fresh l2Book, among the coin's zones now. */
   private costOf(c: CoinState, t: TrackedZone): ZoneCost {
     const book = this.depth.fresh(c.coin, c.markTime);
@@ -463,7 +500,9 @@ export class HeatmapEngine {
     let hit = this.costCache.get(c.coinId);
     if (hit === undefined || hit.book !== book || hit.zones !== c.zones || hit.n !== c.zones.length || hit.width !== c.buckets.width) {
       const lines = c.zones.map(line);
-      hit = { book, zones: c.zones, n: c.zones.length, width: c.buckets.width, lines, costs: bookCosts(book, lines) };
+      // Detection re-finding the same zones (a new list, the same lines) against the same book: the same costs.
+      const costs = hit !== undefined && hit.book === book && sameLines(hit.lines, lines) ? hit.costs : bookCosts(book, lines);
+      hit = { book, zones: c.zones, n: c.zones.length, width: c.buckets.width, lines, costs };
       this.costCache.set(c.coinId, hit);
     }
     return atMark(hit.costs[at] as ZoneCost, hit.lines[at] as ZoneLike, c.mark);
@@ -528,10 +567,28 @@ export class HeatmapEngine {
     const book = this.depth.fresh(c.coin, c.markTime);
     const hit = this.zoneCache[c.coinId];
     if (hit !== undefined && hit.at === at && hit.book === book) return hit.zones.slice();
-    const zones = c.zones.map((t) => ({ id: t.id, ...this.ref(c, t), probability: this.probability(c, t) }));
+    const zones = c.zones.map((t) => this.costed(c, t));
     while (this.zoneCache.length < c.coinId) this.zoneCache.push(undefined);
     this.zoneCache[c.coinId] = { at, book, zones };
     return zones.slice();
+  }
+
+  /**
+   * The current zones' id, side, edges and notional: zones() without what the mark, the vol and
+   * the book decide (distance, probability, cost), for a caller that reads those of a few zones
+   * only. The same zones (detection runs as for zones()), the same figures, in the same order.
+   */
+  zoneLines(coin: string): readonly ZoneLine[] {
+    const c = this.coinState(coin);
+    if (c === null || !(c.mark > 0)) return [];
+    this.evaluate(c, c.markTime);
+    const at = this.reshaped[c.coinId] ?? 0;
+    const hit = this.lineCache[c.coinId];
+    if (hit !== undefined && hit.at === at) return hit.lines;
+    const lines = c.zones.map((t) => ({ id: t.id, side: t.side, lo: this.loPx(c, t), hi: this.hiPx(c, t), notionalUsd: t.units / UNIT }));
+    while (this.lineCache.length < c.coinId) this.lineCache.push(undefined);
+    this.lineCache[c.coinId] = { at, lines };
+    return lines;
   }
 
   /** Buckets (non-empty, whole map) and current zones of a coin. */
@@ -664,6 +721,17 @@ function contribute(
     mid -= third;
   }
   b.apply(px, mid, long, sign, estimated);
+}
+
+/** Whether two zone lists have the same sides, edges and notionals, in the same order (bookCosts reads nothing else). */
+function sameLines(a: readonly ZoneLike[], b: readonly ZoneLike[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as ZoneLike;
+    const y = b[i] as ZoneLike;
+    if (x.side !== y.side || x.lo !== y.lo || x.hi !== y.hi || x.notionalUsd !== y.notionalUsd) return false;
+  }
+  return true;
 }
 
 /** The first zone in `zones` not yet matched on the same side whose key range overlaps `z`'s. */

@@ -88,17 +88,33 @@ interface Side {
   readonly estN: Int32Array | null;
 }
 
+/**
+ * Scratch series for sideZones, grown as needed and reused from call to call (detection runs on
+ * every mark that moves and every change in the map; fresh arrays per call were most of its garbage).
+ * Every element a call reads it writes first; nothing returned points into them.
+ */
+let scratch = { v: new Float64Array(0), s: new Float64Array(0), prefix: new Float64Array(0) };
+
+function scratchFor(len: number): typeof scratch {
+  if (scratch.s.length < len + 1) {
+    const cap = Math.max(len + 1, 2 * scratch.s.length, 1024);
+    scratch = { v: new Float64Array(cap), s: new Float64Array(cap), prefix: new Float64Array(cap) };
+  }
+  return scratch;
+}
+
 function sideZones(side: Side, a: number, b: number, from: number, sideName: ZoneSide, p: ZoneParams): DetectedZone[] {
   if (b < a) return [];
   const { v: face, n: counts, est, estN } = side;
   const len = b - a + 1;
+  const buf = scratchFor(len);
   // The series detection reads: exact notional plus the estimated part at its weight.
-  const v = est === null ? face.subarray(a, b + 1) : new Float64Array(len);
+  const v = est === null ? face.subarray(a, b + 1) : buf.v;
   if (est !== null) {
     const cut = 1 - p.estimateWeight;
     for (let i = 0; i < len; i++) v[i] = (face[a + i] as number) - cut * (est[a + i] as number);
   }
-  const s = new Float64Array(len);
+  const s = buf.s;
   let total = 0;
   for (let i = 0; i < len; i++) {
     const x = v[i] as number;
@@ -110,7 +126,8 @@ function sideZones(side: Side, a: number, b: number, from: number, sideName: Zon
   // The background is read from values clipped at a few means, so one huge zone does not hide
   // a smaller one beside it.
   const clip = p.overMean * mean;
-  const prefix = new Float64Array(len + 1);
+  const prefix = buf.prefix;
+  prefix[0] = 0;
   for (let i = 0; i < len; i++) prefix[i + 1] = (prefix[i] as number) + Math.min(clip, s[i] as number);
   const ranges: [number, number][] = [];
   for (let i = 0; i < len; i++) {
@@ -118,7 +135,7 @@ function sideZones(side: Side, a: number, b: number, from: number, sideName: Zon
     if (x <= 0) continue;
     if (i > 0 && (s[i - 1] as number) > x) continue;
     if (i < len - 1 && (s[i + 1] as number) >= x) continue;
-    const bg = background(prefix, i, p.backgroundBuckets);
+    const bg = background(prefix, len, i, p.backgroundBuckets);
     if (x < p.prominence * bg || x < p.overMean * mean) continue;
     const floor = Math.max(0.15 * x, 1.5 * bg);
     let lo = i;
@@ -171,10 +188,9 @@ function sideZones(side: Side, a: number, b: number, from: number, sideName: Zon
 /**
  * The local background around bucket i: the mean of a wide window with the peak's own core
  * (±2 buckets) left out, from prefix sums so each candidate costs O(1). A rolling median was the
- * first choice and cost 80 % of a replay's time.
+ * first choice and cost 80 % of a replay's time. `n`: the series' length (`prefix` holds n + 1 sums, maybe more).
  */
-function background(prefix: Float64Array, i: number, half: number): number {
-  const n = prefix.length - 1;
+function background(prefix: Float64Array, n: number, i: number, half: number): number {
   const lo = Math.max(0, i - half);
   const hi = Math.min(n - 1, i + half);
   const clo = Math.max(lo, i - 2);

@@ -61,8 +61,17 @@ export const DEFAULT_ARMED: ArmedOptions = {
 /** A zone as the heatmap reports it, with its id and cost (HeatmapEngine.zones). */
 export type CostedZone = ZoneRef & { readonly id: string };
 
+/** A zone's identity and shape only: what decides whether it can arm before its cost is read. */
+export type ZoneShape = Pick<CostedZone, 'id' | 'side' | 'lo' | 'hi' | 'notionalUsd'>;
+
 export interface ArmedDeps {
   readonly zones: (coin: Coin) => readonly CostedZone[];
+  /**
+   * Optional: the same zones as `zones`, in the same order, shape only (HeatmapEngine.zoneLines).
+   * With it a mark reads whole zones (cost, chain) only when one of them can arm: marks come far
+   * more often than a zone is near.
+   */
+  readonly shapes?: (coin: Coin) => readonly ZoneShape[];
   /** The coin's sigma over a horizon (fraction of price). */
   readonly sigma: (coin: Coin, horizonMs: number) => number;
 }
@@ -99,7 +108,10 @@ interface CoinFlow {
   readonly sells: Window;
   readonly hour: Window;
   /** Marks of the momentum window, oldest first: [time, px]. */
-  marks: [number, number][];
+  readonly markT: number[];
+  readonly markPx: number[];
+  /** The first mark still in the window (the ones before it are dropped in bulk now and then). */
+  markHead: number;
   next: number;
   /** The coin's zones told LIQUIDATION_CLUSTER_ARMED and not yet re-armed, by zone id. */
   readonly toldCluster: Set<string>;
@@ -107,8 +119,12 @@ interface CoinFlow {
   readonly toldHunt: Set<string>;
   /** Zone id → its depth readings (time, USD per unit fractional distance) over the baseline window. */
   readonly depth: Map<string, [number, number][]>;
-  /** The zone ids of the last reading (reused from reading to reading). */
-  readonly live: Set<string>;
+}
+
+/** Whether a zone of that id is among `zones` (a coin has a few dozen at most). */
+function has(zones: readonly ZoneShape[], id: string): boolean {
+  for (let i = 0; i < zones.length; i++) if ((zones[i] as ZoneShape).id === id) return true;
+  return false;
 }
 
 function median(xs: readonly number[]): number {
@@ -140,15 +156,22 @@ export class ArmedDetector {
       }
       case 'mark': {
         const f = this.flow(e.coin);
-        f.marks.push([e.time, e.px]);
+        f.markT.push(e.time);
+        f.markPx.push(e.px);
         // Keep one mark at or before the window's start: the reference.
-        while (f.marks.length > 1 && (f.marks[1] as [number, number])[0] <= e.time - this.opts.momentumMs) f.marks.shift();
+        const start = e.time - this.opts.momentumMs;
+        while (f.markT.length - f.markHead > 1 && (f.markT[f.markHead + 1] as number) <= start) f.markHead++;
+        if (f.markHead > 1024 && f.markHead * 2 > f.markT.length) {
+          f.markT.splice(0, f.markHead);
+          f.markPx.splice(0, f.markHead);
+          f.markHead = 0;
+        }
         this.evaluate(e.coin, e.time, e.px, false);
         break;
       }
       case 'book': {
         const f = this.coins.get(e.coin);
-        const mark = f?.marks[f.marks.length - 1]?.[1];
+        const mark = f === undefined ? undefined : f.markPx[f.markPx.length - 1];
         if (mark !== undefined) this.evaluate(e.coin, e.time, mark, true);
         break;
       }
@@ -164,12 +187,13 @@ export class ArmedDetector {
         buys: new Window(),
         sells: new Window(),
         hour: new Window(),
-        marks: [],
+        markT: [],
+        markPx: [],
+        markHead: 0,
         next: Number.NEGATIVE_INFINITY,
         toldCluster: new Set(),
         toldHunt: new Set(),
         depth: new Map(),
-        live: new Set(),
       };
       this.coins.set(coin, f);
     }
@@ -185,35 +209,36 @@ export class ArmedDetector {
     f.buys.prune(time - o.flowWindowMs);
     f.sells.prune(time - o.flowWindowMs);
     f.hour.prune(time - 3600_000);
-    const ref = f.marks[0];
-    const settled = ref !== undefined && ref[0] <= time - o.momentumMs;
+    // The reference mark: the window's first (NaN: none yet).
+    const anyMark = f.markT.length > f.markHead;
+    const refPx = anyMark ? (f.markPx[f.markHead] as number) : Number.NaN;
+    const settled = anyMark && (f.markT[f.markHead] as number) <= time - o.momentumMs;
     // A mark can only arm a cluster on the side price is moving toward with flow that way: else no zone is read.
-    if (!book && !(settled && ((mark < ref[1] && f.sells.sum > 0) || (mark > ref[1] && f.buys.sum > 0)))) return;
-    const zones = this.deps.zones(coin);
+    if (!book && !(settled && ((mark < refPx && f.sells.sum > 0) || (mark > refPx && f.buys.sum > 0)))) return;
+    // Books read every zone's cost (the depth readings); a mark only the shapes, whole zones when one can arm.
+    const shapes = this.deps.shapes;
+    let whole: readonly CostedZone[] | null = book || shapes === undefined ? this.deps.zones(coin) : null;
+    const zones: readonly ZoneShape[] = whole ?? (shapes as (coin: Coin) => readonly ZoneShape[])(coin);
     if (zones.length === 0) return;
     const sigma = this.deps.sigma(coin, 3600_000);
     const large = Math.max(o.minZoneUsd, o.largeVsHourlyVolume * f.hour.sum);
-    const live = f.live;
-    live.clear();
     const near = Math.max(o.minNearFraction, o.nearSigmas * sigma);
-    for (const z of zones) {
-      live.add(z.id);
-      const edge = z.side === 'LONG_LIQ' ? z.hi : z.lo;
-      const dist = Math.max(0, z.side === 'LONG_LIQ' ? mark - edge : edge - mark) / mark;
-      const cost = z.depthStale === true ? null : (z.costToReachUsd ?? null);
-      const toward = z.side === 'LONG_LIQ' ? f.sells.sum : f.buys.sum;
+    for (let i = 0; i < zones.length; i++) {
+      const s = zones[i] as ZoneShape;
+      const edge = s.side === 'LONG_LIQ' ? s.hi : s.lo;
+      const dist = Math.max(0, s.side === 'LONG_LIQ' ? mark - edge : edge - mark) / mark;
+      const toward = s.side === 'LONG_LIQ' ? f.sells.sum : f.buys.sum;
       // ---- LIQUIDATION_CLUSTER_ARMED
-      if (dist > 2 * near) f.toldCluster.delete(z.id);
-      const moving = settled && (z.side === 'LONG_LIQ' ? mark < ref[1] : mark > ref[1]);
-      if (
-        !f.toldCluster.has(z.id) &&
-        cost !== null &&
-        z.notionalUsd >= large &&
-        dist <= near &&
-        moving &&
-        toward > 0 &&
-        cost <= o.costVsFlow * toward
-      ) {
+      const told = f.toldCluster.size > 0;
+      if (told && dist > 2 * near) f.toldCluster.delete(s.id);
+      const moving = settled && (s.side === 'LONG_LIQ' ? mark < refPx : mark > refPx);
+      const canArm = s.notionalUsd >= large && dist <= near && moving && toward > 0 && !(told && f.toldCluster.has(s.id));
+      if (!canArm && !book) continue;
+      whole ??= this.deps.zones(coin);
+      const z = whole[i]?.id === s.id ? (whole[i] as CostedZone) : whole.find((x) => x.id === s.id);
+      if (z === undefined) continue;
+      const cost = z.depthStale === true ? null : (z.costToReachUsd ?? null);
+      if (canArm && cost !== null && cost <= o.costVsFlow * toward) {
         f.toldCluster.add(z.id);
         this.emit(this.clusterArmed(z, coin, time, mark, cost, toward, sigma > 0 ? dist / sigma : Number.POSITIVE_INFINITY));
       }
@@ -240,9 +265,9 @@ export class ArmedDetector {
       f.depth.set(z.id, readings);
     }
     // Zones gone from the map: their readings and verdicts go with them.
-    for (const id of f.depth.keys()) if (!live.has(id)) f.depth.delete(id);
-    for (const id of f.toldCluster) if (!live.has(id)) f.toldCluster.delete(id);
-    for (const id of f.toldHunt) if (!live.has(id)) f.toldHunt.delete(id);
+    if (f.depth.size > 0) for (const id of f.depth.keys()) if (!has(zones, id)) f.depth.delete(id);
+    if (f.toldCluster.size > 0) for (const id of f.toldCluster) if (!has(zones, id)) f.toldCluster.delete(id);
+    if (f.toldHunt.size > 0) for (const id of f.toldHunt) if (!has(zones, id)) f.toldHunt.delete(id);
   }
 
   private clusterArmed(
