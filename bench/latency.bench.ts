@@ -18,19 +18,16 @@
  *   node bench/latency.bench.ts [--rate 1000] [--clients 100] [--seconds 30] [--warmup 3] [--wallets 2000]
  *       [--hours 6] [--seed 11] [--commit-ms 250] [--commit-lines 2000] [--repeats 2]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { SIM_WHALES } from '../src/cli/engines.ts';
 import type { Priority } from '../src/domain/glass-event.ts';
 import { type ReadItem, readRecordingBatches } from '../src/recording/reader.ts';
-import { RecordingWriter } from '../src/recording/writer.ts';
 import { serveIngest } from '../src/server/serve-engines.ts';
-import { Simulator } from '../src/sim/simulator.ts';
+import { childProtocol, now, percentile, replayAndStop, spawnServerChild, writeSimRecording } from './served-child.ts';
 import { median } from './stats.ts';
 
 const { values } = parseArgs({
@@ -51,8 +48,6 @@ const { values } = parseArgs({
   },
 });
 
-/** High-resolution wall clock (ms), comparable across processes on one machine. */
-const now = () => performance.timeOrigin + performance.now();
 const TARGET: Record<Priority, number> = { P0: 100, P1: 500, P2: 2000 };
 const TIERS: readonly Priority[] = ['P0', 'P1', 'P2'];
 
@@ -116,19 +111,7 @@ async function serverChild(file: string, db: string): Promise<void> {
     recorder: { clock: now },
     quiet: true,
   });
-  process.stdout.write(`url ${served.url}\n`);
-  const lines = createInterface({ input: process.stdin });
-  for await (const l of lines) {
-    if (l === 'go') {
-      const t0 = now();
-      go();
-      const r = await served.done;
-      process.stdout.write(`done ${served.hub.lastId} ${(now() - t0).toFixed(0)} ${r.written}\n`);
-    }
-    if (l === 'stop') break;
-  }
-  await served.close();
-  process.stdin.destroy();
+  await childProtocol(served, go, (r) => ` ${r.written}`);
 }
 
 interface TierStats {
@@ -144,10 +127,6 @@ interface RunResult {
   readonly events: number;
   readonly replayMs: number;
   readonly tiers: Record<Priority, TierStats | null>;
-}
-
-function percentile(sorted: Float64Array, q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
 /** A growable sample buffer. */
@@ -177,24 +156,8 @@ function field(s: string, key: string): number {
 
 async function oneRun(file: string, dir: string, run: number, clients: number): Promise<RunResult> {
   const db = join(dir, `run${run}.sqlite`);
-  const child: ChildProcess = spawn(process.execPath, [import.meta.filename, '--child', file, '--db', db, ...forwarded()], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const out = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const lines: string[] = [];
-  const waiters: (() => void)[] = [];
-  out.on('line', (l) => {
-    lines.push(l);
-    for (const w of waiters.splice(0)) w();
-  });
-  const line = async (prefix: string): Promise<string> => {
-    for (;;) {
-      const l = lines.find((x) => x.startsWith(prefix));
-      if (l !== undefined) return l;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  const url = (await line('url ')).slice(4).replace('http', 'ws');
+  const sc = spawnServerChild(import.meta.filename, [file, '--db', db, ...forwarded()]);
+  const url = (await sc.line('url ')).slice(4).replace('http', 'ws');
   const publish: Record<Priority, Samples> = { P0: new Samples(), P1: new Samples(), P2: new Samples() };
   const client: Record<Priority, Samples> = { P0: new Samples(), P1: new Samples(), P2: new Samples() };
   const last = new Int32Array(clients);
@@ -223,18 +186,8 @@ async function oneRun(file: string, dir: string, run: number, clients: number): 
     });
   }
   measureFrom = now() + Number(values.warmup) * 1000;
-  child.stdin?.write('go\n');
-  const [, lastId, ms] = (await line('done ')).split(' ');
-  const total = Number(lastId);
-  const deadline = Date.now() + Number(values.timeout) * 1000;
-  while (last.some((x) => x < total)) {
-    if (Date.now() > deadline)
-      throw new Error(`run ${run}: clients still behind after --timeout (${last.filter((x) => x < total).length} of ${clients})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  for (const ws of sockets) ws.terminate();
-  child.stdin?.write('stop\n');
-  await new Promise((r) => child.on('exit', r));
+  const { total, done } = await replayAndStop(sc, sockets, last, run, Number(values.timeout));
+  const ms = done[0];
   const tiers = {} as Record<Priority, TierStats | null>;
   for (const t of TIERS) {
     const pub = publish[t].sorted();
@@ -272,11 +225,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'glass-latency-bench-'));
   try {
     const file = join(dir, 'sim.ndjson');
-    const w = new RecordingWriter(file);
-    new Simulator({ wallets: Number(values.wallets), hours: Number(values.hours), seed: Number(values.seed) }, (ts, msg) =>
-      w.write(ts, 'hyperliquid', msg),
-    ).run();
-    w.close();
+    writeSimRecording(file, { wallets: Number(values.wallets), hours: Number(values.hours), seed: Number(values.seed) });
     const fmt = (x: number) => Number(x.toFixed(1));
     const runs: RunResult[] = [];
     for (let r = 0; r < Number(values.repeats); r++) {

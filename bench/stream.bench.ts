@@ -12,16 +12,13 @@
  *
  *   node bench/stream.bench.ts [--clients 1000] [--wallets 300] [--hours 2] [--seed 7] [--commit-lines 200] [--repeats 2]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
 import { readRecordingBatches } from '../src/recording/reader.ts';
-import { RecordingWriter } from '../src/recording/writer.ts';
 import { serveIngest } from '../src/server/serve-engines.ts';
-import { Simulator } from '../src/sim/simulator.ts';
+import { childProtocol, now, percentile, replayAndStop, spawnServerChild, writeSimRecording } from './served-child.ts';
 import { benchArgs, median } from './stats.ts';
 
 const { values } = benchArgs(import.meta.filename, {
@@ -41,8 +38,6 @@ const { values } = benchArgs(import.meta.filename, {
 
 /** Every wallet a whale (as `glass syndicates --all-wallets`): a small simulation then has events enough. */
 const ALL_WHALES = { policy: { minAccountUsd: 0, minPositionUsd: 0 }, syndicates: { minNotionalUsd: 0 } };
-/** High-resolution wall clock (ms), comparable across processes on one machine. */
-const now = () => performance.timeOrigin + performance.now();
 
 if (values.child !== undefined) await serverChild(values.child, values.db as string);
 else await main();
@@ -69,19 +64,7 @@ async function serverChild(file: string, db: string): Promise<void> {
     recorder: { clock: now },
     quiet: true,
   });
-  process.stdout.write(`url ${served.url}\n`);
-  const lines = createInterface({ input: process.stdin });
-  for await (const l of lines) {
-    if (l === 'go') {
-      const t0 = now();
-      go();
-      await served.done;
-      process.stdout.write(`done ${served.hub.lastId} ${(now() - t0).toFixed(0)}\n`);
-    }
-    if (l === 'stop') break;
-  }
-  await served.close();
-  process.stdin.destroy();
+  await childProtocol(served, go);
 }
 
 interface RunResult {
@@ -94,30 +77,10 @@ interface RunResult {
   readonly slowClosed: string | null;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-}
-
 async function oneRun(file: string, dir: string, run: number, clients: number, stalled: boolean): Promise<RunResult> {
   const db = join(dir, `run${run}.sqlite`);
-  const child: ChildProcess = spawn(process.execPath, [import.meta.filename, '--child', file, '--db', db, ...forwarded()], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const out = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const lines: string[] = [];
-  const waiters: (() => void)[] = [];
-  out.on('line', (l) => {
-    lines.push(l);
-    for (const w of waiters.splice(0)) w();
-  });
-  const line = async (prefix: string): Promise<string> => {
-    for (;;) {
-      const l = lines.find((x) => x.startsWith(prefix));
-      if (l !== undefined) return l;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  const url = (await line('url ')).slice(4).replace('http', 'ws');
+  const sc = spawnServerChild(import.meta.filename, [file, '--db', db, ...forwarded()]);
+  const url = (await sc.line('url ')).slice(4).replace('http', 'ws');
   // Latencies of every (client, event) pair, in one preallocated buffer.
   let lat = new Float64Array(1 << 20);
   let n = 0;
@@ -156,18 +119,8 @@ async function oneRun(file: string, dir: string, run: number, clients: number, s
       slowClosed = `${code} ${String(reason)}`;
     });
   }
-  child.stdin?.write('go\n');
-  const [, lastId, ms] = (await line('done ')).split(' ');
-  const total = Number(lastId);
-  const deadline = Date.now() + Number(values.timeout) * 1000;
-  while (last.some((x) => x < total)) {
-    if (Date.now() > deadline)
-      throw new Error(`run ${run}: clients still behind after --timeout (${last.filter((x) => x < total).length} of ${clients})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  for (const ws of sockets) ws.terminate();
-  child.stdin?.write('stop\n');
-  await new Promise((r) => child.on('exit', r));
+  const { total, done } = await replayAndStop(sc, sockets, last, run, Number(values.timeout));
+  const ms = done[0];
   const sorted = lat.slice(0, n).sort();
   return {
     events: total,
@@ -189,11 +142,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'glass-stream-bench-'));
   try {
     const file = join(dir, 'sim.ndjson');
-    const w = new RecordingWriter(file);
-    new Simulator({ wallets: Number(values.wallets), hours: Number(values.hours), seed: Number(values.seed) }, (ts, msg) =>
-      w.write(ts, 'hyperliquid', msg),
-    ).run();
-    w.close();
+    writeSimRecording(file, { wallets: Number(values.wallets), hours: Number(values.hours), seed: Number(values.seed) });
     const fmt = (x: number) => x.toFixed(1);
     const plain: RunResult[] = [];
     const withSlow: RunResult[] = [];

@@ -1,6 +1,7 @@
+import { GLASS_EVENT_TYPES, type GlassEventType } from '../domain/glass-event.ts';
 import { toWallet, type Wallet } from '../domain/ids.ts';
-import type { WhalePolicyOptions } from '../engine/whales/policy.ts';
-import { numOption, type Parsed, UsageError } from './args.ts';
+import { DEFAULT_WHALE_POLICY, type WhalePolicyOptions } from '../engine/whales/policy.ts';
+import { numOption, type Parsed, strOption, UsageError } from './args.ts';
 
 const LISTED_COINS = 30;
 
@@ -33,4 +34,30 @@ export function whaleSizeOptions(p: Parsed, base: Partial<WhalePolicyOptions> = 
   if (p.values['min-account'] !== undefined) Object.assign(policy, { minAccountUsd: numOption(p, 'min-account', 0, 0, 1e15) });
   if (p.values['min-position'] !== undefined) Object.assign(policy, { minPositionUsd: numOption(p, 'min-position', 0, 0, 1e15) });
   return policy;
+}
+
+/** `--type T` checked once at the boundary: one of the event types (undefined: not given). */
+export function eventTypeOption(p: Parsed): GlassEventType | undefined {
+  const type = strOption(p, 'type');
+  if (type !== undefined && !GLASS_EVENT_TYPES.includes(type as GlassEventType)) {
+    throw new UsageError(`--type takes one of ${GLASS_EVENT_TYPES.join(', ')}; got ${type}`);
+  }
+  return type as GlassEventType | undefined;
+}
+
+/**
+ * The size a wallet must reach for its entries to count (syndicates, entities): the whale policy's
+ * floor, `--min-account U` / `--min-position U` over it, or none with `--all-wallets` (which the
+ * other two then contradict).
+ */
+export function walletSizeFloor(p: Parsed): { minAccountUsd: number; minPositionUsd: number } {
+  if (p.values['all-wallets'] !== true) {
+    return {
+      minAccountUsd: numOption(p, 'min-account', DEFAULT_WHALE_POLICY.minAccountUsd, 0, 1e15),
+      minPositionUsd: numOption(p, 'min-position', DEFAULT_WHALE_POLICY.minPositionUsd, 0, 1e15),
+    };
+  }
+  if (p.values['min-account'] !== undefined || p.values['min-position'] !== undefined)
+    throw new UsageError('--all-wallets counts every wallet: drop --min-account / --min-position, or drop --all-wallets');
+  return { minAccountUsd: 0, minPositionUsd: 0 };
 }

@@ -145,14 +145,7 @@ export class SqliteStore implements Store {
   async events(q: EventQuery): Promise<EventRecord[]> {
     const where = ['id > ?', 'time <= ?'];
     const params: SQLInputValue[] = [q.afterId ?? 0, q.at ?? END];
-    if (q.types !== undefined && q.types.length > 0) {
-      where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
-      params.push(...q.types);
-    }
-    if (q.coin !== undefined) {
-      where.push('coin = ?');
-      params.push(q.coin);
-    }
+    whereTypesCoin(q, where, params);
     if (q.since !== undefined) {
       where.push('time >= ?');
       params.push(q.since);
@@ -168,14 +161,7 @@ export class SqliteStore implements Store {
   async grades(q: GradeQuery): Promise<GradeRecord[]> {
     const where = ['id > ?', 'horizon_end <= ?'];
     const params: SQLInputValue[] = [q.afterId ?? 0, q.at ?? END];
-    if (q.types !== undefined && q.types.length > 0) {
-      where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
-      params.push(...q.types);
-    }
-    if (q.coin !== undefined) {
-      where.push('coin = ?');
-      params.push(q.coin);
-    }
+    whereTypesCoin(q, where, params);
     params.push(q.limit);
     return this.stmts.all(`SELECT * FROM ledger_grades WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, ...params).map(gradeOf);
   }
@@ -360,5 +346,21 @@ export class SqliteStore implements Store {
       await this.writer.terminate();
     }
     if (this.db.isOpen) this.db.close();
+  }
+}
+
+/** The `types` / `coin` filters an event or grade query shares, added to its WHERE terms and parameters. */
+function whereTypesCoin(
+  q: { readonly types?: readonly GlassEventType[]; readonly coin?: Coin },
+  where: string[],
+  params: SQLInputValue[],
+): void {
+  if (q.types !== undefined && q.types.length > 0) {
+    where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
+    params.push(...q.types);
+  }
+  if (q.coin !== undefined) {
+    where.push('coin = ?');
+    params.push(q.coin);
   }
 }

@@ -14,7 +14,8 @@ import { Simulator } from '../../src/sim/simulator.ts';
 import { StoreError } from '../../src/store/errors.ts';
 import { ingest } from '../../src/store/ingest.ts';
 import { openStore } from '../../src/store/open.ts';
-import type { EventRecord, Store, WriteBatch } from '../../src/store/types.ts';
+import type { EventRecord, Store } from '../../src/store/types.ts';
+import { failingAfter } from '../helpers/failing-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'glass-ingest-'));
 const rec = join(dir, 'sim.ndjson');
@@ -40,23 +41,6 @@ async function allEvents(s: Store): Promise<EventRecord[]> {
 
 /** Ignores the wall-clock field. */
 const content = (es: readonly EventRecord[]) => es.map(({ detectedAt: _, ...rest }) => rest);
-
-/** A store whose `write` fails after `ok` batches: a crash between two commits, in-process. */
-function failingAfter(s: Store, ok: number): Store {
-  let left = ok;
-  return new Proxy(s, {
-    get(target, prop, recv) {
-      if (prop === 'write') {
-        return async (b: WriteBatch) => {
-          if (left-- <= 0) throw new Error('simulated crash');
-          await target.write(b);
-        };
-      }
-      const v = Reflect.get(target, prop, recv);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}
 
 describe('ingest: recording → engines → recorder → store', () => {
   test('the log is every event the engines emit, in order, ids 1…n, with the message receive time', async () => {

@@ -16,7 +16,8 @@ import { mapJsonText } from '../../src/store/map-json.ts';
 import { openStore } from '../../src/store/open.ts';
 import { PostgresStore } from '../../src/store/postgres.ts';
 import { parseRetention } from '../../src/store/retention.ts';
-import type { Store, WriteBatch } from '../../src/store/types.ts';
+import type { Store } from '../../src/store/types.ts';
+import { failingAfter } from '../helpers/failing-store.ts';
 import { freshSchemaUrl, PG_URL, pgUnreachable } from './pg.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'glass-map-delta-'));
@@ -196,19 +197,7 @@ describe('map deltas through the stores: the same answers as whole maps', () => 
     const whole = await openStore(join(dir, `s${n++}.sqlite`));
     try {
       // The older run stops after 6 batches (a crash between two commits), the new one resumes it.
-      let left = 6;
-      const stopping = new Proxy(older, {
-        get(target, prop, recv) {
-          if (prop === 'write') {
-            return async (b: WriteBatch) => {
-              if (left-- <= 0) throw new Error('simulated crash');
-              await target.write(b);
-            };
-          }
-          const v = Reflect.get(target, prop, recv);
-          return typeof v === 'function' ? v.bind(target) : v;
-        },
-      });
+      const stopping = failingAfter(older, 6);
       const opts = { everyLines: 700, recorder: { mapDeltas: false } };
       await assert.rejects(ingest(stopping, readRecordingBatches(rec), 'a', opts), /simulated crash/);
       const r = await ingest(older, readRecordingBatches(rec), 'a', { everyLines: 700 });

@@ -1,8 +1,9 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { busNames, loadClusterConfig } from '../../bus/nats/config.ts';
+import { busNames } from '../../bus/nats/config.ts';
 import { connectBus } from '../../bus/nats/connect.ts';
 import { clusterStatus, statusText } from '../../bus/nats/status.ts';
-import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
+import { type CommandSpec, flag, parseCommand, UsageError } from '../args.ts';
+import { clusterConfigOption } from '../cluster-config.ts';
 import { out, printJson } from '../output.ts';
 
 export const clusterSpec: CommandSpec = {
@@ -23,12 +24,7 @@ export async function clusterCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(clusterSpec, argv);
   if (p === null) return 0;
   if (p.positionals[0] !== 'status') throw new UsageError(`unknown subcommand "${p.positionals[0]}" (known: status)`);
-  const env = { ...process.env };
-  const nats = strOption(p, 'nats');
-  const prefix = strOption(p, 'prefix');
-  if (nats !== undefined) env.GLASS_NATS_URL = nats;
-  if (prefix !== undefined) env.GLASS_BUS_PREFIX = prefix;
-  const cfg = loadClusterConfig(strOption(p, 'config'), env);
+  const cfg = clusterConfigOption(p);
   const nc = await connectBus(cfg.natsUrl, 'glass-cluster-status');
   try {
     const s = await clusterStatus(await jetstreamManager(nc), nc, busNames(cfg.prefix));

@@ -6,9 +6,10 @@ import { type Flow, LedgerError, ledgerMessage, matchFlows, type Transfer } from
 import { DEFAULT_WHALE_POLICY, WhalePolicy } from '../../engine/whales/policy.ts';
 import { InputError } from '../../recording/errors.ts';
 import { parseRecordLine, readLineBatches } from '../../recording/reader.ts';
-import { type CommandSpec, flag, numOption, parseCommand, strOption, UsageError } from '../args.ts';
+import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
 import { printNdjson, printText } from '../output.ts';
+import { walletSizeFloor } from '../validate.ts';
 import { ledgerPathOf } from './import.ts';
 import { entityGraph, syndicateOptions } from './syndicates.ts';
 
@@ -86,15 +87,7 @@ export async function entitiesCommand(argv: readonly string[]): Promise<number> 
   const p = parseCommand(entitiesSpec, argv);
   if (p === null) return 0;
   const file = p.positionals[0] as string;
-  const all = flag(p, 'all-wallets');
-  if (all && (p.values['min-account'] !== undefined || p.values['min-position'] !== undefined))
-    throw new UsageError('--all-wallets counts every wallet: drop --min-account / --min-position, or drop --all-wallets');
-  const size = all
-    ? { minAccountUsd: 0, minPositionUsd: 0 }
-    : {
-        minAccountUsd: numOption(p, 'min-account', DEFAULT_WHALE_POLICY.minAccountUsd, 0, 1e15),
-        minPositionUsd: numOption(p, 'min-position', DEFAULT_WHALE_POLICY.minPositionUsd, 0, 1e15),
-      };
+  const size = walletSizeFloor(p);
   const funding = await readFunding(file, strOption(p, 'ledger'));
   const graph = entityGraph(p, funding);
   if (graph === null) throw new UsageError('internal: no entity graph');

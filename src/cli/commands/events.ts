@@ -1,10 +1,11 @@
 import { tidy } from '../../domain/format.ts';
-import { GLASS_EVENT_TYPES, type GlassEvent, type GlassEventType } from '../../domain/glass-event.ts';
+import type { GlassEvent } from '../../domain/glass-event.ts';
 import type { HunterOptions } from '../../engine/whales/hunter.ts';
-import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
+import { type CommandSpec, flag, parseCommand, strOption } from '../args.ts';
 import { attachEngines, describe, SIM_WHALES } from '../engines.ts';
 import { playFile } from '../load.ts';
 import { note, out } from '../output.ts';
+import { eventTypeOption } from '../validate.ts';
 import { costNote } from './heatmap.ts';
 
 export const eventsSpec: CommandSpec = {
@@ -35,10 +36,7 @@ export async function eventsCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(eventsSpec, argv);
   if (p === null) return 0;
   const file = p.positionals[0] as string;
-  const type = strOption(p, 'type');
-  if (type !== undefined && !GLASS_EVENT_TYPES.includes(type as GlassEventType)) {
-    throw new UsageError(`--type takes one of ${GLASS_EVENT_TYPES.join(', ')}; got ${type}`);
-  }
+  const type = eventTypeOption(p);
   const coin = strOption(p, 'coin');
   const json = flag(p, 'json');
   const whales: Partial<HunterOptions> = flag(p, 'sim-scale') ? { ...SIM_WHALES } : {};

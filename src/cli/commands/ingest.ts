@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { busNames, loadClusterConfig } from '../../bus/nats/config.ts';
+import { busNames } from '../../bus/nats/config.ts';
 import { connectBus } from '../../bus/nats/connect.ts';
 import { Lease, leaseBucket } from '../../bus/nats/lease.ts';
 import { PipelinedPublisher } from '../../bus/nats/pipelined.ts';
@@ -8,6 +8,7 @@ import { ensureStreams } from '../../bus/nats/streams.ts';
 import { readRecordingBatches } from '../../recording/reader.ts';
 import { stopSignal } from '../../server/serve-engines.ts';
 import { type CommandSpec, intOption, parseCommand, strOption } from '../args.ts';
+import { clusterConfigOption } from '../cluster-config.ts';
 import { fmtInt, note } from '../output.ts';
 
 export const ingestSpec: CommandSpec = {
@@ -46,12 +47,7 @@ export async function ingestCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(ingestSpec, argv);
   if (p === null) return 0;
   const file = p.positionals[0] as string;
-  const env = { ...process.env };
-  const nats = strOption(p, 'nats');
-  const prefix = strOption(p, 'prefix');
-  if (nats !== undefined) env.GLASS_NATS_URL = nats;
-  if (prefix !== undefined) env.GLASS_BUS_PREFIX = prefix;
-  const cfg = loadClusterConfig(strOption(p, 'config'), env);
+  const cfg = clusterConfigOption(p);
   const names = busNames(cfg.prefix);
   const venue = strOption(p, 'venue') ?? 'hyperliquid';
   const source = strOption(p, 'source') ?? sourceName(file);

@@ -1,5 +1,4 @@
 import { tidy } from '../../domain/format.ts';
-import { GLASS_EVENT_TYPES, type GlassEventType } from '../../domain/glass-event.ts';
 import { AccuracyLedger, DEFAULT_LEDGER, type LedgerRow } from '../../engine/ledger/index.ts';
 import type { HunterOptions } from '../../engine/whales/hunter.ts';
 import { DEFAULT_WHALE_POLICY } from '../../engine/whales/policy.ts';
@@ -7,7 +6,7 @@ import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../
 import { attachEngines, SIM_WHALES } from '../engines.ts';
 import { playFile } from '../load.ts';
 import { fmtInt, out, printJson, setStatus } from '../output.ts';
-import { whaleSizeOptions } from '../validate.ts';
+import { eventTypeOption, whaleSizeOptions } from '../validate.ts';
 
 export const ledgerSpec: CommandSpec = {
   name: 'ledger',
@@ -47,10 +46,7 @@ export async function ledgerCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(ledgerSpec, argv);
   if (p === null) return 0;
   const file = p.positionals[0] as string;
-  const type = strOption(p, 'type');
-  if (type !== undefined && !GLASS_EVENT_TYPES.includes(type as GlassEventType)) {
-    throw new UsageError(`--type takes one of ${GLASS_EVENT_TYPES.join(', ')}; got ${type}`);
-  }
+  const type = eventTypeOption(p);
   const coin = strOption(p, 'coin');
   const whales: Partial<HunterOptions> = flag(p, 'sim-scale') ? { ...SIM_WHALES } : {};
   const policy = whaleSizeOptions(p, whales.policy);

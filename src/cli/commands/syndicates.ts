@@ -14,6 +14,7 @@ import { DEFAULT_WHALE_POLICY, WhalePolicy } from '../../engine/whales/policy.ts
 import { type CommandSpec, flag, intOption, numOption, type Parsed, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
 import { note, printNdjson, printText } from '../output.ts';
+import { walletSizeFloor } from '../validate.ts';
 import { type FundingRead, readFunding } from './entities.ts';
 
 export const syndicatesSpec: CommandSpec = {
@@ -103,17 +104,9 @@ export async function syndicatesCommand(argv: readonly string[]): Promise<number
   if (p === null) return 0;
   const file = p.positionals[0] as string;
   const events: SyndicateEvent[] = [];
-  const all = flag(p, 'all-wallets');
-  if (all && (p.values['min-account'] !== undefined || p.values['min-position'] !== undefined))
-    throw new UsageError('--all-wallets counts every wallet: drop --min-account / --min-position, or drop --all-wallets');
-  if (p.values['seeds'] !== undefined && !flag(p, 'baseline')) throw new UsageError('--seeds is for --baseline');
   // Whales only, by the policy every whale event uses; --all-wallets drops the size floor.
-  const size = all
-    ? { minAccountUsd: 0, minPositionUsd: 0 }
-    : {
-        minAccountUsd: numOption(p, 'min-account', DEFAULT_WHALE_POLICY.minAccountUsd, 0, 1e15),
-        minPositionUsd: numOption(p, 'min-position', DEFAULT_WHALE_POLICY.minPositionUsd, 0, 1e15),
-      };
+  const size = walletSizeFloor(p);
+  if (p.values['seeds'] !== undefined && !flag(p, 'baseline')) throw new UsageError('--seeds is for --baseline');
   const json = flag(p, 'json');
   const seeds = intOption(p, 'seeds', 5, 1, 100);
   const funding = await readFunding(file, strOption(p, 'ledger'));

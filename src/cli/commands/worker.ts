@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
-import { busNames, loadClusterConfig } from '../../bus/nats/config.ts';
+import { busNames } from '../../bus/nats/config.ts';
 import { connectBus } from '../../bus/nats/connect.ts';
 import { Lease, leaseBucket } from '../../bus/nats/lease.ts';
 import { type Assignment, assignmentName, runWorker } from '../../bus/nats/worker.ts';
 import { stopSignal } from '../../server/serve-engines.ts';
 import { openStore } from '../../store/open.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
+import { clusterConfigOption } from '../cluster-config.ts';
 import { SIM_WHALES } from '../engines.ts';
 import { fmtInt, note } from '../output.ts';
 
@@ -66,16 +67,7 @@ export async function workerCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(workerSpec, argv);
   if (p === null) return 0;
   const a = assignment(strOption(p, 'coins'), strOption(p, 'partition'));
-  const env = { ...process.env };
-  for (const [opt, name] of [
-    ['nats', 'GLASS_NATS_URL'],
-    ['prefix', 'GLASS_BUS_PREFIX'],
-    ['db', 'GLASS_DATABASE_URL'],
-  ] as const) {
-    const v = strOption(p, opt);
-    if (v !== undefined) env[name] = v;
-  }
-  const cfg = loadClusterConfig(strOption(p, 'config'), env);
+  const cfg = clusterConfigOption(p);
   if (cfg.databaseUrl === null) throw new UsageError('no store: give --db postgres://… or GLASS_DATABASE_URL');
   const names = busNames(cfg.prefix);
   const quiet = flag(p, 'quiet');

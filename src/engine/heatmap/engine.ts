@@ -136,6 +136,21 @@ export class HeatmapEngine {
   /** Per coin id: the last zoneLines() answer, valid while `reshaped` stands at `at`. */
   private readonly lineCache: ({ at: number; lines: readonly ZoneLine[] } | undefined)[] = [];
   private tick = 0;
+  /** Per coin id: the last detection and what it read (the map, its version, the window, the mark's bucket, the reach). */
+  private readonly detected: (
+    | {
+        buckets: CoinBuckets;
+        version: number;
+        width: number;
+        from: number;
+        to: number;
+        markKey: number;
+        reach: number;
+        zones: readonly DetectedZone[];
+        largest: CoinState['largest'];
+      }
+    | undefined
+  )[] = [];
   /** By interned coin id: every position change looks its coin up. */
   private readonly coins: (CoinState | undefined)[] = [];
   private readonly slots = new SlotTable();
@@ -317,17 +332,37 @@ export class HeatmapEngine {
     c.evaluatedVersion = c.buckets.version;
     c.evaluatedMark = c.mark;
     this.touch(c, true);
-    const w = this.windowOf(c);
-    const reach = Math.ceil((LARGEST_REACH * c.mark) / c.buckets.width);
-    const { zones, largest } = coverLargest(w, detectZones(w, this.opts.zoneParams), reach, this.opts.zoneParams);
-    c.largest = largest;
-    this.track(c, zones, time);
+    const b = c.buckets;
+    const { from, to } = c.window();
+    const markKey = b.bucketOf(c.mark);
+    const reach = Math.ceil((LARGEST_REACH * c.mark) / b.width);
+    // Detection reads only the window's buckets, the mark's bucket and the reach: all as at the last
+    // detection (the mark moved within its bucket, the map not at all), the same zones (track reads them, never changes them).
+    let d = this.detected[c.coinId];
+    if (
+      d === undefined ||
+      d.buckets !== b ||
+      d.version !== b.version ||
+      d.width !== b.width ||
+      d.from !== from ||
+      d.to !== to ||
+      d.markKey !== markKey ||
+      d.reach !== reach
+    ) {
+      const w = this.windowOf(c);
+      const found = coverLargest(w, detectZones(w, this.opts.zoneParams), reach, this.opts.zoneParams);
+      d = { buckets: b, version: b.version, width: b.width, from, to, markKey, reach, zones: found.zones, largest: found.largest };
+      while (this.detected.length < c.coinId) this.detected.push(undefined);
+      this.detected[c.coinId] = d;
+    }
+    c.largest = d.largest;
+    this.track(c, d.zones, time);
     // Again after: an answer made while track emitted (a listener asking mid-pass) is not kept.
     this.touch(c, true);
   }
 
   /** Carries zone identity across re-derivations and emits the lifecycle events. */
-  private track(c: CoinState, found: DetectedZone[], time: number): void {
+  private track(c: CoinState, found: readonly DetectedZone[], time: number): void {
     const next: TrackedZone[] = [];
     const matched = new Set<TrackedZone>();
     // A zone that dips under the detection threshold and comes back within the grace period is

@@ -1,10 +1,10 @@
-import { GLASS_EVENT_TYPES, type GlassEventType } from '../../domain/glass-event.ts';
+import type { GlassEventType } from '../../domain/glass-event.ts';
 import type { Coin } from '../../domain/ids.ts';
 import type { EvidenceStanding } from '../probability/honest.ts';
 import type { CascadeCoefficients } from '../probability/model.ts';
 import { type CalibrationOptions, WalkForwardCalibration } from './calibration.ts';
 import type { Grade } from './grade.ts';
-import { DEFAULT_MUTING, type LedgerRow, type MutingOptions, Tally } from './tally.ts';
+import { DEFAULT_MUTING, type LedgerRow, type MutingOptions, TallyTable } from './tally.ts';
 
 /**
  * Where the evidence stands on a row's grades: known once at least `minGraded` graded forecasts
@@ -32,7 +32,7 @@ export function standingOf(row: LedgerRow | undefined, minGraded: number): Evide
  */
 export class GradeBook {
   private readonly muting: MutingOptions;
-  private readonly tallies = new Map<string, Tally>();
+  private readonly tallies = new TallyTable();
   private readonly calibration: WalkForwardCalibration;
   /** Horizon end of the newest grade taken (−∞: none). */
   time = Number.NEGATIVE_INFINITY;
@@ -47,8 +47,8 @@ export class GradeBook {
   /** One grade, in grade order. */
   add(g: Grade): void {
     if (g.kind === 'touch' && g.forecast !== null) this.calibration.add(g.forecast.baselineProbability, g.hit);
-    this.tally(g.type, null).add(g, this.muting);
-    this.tally(g.type, g.coin).add(g, this.muting);
+    this.tallies.of(g.type, null).add(g, this.muting);
+    this.tallies.of(g.type, g.coin).add(g, this.muting);
     if (g.horizonEnd > this.time) this.time = g.horizonEnd;
     if (g.time < this.from) this.from = g.time;
   }
@@ -58,14 +58,10 @@ export class GradeBook {
    * each type (on the coin, when byCoin) so counts and pending can be told: count is at least graded.
    */
   rows(byCoin: boolean, seen: (type: GlassEventType, coin: Coin | null) => number = () => 0): LedgerRow[] {
-    const order = new Map(GLASS_EVENT_TYPES.map((t, i) => [t, i]));
-    return [...this.tallies.values()]
-      .filter((t) => (t.coin !== null) === byCoin)
-      .sort((a, b) => (order.get(a.type) ?? 0) - (order.get(b.type) ?? 0) || String(a.coin).localeCompare(String(b.coin)))
-      .map((t) => {
-        t.count = Math.max(t.graded, seen(t.type, t.coin));
-        return t.row(t.count - t.graded);
-      });
+    return this.tallies.ordered(byCoin).map((t) => {
+      t.count = Math.max(t.graded, seen(t.type, t.coin));
+      return t.row(t.count - t.graded);
+    });
   }
 
   evidenceStanding(type: GlassEventType): EvidenceStanding {
@@ -73,11 +69,7 @@ export class GradeBook {
   }
 
   muteReason(type: GlassEventType, coin?: Coin | string): string | null {
-    const all = this.tallies.get(type);
-    if (all?.muted) return `${type}: ${all.reason}`;
-    if (coin === undefined) return null;
-    const one = this.tallies.get(`${type}|${coin}`);
-    return one?.muted ? `${type} on ${coin}: ${one.reason}` : null;
+    return this.tallies.muteReason(type, coin);
   }
 
   recalibrate(p0: number): number {
@@ -86,15 +78,5 @@ export class GradeBook {
 
   get recalibration(): { readonly coefficients: CascadeCoefficients; readonly fittedOn: number } {
     return { coefficients: this.calibration.coefficients, fittedOn: this.calibration.fittedOn };
-  }
-
-  private tally(type: GlassEventType, coin: Coin | null): Tally {
-    const key = coin === null ? type : `${type}|${coin}`;
-    let t = this.tallies.get(key);
-    if (t === undefined) {
-      t = new Tally(type, coin);
-      this.tallies.set(key, t);
-    }
-    return t;
   }
 }

@@ -15,7 +15,7 @@ import { DEFAULT_HUNTER } from '../whales/hunter.ts';
 import { standingOf } from './book.ts';
 import { type CalibrationOptions, WalkForwardCalibration } from './calibration.ts';
 import type { DirectionGrade, Grade, MoveGrade, MuteChange, SweepGrade, TouchForecast, TouchGrade } from './grade.ts';
-import { DEFAULT_MUTING, type LedgerRow, type MutingOptions, Tally } from './tally.ts';
+import { DEFAULT_MUTING, type LedgerRow, type MutingOptions, Tally, TallyTable } from './tally.ts';
 import { CoinTape } from './tape.ts';
 
 export interface LedgerOptions {
@@ -117,7 +117,7 @@ export class AccuracyLedger {
   private readonly nextSample = new Map<string, number>();
   private readonly heap: Pending[] = [];
   private seq = 0;
-  private readonly tallies = new Map<string, Tally>();
+  private readonly tallies = new TallyTable();
   /** Zone id → when its ZONE_FORMED was seen: where a sweep's liquidations start counting. */
   private readonly formed = new Map<string, number>();
   /** wallet:coin → the signed size after the whale's last event, and the direction and time of its trade. */
@@ -175,8 +175,8 @@ export class AccuracyLedger {
   }
 
   onGlass(e: GlassEvent): void {
-    this.tally(e.type, null).count++;
-    this.tally(e.type, e.coin).count++;
+    this.tallies.of(e.type, null).count++;
+    this.tallies.of(e.type, e.coin).count++;
     if (e.type === 'REGIME_SHIFT' && e.kind === 'volatility') this.regimes.set(e.coin, e.to === 'volatile' ? 'volatile' : 'calm');
     const regime = this.regimes.get(e.coin) ?? 'unknown';
     this.regimeAt.set(e.id, regime);
@@ -260,11 +260,7 @@ export class AccuracyLedger {
 
   /** Why the type is muted (null: it is not). */
   muteReason(type: GlassEventType, coin?: Coin | string): string | null {
-    const all = this.tallies.get(type);
-    if (all?.muted) return `${type}: ${all.reason}`;
-    if (coin === undefined) return null;
-    const one = this.tallies.get(`${type}|${coin}`);
-    return one?.muted ? `${type} on ${coin}: ${one.reason}` : null;
+    return this.tallies.muteReason(type, coin);
   }
 
   /**
@@ -328,11 +324,7 @@ export class AccuracyLedger {
 
   /** The table: one row per event type seen (coin null), or per type on each coin (`byCoin`), in the events' order. */
   rows(byCoin = false): LedgerRow[] {
-    const order = new Map(GLASS_EVENT_TYPES.map((t, i) => [t, i]));
-    return [...this.tallies.values()]
-      .filter((t) => (t.coin !== null) === byCoin)
-      .sort((a, b) => (order.get(a.type) ?? 0) - (order.get(b.type) ?? 0) || String(a.coin).localeCompare(String(b.coin)))
-      .map((t) => t.row(t.count - t.graded - t.ungradable));
+    return this.tallies.ordered(byCoin).map((t) => t.row(t.count - t.graded - t.ungradable));
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -342,16 +334,6 @@ export class AccuracyLedger {
     if (t === undefined) {
       t = new CoinTape();
       this.tapes.set(coin, t);
-    }
-    return t;
-  }
-
-  private tally(type: GlassEventType, coin: Coin | null): Tally {
-    const key = coin === null ? type : `${type}|${coin}`;
-    let t = this.tallies.get(key);
-    if (t === undefined) {
-      t = new Tally(type, coin);
-      this.tallies.set(key, t);
     }
     return t;
   }
@@ -394,8 +376,8 @@ export class AccuracyLedger {
   }
 
   private ungradable(e: { id: string; type: GlassEventType; coin: Coin }): void {
-    this.tally(e.type, null).ungradable++;
-    this.tally(e.type, e.coin).ungradable++;
+    this.tallies.of(e.type, null).ungradable++;
+    this.tallies.of(e.type, e.coin).ungradable++;
     this.regimeTally(e.type, this.regimeAt.get(e.id) ?? 'unknown').ungradable++;
     const cls = syndicateClass(e);
     if (cls !== null) this.classTally(e.type, cls).ungradable++;
@@ -457,8 +439,8 @@ export class AccuracyLedger {
     const regime = this.regimeAt.get(p.e.id) ?? 'unknown';
     this.regimeAt.delete(p.e.id);
     const graded: Grade = { ...g, regime };
-    this.record(graded, this.tally(g.type, null));
-    this.record(graded, this.tally(g.type, g.coin));
+    this.record(graded, this.tallies.of(g.type, null));
+    this.record(graded, this.tallies.of(g.type, g.coin));
     this.regimeTally(g.type, regime).add(graded, this.opts.muting);
     const cls = syndicateClass(p.e);
     if (cls !== null) this.classTally(g.type, cls).add(graded, this.opts.muting);

@@ -1,4 +1,4 @@
-import type { GlassEventType } from '../../domain/glass-event.ts';
+import { GLASS_EVENT_TYPES, type GlassEventType } from '../../domain/glass-event.ts';
 import type { Coin } from '../../domain/ids.ts';
 import type { Grade } from './grade.ts';
 import { median, ReliabilityBins, wilson } from './stats.ts';
@@ -202,6 +202,44 @@ export class Tally {
       muted: this.muted,
       mutedReason: this.reason,
     };
+  }
+}
+
+/** A ledger's tallies: one per event type (coin null) and one per type on each coin. */
+export class TallyTable {
+  private readonly byKey = new Map<string, Tally>();
+
+  /** The type's tally (coin null: across coins) or its tally on the coin, made on first use. */
+  of(type: GlassEventType, coin: Coin | null): Tally {
+    const key = coin === null ? type : `${type}|${coin}`;
+    let t = this.byKey.get(key);
+    if (t === undefined) {
+      t = new Tally(type, coin);
+      this.byKey.set(key, t);
+    }
+    return t;
+  }
+
+  /** The type's tally across coins, when it has one. */
+  get(type: GlassEventType): Tally | undefined {
+    return this.byKey.get(type);
+  }
+
+  /** Why the type (or the type on the coin) is muted (null: it is not). */
+  muteReason(type: GlassEventType, coin?: Coin | string): string | null {
+    const all = this.byKey.get(type);
+    if (all?.muted) return `${type}: ${all.reason}`;
+    if (coin === undefined) return null;
+    const one = this.byKey.get(`${type}|${coin}`);
+    return one?.muted ? `${type} on ${coin}: ${one.reason}` : null;
+  }
+
+  /** The tallies per type (coin null) or per type on each coin (`byCoin`), in the events' order, then by coin. */
+  ordered(byCoin: boolean): Tally[] {
+    const order = new Map(GLASS_EVENT_TYPES.map((t, i) => [t, i]));
+    return [...this.byKey.values()]
+      .filter((t) => (t.coin !== null) === byCoin)
+      .sort((a, b) => (order.get(a.type) ?? 0) - (order.get(b.type) ?? 0) || String(a.coin).localeCompare(String(b.coin)));
   }
 }
 

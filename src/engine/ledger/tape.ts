@@ -1,3 +1,5 @@
+import { lowerBound, upperBound } from '../common/bounds.ts';
+
 /**
  * One coin's price path and liquidations, kept only while a pending grade may still read them.
  * Times are event times; a point that arrives with a time before the last one is filed at the
@@ -91,28 +93,4 @@ export class CoinTape {
   get size(): number {
     return this.t.length - this.head;
   }
-}
-
-/** First index ≥ `from` whose value is ≥ x. */
-function lowerBound(a: readonly number[], from: number, x: number): number {
-  let lo = from;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((a[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index ≥ `from` whose value is > x. */
-function upperBound(a: readonly number[], from: number, x: number): number {
-  let lo = from;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((a[mid] as number) <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -1,3 +1,5 @@
+import { lowerBound, upperBound } from '../common/bounds.ts';
+
 /**
  * A time-bounded sample of numbers in event time: the rolling distributions the signal detectors
  * compare the present with. Samples older than `spanMs` before the newest are dropped; mean and
@@ -23,10 +25,10 @@ export class TimedSample {
     this.cached = null;
     this.t.push(time);
     this.x.push(x);
-    this.sorted.splice(lowerBound(this.sorted, x), 0, x);
+    this.sorted.splice(lowerBound(this.sorted, 0, x), 0, x);
     const from = time - this.spanMs;
     while (this.head < this.t.length && (this.t[this.head] as number) < from) {
-      this.sorted.splice(lowerBound(this.sorted, this.x[this.head] as number), 1);
+      this.sorted.splice(lowerBound(this.sorted, 0, this.x[this.head] as number), 1);
       this.head++;
     }
     if (this.head > 512 && this.head * 2 > this.t.length) {
@@ -51,26 +53,14 @@ export class TimedSample {
 
   /** The value as of `time`: the last sample at or before it (NaN: none kept). */
   asOf(time: number): number {
-    let lo = this.head;
-    let hi = this.t.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.t[mid] as number) <= time) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - 1 >= this.head ? (this.x[lo - 1] as number) : Number.NaN;
+    const i = upperBound(this.t, this.head, time) - 1;
+    return i >= this.head ? (this.x[i] as number) : Number.NaN;
   }
 
   /** Time of the sample `asOf(time)` reads (NaN: none). */
   timeAsOf(time: number): number {
-    let lo = this.head;
-    let hi = this.t.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.t[mid] as number) <= time) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - 1 >= this.head ? (this.t[lo - 1] as number) : Number.NaN;
+    const i = upperBound(this.t, this.head, time) - 1;
+    return i >= this.head ? (this.t[i] as number) : Number.NaN;
   }
 
   meanSd(): { mean: number; sd: number } {
@@ -112,18 +102,6 @@ export function quantileSorted(v: readonly number[], q: number): number {
   const f = pos - i;
   const a = v[i] as number;
   return f === 0 ? a : a + f * ((v[i + 1] as number) - a);
-}
-
-/** First index of ascending `a` whose value is ≥ x. */
-function lowerBound(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((a[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** `x` clipped at ± k robust standard deviations (1.4826 × median |x|) of its own. */
