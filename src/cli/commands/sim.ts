@@ -4,6 +4,7 @@ import { DEFAULT_SIM } from '../../sim/config.ts';
 import { Simulator } from '../../sim/simulator.ts';
 import { type CommandSpec, flag, intOption, numOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { fmtInt, note, printJson } from '../output.ts';
+import { ledgerPathOf } from './import.ts';
 
 export const simSpec: CommandSpec = {
   name: 'sim',
@@ -21,6 +22,8 @@ export const simSpec: CommandSpec = {
     clusters: { type: 'string' },
     episodes: { type: 'string' },
     'btc-corr': { type: 'string' },
+    actors: { type: 'string' },
+    shocks: { type: 'string' },
     json: { type: 'boolean' },
   },
   help: [
@@ -33,6 +36,9 @@ export const simSpec: CommandSpec = {
     `--clusters K    planted liquidation clusters per 24 h (default ${DEFAULT_SIM.clustersPerDay})`,
     `--episodes K    planted market episodes per 24 h: leverage build-ups, funding extremes, decouplings from BTC, thin books (default ${DEFAULT_SIM.marketEpisodesPerDay})`,
     `--btc-corr R    correlation of the other coins' shocks with BTC's, 0 to 0.95 (default ${DEFAULT_SIM.btcCorrelation})`,
+    `--actors N      planted actors, each owning 3–6 wallets funded from one and traded as one (default ${DEFAULT_SIM.actors});`,
+    '                their funding transfers go beside F, in F with .ledger.ndjson (read by glass entities)',
+    `--shocks K      planted price shocks per 24 h, each followed by a crowd reacting to it (default ${DEFAULT_SIM.shocksPerDay})`,
     '--json          print the summary as JSON',
   ],
   positionals: { min: 0, max: 0 },
@@ -55,6 +61,8 @@ export async function simCommand(argv: readonly string[]): Promise<number> {
     clustersPerDay: numOption(p, 'clusters', DEFAULT_SIM.clustersPerDay, 0, 10_000),
     marketEpisodesPerDay: numOption(p, 'episodes', DEFAULT_SIM.marketEpisodesPerDay, 0, 1_000),
     btcCorrelation: numOption(p, 'btc-corr', DEFAULT_SIM.btcCorrelation, 0, 0.95),
+    actors: intOption(p, 'actors', DEFAULT_SIM.actors, 0, 1_000),
+    shocksPerDay: numOption(p, 'shocks', DEFAULT_SIM.shocksPerDay, 0, 1_000),
   };
   const truthPath = strOption(p, 'truth') ?? truthPathFor(out);
   let writer: RecordingWriter;
@@ -63,8 +71,15 @@ export async function simCommand(argv: readonly string[]): Promise<number> {
   } catch (e) {
     throw new UsageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  // The actors' funding transfers are the venue's ledger answers: beside the recording, as `glass import` writes them.
+  const ledgerOut = config.actors > 0 ? ledgerPathOf(out) : null;
+  const ledger = ledgerOut === null ? null : new RecordingWriter(ledgerOut);
   const t0 = performance.now();
-  const sim = new Simulator(config, (ts, msg) => writer.write(ts, 'hyperliquid', msg));
+  const sim = new Simulator(
+    config,
+    (ts, msg) => writer.write(ts, 'hyperliquid', msg),
+    ledger === null ? undefined : (ts, msg) => ledger.write(ts, 'hyperliquid', msg),
+  );
   sim.begin();
   const total = sim.totalTicks();
   let lastNote = t0;
@@ -77,6 +92,7 @@ export async function simCommand(argv: readonly string[]): Promise<number> {
   }
   const truth = sim.truth();
   writer.close();
+  ledger?.close();
   writeFileSync(truthPath, `${JSON.stringify(truth)}\n`);
   const summary = {
     out,
@@ -89,12 +105,16 @@ export async function simCommand(argv: readonly string[]): Promise<number> {
     snapshots: truth.stats.snapshots,
     syndicates: truth.syndicates.length,
     clusters: truth.clusters.length,
+    actors: truth.entities?.length ?? 0,
+    shocks: truth.shocks?.length ?? 0,
+    ledger: ledgerOut,
   };
   if (flag(p, 'json')) await printJson(summary);
   else {
     note(
       `wrote ${out}: ${fmtInt(summary.lines)} lines, ${fmtInt(summary.trades)} trades (${fmtInt(summary.fills)} fills), ` +
-        `${fmtInt(summary.liquidations)} liquidations, ${summary.syndicates} syndicates and ${summary.clusters} clusters planted ` +
+        `${fmtInt(summary.liquidations)} liquidations, ${summary.syndicates} syndicates and ${summary.clusters} clusters planted` +
+        `${summary.actors > 0 ? `, ${summary.actors} actors (funding in ${ledgerOut})` : ''}${summary.shocks > 0 ? `, ${summary.shocks} price shocks` : ''} ` +
         `in ${((performance.now() - t0) / 1000).toFixed(1)} s; ground truth in ${truthPath}`,
     );
   }
