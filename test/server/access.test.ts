@@ -12,6 +12,18 @@ import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
 import { getJson, listen, postJson, tempDir } from './fixture.ts';
 
+/** The server's log lines, as written to its log stream. */
+function captureLog(): { lines: string[]; sink: Writable } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
+  return { lines, sink };
+}
+
 const run = promisify(execFile);
 const { dir, cleanup } = tempDir('glass-access-');
 const db = join(dir, 'glass.sqlite');
@@ -115,13 +127,7 @@ describe('API keys: glass keys create|list|revoke, sent as x-api-key or Bearer',
 
   test('no secret in the logs: the key id is, the secret and the headers are not', async () => {
     const k = await createKey('logged');
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
+    const { lines, sink } = captureLog();
     const s = await listen({ view: new StoreView(store), store, open: false, logLevel: 'trace', logStream: sink });
     try {
       await getJson(`${s.url}/v1/coins`, { 'x-api-key': k.secret });
@@ -140,13 +146,7 @@ describe('API keys: glass keys create|list|revoke, sent as x-api-key or Bearer',
 
   test('the stream: a browser sends its key as a subprotocol beside glass.v1; without it 401; the key is never logged', async () => {
     const k = await createKey('browser');
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
+    const { lines, sink } = captureLog();
     const s = await listen({ view: new StoreView(store), store, open: false, logLevel: 'trace', logStream: sink });
     const ws = s.url.replace(/^http/, 'ws');
     /** What a browser's `new WebSocket(url, protocols)` does: resolves with the agreed protocol, or the refusal. */
