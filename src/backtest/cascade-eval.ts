@@ -54,11 +54,15 @@ export interface CascadeRun {
 
 /**
  * Estimated liquidation prices against the real liquidation fills, walking forward: `model` from
- * the leverage learned on earlier liquidations and snapshots only, `prior` the 10× assumed before.
+ * the leverage learned on earlier liquidations and snapshots only, cut by what the position's
+ * survival so far reveals (what the map files); `deathsOnly` the same leverage without the survival
+ * cut; `kaplanMeier` with survivals also weighing the learned distribution; `prior` the 10× assumed before.
  */
 export interface LiquidationGrading {
   readonly model: EstimateAccuracy;
   readonly prior: EstimateAccuracy;
+  readonly deathsOnly: EstimateAccuracy;
+  readonly kaplanMeier: EstimateAccuracy;
 }
 
 /** One pass over a recording with the full engine stack; the monitor keeps every zone assessment. */
@@ -113,7 +117,12 @@ export async function runCascade(
     events,
     paths,
     estimates: heat.liq.estimates.summary(),
-    atLiquidation: { model: at.model.summary(), prior: at.prior.summary() },
+    atLiquidation: {
+      model: at.model.summary(),
+      prior: at.prior.summary(),
+      deathsOnly: at.deathsOnly.summary(),
+      kaplanMeier: at.kaplanMeier.summary(),
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { CascadeMonitor, type MonitorOptions } from '../engine/probability/monit
 import { ScoreEngine } from '../engine/score/engine.ts';
 import { ArmedDetector } from '../engine/signals/armed.ts';
 import { SignalDetectors } from '../engine/signals/detectors.ts';
+import { EntityGraph } from '../engine/syndicates/entities.ts';
 import { type HunterOptions, WhaleHunter } from '../engine/whales/hunter.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { EventTicker } from './ticker.ts';
@@ -60,6 +61,8 @@ export function attachEngines(
   };
   const heat = new HeatmapEngine(pipeline.book, emit);
   const score = new ScoreEngine(pipeline.book);
+  // The syndicates' entity graph, fed the stream's ledger updates (funding links) as they come.
+  const entities = whales.syndicates?.entities === undefined ? new EntityGraph() : whales.syndicates.entities;
   const hunter = new WhaleHunter(
     pipeline.book,
     emit,
@@ -70,8 +73,9 @@ export function attachEngines(
       // With the ledger's verdict: the event's probability is the recalibrated baseline unless the evidence helps.
       model: (type, c, zone, mark, time) => monitor?.modelFor(type, c, zone, mark, time) ?? null,
     },
-    whales,
+    { ...whales, syndicates: { ...whales.syndicates, entities } },
   );
+  if (entities !== null) pipeline.attach(entities);
   monitor = new CascadeMonitor(
     { zones: (c) => heat.zones(c), sigma: (c, h) => heat.coinState(c)?.vol.sigma(h) ?? 0, ledger },
     emit,

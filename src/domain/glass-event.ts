@@ -63,11 +63,12 @@ export interface WalletEvidence {
 export type Priority = 'P0' | 'P1' | 'P2';
 
 /**
- * Per-hop timestamps (ms since the epoch). Deterministic in replay: `receivedAt` is the causing
- * message's receive time as recorded and `detectedAt` equals it (or `venueTime` when there is no
- * causing message); only a live run, whose emit path is given a wall clock, puts the clock's
- * reading in `detectedAt`. No hop enters an event's `id`. `publishedAt` is never set by the
- * engines: a publisher (the WebSocket stream, a bench) stamps it on the copy it sends.
+ * Per-hop timestamps (ms since the epoch). Deterministic: `receivedAt` is the causing message's
+ * receive time as recorded (the venue socket's wall clock in a live run) and `detectedAt` equals it
+ * (or `venueTime` when there is no causing message) unless the emit path is given a wall clock
+ * (attachEngines' `clock`; the store-backed runs give none, so a resumed source's events are
+ * byte-identical). No hop enters an event's `id`. `publishedAt` is never set by the engines: the
+ * WebSocket stream stamps its wall clock on the message it sends, beside the body (docs/events.md).
  */
 export interface Hops {
   /** The causing market event's venue time (the event's `time`). */

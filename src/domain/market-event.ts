@@ -175,6 +175,28 @@ export interface MetaEvent extends EventBase {
   readonly assets: readonly AssetMeta[];
 }
 
+/**
+ * Money moving on the venue's ledger (Hyperliquid: a non-funding ledger update): between two
+ * wallets (`from` and `to` both set: a send, an internal, sub-account or spot transfer), into a
+ * wallet from off the venue (`from` null: a deposit) or out of it (`to` null: a withdrawal).
+ * Other ledger updates (vault, staking, liquidation …) are not transfers and emit nothing.
+ */
+export interface TransferEvent extends EventBase {
+  readonly type: 'transfer';
+  /** Whose ledger reported it (the subscription's or request's user). */
+  readonly wallet: Wallet;
+  readonly from: Wallet | null;
+  readonly to: Wallet | null;
+  /** The amount in USD (USDC, or a token transfer's `usdcValue`), positive. */
+  readonly usd: number;
+  /** The venue's name for the update: 'send', 'internalTransfer', 'subAccountTransfer', 'spotTransfer', 'deposit', 'withdraw'. */
+  readonly via: string;
+  /** The L1 transaction hash (a transfer between two followed wallets is reported to both: one hash). */
+  readonly hash: string;
+  /** Part of a subscription's initial snapshot or a query's answer: history, never news. */
+  readonly isSnapshot: boolean;
+}
+
 /** The data source lost its connection: derived state built on continuity must be treated as stale. */
 export interface DisconnectEvent extends EventBase {
   readonly type: 'disconnect';
@@ -190,6 +212,7 @@ export type MarketEvent =
   | FundingEvent
   | BookEvent
   | MetaEvent
+  | TransferEvent
   | DisconnectEvent;
 
 export type MarketEventType = MarketEvent['type'];

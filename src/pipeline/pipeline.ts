@@ -39,6 +39,7 @@ const EVENT_TYPES: readonly MarketEventType[] = [
   'funding',
   'book',
   'meta',
+  'transfer',
   'disconnect',
 ];
 

@@ -147,7 +147,7 @@ export interface ServeIngestOptions {
   readonly whales?: Partial<HunterOptions>;
   /** Ingest commits at least this often (ms) … */
   readonly commitMs?: number;
-  /** … or after this many lines: together the stream's latency floor (events go out once committed). */
+  /** … or after this many lines (events reach the stream as they are detected, ahead of the commit). */
   readonly commitLines?: number;
   /** Stream options (tests and the bench shrink them). */
   readonly stream?: Partial<StreamOptions>;
@@ -162,8 +162,9 @@ export interface ServeIngestOptions {
 
 /**
  * The shared wiring of `--serve`: the engines run through ingest() into the store (one
- * transaction per batch, with the cursor), each committed batch goes to the stream, and the API
- * answers "now" from the engines and `at=` from the store. Listening starts before the first line.
+ * transaction per batch, with the cursor), each event goes to the stream as it is detected (by
+ * tier, ahead of its commit: stream.ts), and the API answers "now" from the engines and `at=` from
+ * the store. Listening starts before the first line.
  */
 export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
   const store = await openStore(o.db);
@@ -171,7 +172,19 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
   const storeView = new StoreView(store);
   const hub = new StreamHub(viewSource(storeView), o.stream ?? {}, metrics);
   const tapped = tapStore(store, hub, metrics, o.wallClock === true);
+  // The stream continues the stored log. A resumed source replays its committed lines to rebuild
+  // the engines: their events (ids at or below the stored ones) are not published again. A new
+  // source after a store that holds events starts its ids past the ones a crashed run may have
+  // published ahead of its commit (at most hub.ahead), so no id a client holds is ever reused.
+  const [resumable, lastStored] = await Promise.all([store.cursor(o.source), store.lastEventId()]).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
+  hub.start(lastStored);
+  const firstEventId = o.recorder?.firstEventId ?? (resumable === null && lastStored > 0 ? lastStored + 1 + hub.ahead : undefined);
   const pipeline = new Pipeline();
+  // Between the engines' steps, the stream publishes what has waited its tier's delay (a long backlog stretch).
+  pipeline.market.subscribe(() => hub.tick());
   // The engines ingest() attaches, told by its onEngines before the first line.
   let live: LiveEngines | null = null;
   const view = new EngineView(
@@ -210,8 +223,12 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
     whales: o.whales ?? {},
     everyMs: o.commitMs ?? 250,
     ...(o.commitLines === undefined ? {} : { everyLines: o.commitLines }),
-    // A new source continues the store's log (ingest numbers it from the last id + 1).
-    ...(o.recorder === undefined ? {} : { recorder: o.recorder }),
+    // Every event to the stream as the recorder makes it (its id and payload text), before the commit.
+    recorder: {
+      ...o.recorder,
+      ...(firstEventId === undefined ? {} : { firstEventId }),
+      onRecord: (r, e) => hub.detected(r, e.priority),
+    },
     ...(o.retention === undefined ? {} : { retention: o.retention }),
     onEngines: (e) => {
       live = { book: pipeline.book, heat: e.heat, score: e.score, policy: e.hunter.policy, ledger: e.ledger };

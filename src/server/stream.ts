@@ -1,17 +1,31 @@
 import type { WebSocket } from 'ws';
-import type { GlassEventType } from '../domain/glass-event.ts';
+import type { GlassEventType, Priority } from '../domain/glass-event.ts';
+import type { EventRecord } from '../store/types.ts';
 import { encodeCursor } from './cursor.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { EventRecordT, HeatmapT } from './schemas.ts';
 import type { GlassView } from './view.ts';
 
 /**
- * The /v1/stream fan-out. Every event is serialised once and kept in a ring of the newest
- * `ringSize`; a client that resumes with its last id gets the missed ones from the ring, or from
- * the store when they are older than the ring, in order, then live. Publishing never waits on a
- * client: a client whose socket holds more than `maxBufferedBytes` unsent is closed with 1008 and
- * the id to resume from (tardis-machine cuts slow clients the same way), so one stalled reader
- * costs the engines and the other clients nothing.
+ * The /v1/stream fan-out. Every event is serialised once (one UTF-8 buffer every client's socket
+ * is handed) and kept in a ring of the newest `ringSize`; a client that resumes with its last id
+ * gets the missed ones from the ring, or from the store when they are older than the ring, in
+ * order, then live. Publishing never waits on a client: a client whose socket holds more than
+ * `maxBufferedBytes` unsent is closed with 1008 and the id to resume from (tardis-machine cuts
+ * slow clients the same way), so one stalled reader costs the engines and the other clients nothing.
+ *
+ * Events are published as the engines detect them (`detected`), ahead of their store commit, by
+ * tier: a P0 goes out at once (inside the engines' emit); a P1 when the engines' synchronous
+ * stretch ends (a microtask) or, in a long stretch (engines catching up on a backlog), at the first
+ * `tick` (each market event) once it has waited `tierDelayMs.P1`; a P2 within `tierDelayMs.P2` (a
+ * timer, or the first tick after it): the P2s of that window leave together, one corked write per
+ * client, and never stand between a P0 and the sockets. Ids stay in order on every socket: an
+ * event sent out takes the queued ones before it along. Publishing ahead is safe for resume
+ * because the pipeline is deterministic: a source resumed after a crash makes the same events with
+ * the same ids and payloads again. At most `aheadMax` ids run past the last
+ * committed one (beyond, events wait for the commit); a new source after a store that holds events
+ * starts its ids that far past the last stored one (serveIngest), so an id a crashed run published
+ * but never committed is never given to another event.
  */
 
 export interface StreamOptions {
@@ -21,9 +35,22 @@ export interface StreamOptions {
   readonly maxBufferedBytes: number;
   /** Events read from the store per page while a resuming client catches up. */
   readonly catchUpPage: number;
+  /** Events published ahead of their store commit at most (capped at the ring's size: the ring holds every uncommitted one). */
+  readonly aheadMax: number;
+  /** Wall clock of the `publishedAt` hop (ms since the epoch). */
+  readonly clock: () => number;
+  /** Longest a P1 / P2 waits inside one synchronous stretch of the engines (ms; checked at each `tick`). */
+  readonly tierDelayMs: { readonly P1: number; readonly P2: number };
 }
 
-export const DEFAULT_STREAM: StreamOptions = { ringSize: 50_000, maxBufferedBytes: 4 << 20, catchUpPage: 1000 };
+export const DEFAULT_STREAM: StreamOptions = {
+  ringSize: 50_000,
+  maxBufferedBytes: 4 << 20,
+  catchUpPage: 1000,
+  aheadMax: 10_000,
+  clock: Date.now,
+  tierDelayMs: { P1: 10, P2: 50 },
+};
 
 /** WebSocket close code for a policy violation (RFC 6455 §7.4.1): here, not keeping up. */
 export const CLOSE_SLOW = 1008;
@@ -41,8 +68,12 @@ interface Entry {
   readonly id: number;
   readonly coin: string;
   readonly type: GlassEventType;
-  readonly text: string;
+  /** The message as UTF-8, encoded once; every client's socket is handed the same buffer. */
+  readonly bytes: Buffer;
 }
+
+/** A text frame from a buffer (ws sends a Buffer as it is, without encoding it per client). */
+const TEXT = { binary: false } as const;
 
 /** Where the hub reads what the ring no longer holds, and the maps it starts heatmap clients with. */
 export interface StreamSource {
@@ -75,7 +106,7 @@ class Client {
     this.lastId = lastId;
   }
 
-  wants(e: Entry): boolean {
+  wants(e: { readonly coin: string; readonly type: GlassEventType }): boolean {
     return (this.sub.coins === null || this.sub.coins.has(e.coin)) && (this.sub.types === null || this.sub.types.has(e.type));
   }
 }
@@ -95,6 +126,22 @@ export class StreamHub {
   lastId = 0;
   /** The last map sent per coin: deltas are against it. */
   private readonly maps = new Map<string, { width: number; buckets: Map<number, BucketT> }>();
+  /** Detected events wait here, in id order, for their tier's flush or the commit that lets them run ahead. */
+  private queue: EventRecord[] = [];
+  /** The last id the store has committed: the queue is published up to `committedId + ahead`. */
+  private committedId = 0;
+  /** When the queue's most urgent waiting event is due (tierDelayMs); +∞ when none waits. */
+  private dueAt = Number.POSITIVE_INFINITY;
+  private soon = false;
+  private later: NodeJS.Timeout | null = null;
+  private readonly flushSoon = (): void => {
+    this.soon = false;
+    this.flush();
+  };
+  private readonly flushLater = (): void => {
+    this.later = null;
+    this.flush();
+  };
 
   constructor(source: StreamSource, opts: Partial<StreamOptions> = {}, metrics: ServiceMetrics | null = null) {
     this.opts = { ...DEFAULT_STREAM, ...opts };
@@ -113,32 +160,124 @@ export class StreamHub {
     return this.count === 0 || e === undefined ? this.lastId + 1 : e.id;
   }
 
-  /** A new event, in id order. Synchronous: sends to every caught-up client and returns. */
+  /**
+   * Where the log stands when serving starts: the last id the store holds. Events at or below it
+   * (a resumed source replaying its committed lines) are not published again.
+   */
+  start(lastStoredId: number): void {
+    if (lastStoredId > this.lastId) this.lastId = lastStoredId;
+    if (lastStoredId > this.committedId) this.committedId = lastStoredId;
+  }
+
+  /** Ids past the last committed one the hub publishes ahead at most. */
+  get ahead(): number {
+    return Math.min(this.opts.aheadMax, this.ring.length);
+  }
+
+  /**
+   * An event as the engines made it, before its store commit: queued by tier and published (ring,
+   * then every caught-up client) at once for P0, when the current synchronous stretch ends for P1,
+   * within `tierDelayMs.P2` for P2 (and for either at the first `tick` past its delay). Ids must
+   * come in ascending order.
+   */
+  detected(r: EventRecord, priority: Priority): void {
+    if (r.id <= this.lastId) return;
+    this.queue.push(r);
+    if (priority === 'P0') {
+      this.flush();
+      return;
+    }
+    const due = this.opts.clock() + this.opts.tierDelayMs[priority];
+    if (due < this.dueAt) this.dueAt = due;
+    if (priority === 'P1') {
+      if (!this.soon) {
+        this.soon = true;
+        queueMicrotask(this.flushSoon);
+      }
+    } else this.later ??= setTimeout(this.flushLater, this.opts.tierDelayMs.P2);
+  }
+
+  /** Publishes every queued event the ahead bound lets go, now (end of input; a test's checkpoint). */
+  drain(): void {
+    this.flush();
+  }
+
+  /** Between the engines' steps (each market event): publishes the queue once its oldest P1 or P2 is due. */
+  tick(): void {
+    if (this.dueAt !== Number.POSITIVE_INFINITY && this.opts.clock() >= this.dueAt) this.flush();
+  }
+
+  /**
+   * A committed batch: its events may run `ahead` further; any of them not yet published (a store
+   * written without `detected`, as in the tests) goes out now, in id order.
+   */
+  committed(nextEventId: number, events: readonly EventRecord[]): void {
+    if (nextEventId - 1 > this.committedId) this.committedId = nextEventId - 1;
+    const tail = this.queue.at(-1)?.id ?? this.lastId;
+    for (const r of events) if (r.id > tail) this.queue.push(r);
+    this.flush();
+  }
+
+  /** A new event, in id order (committed). Synchronous: sends to every caught-up client and returns. */
   publish(r: EventRecordT): void {
     this.publishAll([r]);
   }
 
-  /**
-   * A committed batch of events, in id order. Each client's messages of the batch leave in one
-   * write (the socket is corked across them): a syscall per client per batch, not per event.
-   */
+  /** Committed events in id order (their records as the API shows them), published now. */
   publishAll(records: readonly EventRecordT[]): void {
-    const fresh: Entry[] = [];
+    const tail = this.queue.at(-1)?.id ?? this.lastId;
     for (const r of records) {
+      if (r.id > tail) this.queue.push({ ...r, payload: JSON.stringify(r.event) } as unknown as EventRecord);
+      if (r.id > this.committedId) this.committedId = r.id;
+    }
+    this.flush();
+  }
+
+  /**
+   * The queue into the ring and to every caught-up client, each message serialised once and
+   * stamped with one `publishedAt`; each client's messages leave in one write (the socket is
+   * corked across them): a syscall per client per flush, not per event.
+   */
+  private flush(): void {
+    if (this.queue.length === 0) {
+      this.dueAt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const limit = this.committedId + this.ahead;
+    const publishedAt = this.opts.clock();
+    const fresh: Entry[] = [];
+    let n = 0;
+    for (; n < this.queue.length; n++) {
+      const r = this.queue[n] as EventRecord;
+      if (r.id > limit) break;
       if (r.id <= this.lastId) continue;
-      const e: Entry = { id: r.id, coin: r.coin, type: r.type, text: JSON.stringify({ kind: 'event', ...r }) };
+      const e: Entry = { id: r.id, coin: r.coin, type: r.type, bytes: Buffer.from(eventText(r, publishedAt)) };
       this.ring[this.head] = e;
       this.head = (this.head + 1) % this.ring.length;
       if (this.count < this.ring.length) this.count++;
       this.lastId = r.id;
       fresh.push(e);
     }
+    this.queue = n === this.queue.length ? [] : this.queue.slice(n);
+    // What the ahead bound holds goes with the commit that frees it (committed() flushes).
+    this.dueAt = Number.POSITIVE_INFINITY;
+    if (this.later !== null) {
+      clearTimeout(this.later);
+      this.later = null;
+    }
     if (fresh.length === 0) return;
     for (const c of this.clients) {
-      if (!c.live) continue;
-      const sock = socketOf(c.ws);
-      sock?.cork();
-      for (const e of fresh) if (e.id > c.lastId && c.wants(e) && !c.closed) this.send(c, e.text, e.id);
+      if (!c.live || c.closed) continue;
+      let sock: ReturnType<typeof socketOf> | undefined;
+      for (const e of fresh) {
+        if (e.id <= c.lastId || !c.wants(e)) continue;
+        if (sock === undefined) {
+          sock = socketOf(c.ws);
+          sock?.cork();
+        }
+        this.send(c, e.bytes, e.id);
+        if (c.closed) break;
+      }
       sock?.uncork();
     }
   }
@@ -233,8 +372,7 @@ export class StreamHub {
         for (const r of rows) {
           if (r.id >= oldest) break;
           c.lastId = r.id;
-          if (c.wants({ id: r.id, coin: r.coin, type: r.type, text: '' }))
-            this.send(c, JSON.stringify({ kind: 'event', ...r }), r.id, false);
+          if (c.wants(r)) this.send(c, JSON.stringify({ kind: 'event', ...r }), r.id, false);
         }
       } else {
         this.fromRing(c, this.opts.catchUpPage);
@@ -263,14 +401,14 @@ export class StreamHub {
     }
     for (let i = lo; i < this.count && i < lo + n && !c.closed; i++) {
       const e = at(i);
-      if (c.wants(e)) this.send(c, e.text, e.id, false);
+      if (c.wants(e)) this.send(c, e.bytes, e.id, false);
       c.lastId = e.id;
     }
   }
 
-  private send(c: Client, text: string, id: number | null, check = true): void {
+  private send(c: Client, data: string | Buffer, id: number | null, check = true): void {
     if (c.closed) return;
-    c.ws.send(text);
+    c.ws.send(data, TEXT);
     if (id !== null) c.lastId = id;
     if (check && c.ws.bufferedAmount > this.opts.maxBufferedBytes) this.cut(c);
   }
@@ -306,6 +444,23 @@ export class StreamHub {
 function socketOf(ws: WebSocket): { cork(): void; uncork(): void } | null {
   const s = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
   return s ?? null;
+}
+
+/** A JSON number (NaN and infinities as null, as JSON.stringify writes them). */
+function num(x: number): string {
+  return Number.isFinite(x) ? String(x) : 'null';
+}
+
+/**
+ * An event's stream message, built around the payload text the store writes (no parse, no
+ * re-encode): the record's fields, the `publishedAt` hop, then the event itself.
+ */
+export function eventText(r: EventRecord, publishedAt: number): string {
+  return (
+    `{"kind":"event","id":${r.id},"type":${JSON.stringify(r.type)},"coin":${JSON.stringify(r.coin)},"time":${num(r.time)},` +
+    `"receivedAt":${num(r.receivedAt)},"detectedAt":${num(r.detectedAt)},"publishedAt":${num(publishedAt)},` +
+    `"event":${r.payload ?? JSON.stringify(r.event)}}`
+  );
 }
 
 function list<T>(s: ReadonlySet<T> | null): T[] | null {

@@ -25,7 +25,7 @@ export class DecodeError extends Error {
 
   /** The same error, one level further out (`px` under `data[3]` → `data[3].px`). */
   under(prefix: string): DecodeError {
-    const path = this.path.startsWith('[') ? prefix + this.path : `${prefix}.${this.path}`;
+    const path = this.path === '' ? prefix : this.path.startsWith('[') ? prefix + this.path : `${prefix}.${this.path}`;
     return new DecodeError(path, this.expected, this.got);
   }
 }

@@ -40,6 +40,8 @@ export class MockVenue {
   private readonly userSubs = new Map<WebSocket, Set<string>>();
   /** Every subscription asked for, in order. */
   readonly subscriptions: Record<string, unknown>[] = [];
+  /** Per wallet, its non-funding ledger updates (`{time, hash, delta}`): the snapshot a ledger subscription answers with. */
+  readonly ledger = new Map<string, unknown[]>();
   private readonly recorded = readFixture('hyperliquid-ws/trades_BTC_with_users.json') as WireTrade[];
   private tid = 1_000_000;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -153,6 +155,11 @@ export class MockVenue {
       ws.send(
         JSON.stringify({ channel: 'userFills', data: { user, isSnapshot: true, fills: this.fillsOf(user, 0, Date.now()).slice(-20) } }),
       );
+    }
+    if (type === 'userNonFundingLedgerUpdates' && user !== undefined) {
+      // The venue's first answer: the wallet's ledger so far, flagged as a snapshot.
+      const nonFundingLedgerUpdates = this.ledger.get(user) ?? [];
+      ws.send(JSON.stringify({ channel: 'userNonFundingLedgerUpdates', data: { user, isSnapshot: true, nonFundingLedgerUpdates } }));
     }
     if (type === 'activeAssetCtx' && coin !== undefined) {
       const px = this.trades.at(-1)?.px ?? this.recorded[0]?.px ?? '0';

@@ -212,14 +212,45 @@ const BOOK_SQL = (file: string) => `COPY (SELECT * FROM (VALUES
       [{'px': '60011.0', 'sz': '0.75', 'n': 1::UINTEGER}, {'px': '60012.0', 'sz': '3.0', 'n': 6::UINTEGER}])
   ) t(block_time_ms, block_number, bids, asks)) TO '${file}' (FORMAT parquet)`;
 
+/**
+ * Reservoir fills as the real files hold them (see RESERVOIR_COLUMNS.fills for where the names
+ * come from): money as DECIMAL(20,10), `timestamp` TIMESTAMPTZ, ids UBIGINT, side buy/sell.
+ */
+const FILL_TYPES: Readonly<Record<string, string>> = {
+  timestamp: 'TIMESTAMPTZ',
+  crossed: 'BOOLEAN',
+  is_liquidation: 'BOOLEAN',
+  order_id: 'UBIGINT',
+  trade_id: 'UBIGINT',
+  twap_id: 'UBIGINT',
+  ...Object.fromEntries(
+    ['price', 'size', 'start_position', 'realized_pnl', 'fee', 'builder_fee', 'priority_gas', 'deployer_fee', 'liquidation_mark_px'].map(
+      (c) => [c, 'DECIMAL(20,10)'],
+    ),
+  ),
+};
+const BUILDER = '0x00000000000000000000000000000000000b1d3e';
+const CLOID = '0x000000000000000000000000000c1d01';
+const at = (ms: number) => `'${new Date(ms).toISOString()}'`;
 const FILL_ROWS = [
-  // coin, dex, asset_class, user, px, sz, side, time, start_position, dir, closed_pnl, hash, oid, crossed, fee, tid, fee_token, liquidated_user, liquidation_mark_px, liquidation_method
-  `('BTC', 'hyperliquid', 'perp', '${A}', '60050.0', '0.5', 'B', 1773706100000::BIGINT, '1.0', 'Open Long', '0.0', '0x${'ab'.repeat(32)}', 111::UBIGINT, true, '10.5', 9001::UBIGINT, 'USDC', NULL, NULL, NULL)`,
-  `('SOL', 'hyperliquid', 'perp', '${B}', '139.9', '100', 'A', 1773706200000::BIGINT, '100.0', 'Close Long', '-1210.0', '0x${'cd'.repeat(32)}', 222::UBIGINT, true, '4.2', 9002::UBIGINT, 'USDC', '${B}', '140.0', 'market')`,
-  `('@107', 'hyperliquid', 'spot', '${C}', '30.1', '3', 'B', 1773706300000::BIGINT, '0.0', 'Buy', '0.0', '0x${'ef'.repeat(32)}', 333::UBIGINT, false, '0.01', 9003::UBIGINT, 'HYPE', NULL, NULL, NULL)`,
+  // coin, dex, asset_class, base_symbol, quote_symbol, address, timestamp, price, size, side, direction, start_position, crossed,
+  // realized_pnl, fee, fee_token, builder_fee, builder, priority_gas, deployer_fee, is_liquidation, liquidation_mark_px,
+  // liquidation_method, order_id, trade_id, twap_id, tx_hash, client_order_id
+  `('BTC', 'hyperliquid', 'perp', 'BTC', 'USDC', '${A}', ${at(1773706100000)}, '60050.0', '0.5', 'buy', 'Open Long', '1.0', true,
+    '0.0', '10.5', 'USDC', '0.25', '${BUILDER}', NULL, NULL, false, NULL, NULL, 111, 9001, NULL, '0x${'ab'.repeat(32)}', '${CLOID}')`,
+  // B's SOL long liquidated into the book: its own fill carries the mark; A took the other side (flagged, no mark).
+  `('SOL', 'hyperliquid', 'perp', 'SOL', 'USDC', '${B}', ${at(1773706200000)}, '139.9', '100', 'sell', 'Close Long', '100.0', true,
+    '-1210.0', '4.2', 'USDC', NULL, NULL, NULL, NULL, true, '140.0', 'market', 222, 9002, NULL, '0x${'cd'.repeat(32)}', NULL)`,
+  `('SOL', 'hyperliquid', 'perp', 'SOL', 'USDC', '${A}', ${at(1773706200000)}, '139.9', '100', 'buy', 'Open Long', '0.0', false,
+    '0.0', '-0.4', 'USDC', NULL, NULL, NULL, NULL, true, NULL, NULL, 223, 9002, 77, '0x${'cd'.repeat(32)}', NULL)`,
+  `('@107', 'hyperliquid', 'spot', 'HYPE', 'USDC', '${C}', ${at(1773706300000)}, '30.1', '3', 'buy', 'Buy', '0.0', false,
+    '0.0', '0.01', 'HYPE', NULL, NULL, NULL, NULL, false, NULL, NULL, 333, 9003, NULL, '0x${'ef'.repeat(32)}', NULL)`,
 ];
-const FILLS_SQL = (file: string) =>
-  `COPY (SELECT * FROM (VALUES ${FILL_ROWS.join(',\n')}) t(${RESERVOIR_COLUMNS.fills.join(', ')})) TO '${file}' (FORMAT parquet)`;
+const FILLS_SQL = (file: string, rows = FILL_ROWS) => {
+  const cols = RESERVOIR_COLUMNS.fills;
+  return `COPY (SELECT ${cols.map((c) => `${c}::${FILL_TYPES[c] ?? 'VARCHAR'} AS ${c}`).join(', ')}
+    FROM (VALUES ${rows.join(',\n')}) t(${cols.join(', ')})) TO '${file}' (FORMAT parquet)`;
+};
 
 test('Reservoir Parquet: a perp snapshot, a 1-minute order book and fills import with every column mapped', async () => {
   const snap = join(dir, `926030000_${SNAPSHOT_TIME}.parquet`);
@@ -234,7 +265,7 @@ test('Reservoir Parquet: a perp snapshot, a 1-minute order book and fills import
   assert.equal(s['snapshotPositions'], 4);
   assert.equal(s['snapshotInconsistent'], 0);
   assert.equal(s['orderbooks'], 2);
-  assert.equal(s['parquetFills'], 2);
+  assert.equal(s['parquetFills'], 3);
   assert.equal(s['parquetLiquidationFills'], 1);
   assert.equal(s['spotFillsSkipped'], 1);
   assert.equal(s['rejectedRows'], 0);
@@ -325,7 +356,7 @@ test('Reservoir Parquet: a perp snapshot, a 1-minute order book and fills import
     ],
   );
 
-  // Fills: the venue's fill fields, the liquidation flagged; the spot fill left out.
+  // Fills: every column in its place in the venue's fill, the liquidated wallet's fill flagged; the spot fill left out.
   const fillLines = lines.filter((l) => l.msg['channel'] === 'userFills');
   assert.deepEqual(
     fillLines.map((l) => (l.msg['data'] as { user: string; fills: unknown[] }).fills[0]),
@@ -345,11 +376,14 @@ test('Reservoir Parquet: a perp snapshot, a 1-minute order book and fills import
         fee: '10.5',
         tid: 9001,
         feeToken: 'USDC',
+        cloid: CLOID,
+        builder: BUILDER,
+        builderFee: '0.25',
       },
       {
         coin: 'SOL',
         px: '139.9',
-        sz: '100',
+        sz: '100.0',
         side: 'A',
         time: 1773706200000,
         startPosition: '100.0',
@@ -363,15 +397,33 @@ test('Reservoir Parquet: a perp snapshot, a 1-minute order book and fills import
         feeToken: 'USDC',
         liquidation: { liquidatedUser: B, markPx: '140.0', method: 'market' },
       },
+      {
+        coin: 'SOL',
+        px: '139.9',
+        sz: '100.0',
+        side: 'B',
+        time: 1773706200000,
+        startPosition: '0.0',
+        dir: 'Open Long',
+        closedPnl: '0.0',
+        hash: `0x${'cd'.repeat(32)}`,
+        oid: 223,
+        crossed: false,
+        fee: '-0.4',
+        tid: 9002,
+        feeToken: 'USDC',
+        twapId: 77,
+      },
     ],
   );
   assert.deepEqual(
     fillLines.map((l) => (l.msg['data'] as { user: string }).user),
-    [A, B],
+    [A, B, A],
   );
   const p = await pipelineOf(out);
   assert.equal(p.summary().rejects, 0);
-  assert.equal(p.summary().fills, 2);
+  assert.equal(p.summary().fills, 3);
+  assert.equal(p.summary().events.liquidation, 1);
 });
 
 test('Reservoir Parquet: a bad row is named by file, row and column; a file of other columns is refused in one line', async () => {
@@ -386,6 +438,18 @@ test('Reservoir Parquet: a bad row is named by file, row and column; a file of o
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /926030001_1773706027926\.parquet: row 2: column leverage_type: expected cross or isolated, got "portfolio"/);
   assert.equal((JSON.parse(r.stdout) as { rejectedRows: number; snapshotPositions: number }).snapshotPositions, 3);
+  // A fills row with the API's side letter instead of Reservoir's buy/sell: named by file, row and column.
+  const fills = join(dir, 'bad-fills.parquet');
+  await sql(
+    FILLS_SQL(
+      fills,
+      FILL_ROWS.map((r, i) => (i === 2 ? r.replace("'buy', 'Open Long'", "'B', 'Open Long'") : r)),
+    ),
+  );
+  const rf = glass('import', fills, '--out', join(dir, 'bad-fills.ndjson'), '--json');
+  assert.equal(rf.code, 0, rf.stderr);
+  assert.match(rf.stderr, /bad-fills\.parquet: row 3: column side: expected buy or sell, got "B"/);
+  assert.equal((JSON.parse(rf.stdout) as { parquetFills: number; rejectedRows: number }).parquetFills, 2);
   const refused = glass('import', other, '--out', out);
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /other\.parquet: not a Reservoir table this command knows \(columns a, b\)/);

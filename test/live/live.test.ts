@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { coin, type Wallet } from '../../src/domain/ids.ts';
+import { EntityGraph } from '../../src/engine/syndicates/entities.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { requestWeight, WeightBudget } from '../../src/venues/hyperliquid/live/limits.ts';
 import { InfoClient } from '../../src/venues/hyperliquid/live/rest.ts';
@@ -281,11 +282,16 @@ test('after a gap the trade batch cannot cover, the tracked wallet’s own fills
   );
 });
 
-test('live subscriptions: trades and activeAssetCtx per coin, allMids, userFills for the tracked wallets; their fills and the trades apply each trade once', async () => {
+test('live subscriptions: trades and activeAssetCtx per coin, allMids, userFills and ledger updates for the tracked wallets; their fills and the trades apply each trade once', async () => {
   const tracked = '0xbb160cb61e694570f9d570f9fcde7c61dd2143ad';
   const before = venue.subscriptions.length;
+  // The tracked wallet's ledger (the documented shape, not captured): its transfers reach the entity graph.
+  const doc = readFixture('hyperliquid/userNonFundingLedgerUpdates.documented.json') as { request: { user: string }; response: unknown[] };
+  venue.ledger.set(tracked, JSON.parse(JSON.stringify(doc.response).replaceAll(doc.request.user, tracked)) as unknown[]);
+  const graph = new EntityGraph();
   venue.run(20, 1);
   const p = new Pipeline();
+  p.attach(graph);
   const applied = appliedTrades(p, tracked);
   let line = 0;
   const kinds = new Map<string, number>();
@@ -295,7 +301,7 @@ test('live subscriptions: trades and activeAssetCtx per coin, allMids, userFills
     p.ingest({ line: ++line, ts, venue: 'hyperliquid', msg });
   });
   await source.start();
-  for (let waited = 0; venue.subscriptions.length - before < 4 && waited < 10_000; waited += 20) await sleep(20);
+  for (let waited = 0; venue.subscriptions.length - before < 5 && waited < 10_000; waited += 20) await sleep(20);
   await sleep(100);
   // Trades before the subscriptions answered are history (the resubscribe batch, the userFills
   // snapshot): the ones after are the live ones checked here.
@@ -306,8 +312,12 @@ test('live subscriptions: trades and activeAssetCtx per coin, allMids, userFills
   source.stop();
   assert.deepEqual(
     venue.subscriptions.slice(before).map((s) => `${String(s['type'])}:${String(s['coin'] ?? s['user'] ?? '')}`),
-    ['allMids:', 'trades:BTC', `userFills:${tracked}`, 'activeAssetCtx:BTC'],
+    ['allMids:', 'trades:BTC', `userFills:${tracked}`, `userNonFundingLedgerUpdates:${tracked}`, 'activeAssetCtx:BTC'],
   );
+  // Its ledger snapshot: 7 money movements (of 9 updates), 4 of them to or from other wallets — one entity.
+  assert.equal(p.counts.transfer, 7);
+  assert.equal(graph.stream.counts.transfers, 4);
+  assert.ok(graph.clusters()[0]?.wallets.includes(tracked as Wallet));
   assert.ok((kinds.get('userFills') ?? 0) >= 2, `${kinds.get('userFills')} userFills frames`);
   assert.equal(kinds.get('activeAssetCtx'), 1);
   assert.ok(p.counts.fill > 0 && p.counts.mark > 0 && p.counts.funding > 0, JSON.stringify(p.counts));

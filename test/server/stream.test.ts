@@ -136,12 +136,20 @@ describe('/v1/stream', () => {
     const end2 = await emit(5);
     await again.until(() => lastId(again) === end2, 'the live five');
     assert.deepEqual(again.ids(), range(end1 + 1, end2));
-    // Every event message carries its id and the event as the store holds it.
+    // Every event message carries its id and the event as the store holds it; those the ring
+    // held (published live) also the hop they left at, those read back from the store do not.
     const stored = await store.events({ afterId: end1, limit: 1000 });
+    const events = again.messages.filter((m) => m['kind'] === 'event');
     assert.deepEqual(
-      again.messages.filter((m) => m['kind'] === 'event').map(({ kind: _k, ...r }) => r),
+      events.map(({ kind: _k, publishedAt: _p, ...r }) => r),
       JSON.parse(JSON.stringify(stored)),
     );
+    const ringFrom = missedEnd - 20 + 1;
+    for (const m of events) {
+      if ((m['id'] as number) >= ringFrom)
+        assert.ok((m['publishedAt'] as number) >= (m['detectedAt'] as number), `id ${m['id']}: publishedAt`);
+      else assert.equal(m['publishedAt'], undefined, `id ${m['id']} came from the store`);
+    }
     again.ws.close();
   });
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EntityGraph } from '../../src/engine/syndicates/entities.ts';
-import { LedgerError, ledgerMessage, matchFlows } from '../../src/engine/syndicates/funding.ts';
+import { fundingOf, matchFlows } from '../../src/engine/syndicates/funding.ts';
+import { DecodeError } from '../../src/venues/decode.ts';
+import { normalizeAll, ofType } from '../helpers/collect.ts';
 
 const A = '0x00000000000000000000000000000000000000a1';
 const B = '0x00000000000000000000000000000000000000b2';
@@ -11,23 +13,27 @@ const answer = (user: string, delta: Record<string, unknown>, time = 1_700_000_0
   response: [{ time, hash: '0x01', delta }],
 });
 
+const transfers = (msg: unknown) => ofType(normalizeAll(msg).events, 'transfer');
+
 test('ledger answers: a transfer names both ends; deposits and withdrawals one; a bad field is named', () => {
-  const t = ledgerMessage(answer(B, { type: 'internalTransfer', usdc: '2500.5', user: A, destination: B, fee: '0.0' }));
-  assert.deepEqual(t.transfers, [{ from: A, to: B, time: 1_700_000_000_000, usd: 2500.5, via: 'transfer' }]);
-  assert.deepEqual(ledgerMessage(answer(A, { type: 'withdraw', usdc: '10.0', nonce: 1, fee: '0.0' })).flows, [
-    { wallet: A, time: 1_700_000_000_000, usd: -10 },
-  ]);
-  // Other messages are not ledger answers: nothing.
-  assert.deepEqual(ledgerMessage({ channel: 'trades', data: [] }), { transfers: [], flows: [] });
+  const [t] = transfers(answer(B, { type: 'internalTransfer', usdc: '2500.5', user: A, destination: B, fee: '0.0' }));
+  assert.deepEqual(t && fundingOf(t), { transfer: { from: A, to: B, time: 1_700_000_000_000, usd: 2500.5, via: 'transfer' } });
+  const [w] = transfers(answer(A, { type: 'withdraw', usdc: '10.0', nonce: 1, fee: '0.0' }));
+  assert.deepEqual(w && fundingOf(w), { flow: { wallet: A, time: 1_700_000_000_000, usd: -10 } });
+  // A wallet sending to itself (between its own dexes) funds no one.
+  const [self] = transfers(
+    answer(A, { type: 'send', user: A, destination: A, sourceDex: '', destinationDex: 'spot', token: 'USDC', amount: '5', usdcValue: '5' }),
+  );
+  assert.equal(self && fundingOf(self), null);
   assert.throws(
-    () => ledgerMessage(answer(B, { type: 'internalTransfer', usdc: '1', user: A, destination: 'nope' })),
+    () => transfers(answer(B, { type: 'internalTransfer', usdc: '1', user: A, destination: 'nope' })),
     (e: unknown) => {
-      assert.ok(e instanceof LedgerError);
+      assert.ok(e instanceof DecodeError);
       assert.match(e.message, /msg\.response\[0\]\.delta\.destination/);
       return true;
     },
   );
-  assert.throws(() => ledgerMessage({ request: { type: 'userNonFundingLedgerUpdates', user: A }, response: {} }), /msg\.response/);
+  assert.throws(() => transfers({ request: { type: 'userNonFundingLedgerUpdates', user: A }, response: {} }), /msg\.response/);
 });
 
 test('a withdrawal matches a deposit only when the amount is odd, the deposit soon after and the match unique', () => {

@@ -10,10 +10,11 @@ import {
   significantSyndicates,
 } from '../../src/engine/syndicates/detector.ts';
 import { EntityGraph } from '../../src/engine/syndicates/entities.ts';
-import { ledgerMessage, type Transfer } from '../../src/engine/syndicates/funding.ts';
+import { fundingOf, type Transfer } from '../../src/engine/syndicates/funding.ts';
 import { WhalePolicy } from '../../src/engine/whales/policy.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { Simulator } from '../../src/sim/simulator.ts';
+import { normalizeAll, ofType } from '../helpers/collect.ts';
 
 /**
  * One simulated day with everything planted at once (seed 3, 5,000 wallets): 24 independent
@@ -48,8 +49,11 @@ const sim = new Simulator(
   { seed: 3, wallets: 5000, hours: 24, actors: 4, shocksPerDay: 6 },
   (ts, msg) => p.ingest({ line: ++line, ts, venue: 'hyperliquid', msg }),
   // The ledger comes first (funding at the start): the links are known before any trade.
-  (_ts, msg) => {
-    const got = ledgerMessage(msg).transfers;
+  (ts, msg) => {
+    const got = ofType(normalizeAll(msg, ts).events, 'transfer').flatMap((e) => {
+      const f = fundingOf(e);
+      return f !== null && 'transfer' in f ? [f.transfer] : [];
+    });
     transfers.push(...got);
     funded.fundingBatch(got);
   },

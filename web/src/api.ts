@@ -61,11 +61,28 @@ function url(path: string, params: Params = {}): string {
   return `/v1${path}${s === '' ? '' : `?${s}`}`;
 }
 
-async function request<T>(path: string, params: Params, init: RequestInit = {}): Promise<T> {
+declare global {
+  interface Window {
+    /** The map's request, sent by index.html before this code loaded (taken once). */
+    glassEarly?: { url: string; res: Promise<Response> };
+  }
+}
+
+/** The response index.html already asked for at this URL, once; else a new request. */
+function send(u: string, init: RequestInit): Promise<Response> {
+  const early = window.glassEarly;
+  if (early !== undefined && early.url === u && (init.method ?? 'GET') === 'GET') {
+    window.glassEarly = undefined;
+    return early.res;
+  }
   const headers = new Headers(init.headers);
   const k = apiKey();
   if (k !== null) headers.set('x-api-key', k);
-  const res = await fetch(url(path, params), { ...init, headers });
+  return fetch(u, { ...init, headers });
+}
+
+async function request<T>(path: string, params: Params, init: RequestInit = {}): Promise<T> {
+  const res = await send(url(path, params), init);
   const text = await res.text();
   let body: unknown = null;
   try {

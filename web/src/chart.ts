@@ -80,8 +80,15 @@ export class HeatmapChart {
   onMarker: (m: Marker) => void = () => {};
   /** Called after each frame with its render time (ms). */
   onFrame: (ms: number) => void = () => {};
-  /** First frame that drew cells. */
+  /** Called once, with firstRenderAt. */
+  onFirstRender: (at: number) => void = () => {};
+  /**
+   * The first meaningful render, in ms since navigation start: when the first frame that drew
+   * cells with data (a lit cell) was on screen — the next frame's callback after it was drawn,
+   * so it counts the paint too (at most a frame late, never early).
+   */
   firstRenderAt: number | null = null;
+  private firstDrawn = false;
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -276,7 +283,13 @@ export class HeatmapChart {
     this.drawOverlay();
     this.drawCross();
     const ms = performance.now() - t;
-    if (this.firstRenderAt === null && this.grid !== null && this.grid.cols > 0) this.firstRenderAt = performance.now();
+    if (!this.firstDrawn && this.grid !== null && this.grid.cols > 0 && this.grid.max > 0) {
+      this.firstDrawn = true;
+      requestAnimationFrame(() => {
+        this.firstRenderAt = performance.now();
+        this.onFirstRender(this.firstRenderAt);
+      });
+    }
     this.onFrame(ms);
   }
 

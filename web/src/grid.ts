@@ -42,6 +42,8 @@ export class Grid {
   /** The largest cell loaded. */
   max = 0;
   scale: Scale = { relative: false, max: 0 };
+  /** Inside appendAll: values only, the pixels painted once at the end. */
+  private batch = false;
 
   constructor(bucketWidth: number, lowIdx: number, rows: number, t0: number, cap = DEFAULT_CAP) {
     this.bucketWidth = bucketWidth;
@@ -115,6 +117,7 @@ export class Grid {
     this.marks[at] = col.markPx;
     this.times[at] = col.time;
     this.cols = Math.max(this.cols, at + 1);
+    if (this.batch) return true;
     if (this.scale.relative && this.max > this.scale.max) {
       this.scale = { relative: true, max: this.max };
       this.repaint();
@@ -134,7 +137,7 @@ export class Grid {
     this.values.copyWithin(to * this.rows, from * this.rows, (from + 1) * this.rows);
     this.marks[to] = this.marks[from] as number;
     this.times[to] = this.times[from] as number;
-    this.ctx.drawImage(this.image, from, 0, 1, this.rows, to, 0, 1, this.rows);
+    if (!this.batch) this.ctx.drawImage(this.image, from, 0, 1, this.rows, to, 0, 1, this.rows);
   }
 
   /** Drops the oldest `n` columns (the cap is reached): one shift, one repaint. */
@@ -146,6 +149,22 @@ export class Grid {
     this.times.copyWithin(0, n, this.cols).fill(Number.NaN, this.cols - n);
     this.cols -= n;
     this.t0 += n * SLOT_MS;
+    if (!this.batch) this.repaint();
+  }
+
+  /**
+   * Appends many rows at once (the history, on load): the values column by column, then the
+   * pixels in one putImageData — not a drawImage and a putImageData per column, which on a busy
+   * machine took seconds for a few hundred columns before the first frame.
+   */
+  appendAll(cols: Iterable<Column>): void {
+    this.batch = true;
+    try {
+      for (const c of cols) this.append(c);
+    } finally {
+      this.batch = false;
+    }
+    if (this.scale.relative) this.scale = { relative: true, max: this.max };
     this.repaint();
   }
 

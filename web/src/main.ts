@@ -18,7 +18,6 @@ import { evidence, glassEvent, headline, markerOf, priorityOf, scoreOf, TYPE_GRO
 import { fmtClock, fmtPx, fmtTime } from './format.ts';
 import { type Column, Grid, gridRange, SLOT_MS } from './grid.ts';
 import { drawScatter, renderRisk, renderSyndicates, renderWhales, renderZones, scoreMap, type WhaleRow } from './panels.ts';
-import { renderWallet } from './wallet.ts';
 
 /**
  * The dashboard: the heatmap of one coin (live from /v1/stream, or as Glass knew it at a past
@@ -118,7 +117,10 @@ const chart = new HeatmapChart(byId('chart'));
 const metrics = { frames: [] as number[], firstRender: null as number | null, errors: [] as string[] };
 chart.onFrame = (ms) => {
   if (metrics.frames.length < 10_000) metrics.frames.push(ms);
-  if (metrics.firstRender === null && chart.firstRenderAt !== null) metrics.firstRender = chart.firstRenderAt;
+};
+// Navigation start → the heatmap on screen with data (see HeatmapChart.firstRenderAt).
+chart.onFirstRender = (at) => {
+  metrics.firstRender = at;
 };
 
 // ---- the map ----
@@ -136,23 +138,31 @@ function columnOfBuckets(time: number, markPx: number, width: number, buckets: I
   return { time, markPx, cells };
 }
 
-/** Loads the coin's map (now, or at `state.at`) with its grid history, and draws it. */
-async function loadMap(): Promise<void> {
+/** The coin's map with its grid history, live (no `at`) or as Glass knew it at `at`. */
+const fetchMap = (coin: string, at: number | undefined) => api.heatmap(coin, { history: HISTORY, ...(at === undefined ? {} : { at }) });
+
+/**
+ * Loads the coin's map (now, or at `state.at`) with its grid history, and draws it. `early`: the
+ * same request, already sent (on load, before the coin list came back).
+ */
+async function loadMap(early?: Promise<HeatmapT>): Promise<void> {
   const coin = state.coin;
   const at = state.at ?? undefined;
-  const m = await api.heatmap(coin, { history: HISTORY, ...(at === undefined ? {} : { at }) });
+  const m = await (early ?? fetchMap(coin, at));
   if (coin !== state.coin || at !== (state.at ?? undefined)) return;
   const rows = m.history ?? [];
   const range = gridRange(m.bucketWidth, m.markPx, rows);
   const t0 = rows[0]?.time ?? m.time;
   const g = new Grid(m.bucketWidth, range.lowIdx, range.rows, t0);
   g.scale = { relative: el.relative.checked, max: 0 };
+  // Every column's values, then the pixels once.
+  const cols: Column[] = [];
   for (const r of rows) {
     const c = columnOfRow(r, m.bucketWidth);
-    if (c !== null) g.append(c);
+    if (c !== null) cols.push(c);
   }
-  g.append(columnOfBuckets(m.time, m.markPx, m.bucketWidth, m.buckets));
-  if (el.relative.checked) g.setRelative(true);
+  cols.push(columnOfBuckets(m.time, m.markPx, m.bucketWidth, m.buckets));
+  g.appendAll(cols);
   state.grid = g;
   state.buckets = new Map(m.buckets.map((b) => [b.lo, b]));
   chart.buckets = m.buckets;
@@ -466,7 +476,9 @@ async function openWallet(address: string): Promise<void> {
   selectTab('wallet');
   el.walletAddr.value = address;
   try {
-    renderWallet(el.walletOut, await api.wallet(address, state.at ?? undefined));
+    // The wallet page's charts (lightweight-charts) load on first use: the heatmap never waits on them.
+    const [{ renderWallet }, w] = await Promise.all([import('./wallet.ts'), api.wallet(address, state.at ?? undefined)]);
+    renderWallet(el.walletOut, w);
   } catch (e) {
     el.walletOut.replaceChildren(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
   }
@@ -642,10 +654,32 @@ async function start(): Promise<void> {
   setTheme(saved === 'light' || saved === 'dark' ? saved : matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark');
   for (const t of TYPE_FILTERS) el.fType.append(h('option', { value: t }, t));
   bindControls();
-  const [health, coins] = await Promise.all([api.health(), api.coins()]);
+  // The map first: its request goes out at once, for the coin asked for (else BTC), and the first
+  // frame waits on it alone; the coin list, the stream and the panels fill in after it.
+  const params = new URLSearchParams(location.search);
+  const wanted = params.get('coin');
+  const guess = wanted === null || wanted === '' ? 'BTC' : wanted;
+  const atParam = Number(params.get('at'));
+  const early = Number.isFinite(atParam) && atParam > 0 ? undefined : fetchMap(guess, undefined);
+  const coinsP = api.coins();
+  const health = api.health();
+  // Awaited below; until then a failure must not count as unhandled.
+  for (const p of [early, coinsP, health]) p?.catch(() => {});
+  let drawn = false;
+  if (early !== undefined) {
+    state.coin = guess;
+    try {
+      await loadMap(early);
+      drawn = true;
+    } catch {
+      // No map for the guess (no such coin): the coin list decides below.
+      state.coin = '';
+    }
+  }
+  const coins = await coinsP;
   state.coins = coins.items.map((c) => c.coin);
-  const wanted = new URLSearchParams(location.search).get('coin');
-  state.coin = state.coins.includes(wanted ?? '') ? (wanted as string) : state.coins.includes('BTC') ? 'BTC' : (state.coins[0] ?? '');
+  if (!drawn)
+    state.coin = state.coins.includes(wanted ?? '') ? (wanted as string) : state.coins.includes('BTC') ? 'BTC' : (state.coins[0] ?? '');
   el.fCoin.append(h('option', { value: 'all' }, 'all'));
   for (const c of state.coins) {
     el.coin.append(h('option', { value: c, selected: c === state.coin }, c));
@@ -657,10 +691,10 @@ async function start(): Promise<void> {
     setTimeout(() => location.reload(), 3000);
     return;
   }
-  await loadMap();
+  if (!drawn) await loadMap();
   el.status.textContent = 'live';
   el.status.classList.add('live');
-  state.stream = new StreamClient(Math.max(0, health.lastEventId - RECENT_EVENTS), [state.coin], {
+  state.stream = new StreamClient(Math.max(0, (await health).lastEventId - RECENT_EVENTS), [state.coin], {
     onEvent,
     onHeatmap,
     onLive: () => {
@@ -673,7 +707,6 @@ async function start(): Promise<void> {
       el.status.classList.toggle('live', s === 'live');
     },
   });
-  const atParam = Number(new URLSearchParams(location.search).get('at'));
   if (Number.isFinite(atParam) && atParam > 0) await travelTo(atParam);
   document.body.dataset['ready'] = '1';
 }

@@ -123,15 +123,21 @@ function duration(ms: number): string {
   return `${Number((ms / 1000).toPrecision(6))} s`;
 }
 
-/** The learned leverage against the 10× prior, on the positions the venue liquidated (walking forward). */
+/**
+ * The learned leverage against the 10× prior, on the positions the venue liquidated (walking
+ * forward): the 10× prior → learned from earlier liquidations → also cut by the position's own
+ * survival (what the map files), and the Kaplan–Meier variant beside it.
+ */
 function liquidationLine(g: LiquidationGrading): string {
   const m = g.model;
   if (m.priced === 0) return 'estimated liquidation prices vs real liquidation fills: no estimated position was liquidated';
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
+  const steps = (f: (a: EstimateAccuracy) => number | null) => [g.prior, g.deathsOnly, m].map((a) => pct(f(a))).join(' → ');
   return (
     `estimated liquidation prices vs real liquidation fills (${m.priced}, leverage learned on earlier ones only): ` +
-    `median |error| ${pct(g.prior.medianAbsRelErr)} at 10× → ${pct(m.medianAbsRelErr)} learned; ` +
-    `90th percentile ${pct(g.prior.p90AbsRelErr)} → ${pct(m.p90AbsRelErr)}; within 1 % ${pct(g.prior.within1Pct)} → ${pct(m.within1Pct)}`
+    `median |error| ${pct(g.prior.medianAbsRelErr)} at 10× → ${pct(g.deathsOnly.medianAbsRelErr)} learned from liquidations → ` +
+    `${pct(m.medianAbsRelErr)} with survival (deaths weighed by survivals, Kaplan–Meier: ${pct(g.kaplanMeier.medianAbsRelErr)}); ` +
+    `90th percentile ${steps((a) => a.p90AbsRelErr)}; within 1 % ${steps((a) => a.within1Pct)}; within 5 % ${steps((a) => a.within5Pct)}`
   );
 }
 

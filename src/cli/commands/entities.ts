@@ -2,10 +2,14 @@ import { existsSync } from 'node:fs';
 import { tidy } from '../../domain/format.ts';
 import { ScoreEngine } from '../../engine/score/engine.ts';
 import { SyndicateDetector } from '../../engine/syndicates/detector.ts';
-import { type Flow, LedgerError, ledgerMessage, matchFlows, type Transfer } from '../../engine/syndicates/funding.ts';
+import type { EntityGraph } from '../../engine/syndicates/entities.ts';
+import { type Flow, fundingOf, matchFlows, type Transfer } from '../../engine/syndicates/funding.ts';
 import { DEFAULT_WHALE_POLICY, WhalePolicy } from '../../engine/whales/policy.ts';
 import { InputError } from '../../recording/errors.ts';
 import { parseRecordLine, readLineBatches } from '../../recording/reader.ts';
+import { DecodeError } from '../../venues/decode.ts';
+import { LEDGER_UPDATES } from '../../venues/hyperliquid/ledger-updates.ts';
+import { HyperliquidNormalizer } from '../../venues/hyperliquid/normalizer.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
 import { printNdjson, printText } from '../output.ts';
@@ -21,9 +25,19 @@ export interface FundingRead {
   readonly matched: number;
 }
 
+/** Whether a recorded message is a ledger update (the /info answer or the WebSocket channel). */
+function isLedgerUpdate(msg: unknown): boolean {
+  if (typeof msg !== 'object' || msg === null) return false;
+  if ('channel' in msg) return msg.channel === LEDGER_UPDATES;
+  const req = 'request' in msg ? msg.request : null;
+  return typeof req === 'object' && req !== null && 'type' in req && req.type === LEDGER_UPDATES;
+}
+
 /**
  * The ledger updates beside recording `file` (or at `explicit`): transfers between wallets, and
  * withdrawals matched to deposits. Null when there is none (no explicit path and no F.ledger.ndjson).
+ * Read by the venue's normalizer, as the stream's are (other messages in the file are passed over);
+ * a malformed update is one line naming the file, line and field.
  */
 export async function readFunding(file: string, explicit: string | undefined): Promise<FundingRead | null> {
   if (explicit === 'none') return null;
@@ -35,18 +49,23 @@ export async function readFunding(file: string, explicit: string | undefined): P
   const transfers: Transfer[] = [];
   const flows: Flow[] = [];
   let line = 0;
+  const normalizer = new HyperliquidNormalizer();
   for await (const batch of readLineBatches(path)) {
     for (const text of batch) {
       line++;
       const r = parseRecordLine(text, line);
       if (r === null) continue;
       if (!('msg' in r)) throw new InputError(`${path}: line ${line}: ${r.message}`);
+      if (!isLedgerUpdate(r.msg)) continue;
       try {
-        const got = ledgerMessage(r.msg);
-        transfers.push(...got.transfers);
-        flows.push(...got.flows);
+        normalizer.normalize(r.msg, r.ts, (e) => {
+          const f = e.type === 'transfer' ? fundingOf(e) : null;
+          if (f === null) return;
+          if ('transfer' in f) transfers.push(f.transfer);
+          else flows.push(f.flow);
+        });
       } catch (e) {
-        if (e instanceof LedgerError) throw new InputError(`${path}: line ${line}: ${e.message}`);
+        if (e instanceof DecodeError) throw new InputError(`${path}: line ${line}: ${e.message}`);
         throw e;
       }
     }
@@ -58,7 +77,8 @@ export async function readFunding(file: string, explicit: string | undefined): P
 export const entitiesSpec: CommandSpec = {
   name: 'entities',
   summary:
-    'Wallets that act as one in a recording: funding links from the ledger (F.ledger.ndjson), mirrored entries (same lane\n' +
+    'Wallets that act as one in a recording: funding links from the ledger (F.ledger.ndjson, and the ledger updates the\n' +
+    'recording itself carries: glass live --track subscribes to them), mirrored entries (same lane\n' +
     'within seconds, sizes within 15 %) and co-entries repeated far beyond chance. Each cluster with its evidence and\n' +
     'confidence. The same wallets count as in `glass syndicates` (whales by default; --all-wallets: everyone).',
   usage: 'F [--json] [--ledger L] [--all-wallets] [--min-account USD] [--min-position USD] [--include-market-makers]',
@@ -105,12 +125,15 @@ export async function entitiesCommand(argv: readonly string[]): Promise<number> 
         () => null,
         { ...syndicateOptions(p, graph), tracked: (c) => policy.tracked(c) },
       );
+      // The recording's own ledger updates link wallets as they come (before the entries after them).
+      pl.attach(graph);
       pl.attach(score);
       pl.changes.subscribe((c) => policy.observe(c));
       pl.attach(d);
     },
     { strict: flag(p, 'strict') },
   );
+  graph.finishFunding();
   const clusters = graph.clusters();
   if (flag(p, 'json')) {
     for (const c of clusters) await printNdjson(tidy(c));
@@ -119,8 +142,9 @@ export async function entitiesCommand(argv: readonly string[]): Promise<number> 
   const lines = [
     `${clusters.length} entities of two or more wallets (${clusters.reduce((n, c) => n + c.wallets.length, 0)} wallets)` +
       (funding === null
-        ? '; no ledger updates beside the recording: no funding links'
-        : `; ${funding.transfers.length} funding links from ${funding.path} (${funding.matched} matched withdrawal → deposit)`),
+        ? '; no ledger updates beside the recording: no funding links from a file'
+        : `; ${funding.transfers.length} funding links from ${funding.path} (${funding.matched} matched withdrawal → deposit)`) +
+      streamNote(graph),
   ];
   for (const c of clusters) {
     const kinds = new Map<string, number>();
@@ -139,4 +163,11 @@ export async function entitiesCommand(argv: readonly string[]): Promise<number> 
   }
   await printText(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** What the recording's own ledger updates gave (nothing when it carries none). */
+function streamNote(graph: EntityGraph): string {
+  const c = graph.stream.counts;
+  if (c.transfers + c.flows === 0) return '';
+  return `; ${c.transfers + c.matched} funding links from the recording's ledger updates (${c.transfers} transfers, ${c.matched} matched withdrawal → deposit)`;
 }

@@ -269,8 +269,9 @@ export async function importCommand(argv: readonly string[]): Promise<number> {
   // Ledger rows and Parquet entries join the trades in time order (stable: a snapshot written at
   // a fill's millisecond comes before it, as the snapshot was taken first).
   const other = tables.other.toSorted((a, b) => a.ts - b.ts);
-  // Ledger updates go beside the recording, in the same format: the normalizer does not read the
-  // venue's userNonFundingLedgerUpdates yet, and a recording it rejects lines of is no recording.
+  // Ledger updates go beside the recording, in the same format (the venue's userNonFundingLedgerUpdates
+  // answers, which the normalizer reads as `transfer` events): `glass entities` / `syndicates` read
+  // them as F.ledger.ndjson, and the recording stays the trades alone.
   const ledgerOut = tables.ledger.length > 0 ? ledgerPathOf(out) : null;
   if (ledgerOut !== null) {
     const w = new RecordingWriter(ledgerOut);

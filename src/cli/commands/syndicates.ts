@@ -133,6 +133,8 @@ export async function syndicatesCommand(argv: readonly string[]): Promise<number
         { ...opts, tracked: (c) => policy.tracked(c) },
       );
       detector = d;
+      // The recording's own ledger updates (funding links) reach the entity graph as they come.
+      if (graph !== null) pl.attach(graph);
       pl.attach(score);
       pl.changes.subscribe((c) => {
         policy.observe(c);

@@ -8,8 +8,13 @@ import type { HeatmapView } from './engine.ts';
  * rule (szDecimals), notional to the cent.
  */
 export function mapJson(view: HeatmapView, szd: number | null, history: readonly HistoryRowJson[] | null = null) {
+  return tidy(mapDoc(view, szd, history));
+}
+
+/** The document before `tidy` (the store writes its text with tidy's rounding without the copy: src/store/map-json.ts). */
+export function mapDoc(view: HeatmapView, szd: number | null, history: readonly HistoryRowJson[] | null = null) {
   const v = { ...view, markPx: roundPx(view.markPx, szd) };
-  return tidy(history === null ? v : { ...v, history });
+  return history === null ? v : { ...v, history };
 }
 
 export interface HistoryRowJson {

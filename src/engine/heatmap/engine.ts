@@ -182,6 +182,7 @@ export class HeatmapEngine {
         c.vol.update(e.px, e.time);
         c.mark = e.px;
         c.markTime = e.time;
+        this.liq.price(c.coinId, e.px, e.time);
         this.touch(c);
         if (this.live) this.evaluate(c, e.time);
         else this.fitWidth(c);

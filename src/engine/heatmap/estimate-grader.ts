@@ -41,6 +41,11 @@ export class EstimateGrader {
     else this.bothNone++;
   }
 
+  /** Signed relative errors (estimate − exact) / exact of the pairs priced by both, in the order graded. */
+  errors(): readonly number[] {
+    return this.errs;
+  }
+
   summary(): EstimateAccuracy {
     const priced = this.errs.length;
     const counts = { missed: this.missed, spurious: this.spurious, bothNone: this.bothNone };

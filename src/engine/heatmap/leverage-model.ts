@@ -35,12 +35,17 @@ export interface LeverageQuantiles {
 const PRIOR: LeverageQuantiles = { lo: PRIOR_LEVERAGE, mid: PRIOR_LEVERAGE, hi: PRIOR_LEVERAGE, source: 'prior', n: 0 };
 
 interface Level {
+  /** Deaths (a liquidation, a snapshot's figure) by ln-leverage bin. */
   readonly hist: Float64Array;
+  /** Survivals: positions closed without a liquidation, by the bin of the leverage they are known to be under. */
+  readonly cens: Float64Array;
   n: number;
+  /** Survival weight (not evidence on its own: it only corrects the deaths for who lived). */
+  survived: number;
 }
 
 function level(): Level {
-  return { hist: new Float64Array(BINS), n: 0 };
+  return { hist: new Float64Array(BINS), cens: new Float64Array(BINS), n: 0, survived: 0 };
 }
 
 function bucketOf(notionalUsd: number): number {
@@ -59,15 +64,16 @@ interface Levels {
 }
 
 function clone(m: Levels): Levels {
-  const copy = (l: Level): Level => ({ hist: l.hist.slice(), n: l.n });
+  const copy = (l: Level): Level => ({ hist: l.hist.slice(), cens: l.cens.slice(), n: l.n, survived: l.survived });
   return { all: copy(m.all), coins: m.coins.map((c) => c?.map(copy)) };
 }
 
 /**
  * Evidence accumulates as it comes; estimates read a published copy, renewed at most hourly (event
- * time). Between publications every estimate is a function of the position alone, so the map
- * kept incrementally equals one recomputed from scratch; at a publication the caller re-files
- * every estimated position (`publish` says when).
+ * time). Between publications every estimate is a function of the position alone (and of the
+ * worst price it lived through, survival.ts, re-filed when that moves it), so the map kept
+ * incrementally equals one recomputed from scratch; at a publication the caller re-files every
+ * estimated position (`publish` says when).
  */
 export class LeverageModel {
   private live: Levels = { all: level(), coins: [] };
@@ -76,6 +82,17 @@ export class LeverageModel {
   private pending = false;
   /** Answers cached per coin × bucket, dropped at each publication. */
   private cache: (LeverageQuantiles | undefined)[] = [];
+  /** Densities (deaths corrected for survivals) cached per coin × bucket, dropped at each publication. */
+  private densities: (Level | undefined)[] = [];
+  private readonly useSurvivals: boolean;
+
+  /**
+   * `survivals`: deaths are weighed by the positions that lived (Kaplan–Meier); off, the
+   * distribution is the deaths' own (what the venue liquidated, biased toward high leverage).
+   */
+  constructor(opts: { survivals?: boolean } = {}) {
+    this.useSurvivals = opts.survivals ?? false;
+  }
 
   /** Evidence so far (weight: a liquidation counts 1, an account snapshot 1 shared by its positions). */
   get observations(): number {
@@ -101,6 +118,27 @@ export class LeverageModel {
   }
 
   /**
+   * A position that closed without being liquidated after living through a price that `below`
+   * would have liquidated it at: its leverage was under `below` (a censored observation).
+   */
+  survived(coinId: number, notionalUsd: number, below: number, weight = 1): void {
+    if (!(below > 0) || !(below < Number.POSITIVE_INFINITY) || !(notionalUsd > 0) || !(weight > 0)) return;
+    const bin = Math.max(0, Math.min(BINS - 1, Math.round(Math.log(Math.max(1, below)) / BIN)));
+    const coins = this.live.coins;
+    let c = coins[coinId];
+    if (c === undefined) {
+      c = Array.from({ length: BUCKETS + 1 }, level);
+      while (coins.length < coinId) coins.push(undefined);
+      coins[coinId] = c;
+    }
+    for (const l of [this.live.all, c[bucketOf(notionalUsd)] as Level, c[BUCKETS] as Level]) {
+      l.cens[bin] = (l.cens[bin] as number) + weight;
+      l.survived += weight;
+    }
+    if (this.useSurvivals) this.pending = true;
+  }
+
+  /**
    * Publishes the evidence gathered when an hour has passed since the last publication (the first
    * at once): true when estimates now read differently and must be re-filed.
    */
@@ -111,6 +149,7 @@ export class LeverageModel {
     this.publishedAt = time;
     this.pending = false;
     this.cache = [];
+    this.densities = [];
     // Still under the evidence the model needs: every estimate read the prior and still does.
     return before || this.published.all.n >= MIN_EVIDENCE.all;
   }
@@ -134,21 +173,57 @@ export class LeverageModel {
         : coin !== undefined && coin.n >= MIN_EVIDENCE.coin
           ? [coin, 'coin' as const]
           : [m.all, 'all' as const];
+    let d = this.densities[key];
+    if (d === undefined) {
+      d = this.useSurvivals && l.survived > 0 ? kaplanMeier(l) : l;
+      this.densities[key] = d;
+    }
     let q = this.cache[key];
     if (q === undefined) {
-      q = read(l, source);
+      q = read(d, source);
       this.cache[key] = q;
     }
     if (q.hi < below) return q;
     // Cut at the bound, then read as usual (no evidence under it: the bound itself).
     const cut = Math.max(0, Math.min(BINS, Math.floor(Math.log(below) / BIN + 0.5)));
-    const hist = l.hist.slice(0, BINS);
+    const hist = d.hist.slice(0, BINS);
     hist.fill(0, cut);
     let n = 0;
     for (let i = 0; i < cut; i++) n += hist[i] as number;
     if (!(n > 0)) return { lo: below, mid: below, hi: below, source, n: 0 };
-    return read({ hist, n }, source);
+    return read({ hist, cens: hist, n, survived: 0 }, source);
   }
+}
+
+/**
+ * The leverage distribution the deaths imply once the positions that lived are counted
+ * (Kaplan–Meier over the adverse move to liquidation, 1/leverage): a position that closed after
+ * living through a move was at risk of dying at every smaller one. Moving from the smallest move
+ * (highest leverage) up, each bin's deaths are a hazard over those still at risk; the density is
+ * scaled back to the deaths' weight (what lived past every death is no evidence of where it dies).
+ */
+export function kaplanMeier(l: Level): Level {
+  const { hist, cens } = l;
+  // At risk at bin i: the deaths at bins ≤ i, and the survivals known to be under a leverage of a bin ≤ i (they lived through every higher one).
+  let atRisk = 0;
+  for (let i = 0; i < BINS; i++) atRisk += (hist[i] as number) + (cens[i] as number);
+  const out = new Float64Array(BINS);
+  let alive = 1;
+  let total = 0;
+  for (let i = BINS - 1; i >= 0; i--) {
+    const d = hist[i] as number;
+    if (d > 0 && atRisk > 0) {
+      const h = Math.min(1, d / atRisk);
+      out[i] = alive * h;
+      total += alive * h;
+      alive *= 1 - h;
+    }
+    atRisk -= d + (cens[i] as number);
+  }
+  if (!(total > 0)) return l;
+  const scale = l.n / total;
+  for (let i = 0; i < BINS; i++) out[i] = (out[i] as number) * scale;
+  return { hist: out, cens: new Float64Array(BINS), n: l.n, survived: 0 };
 }
 
 function read(l: Level, source: LeverageQuantiles['source']): LeverageQuantiles {

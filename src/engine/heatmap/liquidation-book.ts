@@ -9,6 +9,7 @@ import { type LiqRule, liquidationPx, ruleAt } from './liquidation-price.ts';
 import { DEFAULT_MAX_LEVERAGE, MarginTables } from './margin-tables.ts';
 import { MODE_CROSS, MODE_ISOLATED, MODE_PRESUMED_ISOLATED, MODE_UNKNOWN, ownMargin, type SlotTable } from './slot-table.ts';
 import { crossMaintenance, snapshotMark } from './snapshot-liquidations.ts';
+import { priceAtLeverage, SurvivalTracker } from './survival.ts';
 
 /**
  * One position's liquidation point, as the heatmap files it: `liqPx` is NaN when the position is
@@ -43,7 +44,18 @@ export class LiquidationBook {
    * At each liquidation fill of an estimated position, its estimated liquidation price against the
    * fill's: from the learned leverage (fitted only on what came before) and from the 10× prior.
    */
-  readonly liquidationEstimates = { model: new EstimateGrader(), prior: new EstimateGrader() };
+  readonly liquidationEstimates = {
+    model: new EstimateGrader(),
+    prior: new EstimateGrader(),
+    /** The learned leverage without what survival reveals (the position's own fills only): the estimate before survival. */
+    deathsOnly: new EstimateGrader(),
+    /** As `model`, with the deaths weighed by who survived (Kaplan–Meier): measured, not what the map files. */
+    kaplanMeier: new EstimateGrader(),
+  };
+  /** The leverage model with survivals as censored evidence, fed the same stream, graded only (`liquidationEstimates.kaplanMeier`). */
+  private readonly weighed = new LeverageModel({ survivals: true });
+  /** The worst price each estimated position has lived through, and the re-filing when the price passes its estimate. */
+  readonly survival = new SurvivalTracker();
   private readonly book: PositionBook;
   private readonly listener: LiqListener;
   private readonly slots: SlotTable;
@@ -147,7 +159,10 @@ export class LiquidationBook {
     const wasMaker = this.makers.isMarketMaker(c.walletId);
     this.makers.observe(c);
     if (c.resolved) return; // the book's state already includes it
+    this.price(c.coinId, c.px, c.time);
     if (c.liquidation) this.learnFromLiquidation(c);
+    else this.learnFromSurvival(c);
+    this.survival.position(c.slot, c.before, c.after, c.time);
     const s = c.slot;
     const w = c.walletId;
     const t = this.slots;
@@ -190,6 +205,20 @@ export class LiquidationBook {
     if (sameSide && Math.abs(after) < Math.abs(before)) return m * (Math.abs(after) / Math.abs(before));
     if (sameSide) return m + (c.sz * c.px) / (lev > 0 ? lev : ASSUMED_LEVERAGE);
     return (Math.abs(after) * c.px) / (lev > 0 ? lev : ASSUMED_LEVERAGE);
+  }
+
+  /**
+   * A price of the coin (a mark or a fill): estimated positions it passed (their estimate's most
+   * levered price, without their being liquidated) are re-filed at the leverages still possible.
+   */
+  price(coinId: number, px: number, time: number): void {
+    const passed = this.survival.price(coinId, px, time);
+    if (passed === null) return;
+    for (const s of passed) {
+      const w = this.book.walletOf(s);
+      this.accounts.ensure(w);
+      if (!this.accounts.isSnapped(w) && !this.makers.isMarketMaker(w) && this.book.sziAt(s) !== 0) this.emitEstimated(s);
+    }
   }
 
   /** Every account recomputed from the state kept here: a full rebuild of every liquidation price. */
@@ -270,10 +299,17 @@ export class LiquidationBook {
     const coinId = this.book.coinOf(s);
     const cap = this.tables.maxLeverage(this.book.coins.name(coinId)) ?? DEFAULT_MAX_LEVERAGE;
     const l = this.maintenanceOf(s, ntl);
-    // It is open at `mark`: a leverage that would have liquidated it there is ruled out.
-    const q = this.leverage.quantiles(coinId, ntl, impliedLeverage(e, mark, szi > 0, l, Number.POSITIVE_INFINITY));
+    // It is open at `mark` and lived through the worst price since it opened: a leverage that
+    // would have liquidated it there is ruled out.
+    const alive = this.aliveBelow(s, coinId, szi > 0, e, mark, l, this.survival.now(coinId));
+    const q = this.leverage.quantiles(coinId, ntl, alive);
     const rule = this.rule();
-    const mid = estimatedLiqPx(e, szi, mark, Math.min(this.revealed.get(this.book.walletOf(s))?.lev ?? q.mid, cap), l, rule);
+    const midLev = Math.min(this.revealed.get(this.book.walletOf(s))?.lev ?? q.mid, alive);
+    const mid = estimatedLiqPx(e, szi, mark, Math.min(midLev, cap), l, rule);
+    // Re-filed when the price reaches its most levered estimate (a maker's is not filed).
+    if (!this.makers.isMarketMaker(this.book.walletOf(s))) {
+      this.survival.watch(coinId, s, szi > 0, priceAtLeverage(e, szi > 0, Math.min(cap, Math.max(q.hi, midLev)), l));
+    }
     if (q.lo === q.hi) {
       this.emitSlot(s, mid, true);
       return;
@@ -306,16 +342,61 @@ export class LiquidationBook {
       const rule = ruleAt(c.time);
       const prior = estimatedLiqPx(entry, before, mark, Math.min(ASSUMED_LEVERAGE, cap), l, rule);
       const own = this.revealed.get(c.walletId);
-      const alive = impliedLeverage(entry, mark, long, l, Number.POSITIVE_INFINITY);
-      const lev = own !== undefined && own.time < c.time - SAME_LIQUIDATION_MS ? own.lev : this.leverage.quantiles(coinId, ntl, alive).mid;
+      const alive = this.aliveBelow(s, coinId, long, entry, mark, l, c.time);
+      const lev = Math.min(
+        alive,
+        own !== undefined && own.time < c.time - SAME_LIQUIDATION_MS ? own.lev : this.leverage.quantiles(coinId, ntl, alive).mid,
+      );
       const model = estimatedLiqPx(entry, before, mark, Math.min(lev, cap), l, rule);
-      this.liquidationEstimates.prior.add(prior ?? Number.NaN, c.px);
-      this.liquidationEstimates.model.add(model ?? Number.NaN, c.px);
+      const ownLev = own !== undefined && own.time < c.time - SAME_LIQUIDATION_MS ? own.lev : Number.NaN;
+      const markOnly = impliedLeverage(entry, mark, long, l, Number.POSITIVE_INFINITY);
+      const deathsLev = ownLev === ownLev ? ownLev : this.leverage.quantiles(coinId, ntl, markOnly).mid;
+      const weighedLev = Math.min(alive, ownLev === ownLev ? ownLev : this.weighed.quantiles(coinId, ntl, alive).mid);
+      const at = this.liquidationEstimates;
+      at.prior.add(prior ?? Number.NaN, c.px);
+      at.model.add(model ?? Number.NaN, c.px);
+      at.deathsOnly.add(estimatedLiqPx(entry, before, mark, Math.min(deathsLev, cap), l, rule) ?? Number.NaN, c.px);
+      at.kaplanMeier.add(estimatedLiqPx(entry, before, mark, Math.min(weighedLev, cap), l, rule) ?? Number.NaN, c.px);
     }
     const implied = impliedLeverage(entry, c.px, long, l, cap);
     this.leverage.observe(coinId, ntl, implied);
+    this.weighed.observe(coinId, ntl, implied);
+    this.weighed.publish(c.time);
     this.revealed.set(c.walletId, { lev: implied, time: c.time });
     if (this.leverage.publish(c.time)) this.refileEstimated();
+  }
+
+  /**
+   * A position closed (or flipped) without a liquidation: it lived through the worst price since it
+   * opened and its own closing price, so its leverage was under the one that price implies (a
+   * censored observation for the Kaplan–Meier model, which is graded beside the filed one). Only
+   * positions of the kind estimated: no account seen, not a market maker's.
+   */
+  private learnFromSurvival(c: PositionChange): void {
+    const before = c.before;
+    if (!(before === before) || before === 0 || (c.after !== 0 && Math.sign(c.after) === Math.sign(before))) return;
+    if (this.makers.isMarketMaker(c.walletId)) return;
+    this.accounts.ensure(c.walletId);
+    if (this.accounts.isSnapped(c.walletId)) return;
+    const long = before > 0;
+    const closed = Math.min(Math.abs(before), c.sz);
+    const entry = c.closedPnl === c.closedPnl && closed > 0 ? c.px - c.closedPnl / (closed * (long ? 1 : -1)) : Number.NaN;
+    if (!(entry > 0)) return;
+    const ntl = Math.abs(before) * entry;
+    const l = this.maintenanceOf(c.slot, ntl);
+    const below = this.aliveBelow(c.slot, c.coinId, long, entry, c.px, l, c.time);
+    this.weighed.survived(c.coinId, ntl, below);
+    this.weighed.publish(c.time);
+  }
+
+  /**
+   * The leverage the position is known to be under: it is open at `mark` (its last own fill) and
+   * lived through the coin's worst price since it opened, before `time`.
+   */
+  private aliveBelow(s: number, coinId: number, long: boolean, entry: number, mark: number, l: number, time: number): number {
+    const worst = this.survival.worst(coinId, s, long, time);
+    const px = worst === worst && (long ? worst < mark : worst > mark) ? worst : mark;
+    return impliedLeverage(entry, px, long, l, Number.POSITIVE_INFINITY);
   }
 
   /** A snapshot's positions: isolated ones at their own leverage, cross ones at the account's (notional over account value). */
@@ -329,8 +410,11 @@ export class LiquidationBook {
       const cap = p.maxLeverage ?? this.tables.maxLeverage(p.coin) ?? DEFAULT_MAX_LEVERAGE;
       // One account is one piece of evidence, however many positions it lists.
       const weight = 1 / e.positions.length;
-      if (lev > 0) this.leverage.observe(this.book.coinOf(slots[i] as number), Math.abs(p.positionValue), Math.min(cap, lev), weight);
+      if (!(lev > 0)) continue;
+      this.leverage.observe(this.book.coinOf(slots[i] as number), Math.abs(p.positionValue), Math.min(cap, lev), weight);
+      this.weighed.observe(this.book.coinOf(slots[i] as number), Math.abs(p.positionValue), Math.min(cap, lev), weight);
     }
+    this.weighed.publish(e.time);
     if (this.leverage.publish(e.time)) this.refileEstimated();
   }
 

@@ -52,6 +52,12 @@ export interface RefHints {
   /** The number kept for `ref` (0: none yet). */
   hint(ref: number): number;
   setHint(ref: number, v: number): void;
+  /** How many slots are kept per number (`slot`). */
+  readonly places: number;
+  /** The slot kept for `ref` in coin id `c` by `setSlot`; when none, −1 − n for the n kept (−1 − places: unknown). */
+  slot(ref: number, c: number): number;
+  /** Keeps slot `s` for `ref` in coin id `c` after those kept, while fewer than `places` are. */
+  setSlot(ref: number, c: number, s: number): void;
 }
 
 export interface PositionView {
@@ -123,10 +129,16 @@ export class PositionBook {
   private hot: Float64Array = new Float64Array(HOT * 1024);
   private meta: Int32Array = new Int32Array(this.hot.buffer);
   private slotWallet: Int32Array = new Int32Array(1024);
+  /**
+   * Columns only snapshots and fills write (`cold`), grown as they do: right after `glass live`
+   * starts, trades make most slots, and growing and filling these for each of them was a tenth
+   * of the memory replay allocated (bench/shapes.bench.ts). A slot beyond their length reads
+   * as never written: mode 0, NaN leverage, raw USD and liquidation price, zero last fill.
+   */
   private mode: Uint8Array = new Uint8Array(1024);
-  private lev: Float64Array = new Float64Array(1024);
-  private rawUsd: Float64Array = new Float64Array(1024);
-  private venueLiq: Float64Array = new Float64Array(1024);
+  private lev: Float64Array = new Float64Array(1024).fill(Number.NaN);
+  private rawUsd: Float64Array = new Float64Array(1024).fill(Number.NaN);
+  private venueLiq: Float64Array = new Float64Array(1024).fill(Number.NaN);
   private lastStart: Float64Array = new Float64Array(1024);
   private lastTime: Float64Array = new Float64Array(1024);
   private lastSigned: Float64Array = new Float64Array(1024);
@@ -157,6 +169,15 @@ export class PositionBook {
    */
   private ownIds: Int32Array = new Int32Array(1024);
   private paired: RefHints | null = null;
+  /**
+   * Book id → the paired number + 1 of its wallet (0: none yet). Every slot of such a wallet is
+   * kept beside its number as it is made, in the order made (see `slotOfRef`).
+   */
+  private pairedRef: Int32Array = new Int32Array(1024);
+  private lastCoin: Coin | null = null;
+  private lastCoinId = -1;
+  /** A word of the slot row `warm` read last (see there). */
+  private touched = 0;
   /** Whether the event being applied came through `applyOwn`. */
   private own = false;
 
@@ -220,7 +241,8 @@ export class PositionBook {
       return;
     }
     const w = this.walletIdOf(f.wallet, f.walletRef);
-    const s = this.slot(w, this.coins.id(f.coin));
+    const s = this.slotOfRef(w, this.coinId(f.coin), f.walletRef);
+    this.cold(s);
     const before = this.hot[s * HOT + SZI] as number;
     // A back-filled fill older than what the slot has already applied (a gap filled after live
     // trades resumed): its startPosition describes the past, so it adds its size and nothing more.
@@ -279,7 +301,7 @@ export class PositionBook {
 
   private trade(t: TradeEvent): void {
     this.stats.trades++;
-    const c = this.coins.id(t.coin);
+    const c = this.coinId(t.coin);
     this.ensureCoin(c);
     if (t.isSnapshot) {
       this.stats.historyTrades++;
@@ -315,14 +337,19 @@ export class PositionBook {
    * processor overlaps, where side after side it waited for each miss in turn.
    */
   private tradeSides(t: TradeEvent, c: number, history: boolean): void {
-    const buy = this.seen.add(TidWindow.key(t.tid, 'B'));
-    const sell = this.seen.add(TidWindow.key(t.tid, 'A'));
+    if (this.own) {
+      this.warm(t.buyerRef, c);
+      this.warm(t.sellerRef, c);
+    }
+    const fresh = this.seen.addTrade(t.tid);
+    const buy = (fresh & 1) !== 0;
+    const sell = (fresh & 2) !== 0;
     if (!buy) this.stats.duplicates++;
     if (!sell) this.stats.duplicates++;
     const wb = buy ? this.walletIdOf(t.buyer, t.buyerRef) : -1;
     const ws = sell ? this.walletIdOf(t.seller, t.sellerRef) : -1;
-    const sb = buy ? this.slot(wb, c) : -1;
-    const ss = sell ? this.slot(ws, c) : -1;
+    const sb = buy ? this.slotOfRef(wb, c, t.buyerRef) : -1;
+    const ss = sell ? this.slotOfRef(ws, c, t.sellerRef) : -1;
     if (buy) this.move(sb, wb, 'B', t.sz, t.px, t.time, t.localTs, t.tid, 'trade', history, false, Number.NaN, t.side === 'B');
     if (sell) this.move(ss, ws, 'A', t.sz, t.px, t.time, t.localTs, t.tid, 'trade', history, false, Number.NaN, t.side === 'A');
   }
@@ -391,6 +418,7 @@ export class PositionBook {
 
   private reconcile(w: number, p: PositionState, time: number): number {
     const s = this.slot(w, this.coins.id(p.coin));
+    this.cold(s);
     const before = this.hot[s * HOT + SZI] as number;
     if (!this.isKnown(s)) this.resolve(s, p.szi);
     else if (Math.abs(before - p.szi) > sizeTolerance(before, p.szi)) this.reportDrift(s, time, before, p.szi, 'snapshot');
@@ -405,6 +433,7 @@ export class PositionBook {
   }
 
   private reconcileFlat(s: number, time: number): void {
+    this.cold(s);
     const before = this.hot[s * HOT + SZI] as number;
     if (!this.isKnown(s)) this.resolve(s, 0);
     else if (before !== 0) this.reportDrift(s, time, before, 0, 'snapshot');
@@ -560,6 +589,15 @@ export class PositionBook {
 
   // ---- storage ------------------------------------------------------------------------------
 
+  /** `coins.id`, with the last coin kept: a frame's trades, and a wallet's fills, are mostly of one coin. */
+  private coinId(coin: Coin): number {
+    if (coin === this.lastCoin) return this.lastCoinId;
+    const c = this.coins.id(coin);
+    this.lastCoin = coin;
+    this.lastCoinId = c;
+    return c;
+  }
+
   private walletId(wallet: Wallet): number {
     const w = this.wallets.id(wallet);
     if (w >= this.acct.length) {
@@ -591,6 +629,18 @@ export class PositionBook {
     return w;
   }
 
+  /**
+   * Starts reading the row of the slot kept for `ref` in coin `c` (when one is: see `slotOfRef`),
+   * nothing else: read before the dedupe table, the two sides' rows and that table's place (each
+   * a cache miss) come in together rather than one after another.
+   */
+  private warm(ref: WalletRef | undefined, c: number): void {
+    const h = this.paired;
+    if (h === null || ref === undefined || !(ref >= 0 && ref < h.size)) return;
+    const s = h.slot(ref, c);
+    if (s >= 0) this.touched |= this.meta[s * WORDS + META] as number;
+  }
+
   /** `walletIdOf` for the paired normalizer's numbers (see `ownIds`). */
   private ownIdOf(wallet: Wallet, ref: WalletRef): number {
     const h = this.paired;
@@ -599,6 +649,13 @@ export class PositionBook {
       if (id >= 0) return id;
       const w = this.walletId(wallet);
       h.setHint(ref, w + 1);
+      if (w >= this.pairedRef.length) this.pairedRef = grow(this.pairedRef, w + 1);
+      this.pairedRef[w] = ref + 1;
+      // The slots the wallet already has (from events that named it otherwise), in their order.
+      for (let i = 0, n = Math.min(this.walletSlots.count(w), h.places); i < n; i++) {
+        const s = this.walletSlots.at(w, i);
+        h.setSlot(ref, this.coinAt(s), s);
+      }
       return w;
     }
     const ids = this.ownIds;
@@ -614,23 +671,49 @@ export class PositionBook {
     return w;
   }
 
+  /**
+   * `slot(w, c)` for wallet id `w` found through the paired normalizer's number `ref`: kept beside
+   * the number in its table (`RefHints.slot`), whose row the lookup of the address has just read,
+   * where `slotOf` and `walletSlots` are rows of their own, a cache miss each per trade side
+   * (bench/shapes.bench.ts). Only the paired numbers: they name one wallet (hence one `w`) for
+   * the book's whole life, and a wallet's slot in a coin never changes, so a kept slot is the
+   * slot. The table keeps a wallet's first `places` slots in the order they were made (`ownIdOf`
+   * and `newSlot` see to it), so fewer kept than that and none in `c` means the wallet has just
+   * those: the new slot is filed without reading the other rows.
+   */
+  private slotOfRef(w: number, c: number, ref: WalletRef | undefined): number {
+    const h = this.paired;
+    if (!this.own || h === null || ref === undefined || !(ref >= 0 && ref < h.size)) return this.slot(w, c);
+    const kept = h.slot(ref, c);
+    if (kept >= 0) return kept;
+    const n = -1 - kept;
+    return n < h.places ? this.newSlot(w, c, n) : this.slot(w, c);
+  }
+
   private slot(w: number, c: number): number {
-    let s = this.slotOf.get(w, c);
-    if (s >= 0) return s;
+    const s = this.slotOf.get(w, c);
+    return s >= 0 ? s : this.newSlot(w, c, -1);
+  }
+
+  /**
+   * Files a new slot for wallet `w` in coin `c`; `n` is how many slots the wallet has when the
+   * caller knows it, else -1.
+   */
+  private newSlot(w: number, c: number, n: number): number {
     if (c >= MAX_ROW_COINS) throw new RangeError(`PositionBook: coin id ${c}, more than ${MAX_ROW_COINS} coins`);
-    s = this.nSlots++;
-    if (s >= this.mode.length) this.growSlots(s + 1);
-    this.slotOf.set(w, c, s);
+    const s = this.nSlots++;
+    if (s >= this.slotWallet.length) this.growSlots(s + 1);
+    if (n >= 0) this.slotOf.setAt(w, n, c, s);
+    else this.slotOf.set(w, c, s);
     this.slotWallet[s] = w;
     this.hot[s * HOT + SZI] = 0;
     this.hot[s * HOT + ENTRY] = Number.NaN;
     this.meta[s * WORDS + PENDING] = 0;
     this.meta[s * WORDS + META] = (c << COIN_SHIFT) | (this.walletKnown[w] === 1 ? KNOWN_BIT : 0);
-    this.mode[s] = 0;
-    this.lev[s] = Number.NaN;
-    this.rawUsd[s] = Number.NaN;
-    this.venueLiq[s] = Number.NaN;
-    this.walletSlots.add(w, s);
+    if (n >= 0) this.walletSlots.addAt(w, n, s);
+    else this.walletSlots.add(w, s);
+    const ref = w < this.pairedRef.length ? (this.pairedRef[w] as number) - 1 : -1;
+    if (ref >= 0) (this.paired as RefHints).setSlot(ref, c, s);
     return s;
   }
 
@@ -638,10 +721,16 @@ export class PositionBook {
     this.hot = grow(this.hot, n * HOT);
     this.meta = new Int32Array(this.hot.buffer);
     this.slotWallet = grow(this.slotWallet, n);
+  }
+
+  /** Makes the cold columns reach slot `s` (see `mode`). */
+  private cold(s: number): void {
+    if (s < this.lev.length) return;
+    const n = s + 1;
     this.mode = grow(this.mode, n);
-    this.lev = grow(this.lev, n);
-    this.rawUsd = grow(this.rawUsd, n);
-    this.venueLiq = grow(this.venueLiq, n);
+    this.lev = growNaN(this.lev, n);
+    this.rawUsd = growNaN(this.rawUsd, n);
+    this.venueLiq = growNaN(this.venueLiq, n);
     this.lastStart = grow(this.lastStart, n);
     this.lastTime = grow(this.lastTime, n);
     this.lastSigned = grow(this.lastSigned, n);
@@ -689,7 +778,7 @@ export class PositionBook {
 
   /** Leverage the venue last reported for the position (NaN: never reported). */
   leverageAt(s: number): number {
-    return this.lev[s] as number;
+    return s < this.lev.length ? (this.lev[s] as number) : Number.NaN;
   }
 
   position(wallet: Wallet, coin: Coin): PositionView | null {
@@ -733,6 +822,7 @@ export class PositionBook {
   }
 
   private view(s: number): PositionView {
+    this.cold(s);
     const m = this.mode[s];
     return {
       slot: s,

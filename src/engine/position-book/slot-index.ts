@@ -34,6 +34,18 @@ export class SlotIndex {
     return this.more.get(w * this.maxCoins + c) ?? -1;
   }
 
+  /** As `set`, when wallet `w` is known to have exactly `n` slots: nothing read. */
+  setAt(w: number, n: number, c: number, s: number): void {
+    if (n >= PAIRS) {
+      this.more.set(w * this.maxCoins + c, s);
+      return;
+    }
+    const at = w * STRIDE;
+    if (at >= this.rows.length) this.rows = grow(this.rows, at + STRIDE);
+    this.rows[at + 2 * n] = c + 1;
+    this.rows[at + 2 * n + 1] = s;
+  }
+
   /** Files slot `s` for wallet `w` in coin `c` (not filed before). */
   set(w: number, c: number, s: number): void {
     const at = w * STRIDE;

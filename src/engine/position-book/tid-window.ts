@@ -79,6 +79,46 @@ export class TidWindow {
     return true;
   }
 
+  /**
+   * `add(key(tid, 'B'))` then `add(key(tid, 'A'))`, the two sides of a trade: bit 1 of the answer
+   * set when the buyer's side was new, bit 2 the seller's. The two keys of a whole tid share their
+   * filter bit and sit side by side (`home`), so both are looked at with one hash, one filter word
+   * and one probe of a cache line; any other tid, or a window about to turn between the two, adds
+   * them one at a time.
+   */
+  addTrade(tid: number): number {
+    if (!(Number.isInteger(tid) && tid >= 0 && tid < 2 ** 51) || this.count + 2 > this.capacity) {
+      const b = this.add(TidWindow.key(tid, 'B'));
+      return (b ? 1 : 0) | (this.add(TidWindow.key(tid, 'A')) ? 2 : 0);
+    }
+    const kb = tid * 2;
+    const ka = kb + 1;
+    const b = TidWindow.bit(kb);
+    const inPrev = ((this.prevBits[b >>> 5] as number) & (1 << (b & 31))) !== 0;
+    const home = this.home(kb);
+    let out = 0;
+    if (!(kb <= this.prevMax && inPrev && this.has(this.prev, kb)) && this.put(kb, home)) out = 1;
+    if (!(ka <= this.prevMax && inPrev && this.has(this.prev, ka)) && this.put(ka, home + 1)) out |= 2;
+    if (out !== 0) this.curBits[b >>> 5] = (this.curBits[b >>> 5] as number) | (1 << (b & 31));
+    if (this.count === this.capacity) this.turn();
+    return out;
+  }
+
+  /** Files `key` in the current table probing from `i` (its home); false when it is there already. */
+  private put(key: number, i: number): boolean {
+    const t = this.cur;
+    for (;;) {
+      const v = t[i] as number;
+      if (v !== v) break;
+      if (v === key) return false;
+      i = (i + 1) & this.mask;
+    }
+    t[i] = key;
+    if (key > this.curMax) this.curMax = key;
+    this.count++;
+    return true;
+  }
+
   private has(t: Float64Array, key: number): boolean {
     for (let i = this.home(key); ; i = (i + 1) & this.mask) {
       const v = t[i] as number;

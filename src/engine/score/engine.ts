@@ -90,6 +90,8 @@ export class ScoreEngine {
   private readonly tmpN = new Float64Array(COMPONENTS.length);
   private readonly tmpPct = new Float64Array(COMPONENTS.length);
   private readonly refreshEvery: number;
+  /** Bumped by every change `scoreNow` reads (evidence in, the universe rebuilt): equal counts, equal answers. */
+  private changes = 0;
 
   constructor(book: PositionBook, opts: { refreshEvery?: number } = {}) {
     this.book = book;
@@ -140,6 +142,7 @@ export class ScoreEngine {
     this.logIdx[n] = i;
     this.apply(kind, i, true);
     this.stale = true;
+    this.changes++;
   }
 
   /** Adds one evidence item; live, a bet also records what it did to the wallet's score (on its last trade). */
@@ -197,6 +200,7 @@ export class ScoreEngine {
       if (pass) established = rows;
     }
     this.universe = new Universe(raw, n, rows);
+    this.changes++;
     this.sinceRefresh = 0;
     this.stale = false;
   }
@@ -217,6 +221,11 @@ export class ScoreEngine {
     out[3] = n;
   }
 
+  /** Changes so far to what `scoreNow` reads: while it stands still, so does every wallet's `scoreNow` (the recorder skips a sweep). */
+  get version(): number {
+    return this.changes;
+  }
+
   /** A wallet's score now (null: no closed round trip yet); the lookup other engines use. */
   scoreNow(walletId: number): number | null {
     if (walletId >= this.evidence.size || this.evidence.trades[walletId] === 0) return null;
@@ -231,6 +240,22 @@ export class ScoreEngine {
   peek(walletId: number): WalletScore | null {
     if (this.universe === null || walletId >= this.evidence.size || this.evidence.trades[walletId] === 0) return null;
     return this.walletScore(walletId);
+  }
+
+  /**
+   * `peek` without its objects, for the store's recorder (thousands of records a replay): false
+   * where peek answers null, else score, confidence, trades and the component percentiles
+   * (COMPONENTS order), each rounded as peek rounds it, into `out` (3 + COMPONENTS.length long).
+   */
+  peekInto(walletId: number, out: Float64Array): boolean {
+    if (this.universe === null || walletId >= this.evidence.size || this.evidence.trades[walletId] === 0) return false;
+    const score = this.scoreOf(walletId);
+    const n = this.tmpN[1] as number;
+    out[0] = round(score);
+    out[1] = round(n / (n + PRIOR_TRADES), 4);
+    out[2] = this.evidence.trades[walletId] as number;
+    for (let c = 0; c < COMPONENTS.length; c++) out[3 + c] = round(this.tmpPct[c] as number);
+    return true;
   }
 
   /** The score with the current universe, component percentiles left in `tmpPct`; allocation-free. */

@@ -1,3 +1,5 @@
+import type { MarketEvent } from '../../domain/market-event.ts';
+import { FundingStream } from './funding.ts';
 import { log10PoissonTail } from './significance.ts';
 
 /**
@@ -168,9 +170,29 @@ export class EntityGraph {
       set = new Set();
       this.funded.set(a, set);
     }
+    // A hub's payees are counted up to one past the limit: a stream's hub pays without end.
+    if (set.size > this.opts.maxFunded) return;
     set.add(b);
     if (set.size > this.opts.maxFunded) return;
     this.union(a, b, { a: from, b: to, kind: 'funding', count: 1, surprise: Number.POSITIVE_INFINITY, time }, 0.99);
+  }
+
+  /**
+   * Funding links from the stream itself: its ledger updates (TransferEvents: the live source's
+   * `userNonFundingLedgerUpdates` for tracked wallets, or a recording's), transfers linked as they
+   * come, withdrawals matched to deposits as soon as the match is settled (FundingStream). Attach
+   * the graph to the pipeline (`onMarket`); `finishFunding()` at the end of a file settles the rest.
+   * Incremental, so the hub rule is too: a wallet's first `maxFunded` payees stay linked.
+   */
+  readonly stream: FundingStream = new FundingStream(this);
+
+  onMarket(e: MarketEvent): void {
+    this.stream.onMarket(e);
+  }
+
+  /** The stream ended (a file played to its end): withdrawals still waiting are matched on what came. */
+  finishFunding(): void {
+    this.stream.finish();
   }
 
   /**

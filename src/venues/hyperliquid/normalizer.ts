@@ -5,6 +5,7 @@ import { bytesAre } from '../json-scan.ts';
 import { decodeClearinghouseState } from './clearinghouse-state.ts';
 import { decodeFill, liquidationOf } from './fills.ts';
 import { decodeL2Book } from './l2-book.ts';
+import { ledgerUpdatesInfo, ledgerUpdatesWs } from './ledger-updates.ts';
 import { decodeActiveAssetCtx, decodeAllMids, decodeAssetCtx } from './marks.ts';
 import { decodeMeta } from './meta.ts';
 import { ScanDecoder } from './scan-decode.ts';
@@ -28,6 +29,7 @@ export const WS_CHANNELS = [
   'clearinghouseState',
   'webData2',
   'l2Book',
+  'userNonFundingLedgerUpdates',
   'subscriptionResponse',
   'pong',
   'error',
@@ -45,6 +47,7 @@ export const INFO_TYPES = [
   'l2Book',
   'fundingHistory',
   'candleSnapshot',
+  'userNonFundingLedgerUpdates',
 ] as const;
 
 /**
@@ -153,6 +156,12 @@ export class HyperliquidNormalizer {
       case 'l2Book':
         return run(() => {
           emit(decodeL2Book(asObj(m['data'], ''), localTs));
+          return DATA;
+        });
+      case 'userNonFundingLedgerUpdates':
+        // Money between wallets, and on/off the venue: the entities' funding links (ledger-updates.ts).
+        return run(() => {
+          ledgerUpdatesWs(asObj(m['data'], ''), localTs, emit);
           return DATA;
         });
       case 'subscriptionResponse':
@@ -299,6 +308,10 @@ function info(m: Obj, localTs: number, emit: Emit): Outcome {
       return at(() => fundingHistory(response, localTs, emit));
     case 'candleSnapshot':
       return CONTROL;
+    case 'userNonFundingLedgerUpdates': {
+      const wallet = walletValue(request['user'], 'msg.request.user');
+      return at(() => ledgerUpdatesInfo(wallet, response, localTs, emit));
+    }
     default:
       throw DecodeError.of('msg.request.type', `one of ${INFO_TYPES.join(', ')}`, type);
   }

@@ -464,6 +464,22 @@ export class ScanDecoder {
       else if (j.is('tid')) tid = j.int();
       else if (j.is('users')) {
         j.ch(91);
+        const p = j.p;
+        // Both known, written `"0x…","0x…"`: looked up together (WalletTable.findTwo).
+        if (j.at(p) === 34 && j.at(p + 43) === 34 && j.at(p + 44) === 44 && j.at(p + 45) === 34 && j.at(p + 88) === 34) {
+          const t = this.wallets;
+          const b = t.findTwo(j.s, p + 1, p + 46);
+          const s = t.second;
+          if (b >= 0 && s >= 0) {
+            buyer = t.firstName;
+            buyerRef = b;
+            seller = t.secondName;
+            sellerRef = s;
+            j.p = p + 89;
+            j.ch(93);
+            continue;
+          }
+        }
         buyer = this.wallet();
         buyerRef = this.ref;
         j.ch(44);

@@ -19,10 +19,22 @@ export class ReservoirRowError extends Error {
 export type ReservoirTable = 'perpSnapshot' | 'orderbook' | 'fills';
 
 /**
- * Each table's columns, as documented. `perpSnapshot` and `orderbook` are the documented schemas
- * in full (`account_mode` is optional: older snapshots lack it). For `fills` the documentation
- * lists 27 columns; only `coin`, `dex`, `asset_class` could be read from it here, the rest are the
- * API fill's fields in snake_case (docs/real-data.md, "Reservoir fills").
+ * Each table's columns. `perpSnapshot` and `orderbook` are the documented schemas in full
+ * (https://docs.hydromancer.xyz/reservoir/schema-reference; `account_mode` is optional: older
+ * snapshots lack it).
+ *
+ * `fills`: Reservoir documents "the same 27-column Parquet schema" for every fill file
+ * (https://docs.hydromancer.xyz/reservoir/schema-reference/fills). The copy of that page this
+ * project could read shows the table's first three rows only (`coin`, `dex`, `asset_class`); the
+ * other names below are the ones independent public code uses on the real files (DuckDB and
+ * pyarrow reads of `by_dex/…/fills/perp/…/fills.parquet`): `address`, `timestamp` (TIMESTAMPTZ),
+ * `price`, `size` (unsigned) and `start_position`, `fee` as DECIMAL(20,10), `side` 'buy' or 'sell',
+ * `direction`, `crossed` (true: taker), `realized_pnl`, `is_liquidation`, `liquidation_mark_px`,
+ * `liquidation_method`, `order_id`, `trade_id`, `twap_id` (UBIGINT), `tx_hash`, `client_order_id`,
+ * `builder`, `builder_fee`, `fee_token`, `base_symbol`, `quote_symbol`, `priority_gas`,
+ * `deployer_fee` — 28 names, where the page says 27 and one reader counted 26: the file has grown
+ * columns over time, so the ones added last (fees of builders, deployers, priority gas; the
+ * symbol split; TWAP and client ids) are optional here. docs/real-data.md, "Reservoir fills".
  */
 export const RESERVOIR_COLUMNS: Readonly<Record<ReservoirTable, readonly string[]>> = {
   perpSnapshot: [
@@ -43,23 +55,31 @@ export const RESERVOIR_COLUMNS: Readonly<Record<ReservoirTable, readonly string[
     'coin',
     'dex',
     'asset_class',
-    'user',
-    'px',
-    'sz',
+    'base_symbol',
+    'quote_symbol',
+    'address',
+    'timestamp',
+    'price',
+    'size',
     'side',
-    'time',
+    'direction',
     'start_position',
-    'dir',
-    'closed_pnl',
-    'hash',
-    'oid',
     'crossed',
+    'realized_pnl',
     'fee',
-    'tid',
     'fee_token',
-    'liquidated_user',
+    'builder_fee',
+    'builder',
+    'priority_gas',
+    'deployer_fee',
+    'is_liquidation',
     'liquidation_mark_px',
     'liquidation_method',
+    'order_id',
+    'trade_id',
+    'twap_id',
+    'tx_hash',
+    'client_order_id',
   ],
 };
 
@@ -67,10 +87,17 @@ const OPTIONAL = new Set([
   'account_mode',
   'dex',
   'asset_class',
+  'base_symbol',
+  'quote_symbol',
   'fee_token',
-  'liquidated_user',
+  'builder_fee',
+  'builder',
+  'priority_gas',
+  'deployer_fee',
   'liquidation_mark_px',
   'liquidation_method',
+  'twap_id',
+  'client_order_id',
 ]);
 
 /** Which table a file's columns are, or null. */
@@ -331,44 +358,111 @@ export interface FillConversion {
   readonly liquidation: boolean;
 }
 
-/** One fill row as its wallet's `userFills` message (spot fills are left out: the map is perps). */
+/** A decimal as the venue writes one: DECIMAL(20,10)'s padding zeros dropped ("60050.5000000000" → "60050.5"). */
+function venueDecimal(r: Row, row: number, column: string): string {
+  const d = decimal(r, row, column);
+  if (!d.includes('.') || /[eE]/.test(d)) return d;
+  const t = d.replace(/0+$/, '');
+  return t.endsWith('.') ? `${t}0` : t;
+}
+
+function optVenueDecimal(r: Row, row: number, column: string): string | null {
+  return r[column] === null || r[column] === undefined ? null : venueDecimal(r, row, column);
+}
+
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * `timestamp` (TIMESTAMPTZ): DuckDB hands it over as text with its offset ("2026-03-17
+ * 00:08:20.123+00"); a file that stores milliseconds since the epoch instead is read as such.
+ */
+function timestampMs(r: Row, row: number, column: string): number {
+  const v = r[column];
+  if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v))) return num(r, row, column);
+  const m = typeof v === 'string' ? TIMESTAMP.exec(v) : null;
+  if (m !== null) {
+    const frac = (m[3] ?? '.000').slice(0, 4).padEnd(4, '0');
+    const tz =
+      m[4] === undefined || m[4] === 'Z'
+        ? 'Z'
+        : m[4].length === 3
+          ? `${m[4]}:00`
+          : m[4].includes(':')
+            ? m[4]
+            : `${m[4].slice(0, 3)}:${m[4].slice(3)}`;
+    const t = Date.parse(`${m[1]}T${m[2]}${frac}${tz}`);
+    if (Number.isFinite(t)) return t;
+  }
+  throw new ReservoirRowError(row, column, 'a timestamp with its offset (or milliseconds since the epoch)', v);
+}
+
+function optText(r: Row, row: number, column: string): string | null {
+  const v = r[column];
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw new ReservoirRowError(row, column, 'a string or null', v);
+  return v;
+}
+
+/**
+ * One fill row as its wallet's `userFills` message (spot fills are left out: the map is perps).
+ * Every column has its place in the venue's fill: `address` is the wallet, `timestamp` → `time`,
+ * `price`/`size` → `px`/`sz`, `side` buy/sell → `B`/`A`, `direction` → `dir`, `start_position` →
+ * `startPosition`, `realized_pnl` → `closedPnl`, `tx_hash` → `hash`, `order_id` → `oid`,
+ * `trade_id` → `tid`, `client_order_id` → `cloid`, `twap_id` → `twapId`, `fee_token`,
+ * `builder`, `builder_fee`, `deployer_fee`, `priority_gas` as the venue names them; `dex`,
+ * `asset_class`, `base_symbol`, `quote_symbol` say which market (`coin` is already the venue's name).
+ *
+ * A liquidation: Reservoir has no `liquidatedUser`; a row with `is_liquidation` and a
+ * `liquidation_mark_px` is read as the liquidated wallet's own fill (the reading public code
+ * counting each liquidation once uses; not stated in the part of the documentation read here).
+ */
 export function fillEntry(r: Row, row: number): FillConversion {
   const assetClass = r['asset_class'];
   if (assetClass === 'spot') return { entry: null, skipped: 'spot', liquidation: false };
-  const side = r['side'];
-  if (side !== 'B' && side !== 'A') throw new ReservoirRowError(row, 'side', 'B or A', side);
+  if (assetClass !== undefined && assetClass !== null && assetClass !== 'perp')
+    throw new ReservoirRowError(row, 'asset_class', 'perp or spot', assetClass);
+  const sideText = r['side'];
+  if (sideText !== 'buy' && sideText !== 'sell') throw new ReservoirRowError(row, 'side', 'buy or sell', sideText);
   const crossed = r['crossed'];
   if (typeof crossed !== 'boolean') throw new ReservoirRowError(row, 'crossed', 'true or false', crossed);
-  const time = num(r, row, 'time');
+  const isLiq = r['is_liquidation'];
+  if (typeof isLiq !== 'boolean') throw new ReservoirRowError(row, 'is_liquidation', 'true or false', isLiq);
+  const time = timestampMs(r, row, 'timestamp');
+  const user = address(r, row, 'address');
   const fill: Record<string, unknown> = {
     coin: text(r, row, 'coin'),
-    px: decimal(r, row, 'px'),
-    sz: decimal(r, row, 'sz'),
-    side,
+    px: venueDecimal(r, row, 'price'),
+    sz: venueDecimal(r, row, 'size'),
+    side: sideText === 'buy' ? 'B' : 'A',
     time,
-    startPosition: decimal(r, row, 'start_position'),
-    dir: text(r, row, 'dir'),
-    closedPnl: decimal(r, row, 'closed_pnl'),
-    hash: text(r, row, 'hash'),
-    oid: num(r, row, 'oid'),
+    startPosition: venueDecimal(r, row, 'start_position'),
+    dir: text(r, row, 'direction'),
+    closedPnl: venueDecimal(r, row, 'realized_pnl'),
+    hash: text(r, row, 'tx_hash'),
+    oid: num(r, row, 'order_id'),
     crossed,
-    fee: decimal(r, row, 'fee'),
-    tid: num(r, row, 'tid'),
-    feeToken: typeof r['fee_token'] === 'string' ? r['fee_token'] : 'USDC',
+    fee: venueDecimal(r, row, 'fee'),
+    tid: num(r, row, 'trade_id'),
+    feeToken: optText(r, row, 'fee_token') ?? 'USDC',
   };
-  const liquidated = r['liquidated_user'];
-  const liquidation = typeof liquidated === 'string' && liquidated.length > 0;
+  const extras: [string, string | number | null][] = [
+    ['cloid', optText(r, row, 'client_order_id')],
+    ['twapId', optNum(r, row, 'twap_id')],
+    ['builder', optText(r, row, 'builder')],
+    ['builderFee', optVenueDecimal(r, row, 'builder_fee')],
+    ['deployerFee', optVenueDecimal(r, row, 'deployer_fee')],
+    ['priorityGas', optVenueDecimal(r, row, 'priority_gas')],
+  ];
+  for (const [k, v] of extras) if (v !== null) fill[k] = v;
+  const markPx = optVenueDecimal(r, row, 'liquidation_mark_px');
+  const liquidation = isLiq && markPx !== null;
   if (liquidation) {
-    fill['liquidation'] = {
-      liquidatedUser: address(r, row, 'liquidated_user'),
-      markPx: decimal(r, row, 'liquidation_mark_px'),
-      method: typeof r['liquidation_method'] === 'string' ? r['liquidation_method'] : 'market',
-    };
+    fill['liquidation'] = { liquidatedUser: user, markPx, method: optText(r, row, 'liquidation_method') ?? 'market' };
   }
   const dex = r['dex'];
   if (typeof dex === 'string' && dex !== 'hyperliquid' && !String(fill['coin']).includes(':')) fill['coin'] = `${dex}:${fill['coin']}`;
   return {
-    entry: { ts: time, msg: { channel: 'userFills', data: { user: address(r, row, 'user'), isSnapshot: false, fills: [fill] } } },
+    entry: { ts: time, msg: { channel: 'userFills', data: { user, isSnapshot: false, fills: [fill] } } },
     skipped: null,
     liquidation,
   };

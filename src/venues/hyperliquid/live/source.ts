@@ -1,4 +1,5 @@
 // The venue's per-IP WebSocket limits (subscriptions; distinct users across user-specific ones), defined once in limits.ts.
+import { LEDGER_UPDATES } from '../ledger-updates.ts';
 import { MAX_WS_SUBSCRIPTIONS as MAX_SUBSCRIPTIONS, MAX_WS_USERS as MAX_USERS } from './limits.ts';
 import { InfoClient } from './rest.ts';
 import { LiveSocket } from './socket.ts';
@@ -20,7 +21,9 @@ export interface LiveOptions {
   readonly coins?: readonly string[];
   /**
    * Wallets followed on their own `userFills` channel (exact fills with `startPosition`, as they
-   * happen): the venue allows 10 users across user-specific subscriptions, so the first 10.
+   * happen) and `userNonFundingLedgerUpdates` (transfers to and from other wallets, deposits,
+   * withdrawals: the entities' funding links): the venue allows 10 users across user-specific
+   * subscriptions — two channels of one user count once — so the first 10.
    */
   readonly users?: readonly string[];
   /** Account snapshots per refresh round, and the round's period (ms). */
@@ -37,7 +40,8 @@ export type BackfillPicker = () => readonly string[];
 /**
  * The live Hyperliquid source: `meta` over REST, then one socket with `trades` (each names buyer
  * and seller, so every active wallet is seen) and `activeAssetCtx` (the mark liquidations trigger
- * on, funding) for every coin, `allMids`, and `userFills` for at most 10 seed wallets; account
+ * on, funding) for every coin, `allMids`, and `userFills` and `userNonFundingLedgerUpdates` for
+ * at most 10 seed wallets (a reconnect's resubscription brings a fresh ledger snapshot); account
  * snapshots for the wallets the picker names, spent from the REST weight budget — thousands of
  * wallets are followed that way, never through per-user sockets (10 users is the venue's limit). Everything goes to `sink` as the recording
  * format's `msg`, so live, record and replay share one normalizer.
@@ -94,12 +98,14 @@ export class LiveSource {
     const users = (this.opts.users ?? []).slice(0, MAX_USERS);
     if ((this.opts.users?.length ?? 0) > MAX_USERS)
       this.log(`userFills: the venue allows ${MAX_USERS} users; following the first ${MAX_USERS}`);
-    // trades per coin, allMids and ≤ 10 userFills must fit the venue's 1000 subscriptions; then
-    // activeAssetCtx (mark, funding) for as many coins as still fit — allMids covers the rest.
+    // trades per coin, allMids and ≤ 10 users' userFills and ledger updates must fit the venue's
+    // 1000 subscriptions; then activeAssetCtx (mark, funding) for as many coins as still fit —
+    // allMids covers the rest.
     const base = [
       { type: 'allMids' },
       ...coins.map((coin) => ({ type: 'trades', coin })),
       ...users.map((user) => ({ type: 'userFills', user })),
+      ...users.map((user) => ({ type: LEDGER_UPDATES, user })),
     ];
     if (base.length > MAX_SUBSCRIPTIONS)
       throw new LiveLimitError(`${coins.length} coins: over the venue's ${MAX_SUBSCRIPTIONS} subscriptions (choose with --coins)`);
