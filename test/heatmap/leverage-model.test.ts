@@ -9,8 +9,8 @@ import { wallet } from '../../src/domain/ids.ts';
 import { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
 import { impliedLeverage, LeverageModel, MIN_EVIDENCE, PRIOR_LEVERAGE, PUBLISH_EVERY_MS } from '../../src/engine/heatmap/leverage-model.ts';
 import { estimatedLiqPx } from '../../src/engine/heatmap/liquidation-book.ts';
-import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { glass } from '../helpers/cli.ts';
+import { ethVenue } from '../helpers/eth-venue.ts';
 import { importRealExport } from '../helpers/real-export.ts';
 
 /**
@@ -112,32 +112,8 @@ test('the model answers the 10× prior until it has evidence, publishes at most 
 });
 
 test('an estimate from the learned distribution is spread over three prices, counted once per bucket and once in the total, and the map equals one built from scratch', () => {
-  const p = new Pipeline();
-  const heat = new HeatmapEngine(p.book);
-  p.attach(heat);
+  const { heat, fill } = ethVenue();
   const t0 = Date.UTC(2025, 0, 1);
-  let n = 0;
-  const fill = (w: string, time: number, px: number, sz: number, side: 'B' | 'A', start: number, liq: boolean, closedPnl: number) => {
-    n++;
-    const f = {
-      coin: 'ETH',
-      px: String(px),
-      sz: String(sz),
-      side,
-      time,
-      startPosition: String(start),
-      dir: side === 'B' ? (start < 0 ? 'Close Short' : 'Open Long') : start > 0 ? 'Close Long' : 'Open Short',
-      closedPnl: String(closedPnl),
-      hash: `0x${n.toString(16).padStart(64, '0')}`,
-      oid: n,
-      crossed: true,
-      fee: '0.0',
-      tid: n,
-      feeToken: 'USDC',
-      ...(liq ? { liquidation: { liquidatedUser: w, markPx: String(px), method: 'market' } } : {}),
-    };
-    p.ingest({ line: n, ts: time, venue: 'hyperliquid', msg: { channel: 'userFills', data: { user: w, isSnapshot: false, fills: [f] } } });
-  };
   // Five longs opened at 2000, liquidated at 1900 (5 %: ~20×) an hour apart.
   for (let i = 0; i < 5; i++) {
     const w = `0x${String(i + 1).padStart(40, '0')}`;

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { wallet } from '../../src/domain/ids.ts';
-import { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
 import { kaplanMeier, LeverageModel, PUBLISH_EVERY_MS } from '../../src/engine/heatmap/leverage-model.ts';
 import { SurvivalTracker } from '../../src/engine/heatmap/survival.ts';
-import { Pipeline } from '../../src/pipeline/pipeline.ts';
+import { ethVenue } from '../helpers/eth-venue.ts';
 
 /**
  * Issue 14, survival: an estimated position still open after its coin traded through its
@@ -107,41 +106,8 @@ test('Kaplan–Meier: without survivals the deaths are the distribution; surviva
   assert.ok(Math.abs((km.hist[40] as number) - 32 / 9) < 1e-9, `${km.hist[40]}`);
 });
 
-function venue() {
-  const p = new Pipeline();
-  const heat = new HeatmapEngine(p.book);
-  p.attach(heat);
-  let n = 0;
-  const fill = (w: string, time: number, px: number, sz: number, side: 'B' | 'A', start: number, liq: boolean, closedPnl: number) => {
-    n++;
-    const f = {
-      coin: 'ETH',
-      px: String(px),
-      sz: String(sz),
-      side,
-      time,
-      startPosition: String(start),
-      dir: side === 'B' ? (start < 0 ? 'Close Short' : 'Open Long') : start > 0 ? 'Close Long' : 'Open Short',
-      closedPnl: String(closedPnl),
-      hash: `0x${n.toString(16).padStart(64, '0')}`,
-      oid: n,
-      crossed: true,
-      fee: '0.0',
-      tid: n,
-      feeToken: 'USDC',
-      ...(liq ? { liquidation: { liquidatedUser: w, markPx: String(px), method: 'market' } } : {}),
-    };
-    p.ingest({ line: n, ts: time, venue: 'hyperliquid', msg: { channel: 'userFills', data: { user: w, isSnapshot: false, fills: [f] } } });
-  };
-  const mark = (time: number, px: number) => {
-    n++;
-    p.ingest({ line: n, ts: time, venue: 'hyperliquid', msg: { channel: 'allMids', data: { mids: { ETH: String(px) } } } });
-  };
-  return { p, heat, fill, mark };
-}
-
 test('an estimated position the price passes without liquidating it is re-filed beyond that price at once, and the map equals one built from scratch', () => {
-  const { heat, fill, mark } = venue();
+  const { heat, fill, mark } = ethVenue();
   const t0 = Date.UTC(2025, 0, 1);
   // Five longs opened at 2000 and liquidated 3–5 % lower: the model learns 20–30×.
   for (let i = 0; i < 5; i++) {

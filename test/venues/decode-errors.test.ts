@@ -2,18 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DecodeError, parseDecimal } from '../../src/venues/decode.ts';
 import { HyperliquidNormalizer } from '../../src/venues/hyperliquid/normalizer.ts';
-import { normalizeAll } from '../helpers/collect.ts';
+import { decodeError } from '../helpers/collect.ts';
 import { readFixture } from '../helpers/fixtures.ts';
-
-function decodeError(msg: unknown): DecodeError {
-  try {
-    normalizeAll(msg);
-  } catch (e) {
-    if (e instanceof DecodeError) return e;
-    throw e;
-  }
-  assert.fail('expected a DecodeError');
-}
 
 const trades = () => structuredClone(readFixture('hyperliquid-ws/trades_BTC_with_users.json')) as Record<string, unknown>[];
 

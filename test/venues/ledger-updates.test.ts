@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { TransferEvent } from '../../src/domain/market-event.ts';
 import { DecodeError } from '../../src/venues/decode.ts';
 import { HyperliquidNormalizer } from '../../src/venues/hyperliquid/normalizer.ts';
-import { normalizeAll, ofType } from '../helpers/collect.ts';
+import { decodeError, normalizeAll, ofType } from '../helpers/collect.ts';
 import { readFixture } from '../helpers/fixtures.ts';
 
 /** Written to the documented shape (GitBook; nktkas/hyperliquid schema), not captured: see SOURCES.md. */
@@ -14,16 +14,6 @@ const info = () =>
   };
 const frames = () =>
   structuredClone(readFixture('hyperliquid-ws/userNonFundingLedgerUpdates.documented.json')) as Record<string, unknown>[];
-
-function decodeError(msg: unknown): DecodeError {
-  try {
-    normalizeAll(msg);
-  } catch (e) {
-    if (e instanceof DecodeError) return e;
-    throw e;
-  }
-  assert.fail('expected a DecodeError');
-}
 
 const brief = (e: TransferEvent) => [e.via, e.from, e.to, e.usd, e.isSnapshot];
 

@@ -48,6 +48,11 @@ function level(): Level {
   return { hist: new Float64Array(BINS), cens: new Float64Array(BINS), n: 0, survived: 0 };
 }
 
+/** The histogram bin of a leverage (log scale, clamped to the histogram). */
+function binOf(leverage: number): number {
+  return Math.max(0, Math.min(BINS - 1, Math.round(Math.log(Math.max(1, leverage)) / BIN)));
+}
+
 function bucketOf(notionalUsd: number): number {
   let b = 0;
   while (b < NOTIONAL_BOUNDS.length && notionalUsd >= (NOTIONAL_BOUNDS[b] as number)) b++;
@@ -102,7 +107,16 @@ export class LeverageModel {
   /** One position's leverage as the stream revealed it (clamped to 1×–200×), with its weight as evidence. */
   observe(coinId: number, notionalUsd: number, leverage: number, weight = 1): void {
     if (!(leverage > 0) || !(notionalUsd > 0) || !(weight > 0)) return;
-    const bin = Math.max(0, Math.min(BINS - 1, Math.round(Math.log(Math.max(1, leverage)) / BIN)));
+    const bin = binOf(leverage);
+    for (const l of this.levelsOf(coinId, notionalUsd)) {
+      l.hist[bin] = (l.hist[bin] as number) + weight;
+      l.n += weight;
+    }
+    this.pending = true;
+  }
+
+  /** The three levels an observation counts in: the venue's, its coin × notional bucket's, its coin's. */
+  private levelsOf(coinId: number, notionalUsd: number): readonly Level[] {
     const coins = this.live.coins;
     let c = coins[coinId];
     if (c === undefined) {
@@ -110,11 +124,7 @@ export class LeverageModel {
       while (coins.length < coinId) coins.push(undefined);
       coins[coinId] = c;
     }
-    for (const l of [this.live.all, c[bucketOf(notionalUsd)] as Level, c[BUCKETS] as Level]) {
-      l.hist[bin] = (l.hist[bin] as number) + weight;
-      l.n += weight;
-    }
-    this.pending = true;
+    return [this.live.all, c[bucketOf(notionalUsd)] as Level, c[BUCKETS] as Level];
   }
 
   /**
@@ -123,15 +133,8 @@ export class LeverageModel {
    */
   survived(coinId: number, notionalUsd: number, below: number, weight = 1): void {
     if (!(below > 0) || !(below < Number.POSITIVE_INFINITY) || !(notionalUsd > 0) || !(weight > 0)) return;
-    const bin = Math.max(0, Math.min(BINS - 1, Math.round(Math.log(Math.max(1, below)) / BIN)));
-    const coins = this.live.coins;
-    let c = coins[coinId];
-    if (c === undefined) {
-      c = Array.from({ length: BUCKETS + 1 }, level);
-      while (coins.length < coinId) coins.push(undefined);
-      coins[coinId] = c;
-    }
-    for (const l of [this.live.all, c[bucketOf(notionalUsd)] as Level, c[BUCKETS] as Level]) {
+    const bin = binOf(below);
+    for (const l of this.levelsOf(coinId, notionalUsd)) {
       l.cens[bin] = (l.cens[bin] as number) + weight;
       l.survived += weight;
     }

@@ -64,18 +64,9 @@ export class TidWindow {
   add(key: number): boolean {
     const b = TidWindow.bit(key);
     if (key <= this.prevMax && ((this.prevBits[b >>> 5] as number) & (1 << (b & 31))) !== 0 && this.has(this.prev, key)) return false;
-    const t = this.cur;
-    let i = this.home(key);
-    for (;;) {
-      const v = t[i] as number;
-      if (v !== v) break;
-      if (v === key) return false;
-      i = (i + 1) & this.mask;
-    }
-    t[i] = key;
+    if (!this.put(key, this.home(key))) return false;
     this.curBits[b >>> 5] = (this.curBits[b >>> 5] as number) | (1 << (b & 31));
-    if (key > this.curMax) this.curMax = key;
-    if (++this.count === this.capacity) this.turn();
+    if (this.count === this.capacity) this.turn();
     return true;
   }
 
