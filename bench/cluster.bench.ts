@@ -3,7 +3,7 @@
  * `glass worker` as child processes) against the single process on one simulated recording.
  *
  *   node bench/cluster.bench.ts [--hours 2] [--wallets 2000] [--seed 11] [--repeats 3] [--workers 1,2,4] [--rate 400] [--latency-lines 6000]
- *     [--phases single,partitions,bus,throughput,latency]
+ *     [--phases single,partitions,bus,throughput,latency] [--scores self,owner]
  *
  * What it measures (medians of `--repeats`, with min–max):
  * - single process: the engines in memory (the default whale thresholds, as the workers here); the
@@ -17,6 +17,11 @@
  *   stream filled beforehand: from all workers active, and from their spawn (Node's start and
  *   cold code included, as for `glass replay --db` run as a process of its own), to the last
  *   cursor at the stream's end;
+ * - `--scores`: the throughput and latency runs with every worker running the score engine
+ *   (`self`: the first records the scores) and/or with a wallet owner (`owner`: `glass worker
+ *   --role wallets` beside the N coin workers, which take the score reads from it); in memory, the
+ *   part a coin worker repeats without the score engine, and the wallet owner's engines alone
+ *   (the recording read beforehand: engines only);
  * - event latency with the workers running while an ingest publishes at `--rate` lines/s: per
  *   event, its time on the event stream minus its cause's time on the raw stream (the cause found
  *   by receive time), on the recording's first `--latency-lines` lines.
@@ -36,6 +41,8 @@ import { PartitionPipeline } from '../src/bus/nats/partition-pipeline.ts';
 import { PipelinedPublisher } from '../src/bus/nats/pipelined.ts';
 import { publishRaw } from '../src/bus/nats/publish-raw.ts';
 import { dropStreams, ensureStreams } from '../src/bus/nats/streams.ts';
+import { WalletOwnerEngines } from '../src/bus/nats/wallet-owner.ts';
+import type { RemoteScores } from '../src/bus/nats/wallet-state.ts';
 import { assignmentFilter } from '../src/bus/nats/worker.ts';
 import { attachEngines } from '../src/cli/engines.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
@@ -60,6 +67,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '400' },
     'latency-lines': { type: 'string', default: '6000' },
     phases: { type: 'string', default: 'single,partitions,bus,throughput,latency' },
+    scores: { type: 'string', default: 'self,owner' },
   },
 });
 const repeats = Number(args.repeats);
@@ -67,6 +75,7 @@ const workerCounts = (args.workers as string).split(',').map(Number);
 const rate = Number(args.rate);
 const latencyLines = Number(args['latency-lines']);
 const phases = new Set((args.phases as string).split(','));
+const scoreModes = (args.scores as string).split(',') as ('self' | 'owner')[];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (l: string) => process.stderr.write(`${l}\n`);
@@ -120,6 +129,35 @@ async function inMemory(file: string, coins: readonly string[] | null): Promise<
   const t0 = performance.now();
   for await (const batch of readRecordingBatches(file)) for (const item of batch) p.ingest(item);
   return (performance.now() - t0) / 1000;
+}
+
+/**
+ * The wallet owner's engines over the recording (seconds), and then a coin partition taking its
+ * score reads from them (seconds; `coins` [] = the part every coin worker repeats).
+ */
+async function ownerInMemory(file: string, coins: readonly string[]): Promise<{ owner: number; coinPart: number }> {
+  const items: ReadItem[] = [];
+  for await (const batch of readRecordingBatches(file)) items.push(...batch);
+  const o = new WalletOwnerEngines();
+  const reads: number[][] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < items.length; i++) {
+    o.apply(i + 1, items[i] as ReadItem, true);
+    reads.push(o.log.take());
+  }
+  const owner = (performance.now() - t0) / 1000;
+  const p = new PartitionPipeline(assignmentFilter({ kind: 'coins', coins }), {}, 'owner');
+  attachEngines(p);
+  const remote = p.remote as RemoteScores;
+  const t1 = performance.now();
+  for (let i = 0; i < items.length; i++) {
+    remote.add({ from: i + 1, to: i + 1, r: reads[i] as number[] });
+    p.ticks?.begin(i + 1);
+    remote.active = true;
+    p.ingest(items[i] as ReadItem);
+    remote.active = false;
+  }
+  return { owner, coinPart: (performance.now() - t1) / 1000 };
 }
 
 function child(
@@ -216,24 +254,51 @@ async function consumeOnly(nc: NatsConnection, c: Cluster, total: number): Promi
   return (performance.now() - t0) / 1000;
 }
 
-/** Starts workers (the first owns the scores) and resolves once every one holds its lease. */
-async function startWorkers(c: Cluster, parts: readonly string[][]): Promise<ReturnType<typeof child>[]> {
+/**
+ * Starts workers and resolves once every one holds its lease: with `self` the first records the
+ * scores; with `owner` a wallet owner runs beside them and they take its score reads.
+ */
+async function startWorkers(c: Cluster, parts: readonly string[][], mode: 'self' | 'owner'): Promise<ReturnType<typeof child>[]> {
+  // The owner first, active (its store migrated) before the rest: processes migrating a fresh schema at once can collide.
+  const owner = mode === 'owner' ? [child(['worker', '--role', 'wallets', '--idle-exit', '600000'], c.env)] : [];
+  if (owner.length > 0) await until('the wallet owner to be active', () => owner.every((w) => w.err().includes(': active')), 120_000);
   const ws = parts.map((coins, i) =>
-    child(['worker', '--coins', coins.join(','), '--idle-exit', '600000', ...(i === 0 ? ['--owns-scores'] : [])], c.env),
+    child(
+      [
+        'worker',
+        '--coins',
+        coins.join(','),
+        '--idle-exit',
+        '600000',
+        ...(mode === 'owner' ? ['--scores', 'owner'] : i === 0 ? ['--owns-scores'] : []),
+      ],
+      c.env,
+    ),
   );
-  await until('the workers to be active', () => ws.every((w) => w.err().includes(': active')), 60_000);
+  ws.push(...owner);
+  await until(
+    'the workers to be active',
+    () => {
+      const dead = ws.find((w) => w.child.exitCode !== null);
+      if (dead !== undefined) throw new Error(`a worker exited at its start: ${dead.err()}`);
+      return ws.every((w) => w.err().includes(': active'));
+    },
+    120_000,
+  );
   return ws;
 }
 
 async function waitDone(c: Cluster, parts: readonly string[][], lastSeq: number): Promise<void> {
   const names = busNames(c.prefix);
   const store = new PostgresStore(c.url, { max: 1 });
+  // With a wallet owner the coin workers end after it (they apply a message once its reads cover it).
+  const durables = parts.map((coins) => `coins-${coins.join('-')}`);
   try {
     await until(
       'every worker at the end of the stream',
       async () => {
-        for (const coins of parts) {
-          const cur = await store.cursor(`bus:${names.rawStream}:worker-coins-${coins.join('-')}`).catch(() => null);
+        for (const d of durables) {
+          const cur = await store.cursor(`bus:${names.rawStream}:worker-${d}`).catch(() => null);
           if ((cur?.position ?? 0) < lastSeq) return false;
         }
         return true;
@@ -363,6 +428,20 @@ async function main(): Promise<void> {
       say(`${n} partition(s) ${parts.map((p) => p.join(',')).join(' | ')}: slowest in memory ${fmt(spread(slowest))} msg/s`);
     }
     figures.partitionsInMemory = shares;
+    if (scoreModes.includes('owner')) {
+      const own: number[] = [];
+      const coinShared: number[] = [];
+      await ownerInMemory(file, []); // warm-up: the first pass runs cold code
+      for (let i = 0; i < repeats; i++) {
+        const r = await ownerInMemory(file, []);
+        own.push(lines / r.owner);
+        coinShared.push(lines / r.coinPart);
+      }
+      figures.walletOwnerInMemory = { owner: spread(own), coinWorkerSharedPart: spread(coinShared) };
+      say(
+        `with a wallet owner, in memory: the owner's engines ${fmt(spread(own))} msg/s; the part every coin worker repeats (no score engine) ${fmt(spread(coinShared))} msg/s`,
+      );
+    }
   }
 
   // The bus alone.
@@ -386,57 +465,61 @@ async function main(): Promise<void> {
   // End-to-end throughput: the raw stream filled, then N workers drain it.
   if (phases.has('throughput')) {
     const through: Record<string, unknown> = {};
-    for (const n of workerCounts) {
-      const parts = split(perCoin, n);
-      const rates: number[] = [];
-      const fromSpawn: number[] = [];
-      for (let i = 0; i < repeats; i++) {
-        const c = newCluster(`t${n}`);
-        const published = await fillRaw(nc, c, file);
-        const t0 = performance.now();
-        const ws = await startWorkers(c, parts);
-        const t = await timed(() => waitDone(c, parts, published));
-        rates.push(published / t.s);
-        fromSpawn.push(published / ((performance.now() - t0) / 1000));
-        await stopAll(ws);
-        await dropCluster(nc, c);
+    for (const mode of scoreModes)
+      for (const n of workerCounts) {
+        const parts = split(perCoin, n);
+        const rates: number[] = [];
+        const fromSpawn: number[] = [];
+        for (let i = 0; i < repeats; i++) {
+          const c = newCluster(`t${n}`);
+          const published = await fillRaw(nc, c, file);
+          const t0 = performance.now();
+          const ws = await startWorkers(c, parts, mode);
+          const t = await timed(() => waitDone(c, parts, published));
+          rates.push(published / t.s);
+          fromSpawn.push(published / ((performance.now() - t0) / 1000));
+          await stopAll(ws);
+          await dropCluster(nc, c);
+        }
+        through[`${n}${mode === 'owner' ? '+owner' : ''}`] = { fromActive: spread(rates), fromSpawn: spread(fromSpawn) };
+        say(
+          `${n} worker(s)${mode === 'owner' ? ' + the wallet owner' : ''}: end to end ${fmt(spread(rates))} msg/s from all active, ${fmt(spread(fromSpawn))} msg/s from spawn`,
+        );
       }
-      through[n] = { fromActive: spread(rates), fromSpawn: spread(fromSpawn) };
-      say(`${n} worker(s): end to end ${fmt(spread(rates))} msg/s from all active, ${fmt(spread(fromSpawn))} msg/s from spawn`);
-    }
     figures.throughput = through;
   }
 
   // Latency: the workers running while the ingest publishes at `rate`.
   if (phases.has('latency')) {
     const lat: Record<string, unknown> = {};
-    for (const n of workerCounts) {
-      const parts = split(perCoin, n);
-      const p50: number[] = [];
-      const p99: number[] = [];
-      const mx: number[] = [];
-      let count = 0;
-      let unclear = 0;
-      for (let i = 0; i < repeats; i++) {
-        const c = newCluster(`l${n}`);
-        await ensureStreams(nc, { ...DEFAULT_CLUSTER, prefix: c.prefix }, busNames(c.prefix));
-        const ws = await startWorkers(c, parts);
-        const published = await fillRaw(nc, c, file, 512, rate, latencyLines);
-        await waitDone(c, parts, published);
-        const { ms: l, unclear: u } = await latencies(nc, c);
-        unclear = u;
-        p50.push(pct(l, 50));
-        p99.push(pct(l, 99));
-        mx.push(Math.max(...l));
-        count = l.length;
-        await stopAll(ws);
-        await dropCluster(nc, c);
+    for (const mode of scoreModes)
+      for (const n of workerCounts) {
+        const parts = split(perCoin, n);
+        const p50: number[] = [];
+        const p99: number[] = [];
+        const mx: number[] = [];
+        let count = 0;
+        let unclear = 0;
+        for (let i = 0; i < repeats; i++) {
+          const c = newCluster(`l${n}`);
+          await ensureStreams(nc, { ...DEFAULT_CLUSTER, prefix: c.prefix }, busNames(c.prefix));
+          const ws = await startWorkers(c, parts, mode);
+          const published = await fillRaw(nc, c, file, 512, rate, latencyLines);
+          await waitDone(c, parts, published);
+          const { ms: l, unclear: u } = await latencies(nc, c);
+          unclear = u;
+          p50.push(pct(l, 50));
+          p99.push(pct(l, 99));
+          mx.push(Math.max(...l));
+          count = l.length;
+          await stopAll(ws);
+          await dropCluster(nc, c);
+        }
+        lat[`${n}${mode === 'owner' ? '+owner' : ''}`] = { events: count, unclear, p50: spread(p50), p99: spread(p99), max: spread(mx) };
+        say(
+          `${n} worker(s)${mode === 'owner' ? ' + the wallet owner' : ''} at ${rate} msg/s: ${count} events timed (${unclear} of unclear cause), latency p50 ${fmt(spread(p50))} ms, p99 ${fmt(spread(p99))} ms, max ${fmt(spread(mx))} ms`,
+        );
       }
-      lat[n] = { events: count, unclear, p50: spread(p50), p99: spread(p99), max: spread(mx) };
-      say(
-        `${n} worker(s) at ${rate} msg/s: ${count} events timed (${unclear} of unclear cause), latency p50 ${fmt(spread(p50))} ms, p99 ${fmt(spread(p99))} ms, max ${fmt(spread(mx))} ms`,
-      );
-    }
     figures.latency = { rate, lines: latencyLines, ...lat };
   }
   await nc.close();

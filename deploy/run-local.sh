@@ -11,9 +11,11 @@ G="node src/cli/main.ts"
 trap 'kill $(jobs -p) 2>/dev/null' INT TERM EXIT
 $G ingest "$REC" &
 $G ingest "$REC" &                      # standby: takes over through the lease
-$G worker --partition 0/3 --owns-scores &
-$G worker --partition 1/3 &
-$G worker --partition 2/3 &
+$G worker --role wallets &               # the wallet owner: scores once for the cluster
+$G worker --role wallets &               # standby: takes over through the lease worker.wallets
+$G worker --partition 0/3 --scores owner &
+$G worker --partition 1/3 --scores owner &
+$G worker --partition 2/3 --scores owner &
 $G api --port 8080 &
 $G api --port 8081 &
 sleep 5; $G cluster status

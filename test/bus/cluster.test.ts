@@ -9,6 +9,7 @@ import { busNames } from '../../src/bus/nats/config.ts';
 import { connectBus } from '../../src/bus/nats/connect.ts';
 import { LINE_HEADER } from '../../src/bus/nats/raw.ts';
 import { dropStreams } from '../../src/bus/nats/streams.ts';
+import { walletCovered } from '../../src/bus/nats/wallet-owner.ts';
 import { SIM_WHALES } from '../../src/cli/engines.ts';
 import { ingestFile } from '../../src/store/ingest.ts';
 import { PostgresStore } from '../../src/store/postgres.ts';
@@ -40,6 +41,44 @@ function comparable(e: EventRecord): string {
   const ev = { ...(e.event as unknown as Record<string, unknown>) };
   for (const f of LEDGER_FIELDS[e.type] ?? []) delete ev[f];
   return JSON.stringify(ev);
+}
+
+/**
+ * Per coin, the cluster's events against the single process's: the same event ids in the same
+ * order, the same payloads (but the ledger's fields) and receive times. Returns what it saw.
+ */
+function sameAsSingle(ref: readonly EventRecord[], got: readonly EventRecord[]): string {
+  assert.equal(new Set(got.map((e) => e.id)).size, got.length);
+  const coins = [...new Set(ref.map((e) => e.coin))].sort();
+  assert.deepEqual([...new Set(got.map((e) => e.coin))].sort(), coins);
+  let ledgerDiffers = 0;
+  const ledgerTypes = new Map<string, number>();
+  const gated: string[] = [];
+  for (const coin of coins) {
+    const a = ref.filter((e) => e.coin === coin && !LEDGER_GATED.has(e.type));
+    const b = got.filter((e) => e.coin === coin && !LEDGER_GATED.has(e.type));
+    const count = (xs: readonly EventRecord[]) => xs.filter((e) => e.coin === coin && LEDGER_GATED.has(e.type)).length;
+    gated.push(`${coin} ${count(ref)}/${count(got)}`);
+    assert.deepEqual(
+      b.map((e) => (e.event as { id: string }).id),
+      a.map((e) => (e.event as { id: string }).id),
+      `${coin}: same ids in the same order`,
+    );
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i] as EventRecord;
+      const y = b[i] as EventRecord;
+      assert.equal(comparable(y), comparable(x), `${coin} #${i} ${x.type}: same payload`);
+      if (JSON.stringify(y.event) !== JSON.stringify(x.event)) {
+        ledgerDiffers++;
+        ledgerTypes.set(x.type, (ledgerTypes.get(x.type) ?? 0) + 1);
+      }
+      assert.equal(y.receivedAt, x.receivedAt);
+    }
+  }
+  return (
+    `${ref.length} events, ${coins.length} coins; ${ledgerDiffers} differ only in ledger-derived fields ` +
+    `(${[...ledgerTypes].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); CASCADE_RISK single/cluster per coin: ${gated.join(', ')}`
+  );
 }
 
 function run(
@@ -75,7 +114,7 @@ async function natsDown(): Promise<string | null> {
   }
 }
 
-test('cluster: ingest standby takeover, three workers (one SIGKILLed and replaced) equal the single process', {
+test('cluster: ingest standby takeover, three workers (one SIGKILLed and replaced) equal the single process; so do three coin workers with the wallet owner (both SIGKILLed and replaced)', {
   timeout: 600_000,
 }, async (t) => {
   const down = (await natsDown()) ?? (await pgUnreachable());
@@ -88,6 +127,7 @@ test('cluster: ingest standby takeover, three workers (one SIGKILLed and replace
   const names = busNames(prefix);
   const refUrl = freshSchemaUrl('busref');
   const clusterUrl = freshSchemaUrl('buscluster');
+  const ownerUrl = freshSchemaUrl('busowner');
   const env = {
     GLASS_NATS_URL: NATS,
     GLASS_BUS_PREFIX: prefix,
@@ -97,11 +137,15 @@ test('cluster: ingest standby takeover, three workers (one SIGKILLed and replace
   };
   const nc = await connectBus(NATS, 'glass-test');
   const procs: ChildProcess[] = [];
+  /** Stores opened below, closed at the end even when an assertion fails (an open pool keeps the runner alive). */
+  const opened: PostgresStore[] = [];
   t.after(async () => {
     for (const c of procs) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const s of opened) await s.close().catch(() => {});
     await dropStreams(nc, names);
+    await dropStreams(nc, busNames(`${prefix}w`));
     await nc.close();
-    for (const u of [refUrl, clusterUrl]) {
+    for (const u of [refUrl, clusterUrl, ownerUrl]) {
       const s = new PostgresStore(u, { max: 1 });
       await s.dropSchema().catch(() => {});
       await s.close();
@@ -159,6 +203,7 @@ test('cluster: ingest standby takeover, three workers (one SIGKILLed and replace
   const w2 = w('ETH,SOL', ['--batch', '200']);
   const w3 = w('HYPE');
   const cluster = new PostgresStore(clusterUrl, { max: 1 });
+  opened.push(cluster);
   const source = `bus:${names.rawStream}:worker-coins-ETH-SOL`;
   await until(
     'the ETH,SOL worker to commit a fifth of the stream',
@@ -178,35 +223,69 @@ test('cluster: ingest standby takeover, three workers (one SIGKILLed and replace
   await cluster.close();
   const events = await jsm.streams.info(names.eventsStream);
   assert.equal(events.state.messages, got.length, 'each stored event once on the event stream');
-  assert.equal(new Set(got.map((e) => e.id)).size, got.length);
-  // Per coin: the same event ids, in the same order, with the same payloads.
-  const coins = [...new Set(ref.map((e) => e.coin))].sort();
-  assert.deepEqual([...new Set(got.map((e) => e.coin))].sort(), coins);
-  let ledgerDiffers = 0;
-  const ledgerTypes = new Map<string, number>();
-  const gated: string[] = [];
-  for (const coin of coins) {
-    const a = ref.filter((e) => e.coin === coin && !LEDGER_GATED.has(e.type));
-    const b = got.filter((e) => e.coin === coin && !LEDGER_GATED.has(e.type));
-    const count = (xs: readonly EventRecord[]) => xs.filter((e) => e.coin === coin && LEDGER_GATED.has(e.type)).length;
-    gated.push(`${coin} ${count(ref)}/${count(got)}`);
-    assert.deepEqual(
-      b.map((e) => (e.event as { id: string }).id),
-      a.map((e) => (e.event as { id: string }).id),
-      `${coin}: same ids in the same order`,
-    );
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i] as EventRecord;
-      const y = b[i] as EventRecord;
-      assert.equal(comparable(y), comparable(x), `${coin} #${i} ${x.type}: same payload`);
-      if (JSON.stringify(y.event) !== JSON.stringify(x.event)) {
-        ledgerDiffers++;
-        ledgerTypes.set(x.type, (ledgerTypes.get(x.type) ?? 0) + 1);
-      }
-      assert.equal(y.receivedAt, x.receivedAt);
-    }
-  }
+  t.diagnostic(`each worker running the score engine: ${sameAsSingle(ref, got)}; killed worker at raw seq ${killedAt}`);
+
+  // The same with the wallet owner: three coin workers take the score reads from it instead of
+  // running the score engine; the owner is killed with SIGKILL mid-stream and replaced, then a coin worker.
+  const prefix2 = `${prefix}w`;
+  const names2 = busNames(prefix2);
+  const env2 = { ...env, GLASS_BUS_PREFIX: prefix2, GLASS_DATABASE_URL: ownerUrl };
+  const ingest2 = run(['ingest', rec, '--exit-when-done'], env2);
+  procs.push(ingest2.child);
+  assert.equal(await ingest2.done, 0, ingest2.err());
+  const ow = (args: string[]) => {
+    const r = run(['worker', '--sim-whales', '--idle-exit', '3000', ...args], env2);
+    procs.push(r.child);
+    return r;
+  };
+  const owner = ow(['--role', 'wallets']);
+  // Active means its store is migrated: processes migrating one fresh schema at the same moment can collide.
+  await until('the wallet owner to be active', async () => owner.err().includes(': active'));
+  const c1 = ow(['--coins', 'BTC', '--scores', 'owner']);
+  const c2 = ow(['--coins', 'ETH,SOL', '--scores', 'owner', '--batch', '200']);
+  const c3 = ow(['--coins', 'HYPE', '--scores', 'owner']);
+  const store2 = new PostgresStore(ownerUrl, { max: 1 });
+  opened.push(store2);
+  const coinSource = `bus:${names2.rawStream}:worker-coins-ETH-SOL`;
+  const at = async (src: string) => (await store2.cursor(src).catch(() => null))?.position ?? 0;
+  // The owner's progress: the raw sequence its published reads cover (it commits only when it has score records).
+  const covered = () => walletCovered(jsm, names2).catch(() => 0);
+  await until('the wallet owner to cover a fifth of the stream', async () => (await covered()) >= lines / 5, 120_000, 10);
+  owner.child.kill('SIGKILL');
+  await owner.done;
+  const ownerKilledAt = await covered();
+  assert.ok(ownerKilledAt < lines, `owner killed mid-stream (at raw sequence ${ownerKilledAt} of ${lines})`);
+  const owner2 = ow(['--role', 'wallets']);
+  await until(
+    'the ETH,SOL coin worker to commit two fifths of the stream',
+    async () => (await at(coinSource)) >= (2 * lines) / 5,
+    180_000,
+    10,
+  );
+  c2.child.kill('SIGKILL');
+  await c2.done;
+  const coinKilledAt = await at(coinSource);
+  assert.ok(coinKilledAt < lines, `coin worker killed mid-stream (at raw sequence ${coinKilledAt} of ${lines})`);
+  const c2b = ow(['--coins', 'ETH,SOL', '--scores', 'owner', '--batch', '200']);
+  for (const x of [owner2, c1, c3, c2b]) assert.equal(await x.done, 0, x.err());
+  assert.match(owner2.err(), /rebuilding from the stream's start/);
+  for (const x of [c1, c3, c2b]) assert.doesNotMatch(x.err(), /score reads the wallet owner had not published/);
+  const got2 = await store2.events({ limit: 1_000_000 });
+  const events2 = await jsm.streams.info(names2.eventsStream);
+  assert.equal(events2.state.messages, got2.length, 'each stored event once on the event stream');
+  const scoredEvents = got2.filter((e) => typeof (e.event as { score?: unknown }).score === 'number').length;
+  // The scores the owner recorded are the single process's (before its end-of-input table).
+  const lastTime = Math.max(...ref.map((e) => e.time));
+  const scoresAt = lastTime - 10 * 60_000;
+  const refStore2 = new PostgresStore(refUrl, { max: 1 });
+  const refScores = await refStore2.scores({ at: scoresAt, limit: 1_000_000 });
+  await refStore2.close();
+  const ownerScores = await store2.scores({ at: scoresAt, limit: 1_000_000 });
+  await store2.close();
+  assert.ok(refScores.length > 0, 'the single process recorded scores');
+  assert.deepEqual(ownerScores, refScores, "the wallet owner recorded the single process's scores");
   t.diagnostic(
-    `${ref.length} events, ${coins.length} coins; ${ledgerDiffers} differ only in ledger-derived fields (${[...ledgerTypes].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); CASCADE_RISK single/cluster per coin: ${gated.join(', ')}; killed worker at raw seq ${killedAt}`,
+    `with the wallet owner: ${sameAsSingle(ref, got2)}; ${scoredEvents} events carry a score; ${refScores.length} wallets' scores equal; ` +
+      `owner killed at raw seq ${ownerKilledAt}, coin worker at ${coinKilledAt}`,
   );
 });

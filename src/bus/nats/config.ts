@@ -14,8 +14,8 @@ export interface ClusterConfig {
   readonly databaseUrl: string | null;
   /**
    * Subject root and stream-name stem (GLASS_BUS_PREFIX, default `glass`): subjects
-   * `<prefix>.raw.<venue>.<coin>` and `<prefix>.events.<type>.<coin>`, streams `<PREFIX>_RAW`,
-   * `<PREFIX>_EVENTS`, KV bucket `<PREFIX>_LEASES`.
+   * `<prefix>.raw.<venue>.<coin>`, `<prefix>.events.<type>.<coin>` and `<prefix>.wallet.reads`,
+   * streams `<PREFIX>_RAW`, `<PREFIX>_EVENTS`, `<PREFIX>_WALLET`, KV bucket `<PREFIX>_LEASES`.
    */
   readonly prefix: string;
   /** Oldest raw message kept (ms; GLASS_RAW_MAX_AGE, e.g. 7d): a new worker rebuilds its engines from the stream's start. */
@@ -128,6 +128,9 @@ export function loadClusterConfig(file?: string, env: NodeJS.ProcessEnv = proces
 export interface BusNames {
   readonly rawStream: string;
   readonly eventsStream: string;
+  /** The wallet owner's score reads (`<prefix>.wallet.reads`), kept as long as the raw stream. */
+  readonly walletStream: string;
+  readonly walletSubject: string;
   readonly leases: string;
   rawSubject(venue: string, coin: string): string;
   rawVenue(venue: string): string;
@@ -140,6 +143,8 @@ export function busNames(prefix: string): BusNames {
   return {
     rawStream: `${stem}_RAW`,
     eventsStream: `${stem}_EVENTS`,
+    walletStream: `${stem}_WALLET`,
+    walletSubject: `${prefix}.wallet.reads`,
     leases: `${stem}_LEASES`,
     rawSubject: (venue, coin) => `${prefix}.raw.${venue}.${coin}`,
     rawVenue: (venue) => `${prefix}.raw.${venue}.>`,

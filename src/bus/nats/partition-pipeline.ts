@@ -4,13 +4,15 @@ import { DEFAULT_CORRELATION_BREAK } from '../../engine/signals/correlation-brea
 import { SignalDetectors } from '../../engine/signals/detectors.ts';
 import { WhaleHunter } from '../../engine/whales/hunter.ts';
 import { Pipeline, type PipelineOptions } from '../../pipeline/pipeline.ts';
+import { RemoteScores, StreamTicks } from './wallet-state.ts';
 
 /** Whether a coin is one this worker answers for. */
 export type CoinFilter = (coin: string) => boolean;
 
 /**
  * The single-process pipeline with the per-coin engines narrowed to a worker's coins. The
- * normalizer, the position book and the score engine still see every message: a wallet's book
+ * normalizer, the position book and the score engine (unless a wallet owner answers the score
+ * reads: `scores: 'owner'`) still see every message: a wallet's book
  * (cross margin, account snapshots) and its score span coins, and the events' `score` fields must
  * be the wallet's score over all its trades, as in one process. The whale hunter sees every coin's
  * position changes too — its market-maker tally and the syndicate detector's entities (wallets
@@ -23,15 +25,27 @@ export type CoinFilter = (coin: string) => boolean;
  */
 export class PartitionPipeline extends Pipeline {
   readonly mine: CoinFilter;
+  /**
+   * With a wallet owner (`scores: 'owner'`): the owner's score reads, which the engines' score
+   * lookups answer from instead of a score engine of their own (src/bus/nats/wallet-state.ts).
+   */
+  readonly remote: RemoteScores | null;
+  readonly ticks: StreamTicks | null;
 
-  constructor(mine: CoinFilter, opts: PipelineOptions = {}) {
+  constructor(mine: CoinFilter, opts: PipelineOptions = {}, scores: 'self' | 'owner' = 'self') {
     super(opts);
     this.mine = mine;
+    // Subscribed before any engine, so a publication is counted before an engine reads a score in it.
+    this.ticks = scores === 'owner' ? new StreamTicks(this) : null;
+    this.remote = this.ticks === null ? null : new RemoteScores(this.ticks);
   }
 
   override attach(engine: BookConsumer): void {
     if (engine instanceof ScoreEngine) {
-      super.attach(engine);
+      const remote = this.remote;
+      // The engine is not fed: its lookup (the one the hunter, the detectors and the signals call) reads the owner's values.
+      if (remote !== null) engine.scoreNow = (w) => remote.read(w);
+      else super.attach(engine);
       return;
     }
     const mine = this.mine;

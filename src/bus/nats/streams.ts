@@ -12,8 +12,9 @@ import { type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { BusNames, ClusterConfig } from './config.ts';
 
 /**
- * The two streams, created or brought to the configured limits: raw venue messages
- * (`<prefix>.raw.<venue>.<coin>`) and Glass events (`<prefix>.events.<type>.<coin>`). Both are
+ * The streams, created or brought to the configured limits: raw venue messages
+ * (`<prefix>.raw.<venue>.<coin>`), Glass events (`<prefix>.events.<type>.<coin>`) and the wallet
+ * owner's score reads (`<prefix>.wallet.reads`, src/bus/nats/wallet-state.ts). All are
  * limits-retention file streams with a de-duplication window: a republish of the same
  * `Nats-Msg-Id` within it (an ingest that took over, a worker that redoes a batch) is dropped and
  * its PubAck names the original sequence.
@@ -38,6 +39,16 @@ export async function ensureStreams(nc: NatsConnection, cfg: ClusterConfig, name
       max_bytes: cfg.eventsMaxBytes,
       duplicate_window: nanos(Math.min(cfg.dedupWindowMs, cfg.eventsMaxAgeMs)),
     },
+    {
+      // The wallet owner's score reads: a coin worker rebuilding from the raw stream's start needs
+      // them from there too, so they are kept as long as the raw messages.
+      ...base,
+      name: names.walletStream,
+      subjects: [names.walletSubject],
+      max_age: nanos(cfg.rawMaxAgeMs),
+      max_bytes: cfg.rawMaxBytes,
+      duplicate_window: nanos(Math.min(cfg.dedupWindowMs, cfg.rawMaxAgeMs)),
+    },
   ];
   for (const s of want) {
     const name = s.name;
@@ -51,7 +62,8 @@ export async function ensureStreams(nc: NatsConnection, cfg: ClusterConfig, name
 /** Removes the streams and the lease bucket (tests, `glass cluster` teardown). */
 export async function dropStreams(nc: NatsConnection, names: BusNames): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  for (const s of [names.rawStream, names.eventsStream, `KV_${names.leases}`]) await jsm.streams.delete(s).catch(() => false);
+  for (const s of [names.rawStream, names.eventsStream, names.walletStream, `KV_${names.leases}`])
+    await jsm.streams.delete(s).catch(() => false);
 }
 
 /** A worker's durable pull consumer, made afresh from `startSeq` (see worker.ts for why afresh). */

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { attachEngines } from '../../cli/engines.ts';
 import type { HunterOptions } from '../../engine/whales/hunter.ts';
 import { Pipeline } from '../../pipeline/pipeline.ts';
-import { RecordError } from '../../recording/errors.ts';
+import { InputError, RecordError } from '../../recording/errors.ts';
 import { Recorder } from '../../store/recorder.ts';
 import type { EventRecord, Store, WriteBatch } from '../../store/types.ts';
 import type { BusNames, ClusterConfig } from './config.ts';
@@ -15,6 +15,7 @@ import { PipelinedPublisher } from './pipelined.ts';
 import { LINE_HEADER, rawIn } from './raw.ts';
 import { ALL, subjectToken } from './route.ts';
 import { ensureStreams, resetConsumer } from './streams.ts';
+import { decodeReads } from './wallet-state.ts';
 
 /** Which coins a worker answers for: a list, or its share of a hash partition. */
 export type Assignment =
@@ -57,6 +58,12 @@ export interface WorkerOptions {
    * coin subjects and `_all` are read; cheaper, but a wallet's score counts only its trades in these coins.
    */
   readonly mode: 'exact' | 'local';
+  /**
+   * 'self' (default): this worker runs the score engine on every message. 'owner': a wallet owner
+   * (`glass worker --role wallets`) runs it; the engines' score reads get the owner's values from
+   * `<P>_WALLET`, each at the same place in the stream (src/bus/nats/wallet-state.ts). Exact mode only.
+   */
+  readonly scores?: 'self' | 'owner';
   readonly whales?: Partial<HunterOptions>;
   /** Raw messages at most per store transaction (a batch is what has arrived, up to this). */
   readonly batch?: number;
@@ -119,7 +126,12 @@ export async function runWorker(
   await resetConsumer(jsm, names.rawStream, durable, multi ? filters : [names.rawVenue(o.venue)], multi);
   const consumer = await js.consumers.get(names.rawStream, durable);
 
-  const pipeline = o.mode === 'exact' ? new PartitionPipeline(mine) : new Pipeline();
+  const byOwner = o.scores === 'owner';
+  if (byOwner && (o.mode !== 'exact' || o.ownsScores))
+    throw new InputError('scores from the wallet owner: exact mode only, and no --owns-scores');
+  const pipeline = o.mode === 'exact' ? new PartitionPipeline(mine, {}, byOwner ? 'owner' : 'self') : new Pipeline();
+  const remote = pipeline instanceof PartitionPipeline ? pipeline.remote : null;
+  const ticks = pipeline instanceof PartitionPipeline ? pipeline.ticks : null;
   const box: { rec?: Recorder } = {};
   const engines = attachEngines(pipeline, o.whales ?? {}, (e) => box.rec?.onEvent(e));
   const rec = new Recorder(pipeline, engines, { firstEventId: 1 });
@@ -131,6 +143,20 @@ export async function runWorker(
   let written = 0;
   let idleSince = performance.now();
   const seen = new Map<string, number>();
+  /** Waits until the wallet owner's reads cover raw sequence `seq`; false: stopped meanwhile. */
+  const ownerCovers = async (seq: number): Promise<boolean> => {
+    const t0 = performance.now();
+    let told = false;
+    while (remote !== null && remote.covered < seq) {
+      if (o.stopped() || ended) return false;
+      await Promise.race([remote.until(seq), new Promise((r) => setTimeout(r, 250))]);
+      if (!told && performance.now() - t0 > 10_000) {
+        told = true;
+        note(`waiting for the wallet owner (its reads cover raw sequence ${remote.covered}, this is ${seq})`);
+      }
+    }
+    return true;
+  };
   if (committedSeq > 0) note(`rebuilding from the stream's start, writing after raw sequence ${committedSeq}`);
 
   // Messages flow in continuously (a pull consumer's `consume`, up to 2 batches buffered) and are
@@ -141,6 +167,25 @@ export async function runWorker(
   const queue: JsMsg[] = [];
   const waiter: { wake: (() => void) | null } = { wake: null };
   let ended = false;
+  // The wallet owner's reads, from the first one (the engines are rebuilt from the raw stream's start too).
+  const reads =
+    remote === null
+      ? null
+      : await (await js.consumers.get(names.walletStream, { name_prefix: `wallet-reads-${assignmentName(o.assignment)}` })).consume();
+  let readsFailed: unknown = null;
+  const readsPump =
+    reads === null || remote === null
+      ? Promise.resolve()
+      : (async () => {
+          for await (const m of reads) remote.add(decodeReads(m.data));
+        })()
+          .catch((e: unknown) => {
+            readsFailed = e; // a gap or a bad message: this worker cannot go on exactly
+          })
+          .finally(() => {
+            ended = true;
+            waiter.wake?.();
+          });
   const pump = (async () => {
     for await (const m of messages) {
       queue.push(m);
@@ -169,15 +214,23 @@ export async function runWorker(
       idleSince = performance.now();
       const got = queue.splice(0, max);
       let fresh = false;
+      let cut = false;
       for (const m of got) {
         if (m.seq <= lastSeq) continue; // delivered again: already taken
+        if (remote !== null && remote.covered < m.seq && !(await ownerCovers(m.seq))) {
+          cut = true; // stopped while waiting: the batch is not committed, a successor redoes it
+          break;
+        }
         lastSeq = m.seq;
         if (localSubjects !== null && !localSubjects.has(m.subject)) continue;
         const line = Number(m.headers?.get(LINE_HEADER) ?? 0);
         const item = rawIn(m.data, line);
         const ts = item instanceof RecordError ? lastTs : item.ts;
         rec.beginLine(ts);
+        ticks?.begin(m.seq);
+        if (remote !== null) remote.active = true;
         pipeline.ingest(item);
+        if (remote !== null) remote.active = false;
         rec.endLine();
         lastTs = ts;
         if (m.seq <= committedSeq) {
@@ -188,6 +241,7 @@ export async function runWorker(
           }
         } else fresh = true;
       }
+      if (cut) break;
       if (fresh) {
         const r: Recorded = rec.take();
         const events = keepMine(r.events, mine);
@@ -214,7 +268,11 @@ export async function runWorker(
   } finally {
     await messages.close().catch(() => {});
     await pump;
+    if (reads !== null) await reads.close().catch(() => {});
+    await readsPump;
     pub.close();
   }
+  if (readsFailed !== null) throw readsFailed;
+  if (remote !== null && remote.misses > 0) note(`${remote.misses} score reads the wallet owner had not published (answered null)`);
   return { lastSeq, events: written };
 }

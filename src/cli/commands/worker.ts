@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { busNames } from '../../bus/nats/config.ts';
 import { connectBus } from '../../bus/nats/connect.ts';
 import { Lease, leaseBucket } from '../../bus/nats/lease.ts';
+import { runWalletOwner, WALLET_OWNER } from '../../bus/nats/wallet-owner.ts';
 import { type Assignment, assignmentName, runWorker } from '../../bus/nats/worker.ts';
 import { stopSignal } from '../../server/serve-engines.ts';
 import { openStore } from '../../store/open.ts';
@@ -12,9 +13,13 @@ import { fmtInt, note } from '../output.ts';
 
 export const workerSpec: CommandSpec = {
   name: 'worker',
-  summary: 'Scale-out: runs the engines for some coins from the raw JetStream stream into PostgreSQL and the event stream.',
-  usage: '(--coins A,B | --partition i/n) [--owns-scores] [--local] [--db URL] [--config C] [--nats URL] [--prefix P] [--sim-whales]',
+  summary:
+    'Scale-out: runs the engines for some coins from the raw JetStream stream into PostgreSQL and the event stream (--role wallets: the wallet owner).',
+  usage:
+    '(--coins A,B | --partition i/n) [--scores self|owner] [--owns-scores] [--local] | --role wallets; [--db URL] [--config C] [--nats URL] [--prefix P] [--sim-whales]',
   options: {
+    role: { type: 'string' },
+    scores: { type: 'string' },
     coins: { type: 'string' },
     partition: { type: 'string' },
     'owns-scores': { type: 'boolean' },
@@ -30,6 +35,10 @@ export const workerSpec: CommandSpec = {
     quiet: { type: 'boolean', short: 'q' },
   },
   help: [
+    '--role wallets   the wallet owner: runs the score engine (and the whale policy and syndicate detector on every',
+    '                 coin) once for the cluster, records the scores, publishes the score reads to <prefix>.wallet.reads',
+    '--scores owner   (coin workers) take the score reads from the wallet owner instead of running the score engine;',
+    "                 the default 'self' runs it in this worker. A cluster with a wallet owner gives every coin worker --scores owner",
     '--coins A,B      the coins this worker answers for',
     '--partition i/n  or: the coins whose hash is i mod n (0 ≤ i < n)',
     "--owns-scores    record every wallet's score (exactly one worker of a cluster does)",
@@ -39,7 +48,7 @@ export const workerSpec: CommandSpec = {
     '--nats URL       NATS server(s) (default GLASS_NATS_URL, else 127.0.0.1:4222)',
     '--prefix P       subject and stream prefix (default GLASS_BUS_PREFIX, else glass)',
     '--batch N        raw messages per fetch and store transaction (default 500)',
-    "--sim-whales     the simulator's whale thresholds (as glass demo)",
+    "--sim-whales     the simulator's whale thresholds (as glass demo; the wallet owner and the coin workers alike)",
     '--idle-exit MS   exit when nothing arrived for this long (default: run until stopped)',
     'Two workers with the same assignment: one works, the other stands by on the lease and takes over.',
   ],
@@ -66,16 +75,33 @@ function assignment(coins: string | undefined, partition: string | undefined): A
 export async function workerCommand(argv: readonly string[]): Promise<number> {
   const p = parseCommand(workerSpec, argv);
   if (p === null) return 0;
-  const a = assignment(strOption(p, 'coins'), strOption(p, 'partition'));
+  const role = strOption(p, 'role') ?? 'coins';
+  if (role !== 'coins' && role !== WALLET_OWNER)
+    throw new UsageError(`--role: expected "wallets" (or omit it for a coin worker), not "${role}"`);
+  const scores = strOption(p, 'scores') ?? 'self';
+  if (scores !== 'self' && scores !== 'owner') throw new UsageError(`--scores: expected self or owner, not "${scores}"`);
+  if (
+    role === WALLET_OWNER &&
+    (strOption(p, 'coins') !== undefined ||
+      strOption(p, 'partition') !== undefined ||
+      flag(p, 'owns-scores') ||
+      flag(p, 'local') ||
+      strOption(p, 'scores') !== undefined)
+  )
+    throw new UsageError('--role wallets takes no --coins, --partition, --scores, --owns-scores or --local: it owns every wallet');
+  if (scores === 'owner' && (flag(p, 'owns-scores') || flag(p, 'local')))
+    throw new UsageError('--scores owner: the wallet owner records the scores (no --owns-scores) and needs exact mode (no --local)');
+  const a: Assignment | null = role === WALLET_OWNER ? null : assignment(strOption(p, 'coins'), strOption(p, 'partition'));
+  const name = a === null ? WALLET_OWNER : assignmentName(a);
   const cfg = clusterConfigOption(p);
   if (cfg.databaseUrl === null) throw new UsageError('no store: give --db postgres://… or GLASS_DATABASE_URL');
   const names = busNames(cfg.prefix);
   const quiet = flag(p, 'quiet');
   const say = (l: string) => {
-    if (!quiet) note(`glass worker ${assignmentName(a)}: ${l}`);
+    if (!quiet) note(`glass worker ${name}: ${l}`);
   };
   const idle = p.values['idle-exit'] === undefined ? undefined : intOption(p, 'idle-exit', 0, 1, 86_400_000);
-  const nc = await connectBus(cfg.natsUrl, `glass-worker-${assignmentName(a)}`);
+  const nc = await connectBus(cfg.natsUrl, `glass-worker-${name}`);
   const stop = stopSignal();
   const store = await openStore(cfg.databaseUrl).catch(async (e: unknown) => {
     await nc.close();
@@ -83,7 +109,7 @@ export async function workerCommand(argv: readonly string[]): Promise<number> {
   });
   try {
     const kv = await leaseBucket(nc, names.leases, cfg.leaseTtlMs);
-    const lease = new Lease(kv, `worker.${assignmentName(a)}`, `${hostname()}:${process.pid}`, cfg.leaseTtlMs);
+    const lease = new Lease(kv, `worker.${name}`, `${hostname()}:${process.pid}`, cfg.leaseTtlMs);
     let lost = false;
     lease.onLost = () => {
       lost = true;
@@ -92,14 +118,30 @@ export async function workerCommand(argv: readonly string[]): Promise<number> {
     const got = await lease.acquire((h) => say(`standing by (${h.holder} holds this partition)`), stop);
     if (!got) return 0;
     say('active');
+    const venue = strOption(p, 'venue') ?? 'hyperliquid';
+    const batch = intOption(p, 'batch', 500, 1, 100_000);
+    if (a === null) {
+      const r = await runWalletOwner(nc, cfg, names, store, {
+        venue,
+        ...(flag(p, 'sim-whales') ? { whales: SIM_WHALES } : {}),
+        batch,
+        stopped: () => lost || stop.stopped,
+        note: say,
+        ...(idle === undefined ? {} : { idleExitMs: idle }),
+      });
+      await lease.release();
+      say(`stopped at raw sequence ${fmtInt(r.lastSeq)}, ${fmtInt(r.reads)} score reads published, ${fmtInt(r.scores)} scores written`);
+      return lost ? 1 : 0;
+    }
     let events = 0;
     const r = await runWorker(nc, cfg, names, store, {
-      venue: strOption(p, 'venue') ?? 'hyperliquid',
+      venue,
       assignment: a,
       ownsScores: flag(p, 'owns-scores'),
       mode: flag(p, 'local') ? 'local' : 'exact',
+      scores,
       ...(flag(p, 'sim-whales') ? { whales: SIM_WHALES } : {}),
-      batch: intOption(p, 'batch', 500, 1, 100_000),
+      batch,
       stopped: () => lost || stop.stopped,
       note: say,
       onCommit: (_seq, n) => {
