@@ -135,6 +135,8 @@ export async function syndicatesCommand(argv: readonly string[]): Promise<number
       detector = d;
       // The recording's own ledger updates (funding links) reach the entity graph as they come.
       if (graph !== null) pl.attach(graph);
+      // … and the shifted runs' graphs, at the same stream times (funding links are not shifted).
+      if (recorder !== null && graph !== null) pl.market.subscribe((e) => recorder.onMarket(e));
       pl.attach(score);
       pl.changes.subscribe((c) => {
         policy.observe(c);

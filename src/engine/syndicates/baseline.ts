@@ -1,5 +1,24 @@
+import type { MarketEvent } from '../../domain/market-event.ts';
 import type { PositionChange } from '../position-book/change.ts';
 import { SyndicateDetector, type SyndicateOptions } from './detector.ts';
+import { FundingStream } from './funding.ts';
+
+/** A traded price of the real pass (the market the shifted entries are replayed against). */
+interface Tick {
+  readonly coinId: number;
+  readonly time: number;
+  readonly px: number;
+  readonly taker: boolean;
+}
+
+/** A funding link the recording's own ledger updates made, at the stream time it was made. */
+interface Link {
+  readonly link: true;
+  readonly time: number;
+  readonly from: string;
+  readonly to: string;
+  readonly linkTime: number;
+}
 
 /**
  * The chance baseline (docs/syndicates.md, "Baseline"): the same detector on the same recording
@@ -7,11 +26,24 @@ import { SyndicateDetector, type SyndicateOptions } from './detector.ts';
  * the recording's span), prices and the coin's activity left where they were. Whatever
  * coordination there was is broken; what the detector still finds is its rate of chance finds.
  *
+ * Funding links are not shifted: a link is between two wallets (who paid whom), not an entry, so
+ * moving each wallet's entries does not change it. The shifted runs see the real run's links at
+ * the same stream times: the caller's graph (`opts.entities`, with the ledger file's links) gets the
+ * links the recording's own ledger updates make (`onMarket`, the same FundingStream rule the real
+ * graph runs) where they came in the real pass — so real and shifted runs count by the same
+ * funding links, and differ only in who entered when.
+ *
  * Offline: it keeps the recording's changes (a command over a file, not the live path).
  */
 export class BaselineRecorder {
   /** Every change in stream order: the market the shifted entries are replayed against. */
-  private readonly market: { readonly coinId: number; readonly time: number; readonly px: number; readonly taker: boolean }[] = [];
+  private readonly market: (Tick | Link)[] = [];
+  /** The recording's ledger updates as the real graph reads them; the links it makes are kept in `market`. */
+  private readonly funding = new FundingStream({
+    funding: (from, to, linkTime) => this.market.push({ link: true, time: this.now, from, to, linkTime }),
+  });
+  /** The venue time of the market event being read (a link made meanwhile takes effect then). */
+  private now = Number.NEGATIVE_INFINITY;
   /** The changes that passed the caller's wallet filters (policy, score) when they happened. */
   private readonly entries: PositionChange[] = [];
   private first = Number.POSITIVE_INFINITY;
@@ -24,6 +56,22 @@ export class BaselineRecorder {
     this.first = Math.min(this.first, c.time);
     this.last = Math.max(this.last, c.time);
     if (eligible && c.dir !== null) this.entries.push(c);
+  }
+
+  /**
+   * A market event of the real pass, after the changes it caused (as the real graph, attached to
+   * the pipeline, reads it): its ledger updates, and the clock that settles matched withdrawals.
+   */
+  onMarket(e: MarketEvent): void {
+    this.now = e.time;
+    this.funding.onMarket(e);
+  }
+
+  /** Funding links from the recording's ledger updates kept for the shifted runs. */
+  get links(): number {
+    let n = 0;
+    for (const m of this.market) if ('link' in m) n++;
+    return n;
   }
 
   get span(): number {
@@ -57,9 +105,14 @@ export class BaselineRecorder {
       { ...opts, tracked: null, minScore: null },
       { ownMarket: false },
     );
+    const g = opts.entities ?? null;
     let j = 0;
     for (const m of this.market) {
       while (j < shifted.length && (shifted[j] as PositionChange).time < m.time) d.onEntry(shifted[j++] as PositionChange);
+      if ('link' in m) {
+        g?.funding(m.from, m.to, m.linkTime);
+        continue;
+      }
       d.onPrice(m.coinId, m.time, m.px);
       if (m.taker) d.onActivity(m.coinId, m.time);
     }
