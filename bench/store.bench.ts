@@ -3,13 +3,15 @@
  * simulated recording through pipeline + every engine, once with nothing recorded ("off"), once
  * through the recorder into a fresh SQLite file and a fresh PostgreSQL schema ("on"), runs
  * alternating so machine noise hits both sides alike; medians reported. Wall time is the
- * throughput; process CPU time (all threads) is the cost, steadier when the machine is busy.
- * PostgreSQL's own CPU (the server process) is not in it.
+ * throughput; process CPU time (all threads) is the cost, steadier when the machine is busy;
+ * `…MainCpuRatio` is the engines' thread's alone (the store's writer thread left out). PostgreSQL's
+ * own CPU (the server process) is in neither. `load` is the 1-minute load average at the start
+ * and the end: on a shared machine the wall ratios move with it.
  *
  *   node bench/store.bench.ts [--wallets 2000] [--hours 6] [--seed 42] [--repeats 3] [--file F] [--pg URL]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { attachEngines } from '../src/cli/engines.ts';
@@ -48,13 +50,20 @@ function cpu(): number {
   return (u.user + u.system) / 1e6;
 }
 
-async function off(): Promise<{ seconds: number; cpu: number; lines: number }> {
+/** CPU seconds of this thread: the engines' (and the recorder's). */
+function mainCpu(): number {
+  const u = process.threadCpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function off(): Promise<{ seconds: number; cpu: number; mainCpu: number; lines: number }> {
   const t0 = performance.now();
   const c0 = cpu();
+  const m0 = mainCpu();
   const p = new Pipeline();
   attachEngines(p);
   for await (const batch of readRecordingBatches(file)) for (const item of batch) p.ingest(item);
-  return { seconds: (performance.now() - t0) / 1000, cpu: cpu() - c0, lines: p.messages + p.rejects };
+  return { seconds: (performance.now() - t0) / 1000, cpu: cpu() - c0, mainCpu: mainCpu() - m0, lines: p.messages + p.rejects };
 }
 
 async function on(open: () => Promise<Store>, drop: (s: Store) => Promise<void>) {
@@ -62,9 +71,18 @@ async function on(open: () => Promise<Store>, drop: (s: Store) => Promise<void>)
   try {
     const t0 = performance.now();
     const c0 = cpu();
+    const m0 = mainCpu();
     const r = await ingest(store, readRecordingBatches(file), file);
     const seconds = (performance.now() - t0) / 1000;
-    return { seconds, cpu: cpu() - c0, events: r.written, batches: r.batches, writeSeconds: r.writeMs / 1000, maps: maps(store) };
+    return {
+      seconds,
+      cpu: cpu() - c0,
+      mainCpu: mainCpu() - m0,
+      events: r.written,
+      batches: r.batches,
+      writeSeconds: r.writeMs / 1000,
+      maps: maps(store),
+    };
   } finally {
     await drop(store);
   }
@@ -104,21 +122,27 @@ const stores = pgDown === null ? [sqlite, postgres] : [sqlite];
 
 const offRuns: number[] = [];
 const offCpu: number[] = [];
-const onRuns: Record<string, { seconds: number[]; cpu: number[]; write: number[]; events: number; batches: number; maps: string | null }> =
-  {};
+const offMain: number[] = [];
+const onRuns: Record<
+  string,
+  { seconds: number[]; cpu: number[]; main: number[]; write: number[]; events: number; batches: number; maps: string | null }
+> = {};
+const loadAtStart = loadavg()[0] as number;
 let lines = 0;
 await off(); // warm-up: JIT, page cache
 for (let i = 0; i < repeats; i++) {
   const o = await off();
   offRuns.push(o.seconds);
   offCpu.push(o.cpu);
+  offMain.push(o.mainCpu);
   lines = o.lines;
   for (const s of stores) {
     const r = await on(s.open, s.drop);
-    const acc = onRuns[s.name] ?? { seconds: [], cpu: [], write: [], events: r.events, batches: r.batches, maps: r.maps };
+    const acc = onRuns[s.name] ?? { seconds: [], cpu: [], main: [], write: [], events: r.events, batches: r.batches, maps: r.maps };
     onRuns[s.name] = acc;
     acc.seconds.push(r.seconds);
     acc.cpu.push(r.cpu);
+    acc.main.push(r.mainCpu);
     acc.write.push(r.writeSeconds);
   }
 }
@@ -132,6 +156,8 @@ const figures: Record<string, number | string> = {
   offSeconds: round3(offS),
   offLinesPerSec: Math.round(lines / offS),
   offCpuSeconds: round3(median(offCpu)),
+  offMainCpuSeconds: round3(median(offMain)),
+  load: `${loadAtStart.toFixed(2)} → ${(loadavg()[0] as number).toFixed(2)}`,
 };
 for (const [name, r] of Object.entries(onRuns)) {
   const s = median(r.seconds);
@@ -141,6 +167,9 @@ for (const [name, r] of Object.entries(onRuns)) {
   figures[`${name}Ratio`] = round3(s / offS);
   figures[`${name}CpuSeconds`] = round3(median(r.cpu));
   figures[`${name}CpuRatio`] = round3(median(r.cpu) / median(offCpu));
+  figures[`${name}MainCpuRatio`] = round3(median(r.main) / median(offMain));
+  // The engines' thread's CPU seconds: a change that also speeds the engines (the off run) moves the ratio less than this.
+  figures[`${name}MainCpuSeconds`] = round3(median(r.main));
   // Each repeat's own ratio (on / the off run just before it): the spread the noise makes.
   const spread = (on: number[], base: number[]) => {
     const x = on.map((v, i) => v / (base[i] as number)).sort((a, b) => a - b);

@@ -1,7 +1,10 @@
+import type { SQLInputValue } from 'node:sqlite';
 import type postgres from 'postgres';
-import type { WriteBatch } from './types.ts';
+import type { WireBatch } from './sqlite-write.ts';
 
 /**
+ * (Run on the PostgreSQL store's writer thread, src/store/pg-worker.ts, from the batch as
+ * `encodeBatch` packs it for either store's thread.)
  * A batch's rows for PostgreSQL as one JSON text per table, inserted by `json_to_recordset`: one
  * bound parameter per table instead of one per value. The multi-row `INSERT … VALUES` it replaces
  * had the client type and encode every value (~60,000 a batch of scores) and, since the statement
@@ -15,8 +18,8 @@ import type { WriteBatch } from './types.ts';
  */
 
 /** A finite number as JSON; NaN and ±Infinity as the strings float8 reads them from. */
-function f8(x: number | null): string {
-  if (x === null) return 'null';
+function f8(x: number | null | undefined): string {
+  if (x === null || x === undefined) return 'null';
   return Number.isFinite(x) ? String(x) : `"${x}"`;
 }
 
@@ -27,47 +30,59 @@ function jsonText(key: string, text: string): string {
 
 const str = JSON.stringify;
 
-export function eventRows(b: WriteBatch): string {
+/** Rows of the wire batch (see `encodeBatch`: bound values in column order, JSON texts encoded). */
+type WireRows = readonly (readonly SQLInputValue[])[];
+
+export function eventRows(rows: WireRows): string {
   let s = '[';
-  for (let i = 0; i < b.events.length; i++) {
-    const e = b.events[i] as WriteBatch['events'][number];
+  for (let i = 0; i < rows.length; i++) {
+    const [id, type, coin, time, receivedAt, detectedAt, payload] = rows[i] as SQLInputValue[];
     s +=
-      `${i > 0 ? ',' : ''}{"id":${e.id},"type":${str(e.type)},"coin":${str(e.coin)},"time":${e.time},` +
-      `"received_at":${e.receivedAt},"detected_at":${e.detectedAt},${jsonText('payload', e.payload ?? str(e.event))}}`;
+      `${i > 0 ? ',' : ''}{"id":${id},"type":${str(type)},"coin":${str(coin)},"time":${time},` +
+      `"received_at":${receivedAt},"detected_at":${detectedAt},${jsonText('payload', payload as string)}}`;
   }
   return `${s}]`;
 }
 
-export function heatmapRows(b: WriteBatch): string {
+export function heatmapRows(rows: WireRows): string {
   let s = '[';
-  for (let i = 0; i < b.heatmaps.length; i++) {
-    const h = b.heatmaps[i] as WriteBatch['heatmaps'][number];
-    const delta = h.deltaJson !== undefined;
-    const text = h.deltaJson ?? h.json ?? str(h.map);
-    s += `${i > 0 ? ',' : ''}{"coin":${str(h.coin)},"time":${h.time},"reason":${str(h.reason)},"delta":${delta},${jsonText('map', text)}}`;
+  for (let i = 0; i < rows.length; i++) {
+    const [coin, time, reason, text, delta] = rows[i] as SQLInputValue[];
+    s += `${i > 0 ? ',' : ''}{"coin":${str(coin)},"time":${time},"reason":${str(reason)},"delta":${delta === 1},${jsonText('map', text as string)}}`;
   }
   return `${s}]`;
 }
 
-export function positionRows(b: WriteBatch): string {
+export function positionRows(rows: WireRows): string {
   let s = '[';
-  for (let i = 0; i < b.positions.length; i++) {
-    const p = b.positions[i] as WriteBatch['positions'][number];
+  for (let i = 0; i < rows.length; i++) {
+    const [wallet, coin, time, szi, entryPx, liquidationPx, notionalUsd, leverage, estimated] = rows[i] as SQLInputValue[];
     s +=
-      `${i > 0 ? ',' : ''}{"wallet":${str(p.wallet)},"coin":${str(p.coin)},"time":${p.time},"szi":${f8(p.szi)},` +
-      `"entry_px":${f8(p.entryPx)},"liquidation_px":${f8(p.liquidationPx)},"notional_usd":${f8(p.notionalUsd)},` +
-      `"leverage":${f8(p.leverage)},"estimated":${p.estimated}}`;
+      `${i > 0 ? ',' : ''}{"wallet":${str(wallet)},"coin":${str(coin)},"time":${time},"szi":${f8(szi as number)},` +
+      `"entry_px":${f8(entryPx as number)},"liquidation_px":${f8(liquidationPx as number | null)},"notional_usd":${f8(notionalUsd as number)},` +
+      `"leverage":${f8(leverage as number | null)},"estimated":${estimated === 1}}`;
   }
   return `${s}]`;
 }
 
-export function scoreRows(b: WriteBatch): string {
+export function scoreRows(rows: WireRows): string {
   let s = '[';
-  for (let i = 0; i < b.scores.length; i++) {
-    const x = b.scores[i] as WriteBatch['scores'][number];
+  for (let i = 0; i < rows.length; i++) {
+    const [wallet, time, score, confidence, trades, components] = rows[i] as SQLInputValue[];
     s +=
-      `${i > 0 ? ',' : ''}{"wallet":${str(x.wallet)},"time":${x.time},"score":${f8(x.score)},"confidence":${f8(x.confidence)},` +
-      `"trades":${x.trades},${jsonText('components', str(x.components))}}`;
+      `${i > 0 ? ',' : ''}{"wallet":${str(wallet)},"time":${time},"score":${f8(score as number)},"confidence":${f8(confidence as number)},` +
+      `"trades":${trades},${jsonText('components', components as string)}}`;
+  }
+  return `${s}]`;
+}
+
+export function gradeRows(rows: WireRows): string {
+  let s = '[';
+  for (let i = 0; i < rows.length; i++) {
+    const [id, type, coin, time, horizonEnd, hit, baseline, grade] = rows[i] as SQLInputValue[];
+    s +=
+      `${i > 0 ? ',' : ''}{"event_id":${str(id)},"type":${str(type)},"coin":${str(coin)},"time":${time},"horizon_end":${horizonEnd},` +
+      `"hit":${hit === 1},"baseline":${f8(baseline as number | null)},${jsonText('grade', grade as string)}}`;
   }
   return `${s}]`;
 }
@@ -75,47 +90,82 @@ export function scoreRows(b: WriteBatch): string {
 type Tx = postgres.TransactionSql;
 
 /**
- * Sends the batch's four inserts without waiting (their promises go into `sent`), each only when
- * it has rows. Rows keep their order (WITH ORDINALITY): serial ids follow it, as before.
+ * Sends the batch's inserts and its cursor's upsert without waiting (their promises go into
+ * `sent`), each insert only when it has rows. Rows keep their order (WITH ORDINALITY): serial ids
+ * follow it, as before.
  */
-export function sendRows(sent: Promise<unknown>[], tx: Tx, b: WriteBatch): void {
-  if (b.events.length > 0) {
+export function sendRows(sent: Promise<unknown>[], tx: Tx, w: WireBatch): void {
+  if (w.events.length > 0) {
     sent.push(
       tx`INSERT INTO events (id, type, coin, time, received_at, detected_at, payload)
         SELECT id, type, coin, time, received_at, detected_at, COALESCE(payload_s, payload::text)
-        FROM ROWS FROM (json_to_recordset(${eventRows(b)}::text::json) AS (id bigint, type text, coin text, time bigint,
+        FROM ROWS FROM (json_to_recordset(${eventRows(w.events)}::text::json) AS (id bigint, type text, coin text, time bigint,
           received_at bigint, detected_at bigint, payload json, payload_s text)) WITH ORDINALITY
           AS r(id, type, coin, time, received_at, detected_at, payload, payload_s, n)
         ORDER BY n`.execute(),
     );
   }
-  if (b.heatmaps.length > 0) {
+  if (w.heatmaps.length > 0) {
     sent.push(
       tx`INSERT INTO heatmap_snapshots (coin, time, reason, delta, map)
         SELECT coin, time, reason, delta, COALESCE(map_s, map::text)
-        FROM ROWS FROM (json_to_recordset(${heatmapRows(b)}::text::json) AS (coin text, time bigint, reason text, delta boolean,
+        FROM ROWS FROM (json_to_recordset(${heatmapRows(w.heatmaps)}::text::json) AS (coin text, time bigint, reason text, delta boolean,
           map json, map_s text)) WITH ORDINALITY AS r(coin, time, reason, delta, map, map_s, n)
         ORDER BY n`.execute(),
     );
   }
-  if (b.positions.length > 0) {
+  if (w.positions.length > 0) {
     sent.push(
       tx`INSERT INTO position_snapshots (wallet, coin, time, szi, entry_px, liquidation_px, notional_usd, leverage, estimated)
         SELECT wallet, coin, time, szi, entry_px, liquidation_px, notional_usd, leverage, estimated
-        FROM ROWS FROM (json_to_recordset(${positionRows(b)}::text::json) AS (wallet text, coin text, time bigint,
+        FROM ROWS FROM (json_to_recordset(${positionRows(w.positions)}::text::json) AS (wallet text, coin text, time bigint,
           szi float8, entry_px float8, liquidation_px float8, notional_usd float8, leverage float8, estimated boolean))
           WITH ORDINALITY AS r(wallet, coin, time, szi, entry_px, liquidation_px, notional_usd, leverage, estimated, n)
         ORDER BY n`.execute(),
     );
   }
-  if (b.scores.length > 0) {
+  if (w.scores.length > 0) {
     sent.push(
       tx`INSERT INTO scores (wallet, time, score, confidence, trades, components)
         SELECT wallet, time, score, confidence, trades, COALESCE(components_s, components::text)
-        FROM ROWS FROM (json_to_recordset(${scoreRows(b)}::text::json) AS (wallet text, time bigint, score float8,
+        FROM ROWS FROM (json_to_recordset(${scoreRows(w.scores)}::text::json) AS (wallet text, time bigint, score float8,
           confidence float8, trades integer, components json, components_s text))
           WITH ORDINALITY AS r(wallet, time, score, confidence, trades, components, components_s, n)
         ORDER BY n`.execute(),
     );
   }
+  if (w.grades.length > 0) {
+    sent.push(
+      tx`INSERT INTO ledger_grades (event_id, type, coin, time, horizon_end, hit, baseline, grade)
+        SELECT event_id, type, coin, time, horizon_end, hit, baseline, COALESCE(grade_s, grade::text)
+        FROM ROWS FROM (json_to_recordset(${gradeRows(w.grades)}::text::json) AS (event_id text, type text, coin text, time bigint,
+          horizon_end bigint, hit boolean, baseline float8, grade json, grade_s text))
+          WITH ORDINALITY AS r(event_id, type, coin, time, horizon_end, hit, baseline, grade, grade_s, n)
+        ORDER BY n`.execute(),
+    );
+  }
+  const [source, position, ts, nextEventId, complete, firstEventId] = w.cursor;
+  sent.push(
+    tx`INSERT INTO ingest_cursor (source, position, ts, next_event_id, complete, first_event_id)
+      VALUES (${source as string}, ${position as number}, ${ts as number}, ${nextEventId as number}, ${complete === 1}, ${firstEventId as number})
+      ON CONFLICT (source) DO UPDATE SET position = excluded.position, ts = excluded.ts,
+        next_event_id = excluded.next_event_id, complete = excluded.complete, first_event_id = excluded.first_event_id`.execute(),
+  );
+}
+
+/**
+ * One batch and its cursor in one transaction, which waits for `before` (the previous write)
+ * before its first insert and fails if it failed: batches commit, and take serial ids, in cursor
+ * order, and a later cursor is never committed over a batch that is not.
+ */
+export function writePgWire(sql: postgres.Sql, w: WireBatch, before: Promise<void>): Promise<void> {
+  return sql.begin(async (tx) => {
+    await before;
+    // Every statement sent at once (one round trip, not six), executed in order on this connection.
+    const sent: Promise<unknown>[] = [];
+    sendRows(sent, tx, w);
+    // The first failure fails the transaction; the rest are observed so none goes unhandled.
+    for (const x of sent) x.catch(() => {});
+    await Promise.all(sent);
+  }) as Promise<unknown> as Promise<void>;
 }

@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { StoreError } from './errors.ts';
 
 /**
@@ -30,4 +31,17 @@ export async function reachable<T>(where: string, f: () => Promise<T>): Promise<
     }
     throw e;
   }
+}
+
+/** A client for the target: `max` connections, each with the target's schema as its search_path. */
+export function pgClient(t: PgTarget, max: number): postgres.Sql {
+  return postgres(t.url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: 5,
+    // The server's own commit durability (synchronous_commit as configured, `on` by default): a
+    // batch reported committed, and the events the API has served from it, survive a crash of
+    // PostgreSQL too, not only of Glass.
+    ...(t.schema === null ? {} : { connection: { search_path: t.schema } }),
+  });
 }

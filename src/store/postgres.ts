@@ -1,10 +1,13 @@
-import postgres from 'postgres';
+import { Worker } from 'node:worker_threads';
+import type postgres from 'postgres';
 import type { GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
+import { StoreError } from './errors.ts';
 import { migrations } from './migrations.ts';
-import { sendRows } from './pg-rows.ts';
-import { pgTarget, reachable } from './pg-target.ts';
+import { writePgWire } from './pg-rows.ts';
+import { type PgTarget, pgClient, pgTarget, reachable } from './pg-target.ts';
 import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
+import { encodeBatch, packMaps, packScores } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
   EventQuery,
@@ -21,11 +24,8 @@ import type {
 } from './types.ts';
 
 const END = Number.MAX_SAFE_INTEGER;
-/** Rows per INSERT: well under PostgreSQL's 65,535 bound parameters at 9 columns. */
-const CHUNK = 1000;
 
 type Sql = postgres.Sql;
-type Tx = postgres.TransactionSql;
 
 /**
  * The PostgreSQL store (`postgres` client). The URL may carry `?schema=NAME` (created at migrate,
@@ -36,22 +36,29 @@ export class PostgresStore implements Store {
   readonly schema: string | null;
   readonly where: string;
   private readonly sql: Sql;
-  /** The newest write not yet settled: a batch commits only after it (see write). */
+  private readonly target: PgTarget;
+  /** The newest write not yet settled, without the writer thread: a batch commits only after it (see write). */
   private lastWrite: Promise<void> = Promise.resolve();
+  private readonly writerThread: boolean;
+  private readonly writerMax: number;
+  private writer: Worker | null = null;
+  /** Settles once the writer thread has started (its module loaded; it connects at its first batch). */
+  private writerReady: Promise<void> = Promise.resolve();
+  private writerUp: () => void = () => {};
+  private writerDown: (e: Error) => void = () => {};
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private nextMsg = 0;
 
-  constructor(url: string, opts: { max?: number } = {}) {
+  constructor(url: string, opts: { max?: number; writerThread?: boolean } = {}) {
     const t = pgTarget(url);
+    this.target = t;
     this.schema = t.schema;
     this.where = t.where;
-    this.sql = postgres(t.url, {
-      max: opts.max ?? 4,
-      onnotice: () => {},
-      connect_timeout: 5,
-      // The server's own commit durability (synchronous_commit as configured, `on` by default): a
-      // batch reported committed, and the events the API has served from it, survive a crash of
-      // PostgreSQL too, not only of Glass.
-      ...(this.schema === null ? {} : { connection: { search_path: this.schema } }),
-    });
+    const max = opts.max ?? 4;
+    this.sql = pgClient(t, max);
+    this.writerThread = opts.writerThread ?? true;
+    // Two: the next batch's transaction opens while the previous one commits (it waits for it).
+    this.writerMax = Math.min(2, max);
   }
 
   /** Runs a query, turning a refused connection into one clear line. */
@@ -74,6 +81,16 @@ export class PostgresStore implements Store {
         }
       });
     });
+    // The writer thread's start is part of opening the store, not of the first batch (as SQLite's).
+    if (this.writerThread) {
+      const w = this.startWriter();
+      w.ref();
+      try {
+        await this.writerReady;
+      } finally {
+        if (this.waiting.size === 0) w.unref();
+      }
+    }
   }
 
   /**
@@ -81,52 +98,70 @@ export class PostgresStore implements Store {
    * committed; this one's transaction waits for the previous write before its first insert, so
    * batches commit (and take serial ids) in cursor order, and fails if the previous one failed:
    * a later cursor is never committed over a batch that is not. A write sent after a failure was
-   * reported starts afresh (the store stays usable).
+   * reported starts afresh (the store stays usable). With the writer thread (the default) the
+   * batch is packed here and its buffers handed over; its rows are encoded, sent and committed
+   * there while the caller goes on; the promise settles once committed.
    */
   async write(b: WriteBatch): Promise<void> {
-    const before = this.lastWrite;
-    const mine = this.q(() =>
-      this.sql.begin(async (tx) => {
-        await before;
-        // Every statement sent at once (one round trip, not five), executed in order on this connection.
-        const sent: Promise<unknown>[] = [];
-        sendRows(sent, tx, b);
-        insert(
-          sent,
-          tx,
-          'ledger_grades',
-          (b.grades ?? []).map((r) => {
-            const g = r.grade;
-            return {
-              event_id: g.id,
-              type: g.type,
-              coin: g.coin,
-              time: g.time,
-              horizon_end: g.horizonEnd,
-              hit: g.hit,
-              baseline: g.baseline,
-              grade: r.json ?? JSON.stringify(g),
-            };
-          }),
-        );
-        const c = b.cursor;
-        const cursor = tx`
-          INSERT INTO ingest_cursor (source, position, ts, next_event_id, complete, first_event_id)
-          VALUES (${c.source}, ${c.position}, ${c.ts}, ${c.nextEventId}, ${c.complete === true}, ${c.firstEventId ?? 1})
-          ON CONFLICT (source) DO UPDATE SET position = excluded.position, ts = excluded.ts,
-            next_event_id = excluded.next_event_id, complete = excluded.complete, first_event_id = excluded.first_event_id`;
-        sent.push(cursor.execute());
-        // The first failure fails the transaction; the rest are observed so none goes unhandled.
-        for (const x of sent) x.catch(() => {});
-        await Promise.all(sent);
-      }),
-    );
-    this.lastWrite = mine;
-    try {
-      await mine;
-    } finally {
-      if (this.lastWrite === mine) this.lastWrite = Promise.resolve();
+    if (!this.writerThread) {
+      const before = this.lastWrite;
+      const mine = this.q(() => writePgWire(this.sql, encodeBatch(b), before));
+      this.lastWrite = mine;
+      try {
+        await mine;
+      } finally {
+        if (this.lastWrite === mine) this.lastWrite = Promise.resolve();
+      }
+      return;
     }
+    const writer = this.startWriter();
+    const wire = encodeBatch(b, false);
+    const scores = packScores(b.scores);
+    const maps = packMaps(wire);
+    const id = this.nextMsg++;
+    const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    writer.ref();
+    writer.postMessage({ id, batch: wire, maps, scores }, [maps.bytes.buffer, scores.nums.buffer, scores.ends.buffer]);
+    await done;
+  }
+
+  /** The writer thread, started by the first write (a store only read from, the API's, has none). */
+  private startWriter(): Worker {
+    if (this.writer !== null) return this.writer;
+    const w = new Worker(new URL('./pg-worker.ts', import.meta.url), { workerData: { target: this.target, max: this.writerMax } });
+    w.on('message', (m: { id: number; ok: boolean; error?: string; unreachable?: boolean } | { ready: true }) => {
+      if ('ready' in m) {
+        this.writerUp();
+        return;
+      }
+      const p = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      // Only a pending write keeps the process alive for the thread.
+      if (this.waiting.size === 0) w.unref();
+      if (m.ok) p?.resolve();
+      else {
+        const message = m.error ?? 'postgres write failed';
+        p?.reject(m.unreachable === true ? new StoreError(message) : new Error(message));
+      }
+    });
+    // A thread that died fails what it had; the next write starts another.
+    const dead = (e: Error) => {
+      if (this.writer === w) this.writer = null;
+      this.writerDown(e);
+      for (const p of this.waiting.values()) p.reject(e);
+      this.waiting.clear();
+    };
+    w.on('error', dead);
+    w.on('exit', (code) => dead(new Error(`postgres writer thread exited (${code})`)));
+    this.writerReady = new Promise<void>((resolve, reject) => {
+      this.writerUp = resolve;
+      this.writerDown = reject;
+    });
+    // Awaited by migrate(); a store closed before that must not leave an unhandled rejection.
+    this.writerReady.catch(() => {});
+    w.unref();
+    this.writer = w;
+    return w;
   }
 
   async cursor(source: string): Promise<IngestCursor | null> {
@@ -233,13 +268,19 @@ export class PostgresStore implements Store {
 
   async scores(q: { at?: number; limit: number; minTrades?: number; afterRank?: number }): Promise<ScoreRecord[]> {
     const rows = await this.q(
+      // Wallet to wallet along scores_wallet_time, then each wallet's newest row <= at by one
+      // index seek (see SqliteStore.scores): not a window sorting the whole history.
       () => this.sql`
-        SELECT * FROM (
-          SELECT *, ROW_NUMBER() OVER (PARTITION BY wallet ORDER BY time DESC, id DESC) AS rn
-          FROM scores WHERE time <= ${q.at ?? END}
+        WITH RECURSIVE w(wallet) AS (
+          (SELECT wallet FROM scores ORDER BY wallet LIMIT 1)
+          UNION ALL
+          SELECT (SELECT x.wallet FROM scores x WHERE x.wallet > w.wallet ORDER BY x.wallet LIMIT 1) FROM w WHERE w.wallet IS NOT NULL
+        )
+        SELECT s.* FROM w CROSS JOIN LATERAL (
+          SELECT * FROM scores x WHERE x.wallet = w.wallet AND x.time <= ${q.at ?? END} ORDER BY x.time DESC, x.id DESC LIMIT 1
         ) s
-        WHERE rn = 1 AND trades >= ${q.minTrades ?? 0}
-        ORDER BY score DESC, wallet LIMIT ${q.limit} OFFSET ${q.afterRank ?? 0}`,
+        WHERE s.trades >= ${q.minTrades ?? 0}
+        ORDER BY s.score DESC, s.wallet LIMIT ${q.limit} OFFSET ${q.afterRank ?? 0}`,
     );
     return rows.map(scoreOf);
   }
@@ -327,14 +368,16 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    const w = this.writer;
+    if (w !== null) {
+      this.writer = null;
+      const id = this.nextMsg++;
+      const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+      w.ref();
+      w.postMessage({ id, close: true });
+      await done.catch(() => {});
+      await w.terminate();
+    }
     await this.sql.end({ timeout: 5 });
-  }
-}
-
-/** Sends the rows' INSERTs (CHUNK rows each) without waiting: their promises go into `sent`. */
-function insert(sent: Promise<unknown>[], tx: Tx, table: string, rows: Row[]): void {
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK) as Record<string, postgres.ParameterOrJSON<never>>[];
-    sent.push(tx`INSERT INTO ${tx(table)} ${tx(chunk)}`.execute());
   }
 }

@@ -3,6 +3,7 @@ import type { Coin, Wallet } from '../domain/ids.ts';
 import type { HeatmapEngine, PositionLiquidation } from '../engine/heatmap/engine.ts';
 import type { Grade } from '../engine/ledger/grade.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
+import { COMPONENTS, type Component } from '../engine/score/universe.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { CoinMaps, encodeMap, type MapBase, rebuildMap } from './map-delta.ts';
 import type { EventRecord, GradeRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord } from './types.ts';
@@ -24,6 +25,8 @@ export interface RecorderOptions {
   readonly clock: () => number;
   /** A map whose buckets moved little since the coin's last whole map is kept as the change (map-delta.ts). */
   readonly mapDeltas: boolean;
+  /** Told each event record as it is made, before its batch commits (a serving process streams it from here). */
+  readonly onRecord?: (r: EventRecord, e: GlassEvent) => void;
 }
 
 export const DEFAULT_RECORDER: RecorderOptions = {
@@ -95,7 +98,15 @@ export class Recorder {
   private readonly pipeline: Pipeline;
   /** Wallet id → the score cadence it last traded in; watched for one more cadence (a close is counted a moment later). */
   private readonly watch = new Map<number, number>();
-  private readonly lastScore = new Map<number, string>();
+  /** Wallet id → what its last record said besides the score (recordedScore): a record saying the same is not made again. */
+  private lastTrades = new Float64Array(0);
+  private lastConfidence = new Float64Array(0);
+  /** Wallet id × COMPONENTS.length → the components last recorded. */
+  private lastComponents = new Float64Array(0);
+  /** What `peekInto` fills. */
+  private readonly peeked = new Float64Array(3 + COMPONENTS.length);
+  /** The score engine's version at the last sweep (NaN: none yet): unchanged, every wallet's score is what the sweep saw. */
+  private sweptAt = Number.NaN;
   private cadence = 0;
   private nextScore = Number.NaN;
 
@@ -132,7 +143,9 @@ export class Recorder {
   readonly onEvent = (e: GlassEvent): void => {
     // Encoded now: the batch is written later (a commit or two on), and what an engine does to
     // its own objects meanwhile must not leak into the log; the text is what the store writes.
-    this.out.events.push(lazyEvent(this.nextId++, e, this.lineTs, this.opts.clock(), JSON.stringify(e)));
+    const r = lazyEvent(this.nextId++, e, this.lineTs, this.opts.clock(), JSON.stringify(e));
+    this.out.events.push(r);
+    this.opts.onRecord?.(r, e);
     if (ZONE_TYPES.has(e.type)) this.zoneCoins.add(e.coin);
     else if (e.type.startsWith('WHALE_POSITION_') || e.type === 'WHALE_LIQUIDATED') {
       const w = e as Extract<GlassEvent, { wallet: Wallet }>;
@@ -182,9 +195,15 @@ export class Recorder {
     this.snapshotScores();
     this.flushDeferred(true);
     const ids = this.pipeline.book.wallets;
+    const v = this.peeked;
     for (const s of this.score.table(1)) {
       const w = ids.peek(s.wallet);
-      if (w !== undefined) this.pushScore(w, s);
+      if (w === undefined) continue;
+      v[0] = s.score;
+      v[1] = s.confidence;
+      v[2] = s.trades;
+      for (let c = 0; c < COMPONENTS.length; c++) v[3 + c] = s.components[COMPONENTS[c] as Component];
+      this.pushScore(w, v);
     }
   }
 
@@ -319,39 +338,72 @@ export class Recorder {
         this.watch.delete(w);
         continue;
       }
-      const s = this.score.peek(w);
-      if (s !== null) this.pushScore(w, s);
+      if (this.score.peekInto(w, this.peeked)) this.pushScore(w, this.peeked);
     }
+    // Nothing the scores read has changed since the last sweep: every wallet still has what it had then.
+    const version = this.score.version;
+    if (version === this.sweptAt) return;
+    this.sweptAt = version;
     const n = this.pipeline.book.wallets.size;
     for (let w = 0; w < n; w++) {
       const now = this.score.scoreNow(w);
       if (now === null) continue;
       const was = w < this.recordedScore.length ? (this.recordedScore[w] as number) : Number.NaN;
       if (was === was && Math.abs(now - was) < 0.005) continue;
-      const s = this.score.peek(w);
-      if (s !== null) this.pushScore(w, s);
+      if (this.score.peekInto(w, this.peeked)) this.pushScore(w, this.peeked);
     }
   }
 
-  private pushScore(w: number, s: NonNullable<ReturnType<ScoreEngine['peek']>>): void {
-    const sig = `${s.score}|${s.trades}|${s.confidence}|${JSON.stringify(s.components)}`;
-    if (this.lastScore.get(w) === sig) return;
-    this.lastScore.set(w, sig);
-    if (w >= this.recordedScore.length) {
-      const grown = new Float64Array(Math.max(w + 1, this.recordedScore.length * 2)).fill(Number.NaN);
-      grown.set(this.recordedScore);
-      this.recordedScore = grown;
+  /**
+   * Records wallet `w`'s score unless its last record said the same. `v`: what `peekInto` gives
+   * (score, confidence, trades, then the components in COMPONENTS order); its components object
+   * has peek's keys in peek's order.
+   */
+  private pushScore(w: number, v: Float64Array): void {
+    const k = COMPONENTS.length;
+    const score = v[0] as number;
+    const confidence = v[1] as number;
+    const trades = v[2] as number;
+    if (w < this.recordedScore.length && same(this.recordedScore[w] as number, score) && same(this.lastTrades[w] as number, trades)) {
+      let unchanged = same(this.lastConfidence[w] as number, confidence);
+      for (let c = 0; unchanged && c < k; c++) unchanged = same(this.lastComponents[w * k + c] as number, v[3 + c] as number);
+      if (unchanged) return;
     }
-    this.recordedScore[w] = s.score;
+    if (w >= this.recordedScore.length) {
+      const size = Math.max(w + 1, this.recordedScore.length * 2);
+      this.recordedScore = grownNaN(this.recordedScore, size);
+      this.lastTrades = grownNaN(this.lastTrades, size);
+      this.lastConfidence = grownNaN(this.lastConfidence, size);
+      this.lastComponents = grownNaN(this.lastComponents, size * k);
+    }
+    this.recordedScore[w] = score;
+    this.lastTrades[w] = trades;
+    this.lastConfidence[w] = confidence;
+    // Plain objects and one text, built once: a replay makes tens of thousands of these, each held
+    // until its batch commits (a closure or typed array apiece showed up as scavenger work).
+    const components: Record<string, number> = {};
+    for (let c = 0; c < k; c++) {
+      const x = v[3 + c] as number;
+      this.lastComponents[w * k + c] = x;
+      components[COMPONENTS[c] as Component] = x;
+    }
+    // One flat string (a text built piece by piece is a tree of pieces until something reads it).
+    const componentsJson = JSON.stringify(components);
     this.out.scores.push({
-      wallet: s.wallet,
+      wallet: this.pipeline.book.wallets.name(w),
       time: this.now,
-      score: s.score,
-      confidence: s.confidence,
-      trades: s.trades,
-      components: s.components,
+      score,
+      confidence,
+      trades,
+      components,
+      componentsJson,
     });
   }
+}
+
+/** Equal as a record says it (NaN is written as null: equal to NaN). */
+function same(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 /**
@@ -402,6 +454,13 @@ function lazyEvent(id: number, e: GlassEvent, receivedAt: number, detectedAt: nu
 
 function empty(): Recorded {
   return { events: [], heatmaps: [], positions: [], scores: [], grades: [] };
+}
+
+/** `a` grown to `size`, the new places NaN. */
+function grownNaN(a: Float64Array, size: number): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(size).fill(Number.NaN);
+  grown.set(a);
+  return grown;
 }
 
 function nextMultiple(t: number, every: number): number {

@@ -1,6 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type PackedMaps, PRAGMAS, unpackMaps, type WireBatch, writeWire } from './sqlite-write.ts';
+import { type PackedMaps, type PackedScores, PRAGMAS, unpackMaps, unpackScores, type WireBatch, writeWire } from './sqlite-write.ts';
 
 /**
  * The SQLite store's writer thread: its own connection to the same file (WAL lets the main
@@ -19,25 +19,28 @@ port.postMessage({ ready: true });
  * is written (the store stays usable).
  */
 const failed = new Map<number, string>();
-port.on('message', (m: { id: number; after: number; batch: WireBatch; maps: PackedMaps } | { id: number; close: true }) => {
-  if ('close' in m) {
-    db.close();
-    port.postMessage({ id: m.id, ok: true });
-    return;
-  }
-  const earlier = failed.get(m.after);
-  if (earlier !== undefined) {
-    failed.set(m.id, earlier);
-    port.postMessage({ id: m.id, ok: false, error: `not written: the batch before it failed (${earlier})` });
-    return;
-  }
-  try {
-    unpackMaps(m.batch, m.maps);
-    writeWire(db, m.batch);
-    port.postMessage({ id: m.id, ok: true });
-  } catch (e) {
-    const error = e instanceof Error ? e.message : String(e);
-    failed.set(m.id, error);
-    port.postMessage({ id: m.id, ok: false, error });
-  }
-});
+port.on(
+  'message',
+  (m: { id: number; after: number; batch: WireBatch; maps: PackedMaps; scores: PackedScores } | { id: number; close: true }) => {
+    if ('close' in m) {
+      db.close();
+      port.postMessage({ id: m.id, ok: true });
+      return;
+    }
+    const earlier = failed.get(m.after);
+    if (earlier !== undefined) {
+      failed.set(m.id, earlier);
+      port.postMessage({ id: m.id, ok: false, error: `not written: the batch before it failed (${earlier})` });
+      return;
+    }
+    try {
+      unpackMaps(m.batch, m.maps);
+      writeWire(db, { ...m.batch, scores: unpackScores(m.scores) });
+      port.postMessage({ id: m.id, ok: true });
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      failed.set(m.id, error);
+      port.postMessage({ id: m.id, ok: false, error });
+    }
+  },
+);

@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { WriteBatch } from './types.ts';
+import type { ScoreRecord, WriteBatch } from './types.ts';
 
 /**
  * A batch as rows of bound values, JSON already encoded: what crosses to the writer thread.
@@ -15,7 +15,8 @@ export interface WireBatch {
   readonly cursor: SQLInputValue[];
 }
 
-export function encodeBatch(b: WriteBatch): WireBatch {
+/** `scores` false: the batch's scores are left out (they cross to the writer thread as `packScores`). */
+export function encodeBatch(b: WriteBatch, scores = true): WireBatch {
   const c = b.cursor;
   return {
     events: b.events.map((e) => [e.id, e.type, e.coin, e.time, e.receivedAt, e.detectedAt, e.payload ?? JSON.stringify(e.event)]),
@@ -35,7 +36,9 @@ export function encodeBatch(b: WriteBatch): WireBatch {
       p.leverage,
       p.estimated ? 1 : 0,
     ]),
-    scores: b.scores.map((s) => [s.wallet, s.time, s.score, s.confidence, s.trades, JSON.stringify(s.components)]),
+    scores: scores
+      ? b.scores.map((s) => [s.wallet, s.time, s.score, s.confidence, s.trades, s.componentsJson ?? JSON.stringify(s.components)])
+      : [],
     grades: (b.grades ?? []).map((r) => {
       const g = r.grade;
       return [g.id, g.type, g.coin, g.time, g.horizonEnd, g.hit ? 1 : 0, g.baseline, r.json ?? JSON.stringify(g)];
@@ -52,6 +55,7 @@ export interface PackedMaps {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+let scratch = new Uint8Array(0);
 
 /**
  * Takes the map texts (most of a batch's bytes: ~15 kB a map) out of the rows into one buffer
@@ -62,16 +66,18 @@ const decoder = new TextDecoder();
 export function packMaps(w: WireBatch): PackedMaps {
   let bound = 0;
   for (const r of w.heatmaps) bound += 3 * (r[3] as string).length;
-  const bytes = new Uint8Array(bound);
+  // Encoded into a buffer kept for the next batch, then copied at its size: a buffer of the bound
+  // (three bytes a character) apiece was three times the external memory the collector sees.
+  if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, 2 * scratch.length));
   const ends = new Uint32Array(w.heatmaps.length);
   let at = 0;
   for (let i = 0; i < w.heatmaps.length; i++) {
     const r = w.heatmaps[i] as SQLInputValue[];
-    at += encoder.encodeInto(r[3] as string, bytes.subarray(at)).written;
+    at += encoder.encodeInto(r[3] as string, scratch.subarray(at)).written;
     ends[i] = at;
     r[3] = null;
   }
-  return { bytes, ends };
+  return { bytes: scratch.slice(0, at), ends };
 }
 
 /** The map texts back into their rows (the writer thread). */
@@ -82,6 +88,66 @@ export function unpackMaps(w: WireBatch, p: PackedMaps): void {
     (w.heatmaps[i] as SQLInputValue[])[3] = decoder.decode(p.bytes.subarray(from, to));
     from = to;
   }
+}
+
+/**
+ * A batch's scores as columns: per row time, score, confidence and trades in `nums`; the wallet
+ * and components texts one after another in `text`, `ends[i]` where text i ends. A batch holds
+ * thousands of score rows (a cadence rewrites every wallet whose percentile moved), and the
+ * structured clone of as many small arrays was most of the engines' thread's share of a write;
+ * this crosses as two transferred buffers and one flat string.
+ */
+export interface PackedScores {
+  readonly nums: Float64Array<ArrayBuffer>;
+  readonly text: string;
+  readonly ends: Uint32Array<ArrayBuffer>;
+}
+
+const SCORE_NUMS = 4;
+
+export function packScores(scores: readonly ScoreRecord[]): PackedScores {
+  const n = scores.length;
+  const nums = new Float64Array(SCORE_NUMS * n);
+  const ends = new Uint32Array(2 * n);
+  const parts: string[] = new Array(2 * n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const s = scores[i] as ScoreRecord;
+    nums[SCORE_NUMS * i] = s.time;
+    nums[SCORE_NUMS * i + 1] = s.score;
+    nums[SCORE_NUMS * i + 2] = s.confidence;
+    nums[SCORE_NUMS * i + 3] = s.trades;
+    const components = s.componentsJson ?? JSON.stringify(s.components);
+    parts[2 * i] = s.wallet;
+    at += s.wallet.length;
+    ends[2 * i] = at;
+    parts[2 * i + 1] = components;
+    at += components.length;
+    ends[2 * i + 1] = at;
+  }
+  return { nums, text: parts.join(''), ends };
+}
+
+/** The score rows back, as `encodeBatch` makes them (the writer thread). */
+export function unpackScores(p: PackedScores): SQLInputValue[][] {
+  const n = p.ends.length / 2;
+  const rows: SQLInputValue[][] = new Array(n);
+  let from = 0;
+  for (let i = 0; i < n; i++) {
+    const walletEnd = p.ends[2 * i] as number;
+    const end = p.ends[2 * i + 1] as number;
+    const x = SCORE_NUMS * i;
+    rows[i] = [
+      p.text.slice(from, walletEnd),
+      p.nums[x] as number,
+      p.nums[x + 1] as number,
+      p.nums[x + 2] as number,
+      p.nums[x + 3] as number,
+      p.text.slice(walletEnd, end),
+    ];
+    from = end;
+  }
+  return rows;
 }
 
 /**

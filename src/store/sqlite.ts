@@ -5,7 +5,7 @@ import type { Coin, Wallet } from '../domain/ids.ts';
 import { migrations } from './migrations.ts';
 import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
 import { Statements } from './sqlite-statements.ts';
-import { encodeBatch, PRAGMAS, packMaps, transaction, writeWire } from './sqlite-write.ts';
+import { encodeBatch, PRAGMAS, packMaps, packScores, transaction, writeWire } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
   EventQuery,
@@ -119,16 +119,21 @@ export class SqliteStore implements Store {
    * run there while the caller goes on; the promise settles once committed.
    */
   async write(b: WriteBatch): Promise<void> {
-    const wire = encodeBatch(b);
     if (this.writer === null) {
-      writeWire(this.db, wire);
+      writeWire(this.db, encodeBatch(b));
       return;
     }
+    const wire = encodeBatch(b, false);
+    const scores = packScores(b.scores);
     const id = this.nextMsg++;
     const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     this.writer.ref();
     const maps = packMaps(wire);
-    this.writer.postMessage({ id, after: this.pendingWrite, batch: wire, maps }, [maps.bytes.buffer]);
+    this.writer.postMessage({ id, after: this.pendingWrite, batch: wire, maps, scores }, [
+      maps.bytes.buffer,
+      scores.nums.buffer,
+      scores.ends.buffer,
+    ]);
     this.pendingWrite = id;
     try {
       await done;
@@ -248,11 +253,17 @@ export class SqliteStore implements Store {
   async scores(q: { at?: number; limit: number; minTrades?: number; afterRank?: number }): Promise<ScoreRecord[]> {
     return this.stmts
       .all(
-        `SELECT * FROM (
-         SELECT *, ROW_NUMBER() OVER (PARTITION BY wallet ORDER BY time DESC, id DESC) AS rn
-         FROM scores WHERE time <= ?
-       ) WHERE rn = 1 AND trades >= ?
-       ORDER BY score DESC, wallet LIMIT ? OFFSET ?`,
+        // Wallet to wallet along scores_wallet_time (one seek each), then each wallet's newest row
+        // <= at by one seek down the same index: O(wallets · log rows). The window over every row
+        // it replaces sorted the whole history, components and all (~440 ms at 290,000 rows).
+        `WITH RECURSIVE w(wallet) AS (
+           SELECT MIN(wallet) FROM scores
+           UNION ALL SELECT (SELECT MIN(wallet) FROM scores WHERE wallet > w.wallet) FROM w WHERE w.wallet IS NOT NULL
+         )
+         SELECT s.* FROM w JOIN scores s ON s.id = (
+           SELECT x.id FROM scores x WHERE x.wallet = w.wallet AND x.time <= ? ORDER BY x.time DESC, x.id DESC LIMIT 1
+         )
+         WHERE s.trades >= ? ORDER BY s.score DESC, s.wallet LIMIT ? OFFSET ?`,
         q.at ?? END,
         q.minTrades ?? 0,
         q.limit,

@@ -67,6 +67,8 @@ export interface ScoreRecord {
   readonly confidence: number;
   readonly trades: number;
   readonly components: Readonly<Record<string, number>>;
+  /** `JSON.stringify(components)` when the maker has it already (the recorder): what the store writes. */
+  readonly componentsJson?: string;
 }
 
 /** Where ingest stands: the source (a recording path or a venue stream) and its position. */

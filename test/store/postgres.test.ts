@@ -17,4 +17,16 @@ if (down !== null) {
       await s.close();
     },
   });
+  // The same suite with the batches written on the caller's thread (the writer thread's fallback).
+  storeSuite('postgres, no writer thread', {
+    fresh: async () => {
+      const s = new PostgresStore(freshSchemaUrl('suite'), { writerThread: false });
+      await s.migrate();
+      return s;
+    },
+    done: async (s) => {
+      if (s instanceof PostgresStore) await s.dropSchema();
+      await s.close();
+    },
+  });
 }

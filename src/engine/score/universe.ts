@@ -25,6 +25,8 @@ export const PRIOR_TRADES = 10;
 export class Universe {
   readonly mean = new Float64Array(COMPONENTS.length);
   private readonly sorted: Float64Array[];
+  /** Per component, the sorted values' rank table (see `rankTable`), rebuilt with the universe. */
+  private readonly ranks: RankTable[];
 
   constructor(raw: Float64Array, counts: Float64Array, rows: number) {
     const k = COMPONENTS.length;
@@ -45,6 +47,7 @@ export class Universe {
       for (let r = 0; r < rows; r++) a[r] = this.shrunk(c, raw[r * k + c] as number, counts[r * k + c] as number);
       return a.sort();
     });
+    this.ranks = this.sorted.map(rankTable);
   }
 
   get size(): number {
@@ -59,12 +62,68 @@ export class Universe {
     return Math.round(((n * raw + PRIOR_TRADES * mean) / (n + PRIOR_TRADES)) * 1e9) / 1e9;
   }
 
-  /** Mid-rank percentile (0–100) of a value among the universe's shrunk values of component c. */
+  /**
+   * Mid-rank percentile (0–100) of a value among the universe's shrunk values of component c:
+   * 100 · (count below v + count at most v) / (2 · size). One binary search over the distinct
+   * values; the answer at and just below each is precomputed (the same expression, so the same
+   * bits as `percentileOf` over the sorted values, the test's oracle).
+   */
   percentile(c: number, v: number): number {
-    const a = this.sorted[c] as Float64Array;
-    if (a.length === 0) return 50;
-    return (100 * (bound(a, v, false) + bound(a, v, true))) / (2 * a.length);
+    const t = this.ranks[c] as RankTable;
+    const d = t.distinct;
+    let lo = 0;
+    let hi = d.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((d[mid] as number) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < d.length && d[lo] === v ? (t.at[lo] as number) : (t.below[lo] as number);
   }
+}
+
+/**
+ * A sorted array's distinct values and, per distinct value i, the mid-rank percentile of a value
+ * equal to it (`at[i]`) and of one between it and the one before (`below[i]`; `below[length]`:
+ * above them all). NaN (sorted last) and ±0 (one tie) keep the comparisons' meaning.
+ */
+interface RankTable {
+  readonly distinct: Float64Array;
+  readonly at: Float64Array;
+  readonly below: Float64Array;
+}
+
+function rankTable(a: Float64Array): RankTable {
+  const n = a.length;
+  const distinct: number[] = [];
+  const at: number[] = [];
+  const below: number[] = [];
+  let i = 0;
+  while (i < n) {
+    const v = a[i] as number;
+    let j = i + 1;
+    while (j < n && a[j] === v) j++;
+    distinct.push(v);
+    at.push(midRank(i, j, n));
+    below.push(midRank(i, i, n));
+    i = j;
+  }
+  below.push(midRank(n, n, n));
+  return { distinct: Float64Array.from(distinct), at: Float64Array.from(at), below: Float64Array.from(below) };
+}
+
+/** 50 with an empty universe, else 100 · (below + atMost) / (2 · n). */
+function midRank(below: number, atMost: number, n: number): number {
+  return n === 0 ? 50 : (100 * (below + atMost)) / (2 * n);
+}
+
+/**
+ * The mid-rank percentile by two binary searches over the sorted values (count below v, count at
+ * most v): the definition `Universe.percentile` answers from its rank table, kept as its oracle.
+ */
+export function percentileOf(sorted: Float64Array, v: number): number {
+  if (sorted.length === 0) return 50;
+  return (100 * (bound(sorted, v, false) + bound(sorted, v, true))) / (2 * sorted.length);
 }
 
 /** Count of values below v (or, with `orEqual`, at most v). */

@@ -1,0 +1,55 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { StoreError } from './errors.ts';
+import { writePgWire } from './pg-rows.ts';
+import { type PgTarget, pgClient, reachable } from './pg-target.ts';
+import { type PackedMaps, type PackedScores, unpackMaps, unpackScores, type WireBatch } from './sqlite-write.ts';
+
+/**
+ * The PostgreSQL store's writer thread: its own client (connections of its own), one transaction
+ * per batch. The rows' JSON texts are built and the client encodes and sends them here, off the
+ * thread that runs the engines, which only packs the batch (see `encodeBatch`, `packMaps`,
+ * `packScores`) and hands its buffers over.
+ */
+const port = parentPort;
+if (port === null) throw new Error('pg-worker.ts runs as a worker thread');
+const { target, max } = workerData as { target: PgTarget; max: number };
+const sql = pgClient(target, max);
+
+/** The newest write not yet settled: the next batch's transaction waits for it (see writePgWire). */
+let lastWrite: Promise<void> = Promise.resolve();
+
+port.on('message', async (m: { id: number; batch: WireBatch; maps: PackedMaps; scores: PackedScores } | { id: number; close: true }) => {
+  if ('close' in m) {
+    try {
+      await sql.end({ timeout: 5 });
+    } finally {
+      port.postMessage({ id: m.id, ok: true });
+    }
+    return;
+  }
+  const before = lastWrite;
+  let mine: Promise<void>;
+  try {
+    unpackMaps(m.batch, m.maps);
+    const w = { ...m.batch, scores: unpackScores(m.scores) };
+    mine = reachable(target.where, () => writePgWire(sql, w, before));
+  } catch (e) {
+    mine = Promise.reject(e);
+  }
+  lastWrite = mine;
+  try {
+    await mine;
+    port.postMessage({ id: m.id, ok: true });
+  } catch (e) {
+    port.postMessage({
+      id: m.id,
+      ok: false,
+      error: e instanceof Error ? e.message : String(e),
+      unreachable: e instanceof StoreError,
+    });
+  } finally {
+    // Settled and reported: a batch sent after the report starts afresh (the store stays usable).
+    if (lastWrite === mine) lastWrite = Promise.resolve();
+  }
+});
+port.postMessage({ ready: true });
