@@ -1,3 +1,4 @@
+import { plural } from '../domain/format.ts';
 import type { GlassEvent, ZoneRef } from '../domain/glass-event.ts';
 import type { Coin } from '../domain/ids.ts';
 import { round3, round4 } from '../engine/common/round.ts';
@@ -186,8 +187,8 @@ export async function evaluateCascade(
   if (train.length < MIN_ASSESSMENTS_PER_HALF || test.length < MIN_ASSESSMENTS_PER_HALF) {
     const h = horizonMs % 3600_000 === 0 ? `${horizonMs / 3600_000} h` : `${horizonMs / 60_000} min`;
     throw new InputError(
-      `${file}: too little data to grade the cascade model: ${train.length} zone assessments to fit (first half) and ` +
-        `${test.length} to grade (second half) whose ${h} horizon ends inside the recording, of ${first.samples.length} made; ` +
+      `${file}: too little data to grade the cascade model: ${plural(train.length, 'zone assessment')} to fit (first half) and ` +
+        `${test.length.toLocaleString('en-US')} to grade (second half) whose ${h} horizon ends inside the recording, of ${first.samples.length.toLocaleString('en-US')} made; ` +
         `it needs at least ${MIN_ASSESSMENTS_PER_HALF} in each half (a recording well over twice the horizon, or a shorter --horizon-ms)`,
     );
   }

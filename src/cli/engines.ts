@@ -1,5 +1,5 @@
-import { fmtPx, fmtUsd } from '../domain/format.ts';
-import { type GlassEvent, withHops } from '../domain/glass-event.ts';
+import { fmtPct, fmtPx, fmtSz, fmtUsd, plural, roundPlain, tidy } from '../domain/format.ts';
+import { type GlassEvent, type WalletEvidence, withHops, type ZoneRef } from '../domain/glass-event.ts';
 import { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import { AccuracyLedger } from '../engine/ledger/ledger.ts';
 import { CascadeMonitor, type MonitorOptions } from '../engine/probability/monitor.ts';
@@ -49,11 +49,14 @@ export function attachEngines(
   const counts: Record<string, number> = {};
   const recent = new EventTicker();
   let monitor: CascadeMonitor | null = null;
-  // The one emit path: every engine's event gets its hops here (the receive time of its cause), then goes on.
+  // The one emit path: every engine's event gets its hops here (the receive time of its cause), then goes
+  // on; what leaves the engines (onEvent: the store, `glass events`, the API) has its numbers at their
+  // documented precision (format.ts's tidy: USD to the cent, probabilities to 4 decimals, the rest to
+  // 8 significant digits), while the monitor and the ledger read the engines' full figures.
   const emit = (made: GlassEvent) => {
     const cause = pipeline.causeTs;
     const e = withHops(made, cause === cause ? cause : null, clock?.());
-    onEvent?.(e);
+    if (onEvent !== undefined) onEvent(tidy(e));
     counts[e.type] = (counts[e.type] ?? 0) + 1;
     monitor?.onGlass(e);
     ledger.onGlass(e);
@@ -105,48 +108,124 @@ export function attachEngines(
   return { heat, score, hunter, counts, recent, ledger };
 }
 
+/**
+ * An engine's event as it leaves the engines: its hops with the receive time of the pipeline's
+ * causing message and its figures rounded by `tidy` (format.ts; docs/events.md) — as attachEngines
+ * hands it to `onEvent`; for the commands that run one engine (`heatmap --events`, `syndicates`).
+ */
+export function stamped<E extends GlassEvent>(pipeline: Pipeline, made: E, detectedAt?: number): E {
+  const cause = pipeline.causeTs;
+  return withHops(tidy(made), cause === cause ? cause : null, detectedAt);
+}
+
 const NOTABLE = new Set(['SYNDICATE_DETECTED', 'SYNDICATE_NEAR_ZONE', 'CASCADE_RISK', 'ZONE_SWEPT', 'WHALE_LIQUIDATED']);
 
+/**
+ * One line for a person: the time, the type, the coin and the event's key evidence, compactly (a
+ * wallet short, side, size and notional, price, zone range and notional, score, probability).
+ */
 export function describe(e: GlassEvent): string {
   const at = new Date(e.time).toISOString().slice(11, 19);
+  const head = `${at} ${e.type} ${e.coin}`;
   switch (e.type) {
+    case 'WHALE_POSITION_OPENED':
+    case 'WHALE_POSITION_INCREASED':
+    case 'WHALE_POSITION_REDUCED':
+    case 'WHALE_POSITION_FLIPPED':
+    case 'WHALE_POSITION_CLOSED': {
+      const size = Math.abs(e.szi);
+      const now =
+        size > 0
+          ? `${e.szi > 0 ? 'long' : 'short'} ${fmtSz(size)} (${fmtUsd(e.notionalUsd)}) at ${fmtPx(e.notionalUsd / size)}`
+          : `flat: closed ${fmtUsd(e.notionalUsd)}`;
+      const lev = e.leverage === null ? '' : `, ${roundPlain(e.leverage)}×`;
+      const zone = e.nearestZones[0];
+      return `${head} ${shortWallet(e.wallet)} ${now}${lev}${scoreNote(e.score)}${zone === undefined ? '' : `; nearest zone ${zoneText(zone)}`}`;
+    }
+    case 'WHALE_LIQUIDATED':
+      return `${head} ${shortWallet(e.wallet)}: ${fmtUsd(e.notionalUsd)} at ${fmtPx(e.px)}${scoreNote(e.score)}`;
     case 'SYNDICATE_DETECTED':
-      return `${at} ${e.type} ${e.coin} ${e.direction}: ${e.members.length} wallets, ${fmtUsd(e.notionalUsd)}`;
+      return (
+        `${head} ${e.syndicateId} ${e.direction}: ${plural(e.memberCount, 'wallet')}, ${fmtUsd(e.notionalUsd)}${scoreNote(e.meanScore, 'mean score')}` +
+        `${e.class === undefined ? '' : `, ${e.class}`}: ${walletsText(e.members)}`
+      );
+    case 'SYNDICATE_UPDATED':
+      return (
+        `${head} ${e.syndicateId} ${e.direction}: +${fmtUsd(e.addedNotionalUsd)}, now ${plural(e.memberCount, 'wallet')} ` +
+        `${fmtUsd(e.notionalUsd)}${scoreNote(e.meanScore, 'mean score')}${e.joined.length === 0 ? '' : `; joined ${walletsText(e.joined)}`}`
+      );
+    case 'WHALE_NEAR_ZONE':
     case 'SYNDICATE_NEAR_ZONE':
+      return (
+        `${head} ${zoneText(e.zone)}, ${signedDistance(e.zone.distancePct)} away, P ${fmtPct(e.probability, 0)}: ` +
+        `${e.syndicateId === null ? '' : `${e.syndicateId} `}${walletsText(e.wallets)}`
+      );
     case 'CASCADE_RISK':
-      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)} (${fmtUsd(e.zone.notionalUsd)}), P ${(100 * e.probability).toFixed(0)} %`;
+      return (
+        `${head} ${zoneText(e.zone)}, ${signedDistance(e.zone.distancePct)} away, P ${fmtPct(e.probability, 0)} ` +
+        `(baseline ${fmtPct(e.baselineProbability, 0)}) in ${e.horizonMs / 60_000} min${e.muted === true ? ', muted' : ''}` +
+        `${e.wallets.length === 0 ? '' : `: ${walletsText(e.wallets)}`}`
+      );
     case 'ZONE_FORMED':
     case 'ZONE_APPROACHED':
-      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)} (${fmtUsd(e.zone.notionalUsd)}), mark ${fmtPx(e.markPx)}, P ${(100 * (e.probability ?? 0)).toFixed(0)} %`;
+      return `${head} ${zoneText(e.zone)}, ${plural(e.zone.wallets, 'position')}, mark ${fmtPx(e.markPx)} (${signedDistance(e.zone.distancePct)} to peak), P ${fmtPct(e.probability ?? 0, 0)}`;
     case 'ZONE_SWEPT':
-      return `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)}: ${fmtUsd(e.liquidatedUsd ?? 0)} liquidated`;
-    case 'WHALE_LIQUIDATED':
-      return `${at} ${e.type} ${e.coin} ${e.wallet}: ${fmtUsd(e.notionalUsd)}`;
+      return `${head} ${zoneText(e.zone)}, ${plural(e.zone.wallets, 'position')}, mark ${fmtPx(e.markPx)}: ${fmtUsd(e.liquidatedUsd ?? 0)} liquidated`;
     case 'LEVERAGE_SPIKE':
-      return `${at} ${e.type} ${e.coin} ${e.source === 'openInterest' ? 'open interest' : 'leverage'} ${signedPct(Math.expm1(e.rise))} in ${e.windowMs / 60_000} min (z ${e.zScore.toFixed(1)}), price ${signedPct(e.priceChange)}`;
+      return `${head} ${e.source === 'openInterest' ? 'open interest' : 'leverage'} ${signedPct(Math.expm1(e.rise))} in ${e.windowMs / 60_000} min (z ${e.zScore.toFixed(1)}), price ${signedPct(e.priceChange)}`;
     case 'LARGE_LIQUIDATION':
-      return `${at} ${e.type} ${e.coin} ${e.positionSide} ${e.wallet}: ${fmtUsd(e.notionalUsd)} at ${fmtPx(e.px)} (line ${fmtUsd(e.thresholdUsd)})`;
+      return (
+        `${head} ${e.positionSide} ${shortWallet(e.wallet)}: ${fmtSz(e.sz)} (${fmtUsd(e.notionalUsd)}) at ${fmtPx(e.px)}` +
+        `${scoreNote(e.score)} (line ${fmtUsd(e.thresholdUsd)})${e.zone === null ? '' : `; zone ${zoneText(e.zone)}`}`
+      );
     case 'FUNDING_EXTREME':
-      return `${at} ${e.type} ${e.coin} ${(100 * e.annualised).toFixed(0)} % a year${e.zScore === null ? '' : ` (z ${e.zScore.toFixed(1)})`}, ${e.crowded}s crowded`;
+      return `${head} ${(100 * e.annualised).toFixed(0)} % a year${e.zScore === null ? '' : ` (z ${e.zScore.toFixed(1)})`}, ${e.crowded}s crowded`;
     case 'CVD_DIVERGENCE_EXTREME':
-      return `${at} ${e.type} ${e.coin} taker delta ${e.cvdUsd < 0 ? '−' : '+'}${fmtUsd(Math.abs(e.cvdUsd))} vs price ${signedPct(Math.expm1(e.priceChange))} in ${e.windowMs / 60_000} min (residual ${e.residualZ.toFixed(1)}σ)`;
+      return `${head} taker delta ${e.cvdUsd < 0 ? '−' : '+'}${fmtUsd(Math.abs(e.cvdUsd))} vs price ${signedPct(Math.expm1(e.priceChange))} in ${e.windowMs / 60_000} min (residual ${e.residualZ.toFixed(1)}σ)`;
     case 'REGIME_SHIFT':
-      return `${at} ${e.type} ${e.coin} ${e.kind} ${e.from} → ${e.to} (vol ${(100 * e.realisedVol).toFixed(0)} % vs ${(100 * e.baselineVol).toFixed(0)} %${e.varianceRatio === null ? '' : `, VR ${e.varianceRatio.toFixed(2)}`})`;
+      return `${head} ${e.kind} ${e.from} → ${e.to} (vol ${(100 * e.realisedVol).toFixed(0)} % vs ${(100 * e.baselineVol).toFixed(0)} %${e.varianceRatio === null ? '' : `, VR ${e.varianceRatio.toFixed(2)}`})`;
     case 'CORRELATION_BREAK':
-      return `${at} ${e.type} ${e.coin} correlation with ${e.reference} ${e.correlation.toFixed(2)} (usual ${e.usual.toFixed(2)}, band ${e.bandLo.toFixed(2)}–${e.bandHi.toFixed(2)})`;
+      return `${head} correlation with ${e.reference} ${e.correlation.toFixed(2)} (usual ${e.usual.toFixed(2)}, band ${e.bandLo.toFixed(2)}–${e.bandHi.toFixed(2)})`;
     case 'LIQUIDATION_CLUSTER_ARMED':
       return (
-        `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)} (${fmtUsd(e.zone.notionalUsd)}), mark ${fmtPx(e.markPx)}: ` +
+        `${head} ${zoneText(e.zone)}, mark ${fmtPx(e.markPx)}: ` +
         `${fmtUsd(e.recentFlowUsd)} taker flow toward it in ${Math.round(e.flowWindowMs / 60_000)} min, ${e.distanceSigmas.toFixed(2)} σ(1 h) away`
       );
     case 'MM_HUNTING_GROUND_ARMED':
       return (
-        `${at} ${e.type} ${e.coin} ${e.zone.side} ${fmtPx(e.zone.lo)}–${fmtPx(e.zone.hi)} (${fmtUsd(e.zone.notionalUsd)}), mark ${fmtPx(e.markPx)}: ` +
+        `${head} ${zoneText(e.zone)}, mark ${fmtPx(e.markPx)}: ` +
         `depth before it at ${(100 * e.depthRatio).toFixed(0)} % of its half-hour level (reaching it ${fmtUsd(e.baselineCostUsd)} → ${fmtUsd(e.costToReachUsd)})`
       );
     default:
-      return `${at} ${e.type} ${e.coin}`;
+      return head;
   }
+}
+
+/** `0x1234…cdef`. */
+export function shortWallet(w: string): string {
+  return w.length > 12 ? `${w.slice(0, 6)}…${w.slice(-4)}` : w;
+}
+
+/** A zone for a line: side, range, peak and notional (`LONG_LIQ 176.4–176.8 peak 176.7 $154k`). */
+function zoneText(z: ZoneRef): string {
+  return `${z.side} ${fmtPx(z.lo)}–${fmtPx(z.hi)} peak ${fmtPx(z.peakPx)} ${fmtUsd(z.notionalUsd)}`;
+}
+
+function scoreNote(score: number | null, label = 'score'): string {
+  return score === null ? '' : `, ${label} ${score.toFixed(1)}`;
+}
+
+/** Up to three wallets with their notional and score, then how many more. */
+function walletsText(ws: readonly WalletEvidence[]): string {
+  const shown = ws
+    .slice(0, 3)
+    .map((w) => `${shortWallet(w.wallet)} ${fmtUsd(w.notionalUsd)}${w.score === null ? '' : ` (score ${w.score.toFixed(1)})`}`);
+  return ws.length > 3 ? `${shown.join(', ')}, … ${ws.length - 3} more` : shown.join(', ');
+}
+
+/** The mark's distance to a zone's peak, signed as the zone lies (`−1.25 %` below the mark). */
+function signedDistance(pct: number): string {
+  return `${pct < 0 ? '−' : '+'}${Math.abs(pct).toFixed(2)} %`;
 }
 
 function signedPct(x: number): string {

@@ -30,6 +30,7 @@ import { simCommand, simSpec } from './commands/sim.ts';
 import { syndicatesCommand, syndicatesSpec } from './commands/syndicates.ts';
 import { workerCommand, workerSpec } from './commands/worker.ts';
 import { note, out, PipeClosed } from './output.ts';
+import { normalizeCaseOptions } from './validate.ts';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -63,6 +64,24 @@ const COMMANDS: readonly Command[] = [
   { spec: clusterSpec, run: clusterCommand },
 ];
 
+/** Longest description `glass --help` gives a command on its one line. */
+const BRIEF_MAX = 110;
+
+/**
+ * A command's line in `glass --help`: a one-line summary as it is; of a summary written as a
+ * paragraph (several lines), its first sentence, whole, or when that does not fit one line what
+ * comes before its first colon ("Writes a simulated Hyperliquid recording … and its ground truth.");
+ * `glass <command> --help` has the rest.
+ */
+export function brief(summary: string): string {
+  if (!summary.includes('\n')) return summary;
+  const text = summary.replace(/\s*\n\s*/g, ' ').trim();
+  const first = /^.*?[.!?](?=\s|$)/s.exec(text)?.[0] ?? text;
+  if (first.length <= BRIEF_MAX) return first;
+  const colon = first.indexOf(': ');
+  return colon > 0 ? `${first.slice(0, colon)}.` : first;
+}
+
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
   return [
@@ -70,7 +89,7 @@ function usage(): string {
     '',
     'usage: glass <command> [options]   (glass <command> --help for its options; glass --version)',
     '',
-    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary.split('\n')[0]}`),
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}  ${brief(c.spec.summary)}`),
     '',
     'Long work shows progress on stderr when it is a terminal (GLASS_PROGRESS=1 forces it, GLASS_PROGRESS=0 turns it off).',
     '',
@@ -111,7 +130,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    const code = await cmd.run(rest);
+    // `--coin btc` and `--type whale_position_opened` mean what they say in every command.
+    const code = await cmd.run(normalizeCaseOptions(rest));
     await out.drained();
     return code;
   } catch (e) {

@@ -11,6 +11,8 @@ const LISTED_COINS = 30;
  */
 export function unknownCoin(file: string, coin: string, coins: readonly string[]): UsageError {
   if (coins.length === 0) return new UsageError(`${file}: no coin ${coin}: the file has no position or price of any coin`);
+  const same = coins.filter((c) => c.toLowerCase() === coin.toLowerCase());
+  if (same.length === 1) return new UsageError(`${file}: no coin ${coin}; did you mean ${same[0]}?`);
   const sorted = [...coins].sort();
   const shown = sorted.slice(0, LISTED_COINS).join(', ');
   const more = sorted.length > LISTED_COINS ? ` and ${sorted.length - LISTED_COINS} more` : '';
@@ -36,11 +38,45 @@ export function whaleSizeOptions(p: Parsed, base: Partial<WhalePolicyOptions> = 
   return policy;
 }
 
-/** `--type T` checked once at the boundary: one of the event types (undefined: not given). */
+/**
+ * `--coin C` as the venue spells it when the case was left to chance: all lower case is read as
+ * upper (btc → BTC, purr/usdc → PURR/USDC); a name with both cases (kPEPE) is taken as written.
+ */
+export function normalizeCoin(coin: string): string {
+  return coin === coin.toLowerCase() ? coin.toUpperCase() : coin;
+}
+
+/**
+ * The case of `--coin` and `--type` values normalised once, before any command parses its line
+ * (main.ts): every command taking them accepts `--coin btc` and `--type whale_position_opened`.
+ * Options after `--` are positionals and left alone.
+ */
+export function normalizeCaseOptions(argv: readonly string[]): string[] {
+  const out = [...argv];
+  const fix = (name: string, v: string): string => {
+    if (name === 'coin') return normalizeCoin(v);
+    // An unknown type is left as written, for --type's own error to quote.
+    return GLASS_EVENT_TYPES.includes(v.toUpperCase() as GlassEventType) ? v.toUpperCase() : v;
+  };
+  for (let i = 0; i < out.length; i++) {
+    const a = out[i] as string;
+    if (a === '--') break;
+    const eq = /^--(coin|type)=(.*)$/s.exec(a);
+    if (eq !== null) out[i] = `--${eq[1]}=${fix(eq[1] as string, eq[2] as string)}`;
+    else if ((a === '--coin' || a === '--type') && i + 1 < out.length && !(out[i + 1] as string).startsWith('--')) {
+      out[i + 1] = fix(a.slice(2), out[i + 1] as string);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** `--type T` checked once at the boundary: one of the event types, any case (undefined: not given). */
 export function eventTypeOption(p: Parsed): GlassEventType | undefined {
-  const type = strOption(p, 'type');
+  const given = strOption(p, 'type');
+  const type = given?.toUpperCase();
   if (type !== undefined && !GLASS_EVENT_TYPES.includes(type as GlassEventType)) {
-    throw new UsageError(`--type takes one of ${GLASS_EVENT_TYPES.join(', ')}; got ${type}`);
+    throw new UsageError(`--type takes one of ${GLASS_EVENT_TYPES.join(', ')}; got ${given}`);
   }
   return type as GlassEventType | undefined;
 }

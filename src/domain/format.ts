@@ -92,6 +92,8 @@ export function fmtUsd(x: number | null): string {
   if (x === null || !Number.isFinite(x)) return '—';
   const sign = x < 0 ? '-' : '';
   const a = Math.abs(x);
+  // Nothing is `$0`, not `$0.00` (nor `-$0.00` for a rounding crumb below half a cent).
+  if (roundUsd(a) === 0) return '$0';
   if (roundUsd(a) < 1000) return `${sign}$${a.toFixed(2)}`;
   for (let i = UNITS.length - 1; i >= 0; i--) {
     const [unit, name] = UNITS[i] as [number, string];
@@ -101,6 +103,12 @@ export function fmtUsd(x: number | null): string {
   }
   // Past $999T: whole trillions with separators ($90,000T), never an exponent.
   return `${sign}$${Math.round(a / 1e12).toLocaleString('en-US')}T`;
+}
+
+/** A count for text, thousands grouped, with its noun in the right number (`1 bet`, `2,048 bets`). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  const grouped = Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
+  return `${grouped} ${Math.abs(n) === 1 ? one : many}`;
 }
 
 /** A percentage for text from a fraction (`0.1234` → `12.3 %`). */

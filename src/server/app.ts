@@ -26,6 +26,7 @@ import { alertRoutes } from './routes/alerts.ts';
 import { coinRoutes } from './routes/coins.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { type Endpoint, indexRoutes } from './routes/index.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { positionRoutes } from './routes/positions.ts';
 import { riskRoutes } from './routes/risk.ts';
@@ -198,7 +199,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   app.decorateRequest('apiKey', null);
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
-    if (path === '/v1/health' || path === '/v1/openapi.json' || !path?.startsWith('/v1')) return;
+    if (path === '/v1' || path === '/v1/' || path === '/v1/health' || path === '/v1/openapi.json' || !path?.startsWith('/v1')) return;
     const secret = secretOf(req.headers);
     if (secret === null) {
       if (opts.open) return;
@@ -241,9 +242,23 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
 
   const hub = opts.hub ?? new StreamHub(viewSource(opts.view), opts.stream, metrics);
   const deps: RouteDeps = { view: opts.view, hub, metrics, started: Date.now(), store: opts.store };
+  // The /v1 routes as registered, for GET /v1's endpoint list (HEAD twins and duplicates left out).
+  const endpoints: Endpoint[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const path = route.url.length > 3 && route.url.endsWith('/') ? route.url.slice(0, -1) : route.url;
+    if (!path.startsWith('/v1')) return;
+    const summary = (route.schema as { summary?: unknown } | undefined)?.summary;
+    for (const method of methods) {
+      if (method === 'HEAD' || endpoints.some((e) => e.method === method && e.path === path)) continue;
+      endpoints.push({ method, path, ...(typeof summary === 'string' ? { summary } : {}) });
+    }
+    endpoints.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  });
   await app.register(
     async (v1) => {
       const r = v1 as unknown as App;
+      indexRoutes(r, endpoints);
       coinRoutes(r, deps);
       positionRoutes(r, deps);
       walletRoutes(r, deps);

@@ -321,6 +321,11 @@ export const RiskAdvice = Type.Object({
   liquidationPx: Nullable(Type.Number()),
   exitPx: Nullable(Type.Number()),
   stopBeyondLiquidation: Type.Optional(Type.Boolean({ description: 'the stop lies beyond the liquidation price' })),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'what makes the position as given doubtful (leverage past the venue, entry far from the mark)',
+    }),
+  ),
   whaleNetUsd: Type.Optional(Type.Number({ description: 'score-weighted net whale notional (+ long, − short)' })),
   zonesInPath: Type.Array(
     Type.Object(
@@ -353,6 +358,20 @@ export const Health = Type.Object({
   ingestLagMs: Nullable(Type.Number()),
   streamClients: Type.Integer(),
   uptimeS: Type.Number(),
+});
+
+/** GET /v1: what this API is and where to go next. */
+export const ApiIndex = Type.Object({
+  name: Type.String(),
+  version: Type.String({ description: 'the package version' }),
+  links: Type.Object({
+    openapi: Type.String(),
+    health: Type.String(),
+    dashboard: Type.String(),
+  }),
+  endpoints: Type.Array(Type.Object({ method: Type.String(), path: Type.String(), summary: Type.Optional(Type.String()) }), {
+    description: 'the registered /v1 routes',
+  }),
 });
 
 export const CoinsPage = page(CoinSummary);

@@ -43,7 +43,7 @@ export const SERVE_HELP: readonly string[] = [
   '--open          no API key needed (read-only); the default only on 127.0.0.1 / localhost',
   '--no-open       API keys required even on 127.0.0.1 (glass keys create)',
   '--cors A,B      origins allowed by CORS (* for any; default none)',
-  '--log-level L   fatal|error|warn|info|debug|trace|silent (JSON lines on stdout)',
+  '--log-level L   fatal|error|warn|info|debug|trace|silent (JSON lines on stderr, after the serving line)',
   `--body-limit N  largest request body in bytes (default ${DEFAULT_BODY_LIMIT}); larger → 413`,
 ];
 
@@ -87,13 +87,31 @@ export async function startApi(
 ): Promise<{ app: App; url: string; alerts: Outbox | undefined }> {
   // /v1/alerts keeps its rules in the store's alert tables; an in-memory store has none to share.
   const alerts = storeSpec(db) === ':memory:' ? undefined : await openOutbox(db);
-  const app = await buildServer({ ...parts, alerts, open: s.open, cors: s.cors, logLevel: s.logLevel, bodyLimit: s.bodyLimit });
+  // Structured logs go to stderr: stdout stays for what a command prints, and the first line a
+  // person sees is the command's own serving line (fastify's JSON "Server listening" is held back).
+  const app = await buildServer({
+    ...parts,
+    alerts,
+    open: s.open,
+    cors: s.cors,
+    logLevel: s.logLevel,
+    bodyLimit: s.bodyLimit,
+    logStream: process.stderr,
+  });
   if (alerts !== undefined) app.addHook('onClose', () => alerts.close());
+  const level = app.log.level;
+  const chatty = level === 'info' || level === 'debug' || level === 'trace';
+  if (chatty) app.log.level = 'warn';
   try {
     await app.listen({ port: s.port, host: s.host });
   } catch (e) {
     await app.close();
-    throw new InputError(`cannot serve on ${s.host}:${s.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new InputError(`port ${s.port} is in use; pick another with --port`, { cause: e });
+    if (code === 'EACCES') throw new InputError(`port ${s.port} needs privileges here; pick another with --port`, { cause: e });
+    throw new InputError(`cannot serve on ${s.host}:${s.port}: ${code ?? (e as Error).message}`, { cause: e });
+  } finally {
+    if (chatty) app.log.level = level;
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : s.port;

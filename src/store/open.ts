@@ -11,9 +11,21 @@ export function isPostgres(spec: string): boolean {
   return /^postgres(ql)?:\/\//i.test(spec);
 }
 
-/** Where the store lives: the `--db` value, else GLASS_DATABASE_URL, else ./glass.sqlite. */
+/**
+ * Where the store lives: the `--db` value, else GLASS_DATABASE_URL, else ./glass.sqlite. A URL of
+ * another scheme (mysql://…) is refused here, naming where it came from, rather than taken for a
+ * SQLite file name that cannot be opened.
+ */
 export function storeSpec(spec?: string): string {
-  return spec ?? process.env.GLASS_DATABASE_URL ?? DEFAULT_SQLITE;
+  const s = spec ?? process.env.GLASS_DATABASE_URL ?? DEFAULT_SQLITE;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s)?.[1];
+  if (scheme !== undefined && !isPostgres(s)) {
+    const from = spec === undefined ? 'GLASS_DATABASE_URL' : '--db';
+    throw new StoreError(
+      `${from} ${scheme}://…: the ${scheme.toLowerCase()} scheme is not supported; give a SQLite file path (e.g. ./glass.sqlite) or a postgres:// URL`,
+    );
+  }
+  return s;
 }
 
 /** Opens the store the spec names and applies the migrations it has not seen yet. */

@@ -68,10 +68,12 @@ export class PostgresStore implements Store {
 
   async migrate(): Promise<void> {
     await this.q(async () => {
-      if (this.schema !== null) await this.sql`CREATE SCHEMA IF NOT EXISTS ${this.sql(this.schema)}`;
       await this.sql.begin(async (tx) => {
-        // One migrator at a time (two `glass` processes starting on one database).
-        await tx`SELECT pg_advisory_xact_lock(hashtext('glass:migrations'))`;
+        // One migrator of a schema at a time (`glass` processes starting together on one database),
+        // the schema's creation included: concurrent CREATE SCHEMA IF NOT EXISTS of one new name can
+        // still fail on pg_namespace's unique index. The lock is the transaction's (released at its end).
+        await tx`SELECT pg_advisory_xact_lock(hashtext(${`glass:migrations:${this.schema ?? ''}`}))`;
+        if (this.schema !== null) await tx`CREATE SCHEMA IF NOT EXISTS ${tx(this.schema)}`;
         await tx`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`;
         const done = new Set((await tx`SELECT version FROM schema_migrations`).map((r) => Number(r.version)));
         for (const m of migrations('postgres')) {

@@ -96,6 +96,33 @@ function run(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Run = ReturnType<typeof run>;
+
+/**
+ * Waits for processes to exit 0 within one deadline. One still running then (a worker stuck
+ * waiting, say) fails the test with its name and the tail of its stderr; the test's `after` kills it.
+ */
+async function exitsOk(runs: Record<string, Run>, ms = 240_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((r) => {
+    timer = setTimeout(() => r('late'), ms);
+  });
+  try {
+    for (const [name, x] of Object.entries(runs)) {
+      const code = await Promise.race([x.done, deadline]);
+      if (code === 'late') {
+        const running = Object.entries(runs)
+          .filter(([, y]) => y.child.exitCode === null && y.child.signalCode === null)
+          .map(([n, y]) => `${n}: …${y.err().slice(-600)}`);
+        assert.fail(`still running after ${ms / 1000} s:\n${running.join('\n')}`);
+      }
+      assert.equal(code, 0, `${name} exited ${code}: ${x.err()}`);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function until(what: string, f: () => Promise<boolean>, ms = 120_000, every = 200): Promise<void> {
   const end = Date.now() + ms;
   while (!(await f())) {
@@ -157,7 +184,8 @@ test('cluster: ingest standby takeover, three workers (one SIGKILLed and replace
   // GLASS_TEST_CLUSTER_HOURS: a longer recording (the ledger then has grades; see the diagnostic).
   const hours = process.env.GLASS_TEST_CLUSTER_HOURS ?? '2';
   const sim = run(['sim', '--hours', hours, '--wallets', '2000', '--seed', '11', '--out', rec], {});
-  assert.equal(await sim.done, 0, sim.err());
+  procs.push(sim.child);
+  await exitsOk({ sim });
 
   // The single process: glass replay --db, the engines as glass demo runs them.
   await ingestFile(refUrl, rec, undefined, { whales: SIM_WHALES, note: () => {} });
@@ -176,7 +204,7 @@ test('cluster: ingest standby takeover, three workers (one SIGKILLed and replace
   const jsm = await jetstreamManager(nc);
   await until('part of the recording on the stream', async () => (await jsm.streams.info(names.rawStream)).state.messages > 3000);
   active.child.kill('SIGKILL');
-  assert.equal(await standby.done, 0, standby.err());
+  await exitsOk({ standby });
   assert.match(standby.err(), /resuming after line/);
   const lines = (await import('node:fs'))
     .readFileSync(rec, 'utf8')
@@ -216,7 +244,7 @@ test('cluster: ingest standby takeover, three workers (one SIGKILLed and replace
   const killedAt = (await cluster.cursor(source))?.position ?? 0;
   assert.ok(killedAt < lines, `killed mid-stream (at raw sequence ${killedAt} of ${lines})`);
   const w2b = w('ETH,SOL', ['--batch', '200']);
-  for (const x of [w1, w3, w2b]) assert.equal(await x.done, 0, x.err());
+  await exitsOk({ 'BTC worker': w1, 'HYPE worker': w3, 'replacement ETH,SOL worker': w2b });
   assert.match(w2b.err(), /rebuilding from the stream's start/);
 
   const got = await cluster.events({ limit: 1_000_000 });
@@ -232,7 +260,7 @@ test('cluster: ingest standby takeover, three workers (one SIGKILLed and replace
   const env2 = { ...env, GLASS_BUS_PREFIX: prefix2, GLASS_DATABASE_URL: ownerUrl };
   const ingest2 = run(['ingest', rec, '--exit-when-done'], env2);
   procs.push(ingest2.child);
-  assert.equal(await ingest2.done, 0, ingest2.err());
+  await exitsOk({ ingest: ingest2 });
   const ow = (args: string[]) => {
     const r = run(['worker', '--sim-whales', '--idle-exit', '3000', ...args], env2);
     procs.push(r.child);
@@ -262,12 +290,20 @@ test('cluster: ingest standby takeover, three workers (one SIGKILLed and replace
     180_000,
     10,
   );
+  // The replacement starts after the owner has published its last reads: the case where a
+  // replacement once attached to its predecessor's wallet-stream consumer and waited forever.
+  await until('the replacement wallet owner to cover the stream', async () => (await covered()) >= lines, 180_000, 10);
   c2.child.kill('SIGKILL');
   await c2.done;
   const coinKilledAt = await at(coinSource);
   assert.ok(coinKilledAt < lines, `coin worker killed mid-stream (at raw sequence ${coinKilledAt} of ${lines})`);
   const c2b = ow(['--coins', 'ETH,SOL', '--scores', 'owner', '--batch', '200']);
-  for (const x of [owner2, c1, c3, c2b]) assert.equal(await x.done, 0, x.err());
+  await exitsOk({
+    'replacement wallet owner': owner2,
+    'BTC coin worker': c1,
+    'HYPE coin worker': c3,
+    'replacement ETH,SOL coin worker': c2b,
+  });
   assert.match(owner2.err(), /rebuilding from the stream's start/);
   for (const x of [c1, c3, c2b]) assert.doesNotMatch(x.err(), /score reads the wallet owner had not published/);
   const got2 = await store2.events({ limit: 1_000_000 });

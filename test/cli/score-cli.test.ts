@@ -66,5 +66,5 @@ test('glass score --wallet in text: a profile a person reads (score, components,
   const [head, comps] = r.stdout.split('\n');
   assert.match(head ?? '', new RegExp(`^${top.wallet}  Nexus Score ${top.score.toFixed(1)}  confidence ${top.confidence.toFixed(2)}  `));
   assert.match(comps ?? '', new RegExp(`accuracy ${(top.components['accuracy'] as number).toFixed(1)} `));
-  assert.match(r.stdout, /\ntrades that moved it most:\n {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}\S+/);
+  assert.match(r.stdout, /\ntrades that moved it most[^\n]*:\n {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}\S+/);
 });

@@ -83,5 +83,5 @@ test('glass positions: an account seen in a snapshot gets the venue’s liquidat
   const text = glass('positions', file, '--top', '3');
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, new RegExp(`^${rows.length} open positions, the 3 largest:`));
-  assert.equal(text.stdout.trim().split('\n').length, 4);
+  assert.equal(text.stdout.trim().split('\n').length, 5, 'count, column header, 3 rows');
 });

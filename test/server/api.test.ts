@@ -432,6 +432,7 @@ test('the OpenAPI 3.1 document lists every route, with the schemas that validate
   };
   assert.equal(doc.openapi, '3.1.0');
   const routes: [string, string][] = [
+    ['/v1', 'get'],
     ['/v1/coins', 'get'],
     ['/v1/heatmap/{coin}', 'get'],
     ['/v1/zones/{coin}', 'get'],

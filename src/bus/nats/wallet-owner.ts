@@ -1,5 +1,5 @@
 import type { PubAck } from '@nats-io/jetstream';
-import { type JetStreamManager, type JsMsg, jetstream } from '@nats-io/jetstream';
+import { type JsMsg, jetstream } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { HeatmapEngine } from '../../engine/heatmap/engine.ts';
 import { ScoreEngine } from '../../engine/score/engine.ts';
@@ -13,7 +13,7 @@ import type { BusNames, ClusterConfig } from './config.ts';
 import { PipelinedPublisher } from './pipelined.ts';
 import { LINE_HEADER, rawIn } from './raw.ts';
 import { ensureStreams, resetConsumer } from './streams.ts';
-import { decodeReads, encodeReads, ReadLog, StreamTicks } from './wallet-state.ts';
+import { encodeReads, ReadLog, StreamTicks, walletCovered } from './wallet-state.ts';
 import { workerSource } from './worker.ts';
 
 /** The wallet owner's consumer, lease (`worker.wallets`) and store cursor name. */
@@ -76,11 +76,7 @@ export class WalletOwnerEngines {
   }
 }
 
-/** The last raw sequence the wallet stream's reads cover (0: none yet). */
-export async function walletCovered(jsm: JetStreamManager, names: BusNames): Promise<number> {
-  const m = await jsm.streams.getMessage(names.walletStream, { last_by_subj: names.walletSubject }).catch(() => null);
-  return m === null ? 0 : decodeReads(m.data).to;
-}
+export { walletCovered } from './wallet-state.ts';
 
 /**
  * The wallet owner (`glass worker --role wallets`): the one process that runs the score engine.

@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { type ConsumerMessages, type JetStreamClient, type JetStreamManager, jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pipeline } from '../../pipeline/pipeline.ts';
 import { InputError } from '../../recording/errors.ts';
+import type { BusNames } from './config.ts';
 
 /**
  * Wallet-level state between partitions: the score reads.
@@ -176,4 +180,44 @@ export class RemoteScores {
     this.misses++;
     return null;
   }
+}
+
+/** The last raw sequence the wallet stream's reads cover (0: none yet). */
+export async function walletCovered(jsm: JetStreamManager, names: BusNames): Promise<number> {
+  const m = await jsm.streams.getMessage(names.walletStream, { last_by_subj: names.walletSubject }).catch(() => null);
+  return m === null ? 0 : decodeReads(m.data).to;
+}
+
+/** The wallet-stream messages a coin worker reads, from the first; `close` also removes its consumer. */
+export interface WalletReads {
+  readonly messages: ConsumerMessages;
+  close(): Promise<void>;
+}
+
+/**
+ * A coin worker's reader of the wallet stream: an ordered consumer from the stream's first message.
+ *
+ * Its name is new at every start (`wallet-reads-<worker>-<random>`). A fixed name let a replacement
+ * worker attach to its SIGKILLed predecessor's consumer, which the server keeps for 5 minutes of
+ * inactivity: the server hands back the existing consumer, positioned after everything the
+ * predecessor was delivered, so the replacement got nothing from the stream's start, and when the
+ * owner had published its last message already, nothing ever (the client notices a foreign
+ * consumer only when a message arrives out of its delivery order) and it waited forever for reads
+ * covering raw sequence 1.
+ *
+ * Pulls expire after 5 s (idle heartbeats every 2.5 s), so a lost heartbeat or a consumer gone
+ * after a reconnect is noticed within seconds and the client recreates the consumer after the last
+ * stream sequence it delivered.
+ */
+export async function openWalletReads(nc: NatsConnection | JetStreamClient, names: BusNames, worker: string): Promise<WalletReads> {
+  const js = 'consumers' in nc ? nc : jetstream(nc);
+  const consumer = await js.consumers.get(names.walletStream, { name_prefix: `wallet-reads-${worker}-${randomBytes(6).toString('hex')}` });
+  const messages = await consumer.consume({ max_messages: 100, expires: 5000 });
+  return {
+    messages,
+    close: async () => {
+      await messages.close().catch(() => {});
+      await consumer.delete().catch(() => false);
+    },
+  };
 }

@@ -8,14 +8,14 @@ import { InputError, RecordError } from '../../recording/errors.ts';
 import { Recorder } from '../../store/recorder.ts';
 import type { EventRecord, Store, WriteBatch } from '../../store/types.ts';
 import type { BusNames, ClusterConfig } from './config.ts';
-import { multiFilter } from './connect.ts';
+import { BusError, multiFilter } from './connect.ts';
 import { publishEvents } from './events.ts';
 import { type CoinFilter, PartitionPipeline } from './partition-pipeline.ts';
 import { PipelinedPublisher } from './pipelined.ts';
 import { LINE_HEADER, rawIn } from './raw.ts';
 import { ALL, subjectToken } from './route.ts';
 import { ensureStreams, resetConsumer } from './streams.ts';
-import { decodeReads } from './wallet-state.ts';
+import { decodeReads, openWalletReads, walletCovered } from './wallet-state.ts';
 
 /** Which coins a worker answers for: a list, or its share of a hash partition. */
 export type Assignment =
@@ -82,6 +82,9 @@ export function workerSource(names: BusNames, durable: string): string {
 
 type Recorded = ReturnType<Recorder['take']>;
 
+/** How long reads the wallet stream holds may go undelivered to a waiting coin worker before it gives up (ms). */
+export const READS_STALL_MS = 120_000;
+
 /** Keeps a record if its coin is this worker's (records without a coin — none today — are kept). */
 function keepMine<T>(rows: readonly T[], mine: CoinFilter): T[] {
   return rows.filter((r) => {
@@ -143,17 +146,41 @@ export async function runWorker(
   let written = 0;
   let idleSince = performance.now();
   const seen = new Map<string, number>();
-  /** Waits until the wallet owner's reads cover raw sequence `seq`; false: stopped meanwhile. */
+  /**
+   * Waits until the wallet owner's reads cover raw sequence `seq`; false: stopped meanwhile. After
+   * 10 s it tells why, and it compares with the wallet stream itself every 10 s: an owner that has
+   * not published that far is waited for (it may be rebuilding), but reads the stream holds that
+   * this worker's consumer does not deliver for READS_STALL_MS end the run with an error instead
+   * of a wait that never ends.
+   */
   const ownerCovers = async (seq: number): Promise<boolean> => {
     const t0 = performance.now();
+    let nextCheck = t0 + 10_000;
     let told = false;
+    let progress = remote?.covered ?? 0;
+    let stalledSince = -1;
     while (remote !== null && remote.covered < seq) {
       if (o.stopped() || ended) return false;
       await Promise.race([remote.until(seq), new Promise((r) => setTimeout(r, 250))]);
-      if (!told && performance.now() - t0 > 10_000) {
+      const now = performance.now();
+      if (remote.covered >= seq || now < nextCheck) continue;
+      nextCheck = now + 10_000;
+      const inStream = await walletCovered(jsm, names);
+      if (remote.covered >= seq) continue;
+      if (!told) {
         told = true;
-        note(`waiting for the wallet owner (its reads cover raw sequence ${remote.covered}, this is ${seq})`);
+        note(
+          `waiting for the wallet owner (its reads cover raw sequence ${remote.covered} here, ${inStream} on the stream; this is ${seq})`,
+        );
       }
+      if (inStream < seq || remote.covered > progress) stalledSince = -1;
+      else if (stalledSince < 0) stalledSince = now;
+      else if (now - stalledSince >= READS_STALL_MS)
+        throw new BusError(
+          `the wallet stream holds reads to raw sequence ${inStream}, but for ${Math.round((now - stalledSince) / 1000)} s ` +
+            `this worker's reads consumer delivered none past ${remote.covered} (raw sequence ${seq} waits for them)`,
+        );
+      progress = remote.covered;
     }
     return true;
   };
@@ -168,16 +195,15 @@ export async function runWorker(
   const waiter: { wake: (() => void) | null } = { wake: null };
   let ended = false;
   // The wallet owner's reads, from the first one (the engines are rebuilt from the raw stream's start too).
-  const reads =
-    remote === null
-      ? null
-      : await (await js.consumers.get(names.walletStream, { name_prefix: `wallet-reads-${assignmentName(o.assignment)}` })).consume();
+  const reads = remote === null ? null : await openWalletReads(js, names, assignmentName(o.assignment));
   let readsFailed: unknown = null;
+  let closing = false;
   const readsPump =
     reads === null || remote === null
       ? Promise.resolve()
       : (async () => {
-          for await (const m of reads) remote.add(decodeReads(m.data));
+          for await (const m of reads.messages) remote.add(decodeReads(m.data));
+          if (!closing && !o.stopped()) throw new BusError("the wallet stream stopped delivering the owner's reads");
         })()
           .catch((e: unknown) => {
             readsFailed = e; // a gap or a bad message: this worker cannot go on exactly
@@ -268,7 +294,8 @@ export async function runWorker(
   } finally {
     await messages.close().catch(() => {});
     await pump;
-    if (reads !== null) await reads.close().catch(() => {});
+    closing = true;
+    if (reads !== null) await reads.close();
     await readsPump;
     pub.close();
   }

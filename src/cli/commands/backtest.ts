@@ -1,11 +1,11 @@
 import { evaluateCascade, type LiquidationGrading } from '../../backtest/cascade-eval.ts';
 import { evaluateScore } from '../../backtest/score-eval.ts';
-import { tidy } from '../../domain/format.ts';
+import { plural, tidy } from '../../domain/format.ts';
 import type { EstimateAccuracy } from '../../engine/heatmap/estimate-grader.ts';
 import { HORIZONS_MS, REFERENCE_HORIZON } from '../../engine/score/forward-returns.ts';
 import { InputError } from '../../recording/errors.ts';
 import { type CommandSpec, flag, intOption, type Parsed, parseCommand, UsageError } from '../args.ts';
-import { printJson, printText } from '../output.ts';
+import { fmtInt, printJson, printText } from '../output.ts';
 import { progress } from '../progress.ts';
 import { whaleSizeOptions } from '../validate.ts';
 
@@ -62,7 +62,7 @@ export async function backtestCommand(argv: readonly string[]): Promise<number> 
   );
   if (r.wallets < MIN_GRADED_WALLETS) {
     throw new InputError(
-      `too little data to grade the score: ${r.wallets} of ${r.sim.wallets} simulated wallets closed at least ${r.minTrades} round trips ` +
+      `too little data to grade the score: ${fmtInt(r.wallets)} of ${plural(r.sim.wallets, 'simulated wallet')} closed at least ${plural(r.minTrades, 'round trip')} ` +
         `in ${r.sim.hours} h; a rank correlation needs at least ${MIN_GRADED_WALLETS} (more --hours or --wallets, or a lower --min-trades)`,
     );
   }
@@ -74,8 +74,8 @@ export async function backtestCommand(argv: readonly string[]): Promise<number> 
   const q = r.topQuintile;
   await printText(
     [
-      `simulated ${r.sim.wallets} wallets × ${r.sim.hours} h (seed ${r.sim.seed}) in ${r.seconds} s`,
-      `graded ${r.wallets} traders with ≥ ${r.minTrades} closed round trips (median ${r.medianTrades})`,
+      `simulated ${plural(r.sim.wallets, 'wallet')} × ${r.sim.hours} h (seed ${r.sim.seed}) in ${r.seconds} s`,
+      `graded ${plural(r.wallets, 'trader')} with ≥ ${plural(r.minTrades, 'closed round trip')} (median ${fmtInt(r.medianTrades)})`,
       'Spearman ρ with latent skill:',
       `  Nexus Score        ${s.score}`,
       `  accuracy alone     ${s.accuracy}`,
@@ -101,19 +101,29 @@ async function cascade(p: Parsed, file: string): Promise<number> {
     return 0;
   }
   const lines = [
-    `zone assessments: ${r.samples.train} to fit, ${r.samples.test} to grade (horizon ${duration(r.horizonMs)})`,
+    `zone assessments: ${fmtInt(r.samples.train)} to fit, ${fmtInt(r.samples.test)} to grade (horizon ${duration(r.horizonMs)})`,
     `fitted: intercept ${r.coefficients.intercept}, baseline ${r.coefficients.baseline}, flow ${r.coefficients.flow}, syndicates ${r.coefficients.syndicates}`,
     `Brier (held-out half): model ${r.test.brierModel}, volatility baseline ${r.test.brierBaseline} (recalibrated ${r.test.brierRecalibratedBaseline}); zones reached ${r.test.hitRate}`,
-    `quiet zones (no whale or syndicate toward them): ${r.quietZones.n}, reached ${r.quietZones.reached}, mean baseline ${r.quietZones.meanBaseline}`,
+    `quiet zones (no whale or syndicate toward them): ${fmtInt(r.quietZones.n)}, reached ${r.quietZones.reached}, mean baseline ${r.quietZones.meanBaseline}`,
     'per event type (held-out half): n, share whose zone was reached, mean baseline',
-    ...Object.entries(r.events).map(([t, v]) => `  ${t.padEnd(20)} ${String(v.n).padStart(6)}  ${v.reached}  ${v.meanBaseline}`),
+    `  ${'event'.padEnd(20)} ${'n'.padStart(7)}  ${'reached'.padStart(7)}  ${'baseline'.padStart(8)}`,
+    ...Object.entries(r.events).map(
+      ([t, v]) => `  ${t.padEnd(20)} ${fmtInt(v.n).padStart(7)}  ${share(v.reached).padStart(7)}  ${share(v.meanBaseline).padStart(8)}`,
+    ),
     estimatesLine(r.estimatedLiquidations),
     liquidationLine(r.estimatedAtLiquidation),
     'reliability (model): forecast → observed (n)',
-    ...r.test.reliabilityModel.map((b) => `  ${b.lo.toFixed(1)}–${b.hi.toFixed(1)}  ${b.forecast} → ${b.observed} (${b.n})`),
+    ...r.test.reliabilityModel.map(
+      (b) => `  ${b.lo.toFixed(1)}–${b.hi.toFixed(1)}  ${share(b.forecast)} → ${share(b.observed)} (${fmtInt(b.n)})`,
+    ),
   ];
   await printText(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** A share or probability in a column: 3 decimals always (`1.000`, `0.082`), `—` for none. */
+function share(x: number | null): string {
+  return x === null || !Number.isFinite(x) ? '—' : x.toFixed(3);
 }
 
 /** A horizon as people say it: `4 h`, `10 min`, `90 s`. */
@@ -134,7 +144,7 @@ function liquidationLine(g: LiquidationGrading): string {
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
   const steps = (f: (a: EstimateAccuracy) => number | null) => [g.prior, g.deathsOnly, m].map((a) => pct(f(a))).join(' → ');
   return (
-    `estimated liquidation prices vs real liquidation fills (${m.priced}, leverage learned on earlier ones only): ` +
+    `estimated liquidation prices vs real liquidation fills (${fmtInt(m.priced)}, leverage learned on earlier ones only): ` +
     `median |error| ${pct(g.prior.medianAbsRelErr)} at 10× → ${pct(g.deathsOnly.medianAbsRelErr)} learned from liquidations → ` +
     `${pct(m.medianAbsRelErr)} with survival (deaths weighed by survivals, Kaplan–Meier: ${pct(g.kaplanMeier.medianAbsRelErr)}); ` +
     `90th percentile ${steps((a) => a.p90AbsRelErr)}; within 1 % ${steps((a) => a.within1Pct)}; within 5 % ${steps((a) => a.within5Pct)}`
@@ -145,9 +155,9 @@ function estimatesLine(e: EstimateAccuracy): string {
   if (e.n === 0) return 'estimated liquidation prices: none was later priced by a snapshot';
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
   return (
-    `estimated liquidation prices vs exact at the account's next snapshot: ${e.n} graded; of the ${e.priced} priced by both, ` +
+    `estimated liquidation prices vs exact at the account's next snapshot: ${fmtInt(e.n)} graded; of the ${fmtInt(e.priced)} priced by both, ` +
     `median |error| ${pct(e.medianAbsRelErr)}, 90th percentile ${pct(e.p90AbsRelErr)}, median bias ${pct(e.medianRelErr)}, ` +
-    `within 1 % ${pct(e.within1Pct)}, within 5 % ${pct(e.within5Pct)}; no price where there is one ${e.missed}, ` +
-    `a price where there is none ${e.spurious}, neither ${e.bothNone}`
+    `within 1 % ${pct(e.within1Pct)}, within 5 % ${pct(e.within5Pct)}; no price where there is one ${fmtInt(e.missed)}, ` +
+    `a price where there is none ${fmtInt(e.spurious)}, neither ${fmtInt(e.bothNone)}`
   );
 }

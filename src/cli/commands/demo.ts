@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { fmtPct, fmtPx, fmtUsd, tidy } from '../../domain/format.ts';
+import { fmtPct, fmtPx, fmtUsd, plural, tidy } from '../../domain/format.ts';
 import type { HeatmapView } from '../../engine/heatmap/engine.ts';
 import { DEFAULT_ZONE_PARAMS } from '../../engine/heatmap/zones.ts';
 import { RANKED_MIN_TRADES, type WalletScore } from '../../engine/score/engine.ts';
@@ -71,7 +71,7 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
       const s = pipeline.summary();
       note(
         `  t+${(sim.elapsed / 3600).toFixed(2)} h  ${fmtInt(s.fills)} fills  ${fmtInt(s.wallets)} wallets  ` +
-          `${fmtInt(s.openPositions)} open positions  ${fmtInt(s.events.liquidation)} liquidations  ` +
+          `${plural(s.openPositions, 'open position')}  ${plural(s.events.liquidation, 'liquidation')}  ` +
           `${fmtInt(s.messages / ((now - t0) / 1000))} msg/s`,
       );
       // Events in time order: those dated before the stream's last minute (later ones may still be revealed earlier-dated).
@@ -124,7 +124,7 @@ export function summaryText(
   const out = [
     `glass demo: ${fmtInt(config.wallets)} simulated wallets, ${config.hours} h (seed ${config.seed}) in ${seconds.toFixed(1)} s`,
     `  ${fmtInt(s.messages)} messages, ${fmtInt(s.fills)} fills, ${fmtInt(s.wallets)} wallets, ` +
-      `${fmtInt(s.openPositions)} open positions, ${fmtInt(s.events.liquidation)} liquidations`,
+      `${plural(s.openPositions, 'open position')}, ${plural(s.events.liquidation, 'liquidation')}`,
     '',
     'Largest liquidation zones per coin (notional that liquidates there, distance from the mark):',
   ];

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { tidy } from '../../domain/format.ts';
+import { plural, tidy } from '../../domain/format.ts';
 import { ScoreEngine } from '../../engine/score/engine.ts';
 import { SyndicateDetector } from '../../engine/syndicates/detector.ts';
 import type { EntityGraph } from '../../engine/syndicates/entities.ts';
@@ -140,10 +140,13 @@ export async function entitiesCommand(argv: readonly string[]): Promise<number> 
     return 0;
   }
   const lines = [
-    `${clusters.length} entities of two or more wallets (${clusters.reduce((n, c) => n + c.wallets.length, 0)} wallets)` +
+    `${plural(clusters.length, 'entity', 'entities')} of two or more wallets (${plural(
+      clusters.reduce((n, c) => n + c.wallets.length, 0),
+      'wallet',
+    )})` +
       (funding === null
         ? '; no ledger updates beside the recording: no funding links from a file'
-        : `; ${funding.transfers.length} funding links from ${funding.path} (${funding.matched} matched withdrawal → deposit)`) +
+        : `; ${plural(funding.transfers.length, 'funding link')} from ${funding.path} (${funding.matched} matched withdrawal → deposit)`) +
       streamNote(graph),
   ];
   for (const c of clusters) {

@@ -1,10 +1,10 @@
 import { fmtPx, fmtUsd, tidy } from '../../domain/format.ts';
 import type { GlassEvent, ZoneEvent, ZoneRef } from '../../domain/glass-event.ts';
 import { historyRowJson, mapJson } from '../../engine/heatmap/document.ts';
-import type { HeatmapView } from '../../engine/heatmap/engine.ts';
+import { HeatmapEngine, type HeatmapOptions, type HeatmapView } from '../../engine/heatmap/engine.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
-import { describe } from '../engines.ts';
-import { playHeatmap } from '../load.ts';
+import { describe, stamped } from '../engines.ts';
+import { playFile } from '../load.ts';
 import { printJson, printNdjson, printText } from '../output.ts';
 import { unknownCoin } from '../validate.ts';
 
@@ -49,10 +49,22 @@ export async function heatmapCommand(argv: readonly string[]): Promise<number> {
     if (e.coin === coin && (e.type === 'ZONE_FORMED' || e.type === 'ZONE_APPROACHED' || e.type === 'ZONE_SWEPT')) events.push(e);
   };
   // Only what is asked for: the zone lifecycle with --events, the history grid of this coin with --history.
-  const heat = await playHeatmap(file, { strict: flag(p, 'strict') }, onEvent, {
+  const heatOpts: Partial<HeatmapOptions> = {
     history: flag(p, 'history') ? [coin] : 'none',
     zoneTracking: flag(p, 'events') ? 'live' : 'on-demand',
-  });
+  };
+  let made: HeatmapEngine | null = null;
+  await playFile(
+    file,
+    (pl) => {
+      // The events as `glass events` has them: rounded, with the causing message's receive time in their hops.
+      made = new HeatmapEngine(pl.book, (e) => onEvent(stamped(pl, e)), heatOpts);
+      pl.attach(made);
+    },
+    { strict: flag(p, 'strict') },
+  );
+  const heat = made as HeatmapEngine | null;
+  if (heat === null) throw new Error('playFile returned without running its set-up');
   const view = heat.view(coin);
   if (view === null) throw unknownCoin(file, coin, heat.coinList());
   const szd = heat.liq.tables.szDecimals(coin);

@@ -1,3 +1,4 @@
+import { plural } from '../../domain/format.ts';
 import { DEFAULT_KEY_RATE, newKey } from '../../server/auth.ts';
 import { openStore } from '../../store/open.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
@@ -54,7 +55,7 @@ export async function keysCommand(argv: readonly string[]): Promise<number> {
       await printJson(keys.map(({ hash: _hash, ...k }) => k));
       return 0;
     }
-    const lines = [`${keys.length} keys`];
+    const lines = [plural(keys.length, 'key')];
     for (const k of keys) {
       const state = k.revokedAt === null ? 'active' : `revoked ${new Date(k.revokedAt).toISOString()}`;
       lines.push(

@@ -6,6 +6,7 @@ import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../
 import { attachEngines, SIM_WHALES } from '../engines.ts';
 import { playFile } from '../load.ts';
 import { fmtInt, out, printJson, setStatus } from '../output.ts';
+import { progressWanted } from '../progress.ts';
 import { eventTypeOption, whaleSizeOptions } from '../validate.ts';
 
 export const ledgerSpec: CommandSpec = {
@@ -65,9 +66,9 @@ export async function ledgerCommand(argv: readonly string[]): Promise<number> {
       // CASCADE_RISK is raised here so it can be graded: the ledger is the walk-forward check.
       // The engines' own ledger (attached after them): the one their honest probabilities read.
       attachEngines(pl, { ...whales, policy }, undefined, { alerts: true }, ledger);
-      // Progress on a terminal: the recording's time reached, every 100k market events.
+      // Progress (on a terminal, or as GLASS_PROGRESS says): the recording's time reached, every 100k market events.
       let n = 0;
-      if (process.stderr.isTTY === true) {
+      if (progressWanted()) {
         pl.market.subscribe(() => {
           if (++n % 100_000 === 0 && Number.isFinite(ledger.clock)) setStatus(`glass ledger: ${iso(ledger.clock)} …`);
         });

@@ -1,4 +1,4 @@
-import { fmtPx, fmtSz, fmtUsd, roundPlain, roundPx, roundSz, roundUsd } from '../../domain/format.ts';
+import { fmtPx, fmtSz, fmtUsd, plural, roundPlain, roundPx, roundSz, roundUsd } from '../../domain/format.ts';
 import type { Coin } from '../../domain/ids.ts';
 import type { PositionLiquidation } from '../../engine/heatmap/engine.ts';
 import { UNNAMED_ACCOUNT } from '../../recording/document.ts';
@@ -24,10 +24,11 @@ export const positionsSpec: CommandSpec = {
     '--coin C       only this coin',
     '--wallet W     only this wallet',
     '--top N        text output: the N largest by notional (default 30)',
-    '--json         [{wallet, coin, szi, entryPx, notionalUsd, marginMode, leverage, liquidationPx, estimated,',
-    '               unpricedMarketMaker, venueLiqPx, sizeKnown}], largest notional first; estimated: the price comes',
-    '               from an assumed leverage (no account snapshot yet), not the account; unpricedMarketMaker: a',
-    '               market maker (mostly the passive side) whose account is not seen is not priced at any leverage',
+    '--json         [{wallet, coin, szi, entryPx, notionalUsd, marginMode, leverage, liquidationPx, priced, estimated,',
+    '               unpricedMarketMaker, venueLiqPx, sizeKnown}], largest notional first; priced: false (liquidationPx',
+    '               null) for a market maker (mostly the passive side) whose account is not seen: not priced at any',
+    '               leverage (unpricedMarketMaker says why); estimated: a price that comes from an assumed leverage',
+    '               (no account snapshot yet), not the account (never true of an unpriced position)',
   ],
   positionals: { min: 1, max: 1 },
 };
@@ -52,11 +53,16 @@ export async function positionsCommand(argv: readonly string[]): Promise<number>
   const top = intOption(p, 'top', 30, 1, 1_000_000);
   const fmt = (x: number | null, c: string) => (x === null ? 'none' : fmtPx(x, szd(c)));
   const who = (w: string) => (w === UNNAMED_ACCOUNT ? '(account not named in F)'.padEnd(42) : w);
-  const out = [`${rows.length} open positions${rows.length > top ? `, the ${top} largest` : ''}:`];
+  const out = [`${plural(rows.length, 'open position')}${rows.length > top ? `, the ${top} largest` : ''}:`];
+  if (rows.length > 0) {
+    out.push(
+      `  ${'wallet'.padEnd(42)}  ${'coin'.padEnd(8)} ${'size'.padStart(16)}  ${'notional'.padStart(9)}  ${'margin'.padEnd(8)} ${'liquidation'.padStart(16)}`,
+    );
+  }
   for (const r of rows.slice(0, top)) {
     out.push(
       `  ${who(r.wallet)}  ${r.coin.padEnd(8)} ${fmtSz(r.szi, szd(r.coin)).padStart(16)}  ${fmtUsd(r.notionalUsd).padStart(9)}  ` +
-        `${(r.marginMode ?? '?').padEnd(8)} liq ${fmt(r.liquidationPx, r.coin).padStart(12)}${note(r)}`,
+        `${(r.marginMode ?? '?').padEnd(8)} ${fmt(r.liquidationPx, r.coin).padStart(16)}${note(r)}`,
     );
   }
   await printText(`${out.join('\n')}\n`);
@@ -64,8 +70,8 @@ export async function positionsCommand(argv: readonly string[]): Promise<number>
 }
 
 /** What the liquidation price rests on, when not the account. */
-function note(r: { estimated: boolean; unpricedMarketMaker: boolean }): string {
-  if (r.unpricedMarketMaker) return '  (market maker, not in an account snapshot: not priced)';
+function note(r: { estimated: boolean; priced: boolean }): string {
+  if (!r.priced) return '  (market maker, not in an account snapshot: not priced)';
   return r.estimated ? '  (estimated)' : '';
 }
 
@@ -80,8 +86,10 @@ function row(r: PositionLiquidation, szDecimals: number | null) {
     notionalUsd: r.entryPx === r.entryPx ? roundUsd(Math.abs(r.szi) * r.entryPx) : 0,
     marginMode: r.marginMode,
     leverage: r.leverage === null ? null : roundPlain(r.leverage),
-    liquidationPx: px(r.liquidationPx),
-    estimated: r.estimated,
+    liquidationPx: r.unpricedMaker ? null : px(r.liquidationPx),
+    // Unpriced is not estimated: no price was guessed at all.
+    priced: !r.unpricedMaker,
+    estimated: r.estimated && !r.unpricedMaker,
     unpricedMarketMaker: r.unpricedMaker,
     venueLiqPx: px(r.venueLiqPx),
     sizeKnown: r.known,

@@ -30,7 +30,9 @@ export const riskSpec: CommandSpec = {
     '               F has it, and at most $10B notional)',
     '--leverage L   isolated leverage: the liquidation price is computed from it',
     '--stop PX      your stop (a stop beyond the liquidation price is flagged first: it would never fire)',
-    '--json         {liquidationPx, exitPx, stopBeyondLiquidation, zonesInPath, whaleBias, whaleNetUsd, suggestions}',
+    '--json         {liquidationPx, exitPx, stopBeyondLiquidation, warnings, zonesInPath, whaleBias, whaleNetUsd, suggestions}',
+    '               (a leverage past the venue’s for the coin at this size is refused; an entry 20 % or more from the',
+    '               mark, or a position already past its liquidation at the mark, is warned of first)',
   ],
   positionals: { min: 1, max: 1 },
 };
@@ -87,6 +89,15 @@ export async function riskCommand(argv: readonly string[]): Promise<number> {
       `--size ${String(p.values['size'])}: more than ${coin}'s whole open interest in ${file} (${fmtSz(oi, szd)} ${coin}); no position can be that large`,
     );
   }
+  // The venue's limit at this size (its margin tier), from the meta in F: a leverage past it cannot be opened.
+  if (leverage !== null && h.liq.tables.has(coin)) {
+    const maxLev = Number((1 / (2 * h.liq.tables.maintenanceFraction(coin, entry * size))).toPrecision(6));
+    if (leverage > maxLev) {
+      throw new UsageError(
+        `--leverage ${String(p.values['leverage'])}: ${coin} allows at most ${maxLev}× at ${fmtUsd(entry * size)} notional (the venue's margin table in ${file})`,
+      );
+    }
+  }
   const whaleBias = whaleLean(pl.book, coin, state.mark, policy, (w) => s.scoreNow(w));
   const horizonMs = 4 * 3600_000;
   const advice = advise(
@@ -109,15 +120,25 @@ export async function riskCommand(argv: readonly string[]): Promise<number> {
   const lines = [
     `${coin} ${side} ${fmtSz(size, szd)} @ ${px(entry)}  mark ${px(state.mark)}  liquidation ${px(advice.liquidationPx)}  ` +
       `exit ${px(advice.exitPx)}  whales: ${advice.whaleBias}${whaleBias === 0 ? '' : ` (${fmtUsd(whaleBias)} net, score-weighted)`}`,
+    ...advice.warnings.map((w) => `warning: ${w}`),
     `zones in the path (${advice.zonesInPath.length}):`,
-    ...advice.zonesInPath.map(
-      (z) => `  ${px(z.lo)}–${px(z.hi)}  ${fmtUsd(z.notionalUsd)}  P(reach, 4 h) ${(100 * z.touchProbability).toFixed(0)} %`,
+    ...orNone(
+      advice.zonesInPath.map(
+        (z) => `  ${px(z.lo)}–${px(z.hi)}  ${fmtUsd(z.notionalUsd)}  P(reach, 4 h) ${(100 * z.touchProbability).toFixed(0)} %`,
+      ),
     ),
     'suggestions:',
-    ...advice.suggestions.map((x) => `  ${x.action}${x.value === null ? '' : ` ${suggestionText(x.action, x.value, szd)}`}: ${x.reason}`),
+    ...orNone(
+      advice.suggestions.map((x) => `  ${x.action}${x.value === null ? '' : ` ${suggestionText(x.action, x.value, szd)}`}: ${x.reason}`),
+    ),
   ];
   await printText(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** The lines under a header, or `none` under an empty one. */
+function orNone(lines: readonly string[]): readonly string[] {
+  return lines.length === 0 ? ['  none'] : lines;
 }
 
 function suggestionText(action: RiskAdvice['suggestions'][number]['action'], value: number, szd: number | null): string {

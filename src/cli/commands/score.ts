@@ -1,4 +1,4 @@
-import { fmtPct, fmtPx, fmtUsd, tidy } from '../../domain/format.ts';
+import { fmtPct, fmtPx, fmtUsd, plural, tidy } from '../../domain/format.ts';
 import { RANKED_MIN_TRADES, ScoreEngine, type WalletProfile } from '../../engine/score/engine.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
@@ -36,7 +36,7 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   // Checked before the file is read: a typo fails at once, not after the replay.
   const wallet = walletOption(strOption(p, 'wallet'));
   let engine: ScoreEngine | null = null;
-  await playFile(
+  const pipeline = await playFile(
     file,
     (pl) => {
       engine = new ScoreEngine(pl.book);
@@ -46,8 +46,9 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   );
   const score = engine as unknown as ScoreEngine;
   if (wallet !== undefined) {
-    const profile = score.profile(wallet);
-    if (profile === null) throw new UsageError(`${file}: wallet ${wallet} has no closed round trip in it`);
+    const scored = score.profile(wallet);
+    if (scored === null) throw new UsageError(`${file}: wallet ${wallet} has no closed round trip in it`);
+    const profile = withCurrentScore(scored, pipeline.lastTs);
     if (flag(p, 'json')) await printJson(tidy(profile));
     else await printText(`${profileText(profile).join('\n')}\n`);
     return 0;
@@ -60,7 +61,7 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   }
   const top = intOption(p, 'top', 20, 1, 1_000_000);
   const scored = score.table(1).length;
-  const ranked = `${fmtInt(scored)} wallets scored; ${fmtInt(rows.length)} with at least ${minTrades} closed trades ranked`;
+  const ranked = `${fmtInt(scored)} wallets scored; ${fmtInt(rows.length)} with at least ${plural(minTrades, 'closed trade')} ranked`;
   const lines = [
     `${ranked}${rows.length < scored ? ' (--min-trades 1 ranks all)' : ''}`,
     'score  conf  trades  accuracy  riskAdj  sizing  behaviour  wallet',
@@ -76,6 +77,19 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * The profile with its history ending at the score it is headed with: the score after each bet is
+ * the score when that bet closed, against the universe as it then stood; the universe moves on
+ * (other wallets' trades, decay), so the score at the end of the file is appended as the last
+ * point (it is the one the table gives). `endTime` is the recording's last time (NaN: none).
+ */
+export function withCurrentScore(p: WalletProfile, endTime: number): WalletProfile {
+  const last = p.history[p.history.length - 1];
+  const time = endTime === endTime ? endTime : (last?.time ?? 0);
+  if (last !== undefined && last.time >= time) return { ...p, history: [...p.history.slice(0, -1), { time: last.time, score: p.score }] };
+  return { ...p, history: [...p.history, { time, score: p.score }] };
+}
+
 const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
 
 /** A wallet's profile for a person: the score and why, its path, the trades that moved it most. */
@@ -86,15 +100,15 @@ function profileText(p: WalletProfile): string[] {
   const first = hist[0];
   const last = hist[hist.length - 1];
   return [
-    `${p.wallet}  Nexus Score ${p.score.toFixed(1)}  confidence ${p.confidence.toFixed(2)}  ${fmtInt(p.trades)} round trips in ${fmtInt(e.bets)} bets`,
+    `${p.wallet}  Nexus Score ${p.score.toFixed(1)}  confidence ${p.confidence.toFixed(2)}  ${plural(p.trades, 'round trip')} in ${plural(e.bets, 'bet')}`,
     `  accuracy ${c.accuracy.toFixed(1)}   risk-adjusted ${c.riskAdjusted.toFixed(1)}   sizing ${c.sizing.toFixed(1)}   behaviour ${c.behaviour.toFixed(1)}   (percentiles)`,
     `  realised ${fmtUsd(e.pnlUsd)}; bets won ${fmtPct(e.betWinRate)}; entries moving its way ${fmtPct(e.hitRate)}`,
     ...(first !== undefined && last !== undefined
       ? [
-          `  score ${first.score.toFixed(1)} (${iso(first.time)}) → ${last.score.toFixed(1)} (${iso(last.time)}) over ${fmtInt(hist.length)} bets`,
+          `  score ${first.score.toFixed(1)} after its first bet (${iso(first.time)}) → ${last.score.toFixed(1)} at the end of the file (${iso(last.time)})`,
         ]
       : []),
-    'trades that moved it most:',
+    'trades that moved it most (score: its change when that bet closed; the other wallets move the score too, so these need not sum to it):',
     ...p.movers.map(
       (t) =>
         `  ${iso(t.closeTime)}  ${t.coin.padEnd(6)} ${t.side.padEnd(5)} ${fmtPx(t.entryPx)} → ${fmtPx(t.exitPx)}  ${fmtUsd(t.notionalUsd)}  ` +

@@ -1,9 +1,11 @@
 import { writeFileSync } from 'node:fs';
+import { plural } from '../../domain/format.ts';
 import { RecordingWriter } from '../../recording/writer.ts';
 import { DEFAULT_SIM } from '../../sim/config.ts';
 import { Simulator } from '../../sim/simulator.ts';
 import { type CommandSpec, flag, intOption, numOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { fmtInt, note, printJson } from '../output.ts';
+import { progress } from '../progress.ts';
 import { ledgerPathOf } from './import.ts';
 
 export const simSpec: CommandSpec = {
@@ -11,7 +13,8 @@ export const simSpec: CommandSpec = {
   summary:
     'Writes a simulated Hyperliquid recording (the same format `glass record` captures) and its ground truth:\n' +
     "every wallet's latent skill, discipline and capital, each planted syndicate and liquidation cluster.",
-  usage: '--out F [--wallets N] [--hours H] [--seed S] [--truth T] [--json]',
+  usage:
+    '--out F [--wallets N] [--hours H] [--seed S] [--truth T] [--syndicates K] [--clusters K] [--episodes K] [--btc-corr R] [--actors N] [--shocks K] [--json]',
   options: {
     out: { type: 'string', short: 'o' },
     wallets: { type: 'string' },
@@ -82,13 +85,12 @@ export async function simCommand(argv: readonly string[]): Promise<number> {
   );
   sim.begin();
   const total = sim.totalTicks();
-  let lastNote = t0;
-  while (sim.advance(600)) {
-    const now = performance.now();
-    if (!flag(p, 'json') && now - lastNote > 2000) {
-      lastNote = now;
-      note(`sim: ${((100 * sim.elapsed) / total).toFixed(0)}% of ${config.hours} h, ${fmtInt(writer.lines)} lines`);
-    }
+  // Progress on a terminal only (GLASS_PROGRESS=1 forces it, 0 turns it off), redrawn in place.
+  const shown = progress('sim');
+  try {
+    while (sim.advance(600)) shown.lines(writer.lines, `${((100 * sim.elapsed) / total).toFixed(0)}% of ${config.hours} h`);
+  } finally {
+    shown.done();
   }
   const truth = sim.truth();
   writer.close();
@@ -113,8 +115,8 @@ export async function simCommand(argv: readonly string[]): Promise<number> {
   else {
     note(
       `wrote ${out}: ${fmtInt(summary.lines)} lines, ${fmtInt(summary.trades)} trades (${fmtInt(summary.fills)} fills), ` +
-        `${fmtInt(summary.liquidations)} liquidations, ${summary.syndicates} syndicates and ${summary.clusters} clusters planted` +
-        `${summary.actors > 0 ? `, ${summary.actors} actors (funding in ${ledgerOut})` : ''}${summary.shocks > 0 ? `, ${summary.shocks} price shocks` : ''} ` +
+        `${plural(summary.liquidations, 'liquidation')}, ${plural(summary.syndicates, 'syndicate')} and ${plural(summary.clusters, 'cluster')} planted` +
+        `${summary.actors > 0 ? `, ${plural(summary.actors, 'actor')} (funding in ${ledgerOut})` : ''}${summary.shocks > 0 ? `, ${plural(summary.shocks, 'price shock')}` : ''} ` +
         `in ${((performance.now() - t0) / 1000).toFixed(1)} s; ground truth in ${truthPath}`,
     );
   }

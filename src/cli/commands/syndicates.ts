@@ -12,8 +12,10 @@ import {
 import { EntityGraph } from '../../engine/syndicates/entities.ts';
 import { DEFAULT_WHALE_POLICY, WhalePolicy } from '../../engine/whales/policy.ts';
 import { type CommandSpec, flag, intOption, numOption, type Parsed, parseCommand, strOption, UsageError } from '../args.ts';
+import { stamped } from '../engines.ts';
 import { playFile } from '../load.ts';
-import { note, printNdjson, printText } from '../output.ts';
+import { printNdjson, printText } from '../output.ts';
+import { progress } from '../progress.ts';
 import { walletSizeFloor } from '../validate.ts';
 import { type FundingRead, readFunding } from './entities.ts';
 
@@ -124,7 +126,9 @@ export async function syndicatesCommand(argv: readonly string[]): Promise<number
       });
       const minScore = opts.minScore ?? null;
       const d = new SyndicateDetector(
-        (e) => {
+        (made) => {
+          // As `glass events` has it: rounded, with the causing message's receive time in its hops.
+          const e = stamped(pl, made);
           // Written at once; playFile waits for the reader between read batches.
           if (json) void printNdjson(tidy(e));
           else events.push(e);
@@ -149,9 +153,15 @@ export async function syndicatesCommand(argv: readonly string[]): Promise<number
   const real = (detector as SyndicateDetector | null)?.detected ?? 0;
   const shifted: number[] = [];
   if (recorder !== null) {
-    for (let s = 1; s <= seeds; s++) {
-      note(`baseline: shifted run ${s} of ${seeds}`);
-      shifted.push(recorder.replay(s, { ...opts, entities: entityGraph(p, funding) }));
+    // Progress, not a note: on a terminal only (GLASS_PROGRESS=1 forces it, 0 turns it off).
+    const shown = progress('syndicates');
+    try {
+      for (let s = 1; s <= seeds; s++) {
+        shown.stage(`baseline: shifted run ${s} of ${seeds}`);
+        shifted.push(recorder.replay(s, { ...opts, entities: entityGraph(p, funding) }));
+      }
+    } finally {
+      shown.done();
     }
   }
   if (json) {

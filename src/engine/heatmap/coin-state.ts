@@ -56,8 +56,8 @@ export class CoinState {
   nextSample = Number.NaN;
   private cols: WindowColumns | null = null;
   private backing: WindowColumns | null = null;
-  /** Venue-reported liquidations: time, price, USD. */
-  readonly liquidations: { time: number; px: number; usd: number }[] = [];
+  /** Venue-reported liquidations: venue time, the mark that triggered it (the fill's price when none), USD, the position's side, receive time. */
+  readonly liquidations: { time: number; px: number; usd: number; long: boolean; receivedAt: number }[] = [];
 
   constructor(coin: Coin, coinId: number, refPx: number) {
     this.coin = coin;

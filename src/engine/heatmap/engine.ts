@@ -35,6 +35,12 @@ export interface HeatmapOptions {
   readonly zoneParams: ZoneParams;
   /** A coin's l2Book older than this (venue time, against its mark) is stale: no cost to reach from it. */
   readonly depthMaxAgeMs: number;
+  /**
+   * How long (receive time) a sweep waits after the message that swept the zone before it is
+   * emitted, so the liquidation fills the venue sends with or just after the crossing price count
+   * in its `liquidatedUsd` (docs/heatmap.md, "Lifecycle events").
+   */
+  readonly sweepSettleMs: number;
 }
 
 export const DEFAULT_HEATMAP: HeatmapOptions = {
@@ -46,6 +52,7 @@ export const DEFAULT_HEATMAP: HeatmapOptions = {
   zoneParams: DEFAULT_ZONE_PARAMS,
   zoneTracking: 'live',
   depthMaxAgeMs: DEFAULT_DEPTH_MAX_AGE_MS,
+  sweepSettleMs: 500,
 };
 
 /** A zone's identity and shape, without what the mark and the book decide (HeatmapEngine.zoneLines). */
@@ -106,6 +113,32 @@ export interface HeatmapView {
   };
 }
 
+/** A ZONE_SWEPT waiting out its settle window (HeatmapEngine.sweep). */
+interface PendingSweep {
+  readonly c: CoinState;
+  /** Receive time after which the next message on the coin releases it. */
+  readonly until: number;
+  readonly event: ZoneEvent;
+  /** The zone's formation (venue time) and range (± one bucket), and side, as when price crossed it. */
+  readonly from: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly long: boolean;
+}
+
+/**
+ * The sweep's `liquidatedUsd`: venue-reported liquidations of positions on the zone's side whose
+ * triggering mark lies in the zone (± one bucket), at or after the zone formed (venue time), received
+ * by the end of the settle window.
+ */
+function liquidatedIn(p: PendingSweep): number {
+  let usd = 0;
+  for (const l of p.c.liquidations) {
+    if (l.long === p.long && l.time >= p.from && l.receivedAt <= p.until && l.px >= p.lo && l.px <= p.hi) usd += l.usd;
+  }
+  return usd;
+}
+
 /**
  * The Heatmap Engine: liquidation price per position → price buckets per coin → zones, history
  * and zone lifecycle events. A reducer over market events and the book's position changes; a
@@ -159,6 +192,10 @@ export class HeatmapEngine {
   private readonly historyAll: boolean;
   private readonly historyOf: ReadonlySet<string>;
   private readonly live: boolean;
+  /** Receive time of the market event or position change being applied (what a sweep's settle window starts from). */
+  private receivedAt = Number.NaN;
+  /** Sweeps waiting out their settle window, in the order price crossed them: the event as made then, its liquidations counted when it leaves. */
+  private readonly sweeps: PendingSweep[] = [];
 
   constructor(book: PositionBook, emit: (e: GlassEvent) => void = () => {}, opts: Partial<HeatmapOptions> = {}) {
     this.book = book;
@@ -173,6 +210,8 @@ export class HeatmapEngine {
   }
 
   onMarket(e: MarketEvent): void {
+    this.receivedAt = e.localTs;
+    if (this.sweeps.length > 0 && 'coin' in e) this.releaseSweeps(e.coin, e.localTs);
     switch (e.type) {
       case 'meta':
         this.liq.meta(e);
@@ -194,7 +233,13 @@ export class HeatmapEngine {
         break;
       case 'liquidation': {
         const c = this.state(this.book.coins.id(e.coin), e.px);
-        c.liquidations.push({ time: e.time, px: e.px, usd: e.px * e.sz });
+        c.liquidations.push({
+          time: e.time,
+          px: e.markPx > 0 ? e.markPx : e.px,
+          usd: e.px * e.sz,
+          long: e.positionSide === 'long',
+          receivedAt: e.localTs,
+        });
         if (c.liquidations.length > 50_000) c.liquidations.splice(0, 10_000);
         break;
       }
@@ -204,6 +249,7 @@ export class HeatmapEngine {
   }
 
   onChange(c: PositionChange): void {
+    this.receivedAt = c.localTs;
     this.liq.change(c);
   }
 
@@ -399,7 +445,7 @@ export class HeatmapEngine {
       if (matched.has(t)) continue;
       // Gone from the map: swept if price reached it (its positions were liquidated), else fading.
       const reached = t.side === 'LONG_LIQ' ? c.mark <= this.hiPx(c, t) : c.mark >= this.loPx(c, t);
-      if (reached) this.zoneEvent(c, 'ZONE_SWEPT', t, time, 'warning', this.liquidatedIn(c, t));
+      if (reached) this.sweep(c, t, time);
       else {
         t.lostAt = time;
         fading.push(t);
@@ -411,7 +457,7 @@ export class HeatmapEngine {
     for (const t of next) {
       const crossed = t.side === 'LONG_LIQ' ? c.mark < this.loPx(c, t) : c.mark > this.hiPx(c, t);
       if (crossed) {
-        this.zoneEvent(c, 'ZONE_SWEPT', t, time, 'warning', this.liquidatedIn(c, t));
+        this.sweep(c, t, time);
         continue;
       }
       const near = this.nearFraction(c);
@@ -434,7 +480,18 @@ export class HeatmapEngine {
     liquidatedUsd: number | null,
   ): void {
     if (!this.live) return; // on demand, zones have no lifecycle to report
-    this.emit({
+    this.emit(this.zoneEventOf(c, type, t, time, severity, liquidatedUsd));
+  }
+
+  private zoneEventOf(
+    c: CoinState,
+    type: ZoneEvent['type'],
+    t: TrackedZone,
+    time: number,
+    severity: ZoneEvent['severity'],
+    liquidatedUsd: number | null,
+  ): ZoneEvent {
+    return {
       id: `${type}:${t.id}:${time}`,
       type,
       time,
@@ -445,7 +502,40 @@ export class HeatmapEngine {
       markPx: c.mark,
       probability: type === 'ZONE_SWEPT' ? null : this.probability(c, t),
       liquidatedUsd,
+    };
+  }
+
+  /**
+   * Price reached zone `t`: its ZONE_SWEPT, made now (the zone and mark as they stand), waits until
+   * a message on the coin arrives more than `sweepSettleMs` after this one, so the liquidation
+   * fills of the sweep (the venue sends them with or just after the price) are counted in it.
+   */
+  private sweep(c: CoinState, t: TrackedZone, time: number): void {
+    if (!this.live) return;
+    const w = c.buckets.width;
+    this.sweeps.push({
+      c,
+      until: this.receivedAt + this.opts.sweepSettleMs,
+      event: this.zoneEventOf(c, 'ZONE_SWEPT', t, time, 'warning', null),
+      from: t.formedAt,
+      lo: this.loPx(c, t) - w,
+      hi: this.hiPx(c, t) + w,
+      long: t.side === 'LONG_LIQ',
     });
+  }
+
+  /** Emits the coin's sweeps whose settle window a message received at `receivedAt` has passed. */
+  private releaseSweeps(coin: string, receivedAt: number): void {
+    let kept = 0;
+    for (const p of this.sweeps) {
+      // NaN (no receive time known): the next message on the coin releases it.
+      if (p.c.coin !== coin || receivedAt <= p.until) {
+        this.sweeps[kept++] = p;
+        continue;
+      }
+      this.emit({ ...p.event, liquidatedUsd: liquidatedIn(p) });
+    }
+    this.sweeps.length = kept;
   }
 
   private loPx(c: CoinState, t: TrackedZone): number {
@@ -474,14 +564,6 @@ export class HeatmapEngine {
 
   probability(c: CoinState, t: TrackedZone): number {
     return touchProbability(Math.log(this.peakPx(c, t) / c.mark), c.vol.sigma(this.opts.horizonMs));
-  }
-
-  private liquidatedIn(c: CoinState, t: TrackedZone): number {
-    const lo = this.loPx(c, t) - c.buckets.width;
-    const hi = this.hiPx(c, t) + c.buckets.width;
-    let usd = 0;
-    for (const l of c.liquidations) if (l.time >= t.formedAt && l.px >= lo && l.px <= hi) usd += l.usd;
-    return usd;
   }
 
   private ref(c: CoinState, t: TrackedZone): ZoneRef {

@@ -39,6 +39,8 @@ export interface RiskAdvice {
   /** Loaded zones on the adverse side between price and the exit (or just beyond it), nearest first. */
   readonly zonesInPath: readonly (ZoneRef & { touchProbability: number })[];
   readonly whaleBias: 'with you' | 'against you' | 'neutral';
+  /** What makes the position as given doubtful (leverage past the venue's, an entry far from the mark, …), first thing to read. */
+  readonly warnings: readonly string[];
   readonly suggestions: readonly {
     readonly action: 'stop' | 'size' | 'leverage' | 'timing';
     readonly value: number | null;
@@ -50,6 +52,8 @@ export interface RiskAdvice {
 const STOP_BUFFER_SIGMA = 0.25;
 /** … and at least this share of the way back from the liquidation price to the entry. */
 const STOP_BUFFER_OF_DISTANCE = 0.1;
+/** An entry this far from the mark (as a share of the mark) is flagged: a typo, or a position long under water. */
+const FAR_ENTRY = 0.2;
 
 /**
  * Risk advice for one position: the liquidation zones between price and where the position would
@@ -64,6 +68,34 @@ export function advise(pos: UserPosition, ctx: MarketContext): RiskAdvice {
   const exit = exits.length === 0 ? null : side === 1 ? Math.max(...exits) : Math.min(...exits);
   const szd = ctx.szDecimals ?? null;
   const px = (x: number) => fmtPx(x, szd);
+  const warnings: string[] = [];
+  // The venue's highest leverage at this size: maintenance is half the initial margin at it.
+  const maxLev = ctx.maintenance > 0 ? Number((1 / (2 * ctx.maintenance)).toPrecision(6)) : null;
+  if (pos.leverage !== null && maxLev !== null && pos.leverage > maxLev) {
+    warnings.push(`leverage ${pos.leverage}× is more than the venue allows for ${pos.coin} at this size (${maxLev}×)`);
+  }
+  const off = pos.entryPx / ctx.markPx - 1;
+  if (Math.abs(off) >= FAR_ENTRY) {
+    const sigmas = ctx.sigma > 0 ? Math.abs(Math.log(pos.entryPx / ctx.markPx)) / ctx.sigma : null;
+    const times =
+      off > 0 ? `${fmtRatio(pos.entryPx / ctx.markPx)} times the mark` : `the mark is ${fmtRatio(ctx.markPx / pos.entryPx)} times it`;
+    warnings.push(
+      `entry ${px(pos.entryPx)} is ${fmtPct(Math.abs(off), 1)} ${off > 0 ? 'above' : 'below'} the mark ${px(ctx.markPx)} (${times}` +
+        `${sigmas === null ? '' : `; ${fmtRatio(sigmas)} σ of a ${ctx.horizonMs / 3600_000} h move`}): check the entry`,
+    );
+  }
+  if (liq !== null && (side === 1 ? liq >= pos.entryPx : liq <= pos.entryPx)) {
+    warnings.push(
+      `liquidation ${px(liq)} is ${side === 1 ? 'at or above' : 'at or below'} the entry ${px(pos.entryPx)}: the margin does not cover maintenance`,
+    );
+  } else if (liq !== null && (side === 1 ? ctx.markPx <= liq : ctx.markPx >= liq)) {
+    warnings.push(`at the mark ${px(ctx.markPx)} this position is already past its liquidation at ${px(liq)}`);
+  }
+  if (liq === null && pos.leverage === null && Math.abs(off) >= FAR_ENTRY && (side === 1 ? off > 0 : off < 0)) {
+    warnings.push(
+      `at the mark the position is ${fmtUsd(Math.abs(ctx.markPx - pos.entryPx) * pos.size)} under water; give --leverage to see whether it is already liquidated`,
+    );
+  }
   const suggestions: RiskAdvice['suggestions'][number][] = [];
   // A stop the liquidation reaches first never fires: the first thing to say.
   const beyond = liq !== null && pos.stopPx !== null && (side === 1 ? pos.stopPx <= liq : pos.stopPx >= liq);
@@ -137,6 +169,12 @@ export function advise(pos: UserPosition, ctx: MarketContext): RiskAdvice {
     stopBeyondLiquidation: beyond,
     zonesInPath: inPath,
     whaleBias: bias,
+    warnings,
     suggestions,
   };
+}
+
+/** A ratio people compare: 2 significant figures below 10, whole and grouped above (`2.3`, `955,880`). */
+function fmtRatio(r: number): string {
+  return r < 10 ? String(Number(r.toPrecision(2))) : Math.round(r).toLocaleString('en-US');
 }

@@ -8,6 +8,7 @@ export function adviceJson(a: RiskAdvice, whaleBias: number, szd: number | null)
     liquidationPx: px(a.liquidationPx),
     exitPx: px(a.exitPx),
     stopBeyondLiquidation: a.stopBeyondLiquidation,
+    warnings: [...a.warnings],
     zonesInPath: a.zonesInPath.map((z) => ({
       ...z,
       lo: px(z.lo),
