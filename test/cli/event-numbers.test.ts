@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { StoreView } from '../../src/server/store-view.ts';
 import type { Store } from '../../src/store/types.ts';
 import { glass } from '../helpers/cli.ts';
+import { noisyNumbers } from '../helpers/noise.ts';
 import { getJson, listen, recordInto, simulate, tempDir } from '../server/fixture.ts';
 
 /**
@@ -11,19 +12,6 @@ import { getJson, listen, recordInto, simulate, tempDir } from '../server/fixtur
  * `glass events --json`): every event leaves the engines with its figures at their documented
  * precision (attachEngines' emit: format.ts's tidy), so what is printed, stored and served agrees.
  */
-
-/** The scan of test/cli/numbers.test.ts: more than 10 significant digits, or a run of 9s or 0s before the last digit or two. */
-function noisyNumbers(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/(?<![\w.])-?\d+\.\d+(?:e[-+]?\d+)?/g)) {
-    const mantissa = m[0].replace(/^-/, '').replace(/e.*$/, '');
-    const [int = '', frac = ''] = mantissa.split('.');
-    const sig = (int + frac).replace(/^0+/, '').length;
-    const zeros = /0{6,}[1-9]\d?$/.test(frac) && (/[1-9]/.test(int) || /[1-9]\d*0{6,}[1-9]\d?$/.test(frac));
-    if (sig > 10 || /9{6,}\d{1,2}$/.test(frac) || zeros) out.push(m[0]);
-  }
-  return out;
-}
 
 const { dir, cleanup } = tempDir('glass-event-numbers-');
 const SIM = join(dir, 'sim.ndjson');

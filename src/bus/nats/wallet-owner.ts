@@ -1,5 +1,5 @@
 import type { PubAck } from '@nats-io/jetstream';
-import { type JsMsg, jetstream } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { HeatmapEngine } from '../../engine/heatmap/engine.ts';
 import { ScoreEngine } from '../../engine/score/engine.ts';
@@ -9,6 +9,7 @@ import { Pipeline } from '../../pipeline/pipeline.ts';
 import { RecordError } from '../../recording/errors.ts';
 import { Recorder } from '../../store/recorder.ts';
 import type { Store } from '../../store/types.ts';
+import { ArrivedMessages } from './arrived.ts';
 import type { BusNames, ClusterConfig } from './config.ts';
 import { PipelinedPublisher } from './pipelined.ts';
 import { LINE_HEADER, rawIn } from './raw.ts';
@@ -121,39 +122,16 @@ export async function runWalletOwner(
   let lastTs = 0;
   let scoresWritten = 0;
   let readsPublished = 0;
-  let idleSince = performance.now();
   const max = o.batch ?? 500;
   const messages = await consumer.consume({ max_messages: Math.max(2 * max, 100), expires: 5000 });
-  const queue: JsMsg[] = [];
-  const waiter: { wake: (() => void) | null } = { wake: null };
-  let ended = false;
-  const pump = (async () => {
-    for await (const m of messages) {
-      queue.push(m);
-      waiter.wake?.();
-    }
-  })()
-    .catch((e: unknown) => note(`the consumer stopped delivering: ${(e as Error).message}`))
-    .finally(() => {
-      ended = true;
-      waiter.wake?.();
-    });
-
+  const arrived = new ArrivedMessages(messages, note);
   try {
-    while (!o.stopped() && !ended) {
-      if (queue.length === 0) {
-        await new Promise<void>((r) => {
-          waiter.wake = r;
-          setTimeout(r, 250);
-        });
-        waiter.wake = null;
-        if (queue.length === 0) {
-          if (o.idleExitMs !== undefined && performance.now() - idleSince >= o.idleExitMs) break;
-          continue;
-        }
+    while (!o.stopped() && !arrived.ended) {
+      const got = await arrived.take(max);
+      if (got.length === 0) {
+        if (arrived.idleFor(o.idleExitMs)) break;
+        continue;
       }
-      idleSince = performance.now();
-      const got = queue.splice(0, max);
       const acks: Promise<PubAck>[] = [];
       let from = 0;
       const flush = (to: number) => {
@@ -201,7 +179,7 @@ export async function runWalletOwner(
     }
   } finally {
     await messages.close().catch(() => {});
-    await pump;
+    await arrived.pumped;
     pub.close();
   }
   return { lastSeq, scores: scoresWritten, reads: readsPublished };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type JsMsg, jetstream } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { attachEngines } from '../../cli/engines.ts';
 import type { HunterOptions } from '../../engine/whales/hunter.ts';
@@ -7,6 +7,7 @@ import { Pipeline } from '../../pipeline/pipeline.ts';
 import { InputError, RecordError } from '../../recording/errors.ts';
 import { Recorder } from '../../store/recorder.ts';
 import type { EventRecord, Store, WriteBatch } from '../../store/types.ts';
+import { ArrivedMessages } from './arrived.ts';
 import type { BusNames, ClusterConfig } from './config.ts';
 import { BusError, multiFilter } from './connect.ts';
 import { publishEvents } from './events.ts';
@@ -144,7 +145,6 @@ export async function runWorker(
   let lastSeq = 0;
   let lastTs = 0;
   let written = 0;
-  let idleSince = performance.now();
   const seen = new Map<string, number>();
   /**
    * Waits until the wallet owner's reads cover raw sequence `seq`; false: stopped meanwhile. After
@@ -160,7 +160,7 @@ export async function runWorker(
     let progress = remote?.covered ?? 0;
     let stalledSince = -1;
     while (remote !== null && remote.covered < seq) {
-      if (o.stopped() || ended) return false;
+      if (o.stopped() || arrived.ended) return false;
       await Promise.race([remote.until(seq), new Promise((r) => setTimeout(r, 250))]);
       const now = performance.now();
       if (remote.covered >= seq || now < nextCheck) continue;
@@ -186,14 +186,10 @@ export async function runWorker(
   };
   if (committedSeq > 0) note(`rebuilding from the stream's start, writing after raw sequence ${committedSeq}`);
 
-  // Messages flow in continuously (a pull consumer's `consume`, up to 2 batches buffered) and are
-  // taken in batches of what has arrived: under load a full batch per transaction, at a trickle each
-  // message at once (a `fetch` would hold it until its batch filled or the pull expired).
+  // Messages taken in batches of what has arrived (ArrivedMessages).
   const max = o.batch ?? 500;
   const messages = await consumer.consume({ max_messages: Math.max(2 * max, 100), expires: 5000 });
-  const queue: JsMsg[] = [];
-  const waiter: { wake: (() => void) | null } = { wake: null };
-  let ended = false;
+  const arrived = new ArrivedMessages(messages, note);
   // The wallet owner's reads, from the first one (the engines are rebuilt from the raw stream's start too).
   const reads = remote === null ? null : await openWalletReads(js, names, assignmentName(o.assignment));
   let readsFailed: unknown = null;
@@ -208,37 +204,14 @@ export async function runWorker(
           .catch((e: unknown) => {
             readsFailed = e; // a gap or a bad message: this worker cannot go on exactly
           })
-          .finally(() => {
-            ended = true;
-            waiter.wake?.();
-          });
-  const pump = (async () => {
-    for await (const m of messages) {
-      queue.push(m);
-      waiter.wake?.();
-    }
-  })()
-    .catch((e: unknown) => note(`the consumer stopped delivering: ${(e as Error).message}`))
-    .finally(() => {
-      ended = true;
-      waiter.wake?.();
-    });
-
+          .finally(() => arrived.end());
   try {
-    while (!o.stopped() && !ended) {
-      if (queue.length === 0) {
-        await new Promise<void>((r) => {
-          waiter.wake = r;
-          setTimeout(r, 250);
-        });
-        waiter.wake = null;
-        if (queue.length === 0) {
-          if (o.idleExitMs !== undefined && performance.now() - idleSince >= o.idleExitMs) break;
-          continue;
-        }
+    while (!o.stopped() && !arrived.ended) {
+      const got = await arrived.take(max);
+      if (got.length === 0) {
+        if (arrived.idleFor(o.idleExitMs)) break;
+        continue;
       }
-      idleSince = performance.now();
-      const got = queue.splice(0, max);
       let fresh = false;
       let cut = false;
       for (const m of got) {
@@ -293,7 +266,7 @@ export async function runWorker(
     }
   } finally {
     await messages.close().catch(() => {});
-    await pump;
+    await arrived.pumped;
     closing = true;
     if (reads !== null) await reads.close();
     await readsPump;
