@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { StoreError } from './errors.ts';
+import { encodeViews, MapEncoder } from './map-encoder.ts';
 import { writePgWire } from './pg-rows.ts';
 import { type PgTarget, pgClient, reachable } from './pg-target.ts';
 import { type PackedMaps, type PackedScores, unpackMaps, unpackScores, type WireBatch } from './sqlite-write.ts';
@@ -17,6 +18,8 @@ const sql = pgClient(target, max);
 
 /** The newest write not yet settled: the next batch's transaction waits for it (see writePgWire). */
 let lastWrite: Promise<void> = Promise.resolve();
+/** The maps' documents and deltas are built here (map-encoder.ts): each coin's last whole map written. */
+const maps = new MapEncoder();
 
 port.on('message', async (m: { id: number; batch: WireBatch; maps: PackedMaps; scores: PackedScores } | { id: number; close: true }) => {
   if ('close' in m) {
@@ -31,6 +34,7 @@ port.on('message', async (m: { id: number; batch: WireBatch; maps: PackedMaps; s
   let mine: Promise<void>;
   try {
     unpackMaps(m.batch, m.maps);
+    encodeViews(m.batch.heatmaps, m.batch.views, maps);
     const w = { ...m.batch, scores: unpackScores(m.scores) };
     mine = reachable(target.where, () => writePgWire(sql, w, before));
   } catch (e) {
@@ -41,6 +45,8 @@ port.on('message', async (m: { id: number; batch: WireBatch; maps: PackedMaps; s
     await mine;
     port.postMessage({ id: m.id, ok: true });
   } catch (e) {
+    // Not committed (nor any batch encoded after it, whose transaction waits on this one): their bases are not in the store.
+    maps.forget();
     port.postMessage({
       id: m.id,
       ok: false,

@@ -3,6 +3,7 @@ import type postgres from 'postgres';
 import type { GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import { StoreError } from './errors.ts';
+import { MapEncoder } from './map-encoder.ts';
 import { migrations } from './migrations.ts';
 import { writePgWire } from './pg-rows.ts';
 import { type PgTarget, pgClient, pgTarget, reachable } from './pg-target.ts';
@@ -40,6 +41,8 @@ export class PostgresStore implements Store {
   /** The newest write not yet settled, without the writer thread: a batch commits only after it (see write). */
   private lastWrite: Promise<void> = Promise.resolve();
   private readonly writerThread: boolean;
+  /** Builds the maps' texts when this thread writes (no writer thread); the writer thread has its own. */
+  private readonly maps = new MapEncoder();
   private readonly writerMax: number;
   private writer: Worker | null = null;
   /** Settles once the writer thread has started (its module loaded; it connects at its first batch). */
@@ -107,10 +110,15 @@ export class PostgresStore implements Store {
   async write(b: WriteBatch): Promise<void> {
     if (!this.writerThread) {
       const before = this.lastWrite;
-      const mine = this.q(() => writePgWire(this.sql, encodeBatch(b), before));
+      const wire = encodeBatch(b, true, this.maps);
+      const mine = this.q(() => writePgWire(this.sql, wire, before));
       this.lastWrite = mine;
       try {
         await mine;
+      } catch (e) {
+        // Not committed (nor a batch encoded after it, whose transaction waits on this one): their bases are not in the store.
+        this.maps.forget();
+        throw e;
       } finally {
         if (this.lastWrite === mine) this.lastWrite = Promise.resolve();
       }

@@ -5,7 +5,7 @@ import type { Grade } from '../engine/ledger/grade.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import { COMPONENTS, type Component } from '../engine/score/universe.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { CoinMaps, encodeMap, type MapBase, rebuildMap } from './map-delta.ts';
+import { type PackedView, packedJson, packView } from './map-encoder.ts';
 import type { EventRecord, GradeRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord } from './types.ts';
 
 export interface RecorderOptions {
@@ -78,8 +78,9 @@ export class Recorder {
   private readonly zoneCoins = new Set<string>();
   private readonly dueCoins = new Set<string>();
   private readonly nextMap = new Map<string, number>();
-  /** Each coin's bucket texts in its previous map (reused for the buckets that did not change) and its last whole map. */
-  private readonly maps = new Map<string, CoinMaps>();
+  /** Coins with a map snapshot so far; `forgotten`: those whose next map is stored whole (forgetMapBases). */
+  private readonly mapCoins = new Set<string>();
+  private readonly forgotten = new Set<string>();
   /** `${wallet}:${coin}` → the tracked change to snapshot at the end of the line. */
   private readonly dirty = new Map<string, { wallet: Wallet; coin: Coin; time: number; notionalUsd: number }>();
   private readonly lastPosition = new Map<string, string>();
@@ -209,7 +210,7 @@ export class Recorder {
 
   /** Each coin's next map is stored whole (a resumed run: the store's whole maps before it are not known to be the ones kept here). */
   forgetMapBases(): void {
-    for (const m of this.maps.values()) m.base = null;
+    for (const c of this.mapCoins) this.forgotten.add(c);
   }
 
   /** The records made since the last take. */
@@ -222,14 +223,12 @@ export class Recorder {
   private snapshotMap(coin: string, reason: HeatmapSnapshotRecord['reason']): void {
     const view = this.heat.view(coin);
     if (view === null) return;
-    let state = this.maps.get(coin);
-    if (state === undefined) {
-      state = new CoinMaps();
-      this.maps.set(coin, state);
-    }
+    this.mapCoins.add(coin);
     const time = Math.max(view.time, this.now);
-    const m = encodeMap(view, this.heat.liq.tables.szDecimals(coin), time, state, this.opts.mapDeltas);
-    this.out.heatmaps.push(lazyMap(view.coin as Coin, time, reason, m.text, m.base));
+    // Packed as it stands; its document, its rounding, its text and its delta against the coin's
+    // last whole map are the store's writer thread's work (map-encoder.ts), off the engines' thread.
+    const p = packView(view, this.heat.liq.tables.szDecimals(coin), time, this.opts.mapDeltas, this.forgotten.delete(coin));
+    this.out.heatmaps.push(lazyMap(view.coin as Coin, time, reason, p));
     this.zonesOf.set(
       coin,
       view.zones.map((z) => [z.lo, z.hi] as const),
@@ -407,28 +406,18 @@ function same(a: number, b: number): boolean {
 }
 
 /**
- * A heatmap record whose map is parsed from its text only if something reads it (the store writes
- * the text): a whole map's, or a delta's against `base` (rebuilt as a store reads it back).
+ * A heatmap record holding the packed view (the store builds its text where it writes); its whole
+ * document is built from that only if something reads `map`.
  */
-function lazyMap(
-  coin: Coin,
-  time: number,
-  reason: HeatmapSnapshotRecord['reason'],
-  text: string,
-  base: MapBase | null,
-): HeatmapSnapshotRecord {
+function lazyMap(coin: Coin, time: number, reason: HeatmapSnapshotRecord['reason'], packed: PackedView): HeatmapSnapshotRecord {
   let map: Record<string, unknown> | undefined;
-  const parse = (): Record<string, unknown> => {
-    const doc = JSON.parse(text) as Record<string, unknown>;
-    return base === null ? doc : rebuildMap(JSON.parse(base.json) as Record<string, unknown>, base.time, doc, `${coin} map of ${time}`);
-  };
   return {
     coin,
     time,
     reason,
-    ...(base === null ? { json: text } : { deltaJson: text }),
+    packed,
     get map() {
-      map ??= parse();
+      map ??= JSON.parse(packedJson(packed)) as Record<string, unknown>;
       return map;
     },
   };

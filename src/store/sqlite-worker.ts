@@ -1,5 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
+import { encodeViews, MapEncoder } from './map-encoder.ts';
 import { type PackedMaps, type PackedScores, PRAGMAS, unpackMaps, unpackScores, type WireBatch, writeWire } from './sqlite-write.ts';
 
 /**
@@ -19,6 +20,8 @@ port.postMessage({ ready: true });
  * is written (the store stays usable).
  */
 const failed = new Map<number, string>();
+/** The maps' documents and deltas are built here (map-encoder.ts): each coin's last whole map written. */
+const maps = new MapEncoder();
 port.on(
   'message',
   (m: { id: number; after: number; batch: WireBatch; maps: PackedMaps; scores: PackedScores } | { id: number; close: true }) => {
@@ -35,9 +38,12 @@ port.on(
     }
     try {
       unpackMaps(m.batch, m.maps);
+      encodeViews(m.batch.heatmaps, m.batch.views, maps);
       writeWire(db, { ...m.batch, scores: unpackScores(m.scores) });
       port.postMessage({ id: m.id, ok: true });
     } catch (e) {
+      // Not committed: the bases this batch set are not in the store.
+      maps.forget();
       const error = e instanceof Error ? e.message : String(e);
       failed.set(m.id, error);
       port.postMessage({ id: m.id, ok: false, error });

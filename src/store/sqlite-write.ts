@@ -1,4 +1,5 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { encodeViews, type MapEncoder, PACKED, type PackedView } from './map-encoder.ts';
 import type { ScoreRecord, WriteBatch } from './types.ts';
 
 /**
@@ -8,23 +9,41 @@ import type { ScoreRecord, WriteBatch } from './types.ts';
  */
 export interface WireBatch {
   readonly events: SQLInputValue[][];
+  /** A packed map's row has null for its text and PACKED for its delta flag until `encodeViews` (the writer). */
   readonly heatmaps: SQLInputValue[][];
+  /** The packed maps (map-encoder.ts), in the order of their rows. */
+  readonly views: PackedView[];
   readonly positions: SQLInputValue[][];
   readonly scores: SQLInputValue[][];
   readonly grades: SQLInputValue[][];
   readonly cursor: SQLInputValue[];
 }
 
-/** `scores` false: the batch's scores are left out (they cross to the writer thread as `packScores`). */
-export function encodeBatch(b: WriteBatch, scores = true): WireBatch {
+/**
+ * `scores` false: the batch's scores are left out (they cross to the writer thread as `packScores`).
+ * `maps`: the store's encoder when the batch is written on this thread (its packed maps encoded
+ * here); without it they are left packed for the writer thread.
+ */
+export function encodeBatch(b: WriteBatch, scores = true, maps?: MapEncoder): WireBatch {
   const c = b.cursor;
+  const views: PackedView[] = [];
+  const heatmaps = b.heatmaps.map((h): SQLInputValue[] => {
+    if (h.packed !== undefined) {
+      views.push(h.packed);
+      return [h.coin, h.time, h.reason, null, PACKED];
+    }
+    return h.deltaJson !== undefined
+      ? [h.coin, h.time, h.reason, h.deltaJson, 1]
+      : [h.coin, h.time, h.reason, h.json ?? JSON.stringify(h.map), 0];
+  });
+  if (maps !== undefined && views.length > 0) {
+    encodeViews(heatmaps, views, maps);
+    views.length = 0;
+  }
   return {
     events: b.events.map((e) => [e.id, e.type, e.coin, e.time, e.receivedAt, e.detectedAt, e.payload ?? JSON.stringify(e.event)]),
-    heatmaps: b.heatmaps.map((h) =>
-      h.deltaJson !== undefined
-        ? [h.coin, h.time, h.reason, h.deltaJson, 1]
-        : [h.coin, h.time, h.reason, h.json ?? JSON.stringify(h.map), 0],
-    ),
+    heatmaps,
+    views,
     positions: b.positions.map((p) => [
       p.wallet,
       p.coin,
@@ -65,7 +84,7 @@ let scratch = new Uint8Array(0);
  */
 export function packMaps(w: WireBatch): PackedMaps {
   let bound = 0;
-  for (const r of w.heatmaps) bound += 3 * (r[3] as string).length;
+  for (const r of w.heatmaps) if (r[4] !== PACKED) bound += 3 * (r[3] as string).length;
   // Encoded into a buffer kept for the next batch, then copied at its size: a buffer of the bound
   // (three bytes a character) apiece was three times the external memory the collector sees.
   if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, 2 * scratch.length));
@@ -73,6 +92,10 @@ export function packMaps(w: WireBatch): PackedMaps {
   let at = 0;
   for (let i = 0; i < w.heatmaps.length; i++) {
     const r = w.heatmaps[i] as SQLInputValue[];
+    if (r[4] === PACKED) {
+      ends[i] = at;
+      continue;
+    }
     at += encoder.encodeInto(r[3] as string, scratch.subarray(at)).written;
     ends[i] = at;
     r[3] = null;
@@ -85,7 +108,8 @@ export function unpackMaps(w: WireBatch, p: PackedMaps): void {
   let from = 0;
   for (let i = 0; i < w.heatmaps.length; i++) {
     const to = p.ends[i] as number;
-    (w.heatmaps[i] as SQLInputValue[])[3] = decoder.decode(p.bytes.subarray(from, to));
+    const r = w.heatmaps[i] as SQLInputValue[];
+    if (r[4] !== PACKED) r[3] = decoder.decode(p.bytes.subarray(from, to));
     from = to;
   }
 }

@@ -2,6 +2,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
+import { MapEncoder } from './map-encoder.ts';
 import { migrations } from './migrations.ts';
 import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
 import { Statements } from './sqlite-statements.ts';
@@ -40,6 +41,8 @@ export class SqliteStore implements Store {
   private readonly db: DatabaseSync;
   private readonly stmts: Statements;
   private readonly writer: Worker | null;
+  /** Builds the maps' texts when this thread writes (no writer thread); the writer thread has its own. */
+  private readonly maps = new MapEncoder();
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private nextMsg = 0;
   /** The newest write not yet settled (-1: none): a write sent meanwhile is refused if it fails. */
@@ -120,7 +123,13 @@ export class SqliteStore implements Store {
    */
   async write(b: WriteBatch): Promise<void> {
     if (this.writer === null) {
-      writeWire(this.db, encodeBatch(b));
+      try {
+        writeWire(this.db, encodeBatch(b, true, this.maps));
+      } catch (e) {
+        // Not committed: the bases this batch set are not in the store.
+        this.maps.forget();
+        throw e;
+      }
       return;
     }
     const wire = encodeBatch(b, false);

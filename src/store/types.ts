@@ -1,6 +1,7 @@
 import type { GlassEvent, GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import type { Grade } from '../engine/ledger/grade.ts';
+import type { PackedView } from './map-encoder.ts';
 
 // Revisions since the first contract, all backward compatible for callers: IngestCursor gained
 // two optional fields (complete, firstEventId); Store gained usage() (reads what recordUsage
@@ -44,6 +45,11 @@ export interface HeatmapSnapshotRecord {
    * (src/store/map-delta.ts; the recorder's); the store keeps this text and rebuilds `map` on read.
    */
   readonly deltaJson?: string;
+  /**
+   * Instead of either: the engines' view, packed (map-encoder.ts); the store builds its text (whole
+   * or as a delta) where it writes the batch. Takes precedence over `json` and `deltaJson`.
+   */
+  readonly packed?: PackedView;
 }
 
 export interface PositionSnapshotRecord {

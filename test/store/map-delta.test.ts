@@ -12,6 +12,7 @@ import { RecordingWriter } from '../../src/recording/writer.ts';
 import { Simulator } from '../../src/sim/simulator.ts';
 import { ingest } from '../../src/store/ingest.ts';
 import { CoinMaps, encodeMap, rebuildMap } from '../../src/store/map-delta.ts';
+import { MapEncoder, packedJson, packView } from '../../src/store/map-encoder.ts';
 import { mapJsonText } from '../../src/store/map-json.ts';
 import { openStore } from '../../src/store/open.ts';
 import { PostgresStore } from '../../src/store/postgres.ts';
@@ -104,6 +105,61 @@ describe('map deltas: a map stored as its changes reads back as the whole map', 
       { numRuns: 300, seed: 3 },
     );
     assert.ok(deltas > 100, `${deltas} deltas checked`);
+  });
+
+  test('property: a packed map encoded across a thread (map-encoder) is what the recorder wrote in place, byte for byte', () => {
+    let deltas = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(step, fc.boolean(), fc.integer({ min: 0, max: 9 })), { minLength: 1, maxLength: 40 }), (steps) => {
+        const state = new CoinMaps();
+        const enc = new MapEncoder();
+        const held = new Map<number, number>();
+        let width = Number.NaN;
+        let t = 0;
+        for (const [s, deltasOn, roll] of steps) {
+          if (s.width !== width) held.clear();
+          width = s.width;
+          for (const m of s.moves) {
+            if (m.gone) held.delete(m.key);
+            else held.set(m.key, m.long);
+          }
+          t += s.dt;
+          const v = view(t, s, held);
+          // Now and then a resumed run (its next map whole) or a bucket of another shape (packed as it is).
+          const forget = roll === 0;
+          if (roll === 1 && v.buckets.length > 0) (v.buckets[0] as Record<string, unknown>)['extra'] = 1;
+          if (forget) state.base = null;
+          const want = encodeMap(v, 4, t, state, deltasOn);
+          // What reaches the writer thread is a structured clone of the packed view.
+          const p = structuredClone(packView(v, 4, t, deltasOn, forget));
+          assert.equal(packedJson(p), mapJsonText(v, 4));
+          const got = enc.encode('ZZ', p);
+          assert.equal(got.text, want.text);
+          assert.equal(got.delta, want.base !== null);
+          if (got.delta) deltas++;
+        }
+      }),
+      { numRuns: 200, seed: 11 },
+    );
+    assert.ok(deltas > 20, `${deltas} deltas checked`);
+  });
+
+  test('after a failed write (forget) each coin’s next map is whole', () => {
+    const enc = new MapEncoder();
+    const held = new Map([
+      [1, 5],
+      [2, 6],
+      [3, 7],
+      [4, 8],
+    ]);
+    const s: StepT = { dt: 0, width: 0.05, markPx: 1, moves: [], zones: [] };
+    assert.equal(enc.encode('ZZ', packView(view(1, s, held), 4, 1, true, false)).delta, false);
+    held.set(2, 60);
+    assert.equal(enc.encode('ZZ', packView(view(2, s, held), 4, 2, true, false)).delta, true);
+    enc.forget();
+    assert.equal(enc.encode('ZZ', packView(view(3, s, held), 4, 3, true, false)).delta, false);
+    held.set(3, 70);
+    assert.equal(enc.encode('ZZ', packView(view(4, s, held), 4, 4, true, false)).delta, true);
   });
 
   test('a delta whose base is not the one it was made against is refused, naming the snapshot', () => {
