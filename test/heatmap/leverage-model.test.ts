@@ -10,7 +10,7 @@ import { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
 import { impliedLeverage, LeverageModel, MIN_EVIDENCE, PRIOR_LEVERAGE, PUBLISH_EVERY_MS } from '../../src/engine/heatmap/leverage-model.ts';
 import { estimatedLiqPx } from '../../src/engine/heatmap/liquidation-book.ts';
 import { glass } from '../helpers/cli.ts';
-import { ethVenue } from '../helpers/eth-venue.ts';
+import { ethVenue, learnFiveLiquidatedLongs } from '../helpers/eth-venue.ts';
 import { importRealExport } from '../helpers/real-export.ts';
 
 /**
@@ -114,13 +114,8 @@ test('the model answers the 10× prior until it has evidence, publishes at most 
 test('an estimate from the learned distribution is spread over three prices, counted once per bucket and once in the total, and the map equals one built from scratch', () => {
   const { heat, fill } = ethVenue();
   const t0 = Date.UTC(2025, 0, 1);
-  // Five longs opened at 2000, liquidated at 1900 (5 %: ~20×) an hour apart.
-  for (let i = 0; i < 5; i++) {
-    const w = `0x${String(i + 1).padStart(40, '0')}`;
-    fill(w, t0 + i * PUBLISH_EVERY_MS, 2000, 1, 'B', 0, false, 0);
-    fill(w, t0 + i * PUBLISH_EVERY_MS + 1, 1900 + 10 * i, 1, 'A', 1, true, -100 + 10 * i);
-  }
-  const later = t0 + 10 * PUBLISH_EVERY_MS;
+  // Five longs opened at 2000 and liquidated 3–5 % lower: the model learns 20–30×.
+  const later = learnFiveLiquidatedLongs(fill, t0);
   const fresh = `0x${'f'.repeat(40)}`;
   fill(fresh, later, 2000, 2, 'B', 0, false, 0);
   const mine = heat.positions(wallet(fresh));

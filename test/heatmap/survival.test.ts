@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { wallet } from '../../src/domain/ids.ts';
 import { kaplanMeier, LeverageModel, PUBLISH_EVERY_MS } from '../../src/engine/heatmap/leverage-model.ts';
 import { SurvivalTracker } from '../../src/engine/heatmap/survival.ts';
-import { ethVenue } from '../helpers/eth-venue.ts';
+import { ethVenue, learnFiveLiquidatedLongs } from '../helpers/eth-venue.ts';
 
 /**
  * Issue 14, survival: an estimated position still open after its coin traded through its
@@ -110,12 +110,7 @@ test('an estimated position the price passes without liquidating it is re-filed 
   const { heat, fill, mark } = ethVenue();
   const t0 = Date.UTC(2025, 0, 1);
   // Five longs opened at 2000 and liquidated 3–5 % lower: the model learns 20–30×.
-  for (let i = 0; i < 5; i++) {
-    const w = `0x${String(i + 1).padStart(40, '0')}`;
-    fill(w, t0 + i * PUBLISH_EVERY_MS, 2000, 1, 'B', 0, false, 0);
-    fill(w, t0 + i * PUBLISH_EVERY_MS + 1, 1900 + 10 * i, 1, 'A', 1, true, -100 + 10 * i);
-  }
-  const later = t0 + 10 * PUBLISH_EVERY_MS;
+  const later = learnFiveLiquidatedLongs(fill, t0);
   const fresh = `0x${'f'.repeat(40)}`;
   fill(fresh, later, 2000, 2, 'B', 0, false, 0);
   const filed = () => heat.positions(wallet(fresh))[0]?.liquidationPx as number;

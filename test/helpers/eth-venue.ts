@@ -1,4 +1,5 @@
 import { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
+import { PUBLISH_EVERY_MS } from '../../src/engine/heatmap/leverage-model.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 
 /**
@@ -36,4 +37,18 @@ export function ethVenue() {
     p.ingest({ line: n, ts: time, venue: 'hyperliquid', msg: { channel: 'allMids', data: { mids: { ETH: String(px) } } } });
   };
   return { p, heat, fill, mark };
+}
+
+/**
+ * Five longs opened at 2000 and liquidated at 1900–1940 (3–5 % lower: 20–30×), one leverage
+ * publication apart from `t0`, so the model has learned ETH's leverage by `t0 + 10` publications.
+ * Gives that later time.
+ */
+export function learnFiveLiquidatedLongs(fill: ReturnType<typeof ethVenue>['fill'], t0: number): number {
+  for (let i = 0; i < 5; i++) {
+    const w = `0x${String(i + 1).padStart(40, '0')}`;
+    fill(w, t0 + i * PUBLISH_EVERY_MS, 2000, 1, 'B', 0, false, 0);
+    fill(w, t0 + i * PUBLISH_EVERY_MS + 1, 1900 + 10 * i, 1, 'A', 1, true, -100 + 10 * i);
+  }
+  return t0 + 10 * PUBLISH_EVERY_MS;
 }
