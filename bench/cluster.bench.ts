@@ -3,7 +3,7 @@
  * `glass worker` as child processes) against the single process on one simulated recording.
  *
  *   node bench/cluster.bench.ts [--hours 2] [--wallets 2000] [--seed 11] [--repeats 3] [--workers 1,2,4] [--rate 400] [--latency-lines 6000]
- *     [--phases single,partitions,bus,throughput,latency] [--scores self,owner]
+ *     [--phases single,partitions,bus,throughput,latency] [--scores self,owner] [--ledger shared,own]
  *
  * What it measures (medians of `--repeats`, with min–max):
  * - single process: the engines in memory (the default whale thresholds, as the workers here); the
@@ -22,6 +22,9 @@
  *   --role wallets` beside the N coin workers, which take the score reads from it); in memory, the
  *   part a coin worker repeats without the score engine, and the wallet owner's engines alone
  *   (the recording read beforehand: engines only);
+ * - `--ledger`: coin workers sharing one accuracy ledger (`shared`: `--peers`, the exchange of
+ *   grades and the wait it brings, src/bus/nats/ledger-exchange.ts) and/or each keeping its own
+ *   coins' (`own`: no exchange; its ledger fields then differ from one process) — what the exchange costs;
  * - event latency with the workers running while an ingest publishes at `--rate` lines/s: per
  *   event, its time on the event stream minus its cause's time on the raw stream (the cause found
  *   by receive time), on the recording's first `--latency-lines` lines.
@@ -68,6 +71,7 @@ const { values: args } = parseArgs({
     'latency-lines': { type: 'string', default: '6000' },
     phases: { type: 'string', default: 'single,partitions,bus,throughput,latency' },
     scores: { type: 'string', default: 'self,owner' },
+    ledger: { type: 'string', default: 'shared' },
   },
 });
 const repeats = Number(args.repeats);
@@ -76,6 +80,11 @@ const rate = Number(args.rate);
 const latencyLines = Number(args['latency-lines']);
 const phases = new Set((args.phases as string).split(','));
 const scoreModes = (args.scores as string).split(',') as ('self' | 'owner')[];
+const ledgerModes = (args.ledger as string).split(',') as ('shared' | 'own')[];
+for (const m of ledgerModes) if (m !== 'shared' && m !== 'own') throw new Error(`--ledger: expected shared or own, not "${m}"`);
+/** A run's label: workers, the wallet owner, a ledger of their own. */
+const label = (n: number, mode: 'self' | 'owner', ledger: 'shared' | 'own') =>
+  `${n}${mode === 'owner' ? '+owner' : ''}${ledger === 'own' ? ' own-ledger' : ''}`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (l: string) => process.stderr.write(`${l}\n`);
@@ -258,7 +267,12 @@ async function consumeOnly(nc: NatsConnection, c: Cluster, total: number): Promi
  * Starts workers and resolves once every one holds its lease: with `self` the first records the
  * scores; with `owner` a wallet owner runs beside them and they take its score reads.
  */
-async function startWorkers(c: Cluster, parts: readonly string[][], mode: 'self' | 'owner'): Promise<ReturnType<typeof child>[]> {
+async function startWorkers(
+  c: Cluster,
+  parts: readonly string[][],
+  mode: 'self' | 'owner',
+  ledger: 'shared' | 'own' = 'shared',
+): Promise<ReturnType<typeof child>[]> {
   // The owner first, active (its store migrated) before the rest: processes migrating a fresh schema at once can collide.
   const owner = mode === 'owner' ? [child(['worker', '--role', 'wallets', '--idle-exit', '600000'], c.env)] : [];
   if (owner.length > 0) await until('the wallet owner to be active', () => owner.every((w) => w.err().includes(': active')), 120_000);
@@ -268,6 +282,8 @@ async function startWorkers(c: Cluster, parts: readonly string[][], mode: 'self'
         'worker',
         '--coins',
         coins.join(','),
+        // One shared accuracy ledger, as a partitioned cluster has (ledger-exchange.ts), or each its own.
+        ...(ledger === 'shared' ? ['--peers', parts.map((p) => p.join(',')).join(';')] : []),
         '--idle-exit',
         '600000',
         ...(mode === 'owner' ? ['--scores', 'owner'] : i === 0 ? ['--owns-scores'] : []),
@@ -466,26 +482,27 @@ async function main(): Promise<void> {
   if (phases.has('throughput')) {
     const through: Record<string, unknown> = {};
     for (const mode of scoreModes)
-      for (const n of workerCounts) {
-        const parts = split(perCoin, n);
-        const rates: number[] = [];
-        const fromSpawn: number[] = [];
-        for (let i = 0; i < repeats; i++) {
-          const c = newCluster(`t${n}`);
-          const published = await fillRaw(nc, c, file);
-          const t0 = performance.now();
-          const ws = await startWorkers(c, parts, mode);
-          const t = await timed(() => waitDone(c, parts, published));
-          rates.push(published / t.s);
-          fromSpawn.push(published / ((performance.now() - t0) / 1000));
-          await stopAll(ws);
-          await dropCluster(nc, c);
+      for (const ledger of ledgerModes)
+        for (const n of workerCounts) {
+          const parts = split(perCoin, n);
+          const rates: number[] = [];
+          const fromSpawn: number[] = [];
+          for (let i = 0; i < repeats; i++) {
+            const c = newCluster(`t${n}`);
+            const published = await fillRaw(nc, c, file);
+            const t0 = performance.now();
+            const ws = await startWorkers(c, parts, mode, ledger);
+            const t = await timed(() => waitDone(c, parts, published));
+            rates.push(published / t.s);
+            fromSpawn.push(published / ((performance.now() - t0) / 1000));
+            await stopAll(ws);
+            await dropCluster(nc, c);
+          }
+          through[label(n, mode, ledger)] = { fromActive: spread(rates), fromSpawn: spread(fromSpawn) };
+          say(
+            `${n} worker(s)${mode === 'owner' ? ' + the wallet owner' : ''}${ledger === 'own' ? ', each its own ledger' : ''}: end to end ${fmt(spread(rates))} msg/s from all active, ${fmt(spread(fromSpawn))} msg/s from spawn`,
+          );
         }
-        through[`${n}${mode === 'owner' ? '+owner' : ''}`] = { fromActive: spread(rates), fromSpawn: spread(fromSpawn) };
-        say(
-          `${n} worker(s)${mode === 'owner' ? ' + the wallet owner' : ''}: end to end ${fmt(spread(rates))} msg/s from all active, ${fmt(spread(fromSpawn))} msg/s from spawn`,
-        );
-      }
     figures.throughput = through;
   }
 
@@ -493,33 +510,34 @@ async function main(): Promise<void> {
   if (phases.has('latency')) {
     const lat: Record<string, unknown> = {};
     for (const mode of scoreModes)
-      for (const n of workerCounts) {
-        const parts = split(perCoin, n);
-        const p50: number[] = [];
-        const p99: number[] = [];
-        const mx: number[] = [];
-        let count = 0;
-        let unclear = 0;
-        for (let i = 0; i < repeats; i++) {
-          const c = newCluster(`l${n}`);
-          await ensureStreams(nc, { ...DEFAULT_CLUSTER, prefix: c.prefix }, busNames(c.prefix));
-          const ws = await startWorkers(c, parts, mode);
-          const published = await fillRaw(nc, c, file, 512, rate, latencyLines);
-          await waitDone(c, parts, published);
-          const { ms: l, unclear: u } = await latencies(nc, c);
-          unclear = u;
-          p50.push(pct(l, 50));
-          p99.push(pct(l, 99));
-          mx.push(Math.max(...l));
-          count = l.length;
-          await stopAll(ws);
-          await dropCluster(nc, c);
+      for (const ledger of ledgerModes)
+        for (const n of workerCounts) {
+          const parts = split(perCoin, n);
+          const p50: number[] = [];
+          const p99: number[] = [];
+          const mx: number[] = [];
+          let count = 0;
+          let unclear = 0;
+          for (let i = 0; i < repeats; i++) {
+            const c = newCluster(`l${n}`);
+            await ensureStreams(nc, { ...DEFAULT_CLUSTER, prefix: c.prefix }, busNames(c.prefix));
+            const ws = await startWorkers(c, parts, mode, ledger);
+            const published = await fillRaw(nc, c, file, 512, rate, latencyLines);
+            await waitDone(c, parts, published);
+            const { ms: l, unclear: u } = await latencies(nc, c);
+            unclear = u;
+            p50.push(pct(l, 50));
+            p99.push(pct(l, 99));
+            mx.push(Math.max(...l));
+            count = l.length;
+            await stopAll(ws);
+            await dropCluster(nc, c);
+          }
+          lat[label(n, mode, ledger)] = { events: count, unclear, p50: spread(p50), p99: spread(p99), max: spread(mx) };
+          say(
+            `${n} worker(s)${mode === 'owner' ? ' + the wallet owner' : ''}${ledger === 'own' ? ', each its own ledger' : ''} at ${rate} msg/s: ${count} events timed (${unclear} of unclear cause), latency p50 ${fmt(spread(p50))} ms, p99 ${fmt(spread(p99))} ms, max ${fmt(spread(mx))} ms`,
+          );
         }
-        lat[`${n}${mode === 'owner' ? '+owner' : ''}`] = { events: count, unclear, p50: spread(p50), p99: spread(p99), max: spread(mx) };
-        say(
-          `${n} worker(s)${mode === 'owner' ? ' + the wallet owner' : ''} at ${rate} msg/s: ${count} events timed (${unclear} of unclear cause), latency p50 ${fmt(spread(p50))} ms, p99 ${fmt(spread(p99))} ms, max ${fmt(spread(mx))} ms`,
-        );
-      }
     figures.latency = { rate, lines: latencyLines, ...lat };
   }
   await nc.close();

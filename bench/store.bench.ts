@@ -4,7 +4,8 @@
  * through the recorder into a fresh SQLite file and a fresh PostgreSQL schema ("on"), runs
  * alternating so machine noise hits both sides alike; medians reported. Wall time is the
  * throughput; process CPU time (all threads) is the cost, steadier when the machine is busy;
- * `…MainCpuRatio` is the engines' thread's alone (the store's writer thread left out). PostgreSQL's
+ * `…MainCpuRatio` is the engines' thread's alone (the store's writer thread left out); `…IdleSeconds`
+ * the time its event loop waited (for the writer, or the file). PostgreSQL's
  * own CPU (the server process) is in neither. `load` is the 1-minute load average at the start
  * and the end: on a shared machine the wall ratios move with it.
  *
@@ -13,6 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
 import { attachEngines } from '../src/cli/engines.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
@@ -56,14 +58,21 @@ function mainCpu(): number {
   return (u.user + u.system) / 1e6;
 }
 
-async function off(): Promise<{ seconds: number; cpu: number; mainCpu: number; lines: number }> {
+async function off(): Promise<{ seconds: number; cpu: number; mainCpu: number; idle: number; lines: number }> {
   const t0 = performance.now();
   const c0 = cpu();
   const m0 = mainCpu();
+  const e0 = performance.eventLoopUtilization();
   const p = new Pipeline();
   attachEngines(p);
   for await (const batch of readRecordingBatches(file)) for (const item of batch) p.ingest(item);
-  return { seconds: (performance.now() - t0) / 1000, cpu: cpu() - c0, mainCpu: mainCpu() - m0, lines: p.messages + p.rejects };
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    cpu: cpu() - c0,
+    mainCpu: mainCpu() - m0,
+    idle: performance.eventLoopUtilization(e0).idle / 1000,
+    lines: p.messages + p.rejects,
+  };
 }
 
 async function on(open: () => Promise<Store>, drop: (s: Store) => Promise<void>) {
@@ -72,12 +81,14 @@ async function on(open: () => Promise<Store>, drop: (s: Store) => Promise<void>)
     const t0 = performance.now();
     const c0 = cpu();
     const m0 = mainCpu();
+    const e0 = performance.eventLoopUtilization();
     const r = await ingest(store, readRecordingBatches(file), file);
     const seconds = (performance.now() - t0) / 1000;
     return {
       seconds,
       cpu: cpu() - c0,
       mainCpu: mainCpu() - m0,
+      idle: performance.eventLoopUtilization(e0).idle / 1000,
       events: r.written,
       batches: r.batches,
       writeSeconds: r.writeMs / 1000,
@@ -123,9 +134,19 @@ const stores = pgDown === null ? [sqlite, postgres] : [sqlite];
 const offRuns: number[] = [];
 const offCpu: number[] = [];
 const offMain: number[] = [];
+const offIdle: number[] = [];
 const onRuns: Record<
   string,
-  { seconds: number[]; cpu: number[]; main: number[]; write: number[]; events: number; batches: number; maps: string | null }
+  {
+    seconds: number[];
+    cpu: number[];
+    main: number[];
+    idle: number[];
+    write: number[];
+    events: number;
+    batches: number;
+    maps: string | null;
+  }
 > = {};
 const loadAtStart = loadavg()[0] as number;
 let lines = 0;
@@ -135,14 +156,25 @@ for (let i = 0; i < repeats; i++) {
   offRuns.push(o.seconds);
   offCpu.push(o.cpu);
   offMain.push(o.mainCpu);
+  offIdle.push(o.idle);
   lines = o.lines;
   for (const s of stores) {
     const r = await on(s.open, s.drop);
-    const acc = onRuns[s.name] ?? { seconds: [], cpu: [], main: [], write: [], events: r.events, batches: r.batches, maps: r.maps };
+    const acc = onRuns[s.name] ?? {
+      seconds: [],
+      cpu: [],
+      main: [],
+      idle: [],
+      write: [],
+      events: r.events,
+      batches: r.batches,
+      maps: r.maps,
+    };
     onRuns[s.name] = acc;
     acc.seconds.push(r.seconds);
     acc.cpu.push(r.cpu);
     acc.main.push(r.mainCpu);
+    acc.idle.push(r.idle);
     acc.write.push(r.writeSeconds);
   }
 }
@@ -157,6 +189,7 @@ const figures: Record<string, number | string> = {
   offLinesPerSec: Math.round(lines / offS),
   offCpuSeconds: round3(median(offCpu)),
   offMainCpuSeconds: round3(median(offMain)),
+  offIdleSeconds: round3(median(offIdle)),
   load: `${loadAtStart.toFixed(2)} → ${(loadavg()[0] as number).toFixed(2)}`,
 };
 for (const [name, r] of Object.entries(onRuns)) {
@@ -170,6 +203,9 @@ for (const [name, r] of Object.entries(onRuns)) {
   figures[`${name}MainCpuRatio`] = round3(median(r.main) / median(offMain));
   // The engines' thread's CPU seconds: a change that also speeds the engines (the off run) moves the ratio less than this.
   figures[`${name}MainCpuSeconds`] = round3(median(r.main));
+  // The engines' thread's event loop idle: waiting for the writer (two batches in flight, the last
+  // commit at the end) or for the file (the off run's idle is the file's alone).
+  figures[`${name}IdleSeconds`] = round3(median(r.idle));
   // Each repeat's own ratio (on / the off run just before it): the spread the noise makes.
   const spread = (on: number[], base: number[]) => {
     const x = on.map((v, i) => v / (base[i] as number)).sort((a, b) => a - b);

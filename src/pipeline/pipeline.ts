@@ -65,6 +65,8 @@ export class Pipeline {
   /** Its scanned events carry wallet numbers the book takes as they are (see WalletRef, `applyOwn`): kept to itself. */
   private readonly normalizer = new HyperliquidNormalizer({ walletRefs: true });
   private readonly opts: PipelineOptions;
+  /** What is told that a raw message starts (BookConsumer.onMessage). */
+  private readonly starts: (() => void)[] = [];
   /** Receive time (`localTs`) of the market event being applied: what the engines emit meanwhile, it caused. */
   causeTs = Number.NaN;
   private readonly onEvent = (e: MarketEvent): void => {
@@ -94,6 +96,7 @@ export class Pipeline {
 
   /** Wires an engine to the buses it listens on (market events, position changes, accounts). */
   attach(engine: BookConsumer): void {
+    if (engine.onMessage !== undefined) this.starts.push(() => engine.onMessage?.());
     if (engine.onMarket !== undefined) this.market.subscribe((e) => engine.onMarket?.(e));
     if (engine.onChange !== undefined) this.changes.subscribe((c) => engine.onChange?.(c));
     if (engine.onAccount !== undefined) this.accounts.subscribe((a) => engine.onAccount?.(a));
@@ -101,6 +104,7 @@ export class Pipeline {
 
   /** One recording line (or the reader's complaint about it). */
   ingest(item: RawMessage | RawBytes | RecordError): void {
+    for (const start of this.starts) start();
     if (item instanceof RecordError) {
       this.reject({ line: item.line, message: item.reason });
       return;

@@ -35,6 +35,11 @@ export interface StreamOptions {
   readonly maxBufferedBytes: number;
   /** Events read from the store per page while a resuming client catches up. */
   readonly catchUpPage: number;
+  /**
+   * A catching-up client whose socket holds more than half its bound unsent and drains none of it
+   * for this long (ms) is closed as a slow consumer, as a live one is at its bound.
+   */
+  readonly catchUpStallMs: number;
   /** Events published ahead of their store commit at most (capped at the ring's size: the ring holds every uncommitted one). */
   readonly aheadMax: number;
   /** Wall clock of the `publishedAt` hop (ms since the epoch). */
@@ -47,6 +52,7 @@ export const DEFAULT_STREAM: StreamOptions = {
   ringSize: 50_000,
   maxBufferedBytes: 4 << 20,
   catchUpPage: 1000,
+  catchUpStallMs: 30_000,
   aheadMax: 10_000,
   clock: Date.now,
   tierDelayMs: { P1: 10, P2: 50 },
@@ -124,6 +130,11 @@ export class StreamHub {
   private readonly metrics: ServiceMetrics | null;
   /** Id of the newest event published. */
   lastId = 0;
+  /**
+   * What the fan-out did (the bench reads it to see whether a stalled client changes the server's
+   * work): messages handed to client sockets, and slow consumers closed.
+   */
+  readonly counters = { sends: 0, slowClosed: 0 };
   /** The last map sent per coin: deltas are against it. */
   private readonly maps = new Map<string, { width: number; buckets: Map<number, BucketT> }>();
   /** Detected events wait here, in id order, for their tier's flush or the commit that lets them run ahead. */
@@ -152,6 +163,18 @@ export class StreamHub {
 
   get size(): number {
     return this.clients.size;
+  }
+
+  /** Bytes every client's socket holds unsent now (the kernel's buffers not counted): the largest and the sum. */
+  backlog(): { maxBytes: number; totalBytes: number } {
+    let maxBytes = 0;
+    let totalBytes = 0;
+    for (const c of this.clients) {
+      const b = c.ws.bufferedAmount;
+      totalBytes += b;
+      if (b > maxBytes) maxBytes = b;
+    }
+    return { maxBytes, totalBytes };
   }
 
   /** Id of the oldest event the ring holds (lastId + 1 when empty). */
@@ -350,7 +373,8 @@ export class StreamHub {
   /**
    * Store pages while the missed events are older than the ring, then ring pages, then live: ids
    * in order, none twice. Between pages the client's socket drains (a large catch-up is the hub's
-   * own burst, not the client's fault); the last step to live is synchronous with publish().
+   * own burst, not the client's fault; one that drains nothing for `catchUpStallMs` is closed as a
+   * slow consumer); the last step to live is synchronous with publish().
    */
   private async catchUp(c: Client): Promise<void> {
     let waits = 0;
@@ -382,9 +406,41 @@ export class StreamHub {
           return;
         }
       }
-      while (!c.closed && c.ws.bufferedAmount > this.opts.maxBufferedBytes / 2) await new Promise((r) => setTimeout(r, 10));
-      if (c.ws.bufferedAmount <= this.opts.maxBufferedBytes / 2) await new Promise((r) => setImmediate(r));
+      if (!(await this.drained(c))) return;
     }
+  }
+
+  /**
+   * Waits while the client's socket holds more than half its bound unsent: woken by its `drain`
+   * (no work while it reads nothing; a check a second at most), cut as a slow consumer once it has
+   * drained nothing for `catchUpStallMs`. False when the client is gone.
+   */
+  private async drained(c: Client): Promise<boolean> {
+    const half = this.opts.maxBufferedBytes / 2;
+    let held = c.ws.bufferedAmount;
+    let since = performance.now();
+    while (!c.closed && held > half) {
+      const sock = socketOf(c.ws);
+      if (sock === null) return false;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          sock.off('drain', done);
+          sock.off('close', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(1000, this.opts.catchUpStallMs));
+        sock.once('drain', done);
+        sock.once('close', done);
+      });
+      const now = c.ws.bufferedAmount;
+      if (now < held) since = performance.now();
+      else if (performance.now() - since >= this.opts.catchUpStallMs && !c.closed) this.cut(c);
+      held = now;
+    }
+    if (c.closed) return false;
+    await new Promise((r) => setImmediate(r));
+    return !c.closed;
   }
 
   /** Up to `n` ring entries past the client's last id. */
@@ -409,6 +465,7 @@ export class StreamHub {
   private send(c: Client, data: string | Buffer, id: number | null, check = true): void {
     if (c.closed) return;
     c.ws.send(data, TEXT);
+    this.counters.sends++;
     if (id !== null) c.lastId = id;
     if (check && c.ws.bufferedAmount > this.opts.maxBufferedBytes) this.cut(c);
   }
@@ -427,6 +484,7 @@ export class StreamHub {
     this.clients.delete(c);
     this.metrics?.wsClients(this.clients.size);
     this.metrics?.slowClosed();
+    this.counters.slowClosed++;
     c.ws.close(CLOSE_SLOW, `slow consumer: resume from id ${c.lastId}`);
   }
 
@@ -441,8 +499,15 @@ export class StreamHub {
 }
 
 /** The TCP socket under a ws WebSocket (ws keeps it as `_socket`; absent once closed). */
-function socketOf(ws: WebSocket): { cork(): void; uncork(): void } | null {
-  const s = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+interface RawSocket {
+  cork(): void;
+  uncork(): void;
+  once(event: 'drain' | 'close', f: () => void): unknown;
+  off(event: 'drain' | 'close', f: () => void): unknown;
+}
+
+function socketOf(ws: WebSocket): RawSocket | null {
+  const s = (ws as unknown as { _socket?: RawSocket })._socket;
   return s ?? null;
 }
 

@@ -5,7 +5,8 @@ import type { Grade } from '../engine/ledger/grade.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
 import { COMPONENTS, type Component } from '../engine/score/universe.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
-import { type PackedView, packedJson, packView } from './map-encoder.ts';
+import { type PackedView, packColumns, packedJson } from './map-encoder.ts';
+import { ScoreRows } from './score-rows.ts';
 import type { EventRecord, GradeRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord } from './types.ts';
 
 export interface RecorderOptions {
@@ -106,6 +107,8 @@ export class Recorder {
   private lastComponents = new Float64Array(0);
   /** What `peekInto` fills. */
   private readonly peeked = new Float64Array(3 + COMPONENTS.length);
+  /** Where the score records' numbers go. */
+  private readonly scoreRows = new ScoreRows();
   /** The score engine's version at the last sweep (NaN: none yet): unchanged, every wallet's score is what the sweep saw. */
   private sweptAt = Number.NaN;
   private cadence = 0;
@@ -221,13 +224,15 @@ export class Recorder {
   }
 
   private snapshotMap(coin: string, reason: HeatmapSnapshotRecord['reason']): void {
-    const view = this.heat.view(coin);
-    if (view === null) return;
+    const packed = this.heat.packedView(coin);
+    if (packed === null) return;
+    const view = packed.view;
     this.mapCoins.add(coin);
     const time = Math.max(view.time, this.now);
-    // Packed as it stands; its document, its rounding, its text and its delta against the coin's
-    // last whole map are the store's writer thread's work (map-encoder.ts), off the engines' thread.
-    const p = packView(view, this.heat.liq.tables.szDecimals(coin), time, this.opts.mapDeltas, this.forgotten.delete(coin));
+    // Packed as it stands (its buckets read into columns, no object a bucket); its document, its
+    // rounding, its text and its delta against the coin's last whole map are the store's writer
+    // thread's work (map-encoder.ts), off the engines' thread.
+    const p = packColumns(view, packed.cols, this.heat.liq.tables.szDecimals(coin), time, this.opts.mapDeltas, this.forgotten.delete(coin));
     this.out.heatmaps.push(lazyMap(view.coin as Coin, time, reason, p));
     this.zonesOf.set(
       coin,
@@ -378,25 +383,11 @@ export class Recorder {
     this.recordedScore[w] = score;
     this.lastTrades[w] = trades;
     this.lastConfidence[w] = confidence;
-    // Plain objects and one text, built once: a replay makes tens of thousands of these, each held
-    // until its batch commits (a closure or typed array apiece showed up as scavenger work).
-    const components: Record<string, number> = {};
-    for (let c = 0; c < k; c++) {
-      const x = v[3 + c] as number;
-      this.lastComponents[w * k + c] = x;
-      components[COMPONENTS[c] as Component] = x;
-    }
-    // One flat string (a text built piece by piece is a tree of pieces until something reads it).
-    const componentsJson = JSON.stringify(components);
-    this.out.scores.push({
-      wallet: this.pipeline.book.wallets.name(w),
-      time: this.now,
-      score,
-      confidence,
-      trades,
-      components,
-      componentsJson,
-    });
+    for (let c = 0; c < k; c++) this.lastComponents[w * k + c] = v[3 + c] as number;
+    // A small object over shared columns: a replay makes tens of thousands of these, each held
+    // until its batch commits (a closure, typed array or components object apiece showed up as
+    // scavenger work); the components' text is the writer thread's (score-rows.ts).
+    this.out.scores.push(this.scoreRows.make(this.pipeline.book.wallets.name(w), this.now, v));
   }
 }
 

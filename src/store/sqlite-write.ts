@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { encodeViews, type MapEncoder, PACKED, type PackedView } from './map-encoder.ts';
+import { componentsText, SCORE_WIDTH, ScoreRow } from './score-rows.ts';
 import type { ScoreRecord, WriteBatch } from './types.ts';
 
 /**
@@ -115,32 +116,48 @@ export function unpackMaps(w: WireBatch, p: PackedMaps): void {
 }
 
 /**
- * A batch's scores as columns: per row time, score, confidence and trades in `nums`; the wallet
- * and components texts one after another in `text`, `ends[i]` where text i ends. A batch holds
- * thousands of score rows (a cadence rewrites every wallet whose percentile moved), and the
- * structured clone of as many small arrays was most of the engines' thread's share of a write;
- * this crosses as two transferred buffers and one flat string.
+ * A batch's scores as columns: per row time, score, confidence and trades, then the components
+ * (COMPONENTS order) in `nums`, SCORE_WIDTH numbers a row; the wallet texts (and, unless `numeric`,
+ * each row's components text after its wallet) one after another in `text`, `ends[i]` where text
+ * i ends. A batch holds thousands of score rows (a cadence rewrites every wallet whose percentile
+ * moved), and the structured clone of as many small arrays was most of the engines' thread's share
+ * of a write; this crosses as two transferred buffers and one flat string. `numeric`: every row
+ * was the recorder's (score-rows.ts), its components text built on the writer from the numbers.
  */
 export interface PackedScores {
   readonly nums: Float64Array<ArrayBuffer>;
   readonly text: string;
   readonly ends: Uint32Array<ArrayBuffer>;
+  readonly numeric: boolean;
 }
-
-const SCORE_NUMS = 4;
 
 export function packScores(scores: readonly ScoreRecord[]): PackedScores {
   const n = scores.length;
-  const nums = new Float64Array(SCORE_NUMS * n);
+  const nums = new Float64Array(SCORE_WIDTH * n);
+  let numeric = true;
+  for (let i = 0; i < n && numeric; i++) numeric = scores[i] instanceof ScoreRow;
+  if (numeric) {
+    const ends = new Uint32Array(n);
+    const parts: string[] = new Array(n);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const s = scores[i] as ScoreRow;
+      nums.set(s.nums.subarray(s.at, s.at + SCORE_WIDTH), SCORE_WIDTH * i);
+      parts[i] = s.wallet;
+      at += s.wallet.length;
+      ends[i] = at;
+    }
+    return { nums, text: parts.join(''), ends, numeric };
+  }
   const ends = new Uint32Array(2 * n);
   const parts: string[] = new Array(2 * n);
   let at = 0;
   for (let i = 0; i < n; i++) {
     const s = scores[i] as ScoreRecord;
-    nums[SCORE_NUMS * i] = s.time;
-    nums[SCORE_NUMS * i + 1] = s.score;
-    nums[SCORE_NUMS * i + 2] = s.confidence;
-    nums[SCORE_NUMS * i + 3] = s.trades;
+    nums[SCORE_WIDTH * i] = s.time;
+    nums[SCORE_WIDTH * i + 1] = s.score;
+    nums[SCORE_WIDTH * i + 2] = s.confidence;
+    nums[SCORE_WIDTH * i + 3] = s.trades;
     const components = s.componentsJson ?? JSON.stringify(s.components);
     parts[2 * i] = s.wallet;
     at += s.wallet.length;
@@ -149,25 +166,26 @@ export function packScores(scores: readonly ScoreRecord[]): PackedScores {
     at += components.length;
     ends[2 * i + 1] = at;
   }
-  return { nums, text: parts.join(''), ends };
+  return { nums, text: parts.join(''), ends, numeric };
 }
 
 /** The score rows back, as `encodeBatch` makes them (the writer thread). */
 export function unpackScores(p: PackedScores): SQLInputValue[][] {
-  const n = p.ends.length / 2;
+  const per = p.numeric ? 1 : 2;
+  const n = p.ends.length / per;
   const rows: SQLInputValue[][] = new Array(n);
   let from = 0;
   for (let i = 0; i < n; i++) {
-    const walletEnd = p.ends[2 * i] as number;
-    const end = p.ends[2 * i + 1] as number;
-    const x = SCORE_NUMS * i;
+    const walletEnd = p.ends[per * i] as number;
+    const end = p.ends[per * i + per - 1] as number;
+    const x = SCORE_WIDTH * i;
     rows[i] = [
       p.text.slice(from, walletEnd),
       p.nums[x] as number,
       p.nums[x + 1] as number,
       p.nums[x + 2] as number,
       p.nums[x + 3] as number,
-      p.text.slice(walletEnd, end),
+      p.numeric ? componentsText(p.nums, x) : p.text.slice(walletEnd, end),
     ];
     from = end;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AccuracyLedger, type Grade } from '../../src/engine/ledger/index.ts';
-import { BTC, cascadeRisk, ETH, H, liquidation, MIN, mark, whale, zoneEvent, zoneRef } from './helpers.ts';
+import { AccuracyLedger, DEFAULT_LEDGER, type Grade } from '../../src/engine/ledger/index.ts';
+import { BTC, cascadeRisk, catchUp, ETH, H, liquidation, MIN, mark, whale, zoneEvent, zoneRef } from './helpers.ts';
 
 function run(): { ledger: AccuracyLedger; grades: Grade[] } {
   const grades: Grade[] = [];
@@ -152,8 +152,9 @@ test('the recalibration is fitted on past grades only: an event made before the 
   }
   ledger.onMarket(mark(BTC, 1 * H, 94));
   ledger.onGlass(cascadeRisk(BTC, 1 * H, zoneRef('LONG_LIQ', 49, 51, 50, 1e6), 0.9, 0.9)); // before any grade
-  ledger.onMarket(mark(BTC, 4 * H + 1, 94)); // the first four are graded: the fit happens
-  ledger.onGlass(cascadeRisk(BTC, 4 * H + 1, zoneRef('LONG_LIQ', 49, 51, 50, 1e6), 0.9, 0.9));
+  ledger.onMarket(mark(BTC, 4 * H + 1, 94)); // the first four are graded …
+  const t = catchUp(ledger, BTC, 4 * H + 1, 94); // … and count a minute later: the fit happens
+  ledger.onGlass(cascadeRisk(BTC, t, zoneRef('LONG_LIQ', 49, 51, 50, 1e6), 0.9, 0.9));
   ledger.onMarket(mark(BTC, 9 * H, 94));
   const late = grades.filter((g) => g.kind === 'touch' && g.time > 0);
   assert.equal(late.length, 2);
@@ -164,4 +165,36 @@ test('the recalibration is fitted on past grades only: an event made before the 
   assert.equal(after.forecast?.recalibratedFrom, 4);
   const p = after.forecast?.recalibratedProbability as number;
   assert.ok(p < 0.5 && p > 0.1, String(p));
+});
+
+test('a grade counts in the verdicts at the first message whose start is past its clock plus the delay, and the verdicts hold still within a message', () => {
+  const ledger = new AccuracyLedger({}, { muting: { minGraded: 1, window: 10 } });
+  const D = DEFAULT_LEDGER.applyDelayMs;
+  const message = (...times: number[]) => {
+    ledger.onMessage();
+    for (const t of times) ledger.onMarket(mark(BTC, t, 100));
+  };
+  message(0);
+  // A CASCADE_RISK on a zone never reached: one miss against p0 0.9 mutes the type (minGraded 1).
+  ledger.onGlass(cascadeRisk(BTC, 0, zoneRef('LONG_LIQ', 49, 51, 50, 1e6), 0.9, 0.9));
+  message(4 * H + 1); // graded here, at clock 4 H + 1: counts from a message starting past 4 H + 1 + D
+  assert.equal(ledger.rows()[0]?.graded, 1, 'the table has it at once');
+  assert.equal(ledger.isMuted('CASCADE_RISK'), false);
+  message(4 * H + 1 + D); // starts at clock 4 H + 1: not past
+  assert.equal(ledger.isMuted('CASCADE_RISK'), false);
+  message(4 * H + 5 + D); // starts at exactly 4 H + 1 + D: not past it either
+  assert.equal(ledger.isMuted('CASCADE_RISK'), false);
+  message(4 * H + 6 + D); // starts at 4 H + 5 + D: past
+  assert.equal(ledger.isMuted('CASCADE_RISK'), true);
+  // Within one message the verdicts hold: a second grade made mid-message waits for the next start.
+  const m2 = new AccuracyLedger({}, { muting: { minGraded: 1, window: 10 } });
+  m2.onMessage();
+  m2.onMarket(mark(BTC, 0, 100));
+  m2.onGlass(cascadeRisk(BTC, 0, zoneRef('LONG_LIQ', 49, 51, 50, 1e6), 0.9, 0.9));
+  m2.onMessage();
+  m2.onMarket(mark(BTC, 4 * H + 1, 100));
+  m2.onMarket(mark(BTC, 4 * H + 2 + 2 * D, 100)); // the clock passes applyAt inside the message
+  assert.equal(m2.isMuted('CASCADE_RISK'), false, 'not inside the message');
+  m2.onMessage();
+  assert.equal(m2.isMuted('CASCADE_RISK'), true, 'at the next start');
 });

@@ -9,6 +9,7 @@ import {
 } from '../../src/domain/glass-event.ts';
 import { type Coin, coin, wallet } from '../../src/domain/ids.ts';
 import type { LiquidationEvent, MarkPriceEvent } from '../../src/domain/market-event.ts';
+import { DEFAULT_LEDGER } from '../../src/engine/ledger/ledger.ts';
 
 /** Hand-built events for the ledger's tests: only the fields the ledger reads matter. */
 export const BTC = coin('BTC');
@@ -16,6 +17,17 @@ export const ETH = coin('ETH');
 export const W1 = wallet(`0x${'a1'.repeat(20)}`);
 export const MIN = 60_000;
 export const H = 3600_000;
+
+/**
+ * Marks past the verdicts' delay after `time`: what the ledger graded by then now counts in what
+ * the engines read (recalibration, evidence standing, mutes). Returns the last mark's time.
+ */
+export function catchUp(ledger: { onMarket(e: MarkPriceEvent): void }, c: Coin, time: number, px: number): number {
+  const t = time + DEFAULT_LEDGER.applyDelayMs + 1;
+  ledger.onMarket(mark(c, t, px));
+  ledger.onMarket(mark(c, t + 1, px));
+  return t + 1;
+}
 
 export function mark(c: Coin, time: number, px: number): MarkPriceEvent {
   return { type: 'mark', venue: 'hyperliquid', time, localTs: time, coin: c, px, kind: 'mark' };

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { CascadeRiskEvent, GlassEvent, ZoneRef } from '../../src/domain/glass-event.ts';
 import { AccuracyLedger } from '../../src/engine/ledger/ledger.ts';
 import { CascadeMonitor, type MonitorOptions } from '../../src/engine/probability/monitor.ts';
-import { BTC, cascadeRisk, H, mark, zoneRef } from './helpers.ts';
+import { BTC, cascadeRisk, catchUp, H, mark, zoneRef } from './helpers.ts';
 
 /**
  * A ledger that has graded ten CASCADE_RISK forecasts on BTC, five of them reached (zone at 95,
@@ -23,6 +23,7 @@ function trained(model: 'right' | 'wrong', p0 = 0.5): AccuracyLedger {
   }
   ledger.onMarket(mark(BTC, 1 * H, 94));
   ledger.onMarket(mark(BTC, 4 * H + 1, 94));
+  catchUp(ledger, BTC, 4 * H + 1, 94);
   return ledger;
 }
 

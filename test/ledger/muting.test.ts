@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AccuracyLedger, type MuteChange, median, wilson } from '../../src/engine/ledger/index.ts';
-import { BTC, cascadeRisk, ETH, H, MIN, mark, zoneRef } from './helpers.ts';
+import { BTC, cascadeRisk, catchUp, ETH, H, MIN, mark, zoneRef } from './helpers.ts';
 
 test('Wilson 95 % intervals match the published values (Newcombe 1998, method 3)', () => {
   const cases: [number, number, number, number][] = [
@@ -34,6 +34,7 @@ test('a type is muted once its precision is below its baseline after the minimum
     ledger.onGlass(cascadeRisk(BTC, t, zoneRef('LONG_LIQ', hit ? 99 : 49, hit ? 101 : 51, hit ? 100 : 50, 1e6), 0.6, 0.6));
     t += 4 * H + 1;
     ledger.onMarket(mark(BTC, t, 100));
+    t = catchUp(ledger, BTC, t, 100);
   };
   for (let i = 0; i < 4; i++) graded(false);
   // 0 of 4: the Wilson upper bound (49.0 %) is already below 60 %, but four is under the minimum.
@@ -77,6 +78,7 @@ test('a type muted on one coin only is muted there, not elsewhere; the window le
     ledger.onGlass(cascadeRisk(c, t, zoneRef('SHORT_LIQ', hit ? 99 : 149, hit ? 101 : 151, hit ? 100 : 150, 1e6), 0.5, 0.5));
     t += 4 * H + MIN;
     ledger.onMarket(mark(c, t, 100));
+    t = catchUp(ledger, c, t, 100);
   };
   for (let i = 0; i < 3; i++) step(BTC, false);
   for (let i = 0; i < 6; i++) step(ETH, true);

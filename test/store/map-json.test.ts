@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { tidy } from '../../src/domain/format.ts';
 import type { Wallet } from '../../src/domain/ids.ts';
+import { COMPONENTS } from '../../src/engine/score/universe.ts';
 import { tidyJson } from '../../src/store/map-json.ts';
+import { ScoreRows } from '../../src/store/score-rows.ts';
 import { packScores, unpackScores } from '../../src/store/sqlite-write.ts';
 import type { ScoreRecord } from '../../src/store/types.ts';
 
@@ -131,4 +133,80 @@ describe('packScores: a batch’s scores cross to the writer thread as columns',
       }),
     );
   });
+
+  test('the recorder’s score rows (numbers in shared chunks) read and cross as the records they stand for', () => {
+    const num = fc.oneof(fc.double(), fc.constantFrom(0, -0, Number.NaN, Infinity, 0.1 + 0.2));
+    const made = fc.record({
+      wallet: fc.string(),
+      time: fc.oneof(fc.integer(), fc.constant(Number.NEGATIVE_INFINITY)),
+      // score, confidence, trades, then the components in COMPONENTS order (what peekInto fills)
+      v: fc.array(num, { minLength: 3 + COMPONENTS.length, maxLength: 3 + COMPONENTS.length }),
+    });
+    fc.assert(
+      fc.property(fc.array(made, { maxLength: 200 }), fc.nat(200), (ms, cut) => {
+        const rows = new ScoreRows();
+        const v = new Float64Array(3 + COMPONENTS.length);
+        const made = ms.map((m) => {
+          v.set(m.v);
+          return rows.make(m.wallet as Wallet, m.time, v);
+        });
+        // What the recorder made before: a plain record, its components keyed in COMPONENTS order.
+        const plain = ms.map((m): ScoreRecord => {
+          const components: Record<string, number> = {};
+          COMPONENTS.forEach((c, i) => {
+            components[c] = m.v[3 + i] as number;
+          });
+          const [score, confidence, trades] = m.v as [number, number, number];
+          return {
+            wallet: m.wallet as Wallet,
+            time: m.time,
+            score,
+            confidence,
+            trades,
+            components,
+            componentsJson: JSON.stringify(components),
+          };
+        });
+        // Each record reads as the plain one (its numbers never overwritten by later ones).
+        assert.deepEqual(
+          made.map((r) => ({ ...plainOf(r) })),
+          plain,
+        );
+        // A batch crosses as numbers (the writer writes the components' text) and comes back as
+        // the plain records' rows, a batch of the recorder's rows and one mixed with a plain record alike.
+        const want = plain.map((s) => [s.wallet, s.time, s.score, s.confidence, s.trades, s.componentsJson]);
+        const p = packScores(made);
+        assert.equal(p.numeric, true);
+        assert.deepEqual(unpackScores(p), want);
+        const mixed = [...made.slice(0, cut), ...plain.slice(cut, cut + 1), ...made.slice(cut + 1)];
+        assert.deepEqual(unpackScores(packScores(mixed)), want);
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
+
+test('score rows past a chunk (a cadence’s sweep makes thousands) keep their own numbers', () => {
+  const rows = new ScoreRows();
+  const v = new Float64Array(3 + COMPONENTS.length);
+  const made = Array.from({ length: 5000 }, (_, i) => {
+    v.fill(i);
+    return rows.make(`w${i}` as Wallet, i, v);
+  });
+  made.forEach((r, i) => {
+    assert.deepEqual(
+      [r.wallet, r.time, r.score, r.confidence, r.trades, ...Object.values(r.components)],
+      [`w${i}`, ...new Array(8).fill(i)],
+    );
+  });
+  assert.deepEqual(
+    unpackScores(packScores(made)).map((r) => r[1]),
+    made.map((_, i) => i),
+  );
+});
+
+/** A record's fields read through its getters. */
+function plainOf(r: ScoreRecord): ScoreRecord {
+  const { wallet, time, score, confidence, trades, components, componentsJson } = r;
+  return { wallet, time, score, confidence, trades, components, componentsJson };
+}

@@ -131,6 +131,11 @@ export interface BusNames {
   /** The wallet owner's score reads (`<prefix>.wallet.reads`), kept as long as the raw stream. */
   readonly walletStream: string;
   readonly walletSubject: string;
+  /** Wallet partitions' evidence updates for the merger (`<prefix>.wallet.evidence.<i>of<n>`, wallet-partition.ts). */
+  readonly walletEvidenceStream: string;
+  /** Coin workers' grades and labels for the shared accuracy ledger (`<prefix>.ledger.<worker>`), kept as long as the raw stream. */
+  readonly ledgerStream: string;
+  ledgerSubject(worker: string): string;
   readonly leases: string;
   rawSubject(venue: string, coin: string): string;
   rawVenue(venue: string): string;
@@ -145,6 +150,9 @@ export function busNames(prefix: string): BusNames {
     eventsStream: `${stem}_EVENTS`,
     walletStream: `${stem}_WALLET`,
     walletSubject: `${prefix}.wallet.reads`,
+    walletEvidenceStream: `${stem}_WALLET_EVIDENCE`,
+    ledgerStream: `${stem}_LEDGER`,
+    ledgerSubject: (worker) => `${prefix}.ledger.${worker}`,
     leases: `${stem}_LEASES`,
     rawSubject: (venue, coin) => `${prefix}.raw.${venue}.${coin}`,
     rawVenue: (venue) => `${prefix}.raw.${venue}.>`,

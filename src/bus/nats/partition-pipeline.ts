@@ -1,3 +1,4 @@
+import { AccuracyLedger } from '../../engine/ledger/ledger.ts';
 import type { BookConsumer } from '../../engine/position-book/change.ts';
 import { ScoreEngine } from '../../engine/score/engine.ts';
 import { DEFAULT_CORRELATION_BREAK } from '../../engine/signals/correlation-break.ts';
@@ -17,10 +18,12 @@ export type CoinFilter = (coin: string) => boolean;
  * be the wallet's score over all its trades, as in one process. The whale hunter sees every coin's
  * position changes too — its market-maker tally and the syndicate detector's entities (wallets
  * that act as one, judged on their entries in every coin) span coins — but emits only for the
- * worker's coins (`emitsFor`). The signal detectors' CORRELATION_BREAK compares each coin with a
+ * worker's coins (`emitsFor`). The accuracy ledger sees every market event (its clock runs on every
+ * coin) and grades the worker's coins (its `owns`); the other workers' grades reach it through the
+ * ledger exchange (src/bus/nats/ledger-exchange.ts). The signal detectors' CORRELATION_BREAK compares each coin with a
  * reference coin (BTC, the default attachEngines uses): its detector also gets the reference's
  * market events (it never emits for the reference itself). The heatmap, the cascade monitor, the
- * other signal detectors and the ledger get only market events and position changes of the
+ * other signal detectors get only market events and position changes of the
  * worker's coins (and every coin-less market event, every account snapshot).
  */
 export class PartitionPipeline extends Pipeline {
@@ -46,6 +49,11 @@ export class PartitionPipeline extends Pipeline {
       // The engine is not fed: its lookup (the one the hunter, the detectors and the signals call) reads the owner's values.
       if (remote !== null) engine.scoreNow = (w) => remote.read(w);
       else super.attach(engine);
+      return;
+    }
+    if (engine instanceof AccuracyLedger) {
+      // Every market event: its clock runs on every coin (grades it makes only for its `owns` coins).
+      super.attach(engine);
       return;
     }
     const mine = this.mine;

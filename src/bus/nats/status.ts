@@ -53,7 +53,7 @@ export async function clusterStatus(jsm: JetStreamManager, nc: NatsConnection, n
   } catch {
     // no bucket yet
   }
-  for (const name of [names.rawStream, names.eventsStream, names.walletStream]) {
+  for (const name of [names.rawStream, names.eventsStream, names.walletStream, names.walletEvidenceStream, names.ledgerStream]) {
     const info = await jsm.streams.info(name).catch(() => null);
     if (info === null) {
       streams.push({ name, exists: false, messages: 0, bytes: 0, firstSeq: 0, lastSeq: 0, subjects: [] });

@@ -14,7 +14,8 @@ import type { BusNames, ClusterConfig } from './config.ts';
 /**
  * The streams, created or brought to the configured limits: raw venue messages
  * (`<prefix>.raw.<venue>.<coin>`), Glass events (`<prefix>.events.<type>.<coin>`) and the wallet
- * owner's score reads (`<prefix>.wallet.reads`, src/bus/nats/wallet-state.ts). All are
+ * owner's score reads (`<prefix>.wallet.reads`, src/bus/nats/wallet-state.ts) and the coin
+ * workers' ledger exchange (`<prefix>.ledger.<worker>`, src/bus/nats/ledger-exchange.ts). All are
  * limits-retention file streams with a de-duplication window: a republish of the same
  * `Nats-Msg-Id` within it (an ingest that took over, a worker that redoes a batch) is dropped and
  * its PubAck names the original sequence.
@@ -49,6 +50,16 @@ export async function ensureStreams(nc: NatsConnection, cfg: ClusterConfig, name
       max_bytes: cfg.rawMaxBytes,
       duplicate_window: nanos(Math.min(cfg.dedupWindowMs, cfg.rawMaxAgeMs)),
     },
+    {
+      // Coin workers' grades and labels (src/bus/nats/ledger-exchange.ts): a worker rebuilding
+      // from the raw stream's start needs the others' from there too.
+      ...base,
+      name: names.ledgerStream,
+      subjects: [names.ledgerSubject('>')],
+      max_age: nanos(cfg.rawMaxAgeMs),
+      max_bytes: cfg.rawMaxBytes,
+      duplicate_window: nanos(Math.min(cfg.dedupWindowMs, cfg.rawMaxAgeMs)),
+    },
   ];
   for (const s of want) {
     const name = s.name;
@@ -62,7 +73,14 @@ export async function ensureStreams(nc: NatsConnection, cfg: ClusterConfig, name
 /** Removes the streams and the lease bucket (tests, `glass cluster` teardown). */
 export async function dropStreams(nc: NatsConnection, names: BusNames): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  for (const s of [names.rawStream, names.eventsStream, names.walletStream, `KV_${names.leases}`])
+  for (const s of [
+    names.rawStream,
+    names.eventsStream,
+    names.walletStream,
+    names.walletEvidenceStream,
+    names.ledgerStream,
+    `KV_${names.leases}`,
+  ])
     await jsm.streams.delete(s).catch(() => false);
 }
 

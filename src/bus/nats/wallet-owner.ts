@@ -3,6 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { HeatmapEngine } from '../../engine/heatmap/engine.ts';
 import { ScoreEngine } from '../../engine/score/engine.ts';
+import { EvidenceMerge } from '../../engine/score/merge.ts';
 import { EntityGraph } from '../../engine/syndicates/entities.ts';
 import { type HunterOptions, WhaleHunter } from '../../engine/whales/hunter.ts';
 import { Pipeline } from '../../pipeline/pipeline.ts';
@@ -14,6 +15,7 @@ import type { BusNames, ClusterConfig } from './config.ts';
 import { PipelinedPublisher } from './pipelined.ts';
 import { LINE_HEADER, rawIn } from './raw.ts';
 import { ensureStreams, resetConsumer } from './streams.ts';
+import { type EvidenceReaders, openEvidenceReaders } from './wallet-partition.ts';
 import { encodeReads, ReadLog, StreamTicks, walletCovered } from './wallet-state.ts';
 import { workerSource } from './worker.ts';
 
@@ -32,6 +34,8 @@ export interface WalletOwnerOptions {
   readonly onCommit?: (seq: number, scores: number) => void;
   readonly note?: (line: string) => void;
   readonly idleExitMs?: number;
+  /** The merger of this many wallet partitions (`--merge n`): their evidence in place of the score engine's own work. */
+  readonly merge?: number;
 }
 
 /**
@@ -45,10 +49,12 @@ export class WalletOwnerEngines {
   readonly pipeline = new Pipeline();
   readonly ticks = new StreamTicks(this.pipeline);
   readonly log = new ReadLog(this.ticks);
-  readonly score = new ScoreEngine(this.pipeline.book);
+  /** The score engine, or with `merge` the merge of the wallet partitions' evidence (`--role wallets --merge n`; wallet-partition.ts). */
+  readonly score: ScoreEngine;
   private publishing = false;
 
-  constructor(whales: Partial<HunterOptions> = {}) {
+  constructor(whales: Partial<HunterOptions> = {}, opts: { merge?: EvidenceMerge } = {}) {
+    this.score = new ScoreEngine(this.pipeline.book, opts.merge === undefined ? {} : { merge: opts.merge });
     const read = (w: number): number | null => {
       const s = this.score.scoreNow(w);
       if (this.publishing) this.log.note(w, s);
@@ -91,7 +97,9 @@ export { walletCovered } from './wallet-state.ts';
  *  2. commits the scores the recorder made (the single process's score records) with its cursor
  *     (when there are any);
  *  3. acknowledges the batch.
- * Coin workers apply raw message s only once the reads cover s.
+ * Coin workers apply raw message s only once the reads cover s. With `merge` (`--merge n`) the
+ * score engine is the merge of n wallet partitions' evidence (wallet-partition.ts): raw message s is
+ * applied once every partition's evidence covers s.
  */
 export async function runWalletOwner(
   nc: NatsConnection,
@@ -113,7 +121,10 @@ export async function runWalletOwner(
   if (committedSeq > 0 || coveredSeq > 0)
     note(`rebuilding from the stream's start; reads published to raw sequence ${coveredSeq}, scores committed to ${committedSeq}`);
 
-  const owner = new WalletOwnerEngines(o.whales ?? {});
+  const merge = o.merge === undefined ? undefined : new EvidenceMerge(o.merge);
+  const owner = new WalletOwnerEngines(o.whales ?? {}, merge === undefined ? {} : { merge });
+  const evidence: EvidenceReaders | null = merge === undefined ? null : await openEvidenceReaders(nc, cfg, names, merge);
+  const covers = (seq: number) => evidence === null || evidence.remotes.every((r) => r.covered >= seq);
   const { pipeline, log } = owner;
   // The recorder's score records are the single process's; its maps come from a heatmap that is not fed (none).
   const rec = new Recorder(pipeline, { heat: new HeatmapEngine(pipeline.book), score: owner.score }, { firstEventId: 1 });
@@ -149,6 +160,7 @@ export async function runWalletOwner(
         if (publishing && from === 0) from = m.seq;
         const line = Number(m.headers?.get(LINE_HEADER) ?? 0);
         const item = rawIn(m.data, line);
+        if (!covers(m.seq)) await (evidence as EvidenceReaders).until(m.seq, note);
         const ts = item instanceof RecordError ? lastTs : item.ts;
         rec.beginLine(ts);
         owner.apply(m.seq, item, publishing);
@@ -159,6 +171,8 @@ export async function runWalletOwner(
         if (publishing && log.size >= CHUNK) flush(m.seq);
       }
       if (from > 0) flush(lastSeq);
+      const failed = evidence?.error() ?? null;
+      if (failed !== null) throw failed;
       for (const a of acks) await a;
       const r = fresh ? rec.take() : null;
       // Scores are recorded on a cadence (5 min of venue time): most batches have none, and commit
@@ -180,6 +194,7 @@ export async function runWalletOwner(
   } finally {
     await messages.close().catch(() => {});
     await arrived.pumped;
+    await evidence?.close();
     pub.close();
   }
   return { lastSeq, scores: scoresWritten, reads: readsPublished };

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { attachEngines } from '../../cli/engines.ts';
+import { AccuracyLedger, DEFAULT_LEDGER } from '../../engine/ledger/ledger.ts';
 import type { HunterOptions } from '../../engine/whales/hunter.ts';
 import { Pipeline } from '../../pipeline/pipeline.ts';
 import { InputError, RecordError } from '../../recording/errors.ts';
@@ -11,6 +12,7 @@ import { ArrivedMessages } from './arrived.ts';
 import type { BusNames, ClusterConfig } from './config.ts';
 import { BusError, multiFilter } from './connect.ts';
 import { publishEvents } from './events.ts';
+import { decodeLedger, encodeLedger, LedgerExchange, ledgerPublishedTo, openLedgerExchange } from './ledger-exchange.ts';
 import { type CoinFilter, PartitionPipeline } from './partition-pipeline.ts';
 import { PipelinedPublisher } from './pipelined.ts';
 import { LINE_HEADER, rawIn } from './raw.ts';
@@ -44,8 +46,15 @@ export function assignmentFilter(a: Assignment): CoinFilter {
   };
 }
 
+/** The coin workers sharing one accuracy ledger with this one (null: none known; its ledger is its own). */
+export function ledgerPeers(a: Assignment, peers: readonly Assignment[] | undefined): string[] | null {
+  if (a.kind === 'partition') return Array.from({ length: a.of }, (_, index) => assignmentName({ kind: 'partition', index, of: a.of }));
+  return peers === undefined ? null : peers.map(assignmentName);
+}
+
 export function assignmentName(a: Assignment): string {
-  return a.kind === 'coins' ? `coins-${a.coins.map(subjectToken).join('-')}` : `part-${a.index}-of-${a.of}`;
+  // Coins sorted: `--coins SOL,ETH` and `--coins ETH,SOL` are one assignment (its lease, consumer, cursor, ledger subject).
+  return a.kind === 'coins' ? `coins-${a.coins.map(subjectToken).toSorted().join('-')}` : `part-${a.index}-of-${a.of}`;
 }
 
 export interface WorkerOptions {
@@ -65,6 +74,14 @@ export interface WorkerOptions {
    * `<P>_WALLET`, each at the same place in the stream (src/bus/nats/wallet-state.ts). Exact mode only.
    */
   readonly scores?: 'self' | 'owner';
+  /**
+   * With `--coins` in exact mode: every coin worker of the cluster (this one among them), so the
+   * accuracy ledger is shared exactly (ledger-exchange.ts). A partition knows its peers (i/n);
+   * coin workers without peers keep a ledger of their coins only.
+   */
+  readonly peers?: readonly Assignment[];
+  /** How long to wait for another worker's ledger clock before going on without it (default LEDGER_WAIT_MS). */
+  readonly ledgerWaitMs?: number;
   readonly whales?: Partial<HunterOptions>;
   /** Raw messages at most per store transaction (a batch is what has arrived, up to this). */
   readonly batch?: number;
@@ -82,6 +99,9 @@ export function workerSource(names: BusNames, durable: string): string {
 }
 
 type Recorded = ReturnType<Recorder['take']>;
+
+/** How long a coin worker waits for another worker's ledger clock before it goes on without it (ms). */
+export const LEDGER_WAIT_MS = 120_000;
 
 /** How long reads the wallet stream holds may go undelivered to a waiting coin worker before it gives up (ms). */
 export const READS_STALL_MS = 120_000;
@@ -137,7 +157,18 @@ export async function runWorker(
   const remote = pipeline instanceof PartitionPipeline ? pipeline.remote : null;
   const ticks = pipeline instanceof PartitionPipeline ? pipeline.ticks : null;
   const box: { rec?: Recorder } = {};
-  const engines = attachEngines(pipeline, o.whales ?? {}, (e) => box.rec?.onEvent(e));
+  // Exact mode: the ledger's clock runs on every coin, it grades this worker's; with peers, the
+  // others' grades and labels come through the exchange (ledger-exchange.ts).
+  const self = assignmentName(o.assignment);
+  const peerNames = pipeline instanceof PartitionPipeline ? ledgerPeers(o.assignment, o.peers) : null;
+  const exBox: { ex?: LedgerExchange } = {};
+  const ledger =
+    pipeline instanceof PartitionPipeline
+      ? new AccuracyLedger({ settled: (s) => exBox.ex?.made(s), grade: (g) => box.rec?.onGrade(g) }, { owns: mine })
+      : new AccuracyLedger();
+  const exchange = peerNames === null ? null : new LedgerExchange(ledger, self, peerNames, DEFAULT_LEDGER.applyDelayMs);
+  if (exchange !== null) exBox.ex = exchange;
+  const engines = attachEngines(pipeline, o.whales ?? {}, (e) => box.rec?.onEvent(e), {}, ledger);
   const rec = new Recorder(pipeline, engines, { firstEventId: 1 });
   box.rec = rec;
   const localSubjects = o.mode === 'local' ? new Set(filters) : null;
@@ -185,6 +216,64 @@ export async function runWorker(
     return true;
   };
   if (committedSeq > 0) note(`rebuilding from the stream's start, writing after raw sequence ${committedSeq}`);
+  // What this worker's ledger messages already cover (a predecessor's): made again while rebuilding, not published again.
+  const published = exchange === null ? null : await ledgerPublishedTo(jsm, names, self);
+  let publishedTo = published?.to ?? 0;
+  if (published !== null) exchange?.resume(published);
+  const publishLedger = async (): Promise<void> => {
+    if (exchange === null) return;
+    if (lastSeq <= publishedTo) {
+      exchange.discard();
+      return;
+    }
+    const pieces = exchange.take(lastSeq);
+    const acks = pieces.map((m, k) =>
+      pub.publish(
+        names.ledgerSubject(self),
+        encodeLedger(m),
+        headers(),
+        `ledger:${self}:${lastSeq}${k < pieces.length - 1 ? `:${k}` : ''}`,
+      ),
+    );
+    for (const a of acks) await a;
+    publishedTo = lastSeq;
+  };
+  /**
+   * Waits until every other worker's ledger clock allows the next message (false: stopped
+   * meanwhile); says so after 10 s. A worker that has published nothing for `ledgerWaitMs` (dead
+   * with no standby, or a replacement still rebuilding) is given up on: this one goes on, tells
+   * which, and that worker's grades count late when they come (the ledger's fields may then differ
+   * from one process until they do) — one dead worker does not stop every coin.
+   */
+  const ledgerWaitMs = o.ledgerWaitMs ?? LEDGER_WAIT_MS;
+  const ledgerReady = async (): Promise<boolean> => {
+    if (exchange === null || exchange.ready()) return true;
+    await publishLedger(); // first: a worker waiting on this one can go on
+    const t0 = performance.now();
+    let told = false;
+    while (!exchange.ready()) {
+      if (o.stopped() || arrived.ended) return false;
+      await Promise.race([exchange.next(), new Promise((r) => setTimeout(r, 250))]);
+      const waited = performance.now() - t0;
+      const behind = () =>
+        exchange
+          .behind()
+          .map((b) => `${b.worker} at ${Number.isFinite(b.clock) ? new Date(b.clock).toISOString() : 'its start'}`)
+          .join(', ');
+      if (!told && waited > 10_000 && !exchange.ready()) {
+        told = true;
+        note(`waiting for the other workers' ledger (this one is at ${new Date(ledger.clock).toISOString()}; behind: ${behind()})`);
+      }
+      if (waited >= ledgerWaitMs && !exchange.ready()) {
+        note(
+          `going on without ${behind()} after ${Math.round(waited / 1000)} s: their grades will count late (the ledger's fields may differ from one process until they do)`,
+        );
+        exchange.giveUp();
+        return true;
+      }
+    }
+    return true;
+  };
 
   // Messages taken in batches of what has arrived (ArrivedMessages).
   const max = o.batch ?? 500;
@@ -194,6 +283,19 @@ export async function runWorker(
   const reads = remote === null ? null : await openWalletReads(js, names, assignmentName(o.assignment));
   let readsFailed: unknown = null;
   let closing = false;
+  // The other workers' ledger messages, from the first (the engines are rebuilt from the raw stream's start too).
+  const ledgerIn = exchange === null ? null : await openLedgerExchange(js, names, self);
+  const ledgerPump =
+    ledgerIn === null || exchange === null
+      ? Promise.resolve()
+      : (async () => {
+          for await (const m of ledgerIn.messages) exchange.add(decodeLedger(m.data));
+          if (!closing && !o.stopped()) throw new BusError("the ledger stream stopped delivering the other workers' grades");
+        })()
+          .catch((e: unknown) => {
+            readsFailed = e;
+          })
+          .finally(() => arrived.end());
   const readsPump =
     reads === null || remote === null
       ? Promise.resolve()
@@ -216,8 +318,12 @@ export async function runWorker(
       let cut = false;
       for (const m of got) {
         if (m.seq <= lastSeq) continue; // delivered again: already taken
-        if (remote !== null && remote.covered < m.seq && !(await ownerCovers(m.seq))) {
+        if (remote !== null && remote.covered < m.seq && !(await publishLedger().then(() => ownerCovers(m.seq)))) {
           cut = true; // stopped while waiting: the batch is not committed, a successor redoes it
+          break;
+        }
+        if (!(await ledgerReady())) {
+          cut = true;
           break;
         }
         lastSeq = m.seq;
@@ -231,6 +337,7 @@ export async function runWorker(
         pipeline.ingest(item);
         if (remote !== null) remote.active = false;
         rec.endLine();
+        if (m.seq <= publishedTo) exchange?.discard();
         lastTs = ts;
         if (m.seq <= committedSeq) {
           // Committed before: rebuilding state only (the ids' occurrence counts too).
@@ -241,6 +348,8 @@ export async function runWorker(
         } else fresh = true;
       }
       if (cut) break;
+      // What the ledger made goes out before the store commits (a successor makes the same again).
+      await publishLedger();
       if (fresh) {
         const r: Recorded = rec.take();
         const events = keepMine(r.events, mine);
@@ -270,9 +379,14 @@ export async function runWorker(
     closing = true;
     if (reads !== null) await reads.close();
     await readsPump;
+    if (ledgerIn !== null) await ledgerIn.close();
+    await ledgerPump;
     pub.close();
   }
   if (readsFailed !== null) throw readsFailed;
   if (remote !== null && remote.misses > 0) note(`${remote.misses} score reads the wallet owner had not published (answered null)`);
+  if (ledger.late > 0) note(`${ledger.late} grades or labels from other workers came after their place (the ledger's fields may differ)`);
+  if (exchange !== null && exchange.strangers > 0)
+    note(`${exchange.strangers} ledger messages from workers not among the peers were ignored (another cluster layout on this prefix?)`);
   return { lastSeq, events: written };
 }

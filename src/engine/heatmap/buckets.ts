@@ -33,6 +33,9 @@ export class CoinBuckets {
   private longEstCount: Int32Array = new Int32Array(256);
   private shortEstCount: Int32Array = new Int32Array(256);
   private n = 0;
+  /** Rows by ascending key, valid for the first `ordered` rows (rows are only ever appended, until a reset). */
+  private order: Int32Array = new Int32Array(256);
+  private ordered = 0;
   totalLongUnits = 0;
   totalShortUnits = 0;
   positions = 0;
@@ -197,7 +200,7 @@ export class CoinBuckets {
     const out = [];
     for (let r = 0; r < this.n; r++) {
       // A bucket can hold a spread estimate's part with no position counted in it: read its notional too.
-      if (this.longCount[r] === 0 && this.shortCount[r] === 0 && this.longUnits[r] === 0 && this.shortUnits[r] === 0) continue;
+      if (this.empty(r)) continue;
       out.push({
         key: this.keys[r] as number,
         longUnits: this.longUnits[r] as number,
@@ -213,6 +216,69 @@ export class CoinBuckets {
     return out.sort((a, b) => a.key - b.key);
   }
 
+  /**
+   * `nonEmpty()` as the stored map's columns, without an object a bucket: six numbers a bucket in
+   * ascending price order, lo and hi (`edge`), then the long, short, long estimated and short
+   * estimated notional in USD (units / UNIT), the values `HeatmapEngine.view` gives its buckets.
+   * The rows' price order is kept between calls and extended by the rows added since.
+   */
+  columns(): Float64Array<ArrayBuffer> {
+    const n = this.n;
+    if (this.ordered < n) {
+      // The rows added since the last call, each put in its place (a few a call; keys are distinct).
+      if (this.order.length < n) this.order = grow(this.order, n);
+      const order = this.order;
+      const keys = this.keys;
+      for (let r = this.ordered; r < n; r++) {
+        const key = keys[r] as number;
+        let lo = 0;
+        let hi = r;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if ((keys[order[mid] as number] as number) < key) lo = mid + 1;
+          else hi = mid;
+        }
+        order.copyWithin(lo + 1, lo, r);
+        order[lo] = r;
+      }
+      this.ordered = n;
+    }
+    const order = this.order;
+    const keys = this.keys;
+    const long = this.longUnits;
+    const short = this.shortUnits;
+    const longN = this.longCount;
+    const shortN = this.shortCount;
+    const longEst = this.longEstUnits;
+    const shortEst = this.shortEstUnits;
+    let k = 0;
+    for (let r = 0; r < n; r++) if (longN[r] !== 0 || shortN[r] !== 0 || long[r] !== 0 || short[r] !== 0) k++;
+    const out = new Float64Array(6 * k);
+    // edge(), inlined (the same operations in the same order: the same doubles).
+    const w = this.width;
+    const sc = this.scale;
+    let x = 0;
+    for (let i = 0; i < n; i++) {
+      const r = order[i] as number;
+      // nonEmpty's test (empty()).
+      if (longN[r] === 0 && shortN[r] === 0 && long[r] === 0 && short[r] === 0) continue;
+      const key = keys[r] as number;
+      out[x] = Math.round(key * w * sc * 2) / (sc * 2);
+      out[x + 1] = Math.round((key + 1) * w * sc * 2) / (sc * 2);
+      out[x + 2] = (long[r] as number) / UNIT;
+      out[x + 3] = (short[r] as number) / UNIT;
+      out[x + 4] = (longEst[r] as number) / UNIT;
+      out[x + 5] = (shortEst[r] as number) / UNIT;
+      x += 6;
+    }
+    return out;
+  }
+
+  /** No position counted and no notional in row `r` (nonEmpty's test). */
+  private empty(r: number): boolean {
+    return this.longCount[r] === 0 && this.shortCount[r] === 0 && this.longUnits[r] === 0 && this.shortUnits[r] === 0;
+  }
+
   /** Empties the map for a rebuild at another width. */
   reset(width: number): void {
     this.width = width;
@@ -221,6 +287,7 @@ export class CoinBuckets {
     for (const a of [this.longUnits, this.shortUnits, this.longCount, this.shortCount]) a.fill(0, 0, this.n);
     for (const a of [this.longEstUnits, this.shortEstUnits, this.longEstCount, this.shortEstCount]) a.fill(0, 0, this.n);
     this.n = 0;
+    this.ordered = 0;
     this.totalLongUnits = 0;
     this.totalShortUnits = 0;
     this.positions = 0;

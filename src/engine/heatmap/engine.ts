@@ -70,6 +70,9 @@ export interface PositionLiquidation extends PositionView {
   readonly unpricedMaker: boolean;
 }
 
+/** A view whose buckets are elsewhere (`HeatmapEngine.packedView`: in columns). */
+export type PackedHeatmapView = Omit<HeatmapView, 'buckets'> & { readonly buckets: null };
+
 export interface HeatmapView {
   readonly coin: string;
   readonly time: number;
@@ -713,7 +716,37 @@ export class HeatmapEngine {
   view(coin: string): HeatmapView | null {
     const c = this.coinState(coin);
     if (c === null) return null;
-    const zones = this.zones(coin);
+    return this.viewOf(c, () =>
+      c.buckets.nonEmpty().map((b) => ({
+        lo: c.buckets.edge(b.key),
+        hi: c.buckets.edge(b.key + 1),
+        longLiqUsd: b.longUnits / UNIT,
+        shortLiqUsd: b.shortUnits / UNIT,
+        longEstimatedUsd: b.longEstUnits / UNIT,
+        shortEstimatedUsd: b.shortEstUnits / UNIT,
+      })),
+    );
+  }
+
+  /**
+   * `view()` with its buckets as columns (`CoinBuckets.columns`: six numbers a bucket, the same
+   * values in the same order) and `buckets` null in the view: what the store's recorder packs,
+   * without an object a bucket. Everything else is view()'s, read in view()'s order.
+   */
+  packedView(coin: string): { readonly view: PackedHeatmapView; readonly cols: Float64Array<ArrayBuffer> } | null {
+    const c = this.coinState(coin);
+    if (c === null) return null;
+    let cols: Float64Array<ArrayBuffer> | null = null;
+    const view = this.viewOf(c, () => {
+      cols = c.buckets.columns();
+      return null;
+    });
+    return { view, cols: cols as unknown as Float64Array<ArrayBuffer> };
+  }
+
+  /** A coin's view with its buckets as `buckets` makes them (called where view() reads them: after the zones). */
+  private viewOf<B>(c: CoinState, buckets: () => B): Omit<HeatmapView, 'buckets'> & { readonly buckets: B } {
+    const zones = this.zones(c.coin);
     const w = c.buckets.width;
     const big = c.mark > 0 ? c.largest : null;
     const graded = this.liq.liquidationEstimates.model.summary();
@@ -737,14 +770,7 @@ export class HeatmapEngine {
       time: c.markTime,
       markPx: c.mark,
       bucketWidth: w,
-      buckets: c.buckets.nonEmpty().map((b) => ({
-        lo: c.buckets.edge(b.key),
-        hi: c.buckets.edge(b.key + 1),
-        longLiqUsd: b.longUnits / UNIT,
-        shortLiqUsd: b.shortUnits / UNIT,
-        longEstimatedUsd: b.longEstUnits / UNIT,
-        shortEstimatedUsd: b.shortEstUnits / UNIT,
-      })),
+      buckets: buckets(),
       zones,
       largest,
       estimates: {

@@ -8,12 +8,14 @@ import {
 } from '../../domain/glass-event.ts';
 import type { Coin } from '../../domain/ids.ts';
 import type { MarketEvent } from '../../domain/market-event.ts';
+import { MinHeap } from '../common/heap.ts';
 import { DEFAULT_HEATMAP } from '../heatmap/engine.ts';
+import type { LabelledAssessment } from '../probability/assessments.ts';
 import type { EvidenceStanding } from '../probability/honest.ts';
 import type { CascadeCoefficients } from '../probability/model.ts';
 import { DEFAULT_HUNTER } from '../whales/hunter.ts';
-import { standingOf } from './book.ts';
-import { type CalibrationOptions, WalkForwardCalibration } from './calibration.ts';
+import { GradeBook } from './book.ts';
+import type { CalibrationOptions } from './calibration.ts';
 import type { DirectionGrade, Grade, MoveGrade, MuteChange, SweepGrade, TouchForecast, TouchGrade } from './grade.ts';
 import { DEFAULT_MUTING, type LedgerRow, type MutingOptions, Tally, TallyTable } from './tally.ts';
 import { CoinTape } from './tape.ts';
@@ -33,6 +35,15 @@ export interface LedgerOptions {
   readonly sweptHitShare: number;
   readonly muting: MutingOptions;
   readonly calibration: Partial<CalibrationOptions>;
+  /**
+   * How long (venue time) after a grade is made — when the clock passes its horizon's end — it
+   * counts in the verdicts the engines read (recalibration, evidence standing, mutes), and a
+   * cascade label in the model's fit. The verdicts change only between raw messages, so a worker
+   * that grades some coins can hand its grades to the others in time (docs/ledger.md).
+   */
+  readonly applyDelayMs: number;
+  /** The coins this ledger grades (a coin worker's; null: every coin). The clock runs on every coin. */
+  readonly owns: ((coin: string) => boolean) | null;
 }
 
 export const RETURN_HORIZONS_MS: readonly number[] = [5 * 60_000, 3600_000, 4 * 3600_000];
@@ -46,44 +57,77 @@ export const DEFAULT_LEDGER: LedgerOptions = {
   sweptHitShare: 0.5,
   muting: DEFAULT_MUTING,
   calibration: {},
+  applyDelayMs: 60_000,
+  owns: null,
 };
+
+/**
+ * What a coin's outcomes add to the walk-forward state every coin shares, on its way there: a
+ * ledger grade (to the verdicts: recalibration, evidence standing, mutes) or a labelled cascade
+ * assessment (to the cascade model's refit and threshold). It counts once the clock at a raw
+ * message's start is past `applyAt` (the clock when it was made, plus the delay), in the order
+ * (applyAt, kind, due, at, coin, cs) — the same in every process, whichever made it. A coin
+ * worker makes its coins' and takes the others' (src/bus/nats/ledger-exchange.ts).
+ */
+export type Settled = SettledGrade | SettledLabel;
+
+interface SettledBase extends Place {
+  readonly applyAt: number;
+}
+
+export interface SettledGrade extends SettledBase {
+  readonly kind: 'grade';
+  /** The syndicate class of the event (lead, reaction, unclear), or null. */
+  readonly cls: string | null;
+  readonly grade: Grade;
+}
+
+export interface SettledLabel extends SettledBase {
+  readonly kind: 'label';
+  readonly label: LabelledAssessment;
+}
 
 export interface LedgerHandlers {
   /** Every grade, once, when the stream has passed its horizon's end. */
   readonly grade?: (g: Grade) => void;
   /** A mute switched on or off. */
   readonly mute?: (m: MuteChange) => void;
+  /** Every grade and label made here, with its place in the shared order (a coin worker hands these to the others). */
+  readonly settled?: (s: Settled) => void;
 }
 
 type TouchEvent = ZoneEvent | ConvergenceEvent | CascadeRiskEvent;
 
-type Pending =
-  | {
-      readonly kind: 'touch';
-      readonly due: number;
-      readonly seq: number;
-      readonly e: TouchEvent;
-      readonly horizonMs: number;
-      readonly forecast: TouchForecast | null;
-    }
-  | {
-      readonly kind: 'sweep';
-      readonly due: number;
-      readonly seq: number;
-      readonly e: ZoneEvent;
-      readonly from: number;
-      readonly horizonMs: number;
-    }
-  | { readonly kind: 'direction'; readonly due: number; readonly seq: number; readonly e: GlassEvent; readonly direction: 1 | -1 }
-  | { readonly kind: 'move'; readonly due: number; readonly seq: number; readonly e: GlassEvent; readonly expect: 'large' | 'small' }
-  | {
-      readonly kind: 'sample';
-      readonly due: number;
-      readonly seq: number;
-      readonly coin: Coin;
-      readonly start: number;
-      readonly h: number;
-    };
+/** Where a pending sits in the grading order (due, at, coin, cs): the same in every process. */
+export interface Place {
+  readonly due: number;
+  readonly at: number;
+  readonly coin: Coin;
+  readonly cs: number;
+}
+
+type Pending = Place &
+  (
+    | {
+        readonly kind: 'touch';
+        readonly e: TouchEvent;
+        readonly horizonMs: number;
+        readonly forecast: TouchForecast | null;
+      }
+    | {
+        readonly kind: 'sweep';
+        readonly e: ZoneEvent;
+        readonly from: number;
+        readonly horizonMs: number;
+      }
+    | { readonly kind: 'direction'; readonly e: GlassEvent; readonly direction: 1 | -1 }
+    | { readonly kind: 'move'; readonly e: GlassEvent; readonly expect: 'large' | 'small' }
+    | {
+        readonly kind: 'sample';
+        readonly start: number;
+        readonly h: number;
+      }
+  );
 
 /** A coin's returns at random times, per horizon: count, Σ return, how many up and down. */
 interface Drift {
@@ -98,6 +142,9 @@ interface Drift {
 const MOVE_SAMPLES = 2016;
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+
+/** How long the keys of grades taken from other workers are kept (a second copy within it counts once). */
+const RECEIVED_KEPT_MS = 8 * 86_400_000;
 
 /**
  * The accuracy ledger (docs/ledger.md): a pure, event-time reducer over the market stream and
@@ -115,15 +162,32 @@ export class AccuracyLedger {
   private readonly tapes = new Map<string, CoinTape>();
   private readonly drifts = new Map<string, Drift>();
   private readonly nextSample = new Map<string, number>();
-  private readonly heap: Pending[] = [];
-  private seq = 0;
+  private readonly heap = new MinHeap<Pending>(before);
+  /** Per coin: how many pendings it has queued (a pending's `cs`). */
+  private readonly queued = new Map<string, number>();
+  /** Grades on their way to the verdicts, this ledger's and (a coin worker's) the other workers'. */
+  private readonly applying = new MinHeap<Settled>(applyBefore);
+  /** Per coin: labels made so far (a label's `cs`). */
+  private readonly labelled = new Map<string, number>();
+  /** Who takes labels as they count: the cascade monitor's walk-forward fit. */
+  private readonly labelTakers: ((l: LabelledAssessment) => void)[] = [];
+  /** Grades and labels taken from elsewhere (key → applyAt; RECEIVED_KEPT_MS of them): one handed over twice counts once. */
+  private readonly received = new Map<string, number>();
+  private nextForget = Number.NEGATIVE_INFINITY;
+  /** What the engines read: the grades that have reached the verdicts, in the verdicts' order. */
+  private readonly verdict: GradeBook;
+  /** Whether the stream marks its messages (onMessage); else each market event is a message. */
+  private marked = false;
+  /** The clock when the verdicts last took grades: one handed over later than that came too late. */
+  private appliedTo = Number.NEGATIVE_INFINITY;
+  /** Grades handed over after the verdicts had passed their place (an exchange that broke its barrier). */
+  late = 0;
   private readonly tallies = new TallyTable();
   /** Zone id → when its ZONE_FORMED was seen: where a sweep's liquidations start counting. */
   private readonly formed = new Map<string, number>();
   /** wallet:coin → the signed size after the whale's last event, and the direction and time of its trade. */
   private readonly whales = new Map<string, { szi: number; time: number; direction: 1 | -1 | null }>();
-  private readonly calibration: WalkForwardCalibration;
-  /** evidenceStanding's answers since the last grade. */
+  /** evidenceStanding's answers since the verdicts last took a grade. */
   private readonly standings = new Map<GlassEventType, EvidenceStanding>();
   /** Each coin's volatility regime: the latest volatility REGIME_SHIFT's `to`. */
   private readonly regimes = new Map<Coin, 'calm' | 'volatile'>();
@@ -142,13 +206,26 @@ export class AccuracyLedger {
   constructor(handlers: LedgerHandlers = {}, opts: Partial<LedgerOptions> = {}) {
     this.handlers = handlers;
     this.opts = { ...DEFAULT_LEDGER, ...opts };
-    this.calibration = new WalkForwardCalibration(this.opts.calibration);
+    this.verdict = new GradeBook({ muting: this.opts.muting, calibration: this.opts.calibration });
     this.maxHorizonMs = Math.max(this.opts.zoneHorizonMs, this.opts.convergenceHorizonMs, ...this.opts.returnHorizonsMs);
   }
 
   // ---- input ---------------------------------------------------------------------------------
 
+  /** A raw message starts: grades due reach the verdicts, which then hold still for the whole message. */
+  onMessage(): void {
+    this.marked = true;
+    this.applyDue();
+  }
+
   onMarket(e: MarketEvent): void {
+    if (!this.marked) this.applyDue();
+    const owns = this.opts.owns;
+    if (owns !== null && 'coin' in e && typeof e.coin === 'string' && !owns(e.coin)) {
+      // Another worker grades this coin: its market events only move the clock.
+      if (e.type === 'mark' || e.type === 'trade' || e.type === 'fill' || e.type === 'liquidation') this.advance(e.time);
+      return;
+    }
     switch (e.type) {
       case 'mark': {
         this.advance(e.time);
@@ -197,7 +274,7 @@ export class AccuracyLedger {
         const h = this.opts.zoneHorizonMs;
         const from = Math.max(e.time - h, this.formed.get(id) ?? Number.NEGATIVE_INFINITY);
         this.formed.delete(id);
-        this.push({ kind: 'sweep', due: e.time + h, seq: ++this.seq, e, from, horizonMs: h });
+        this.heap.push({ kind: 'sweep', ...this.place(e.time + h, e.coin), e, from, horizonMs: h });
         return;
       }
       case 'WHALE_NEAR_ZONE':
@@ -260,7 +337,7 @@ export class AccuracyLedger {
 
   /** Why the type is muted (null: it is not). */
   muteReason(type: GlassEventType, coin?: Coin | string): string | null {
-    return this.tallies.muteReason(type, coin);
+    return this.verdict.muteReason(type, coin);
   }
 
   /**
@@ -277,25 +354,83 @@ export class AccuracyLedger {
   evidenceStanding(type: GlassEventType): EvidenceStanding {
     const cached = this.standings.get(type);
     if (cached !== undefined) return cached;
-    const s = standingOf(this.tallies.get(type)?.row(0), this.opts.muting.minGraded);
+    const s = this.verdict.evidenceStanding(type);
     this.standings.set(type, s);
     return s;
   }
 
   /** p₀ recalibrated walk-forward on the grades so far (for the engines' honest probabilities). */
   recalibrate(p0: number): number {
-    return this.calibration.apply(p0);
+    return this.verdict.recalibrate(p0);
   }
 
   get recalibration(): { readonly coefficients: CascadeCoefficients; readonly fittedOn: number } {
-    return { coefficients: this.calibration.coefficients, fittedOn: this.calibration.fittedOn };
+    return this.verdict.recalibration;
   }
 
   /** Events waiting for their horizon. */
   get pending(): number {
     let n = 0;
-    for (const p of this.heap) if (p.kind !== 'sample') n++;
+    for (const p of this.heap.values()) if (p.kind !== 'sample') n++;
     return n;
+  }
+
+  /** Grades made but not yet in the verdicts (their delay not over). */
+  get applyPending(): number {
+    return this.applying.size;
+  }
+
+  /**
+   * A grade made by another worker (its `settled` handler's), to count in the verdicts at its
+   * place. It must come before the verdicts pass that place: a coin worker waits, before each raw
+   * message, until every other worker's clock has reached this one's less the delay (what
+   * guarantees it); one that comes later is counted in `late` and taken at the next message.
+   */
+  receive(s: Settled): void {
+    // (kind, coin, cs) names it: an event id can repeat (two entries of one whale into one zone in a millisecond).
+    const key = `${s.kind}:${s.coin}:${s.cs}`;
+    if (this.received.has(key)) return;
+    this.received.set(key, s.applyAt);
+    if (s.applyAt < this.appliedTo) this.late++;
+    this.applying.push(s);
+  }
+
+  /**
+   * A cascade assessment of one of this ledger's coins labelled (the monitor's AssessmentTape): it
+   * reaches the walk-forward fit (`takeLabels`) through the shared order, as grades reach the verdicts.
+   */
+  label(l: LabelledAssessment, due: number): void {
+    const cs = (this.labelled.get(l.coin) ?? 0) + 1;
+    this.labelled.set(l.coin, cs);
+    const s: SettledLabel = { kind: 'label', applyAt: this.clock + this.opts.applyDelayMs, due, at: l.time, coin: l.coin, cs, label: l };
+    this.applying.push(s);
+    this.handlers.settled?.(s);
+  }
+
+  /** Labels as they count, in the shared order (the cascade monitor's walk-forward fit). */
+  takeLabels(take: (l: LabelledAssessment) => void): void {
+    this.labelTakers.push(take);
+  }
+
+  /** Moves due grades into the verdicts: those whose applyAt the clock has passed. */
+  private applyDue(): void {
+    const now = this.clock;
+    this.appliedTo = now;
+    if (now >= this.nextForget && this.received.size > 0) {
+      // A grade is handed over again only by a replacement worker republishing past its
+      // predecessor's last message: keys are kept longer than the exchange keeps messages (7 days by default).
+      this.nextForget = now + 3600_000;
+      for (const [id, at] of this.received) if (at < now - RECEIVED_KEPT_MS) this.received.delete(id);
+    }
+    for (let s = this.applying.peek(); s !== undefined && s.applyAt < now; s = this.applying.peek()) {
+      this.applying.pop();
+      if (s.kind === 'label') {
+        for (const take of this.labelTakers) take(s.label);
+        continue;
+      }
+      this.verdict.add(s.grade);
+      this.standings.clear();
+    }
   }
 
   /**
@@ -329,6 +464,13 @@ export class AccuracyLedger {
 
   // ---- internals -----------------------------------------------------------------------------
 
+  /** A pending's place: due when, queued at which clock, its coin's count of pendings so far. */
+  private place(due: number, coin: Coin): Place {
+    const cs = (this.queued.get(coin) ?? 0) + 1;
+    this.queued.set(coin, cs);
+    return { due, at: this.clock, coin, cs };
+  }
+
   private tape(coin: Coin): CoinTape {
     let t = this.tapes.get(coin);
     if (t === undefined) {
@@ -347,7 +489,7 @@ export class AccuracyLedger {
     const every = this.opts.baselineEveryMs;
     this.nextSample.set(coin, (Math.floor(time / every) + 1) * every);
     this.opts.returnHorizonsMs.forEach((h, i) => {
-      this.push({ kind: 'sample', due: time + h, seq: ++this.seq, coin, start: time, h: i });
+      this.heap.push({ kind: 'sample', ...this.place(time + h, coin), start: time, h: i });
     });
   }
 
@@ -360,10 +502,10 @@ export class AccuracyLedger {
         : {
             modelProbability: model,
             baselineProbability: p0,
-            recalibratedProbability: this.calibration.apply(p0),
-            recalibratedFrom: this.calibration.fittedOn,
+            recalibratedProbability: this.verdict.recalibrate(p0),
+            recalibratedFrom: this.verdict.recalibration.fittedOn,
           };
-    this.push({ kind: 'touch', due: e.time + horizonMs, seq: ++this.seq, e, horizonMs, forecast });
+    this.heap.push({ kind: 'touch', ...this.place(e.time + horizonMs, e.coin), e, horizonMs, forecast });
   }
 
   private direction(e: GlassEvent, direction: 1 | -1 | null): void {
@@ -372,7 +514,7 @@ export class AccuracyLedger {
       return;
     }
     const longest = Math.max(...this.opts.returnHorizonsMs);
-    this.push({ kind: 'direction', due: e.time + longest, seq: ++this.seq, e, direction });
+    this.heap.push({ kind: 'direction', ...this.place(e.time + longest, e.coin), e, direction });
   }
 
   private ungradable(e: { id: string; type: GlassEventType; coin: Coin }): void {
@@ -407,14 +549,17 @@ export class AccuracyLedger {
   /** Move grades (LEVERAGE_SPIKE, CORRELATION_BREAK, REGIME_SHIFT): graded at the hit horizon. */
   private move(e: GlassEvent, expect: 'large' | 'small'): void {
     const h = this.opts.returnHorizonsMs[this.opts.hitHorizon] as number;
-    this.push({ kind: 'move', due: e.time + h, seq: ++this.seq, e, expect });
+    this.heap.push({ kind: 'move', ...this.place(e.time + h, e.coin), e, expect });
   }
 
   /** The clock moves to `time`; everything whose horizon it has passed is graded, in horizon order. */
   private advance(time: number): void {
     if (!(time > this.clock)) return;
     this.clock = time;
-    while (this.heap.length > 0 && (this.heap[0] as Pending).due < time) this.settle(this.pop());
+    for (let p = this.heap.peek(); p !== undefined && p.due < time; p = this.heap.peek()) {
+      this.heap.pop();
+      this.settle(p);
+    }
     if (time >= this.nextPrune) {
       this.nextPrune = time + PRUNE_EVERY_MS;
       // A pending grade reads from its event's time (a sweep from a horizon before it) on.
@@ -430,12 +575,10 @@ export class AccuracyLedger {
       return;
     }
     const g = this.grade(p);
-    this.standings.clear();
     if (g === null) {
       this.ungradable(p.e);
       return;
     }
-    if (g.kind === 'touch' && g.forecast !== null) this.calibration.add(g.forecast.baselineProbability, g.hit);
     const regime = this.regimeAt.get(p.e.id) ?? 'unknown';
     this.regimeAt.delete(p.e.id);
     const graded: Grade = { ...g, regime };
@@ -445,6 +588,19 @@ export class AccuracyLedger {
     const cls = syndicateClass(p.e);
     if (cls !== null) this.classTally(g.type, cls).add(graded, this.opts.muting);
     this.handlers.grade?.(graded);
+    const settled: SettledGrade = {
+      kind: 'grade',
+      // Made now, as the clock passed its horizon's end: every process reaches this clock at the same place.
+      applyAt: this.clock + this.opts.applyDelayMs,
+      due: p.due,
+      at: p.at,
+      coin: p.coin,
+      cs: p.cs,
+      cls,
+      grade: graded,
+    };
+    this.applying.push(settled);
+    this.handlers.settled?.(settled);
   }
 
   private record(g: Grade, t: Tally): void {
@@ -574,44 +730,16 @@ export class AccuracyLedger {
     abs.push(Math.abs(r));
     if (abs.length > MOVE_SAMPLES) abs.shift();
   }
-
-  // A binary heap on (due, seq): grades come out in horizon order, ties in arrival order.
-  private push(p: Pending): void {
-    const h = this.heap;
-    h.push(p);
-    let i = h.length - 1;
-    while (i > 0) {
-      const up = (i - 1) >> 1;
-      if (!before(p, h[up] as Pending)) break;
-      h[i] = h[up] as Pending;
-      i = up;
-    }
-    h[i] = p;
-  }
-
-  private pop(): Pending {
-    const h = this.heap;
-    const top = h[0] as Pending;
-    const last = h.pop() as Pending;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const r = l + 1;
-        const c = r < h.length && before(h[r] as Pending, h[l] as Pending) ? r : l;
-        if (!before(h[c] as Pending, last)) break;
-        h[i] = h[c] as Pending;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
-  }
 }
 
-function before(a: Pending, b: Pending): boolean {
-  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+/** The grading order: by horizon end, then when queued, then coin, then the coin's own order — the same in every process. */
+function before(a: Place, b: Place): boolean {
+  return a.due < b.due || (a.due === b.due && (a.at < b.at || (a.at === b.at && (a.coin < b.coin || (a.coin === b.coin && a.cs < b.cs)))));
+}
+
+/** The verdicts' order: when a grade counts, then the grading order. */
+function applyBefore(a: Settled, b: Settled): boolean {
+  return a.applyAt < b.applyAt || (a.applyAt === b.applyAt && (a.kind < b.kind || (a.kind === b.kind && before(a, b))));
 }
 
 /** The heatmap's zone id inside a zone event's id (`${type}:${zoneId}:${time}`). */

@@ -77,6 +77,8 @@ export interface AccountApplied {
 
 /** What an engine above the book may listen to; the pipeline wires whichever it has. */
 export interface BookConsumer {
+  /** A raw message starts (before its market events): the accuracy ledger's verdicts move only here. */
+  onMessage?(): void;
   onMarket?(e: MarketEvent): void;
   onChange?(c: PositionChange): void;
   onAccount?(a: AccountApplied): void;

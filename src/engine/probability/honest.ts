@@ -1,5 +1,6 @@
 import type { EvidenceUse, GlassEvent, GlassEventType } from '../../domain/glass-event.ts';
 import type { Coin } from '../../domain/ids.ts';
+import type { LabelledAssessment } from './assessments.ts';
 
 /** Where the evidence stands for an event type on the walk-forward ledger's grades so far. */
 export interface EvidenceStanding {
@@ -23,6 +24,13 @@ export interface HonestyLedger {
   muteReason(type: GlassEventType, coin?: Coin | string): string | null;
   /** An event raised while its type is muted, graded for the record without being emitted: how a muted type recovers. */
   onGlass(e: GlassEvent): void;
+  /**
+   * A labelled cascade assessment (`due`: its horizon's end), handed to the fit through the
+   * ledger's shared order: it reaches `takeLabels`' taker once it counts, as grades reach the
+   * verdicts — in one process and across coin workers alike.
+   */
+  label(l: LabelledAssessment, due: number): void;
+  takeLabels(take: (l: LabelledAssessment) => void): void;
 }
 
 /** The honest figure of a probability event: the model's while its evidence helps, else the recalibrated baseline. */

@@ -119,6 +119,9 @@ export class CascadeMonitor {
     this.walk = honest
       ? new WalkForwardCascade(this.opts.coefficients, { ...this.opts.walkForward, candidateBelow: this.opts.threshold })
       : null;
+    // Labels reach the fit through the ledger's shared order (so coin workers fit on every coin's).
+    const walk = this.walk;
+    if (walk !== null) deps.ledger?.takeLabels((l) => walk.add(l));
   }
 
   /** The model's coefficients now: refitted walk-forward with a ledger, else as given. */
@@ -152,10 +155,11 @@ export class CascadeMonitor {
 
   onMarket(e: MarketEvent): void {
     if (e.type !== 'mark') return;
-    if (this.tape !== null && this.walk !== null) {
-      // Assessments whose horizon this mark passed are labelled and fitted on before anything reads the model.
+    const ledger = this.deps.ledger;
+    if (this.tape !== null && ledger !== undefined) {
+      // Assessments whose horizon this mark passed are labelled; the fit takes them through the ledger.
       this.tape.mark(e.coin, e.time, e.px, this.labelled);
-      for (const l of this.labelled) this.walk.add(l);
+      for (const l of this.labelled) ledger.label(l, l.time + this.opts.horizonMs);
       this.labelled.length = 0;
     }
     const due = this.next.get(e.coin);

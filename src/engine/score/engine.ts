@@ -3,9 +3,10 @@ import type { MarketEvent } from '../../domain/market-event.ts';
 import { grow } from '../common/growable.ts';
 import type { PositionBook } from '../position-book/book.ts';
 import type { PositionChange } from '../position-book/change.ts';
-import { Bets } from './bets.ts';
+import { BetStore, Bets } from './bets.ts';
 import { Evidence, type Explanation, type RawComponents } from './evidence.ts';
 import { ForwardReturns } from './forward-returns.ts';
+import { type EvidenceMerge, PHASE_ABANDON, PHASE_MATURED, PHASE_TRIPS, R, RECORD, type ScorePartition } from './merge.ts';
 import { RoundTrips } from './round-trips.ts';
 import { EntryStore, TradeStore } from './trade-store.ts';
 import { COMPONENTS, type Component, PRIOR_TRADES, Universe, WEIGHT_ARRAY } from './universe.ts';
@@ -92,17 +93,46 @@ export class ScoreEngine {
   private readonly refreshEvery: number;
   /** Bumped by every change `scoreNow` reads (evidence in, the universe rebuilt): equal counts, equal answers. */
   private changes = 0;
+  /** Wallet-hash partitions (merge.ts): this engine scores some wallets and hands their evidence on, or merges every partition's. */
+  private readonly partition: ScorePartition | null;
+  private readonly merge: EvidenceMerge | null;
+  /** Calls so far (onMarket, onChange): the same place in every process that reads the stream from its start. */
+  private call = 0;
+  /** Where in the current call evidence is being made (merge.ts: PHASE_*), and the entry maturing now. */
+  private phase = PHASE_TRIPS;
+  private maturing = -1;
+  /** Per entry (a partition's): the call and the pending fills' stamp that opened it, its key among maturing entries. */
+  private entryCall: Float64Array = new Float64Array(0);
+  private entryStamp: Float64Array = new Float64Array(0);
+  private readonly record = new Float64Array(RECORD);
+  /** The merge's two rows (the update's bet, the wallet's previous one) that Evidence reads a record from. */
+  private readonly scratch = new BetStore();
 
-  constructor(book: PositionBook, opts: { refreshEvery?: number } = {}) {
+  /**
+   * `partition`: score only the wallets it owns and hand every evidence update to it (the engine's own
+   * scores stay empty); `merge`: apply the partitions' updates instead of running round trips and bets
+   * (the scores are the single engine's; `table` and `profile` lack what `settle` would add). merge.ts.
+   */
+  constructor(book: PositionBook, opts: { refreshEvery?: number; partition?: ScorePartition; merge?: EvidenceMerge } = {}) {
     this.book = book;
     this.refreshEvery = opts.refreshEvery ?? 2000;
+    this.partition = opts.partition ?? null;
+    this.merge = opts.merge ?? null;
+    if (this.partition !== null && this.merge !== null) throw new RangeError('ScoreEngine: give partition or merge, not both');
+    this.scratch.add();
+    this.scratch.add();
     this.bets = new Bets({ closed: (b) => this.log(KIND_BET, b), matured: (b) => this.log(KIND_ACCURACY, b) });
     const e = this.entries;
-    this.forward = new ForwardReturns(e, (i) =>
-      this.bets.entryMatured(e.bet[i] as number, e.zSum[i] as number, e.moveSum[i] as number, (e.ref[i] as number) > 0),
-    );
+    this.forward = new ForwardReturns(e, (i) => {
+      this.maturing = i;
+      this.bets.entryMatured(e.bet[i] as number, e.zSum[i] as number, e.moveSum[i] as number, (e.ref[i] as number) > 0);
+    });
     this.trips = new RoundTrips(this.trades, {
-      opened: (w, coin, side, time, px) => this.forward.enter(w, coin, side, time, px, this.bets.open(w, time)),
+      opened: (w, coin, side, time, px) => {
+        const i = this.forward.enter(w, coin, side, time, px, this.bets.open(w, time));
+        if (this.partition !== null) this.keyEntry(i);
+        return i;
+      },
       closed: (i) => {
         const b = e.bet[this.trades.entry[i] as number] as number;
         this.trades.bet[i] = b;
@@ -114,18 +144,44 @@ export class ScoreEngine {
 
   /** Every price the stream carries feeds the price path: marks, public trades (fills: onChange). */
   onMarket(e: MarketEvent): void {
+    this.call++;
+    if (this.merge !== null) {
+      this.merge.at(this.call, this.applyRecord);
+      return;
+    }
     if (e.type !== 'mark' && e.type !== 'trade') {
       // Any event says the stream has reached its time: horizons before it resolve.
+      this.phase = PHASE_MATURED;
       this.forward.advance(e.time);
       return;
     }
+    this.phase = PHASE_TRIPS;
     this.trips.advance(e.time);
+    this.phase = PHASE_MATURED;
     this.forward.price(this.book.coins.id(e.coin), e.px, e.time);
   }
 
   onChange(c: PositionChange): void {
+    this.call++;
+    if (this.merge !== null) {
+      this.merge.at(this.call, this.applyRecord);
+      return;
+    }
     if (c.resolved) return;
     const w = c.walletId;
+    if (this.partition !== null) {
+      // Every change lets earlier pending fills through and is a price; only the partition's wallets' changes are traded.
+      this.phase = PHASE_TRIPS;
+      this.trips.advance(c.time);
+      if (this.partition.owns(w)) {
+        this.phase = PHASE_ABANDON;
+        this.trips.stamp = this.call;
+        this.trips.change(c, this.book.leverageAt(c.slot), this.book.accountValueAt(w));
+      }
+      this.phase = PHASE_MATURED;
+      this.forward.price(c.coinId, c.px, c.time);
+      return;
+    }
     this.trips.change(c, this.book.leverageAt(c.slot), this.book.accountValueAt(w));
     // Fill prices are price observations too: a coin without a mark feed still has a path. After
     // the round trips, so an entry counted now (an earlier millisecond's) sees no later price.
@@ -133,6 +189,10 @@ export class ScoreEngine {
   }
 
   private log(kind: number, i: number): void {
+    if (this.partition !== null) {
+      this.partition.evidence(this.recordOf(kind, i));
+      return;
+    }
     const n = this.logN++;
     if (n >= this.logKind.length) {
       this.logKind = grow(this.logKind, n + 1);
@@ -145,9 +205,89 @@ export class ScoreEngine {
     this.changes++;
   }
 
+  /** A partition's entry `i` was opened now: its key (merge.ts). */
+  private keyEntry(i: number): void {
+    if (i >= this.entryCall.length) {
+      this.entryCall = grow(this.entryCall, Math.max(1024, i + 1));
+      this.entryStamp = grow(this.entryStamp, Math.max(1024, i + 1));
+    }
+    this.entryCall[i] = this.call;
+    this.entryStamp[i] = this.trips.stepping;
+  }
+
+  /** A partition's evidence update as a record (merge.ts): its place, then what Evidence reads of the bet. */
+  private recordOf(kind: number, i: number): Float64Array {
+    const r = this.record.fill(0);
+    const b = this.bets.store;
+    r[R.call] = this.call;
+    r[R.phase] = this.phase;
+    if (this.phase === PHASE_TRIPS) r[R.a] = this.trips.stepping;
+    else if (this.phase === PHASE_MATURED) {
+      r[R.a] = this.entryCall[this.maturing] as number;
+      r[R.b] = this.entryStamp[this.maturing] as number;
+    }
+    r[R.kind] = kind;
+    r[R.wallet] = b.wallet[i] as number;
+    r[R.openTime] = b.openTime[i] as number;
+    if (kind === KIND_ACCURACY) {
+      r[R.maturedEntries] = b.maturedEntries[i] as number;
+      r[R.zSum] = b.zSum[i] as number;
+      r[R.moveSum] = b.moveSum[i] as number;
+      r[R.hits] = b.hits[i] as number;
+      return r;
+    }
+    r[R.closeTime] = b.closeTime[i] as number;
+    r[R.trips] = b.trips[i] as number;
+    r[R.pnl] = b.pnl[i] as number;
+    r[R.maxNotional] = b.maxNotional[i] as number;
+    r[R.notional] = b.notional[i] as number;
+    r[R.sigmaNotional] = b.sigmaNotional[i] as number;
+    r[R.leverage] = b.leverage[i] as number;
+    r[R.account] = b.account[i] as number;
+    r[R.liquidated] = b.liquidated[i] as number;
+    const prev = b.prevBet[i] as number;
+    if (prev >= 0) {
+      r[R.prev] = 1;
+      r[R.prevClose] = b.closeTime[prev] as number;
+      r[R.prevPnl] = b.pnl[prev] as number;
+      r[R.prevMaxNotional] = b.maxNotional[prev] as number;
+    }
+    return r;
+  }
+
+  /** The merge: one partition's evidence update, applied as the single engine's `log` applies it. */
+  private readonly applyRecord = (buf: Float64Array, o: number): void => {
+    const s = this.scratch;
+    const kind = buf[o + R.kind] as number;
+    s.wallet[0] = buf[o + R.wallet] as number;
+    s.openTime[0] = buf[o + R.openTime] as number;
+    if (kind === KIND_ACCURACY) {
+      s.maturedEntries[0] = buf[o + R.maturedEntries] as number;
+      s.zSum[0] = buf[o + R.zSum] as number;
+      s.moveSum[0] = buf[o + R.moveSum] as number;
+      s.hits[0] = buf[o + R.hits] as number;
+    } else {
+      s.closeTime[0] = buf[o + R.closeTime] as number;
+      s.trips[0] = buf[o + R.trips] as number;
+      s.pnl[0] = buf[o + R.pnl] as number;
+      s.maxNotional[0] = buf[o + R.maxNotional] as number;
+      s.notional[0] = buf[o + R.notional] as number;
+      s.sigmaNotional[0] = buf[o + R.sigmaNotional] as number;
+      s.leverage[0] = buf[o + R.leverage] as number;
+      s.account[0] = buf[o + R.account] as number;
+      s.liquidated[0] = buf[o + R.liquidated] as number;
+      s.prevBet[0] = buf[o + R.prev] === 1 ? 1 : -1;
+      s.closeTime[1] = buf[o + R.prevClose] as number;
+      s.pnl[1] = buf[o + R.prevPnl] as number;
+      s.maxNotional[1] = buf[o + R.prevMaxNotional] as number;
+    }
+    this.apply(kind, 0, true, s);
+    this.stale = true;
+    this.changes++;
+  };
+
   /** Adds one evidence item; live, a bet also records what it did to the wallet's score (on its last trade). */
-  private apply(kind: number, i: number, live: boolean): void {
-    const bets = this.bets.store;
+  private apply(kind: number, i: number, live: boolean, bets: BetStore = this.bets.store): void {
     if (kind === KIND_ACCURACY) {
       this.evidence.addBetAccuracy(bets, i);
       return;
@@ -162,6 +302,11 @@ export class ScoreEngine {
     // any wallet had a record (empty, everyone 50) must not stand for thousands of closes.
     const every = Math.min(Math.max(this.refreshEvery, this.evidence.size), Math.max(MIN_REFERENCE, this.universe?.size ?? 0));
     if (this.universe === null || ++this.sinceRefresh >= every) this.refresh();
+    if (this.merge !== null) {
+      // The merge holds no trades: what the bet did to the score stays with its partition's (unrecorded).
+      this.evidence.addBet(bets, i);
+      return;
+    }
     const before = this.evidence.trades[w] === undefined || this.evidence.trades[w] === 0 ? 50 : this.scoreOf(w);
     this.evidence.addBet(bets, i);
     const after = this.scoreOf(w);
@@ -207,6 +352,7 @@ export class ScoreEngine {
 
   /** Every wallet's evidence rebuilt from the stored trades and entries, in the order it arrived. */
   recompute(): void {
+    if (this.merge !== null) throw new RangeError('ScoreEngine: a merge keeps no evidence log to recompute from');
     this.evidence = new Evidence();
     for (let k = 0; k < this.logN; k++) this.apply(this.logKind[k] as number, this.logIdx[k] as number, false);
     this.refresh();
@@ -279,6 +425,8 @@ export class ScoreEngine {
    * recording or a question asked now means that instant is over.
    */
   settle(): void {
+    if (this.partition !== null)
+      throw new RangeError("ScoreEngine: a partition cannot settle (the merge has no place for it); ask the merge's table");
     this.trips.advance(Number.POSITIVE_INFINITY);
     this.bets.settle();
   }

@@ -25,6 +25,8 @@ interface Pending {
   liquidation: boolean;
   readonly leverage: number;
   readonly account: number;
+  /** `RoundTrips.stamp` when the change that made it landed: its place among the pending fills (see `stepping`). */
+  readonly stamp: number;
 }
 
 /**
@@ -59,6 +61,14 @@ export class RoundTrips {
   private lastClosed: Int32Array = new Int32Array(1024).fill(-1);
   /** This millisecond's fills per slot, waiting to be netted. */
   private readonly pending = new Map<number, Pending>();
+  /**
+   * Set by the caller before `change`: the stamp the change's pending fills get (the score engine's
+   * count of calls, the same in every process reading the stream). `advance` steps pending fills in
+   * the order their first change landed, so a partition that sees some wallets' changes steps them
+   * in the order the single process does; `stepping` is the stamp of the fills being stepped now.
+   */
+  stamp = 0;
+  stepping = 0;
 
   constructor(trades: TradeStore, listener: RoundTripListener) {
     this.trades = trades;
@@ -99,6 +109,7 @@ export class RoundTrips {
       liquidation: c.liquidation,
       leverage,
       account,
+      stamp: this.stamp,
     });
   }
 
@@ -108,6 +119,7 @@ export class RoundTrips {
     for (const [s, p] of this.pending) {
       if (p.time >= time) continue;
       this.pending.delete(s);
+      this.stepping = p.stamp;
       this.step(s, p);
     }
   }

@@ -1,0 +1,96 @@
+/**
+ * The reading clients of bench/stream.bench.ts, run in a worker thread (its own event loop, apart
+ * from the server's process and from the bench's own thread): opens `count` WebSocket clients on
+ * `url`, says `open`; on `{ total }` waits until every client has read event `total`, then posts
+ * each (client, event) latency (receipt − the recorder's `detectedAt`) and the bytes read.
+ * Not run by itself.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { WebSocket } from 'ws';
+
+export interface ClientsData {
+  readonly url: string;
+  readonly count: number;
+}
+
+export type ClientsReply =
+  | { readonly kind: 'open' }
+  | { readonly kind: 'behind'; readonly behind: number }
+  | { readonly kind: 'done'; readonly latencies: Float64Array; readonly n: number; readonly bytes: number };
+
+const port = parentPort;
+if (port === null) throw new Error('bench/stream-clients.ts runs as a worker of bench/stream.bench.ts');
+const { url, count } = workerData as ClientsData;
+/** High-resolution wall clock (ms), comparable across processes (as bench/served-child.ts `now`). */
+const now = () => performance.timeOrigin + performance.now();
+
+/** `{"kind":"event","id":` — an event message starts so (eventText), its id follows. */
+const ID_AT = 21;
+/** `ev` of "event" at offsets 9 and 10 (not "error"). */
+const KIND_E = 0x65;
+const KIND_V = 0x76;
+const DETECTED = Buffer.from('"detectedAt":');
+
+let lat = new Float64Array(1 << 20);
+let n = 0;
+let bytes = 0;
+const last = new Int32Array(count);
+const sockets: WebSocket[] = [];
+
+/** The digits of a non-negative integer at `at` (up to the first non-digit). */
+function intAt(d: Buffer, at: number): number {
+  let x = 0;
+  for (let i = at; i < d.length; i++) {
+    const c = d[i] as number;
+    if (c < 0x30 || c > 0x39) break;
+    x = x * 10 + (c - 0x30);
+  }
+  return x;
+}
+
+function open(i: number): Promise<void> {
+  const ws = new WebSocket(`${url}/v1/stream?after=0`, { perMessageDeflate: false, skipUTF8Validation: true });
+  sockets[i] = ws;
+  ws.on('message', (d: Buffer) => {
+    const t = now();
+    bytes += d.length;
+    // The id and emit time read from the bytes, without decoding the message (the clients share one core).
+    if (d[9] !== KIND_E || d[10] !== KIND_V) return;
+    const k = d.indexOf(DETECTED, ID_AT) + DETECTED.length;
+    const end = d.indexOf(0x2c, k);
+    last[i] = intAt(d, ID_AT);
+    if (n === lat.length) {
+      const bigger = new Float64Array(lat.length * 2);
+      bigger.set(lat);
+      lat = bigger;
+    }
+    lat[n++] = t - Number(d.toString('latin1', k, end));
+  });
+  return new Promise((r, j) => {
+    ws.once('open', () => r());
+    ws.once('error', j);
+  });
+}
+
+// Opened 50 at a time (the server's accept queue), each one live from id 0.
+for (let i = 0; i < count; i += 50) {
+  const batch: Promise<void>[] = [];
+  for (let k = i; k < Math.min(count, i + 50); k++) batch.push(open(k));
+  await Promise.all(batch);
+}
+port.postMessage({ kind: 'open' } satisfies ClientsReply);
+
+port.once('message', async ({ total, timeoutMs }: { total: number; timeoutMs: number }) => {
+  const deadline = Date.now() + timeoutMs;
+  while (last.some((x) => x < total)) {
+    if (Date.now() > deadline) {
+      port.postMessage({ kind: 'behind', behind: last.filter((x) => x < total).length } satisfies ClientsReply);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (const ws of sockets) ws.terminate();
+  const out = lat.slice(0, n);
+  port.postMessage({ kind: 'done', latencies: out, n, bytes } satisfies ClientsReply, [out.buffer]);
+  port.close();
+});
