@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,7 @@ import { ingestFile } from '../../src/store/ingest.ts';
 import { PostgresStore } from '../../src/store/postgres.ts';
 import type { EventRecord } from '../../src/store/types.ts';
 import { freshSchemaUrl, PG_URL, pgUnreachable } from '../store/pg.ts';
-
-const NATS = process.env.GLASS_TEST_NATS_URL ?? '127.0.0.1:4222';
-const NODE = process.execPath;
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+import { exitsOk, NATS, natsDown, run, until } from './processes.ts';
 
 /** The cluster's coin workers, for each one's --peers: they share one accuracy ledger (ledger-exchange.ts). */
 const PEERS = 'BTC;ETH,SOL;HYPE';
@@ -51,66 +48,6 @@ function sameAsSingle(ref: readonly EventRecord[], got: readonly EventRecord[]):
   }
   const fromLedger = ref.filter((e) => LEDGER_TYPES.has(e.type)).length;
   return `${ref.length} events, ${coins.length} coins, all equal (${fromLedger} of the ledger-decided types)`;
-}
-
-function run(
-  args: readonly string[],
-  env: Record<string, string>,
-): { child: ChildProcess; done: Promise<number | null>; err: () => string } {
-  const child = spawn(NODE, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const done = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  return { child, done, err: () => err };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type Run = ReturnType<typeof run>;
-
-/**
- * Waits for processes to exit 0 within one deadline. One still running then (a worker stuck
- * waiting, say) fails the test with its name and the tail of its stderr; the test's `after` kills it.
- */
-async function exitsOk(runs: Record<string, Run>, ms = 240_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'late'>((r) => {
-    timer = setTimeout(() => r('late'), ms);
-  });
-  try {
-    for (const [name, x] of Object.entries(runs)) {
-      const code = await Promise.race([x.done, deadline]);
-      if (code === 'late') {
-        const running = Object.entries(runs)
-          .filter(([, y]) => y.child.exitCode === null && y.child.signalCode === null)
-          .map(([n, y]) => `${n}: …${y.err().slice(-600)}`);
-        assert.fail(`still running after ${ms / 1000} s:\n${running.join('\n')}`);
-      }
-      assert.equal(code, 0, `${name} exited ${code}: ${x.err()}`);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function until(what: string, f: () => Promise<boolean>, ms = 120_000, every = 200): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(every);
-  }
-}
-
-async function natsDown(): Promise<string | null> {
-  try {
-    const nc = await connectBus(NATS, 'glass-test-probe', 2000);
-    await nc.close();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 test('cluster: ingest standby takeover, three workers (one SIGKILLed and replaced) equal the single process; so do three coin workers with the wallet owner (both SIGKILLed and replaced)', {

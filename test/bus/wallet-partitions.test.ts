@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,58 +14,7 @@ import { ingestFile } from '../../src/store/ingest.ts';
 import { PostgresStore } from '../../src/store/postgres.ts';
 import type { EventRecord } from '../../src/store/types.ts';
 import { freshSchemaUrl, PG_URL, pgUnreachable } from '../store/pg.ts';
-
-const NATS = process.env.GLASS_TEST_NATS_URL ?? '127.0.0.1:4222';
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-
-function run(
-  args: readonly string[],
-  env: Record<string, string>,
-): { child: ChildProcess; done: Promise<number | null>; err: () => string } {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const done = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  return { child, done, err: () => err };
-}
-type Run = ReturnType<typeof run>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, f: () => Promise<boolean>, ms = 180_000, every = 20): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(every);
-  }
-}
-
-async function exitsOk(runs: Record<string, Run>, ms = 300_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'late'>((r) => {
-    timer = setTimeout(() => r('late'), ms);
-  });
-  try {
-    for (const [name, x] of Object.entries(runs)) {
-      const code = await Promise.race([x.done, deadline]);
-      if (code === 'late') assert.fail(`${name} still running after ${ms / 1000} s: …${x.err().slice(-600)}`);
-      assert.equal(code, 0, `${name} exited ${code}: ${x.err()}`);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function natsDown(): Promise<string | null> {
-  try {
-    const nc = await connectBus(NATS, 'glass-test-probe', 2000);
-    await nc.close();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
+import { exitsOk, NATS, natsDown, run, until } from './processes.ts';
 
 /**
  * The wallet owner split by wallet hash on the real bus: two wallet partitions (`--role wallets
@@ -136,13 +85,13 @@ test('wallet partitions: two partitions (one SIGKILLed and replaced) + merger + 
   const p1 = w(['--role', 'wallets', '--partition', '1/2', '--batch', '200']);
   const coins = w(['--coins', 'BTC,ETH,SOL,HYPE', '--scores', 'owner']);
   const covered = () => evidenceCovered(jsm, names, evidenceSubject(cfg, 1, 2)).catch(() => 0);
-  await until('partition 1/2 to cover a fifth of the stream', async () => (await covered()) >= lines / 5);
+  await until('partition 1/2 to cover a fifth of the stream', async () => (await covered()) >= lines / 5, 180_000, 20);
   p1.child.kill('SIGKILL');
   await p1.done;
   const killedAt = await covered();
   assert.ok(killedAt < lines, `partition killed mid-stream (at raw sequence ${killedAt} of ${lines})`);
   const p1b = w(['--role', 'wallets', '--partition', '1/2', '--batch', '200']);
-  await exitsOk({ 'partition 0/2': p0, 'replacement partition 1/2': p1b, merger, 'coin worker': coins });
+  await exitsOk({ 'partition 0/2': p0, 'replacement partition 1/2': p1b, merger, 'coin worker': coins }, 300_000);
   assert.match(p1b.err(), /rebuilding from the stream's start; evidence published to raw sequence/);
   assert.doesNotMatch(coins.err(), /score reads the wallet owner had not published/);
   assert.match(merger.err(), /score reads published/);

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { type ConsumerMessages, type JetStreamClient, type JetStreamManager, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { AccuracyLedger, Settled } from '../../engine/ledger/ledger.ts';
 import { InputError } from '../../recording/errors.ts';
 import type { BusNames } from './config.ts';
+import { openOrderedReader } from './coverage.ts';
 
 /**
  * The shared accuracy ledger across coin workers (docs/scale-out.md § Exactness).
@@ -218,24 +218,11 @@ export async function ledgerPublishedTo(
   }
 }
 
-/**
- * Every worker's ledger messages from the stream's first, through an ordered consumer whose name
- * is new at each start (a fixed one lets a replacement attach to its SIGKILLed predecessor's,
- * positioned past everything: see wallet-state.ts `openWalletReads`); `close` removes it.
- */
+/** Every worker's ledger messages from the stream's first (coverage.ts `openOrderedReader`: a new name at every start); `close` removes it. */
 export async function openLedgerExchange(
   nc: NatsConnection | JetStreamClient,
   names: BusNames,
   worker: string,
 ): Promise<{ readonly messages: ConsumerMessages; close(): Promise<void> }> {
-  const js = 'consumers' in nc ? nc : jetstream(nc);
-  const consumer = await js.consumers.get(names.ledgerStream, { name_prefix: `ledger-${worker}-${randomBytes(6).toString('hex')}` });
-  const messages = await consumer.consume({ max_messages: 100, expires: 5000 });
-  return {
-    messages,
-    close: async () => {
-      await messages.close().catch(() => {});
-      await consumer.delete().catch(() => false);
-    },
-  };
+  return openOrderedReader('consumers' in nc ? nc : jetstream(nc), names.ledgerStream, `ledger-${worker}`);
 }

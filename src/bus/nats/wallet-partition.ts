@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { endianness } from 'node:os';
 import { type ConsumerMessages, type JetStreamManager, jetstream, type PubAck } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
@@ -8,6 +7,7 @@ import { Pipeline } from '../../pipeline/pipeline.ts';
 import { InputError } from '../../recording/errors.ts';
 import { ArrivedMessages } from './arrived.ts';
 import type { BusNames, ClusterConfig } from './config.ts';
+import { Coverage, openOrderedReader } from './coverage.ts';
 import { PipelinedPublisher } from './pipelined.ts';
 import { LINE_HEADER, rawIn } from './raw.ts';
 import { ensureStreams, resetConsumer } from './streams.ts';
@@ -197,38 +197,33 @@ export async function runWalletPartition(
  * message on): records of sequences already covered are skipped.
  */
 export class RemoteEvidence {
-  covered = 0;
   private readonly merge: EvidenceMerge;
   private readonly partition: number;
-  private waiters: { seq: number; wake: () => void }[] = [];
+  private readonly coverage: Coverage;
 
   constructor(merge: EvidenceMerge, partition: number) {
     this.merge = merge;
     this.partition = partition;
+    this.coverage = new Coverage(`wallet evidence ${partition}: a gap (evidence covers`);
+  }
+
+  /** Every raw sequence up to this one has its evidence in the merge. */
+  get covered(): number {
+    return this.coverage.covered;
   }
 
   add(m: EvidenceMessage): void {
-    if (m.to <= this.covered) return;
-    if (m.from > this.covered + 1)
-      throw new InputError(
-        `wallet evidence ${this.partition}: a gap (evidence covers raw sequences to ${this.covered}, the next message starts at ${m.from})`,
-      );
+    if (!this.coverage.fresh(m.from, m.to)) return;
+    const covered = this.coverage.covered;
     let k = 0;
-    while (k < m.records.length && (m.records[k + R.seq] as number) <= this.covered) k += RECORD;
+    while (k < m.records.length && (m.records[k + R.seq] as number) <= covered) k += RECORD;
     this.merge.add(this.partition, m.records.subarray(k));
-    this.covered = m.to;
-    const still: { seq: number; wake: () => void }[] = [];
-    for (const w of this.waiters) {
-      if (w.seq <= this.covered) w.wake();
-      else still.push(w);
-    }
-    this.waiters = still;
+    this.coverage.advance(m.to);
   }
 
   /** Resolves once the evidence covers raw sequence `seq` (or at once). */
   until(seq: number): Promise<void> {
-    if (seq <= this.covered) return Promise.resolve();
-    return new Promise((wake) => this.waiters.push({ seq, wake }));
+    return this.coverage.until(seq);
   }
 }
 
@@ -265,13 +260,11 @@ export async function openEvidenceReaders(
     reject(failure);
   };
   failed.catch(() => {});
-  const tag = randomBytes(6).toString('hex');
   for (let k = 0; k < of; k++) {
-    const consumer = await js.consumers.get(names.walletEvidenceStream, {
-      name_prefix: `wallet-evidence-${partitionName(k, of)}-${tag}`,
-      filter_subjects: evidenceSubject(cfg, k, of),
+    const { messages } = await openOrderedReader(js, names.walletEvidenceStream, `wallet-evidence-${partitionName(k, of)}`, {
+      subject: evidenceSubject(cfg, k, of),
+      max: 50,
     });
-    const messages = await consumer.consume({ max_messages: 50, expires: 5000 });
     streams.push(messages);
     const remote = remotes[k] as RemoteEvidence;
     void (async () => {

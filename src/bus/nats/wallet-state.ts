@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { type ConsumerMessages, type JetStreamClient, type JetStreamManager, jetstream } from '@nats-io/jetstream';
+import { type JetStreamClient, type JetStreamManager, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pipeline } from '../../pipeline/pipeline.ts';
 import { InputError } from '../../recording/errors.ts';
 import type { BusNames } from './config.ts';
+import { Coverage, openOrderedReader } from './coverage.ts';
 
 /**
  * Wallet-level state between partitions: the score reads.
@@ -124,38 +124,32 @@ export class ReadLog {
  */
 export class RemoteScores {
   private readonly ticks: StreamTicks;
-  /** Every raw sequence up to this one has its reads here. */
-  covered = 0;
+  /** How far the reads cover the raw stream (every sequence up to `covered` has its reads here). */
+  private readonly coverage = new Coverage('wallet stream: a gap (reads cover');
+  get covered(): number {
+    return this.coverage.covered;
+  }
   /** Reads asked for that the owner did not publish (answered null): the cluster is not exact then. */
   misses = 0;
   /** Reads count only while a raw message is applied (the recorder's sweeps between lines read nothing). */
   active = false;
   private r: number[] = [];
   private head = 0;
-  private waiters: { seq: number; wake: () => void }[] = [];
 
   constructor(ticks: StreamTicks) {
     this.ticks = ticks;
   }
 
   add(m: ReadsMessage): void {
-    if (m.to <= this.covered) return;
-    if (m.from > this.covered + 1)
-      throw new InputError(`wallet stream: a gap (reads cover raw sequences to ${this.covered}, the next message starts at ${m.from})`);
-    for (let i = 0; i < m.r.length; i += 4) if ((m.r[i] as number) > this.covered) this.r.push(...m.r.slice(i, i + 4));
-    this.covered = m.to;
-    const still: { seq: number; wake: () => void }[] = [];
-    for (const w of this.waiters) {
-      if (w.seq <= this.covered) w.wake();
-      else still.push(w);
-    }
-    this.waiters = still;
+    if (!this.coverage.fresh(m.from, m.to)) return;
+    const covered = this.coverage.covered;
+    for (let i = 0; i < m.r.length; i += 4) if ((m.r[i] as number) > covered) this.r.push(...m.r.slice(i, i + 4));
+    this.coverage.advance(m.to);
   }
 
   /** Resolves once the reads cover raw sequence `seq` (or at once). */
   until(seq: number): Promise<void> {
-    if (seq <= this.covered) return Promise.resolve();
-    return new Promise((wake) => this.waiters.push({ seq, wake }));
+    return this.coverage.until(seq);
   }
 
   /** The score the owner read for this wallet at the current (sequence, tick). */
@@ -189,35 +183,9 @@ export async function walletCovered(jsm: JetStreamManager, names: BusNames): Pro
 }
 
 /** The wallet-stream messages a coin worker reads, from the first; `close` also removes its consumer. */
-export interface WalletReads {
-  readonly messages: ConsumerMessages;
-  close(): Promise<void>;
-}
+export type WalletReads = Awaited<ReturnType<typeof openOrderedReader>>;
 
-/**
- * A coin worker's reader of the wallet stream: an ordered consumer from the stream's first message.
- *
- * Its name is new at every start (`wallet-reads-<worker>-<random>`). A fixed name let a replacement
- * worker attach to its SIGKILLed predecessor's consumer, which the server keeps for 5 minutes of
- * inactivity: the server hands back the existing consumer, positioned after everything the
- * predecessor was delivered, so the replacement got nothing from the stream's start, and when the
- * owner had published its last message already, nothing ever (the client notices a foreign
- * consumer only when a message arrives out of its delivery order) and it waited forever for reads
- * covering raw sequence 1.
- *
- * Pulls expire after 5 s (idle heartbeats every 2.5 s), so a lost heartbeat or a consumer gone
- * after a reconnect is noticed within seconds and the client recreates the consumer after the last
- * stream sequence it delivered.
- */
+/** A coin worker's reader of the wallet stream from its first message (coverage.ts `openOrderedReader`: a new name at every start). */
 export async function openWalletReads(nc: NatsConnection | JetStreamClient, names: BusNames, worker: string): Promise<WalletReads> {
-  const js = 'consumers' in nc ? nc : jetstream(nc);
-  const consumer = await js.consumers.get(names.walletStream, { name_prefix: `wallet-reads-${worker}-${randomBytes(6).toString('hex')}` });
-  const messages = await consumer.consume({ max_messages: 100, expires: 5000 });
-  return {
-    messages,
-    close: async () => {
-      await messages.close().catch(() => {});
-      await consumer.delete().catch(() => false);
-    },
-  };
+  return openOrderedReader('consumers' in nc ? nc : jetstream(nc), names.walletStream, `wallet-reads-${worker}`);
 }
