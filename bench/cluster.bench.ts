@@ -46,7 +46,7 @@ import { publishRaw } from '../src/bus/nats/publish-raw.ts';
 import { dropStreams, ensureStreams } from '../src/bus/nats/streams.ts';
 import { WalletOwnerEngines } from '../src/bus/nats/wallet-owner.ts';
 import type { RemoteScores } from '../src/bus/nats/wallet-state.ts';
-import { assignmentFilter } from '../src/bus/nats/worker.ts';
+import { assignmentFilter, assignmentName } from '../src/bus/nats/worker.ts';
 import { attachEngines } from '../src/cli/engines.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
 import { RecordError } from '../src/recording/errors.ts';
@@ -308,7 +308,7 @@ async function waitDone(c: Cluster, parts: readonly string[][], lastSeq: number)
   const names = busNames(c.prefix);
   const store = new PostgresStore(c.url, { max: 1 });
   // With a wallet owner the coin workers end after it (they apply a message once its reads cover it).
-  const durables = parts.map((coins) => `coins-${coins.join('-')}`);
+  const durables = parts.map((coins) => assignmentName({ kind: 'coins', coins }));
   try {
     await until(
       'every worker at the end of the stream',
