@@ -123,7 +123,7 @@ test('ledger exchange in memory: coin partitions handing grades over equal the s
   const { dir, cleanup } = tempDir('glass-ledger-exchange-');
   try {
     const file = join(dir, 'sim.ndjson');
-    simulate(file, { wallets: 2000, hours: 12, seed: 11 });
+    simulate(file, { wallets: 2000, hours: Number(process.env.GLASS_TEST_LEDGER_HOURS ?? 12), seed: 11 });
     const all = await items(file);
     const single = runSingle(all);
     const coins = [...new Set(single.events.map((e) => e.coin))].sort();
