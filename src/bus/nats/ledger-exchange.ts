@@ -143,14 +143,10 @@ export class LedgerExchange {
   giveUp(): void {
     const need = this.ledger.clock - this.delayMs;
     for (const [w, c] of this.clocks) if (c < need) this.gone.add(w);
-    this.given += 1;
   }
 
   /** Workers given up on (giveUp) that have not published since. */
   private readonly gone = new Set<string>();
-
-  /** How many times this worker went on without another (giveUp). */
-  given = 0;
 
   /** Another worker's message: its grades and labels to the ledger, its clock noted. Its own are skipped. */
   add(m: LedgerMessage): void {
@@ -176,13 +172,10 @@ export class LedgerExchange {
     return true;
   }
 
-  /** The workers this one waits for, with their clocks (for the note a long wait prints); workers heard from that are not peers too. */
+  /** The workers this one waits for, with their clocks (for the note a long wait prints). */
   behind(): { worker: string; clock: number }[] {
     const need = this.ledger.clock - this.delayMs;
-    const out = [...this.clocks].filter(([w, c]) => c < need && !this.gone.has(w)).map(([worker, clock]) => ({ worker, clock }));
-    if (this.strangerNames.size > 0)
-      out.push({ worker: `(heard from non-peers ${[...this.strangerNames].join(', ')}: check --peers)`, clock: Number.NaN });
-    return out;
+    return [...this.clocks].filter(([w, c]) => c < need && !this.gone.has(w)).map(([worker, clock]) => ({ worker, clock }));
   }
 
   /** Resolves at the next message from another worker (one promise for every caller until then). */

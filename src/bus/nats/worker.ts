@@ -262,7 +262,13 @@ export async function runWorker(
           .join(', ');
       if (!told && waited > 10_000 && !exchange.ready()) {
         told = true;
-        note(`waiting for the other workers' ledger (this one is at ${new Date(ledger.clock).toISOString()}; behind: ${behind()})`);
+        const strangers =
+          exchange.strangerNames.size === 0
+            ? ''
+            : `; heard from workers not among the peers: ${[...exchange.strangerNames].join(', ')} (check --peers)`;
+        note(
+          `waiting for the other workers' ledger (this one is at ${new Date(ledger.clock).toISOString()}; behind: ${behind()}${strangers})`,
+        );
       }
       if (waited >= ledgerWaitMs && !exchange.ready()) {
         note(
