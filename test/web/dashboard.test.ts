@@ -230,25 +230,51 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     assert.ok(compared > 0 && matched > 0, `${compared} loaded columns matched an API history row by time, ${matched} cells`);
   });
 
-  await t.test('events arrive live within 1 s of emission', async () => {
-    // Wait for events emitted after the page went live, then compare detection and display times.
-    const lat = await until(
+  await t.test('events arrive live over the stream, in order, each shown once', async () => {
+    // Events emitted after the page went live must reach it by the WebSocket push, not by fetching
+    // /v1/events again. The latency (emit → shown) is measured and reported, not asserted: it
+    // depends on the machine's load (a timing assertion is a flaky test; the README gives figures).
+    const fetched: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (r.url().includes('/v1/events')) fetched.push(r.url());
+    };
+    page.on('request', onRequest);
+    const rows = await until(
       async () => {
         const v = await page.evaluate(() => {
           const s = (window as unknown as { glass: GlassDebug }).glass.state;
           if (s.liveSince === null) return null;
           const rows = Array.from(document.querySelectorAll<HTMLElement>('#feed details'))
-            .map((d) => ({ detected: Number(d.dataset['detectedAt']), shown: Number(d.dataset['shownAt']) }))
+            .map((d) => ({
+              id: Number(d.dataset['eventId']),
+              detected: Number(d.dataset['detectedAt']),
+              shown: Number(d.dataset['shownAt']),
+            }))
             .filter((r) => r.detected > (s.liveSince as number) + 200);
-          return rows.length >= 3 ? rows.map((r) => r.shown - r.detected) : null;
+          return rows.length >= 3 ? rows : null;
         });
         return v;
       },
       'three live events',
       20_000,
     );
-    t.diagnostic(`live event latency (emit → shown): max ${Math.max(...lat)} ms over ${lat.length} events`);
-    assert.ok(Math.max(...lat) < 1000, `latencies ${lat.join(', ')} ms`);
+    page.off('request', onRequest);
+    const lat = rows.map((r) => r.shown - r.detected);
+    t.diagnostic(
+      `live event latency (emit → shown): max ${Math.max(...lat)} ms, median ${lat.toSorted((a, b) => a - b)[lat.length >> 1]} ms over ${lat.length} events`,
+    );
+    assert.deepEqual(fetched, [], 'live events come over the stream, not by fetching /v1/events');
+    assert.ok(
+      lat.every((l) => Number.isFinite(l) && l >= 0),
+      `every live event shown after it was emitted: ${lat.join(', ')} ms`,
+    );
+    const ids = rows.map((r) => r.id);
+    assert.equal(new Set(ids).size, ids.length, 'no event shown twice');
+    assert.deepEqual(
+      ids,
+      ids.toSorted((a, b) => b - a),
+      'newest on top, in id order',
+    );
   });
 
   // A fixed earlier moment: the page and this test read the same stored past (at=), so the
@@ -605,6 +631,29 @@ test('dashboard: live map, zones, events, time travel, risk, in headless Chromiu
     for (const k of ['coin', 'relative', 'theme', 'play', 'slider', 'date', 'heatmap', 'tab:events', 'filter-type', 'filter-priority'])
       assert.ok(reached.has(k), `${k} reachable by Tab (reached: ${[...reached].join(', ')})`);
     assert.ok(reached.has('tr'), 'zone rows reachable by Tab');
+    // The zone table is one Tab stop however many zones the map has; ↑/↓/End move within it.
+    const stops = await page.$$eval('#zones-body tr[data-zone-id]', (trs) => ({
+      rows: trs.length,
+      stops: trs.filter((t) => (t as HTMLElement).tabIndex === 0).length,
+    }));
+    assert.equal(stops.stops, 1, `one tab stop among ${stops.rows} zone rows`);
+    if (stops.rows >= 2) {
+      await page.focus('#zones-body tr[tabindex="0"]');
+      const first = await page.evaluate(() => (document.activeElement as HTMLElement).dataset['zoneId']);
+      await page.keyboard.press('ArrowDown');
+      const second = await page.evaluate(() => ({
+        id: (document.activeElement as HTMLElement).dataset['zoneId'],
+        row: document.activeElement?.closest('#zones-body') !== null && document.activeElement?.tagName === 'TR',
+        stops: document.querySelectorAll('#zones-body tr[tabindex="0"]').length,
+      }));
+      assert.ok(
+        second.row && second.id !== first && second.stops === 1,
+        `ArrowDown moves the row focus and the tab stop (${first} → ${second.id})`,
+      );
+      await page.keyboard.press('Tab');
+      const after = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.closest('#zones-body') === null);
+      assert.ok(after, 'Tab leaves the zone table from any row');
+    }
     assert.deepEqual(unfocusedLook, [], 'every focused control shows its focus');
     // Arrow keys pan and +/− zoom the focused heatmap.
     await page.focus('#chart');

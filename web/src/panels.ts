@@ -3,14 +3,22 @@ import { fillTable, h } from './dom.ts';
 import { entityName, significance } from './events.ts';
 import { fmtDistance, fmtProb, fmtPx, fmtRange, fmtScore, fmtSize, fmtTime, fmtUsd, shortWallet } from './format.ts';
 
-/** The zone table: side, range, notional, wallets, distance, probability; a row centres the chart on it. */
+/**
+ * The zone table: side, range, notional, wallets, distance, probability; a row centres the chart on it.
+ * The table is one Tab stop (a roving tab index): Tab reaches the current row, ↑/↓/Home/End move
+ * between rows, Enter or Space centres the chart. A live re-render keeps the focused zone focused, so
+ * a keyboard user is not thrown back to the page's start every map.
+ */
 export function renderZones(body: HTMLTableSectionElement, zones: readonly ZoneT[], onPick: (z: ZoneT) => void): void {
+  const active = document.activeElement;
+  const focusedId = active instanceof HTMLElement && body.contains(active) ? (active.dataset['zoneId'] ?? null) : null;
+  const stopId = focusedId ?? body.querySelector<HTMLElement>('tr[tabindex="0"]')?.dataset['zoneId'] ?? null;
   const rows = zones
     .toSorted((a, b) => b.notionalUsd - a.notionalUsd)
     .map((z) => {
       const tr = h(
         'tr',
-        { class: 'clickable', tabindex: 0, 'data-zone-id': z.id, title: 'centre the chart on this zone' },
+        { class: 'clickable', tabindex: -1, 'data-zone-id': z.id, title: 'centre the chart on this zone' },
         h('td', { class: z.side }, z.side === 'LONG_LIQ' ? 'long liq.' : 'short liq.'),
         h('td', {}, fmtRange(z.lo, z.hi)),
         h('td', { class: 'num' }, fmtUsd(z.notionalUsd), z.mostlyEstimated === true ? h('span', { class: 'est' }, ' est.') : null),
@@ -29,6 +37,28 @@ export function renderZones(body: HTMLTableSectionElement, zones: readonly ZoneT
       return tr;
     });
   fillTable(body, rows, 'no zone on this map', 7);
+  if (rows.length === 0) return;
+  const stop = rows.find((r) => r.dataset['zoneId'] === stopId) ?? (rows[0] as HTMLTableRowElement);
+  stop.tabIndex = 0;
+  if (focusedId !== null) stop.focus({ preventScroll: true });
+  if (body.dataset['roving'] !== 'on') {
+    body.dataset['roving'] = 'on';
+    body.addEventListener('keydown', (e) => moveRowFocus(body, e));
+  }
+}
+
+/** ↑/↓/Home/End move the table's one tab stop between its rows, and the focus with it. */
+function moveRowFocus(body: HTMLTableSectionElement, e: KeyboardEvent): void {
+  const rows = Array.from(body.querySelectorAll<HTMLTableRowElement>('tr[data-zone-id]'));
+  const at = rows.indexOf(e.target as HTMLTableRowElement);
+  if (at < 0) return;
+  const to =
+    e.key === 'ArrowDown' ? at + 1 : e.key === 'ArrowUp' ? at - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? rows.length - 1 : null;
+  if (to === null) return;
+  e.preventDefault();
+  const next = rows[Math.max(0, Math.min(rows.length - 1, to))] as HTMLTableRowElement;
+  for (const r of rows) r.tabIndex = r === next ? 0 : -1;
+  next.focus();
 }
 
 /** The cost-to-reach cell: the book depth to push the mark there (`stale` when the book snapshot is old; →n: a cascade chain of n zones). */
