@@ -1,4 +1,4 @@
-import type { JsMsg } from '@nats-io/jetstream';
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 
 /** How long a taker waits for the first message before it looks at its idle clock again. */
 const WAIT_MS = 250;
@@ -17,7 +17,21 @@ export class ArrivedMessages {
   /** Settles when the consumer has stopped delivering (after `close()` on it, or a failure). */
   readonly pumped: Promise<void>;
 
-  constructor(messages: AsyncIterable<JsMsg>, note: (line: string) => void) {
+  /**
+   * A pull consumer's messages (a couple of batches of `max` buffered), taken in batches of up
+   * to `max`: the loop every raw-stream reader (coin worker, wallet owner, wallet partition) runs.
+   */
+  static async open(consumer: Consumer, max: number, note: (line: string) => void): Promise<ArrivedMessages> {
+    const messages = await consumer.consume({ max_messages: Math.max(2 * max, 100), expires: 5000 });
+    return new ArrivedMessages(messages, note, max);
+  }
+
+  private readonly messages: ConsumerMessages;
+  private readonly max: number;
+
+  private constructor(messages: ConsumerMessages, note: (line: string) => void, max: number) {
+    this.messages = messages;
+    this.max = max;
     this.pumped = (async () => {
       for await (const m of messages) {
         this.queue.push(m);
@@ -37,8 +51,26 @@ export class ArrivedMessages {
     this.wake?.();
   }
 
+  /**
+   * The batches in arrival order until `stopped()`, the end of delivery, or nothing for
+   * `idleExitMs` (never empty: a wait with nothing is not a batch).
+   */
+  async *batches(stopped: () => boolean, idleExitMs: number | undefined): AsyncGenerator<JsMsg[]> {
+    while (!stopped() && !this.over) {
+      const got = await this.take(this.max);
+      if (got.length > 0) yield got;
+      else if (this.idleFor(idleExitMs)) return;
+    }
+  }
+
+  /** Stops the consumer and waits until it has stopped delivering. */
+  async close(): Promise<void> {
+    await this.messages.close().catch(() => {});
+    await this.pumped;
+  }
+
   /** Up to `max` messages that have arrived, waiting up to 250 ms for the first; [] when none came. */
-  async take(max: number): Promise<JsMsg[]> {
+  private async take(max: number): Promise<JsMsg[]> {
     if (this.queue.length === 0) {
       await new Promise<void>((r) => {
         this.wake = r;
@@ -52,7 +84,7 @@ export class ArrivedMessages {
   }
 
   /** True when nothing has arrived for `ms` (never when `ms` is undefined). */
-  idleFor(ms: number | undefined): boolean {
+  private idleFor(ms: number | undefined): boolean {
     return ms !== undefined && performance.now() - this.idleSince >= ms;
   }
 }

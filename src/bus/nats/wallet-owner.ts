@@ -133,16 +133,9 @@ export async function runWalletOwner(
   let lastTs = 0;
   let scoresWritten = 0;
   let readsPublished = 0;
-  const max = o.batch ?? 500;
-  const messages = await consumer.consume({ max_messages: Math.max(2 * max, 100), expires: 5000 });
-  const arrived = new ArrivedMessages(messages, note);
+  const arrived = await ArrivedMessages.open(consumer, o.batch ?? 500, note);
   try {
-    while (!o.stopped() && !arrived.ended) {
-      const got = await arrived.take(max);
-      if (got.length === 0) {
-        if (arrived.idleFor(o.idleExitMs)) break;
-        continue;
-      }
+    for await (const got of arrived.batches(o.stopped, o.idleExitMs)) {
       const acks: Promise<PubAck>[] = [];
       let from = 0;
       const flush = (to: number) => {
@@ -192,8 +185,7 @@ export async function runWalletOwner(
       got.at(-1)?.ack();
     }
   } finally {
-    await messages.close().catch(() => {});
-    await arrived.pumped;
+    await arrived.close();
     await evidence?.close();
     pub.close();
   }

@@ -144,19 +144,12 @@ export async function runWalletPartition(
   const consumer = await js.consumers.get(names.rawStream, durable);
   if (coveredSeq > 0) note(`rebuilding from the stream's start; evidence published to raw sequence ${coveredSeq}`);
   const engines = new WalletPartitionEngines(o.index, o.of);
-  const max = o.batch ?? 500;
-  const messages = await consumer.consume({ max_messages: Math.max(2 * max, 100), expires: 5000 });
-  const arrived = new ArrivedMessages(messages, note);
+  const arrived = await ArrivedMessages.open(consumer, o.batch ?? 500, note);
   let lastSeq = 0;
   let published = 0;
   const out = new RecordLog();
   try {
-    while (!o.stopped() && !arrived.ended) {
-      const got = await arrived.take(max);
-      if (got.length === 0) {
-        if (arrived.idleFor(o.idleExitMs)) break;
-        continue;
-      }
+    for await (const got of arrived.batches(o.stopped, o.idleExitMs)) {
       const acks: Promise<PubAck>[] = [];
       let from = 0;
       const flush = (to: number) => {
@@ -184,8 +177,7 @@ export async function runWalletPartition(
       got.at(-1)?.ack();
     }
   } finally {
-    await messages.close().catch(() => {});
-    await arrived.pumped;
+    await arrived.close();
     pub.close();
   }
   return { lastSeq, records: published };

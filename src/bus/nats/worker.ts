@@ -282,9 +282,7 @@ export async function runWorker(
   };
 
   // Messages taken in batches of what has arrived (ArrivedMessages).
-  const max = o.batch ?? 500;
-  const messages = await consumer.consume({ max_messages: Math.max(2 * max, 100), expires: 5000 });
-  const arrived = new ArrivedMessages(messages, note);
+  const arrived = await ArrivedMessages.open(consumer, o.batch ?? 500, note);
   // The wallet owner's reads, from the first one (the engines are rebuilt from the raw stream's start too).
   const reads = remote === null ? null : await openWalletReads(js, names, assignmentName(o.assignment));
   let readsFailed: unknown = null;
@@ -314,12 +312,7 @@ export async function runWorker(
           })
           .finally(() => arrived.end());
   try {
-    while (!o.stopped() && !arrived.ended) {
-      const got = await arrived.take(max);
-      if (got.length === 0) {
-        if (arrived.idleFor(o.idleExitMs)) break;
-        continue;
-      }
+    for await (const got of arrived.batches(o.stopped, o.idleExitMs)) {
       let fresh = false;
       let cut = false;
       for (const m of got) {
@@ -380,8 +373,7 @@ export async function runWorker(
       got.at(-1)?.ack();
     }
   } finally {
-    await messages.close().catch(() => {});
-    await arrived.pumped;
+    await arrived.close();
     closing = true;
     if (reads !== null) await reads.close();
     await readsPump;
