@@ -20,8 +20,10 @@ import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Outbox } from '../store/outbox.ts';
 import type { ApiKeyRecord, Store } from '../store/types.ts';
-import { KeyRing, OPEN_RATE, STREAM_PROTOCOL, secretOf } from './auth.ts';
+import { hasSecretParam, KeyRing, OPEN_RATE, redactUrl, STREAM_PROTOCOL, secretOf } from './auth.ts';
+import { schemaErrorMessage } from './messages.ts';
 import { ServiceMetrics } from './metrics.ts';
+import { normalizeParams } from './normalize.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { coinRoutes } from './routes/coins.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -114,19 +116,20 @@ const REDACT = [
  */
 export async function buildServer(opts: ServerOptions): Promise<App> {
   const metrics = opts.metrics ?? new ServiceMetrics();
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app: App = Fastify({
-    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    bodyLimit,
     logger:
       opts.logLevel === 'silent'
         ? false
         : {
             level: opts.logLevel ?? 'info',
             redact: { paths: REDACT, censor: '[redacted]' },
-            // What a request line says: never its headers (the key's id is bound once it is known).
+            // What a request line says: never its headers, nor a key sent in the URL (the key's id is bound once it is known).
             serializers: {
               req: (r: { method: string; url: string; ip?: string; headers?: Record<string, unknown> }) => ({
                 method: r.method,
-                url: r.url,
+                url: redactUrl(r.url),
                 remoteAddress: r.ip,
                 userAgent: r.headers?.['user-agent'],
               }),
@@ -135,7 +138,9 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
           },
     // Query strings of repeated keys and deep objects are not part of this API.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    // verbose: a schema error carries its schema, so its 400 can say what the field takes (messages.ts).
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false, verbose: true } },
+    schemaErrorFormatter: (errors, dataVar) => new Error(schemaErrorMessage(errors, dataVar)),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Every response is checked against its route's schema, then serialised.
@@ -158,7 +163,8 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
     }
     if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
-    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: err.message });
+    const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body is over the limit of ${bodyLimit} bytes` : err.message;
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message });
   });
   const staticDir = opts.staticDir === undefined ? DASHBOARD_DIR : opts.staticDir;
   app.setNotFoundHandler((req, reply) => {
@@ -172,7 +178,8 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       info: {
         title: 'Glass API',
         version: '1',
-        description: 'Liquidation heatmaps, Nexus Scores, syndicates and Glass events; every read takes at= (point in time).',
+        description:
+          'Liquidation heatmaps, Nexus Scores, syndicates and Glass events; every read takes at= (point in time). Coins and event types are read in any case, as the CLI reads them (btc: BTC; zone_formed: ZONE_FORMED); a 400 names the field and what it takes.',
       },
       components: {
         securitySchemes: {
@@ -203,9 +210,10 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     const secret = secretOf(req.headers);
     if (secret === null) {
       if (opts.open) return;
-      return reply
-        .code(401)
-        .send({ statusCode: 401, error: 'Unauthorized', message: 'missing API key: send it as x-api-key or Authorization: Bearer' });
+      const message = hasSecretParam(req.url)
+        ? 'an API key goes in a header (x-api-key or Authorization: Bearer), never the URL: URLs end up in logs and histories'
+        : 'missing API key: send it as x-api-key or Authorization: Bearer';
+      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message });
     }
     const key = await keys.resolve(secret);
     if (key === null) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'invalid or revoked API key' });
@@ -226,6 +234,11 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       error: 'Too Many Requests',
       message: `rate limit: ${ctx.max} requests a minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
     }),
+  });
+  // Coins and event types in any case, as the CLI takes them: normalised once, before validation (normalize.ts).
+  app.addHook('preValidation', async (req) => {
+    normalizeParams(req.query);
+    normalizeParams(req.params);
   });
   app.addHook('onResponse', async (req, reply) => {
     metrics.request(req.routeOptions.url ?? 'unmatched', reply.statusCode);

@@ -85,3 +85,43 @@ export class KeyRing {
     }
   }
 }
+
+/** Query parameters that look like a credential: their values never reach a log. */
+const SECRET_PARAM = /^(key|api[-_]?key|x-api-key|token|access[-_]?token|auth|authorization|secret|password|bearer)$/i;
+
+/** Whether a URL's query string carries a key-like parameter (a key sent where it must not be). */
+export function hasSecretParam(url: string): boolean {
+  const q = url.indexOf('?');
+  if (q < 0) return false;
+  for (const part of url.slice(q + 1).split('&')) {
+    if (SECRET_PARAM.test(safeDecode(part.split('=')[0] ?? ''))) return true;
+  }
+  return false;
+}
+
+/**
+ * A URL as the log may show it: the value of every key-like query parameter (key=, api_key=,
+ * token=, …) replaced by `[redacted]`, the rest as sent. A key belongs in a header; one sent in
+ * the URL still never reaches a log line.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const parts = url
+    .slice(q + 1)
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      return SECRET_PARAM.test(safeDecode(name)) ? `${name}=[redacted]` : part;
+    });
+  return `${url.slice(0, q)}?${parts.join('&')}`;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}

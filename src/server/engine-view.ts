@@ -5,10 +5,11 @@ import type { HeatmapEngine, HeatmapView, PositionLiquidation } from '../engine/
 import type { AccuracyLedger } from '../engine/ledger/ledger.ts';
 import type { PositionBook } from '../engine/position-book/book.ts';
 import { whaleLean } from '../engine/risk/whale-lean.ts';
-import type { ScoreEngine } from '../engine/score/engine.ts';
+import { type ScoreEngine, type WalletScore, withCurrentScore } from '../engine/score/engine.ts';
 import type { WhalePolicy } from '../engine/whales/policy.ts';
 import { positionRecord } from '../store/recorder.ts';
-import { encodeCursor, keyOf, offsetOf } from './cursor.ts';
+import { encodeCursor, keyOf, offsetOf, pinnedOf } from './cursor.ts';
+import { badRequest } from './errors.ts';
 import { RISK_HORIZON_MS, riskAnswer, storedWhaleBias } from './risk.ts';
 import type { CoinSummaryT, HeatmapT, HistoryRowT, PositionT, RiskAdviceT, RiskRequestT, WalletDetailT, ZoneT } from './schemas.ts';
 import { positionKey, type StoreView, summaryOf, zoneAt } from './store-view.ts';
@@ -46,6 +47,10 @@ export function livePosition(p: PositionLiquidation): PositionT {
  */
 export class EngineView implements GlassView {
   readonly mode: 'engines' | 'store' = 'engines';
+  /** The tables the first pages of /v1/wallets were answered from, oldest first (wallets()). */
+  private readonly lists: { id: number; time: number; rows: WalletScore[] }[] = [];
+  /** Ids differ from a previous process's, whose cursors then read as no longer kept. */
+  private nextList = Math.floor(Math.random() * 2 ** 40);
   private readonly engines: () => LiveEngines | null;
   private readonly past: StoreView;
   private readonly lag: () => number | null;
@@ -106,6 +111,10 @@ export class EngineView implements GlassView {
     return { time: m.time, markPx: m.markPx, zones: m.zones };
   }
 
+  positionScope(at?: number): 'all' | 'tracked' {
+    return this.fromStore(at) ? this.past.positionScope() : 'all';
+  }
+
   async positions(q: PositionQuery): Promise<Page<PositionT>> {
     if (this.fromStore(q.at)) return this.past.positions(q);
     const wallet = q.wallet?.toLowerCase() as Wallet | undefined;
@@ -135,12 +144,33 @@ export class EngineView implements GlassView {
     return { items, next: rows.length > q.limit && last !== undefined ? encodeCursor({ k: positionKey(last) }) : null };
   }
 
+  /**
+   * The engines' table now, as `glass score` gives it on the input so far (`asIfEnded`: asking
+   * settles nothing for real, so the engines go on as if never asked). The first page's table is
+   * kept (the last LISTS_KEPT) and its cursor names it: later pages come from that table while
+   * the engines move on, so each wallet is listed once and ranks run unbroken.
+   */
   async wallets(q: PageQuery & { minTrades?: number }) {
-    if (this.fromStore(q.at)) return this.past.wallets(q);
-    const off = offsetOf(q.cursor);
-    const table = this.e.score.table(q.minTrades ?? 1);
-    const time = this.now();
-    const items = table.slice(off, off + q.limit).map((r, i) => ({
+    const pin = pinnedOf(q.cursor);
+    // A cursor the store issued (before the engines ran, or for an `at`) goes on in the store.
+    if (this.fromStore(q.at) || (pin !== null && pin.e === undefined)) return this.past.wallets(q);
+    let list = pin === null ? undefined : this.lists.find((l) => l.id === pin.e);
+    if (pin !== null && list === undefined) {
+      throw badRequest(
+        'querystring/cursor',
+        `is a page of a list no longer kept (the last ${LISTS_KEPT} are): start again without a cursor`,
+      );
+    }
+    if (list === undefined) {
+      const score = this.e.score;
+      const minTrades = q.minTrades ?? 1;
+      list = { id: this.nextList++, time: this.now(), rows: score.asIfEnded(() => score.table(minTrades)) };
+      this.lists.push(list);
+      if (this.lists.length > LISTS_KEPT) this.lists.shift();
+    }
+    const { id, time, rows } = list;
+    const off = pin?.o ?? 0;
+    const items = rows.slice(off, off + q.limit).map((r, i) => ({
       rank: off + i + 1,
       wallet: r.wallet,
       time,
@@ -149,21 +179,25 @@ export class EngineView implements GlassView {
       trades: r.trades,
       components: { ...r.components },
     }));
-    return { items, next: off + q.limit < table.length ? encodeCursor({ o: off + q.limit }) : null };
+    return { items, next: off + q.limit < rows.length ? encodeCursor({ a: time, o: off + q.limit, e: id }) : null };
   }
 
   async wallet(address: string, at?: number): Promise<WalletDetailT | null> {
     if (this.fromStore(at)) return this.past.wallet(address, at);
     const w = address.toLowerCase() as Wallet;
-    const p = this.e.score.profile(w);
-    if (p === null) return null;
+    const score = this.e.score;
+    const found = score.asIfEnded(() => score.profile(w));
+    if (found === null) return null;
     // The components over time are the store's records (the engines keep only the score per bet),
-    // with the engines' answer now as the last point.
+    // with the engines' answer now as the last point; the score history (one point per bet) ends
+    // with that answer too, and `time` is the time it is for.
     const stored = (await this.past.wallet(w))?.timeline ?? [];
-    const now = { time: Math.max(this.now(), stored.at(-1)?.time ?? 0), score: p.score, confidence: p.confidence, trades: p.trades };
+    const time = Math.max(this.now(), stored.at(-1)?.time ?? 0);
+    const p = withCurrentScore(found, time);
+    const now = { time, score: p.score, confidence: p.confidence, trades: p.trades };
     return {
       wallet: p.wallet,
-      time: p.history[p.history.length - 1]?.time ?? this.now(),
+      time,
       score: p.score,
       confidence: p.confidence,
       trades: p.trades,
@@ -225,6 +259,9 @@ export class EngineView implements GlassView {
     return t;
   }
 }
+
+/** Ranked lists kept for their next pages (each as many rows as scored wallets). */
+const LISTS_KEPT = 16;
 
 /** Orders rows as the store does: by wallet, then coin (compared as `${wallet}:${coin}` parts). */
 function keyCmp(row: { wallet: string; coin: string }, key: string): number {

@@ -1,5 +1,27 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** A gauge with no sample at all until it is known (set()), and again after clear(): absent, never a false 0. */
+class OptionalGauge extends Gauge {
+  private known = false;
+
+  override set(value: number): void;
+  override set(labels: Record<string, string | number>, value: number): void;
+  override set(a: number | Record<string, string | number>, b?: number): void {
+    this.known = true;
+    if (typeof a === 'number') super.set(a);
+    else super.set(a, b as number);
+  }
+
+  clear(): void {
+    this.known = false;
+  }
+
+  override async get(): Promise<Awaited<ReturnType<Gauge['get']>>> {
+    const m = await super.get();
+    return this.known ? m : { ...m, values: [] };
+  }
+}
+
 /** Seconds the events-per-second gauge averages over. */
 const RATE_WINDOW_S = 10;
 
@@ -12,7 +34,7 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   private readonly events: Counter;
   private readonly eventRate: Gauge;
-  private readonly lag: Gauge;
+  private readonly lag: OptionalGauge;
   private readonly batch: Histogram;
   private readonly clients: Gauge;
   private readonly closedSlow: Counter;
@@ -29,9 +51,11 @@ export class ServiceMetrics {
       registers,
       collect: () => this.eventRate.set(this.rate(Date.now())),
     });
-    this.lag = new Gauge({
+    this.lag = new OptionalGauge({
       name: 'glass_ingest_lag_seconds',
-      help: 'Wall time minus the receive time of the last ingested message',
+      help:
+        'Live ingest only (glass live --serve): now minus the receive time of the newest ingested venue message, as /v1/health ingestLagMs. ' +
+        'No sample for a replay, the demo or glass serve over a store: their times are not the wall clock',
       registers,
     });
     this.batch = new Histogram({
@@ -66,8 +90,10 @@ export class ServiceMetrics {
     return n / RATE_WINDOW_S;
   }
 
-  ingestLag(ms: number): void {
-    this.lag.set(Math.max(0, ms) / 1000);
+  /** The ingest lag (ms); null: not known here, and the metric has no sample. */
+  ingestLag(ms: number | null): void {
+    if (ms === null) this.lag.clear();
+    else this.lag.set(Math.max(0, ms) / 1000);
   }
 
   storeBatch(ms: number): void {

@@ -13,20 +13,50 @@ const ZoneSide = Type.Union([Type.Literal('LONG_LIQ'), Type.Literal('SHORT_LIQ')
 /** A position's or an episode's direction. */
 const Direction = Type.Union([Type.Literal('long'), Type.Literal('short')]);
 
+/** What a pattern field takes, in words: a 400 says this rather than the regex (messages.ts). */
+const PATTERN_MESSAGES = new Map<string, string>();
+
+/** A string field with a pattern, and what a 400 says when a value does not match it. */
+export function Patterned(pattern: string, says: string, opts: { description?: string; minLength?: number; maxLength?: number } = {}) {
+  const known = PATTERN_MESSAGES.get(pattern);
+  if (known !== undefined && known !== says) throw new Error(`pattern ${pattern} has two messages`);
+  PATTERN_MESSAGES.set(pattern, says);
+  return Type.String({ ...opts, pattern });
+}
+
+/** The words for a pattern declared with Patterned (undefined: none). */
+export function patternMessage(pattern: string): string | undefined {
+  return PATTERN_MESSAGES.get(pattern);
+}
+
+/** The words a 400 gives for a time that is no time: the same whether the shape or the date is wrong. */
+export const TIME_MESSAGE = 'must be epoch ms or an ISO 8601 time (e.g. 1796007600000 or 2026-11-30T03:00:00Z)';
+
 /** Point in time: epoch milliseconds or an ISO 8601 time; the answer is what Glass knew then. */
-export const At = Type.String({
-  pattern: '^(\\d{1,15}|\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})?)?)$',
-  description: 'point in time: epoch ms or ISO 8601 (e.g. 2026-11-30T03:00:00Z); only what was known then',
+/** The words for a list of event types that is not one. */
+const TYPES_MESSAGE = 'must be event types, comma-separated, any case (e.g. ZONE_FORMED,zone_swept)';
+
+export const At = Patterned(
+  '^(\\d{1,15}|\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})?)?)$',
+  TIME_MESSAGE,
+  { description: 'point in time: epoch ms or ISO 8601 (e.g. 2026-11-30T03:00:00Z); only what was known then' },
+);
+export const Cursor = Patterned('^[A-Za-z0-9_-]+$', 'must be a cursor: the `next` of the previous page', {
+  maxLength: 512,
+  description: 'opaque: the `next` of the previous page',
 });
-export const Cursor = Type.String({ maxLength: 512, pattern: '^[A-Za-z0-9_-]+$', description: 'opaque: the `next` of the previous page' });
 export const Limit = (dflt: number, max = 1000) => Type.Integer({ minimum: 1, maximum: max, default: dflt });
-export const CoinParam = Type.String({
+export const CoinParam = Patterned('^[A-Za-z0-9@:/_.-]+$', 'must be a coin symbol: letters, digits and @:/_.- (e.g. BTC, kPEPE)', {
   minLength: 1,
   maxLength: 32,
-  pattern: '^[A-Za-z0-9@:/_.-]+$',
-  description: 'the venue symbol (BTC, kPEPE)',
+  description: 'the venue symbol (BTC, kPEPE); all lower case is read as upper (btc: BTC)',
 });
-export const WalletParam = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: '0x address, 40 hex digits' });
+export const WalletParam = Patterned('^0x[0-9a-fA-F]{40}$', 'must be a 0x address of 40 hex digits', {
+  description: '0x address, 40 hex digits',
+});
+/** Comma-separated coins (the stream's coins= and heatmap=). */
+const CoinList = (description: string) =>
+  Patterned('^[A-Za-z0-9@:/_.,-]*$', 'must be coin symbols, comma-separated (e.g. BTC,ETH,kPEPE)', { maxLength: 2000, description });
 export const EventTypeName = Type.Unsafe<GlassEventType>({
   type: 'string',
   enum: [...GLASS_EVENT_TYPES],
@@ -355,7 +385,12 @@ export const Health = Type.Object({
   mode: Type.Union([Type.Literal('engines'), Type.Literal('store')]),
   lastEventId: Type.Integer(),
   lastEventTime: Nullable(Type.Number()),
-  ingestLagMs: Nullable(Type.Number()),
+  ingestLagMs: Nullable(
+    Type.Number({
+      description:
+        'live ingest only (glass live --serve): now minus the receive time of the newest ingested venue message (ms); null for a replay, the demo, or glass serve over a store (their times are not the wall clock)',
+    }),
+  ),
   streamClients: Type.Integer(),
   uptimeS: Type.Number(),
 });
@@ -375,7 +410,12 @@ export const ApiIndex = Type.Object({
 });
 
 export const CoinsPage = page(CoinSummary);
-export const PositionsPage = page(Position);
+/** Which positions /v1/positions covers: it depends on where the answer comes from. */
+export const PositionScope = Type.Union([Type.Literal('all'), Type.Literal('tracked')], {
+  description:
+    'all: every open position the running engines hold (a serving demo, live or replay, without at=); tracked: the positions of the wallets the Whale Hunter tracks, as the store last snapshotted them (glass serve, and any at=)',
+});
+export const PositionsPage = Type.Object({ ...page(Position).properties, scope: PositionScope });
 export const WalletsPage = page(WalletScore);
 export const EventsPage = page(EventRecord);
 export const SyndicatesPage = page(Syndicate);
@@ -400,14 +440,24 @@ export const PositionsQuery = Type.Object({
 });
 export const WalletsQuery = Type.Object({
   sort: Type.Optional(Type.Literal('score')),
-  minTrades: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  minTrades: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      description:
+        'only wallets with at least this many closed round trips. Default 1: every scored wallet, so a client sees the whole population and filters it itself. `glass score` defaults to 20 (its table is a ranking for a person to read, where a few lucky trades would top the list); minTrades=20 gives that list',
+    }),
+  ),
   at: Type.Optional(At),
   cursor: Type.Optional(Cursor),
   limit: Type.Optional(Limit(50)),
 });
 export const EventsQuery = Type.Object({
   type: Type.Optional(
-    Type.String({ maxLength: 400, pattern: '^[A-Z_]+(,[A-Z_]+)*$', description: 'one type or several, comma-separated' }),
+    Patterned('^[A-Za-z_]+(,[A-Za-z_]+)*$', TYPES_MESSAGE, {
+      maxLength: 400,
+      description: 'one type or several, comma-separated, any case',
+    }),
   ),
   coin: Type.Optional(CoinParam),
   since: Type.Optional(At),
@@ -440,15 +490,14 @@ export type HealthT = Static<typeof Health>;
 /** /v1/stream: the query string a client may connect with, and the message it may send. */
 export const StreamQuery = Type.Object({
   after: Type.Optional(Type.Integer({ minimum: 0, description: 'resume past this event id: everything since, in order, then live' })),
-  coins: Type.Optional(
-    Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9@:/_.,-]+$', description: 'comma-separated coins (default: all)' }),
-  ),
+  coins: Type.Optional(CoinList('comma-separated coins, any case (default: all; empty: none)')),
   types: Type.Optional(
-    Type.String({ maxLength: 400, pattern: '^[A-Z_]+(,[A-Z_]+)*$', description: 'comma-separated event types (default: all)' }),
+    Patterned('^([A-Za-z_]+(,[A-Za-z_]+)*)?$', TYPES_MESSAGE, {
+      maxLength: 400,
+      description: 'comma-separated event types, any case (default: all; empty: none, for heatmap deltas alone, as "types":[])',
+    }),
   ),
-  heatmap: Type.Optional(
-    Type.String({ maxLength: 2000, pattern: '^[A-Za-z0-9@:/_.,-]+$', description: 'comma-separated coins to receive heatmap deltas of' }),
-  ),
+  heatmap: Type.Optional(CoinList('comma-separated coins to receive heatmap deltas of')),
 });
 
 export const SubscribeMessage = Type.Object(

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { type LedgerView, ledgerView, ServingAlerts } from '../alerts/index.ts';
 import { type CommandSpec, flag, intOption, numOption, type Parsed, strOption, UsageError } from '../cli/args.ts';
@@ -10,13 +11,14 @@ import { InputError } from '../recording/errors.ts';
 import type { RawMessage } from '../recording/format.ts';
 import type { ReadItem } from '../recording/reader.ts';
 import { parseSpeed, replay } from '../recording/replay.ts';
+import { DEFAULT_SIM } from '../sim/config.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { type IngestResult, ingest } from '../store/ingest.ts';
 import { describeSpec, openStore, storeSpec } from '../store/open.ts';
 import { type Outbox, openOutbox } from '../store/outbox.ts';
 import type { RecorderOptions } from '../store/recorder.ts';
 import { retentionFrom } from '../store/retention.ts';
-import type { RetentionPolicy, Store, WriteBatch } from '../store/types.ts';
+import type { IngestCursor, RetentionPolicy, Store, WriteBatch } from '../store/types.ts';
 import { RefreshScheduler } from '../venues/hyperliquid/live/refresh.ts';
 import type { LiveSource } from '../venues/hyperliquid/live/source.ts';
 import { type App, buildServer, DEFAULT_BODY_LIMIT, dashboardBuilt } from './app.ts';
@@ -40,7 +42,7 @@ export const SERVE_OPTIONS = {
 export const SERVE_HELP: readonly string[] = [
   '--port P        serve /v1 on port P (default 8080; 0: any free port)',
   '--host H        bind address (default 127.0.0.1)',
-  '--open          no API key needed (read-only); the default only on 127.0.0.1 / localhost',
+  '--open          no API key needed (read-only); the default only on 127.0.0.1 / localhost (elsewhere it warns)',
   '--no-open       API keys required even on 127.0.0.1 (glass keys create)',
   '--cors A,B      origins allowed by CORS (* for any; default none)',
   '--log-level L   fatal|error|warn|info|debug|trace|silent (JSON lines on stderr, after the serving line)',
@@ -84,7 +86,7 @@ export async function startApi(
   s: ApiSettings,
   parts: { view: GlassView; store: Store; hub: StreamHub; metrics: ServiceMetrics },
   db?: string,
-): Promise<{ app: App; url: string; alerts: Outbox | undefined }> {
+): Promise<{ app: App; url: string; port: number; alerts: Outbox | undefined }> {
   // /v1/alerts keeps its rules in the store's alert tables; an in-memory store has none to share.
   const alerts = storeSpec(db) === ':memory:' ? undefined : await openOutbox(db);
   // Structured logs go to stderr: stdout stays for what a command prints, and the first line a
@@ -115,8 +117,38 @@ export async function startApi(
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : s.port;
-  const host = s.host.includes(':') ? `[${s.host}]` : s.host;
-  return { app, url: `http://${host}:${port}`, alerts };
+  // A URL one can open: on all interfaces (0.0.0.0, ::) that is this machine's loopback (exposureLines says the rest).
+  const host = ALL_INTERFACES.has(s.host) ? '127.0.0.1' : s.host.includes(':') ? `[${s.host}]` : s.host;
+  return { app, url: `http://${host}:${port}`, port, alerts };
+}
+
+/** Bind addresses that listen on every interface. */
+const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']);
+
+/** This machine's first non-loopback IPv4 address (null: none), for the URL others reach it at. */
+function networkAddress(): string | null {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return null;
+}
+
+/**
+ * The lines after the serving line when the API is reachable beyond this machine: where (on all
+ * interfaces, the address others use) and, when it is open (no key needed), a warning.
+ */
+export function exposureLines(cmd: string, s: ApiSettings, port: number): string[] {
+  const out: string[] = [];
+  if (ALL_INTERFACES.has(s.host)) {
+    const lan = networkAddress();
+    out.push(`  listening on all interfaces (${s.host})${lan === null ? '' : `: from the network http://${lan}:${port}/v1`}`);
+  }
+  if (s.open && !LOOPBACK.has(s.host)) {
+    out.push(
+      `glass ${cmd}: warning: --open on ${s.host}: anyone who can reach port ${port} reads the API without a key (without --open, keys are required: glass keys create)`,
+    );
+  }
+  return out;
 }
 
 /** The first line a serving command prints: where the API is and how to get in. */
@@ -176,6 +208,10 @@ export interface ServeIngestOptions {
   readonly wallClock?: boolean;
   /** Rows older than this are pruned as ingest goes (--retention / GLASS_RETENTION). */
   readonly retention?: RetentionPolicy;
+  /** True once the input was stopped (Ctrl-C) rather than ended: the cursor stays incomplete, a restart resumes. */
+  readonly stopped?: () => boolean;
+  /** Told the source's stored cursor and the log's last id before anything is served or read; a throw refuses the run. */
+  readonly prepare?: (store: Store, cursor: IngestCursor | null, lastEventId: number) => Promise<void>;
 }
 
 /**
@@ -194,10 +230,15 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
   // the engines: their events (ids at or below the stored ones) are not published again. A new
   // source after a store that holds events starts its ids past the ones a crashed run may have
   // published ahead of its commit (at most hub.ahead), so no id a client holds is ever reused.
-  const [resumable, lastStored] = await Promise.all([store.cursor(o.source), store.lastEventId()]).catch(async (e: unknown) => {
-    await store.close();
-    throw e;
-  });
+  const [resumable, lastStored] = await Promise.all([store.cursor(o.source), store.lastEventId()])
+    .then(async (r) => {
+      await o.prepare?.(store, r[0], r[1]);
+      return r;
+    })
+    .catch(async (e: unknown) => {
+      await store.close();
+      throw e;
+    });
   hub.start(lastStored);
   const firstEventId = o.recorder?.firstEventId ?? (resumable === null && lastStored > 0 ? lastStored + 1 + hub.ahead : undefined);
   const pipeline = new Pipeline();
@@ -213,7 +254,7 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
       return o.wallClock === true && t === t ? Date.now() - t : null;
     },
   );
-  const { app, url, alerts } = await startApi(o.settings, { view, store, hub, metrics }, o.db).catch(async (e: unknown) => {
+  const { app, url, port, alerts } = await startApi(o.settings, { view, store, hub, metrics }, o.db).catch(async (e: unknown) => {
     await store.close();
     throw e;
   });
@@ -221,6 +262,7 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
     note(servingLine(o.cmd, url, o.settings));
     note(`  store ${describeSpec(storeSpec(o.db))}`);
   }
+  for (const line of exposureLines(o.cmd, o.settings, port)) note(line);
   // Heatmap deltas for the coins clients asked for, once a second.
   const deltas = setInterval(() => {
     for (const coin of hub.heatmapCoins()) {
@@ -248,6 +290,7 @@ export async function serveIngest(o: ServeIngestOptions): Promise<Served> {
       onRecord: (r, e) => hub.detected(r, e.priority),
     },
     ...(o.retention === undefined ? {} : { retention: o.retention }),
+    ...(o.stopped === undefined ? {} : { stopped: o.stopped }),
     onEngines: (e) => {
       live = { book: pipeline.book, heat: e.heat, score: e.score, policy: e.hunter.policy, ledger: e.ledger };
     },
@@ -316,13 +359,18 @@ async function* until(items: AsyncIterable<readonly ReadItem[]>, stop: { readonl
 }
 
 /** Simulated days a serving demo runs when --hours is not given (then it serves what it has). */
-const SERVING_DEMO_HOURS = 30 * 24;
+export const SERVING_DEMO_HOURS = 30 * 24;
 
-/** The simulator as recording items, paced to `speed` simulated seconds per wall second (0: flat out). */
+/**
+ * The simulator as recording items, paced to `speed` simulated seconds per wall second (0: flat
+ * out). Lines up to `resume.after` (a stored run of the same demo) come flat out: ingest replays
+ * them with their output discarded, and the pace starts where that run stopped.
+ */
 async function* simItems(
   config: { seed: number; wallets: number; hours: number },
   speed: number,
   stop: { readonly stopped: boolean },
+  resume: { readonly after: number } = { after: 0 },
 ): AsyncGenerator<RawMessage[]> {
   let line = 0;
   let buf: RawMessage[] = [];
@@ -331,13 +379,15 @@ async function* simItems(
   const step = speed > 0 ? Math.max(1, Math.round(speed / 10)) : 300;
   let next = performance.now();
   for (;;) {
-    const more = sim.advance(step);
+    const catchingUp = line < resume.after;
+    const more = sim.advance(catchingUp ? 300 : step);
     if (buf.length > 0) {
       yield buf;
       buf = [];
     }
     if (!more || stop.stopped) return;
-    if (speed > 0) {
+    if (catchingUp) next = performance.now();
+    if (speed > 0 && line >= resume.after) {
       // Paced on a schedule, so the work between steps does not slow simulated time down.
       next += (1000 * step) / speed;
       const wait = next - performance.now();
@@ -353,15 +403,28 @@ export async function serveDemo(p: Parsed, config: { seed: number; wallets: numb
   const hours = p.values['hours'] === undefined ? SERVING_DEMO_HOURS : config.hours;
   const stop = stopSignal();
   const db = strOption(p, 'db') ?? ':memory:';
+  const resume = { after: 0 };
+  // One source per simulation: the same demo on the same store resumes it where it stopped (the
+  // simulator is seeded: it fast-forwards through the stored lines); any other is refused when the
+  // store already holds later venue time (see demoCheck).
   const served = await serveIngest({
     cmd: 'demo',
     db,
-    // One source per run: a demo is a new stream each time, appended after what the store holds.
-    source: `demo:seed=${config.seed}:wallets=${config.wallets}:${new Date().toISOString()}`,
-    items: simItems({ ...config, hours }, speed, stop),
+    source: `demo:seed=${config.seed}:wallets=${config.wallets}:hours=${hours}`,
+    items: simItems({ ...config, hours }, speed, stop, resume),
     settings,
     retention: retentionFrom(strOption(p, 'retention')),
     whales: SIM_WHALES,
+    stopped: () => stop.stopped,
+    prepare: async (store, cursor, last) => {
+      await demoCheck(store, cursor, last, db, { ...config, hours });
+      resume.after = cursor?.position ?? 0;
+      if (cursor !== null)
+        note(
+          `glass demo: resuming the demo in ${describeSpec(db)} at ${new Date(cursor.ts).toISOString().slice(0, 19)}Z ` +
+            `(line ${fmtInt(cursor.position)}); fast-forwarding to it first`,
+        );
+    },
   });
   note(
     `glass demo: ${fmtInt(config.wallets)} simulated wallets, seed ${config.seed}, ${speed > 0 ? `${speed}× real time` : 'flat out'}; Ctrl-C stops`,
@@ -386,6 +449,38 @@ export async function serveDemo(p: Parsed, config: { seed: number; wallets: numb
   return 0;
 }
 
+/**
+ * A serving demo goes into a store only where it keeps venue time going forward: a store holding
+ * this very demo, stopped before its end (resumed), or one whose newest time is before the
+ * simulation's start (empty, or an older recording). Anything else is refused in one line that
+ * names the way out.
+ */
+async function demoCheck(
+  store: Store,
+  cursor: IngestCursor | null,
+  last: number,
+  db: string,
+  config: { seed: number; wallets: number; hours: number },
+): Promise<void> {
+  const where = describeSpec(db);
+  const same = `--seed ${config.seed} --wallets ${config.wallets} --hours ${config.hours}`;
+  if (cursor?.complete === true)
+    throw new UsageError(`${where} holds this demo (${same}) run to its end: glass serve --db ${where} serves it; or give another --db`);
+  if (cursor !== null && last >= cursor.nextEventId)
+    throw new UsageError(
+      `${where}: another source wrote events after this demo (${same}) stopped, so it cannot resume there; give another --db`,
+    );
+  if (cursor !== null) return;
+  let newest = Number.NEGATIVE_INFINITY;
+  if (last > 0) for (const e of await store.events({ afterId: last - 1, limit: 1 })) newest = Math.max(newest, e.time);
+  for (const c of await store.coins()) newest = Math.max(newest, (await store.heatmap(c))?.time ?? newest);
+  if (newest >= DEFAULT_SIM.start)
+    throw new UsageError(
+      `${where} already holds venue time up to ${new Date(newest).toISOString().slice(0, 16)}Z from another run; this demo would start again at ` +
+        `${new Date(DEFAULT_SIM.start).toISOString().slice(0, 16)}Z. Run the demo it holds with the same --seed, --wallets and --hours to resume it, or give another --db`,
+    );
+}
+
 /** `glass replay F --serve`: the recording into the store (resuming a killed run), served until stopped. */
 export async function serveReplay(p: Parsed, file: string): Promise<number> {
   const settings = apiSettings(p, { logLevel: 'warn' });
@@ -399,13 +494,19 @@ export async function serveReplay(p: Parsed, file: string): Promise<number> {
     items: until(replay(file, speed), stop),
     settings,
     retention: retentionFrom(strOption(p, 'retention')),
+    stopped: () => stop.stopped,
   });
   const r = await served.done.catch(async (e: unknown) => {
     await served.close();
     throw e;
   });
-  if (r.resumed?.complete === true)
-    note(`${file}: already in the store (${r.resumed.nextEventId - (r.resumed.firstEventId ?? 1)} events); serving it`);
+  if (r.interrupted)
+    note(`${file}: stopped after line ${fmtInt(r.line)} (${fmtInt(r.events)} events in the store); run it again to resume`);
+  else if (r.resumed?.complete === true) note(`${file}: already in the store (${fmtInt(r.events)} events); serving it`);
+  else if (r.resumed !== null)
+    note(
+      `${file}: resumed after line ${fmtInt(r.resumed.position)}, ${fmtInt(r.events)} events in the store (${fmtInt(r.written)} new); serving until stopped`,
+    );
   else note(`${file}: ${fmtInt(r.written)} events written; serving until stopped`);
   if (!stop.stopped) await stop.promise;
   await served.close();

@@ -5,7 +5,7 @@ import { MarginTables } from '../engine/heatmap/margin-tables.ts';
 import { RETURN_HORIZONS_MS } from '../engine/ledger/ledger.ts';
 import { DEFAULT_WHALE_POLICY } from '../engine/whales/policy.ts';
 import type { EventRecord, HeatmapSnapshotRecord, PositionSnapshotRecord, ScoreRecord, Store } from '../store/types.ts';
-import { afterIdOf, encodeCursor, keyOf, offsetOf } from './cursor.ts';
+import { afterIdOf, encodeCursor, keyOf, offsetOf, pinnedOf } from './cursor.ts';
 import { RISK_HORIZON_MS, riskAnswer, storedWhaleBias } from './risk.ts';
 import type {
   CoinSummaryT,
@@ -198,6 +198,11 @@ export class StoreView implements GlassView {
     return { time: m.time, markPx: m.markPx, zones: m.zones };
   }
 
+  /** The store keeps the positions of the wallets the Whale Hunter tracks only. */
+  positionScope(): 'all' | 'tracked' {
+    return 'tracked';
+  }
+
   async positions(q: PositionQuery): Promise<Page<PositionT>> {
     const zonesOf = new Map<string, ZoneT[]>();
     const out: PositionT[] = [];
@@ -232,23 +237,34 @@ export class StoreView implements GlassView {
     return pageOf(out, q.limit, (last) => encodeCursor({ k: positionKey(last) }));
   }
 
+  /**
+   * The ranked list at `at`, or without it at the newest score record's time: the first page pins
+   * that time in its cursor, so while ingest writes newer records every page is read from the same
+   * list (each wallet once, ranks unbroken). The list at a time is fixed once written (a score
+   * tick's records are one batch), so an offset into it is a stable cursor.
+   */
   async wallets(q: PageQuery & { minTrades?: number }) {
-    const off = offsetOf(q.cursor);
+    const pin = pinnedOf(q.cursor);
+    const off = pin?.o ?? 0;
+    const at = pin?.a ?? q.at ?? (await this.store.latestScoreTime());
+    if (at === null) return { items: [], next: null };
     const rows = await this.store.scores({
-      ...(q.at === undefined ? {} : { at: q.at }),
+      at,
       ...(q.minTrades === undefined ? {} : { minTrades: q.minTrades }),
       afterRank: off,
       limit: q.limit + 1,
     });
     const ranked = rows.map((r, i) => ({ rank: off + i + 1, ...scoreOut(r) }));
-    return pageOf(ranked, q.limit, (last) => encodeCursor({ o: last.rank }));
+    return pageOf(ranked, q.limit, (last) => encodeCursor({ a: at, o: last.rank }));
   }
 
   async wallet(address: string, at?: number): Promise<WalletDetailT | null> {
     const w = address.toLowerCase() as Wallet;
-    const hist = await this.store.scoreHistory(w, at);
-    const last = hist[hist.length - 1];
-    if (last === undefined) return null;
+    const all = await this.store.scoreHistory(w, at);
+    const last = all[all.length - 1];
+    // A row of 0 trades: no score from its time on (an earlier tick's bet went on), as `glass score` says then.
+    if (last === undefined || last.trades === 0) return null;
+    const hist = all.filter((r) => r.trades > 0);
     // The store keeps the score after each change, not the trades: a mover is the change it made.
     const moves = hist.map((r, i) => ({
       closeTime: r.time,
@@ -393,7 +409,7 @@ export class StoreView implements GlassView {
       if (Math.abs(p.szi * m.markPx) < DEFAULT_WHALE_POLICY.minPositionUsd || scores.has(p.wallet)) continue;
       const h = await this.store.scoreHistory(p.wallet, at);
       const last = h[h.length - 1];
-      if (last !== undefined) scores.set(p.wallet, last.score);
+      if (last !== undefined && last.trades > 0) scores.set(p.wallet, last.score);
     }
     const bias = storedWhaleBias(positions.map((p) => ({ notionalUsd: p.szi * m.markPx, score: scores.get(p.wallet) ?? null })));
     const zones: ZoneRef[] = m.zones;

@@ -1,4 +1,5 @@
 import { badRequest } from './errors.ts';
+import { TIME_MESSAGE } from './schemas.ts';
 
 /**
  * `at=` and `since=`: epoch milliseconds or an ISO 8601 time (the schema's pattern lets only those
@@ -7,6 +8,6 @@ import { badRequest } from './errors.ts';
 export function parseTime(field: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isSafeInteger(ms) || ms < 0) throw badRequest(field, 'must be epoch ms or an ISO 8601 time');
+  if (!Number.isSafeInteger(ms) || ms < 0) throw badRequest(field, TIME_MESSAGE);
   return ms;
 }

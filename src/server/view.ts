@@ -57,6 +57,8 @@ export interface GlassView {
   heatmap(coin: string, q: { at?: number; history?: number }): Promise<HeatmapT | null>;
   zones(coin: string, at?: number): Promise<{ time: number; markPx: number; zones: ZoneT[] } | null>;
   positions(q: PositionQuery): Promise<Page<PositionT>>;
+  /** Which positions positions() covers at `at`: every open one (running engines, now) or the tracked wallets' (the store). */
+  positionScope(at?: number): 'all' | 'tracked';
   wallets(q: PageQuery & { minTrades?: number }): Promise<Page<WalletScoreT>>;
   wallet(address: string, at?: number): Promise<WalletDetailT | null>;
   events(q: EventQuery): Promise<Page<EventRecordT>>;

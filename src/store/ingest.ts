@@ -38,6 +38,11 @@ export interface IngestOptions {
   readonly onPrune?: (deleted: Record<string, number>) => void;
   /** Wall clock (commit cadence); tests inject one. */
   readonly clock?: () => number;
+  /**
+   * True when the input was stopped (Ctrl-C) rather than ended: what was read is committed with
+   * the cursor left incomplete and the engines not finished, so a restart resumes after it.
+   */
+  readonly stopped?: () => boolean;
 }
 
 export const DEFAULT_INGEST: IngestOptions = { everyLines: 2000, everyMs: 1000 };
@@ -56,6 +61,12 @@ export interface IngestResult {
   readonly resumed: IngestCursor | null;
   /** Events written by this run (the log holds resumed.nextEventId − 1 before them). */
   readonly written: number;
+  /** Events the store holds from this source, the resumed ones included. */
+  readonly events: number;
+  /** The last input line whose output the store holds for this source. */
+  readonly line: number;
+  /** The input was stopped (opts.stopped), not ended: the cursor is incomplete and a restart resumes. */
+  readonly interrupted: boolean;
   readonly batches: number;
   /** Wall ms spent in store writes. */
   readonly writeMs: number;
@@ -130,6 +141,12 @@ export async function ingest(
       rec.endLine();
       lastLine = item.line;
       lastTs = ts;
+      if (resumed?.complete === true && item.line > skipTo) {
+        // Finished at skipTo: its final maps and scores are stored, so more lines cannot follow them.
+        throw new StoreError(
+          `${source}: the store holds this source complete up to line ${skipTo}, but the input goes on past it (a changed input, or a run interrupted by an older Glass): record it into a new store`,
+        );
+      }
       if (resumed !== null && item.line <= skipTo) {
         // Already committed: the output is in the store.
         rec.take();
@@ -150,16 +167,32 @@ export async function ingest(
       if (pending >= o.everyLines || clock() - lastCommit >= o.everyMs) await commit(false);
     }
   }
-  if (resumed !== null && lastLine < skipTo) {
+  const interrupted = o.stopped?.() === true;
+  if (resumed !== null && lastLine < skipTo && !interrupted) {
     throw new StoreError(`${source}: the store has this source up to line ${skipTo}, the input ends at line ${lastLine}`);
   }
-  if (resumed?.complete !== true) {
+  if (interrupted) {
+    // Stopped, not ended: the lines read so far, with the cursor still open.
+    if (pending > 0) await commit(false);
+  } else if (resumed?.complete !== true) {
     rec.finish();
     await commit(true);
   }
   while (inflight.length > 0) await inflight.shift();
   await pruner?.finish();
-  return { pipeline, heat: engines.heat, score: engines.score, resumed, written, batches, writeMs };
+  const events = (resumed !== null && lastLine < skipTo ? resumed.nextEventId : rec.nextEventId) - firstEventId;
+  return {
+    pipeline,
+    heat: engines.heat,
+    score: engines.score,
+    resumed,
+    written,
+    events,
+    line: Math.max(lastLine, skipTo),
+    interrupted,
+    batches,
+    writeMs,
+  };
 }
 
 /** `glass replay F --db SPEC`: the recording into the store, saying on stderr when it resumes. */

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { StoreError } from './errors.ts';
+import { pgClient, pgTarget, reachable } from './pg-target.ts';
 import { PostgresStore } from './postgres.ts';
 import { SqliteStore } from './sqlite.ts';
 import type { Store } from './types.ts';
@@ -45,6 +47,39 @@ export async function openStore(spec?: string): Promise<Store> {
     throw new StoreError(`cannot migrate store ${describeSpec(s)}: ${(e as Error).message}`, { cause: e });
   }
   return store;
+}
+
+/**
+ * Whether the spec names a store Glass has already written: a SQLite file that exists, a
+ * PostgreSQL database (or `?schema=`) holding Glass's migrations. Nothing is created.
+ */
+export async function storeExists(spec: string): Promise<boolean> {
+  if (spec === ':memory:') return true;
+  if (!isPostgres(spec)) return existsSync(spec);
+  const t = pgTarget(spec);
+  const sql = pgClient(t, 1);
+  try {
+    // Resolved on the connection's search_path: the URL's schema, else the database's default.
+    const rows = await reachable(t.where, () => sql`SELECT to_regclass('schema_migrations') IS NOT NULL AS ok`);
+    return rows[0]?.ok === true;
+  } catch (e) {
+    // A database of that name does not exist: no store there either.
+    if ((e as { code?: unknown }).code === '3D000') return false;
+    throw e;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Opens the store the spec names only if it exists (storeExists): a mistyped --db is refused in one line, not made. */
+export async function openExistingStore(spec?: string): Promise<Store> {
+  const s = storeSpec(spec);
+  if (!(await storeExists(s))) {
+    throw new StoreError(
+      `no store at ${describeSpec(s)} (glass replay F --db ${describeSpec(s)} or glass demo --serve --db ${describeSpec(s)} writes one)`,
+    );
+  }
+  return openStore(s);
 }
 
 /** The spec without a password, for messages and logs. */

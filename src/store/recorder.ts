@@ -3,7 +3,7 @@ import type { Coin, Wallet } from '../domain/ids.ts';
 import type { HeatmapEngine, PositionLiquidation } from '../engine/heatmap/engine.ts';
 import type { Grade } from '../engine/ledger/grade.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
-import { COMPONENTS, type Component } from '../engine/score/universe.ts';
+import { COMPONENTS } from '../engine/score/universe.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { type PackedView, packColumns, packedJson } from './map-encoder.ts';
 import { ScoreRows } from './score-rows.ts';
@@ -20,6 +20,13 @@ export interface RecorderOptions {
    * venue time, unless it closes or its liquidation price crosses a zone's edge (then at once).
    */
   readonly positionEveryMs: number;
+  /**
+   * Score ticks read the engines as if the input ended there (true: settled, what `glass score`
+   * gives on the input cut there), or with the universe rebuilt only (false). A merge of wallet
+   * partitions holds no bets to settle: its ticks are the latter whatever this says, so a single
+   * process compared with one (test/bus/wallet-partitions.test.ts) records with false.
+   */
+  readonly settleScores: boolean;
   /** The id the next event gets (a resumed run continues the log). */
   readonly firstEventId: number;
   /** Wall clock for `detectedAt` (the only non-deterministic field). */
@@ -33,6 +40,7 @@ export interface RecorderOptions {
 export const DEFAULT_RECORDER: RecorderOptions = {
   heatmapEveryMs: 5 * 60_000,
   scoreEveryMs: 5 * 60_000,
+  settleScores: true,
   positionEveryMs: 5 * 60_000,
   firstEventId: 1,
   clock: Date.now,
@@ -57,9 +65,8 @@ const ZONE_TYPES = new Set(['ZONE_FORMED', 'ZONE_APPROACHED', 'ZONE_SWEPT']);
  * `heatmapEveryMs` old at a mark, so no stored map is older than that while the coin trades
  * (most of them kept as their change since the coin's last whole map: map-delta.ts); tracked wallets' positions (those the Whale Hunter reports on) when they change, and again when
  * their liquidation price, estimated flag or leverage moves later (bounded: see positionEveryMs);
- * on a cadence, the score of every wallet whose score moved by 0.01 or more (a score is a
- * percentile: it drifts as other wallets trade) or whose record changed; at the end of input,
- * every wallet's score as the engines answer it then.
+ * on a cadence (a score tick), every wallet whose score, as the engines would answer were the
+ * input to end there, differs from its last record; at the end of input, the same.
  *
  * Everything it does is a function of the input lines, so a replay that discards its output up
  * to a stored cursor rebuilds exactly the state an uninterrupted run had there. It reads the
@@ -98,8 +105,6 @@ export class Recorder {
   /** Wallet id → the score last recorded (NaN: none). */
   private recordedScore = new Float64Array(0);
   private readonly pipeline: Pipeline;
-  /** Wallet id → the score cadence it last traded in; watched for one more cadence (a close is counted a moment later). */
-  private readonly watch = new Map<number, number>();
   /** Wallet id → what its last record said besides the score (recordedScore): a record saying the same is not made again. */
   private lastTrades = new Float64Array(0);
   private lastConfidence = new Float64Array(0);
@@ -109,10 +114,9 @@ export class Recorder {
   private readonly peeked = new Float64Array(3 + COMPONENTS.length);
   /** Where the score records' numbers go. */
   private readonly scoreRows = new ScoreRows();
-  /** The score engine's version at the last sweep (NaN: none yet): unchanged, every wallet's score is what the sweep saw. */
-  private sweptAt = Number.NaN;
-  private cadence = 0;
   private nextScore = Number.NaN;
+  /** A score tick is due, taken before the next line received later than the last one (beginLine). */
+  private scoreDue = false;
 
   constructor(pipeline: Pipeline, engines: { heat: HeatmapEngine; score: ScoreEngine }, opts: Partial<RecorderOptions> = {}) {
     this.heat = engines.heat;
@@ -130,7 +134,6 @@ export class Recorder {
     });
     pipeline.changes.subscribe((c) => {
       if (c.time > this.now) this.now = c.time;
-      if (!c.resolved) this.watch.set(c.walletId, this.cadence);
       if (this.tracked.has(c.walletId)) this.moved.add(c.walletId);
     });
     pipeline.accounts.subscribe((a) => {
@@ -164,6 +167,13 @@ export class Recorder {
 
   /** Before a line goes into the pipeline: its receive time stamps what it causes. */
   beginLine(ts: number): void {
+    // A score tick that came due waits for the last line received at the same time as the line
+    // that made it due: the tick is then the input received up to a time, as a recording cut
+    // at that receive time holds it (docs/score.md, "The score at a time").
+    if (this.scoreDue && ts !== this.lineTs) {
+      this.scoreDue = false;
+      this.snapshotScores();
+    }
     this.lineTs = ts;
   }
 
@@ -182,33 +192,23 @@ export class Recorder {
     if (this.moved.size > 0) this.rereadPositions();
     // nextScore starts NaN: the first line with a venue time records, then every scoreEveryMs.
     if (this.now > Number.NEGATIVE_INFINITY && !(this.now < this.nextScore)) {
-      this.snapshotScores();
+      this.scoreDue = true;
       if (this.deferred.size > 0) this.flushDeferred(false);
       this.nextScore = nextMultiple(this.now, this.opts.scoreEveryMs);
     }
   }
 
   /**
-   * End of input: every coin's map as it stands, every deferred position change, and every
-   * wallet's score as the engines answer it now (their table: the last instant settled, the
-   * universe rebuilt), so the store's newest records are what the engines say at the end.
+   * End of input: every coin's map as it stands, every deferred position change, and a last score
+   * tick (every wallet as the engines' table has it at the end), so the store's newest records
+   * are what the engines say at the end.
    */
   finish(): void {
     this.endLine();
     for (const c of this.heat.coinList()) this.snapshotMap(c, 'final');
+    this.scoreDue = false;
     this.snapshotScores();
     this.flushDeferred(true);
-    const ids = this.pipeline.book.wallets;
-    const v = this.peeked;
-    for (const s of this.score.table(1)) {
-      const w = ids.peek(s.wallet);
-      if (w === undefined) continue;
-      v[0] = s.score;
-      v[1] = s.confidence;
-      v[2] = s.trades;
-      for (let c = 0; c < COMPONENTS.length; c++) v[3 + c] = s.components[COMPONENTS[c] as Component];
-      this.pushScore(w, v);
-    }
   }
 
   /** Each coin's next map is stored whole (a resumed run: the store's whole maps before it are not known to be the ones kept here). */
@@ -329,33 +329,24 @@ export class Recorder {
   }
 
   /**
-   * The cadence's scores: wallets that traded lately whose record changed, then every scored
-   * wallet whose score moved by 0.01 or more since its last record (the universe moves under
-   * everyone: another wallet's trade, a rebuild of the percentile tables). The sweep reads each
-   * wallet's score allocation-free (O(wallets · components · log wallets) per cadence) and builds
-   * a record only for the wallets it writes; it reads the engine as it stands and rebuilds nothing.
+   * A score tick: every scored wallet's score as the engines would answer were the input to end
+   * here (`ScoreEngine.asIfEnded`: the last instant settled, bets with no position open over, the
+   * universe rebuilt; then put back, so the engines go on as if never asked), recorded where it
+   * differs from the wallet's last record, and a record of 0 trades for a wallet scored before and
+   * not now. So the newest records at or before a tick, less those of 0 trades, are the table
+   * `glass score` gives on the input cut after the tick's line (docs/score.md, "The score at a
+   * time"). O(wallets · components · log wallets) a tick, allocation-free but for the records.
    */
   private snapshotScores(): void {
-    const k = this.cadence++;
-    for (const [w, seen] of this.watch) {
-      if (seen < k - 1) {
-        this.watch.delete(w);
-        continue;
-      }
-      if (this.score.peekInto(w, this.peeked)) this.pushScore(w, this.peeked);
-    }
-    // Nothing the scores read has changed since the last sweep: every wallet still has what it had then.
-    const version = this.score.version;
-    if (version === this.sweptAt) return;
-    this.sweptAt = version;
     const n = this.pipeline.book.wallets.size;
-    for (let w = 0; w < n; w++) {
-      const now = this.score.scoreNow(w);
-      if (now === null) continue;
-      const was = w < this.recordedScore.length ? (this.recordedScore[w] as number) : Number.NaN;
-      if (was === was && Math.abs(now - was) < 0.005) continue;
-      if (this.score.peekInto(w, this.peeked)) this.pushScore(w, this.peeked);
-    }
+    this.score.asIfEnded(() => {
+      for (let w = 0; w < n; w++) {
+        if (this.score.peekInto(w, this.peeked)) this.pushScore(w, this.peeked);
+        // Scored at an earlier tick, not now: the bet that tick counted as over went on (a round
+        // trip within the gap) and has a position open. A record of 0 trades says so.
+        else if (w < this.lastTrades.length && (this.lastTrades[w] as number) > 0) this.pushScore(w, UNSCORED);
+      }
+    }, this.opts.settleScores);
   }
 
   /**
@@ -390,6 +381,9 @@ export class Recorder {
     this.out.scores.push(this.scoreRows.make(this.pipeline.book.wallets.name(w), this.now, v));
   }
 }
+
+/** A score record saying the wallet has no score (from its time on): 0 trades, every number 0. */
+const UNSCORED = new Float64Array(3 + COMPONENTS.length);
 
 /** Equal as a record says it (NaN is written as null: equal to NaN). */
 function same(a: number, b: number): boolean {

@@ -274,7 +274,8 @@ export class SqliteStore implements Store {
          )
          WHERE s.trades >= ? ORDER BY s.score DESC, s.wallet LIMIT ? OFFSET ?`,
         q.at ?? END,
-        q.minTrades ?? 0,
+        // A row of 0 trades says the wallet has no score from its time on: never listed.
+        Math.max(1, q.minTrades ?? 1),
         q.limit,
         q.afterRank ?? 0,
       )
@@ -283,6 +284,11 @@ export class SqliteStore implements Store {
 
   async scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]> {
     return this.stmts.all('SELECT * FROM scores WHERE wallet = ? AND time <= ? ORDER BY time, id', wallet, at ?? END).map(scoreOf);
+  }
+
+  async latestScoreTime(): Promise<number | null> {
+    const t = this.stmts.all('SELECT MAX(time) AS t FROM scores')[0]?.['t'];
+    return t === null || t === undefined ? null : Number(t);
   }
 
   async createKey(k: ApiKeyRecord): Promise<void> {

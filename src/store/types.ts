@@ -7,6 +7,7 @@ import type { PackedView } from './map-encoder.ts';
 // two optional fields (complete, firstEventId); Store gained usage() (reads what recordUsage
 // wrote); the `after` / `afterRank` cursors of positions() and scores() are documented;
 // WriteBatch gained optional `grades`, Store gained grades() and eventCounts() (migration 004).
+// Store gained latestScoreTime() (no migration: MAX over the scores_time index).
 
 /**
  * The store's contract: one interface, two implementations (node:sqlite, the embedded default;
@@ -185,9 +186,15 @@ export interface Store {
     limit: number;
     after?: string;
   }): Promise<PositionSnapshotRecord[]>;
-  /** Each wallet's newest score with time ≤ at, highest first; `afterRank`: rows already seen (the next page). */
+  /**
+   * Each wallet's newest score with time ≤ at, highest first; `afterRank`: rows already seen (the
+   * next page). A newest row of 0 trades (the wallet had a score at an earlier tick and has none
+   * now: recorder.ts) is never listed, whatever minTrades.
+   */
   scores(q: { at?: number; limit: number; minTrades?: number; afterRank?: number }): Promise<ScoreRecord[]>;
   scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]>;
+  /** The newest score record's time (null: none): the time a ranked list without `at` is pinned to (its pages stay one list). */
+  latestScoreTime(): Promise<number | null>;
 
   createKey(k: ApiKeyRecord): Promise<void>;
   keys(): Promise<ApiKeyRecord[]>;

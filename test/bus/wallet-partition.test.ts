@@ -134,7 +134,12 @@ function runOwner(
 ): { reads: number[]; scores: ScoreRecord[]; versions: string } {
   const merge = parts === null ? undefined : new EvidenceMerge(parts.length);
   const owner = new WalletOwnerEngines(whales, merge === undefined ? {} : { merge });
-  const rec = new Recorder(owner.pipeline, { heat: new HeatmapEngine(owner.pipeline.book), score: owner.score }, { firstEventId: 1 });
+  // Score ticks unsettled for both: the merger holds no bets to settle (docs/scale-out.md).
+  const rec = new Recorder(
+    owner.pipeline,
+    { heat: new HeatmapEngine(owner.pipeline.book), score: owner.score },
+    { firstEventId: 1, settleScores: false },
+  );
   const reads: number[] = [];
   const versions: number[] = [];
   let lastTs = 0;

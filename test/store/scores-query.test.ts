@@ -15,19 +15,21 @@ import { freshSchemaUrl, PG_URL, pgUnreachable } from './pg.ts';
 /**
  * `SqliteStore.scores` (newest row per wallet by a walk along the wallet index) against the
  * window-function query it replaced, kept here as the oracle: same rows, same order, for any
- * history (equal times, a wallet whose newest row falls under minTrades), `at`, limit and offset.
+ * history (equal times, a wallet whose newest row falls under minTrades or has 0 trades), `at`,
+ * limit and offset.
  */
 const ORACLE = `SELECT * FROM (
     SELECT *, ROW_NUMBER() OVER (PARTITION BY wallet ORDER BY time DESC, id DESC) AS rn
     FROM scores WHERE time <= ?
-  ) WHERE rn = 1 AND trades >= ?
+  ) WHERE rn = 1 AND trades >= MAX(?, 1)
   ORDER BY score DESC, wallet LIMIT ? OFFSET ?`;
 
 const rowArb = fc.record({
   wallet: fc.constantFrom('0xa', '0xb', '0xc', '0xd', '0xe'),
   time: fc.integer({ min: 0, max: 6 }),
   score: fc.constantFrom(10, 50, 50.5, 90),
-  trades: fc.integer({ min: 1, max: 5 }),
+  // 0: the wallet's score withdrawn from that time on (a row never listed).
+  trades: fc.integer({ min: 0, max: 5 }),
 });
 
 type Row = { wallet: string; time: number; score: number; trades: number };

@@ -4,7 +4,7 @@ import type { HeatmapView } from '../../engine/heatmap/engine.ts';
 import { DEFAULT_ZONE_PARAMS } from '../../engine/heatmap/zones.ts';
 import { RANKED_MIN_TRADES, type WalletScore } from '../../engine/score/engine.ts';
 import { Pipeline, type PipelineSummary } from '../../pipeline/pipeline.ts';
-import { SERVE_HELP, SERVE_OPTIONS, serveDemo } from '../../server/serve-engines.ts';
+import { SERVE_HELP, SERVE_OPTIONS, SERVING_DEMO_HOURS, serveDemo } from '../../server/serve-engines.ts';
 import { DEFAULT_SIM } from '../../sim/config.ts';
 import { Simulator } from '../../sim/simulator.ts';
 import { type CommandSpec, flag, intOption, numOption, parseCommand } from '../args.ts';
@@ -31,13 +31,16 @@ export const demoSpec: CommandSpec = {
   },
   help: [
     `--wallets N   simulated traders (default ${DEFAULT_SIM.wallets})`,
-    `--hours H     simulated span (default ${DEFAULT_SIM.hours})`,
+    `--hours H     simulated span (default ${DEFAULT_SIM.hours}; with --serve ${SERVING_DEMO_HOURS}, i.e. ${SERVING_DEMO_HOURS / 24} days, then it serves what it has)`,
     `--seed S      simulator seed (default ${DEFAULT_SIM.seed})`,
-    '--speed X     simulated seconds per wall second (default 0: as fast as possible)',
+    '--speed X     simulated seconds per wall second (default 0: as fast as possible; with --serve 60)',
     '--quiet       only the final summary',
     '--json        the final summary as one JSON line: {demo, …pipeline summary, glassEvents, zones, topScores}',
     '--serve       serve the /v1 API and stream while simulating (at 60× real time unless --speed, until stopped)',
-    '--db SPEC     with --serve: the store the engines write (default: in memory)',
+    '--db SPEC     with --serve: the store the engines write (default: in memory). Ctrl-C and the same demo again',
+    '              (same --seed, --wallets, --hours) on that store resumes it exactly where it stopped (the seeded',
+    '              simulator fast-forwards through what is stored); a store holding later venue time from anything',
+    '              else is refused (venue time never goes back): give another --db',
     '--retention R  prune the store as it is written: events=30d,heatmaps=7d,positions=7d,scores=90d (default GLASS_RETENTION, else keep all)',
     ...SERVE_HELP,
   ],

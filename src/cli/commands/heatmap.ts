@@ -48,10 +48,11 @@ export async function heatmapCommand(argv: readonly string[]): Promise<number> {
   const onEvent = (e: GlassEvent) => {
     if (e.coin === coin && (e.type === 'ZONE_FORMED' || e.type === 'ZONE_APPROACHED' || e.type === 'ZONE_SWEPT')) events.push(e);
   };
-  // Only what is asked for: the zone lifecycle with --events, the history grid of this coin with --history.
+  // Only what is asked for: this coin's zones tracked live (their ids are the lifecycle's, as the
+  // API and `glass events` give them), the history grid of this coin with --history.
   const heatOpts: Partial<HeatmapOptions> = {
     history: flag(p, 'history') ? [coin] : 'none',
-    zoneTracking: flag(p, 'events') ? 'live' : 'on-demand',
+    zoneTracking: [coin],
   };
   let made: HeatmapEngine | null = null;
   await playFile(

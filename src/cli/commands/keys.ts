@@ -1,6 +1,6 @@
 import { plural } from '../../domain/format.ts';
 import { DEFAULT_KEY_RATE, newKey } from '../../server/auth.ts';
-import { openStore } from '../../store/open.ts';
+import { openExistingStore } from '../../store/open.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { printJson, printText } from '../output.ts';
 
@@ -14,7 +14,8 @@ export const keysSpec: CommandSpec = {
     `--rate R          requests a minute the key may make (default ${DEFAULT_KEY_RATE}); over it: 429 with Retry-After`,
     'list              every key: id, name, rate, created, revoked (never the secret)',
     'revoke ID         the key stops working (within 5 s on a running server)',
-    '--db SPEC         the store (default GLASS_DATABASE_URL, else ./glass.sqlite)',
+    '--db SPEC         the store (default GLASS_DATABASE_URL, else ./glass.sqlite); it must exist (glass replay F --db or',
+    '                  glass demo --serve --db writes one)',
   ],
   positionals: { min: 1, max: 2 },
 };
@@ -30,7 +31,8 @@ export async function keysCommand(argv: readonly string[]): Promise<number> {
   if (action === 'create' && (name === undefined || name.trim() === '' || name.length > 200))
     throw new UsageError('create needs --name N (up to 200 characters)');
   const rate = intOption(p, 'rate', DEFAULT_KEY_RATE, 1, 1_000_000);
-  const store = await openStore(strOption(p, 'db'));
+  // A mistyped --db is refused, not made into a new store holding the key.
+  const store = await openExistingStore(strOption(p, 'db'));
   try {
     if (action === 'create') {
       const { record, secret } = newKey((name as string).trim(), rate, Date.now());

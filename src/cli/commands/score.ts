@@ -1,5 +1,5 @@
 import { fmtPct, fmtPx, fmtUsd, plural, tidy } from '../../domain/format.ts';
-import { RANKED_MIN_TRADES, ScoreEngine, type WalletProfile } from '../../engine/score/engine.ts';
+import { RANKED_MIN_TRADES, ScoreEngine, type WalletProfile, withCurrentScore } from '../../engine/score/engine.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
 import { fmtInt, printJson, printText } from '../output.ts';
@@ -75,19 +75,6 @@ export async function scoreCommand(argv: readonly string[]): Promise<number> {
   }
   await printText(`${lines.join('\n')}\n`);
   return 0;
-}
-
-/**
- * The profile with its history ending at the score it is headed with: the score after each bet is
- * the score when that bet closed, against the universe as it then stood; the universe moves on
- * (other wallets' trades, decay), so the score at the end of the file is appended as the last
- * point (it is the one the table gives). `endTime` is the recording's last time (NaN: none).
- */
-export function withCurrentScore(p: WalletProfile, endTime: number): WalletProfile {
-  const last = p.history[p.history.length - 1];
-  const time = endTime === endTime ? endTime : (last?.time ?? 0);
-  if (last !== undefined && last.time >= time) return { ...p, history: [...p.history.slice(0, -1), { time: last.time, score: p.score }] };
-  return { ...p, history: [...p.history, { time, score: p.score }] };
 }
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');

@@ -1,13 +1,12 @@
-import { existsSync } from 'node:fs';
 import { ledgerView, ServingAlerts } from '../../alerts/index.ts';
 import type { GlassEventType } from '../../domain/glass-event.ts';
 import { GradeBook } from '../../engine/ledger/book.ts';
 import type { App } from '../../server/app.ts';
 import { ServiceMetrics } from '../../server/metrics.ts';
-import { apiSettings, SERVE_HELP, SERVE_OPTIONS, servingLine, startApi, stopSignal } from '../../server/serve-engines.ts';
+import { apiSettings, exposureLines, SERVE_HELP, SERVE_OPTIONS, servingLine, startApi, stopSignal } from '../../server/serve-engines.ts';
 import { eventOut, StoreView } from '../../server/store-view.ts';
 import { StreamHub, viewSource } from '../../server/stream.ts';
-import { describeSpec, isPostgres, openStore, storeSpec } from '../../store/open.ts';
+import { describeSpec, openStore, storeExists, storeSpec } from '../../store/open.ts';
 import type { Outbox } from '../../store/outbox.ts';
 import type { EventRecord, Store } from '../../store/types.ts';
 import { type CommandSpec, parseCommand, strOption, UsageError } from '../args.ts';
@@ -90,8 +89,9 @@ export async function serveCommand(argv: readonly string[], follower?: (store: S
   const db = strOption(p, 'db');
   const spec = storeSpec(db);
   // Serving an empty file made up on the spot would only hide a wrong path.
-  if (!isPostgres(spec) && spec !== ':memory:' && !existsSync(spec)) {
-    throw new UsageError(`no store at ${spec} (glass replay F --db ${spec} or glass demo --serve --db ${spec} writes one)`);
+  if (!(await storeExists(spec))) {
+    const at = describeSpec(spec);
+    throw new UsageError(`no store at ${at} (glass replay F --db ${at} or glass demo --serve --db ${at} writes one)`);
   }
   const store = await openStore(db);
   const metrics = new ServiceMetrics();
@@ -108,6 +108,7 @@ export async function serveCommand(argv: readonly string[], follower?: (store: S
   }
   note(servingLine('serve', api.url, settings));
   note(`  store ${describeSpec(storeSpec(db))}, ${hub.lastId} events`);
+  for (const line of exposureLines('serve', settings, api.port)) note(line);
   const alerting = api.alerts === undefined ? null : await storeAlerts(store, api.alerts, api.app);
   // The stream follows the store: events committed by a writer elsewhere, in id order.
   let polling = false;

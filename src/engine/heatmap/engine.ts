@@ -27,9 +27,11 @@ export interface HeatmapOptions {
   /**
    * 'live': zones are re-derived as marks and positions move, with their lifecycle events (a live
    * run, `--events`). 'on-demand': only when asked (`zones`, `view`), no lifecycle events: the same
-   * zones at the end of a replay for a fraction of its time.
+   * zones at the end of a replay for a fraction of its time, but numbered as found then, not with
+   * the ids their lifecycle gave them. A list of coins: those live (their zones keep the ids a live
+   * run gives them: `glass heatmap --coin C`), the others on demand.
    */
-  readonly zoneTracking: 'live' | 'on-demand';
+  readonly zoneTracking: 'live' | 'on-demand' | readonly string[];
   /** Horizon of the baseline probability reported with zones. */
   readonly horizonMs: number;
   readonly zoneParams: ZoneParams;
@@ -194,7 +196,8 @@ export class HeatmapEngine {
   private readonly seq = new Map<string, number>();
   private readonly historyAll: boolean;
   private readonly historyOf: ReadonlySet<string>;
-  private readonly live: boolean;
+  private readonly liveAll: boolean;
+  private readonly liveCoins: ReadonlySet<string>;
   /** Receive time of the market event or position change being applied (what a sweep's settle window starts from). */
   private receivedAt = Number.NaN;
   /** Sweeps waiting out their settle window, in the order price crossed them: the event as made then, its liquidations counted when it leaves. */
@@ -207,7 +210,9 @@ export class HeatmapEngine {
     const h = this.opts.history;
     this.historyAll = h === 'all';
     this.historyOf = new Set(typeof h === 'string' ? [] : h);
-    this.live = this.opts.zoneTracking === 'live';
+    const z = this.opts.zoneTracking;
+    this.liveAll = z === 'live';
+    this.liveCoins = new Set(typeof z === 'string' ? [] : z);
     this.depth = new DepthBook(this.opts.depthMaxAgeMs);
     this.liq = new LiquidationBook(book, this.slots, (s, px, estimated, lo, hi) => this.file(s, px, estimated, lo, hi));
   }
@@ -226,7 +231,7 @@ export class HeatmapEngine {
         c.markTime = e.time;
         this.liq.price(c.coinId, e.px, e.time);
         this.touch(c);
-        if (this.live) this.evaluate(c, e.time);
+        if (this.isLive(c)) this.evaluate(c, e.time);
         else this.fitWidth(c);
         if (c.keepsHistory) this.sample(c, e.time);
         break;
@@ -411,6 +416,11 @@ export class HeatmapEngine {
     this.touch(c, true);
   }
 
+  /** Zones of the coin are tracked as marks and positions move (zoneTracking). */
+  private isLive(c: CoinState): boolean {
+    return this.liveAll || this.liveCoins.has(c.coin);
+  }
+
   /** Carries zone identity across re-derivations and emits the lifecycle events. */
   private track(c: CoinState, found: readonly DetectedZone[], time: number): void {
     const next: TrackedZone[] = [];
@@ -482,7 +492,7 @@ export class HeatmapEngine {
     severity: ZoneEvent['severity'],
     liquidatedUsd: number | null,
   ): void {
-    if (!this.live) return; // on demand, zones have no lifecycle to report
+    if (!this.isLive(c)) return; // on demand, zones have no lifecycle to report
     this.emit(this.zoneEventOf(c, type, t, time, severity, liquidatedUsd));
   }
 
@@ -514,7 +524,7 @@ export class HeatmapEngine {
    * fills of the sweep (the venue sends them with or just after the price) are counted in it.
    */
   private sweep(c: CoinState, t: TrackedZone, time: number): void {
-    if (!this.live) return;
+    if (!this.isLive(c)) return;
     const w = c.buckets.width;
     this.sweeps.push({
       c,
@@ -682,7 +692,9 @@ export class HeatmapEngine {
     const c = this.coinState(coin);
     if (c === null || !(c.mark > 0)) return [];
     if (recompute) c.evaluatedVersion = -1;
-    this.evaluate(c, c.markTime);
+    // A coin tracked live is evaluated on its marks only: a reader (the API, the recorder's
+    // snapshots) never moves its lifecycle, so the zone ids and events depend on the input alone.
+    if (!this.isLive(c) || recompute) this.evaluate(c, c.markTime);
     // Nothing the answer reads has moved since it was made (the zones, the mark and its vol, the book): the same answer.
     const at = this.changed[c.coinId] ?? 0;
     const book = this.depth.fresh(c.coin, c.markTime);
@@ -702,7 +714,7 @@ export class HeatmapEngine {
   zoneLines(coin: string): readonly ZoneLine[] {
     const c = this.coinState(coin);
     if (c === null || !(c.mark > 0)) return [];
-    this.evaluate(c, c.markTime);
+    if (!this.isLive(c)) this.evaluate(c, c.markTime);
     const at = this.reshaped[c.coinId] ?? 0;
     const hit = this.lineCache[c.coinId];
     if (hit !== undefined && hit.at === at) return hit.lines;

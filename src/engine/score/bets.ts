@@ -13,6 +13,16 @@ export const BET_GAP_MS = 10 * 60_000;
  */
 export const BET_MAX_SPAN_MS = 4 * 3_600_000;
 
+/** What `Bets.save` keeps. */
+export interface BetsSaved {
+  readonly n: number;
+  readonly live: Set<number>;
+  readonly current: Int32Array;
+  readonly lastBet: Int32Array;
+  readonly rows: readonly number[];
+  readonly values: Float64Array;
+}
+
 /** What the bet tracker tells the score engine. */
 export interface BetListener {
   /** A bet is over (no position open and no new round trip within BET_GAP_MS); its trade columns are final. */
@@ -66,6 +76,49 @@ export class BetStore {
     return i;
   }
 
+  /** Every column, in one fixed order (saveRows / restoreRows). */
+  private columns(): (Int32Array | Float64Array | Uint8Array)[] {
+    return [
+      this.wallet,
+      this.openTime,
+      this.closeTime,
+      this.trips,
+      this.openTrips,
+      this.pnl,
+      this.maxNotional,
+      this.notional,
+      this.sigmaNotional,
+      this.leverage,
+      this.account,
+      this.liquidated,
+      this.wins,
+      this.prevBet,
+      this.lastTrade,
+      this.done,
+      this.entries,
+      this.maturedEntries,
+      this.zSum,
+      this.moveSum,
+      this.hits,
+    ];
+  }
+
+  /** Rows `rows`, every column (each value is exact as a float64). */
+  saveRows(rows: readonly number[]): Float64Array {
+    const cols = this.columns();
+    const out = new Float64Array(rows.length * cols.length);
+    let k = 0;
+    for (const r of rows) for (const c of cols) out[k++] = c[r] as number;
+    return out;
+  }
+
+  /** Puts back what `saveRows(rows)` saved. */
+  restoreRows(rows: readonly number[], saved: Float64Array): void {
+    const cols = this.columns();
+    let k = 0;
+    for (const r of rows) for (const c of cols) c[r] = saved[k++] as number;
+  }
+
   /** The bet's result on the capital it put at risk (Σ PnL / largest notional). */
   retNotional(b: number): number {
     return (this.pnl[b] as number) / (this.maxNotional[b] as number);
@@ -115,7 +168,7 @@ export class Bets {
   /** Each wallet's last bet that is over (−1: none): the next bet's predecessor. */
   private lastBet: Int32Array = new Int32Array(1024).fill(-1);
   /** Bets with an open round trip or waiting for their gap to pass, for settle(). */
-  private readonly live = new Set<number>();
+  private live = new Set<number>();
 
   constructor(listener: BetListener) {
     this.listener = listener;
@@ -221,6 +274,36 @@ export class Bets {
   settle(): void {
     const s = this.store;
     for (const b of [...this.live].sort((x, y) => x - y)) if ((s.openTrips[b] as number) === 0) this.finish(b);
+  }
+
+  /**
+   * Everything `settle` (and the round trips it lets close) can change, to be put back by
+   * `restore`: a question answered as if the stream ended now must not end the bets for real
+   * (a round trip within BET_GAP_MS would then start a new bet). O(wallets + live bets).
+   */
+  save(): BetsSaved {
+    const rows = [...this.live];
+    return {
+      n: this.store.n,
+      live: new Set(this.live),
+      current: this.current.slice(),
+      lastBet: this.lastBet.slice(),
+      rows,
+      values: this.store.saveRows(rows),
+    };
+  }
+
+  restore(s: BetsSaved): void {
+    this.store.n = s.n;
+    this.live = s.live;
+    this.current = s.current;
+    this.lastBet = s.lastBet;
+    this.store.restoreRows(s.rows, s.values);
+  }
+
+  /** Bets not yet over (an open round trip, or waiting for their gap to pass). */
+  liveBets(): readonly number[] {
+    return [...this.live];
   }
 
   /** The wallet's bet in progress (−1: none). */

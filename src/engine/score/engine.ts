@@ -441,6 +441,66 @@ export class ScoreEngine {
     if (this.stale || this.universe === null) this.refresh();
   }
 
+  /**
+   * `read`'s answer as if the stream ended now: the last instant settled, every bet with no
+   * position open over, the universe rebuilt, so `table`, `profile` and `peekInto` inside `read`
+   * give what they give at the end of a recording cut here. Then everything that settling touched
+   * is put back (the bets it ended, the fills it counted, the evidence and universe, the trade,
+   * entry and bet rows it appended), so what the engine goes on to say is unchanged. The store's
+   * score ticks read through it (docs/score.md, "The score at a time"). O(wallets + bets not yet
+   * over) besides the rebuild. `settle` false: the universe rebuilt only. (A merge of wallet
+   * partitions holds no round trips or bets: settling it changes nothing, so it answers as false.)
+   */
+  asIfEnded<T>(read: () => T, settle = true): T {
+    if (this.partition !== null) throw new RangeError('ScoreEngine: a partition cannot settle; ask the merge');
+    const live = this.bets.liveBets();
+    const marked: number[] = [];
+    for (const b of live) {
+      const t = this.bets.store.lastTrade[b] as number;
+      if (t >= 0) marked.push(t);
+    }
+    const delta = marked.map((t) => this.trades.delta[t] as number);
+    const after = marked.map((t) => this.trades.scoreAfter[t] as number);
+    const saved = {
+      logN: this.logN,
+      sinceRefresh: this.sinceRefresh,
+      stale: this.stale,
+      changes: this.changes,
+      universe: this.universe,
+      phase: this.phase,
+      maturing: this.maturing,
+      trades: this.trades.n,
+      entries: this.entries.n,
+      bets: this.bets.save(),
+      trips: this.trips.save(),
+      forward: this.forward.save(),
+      evidence: this.evidence.save(),
+    };
+    try {
+      if (settle) this.settle();
+      if (this.stale || this.universe === null) this.refresh();
+      return read();
+    } finally {
+      this.logN = saved.logN;
+      this.sinceRefresh = saved.sinceRefresh;
+      this.stale = saved.stale;
+      this.changes = saved.changes;
+      this.universe = saved.universe;
+      this.phase = saved.phase;
+      this.maturing = saved.maturing;
+      this.trades.n = saved.trades;
+      this.entries.n = saved.entries;
+      this.bets.restore(saved.bets);
+      this.trips.restore(saved.trips);
+      this.forward.restore(saved.forward);
+      this.evidence.restore(saved.evidence);
+      marked.forEach((t, k) => {
+        this.trades.delta[t] = delta[k] as number;
+        this.trades.scoreAfter[t] = after[k] as number;
+      });
+    }
+  }
+
   /** Scores of every wallet with at least `minTrades` closed trades, highest first. */
   table(minTrades = 1): WalletScore[] {
     this.current();
@@ -529,6 +589,20 @@ export class ScoreEngine {
     const w = this.book.wallets.peek(wallet);
     return w === undefined || w >= this.evidence.size ? null : this.evidence.explain(w);
   }
+}
+
+/**
+ * The profile with its history ending at the score it is headed with: the score after each bet is
+ * the score when that bet closed, against the universe as it then stood; the universe moves on
+ * (other wallets' trades, decay), so the score the profile is headed with is appended as the last
+ * point at `endTime` (it is the one the table gives): `glass score --wallet` at the recording's
+ * last time, the API at the time it answers for (NaN: none, the last bet's close).
+ */
+export function withCurrentScore(p: WalletProfile, endTime: number): WalletProfile {
+  const last = p.history[p.history.length - 1];
+  const time = endTime === endTime ? endTime : (last?.time ?? 0);
+  if (last !== undefined && last.time >= time) return { ...p, history: [...p.history.slice(0, -1), { time: last.time, score: p.score }] };
+  return { ...p, history: [...p.history, { time, score: p.score }] };
 }
 
 function round(x: number, digits = 2): number {

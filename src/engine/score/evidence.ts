@@ -92,6 +92,21 @@ export interface Explanation {
   readonly pnlUsd: number;
 }
 
+/** What `Evidence.save` keeps. */
+export interface EvidenceSaved {
+  readonly data: Float64Array;
+  readonly trades: Int32Array;
+  readonly bets: Int32Array;
+  readonly betWins: Int32Array;
+  readonly entries: Int32Array;
+  readonly first: Float64Array;
+  readonly last: Float64Array;
+  readonly pnl: Float64Array;
+  readonly t0: number;
+  readonly now: number;
+  readonly size: number;
+}
+
 /**
  * Per-wallet evidence accumulated from bets (docs/score.md, "Bets"): their matured entries
  * (accuracy) and their outcome (everything else), one unit of evidence per bet, in
@@ -110,6 +125,38 @@ export class Evidence {
   t0 = Number.NaN;
   now = Number.NaN;
   size = 0;
+
+  /** A copy of everything, for `restore` (O(wallets)). */
+  save(): EvidenceSaved {
+    return {
+      data: this.data.slice(),
+      trades: this.trades.slice(),
+      bets: this.bets.slice(),
+      betWins: this.betWins.slice(),
+      entries: this.entries.slice(),
+      first: this.first.slice(),
+      last: this.last.slice(),
+      pnl: this.pnl.slice(),
+      t0: this.t0,
+      now: this.now,
+      size: this.size,
+    };
+  }
+
+  /** Back to what `save` copied (the copy is taken over, not copied again). */
+  restore(s: EvidenceSaved): void {
+    this.data = s.data;
+    this.trades = s.trades;
+    this.bets = s.bets;
+    this.betWins = s.betWins;
+    this.entries = s.entries;
+    this.first = s.first;
+    this.last = s.last;
+    this.pnl = s.pnl;
+    this.t0 = s.t0;
+    this.now = s.now;
+    this.size = s.size;
+  }
 
   reset(): void {
     this.data.fill(0);

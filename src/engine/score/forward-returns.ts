@@ -134,6 +134,18 @@ export class ForwardReturns {
     }
   }
 
+  /** The waiting queues' lengths: entries filed after this are dropped by `restore` (the entry store's rows are the caller's). */
+  save(): readonly number[] {
+    return this.queues.map((q) => q.length);
+  }
+
+  /** Drops what was filed since `save`; nothing may have matured since (no `advance` or `price` between). */
+  restore(lengths: readonly number[]): void {
+    this.queues.forEach((q, h) => {
+      q.length = lengths[h] as number;
+    });
+  }
+
   /** Files an entry and returns its row in the entry store. */
   enter(wallet: number, coin: number, side: 1 | -1, time: number, px: number, bet: number): number {
     const p = this.path(coin);

@@ -12,6 +12,15 @@ export interface RoundTripListener {
   abandoned(entry: number): void;
 }
 
+/** What `RoundTrips.save` keeps. */
+export interface RoundTripsSaved {
+  readonly pending: Map<number, Pending>;
+  readonly slots: readonly number[];
+  readonly values: Float64Array;
+  readonly lastClosed: Int32Array;
+  readonly stepping: number;
+}
+
 interface Pending {
   readonly wallet: number;
   readonly coin: number;
@@ -60,7 +69,7 @@ export class RoundTrips {
   /** Last closed trade of each wallet (−1: none). */
   private lastClosed: Int32Array = new Int32Array(1024).fill(-1);
   /** This millisecond's fills per slot, waiting to be netted. */
-  private readonly pending = new Map<number, Pending>();
+  private pending = new Map<number, Pending>();
   /**
    * Set by the caller before `change`: the stamp the change's pending fills get (the score engine's
    * count of calls, the same in every process reading the stream). `advance` steps pending fills in
@@ -111,6 +120,48 @@ export class RoundTrips {
       account,
       stamp: this.stamp,
     });
+  }
+
+  /** The per-slot columns, in one fixed order (save / restore). */
+  private slotColumns(): (Float64Array | Int8Array | Uint8Array | Int32Array)[] {
+    return [
+      this.openAt,
+      this.side,
+      this.entry,
+      this.maxAbs,
+      this.pnl,
+      this.exitQty,
+      this.exitValue,
+      this.lev,
+      this.acct,
+      this.liq,
+      this.adds,
+      this.partials,
+      this.prev,
+      this.entryOf,
+    ];
+  }
+
+  /**
+   * What `advance(Infinity)` can change, to be put back by `restore`: the pending fills, their
+   * slots, the wallets' last closed trades. (The trade store's rows it appends are the caller's.)
+   */
+  save(): RoundTripsSaved {
+    const slots = [...this.pending.keys()];
+    const cols = this.slotColumns();
+    const values = new Float64Array(slots.length * cols.length);
+    let k = 0;
+    for (const s of slots) for (const c of cols) values[k++] = c[s] as number;
+    return { pending: new Map(this.pending), slots, values, lastClosed: this.lastClosed.slice(), stepping: this.stepping };
+  }
+
+  restore(saved: RoundTripsSaved): void {
+    const cols = this.slotColumns();
+    let k = 0;
+    for (const s of saved.slots) for (const c of cols) c[s] = saved.values[k++] as number;
+    this.pending = saved.pending;
+    this.lastClosed = saved.lastClosed;
+    this.stepping = saved.stepping;
   }
 
   /** Counts every slot's netted fills from before `time` (pass Infinity at the end of a stream). */

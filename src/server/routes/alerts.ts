@@ -3,10 +3,16 @@ import { parseRules, RuleError } from '../../alerts/parse.ts';
 import type { Rule } from '../../alerts/schema.ts';
 import type { Outbox } from '../../store/outbox.ts';
 import type { App } from '../app.ts';
+import { Patterned } from '../schemas.ts';
 
 const RuleOut = Type.Object({ id: Type.String(), updatedAt: Type.Number(), rule: Type.Unknown() });
 const ErrorOut = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() });
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }) });
+const IdParams = Type.Object({
+  id: Patterned('^[A-Za-z0-9_.:-]+$', 'must be an alert rule id: letters, digits and _.:- (e.g. btc-zones)', {
+    minLength: 1,
+    maxLength: 64,
+  }),
+});
 const DeadOut = Type.Object({
   alerts: Type.Array(
     Type.Object({

@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
 import type { App, RouteDeps } from '../app.ts';
-import { notFound } from '../errors.ts';
+import { type HttpError, notFound } from '../errors.ts';
 import { AtQuery, CoinPath, CoinsPage, CoinsQuery, ErrorBody, Heatmap, HeatmapQuery, Zone } from '../schemas.ts';
 import { parseTime } from '../time.ts';
+import type { GlassView } from '../view.ts';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 
@@ -39,7 +40,7 @@ export function coinRoutes(app: App, { view }: RouteDeps): void {
         ...at(req.query.at),
         ...(req.query.history === undefined ? {} : { history: req.query.history }),
       });
-      if (m === null) throw notFound(`no map for coin ${req.params.coin}${req.query.at === undefined ? '' : ` at ${req.query.at}`}`);
+      if (m === null) throw await noMap(view, req.params.coin, req.query.at);
       return m;
     },
   );
@@ -58,9 +59,21 @@ export function coinRoutes(app: App, { view }: RouteDeps): void {
     },
     async (req) => {
       const z = await view.zones(req.params.coin, parseTime('querystring/at', req.query.at));
-      if (z === null) throw notFound(`no map for coin ${req.params.coin}${req.query.at === undefined ? '' : ` at ${req.query.at}`}`);
+      if (z === null) throw await noMap(view, req.params.coin, req.query.at);
       return { coin: req.params.coin, ...z };
     },
+  );
+}
+
+/**
+ * 404 for a coin with no map (then): a coin that has one under another case (kpepe for kPEPE, which
+ * normalising all lower case to upper cannot reach) is named.
+ */
+async function noMap(view: GlassView, coin: string, when: string | undefined): Promise<HttpError> {
+  const known = await view.coins({ ...at(when), limit: 10_000 });
+  const same = known.items.find((c) => c.coin !== coin && c.coin.toLowerCase() === coin.toLowerCase());
+  return notFound(
+    `no map for coin ${coin}${when === undefined ? '' : ` at ${when}`}${same === undefined ? '' : `; did you mean ${same.coin}?`}`,
   );
 }
 

@@ -20,11 +20,17 @@ export function healthRoutes(app: App, { view, hub, metrics, started }: RouteDep
   });
   app.get(
     '/metrics',
-    { schema: { summary: 'Prometheus metrics: ingest lag, events/s, store batch latency, stream clients', produces: ['text/plain'] } },
+    {
+      schema: {
+        summary: 'Prometheus metrics: ingest lag (live ingest only: no sample otherwise), events/s, store batch latency, stream clients',
+        produces: ['text/plain'],
+      },
+    },
     async (_req, reply) => {
       metrics.wsClients(hub.size);
+      // The lag as /v1/health gives it, or no sample at all when it is not known (never a false 0).
       const s = await view.status();
-      if (s.ingestLagMs !== null) metrics.ingestLag(s.ingestLagMs);
+      metrics.ingestLag(s.ingestLagMs);
       reply.type(metrics.contentType);
       return metrics.text();
     },

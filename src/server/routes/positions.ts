@@ -8,17 +8,20 @@ export function positionRoutes(app: App, { view }: RouteDeps): void {
     '/positions',
     {
       schema: {
-        summary: 'Open positions with the liquidation price the heatmap files each at, by wallet then coin',
+        summary: 'Open positions with the liquidation price the heatmap files each at, by wallet then coin; `scope` says which',
         description:
-          'From running engines, every open position; from the store (glass serve, and any at=), the positions of the wallets the Whale Hunter tracks, as last snapshotted.',
+          'What the list covers depends on where the answer comes from, and `scope` in every page says which: `all` from running engines (glass demo, live or replay with --serve, without at=), every open position; `tracked` from the store (glass serve, and any at=), the positions of the wallets the Whale Hunter tracks, as last snapshotted.',
         querystring: PositionsQuery,
         response: { 200: PositionsPage, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },
     },
     async (req) => {
       const q = req.query;
-      return view.positions({
-        ...at(q.at),
+      const when = at(q.at);
+      // Asked in the same turn as positions(), which decides at its start where it answers from.
+      const scope = view.positionScope(when.at);
+      const page = await view.positions({
+        ...when,
         ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
         ...(q.coin === undefined ? {} : { coin: q.coin }),
         ...(q.wallet === undefined ? {} : { wallet: q.wallet }),
@@ -26,6 +29,7 @@ export function positionRoutes(app: App, { view }: RouteDeps): void {
         ...(q.near === 'zone' ? { nearZone: true } : {}),
         limit: q.limit ?? 100,
       });
+      return { ...page, scope };
     },
   );
 }

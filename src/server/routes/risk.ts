@@ -1,5 +1,6 @@
 import type { App, RouteDeps } from '../app.ts';
 import { notFound } from '../errors.ts';
+import { normalizeCoin } from '../normalize.ts';
 import { ErrorBody, RiskAdvice, RiskRequest } from '../schemas.ts';
 import { at } from './coins.ts';
 
@@ -15,8 +16,10 @@ export function riskRoutes(app: App, { view }: RouteDeps): void {
       },
     },
     async (req) => {
-      const a = await view.risk(req.body, at(req.body.at, 'body/at').at);
-      if (a === null) throw notFound(`no price for coin ${req.body.coin}`);
+      // The posted coin in any case, as the query strings and paths take it (app.ts normalises those).
+      const body = { ...req.body, coin: normalizeCoin(req.body.coin) };
+      const a = await view.risk(body, at(body.at, 'body/at').at);
+      if (a === null) throw notFound(`no price for coin ${body.coin}`);
       return a;
     },
   );

@@ -1,13 +1,12 @@
 import { Compile } from 'typebox/compile';
 import type { GlassEventType } from '../../domain/glass-event.ts';
 import type { App, RouteDeps } from '../app.ts';
+import { schemaErrorMessage } from '../messages.ts';
+import { normalizeSubscribe, streamSubscription } from '../normalize.ts';
 import { ErrorBody, StreamQuery, SubscribeMessage } from '../schemas.ts';
 import type { Subscription } from '../stream.ts';
-import { eventTypes } from './events.ts';
 
 const checkSubscribe = Compile(SubscribeMessage);
-
-const setOf = (v: string | undefined): Set<string> | null => (v === undefined ? null : new Set(v.split(',').filter((x) => x.length > 0)));
 
 /**
  * GET /v1/stream (WebSocket). Connect with `?after=&coins=&types=&heatmap=` to start at once, or
@@ -44,13 +43,13 @@ export function streamRoutes(app: App, { hub }: RouteDeps): void {
       socket.on('message', (data, isBinary) => {
         let msg: unknown;
         try {
-          msg = isBinary ? null : JSON.parse(String(data));
+          msg = isBinary ? null : normalizeSubscribe(JSON.parse(String(data)));
         } catch {
           msg = null;
         }
         if (!checkSubscribe.Check(msg)) {
-          const first = msg === null ? undefined : checkSubscribe.Errors(msg)[0];
-          fail(first === undefined ? 'message must be JSON: {"op":"subscribe", …}' : `subscribe${first.instancePath} ${first.message}`);
+          const errors = msg === null ? [] : checkSubscribe.Errors(msg);
+          fail(errors.length === 0 ? 'message must be JSON: {"op":"subscribe", …}' : schemaErrorMessage(errors, 'subscribe'));
           return;
         }
         start(
@@ -64,18 +63,15 @@ export function streamRoutes(app: App, { hub }: RouteDeps): void {
       });
       const q = req.query;
       if (q.after !== undefined || q.coins !== undefined || q.types !== undefined || q.heatmap !== undefined) {
-        let types: GlassEventType[] | undefined;
+        let sub: Subscription;
         try {
-          types = eventTypes(q.types, 'querystring/types');
+          sub = streamSubscription(q);
         } catch (e) {
           fail((e as Error).message);
           socket.close(1008, 'bad subscription');
           return;
         }
-        start(
-          { coins: setOf(q.coins), types: types === undefined ? null : new Set(types), heatmap: setOf(q.heatmap) ?? new Set() },
-          q.after ?? null,
-        );
+        start(sub, q.after ?? null);
       }
     },
   );

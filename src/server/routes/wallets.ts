@@ -10,6 +10,8 @@ export function walletRoutes(app: App, { view }: RouteDeps): void {
     {
       schema: {
         summary: 'Wallets by Nexus Score, highest first',
+        description:
+          'at=T: the score table as of the last score tick at or before T (every 5 minutes of venue time), the one `glass score` gives on the recording cut there (docs/score.md). The first page pins the time its list is for (without at=: now); its `next` carries it, so every page is read from that one list while ingest moves on: each wallet once, ranks unbroken.',
         querystring: WalletsQuery,
         response: { 200: WalletsPage, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },
@@ -29,6 +31,8 @@ export function walletRoutes(app: App, { view }: RouteDeps): void {
     {
       schema: {
         summary: 'One wallet: score, components, score history, the trades that moved it, open positions',
+        description:
+          'time: the time the score is for (at=T: the last score tick at or before T; without: now); history ends with that score at that time. 404 when the wallet has no score then.',
         params: WalletPath,
         querystring: AtQuery,
         response: { 200: WalletDetail, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody },
