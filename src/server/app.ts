@@ -197,8 +197,16 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   // Registered before the access hook: its own onRequest hook marks upgrade requests, so a refused
   // upgrade (401) has its socket destroyed after the answer instead of held open.
   // A browser offering its key as a subprotocol gets `glass.v1` back (never the key entry).
+  // On close each stream client gets 1001 and the id to resume from (the plugin's own close
+  // sends no code at all: a client could not tell a shutdown from a lost connection).
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false) },
+    preClose(done) {
+      hub.closeAll();
+      const wss = this.websocketServer;
+      for (const c of wss.clients) c.close(1001, 'server shutting down');
+      wss.close(() => done());
+    },
   });
 
   // Access: a sent key must be valid; without one only the open mode lets a request through.

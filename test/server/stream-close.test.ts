@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { WebSocket } from 'ws';
+import type { GlassEvent } from '../../src/domain/glass-event.ts';
+import type { Coin } from '../../src/domain/ids.ts';
+import { ServiceMetrics } from '../../src/server/metrics.ts';
+import { StoreView } from '../../src/server/store-view.ts';
+import { StreamHub, viewSource } from '../../src/server/stream.ts';
+import { tapStore } from '../../src/server/tapped-store.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { EventRecord } from '../../src/store/types.ts';
+import { listen, tempDir } from './fixture.ts';
+
+const T0 = 1_767_225_600_000;
+
+function event(id: number): EventRecord {
+  const e = { id: `ZONE_FORMED:BTC:${id}`, type: 'ZONE_FORMED', time: T0 + id, coin: 'BTC', severity: 'info' } as unknown as GlassEvent;
+  return { id, type: 'ZONE_FORMED', coin: 'BTC' as Coin, time: T0 + id, receivedAt: T0 + id, detectedAt: Date.now(), event: e };
+}
+
+test('a server shutting down closes each stream client with 1001 and the id to resume from', async () => {
+  const { dir, cleanup } = tempDir('glass-stream-close-');
+  const store = await openStore(join(dir, 'glass.sqlite'));
+  try {
+    const metrics = new ServiceMetrics();
+    const view = new StoreView(store);
+    const hub = new StreamHub(viewSource(view), {}, metrics);
+    const write = tapStore(store, hub, metrics, false).store.write;
+    const { app, url } = await listen({ view, store, open: true, hub, metrics });
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/stream?after=0`);
+    const ids: number[] = [];
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as { kind: string; id: number };
+      if (m.kind === 'event') ids.push(m.id);
+    });
+    const closed = new Promise<{ code: number; reason: string }>((res) =>
+      ws.on('close', (code, reason) => res({ code, reason: String(reason) })),
+    );
+    await new Promise<void>((res, rej) => {
+      ws.once('open', () => res());
+      ws.once('error', rej);
+    });
+    const events = [1, 2, 3, 4, 5].map(event);
+    await write({
+      cursor: { source: 'close-test', position: 5, ts: T0 + 5, nextEventId: 6 },
+      events,
+      heatmaps: [],
+      positions: [],
+      scores: [],
+    });
+    const deadline = Date.now() + 20_000;
+    while (ids.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(ids, [1, 2, 3, 4, 5]);
+    await app.close();
+    const c = await closed;
+    assert.equal(c.code, 1001, `close code ${c.code} (${c.reason})`);
+    assert.equal(c.reason, 'server shutting down: resume from id 5');
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
