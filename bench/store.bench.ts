@@ -6,12 +6,19 @@
  * throughput; process CPU time (all threads) is the cost, steadier when the machine is busy;
  * `…MainCpuRatio` is the engines' thread's alone (the store's writer thread left out); `…IdleSeconds`
  * the time its event loop waited (for the writer, or the file). PostgreSQL's
- * own CPU (the server process) is in neither. `load` is the 1-minute load average at the start
- * and the end: on a shared machine the wall ratios move with it.
+ * own CPU (the server processes) is in neither: `postgresServerCpuSeconds` is the CPU time of
+ * the server backends serving this process's connections during the run (Linux, a local server
+ * only: read from /proc, the backends found by their clients' ports; the server's own background
+ * processes, its WAL writer and checkpointer, are left out, and so are other clients). `load` is
+ * the 1-minute load average at the start and the end: on a shared machine the wall ratios move
+ * with it.
  *
  *   node bench/store.bench.ts [--wallets 2000] [--hours 6] [--seed 42] [--repeats 3] [--file F] [--pg URL]
+ *                             [--stores sqlite,postgres]
+ *
+ * `--stores postgres` runs the off side and PostgreSQL only (the default: both stores).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +33,7 @@ import { SqliteStore } from '../src/store/sqlite.ts';
 import type { Store } from '../src/store/types.ts';
 import { freshSchemaUrl, PG_URL, pgUnreachable } from '../test/store/pg.ts';
 import { ensureRecording } from './replay.bench.ts';
-import { benchArgs, median, round3 } from './stats.ts';
+import { benchArgs, benchUsageError, median, round3 } from './stats.ts';
 
 const { values } = benchArgs(import.meta.filename, {
   options: {
@@ -36,8 +43,12 @@ const { values } = benchArgs(import.meta.filename, {
     repeats: { type: 'string', default: '3' },
     file: { type: 'string' },
     pg: { type: 'string' },
+    stores: { type: 'string', default: 'sqlite,postgres' },
   },
 });
+const wanted = new Set(values.stores.split(',').map((x) => x.trim()));
+for (const w of wanted)
+  if (w !== 'sqlite' && w !== 'postgres') benchUsageError(import.meta.filename, `--stores: ${w} is not a store (sqlite, postgres)`);
 const wallets = Number(values.wallets);
 const hours = Number(values.hours);
 const seed = Number(values.seed);
@@ -50,6 +61,82 @@ const dir = mkdtempSync(join(tmpdir(), 'glass-store-bench-'));
 function cpu(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
+}
+
+/**
+ * CPU seconds, by pid, of the processes named `postgres` (a local server's), from /proc; null
+ * where there is none to read.
+ */
+function serverCpu(): Map<string, number> | null {
+  const out = new Map<string, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      out.set(pid, Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9);
+    } catch {
+      // Gone since listed, or not ours to read.
+    }
+  }
+  return out.size > 0 ? out : null;
+}
+
+/**
+ * The local TCP ports of this process's sockets (its PostgreSQL connections among them): a
+ * server backend names its client's port in its process title, `postgres: … 127.0.0.1(PORT) …`.
+ */
+function ownPorts(): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m !== null) inodes.add(m[1] as string);
+    } catch {
+      // Closed since listed.
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && inodes.has(f[9] as string)) ports.add(Number.parseInt((f[1] as string).split(':')[1] as string, 16));
+    }
+  }
+  return ports;
+}
+
+/**
+ * The CPU seconds, since `before`, of the server backends serving this process's connections (the
+ * store's, the writer thread's among them: opened during the run, they count from zero). Read
+ * while the store is open; other clients of the same server are left out.
+ */
+function ownServerCpu(before: Map<string, number>): number | null {
+  const now = serverCpu();
+  if (now === null) return null;
+  const ports = ownPorts();
+  let cpu = 0;
+  for (const [pid, seconds] of now) {
+    let title = '';
+    try {
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    const m = /\((\d+)\)/.exec(title);
+    if (m !== null && ports.has(Number(m[1]))) cpu += seconds - (before.get(pid) ?? 0);
+  }
+  return cpu;
 }
 
 /** CPU seconds of this thread: the engines' (and the recorder's). */
@@ -82,10 +169,13 @@ async function on(open: () => Promise<Store>, drop: (s: Store) => Promise<void>)
     const c0 = cpu();
     const m0 = mainCpu();
     const e0 = performance.eventLoopUtilization();
+    const s0 = store instanceof PostgresStore ? serverCpu() : null;
     const r = await ingest(store, readRecordingBatches(file), file);
     const seconds = (performance.now() - t0) / 1000;
+    const server = s0 === null ? null : ownServerCpu(s0);
     return {
       seconds,
+      server,
       cpu: cpu() - c0,
       mainCpu: mainCpu() - m0,
       idle: performance.eventLoopUtilization(e0).idle / 1000,
@@ -119,7 +209,7 @@ const sqlite = {
   drop: (s: Store) => s.close(),
 };
 const pgUrl = values.pg ?? PG_URL;
-const pgDown = await pgUnreachable(pgUrl);
+const pgDown = wanted.has('postgres') ? await pgUnreachable(pgUrl) : 'not asked for';
 const postgres = {
   name: 'postgres',
   open: () => openStore(freshSchemaUrl('bench')),
@@ -128,8 +218,13 @@ const postgres = {
     await s.close();
   },
 };
-if (pgDown !== null) process.stderr.write(`PostgreSQL at ${new URL(pgUrl).host} unreachable (${pgDown}): sqlite only\n`);
-const stores = pgDown === null ? [sqlite, postgres] : [sqlite];
+if (pgDown !== null && wanted.has('postgres')) {
+  process.stderr.write(
+    `PostgreSQL at ${new URL(pgUrl).host} unreachable (${pgDown}): ${wanted.has('sqlite') ? 'sqlite only' : 'nothing to run'}\n`,
+  );
+}
+const stores = [...(wanted.has('sqlite') ? [sqlite] : []), ...(pgDown === null ? [postgres] : [])];
+if (stores.length === 0) process.exit(1);
 
 const offRuns: number[] = [];
 const offCpu: number[] = [];
@@ -143,6 +238,7 @@ const onRuns: Record<
     main: number[];
     idle: number[];
     write: number[];
+    server: number[];
     events: number;
     batches: number;
     maps: string | null;
@@ -166,6 +262,7 @@ for (let i = 0; i < repeats; i++) {
       main: [],
       idle: [],
       write: [],
+      server: [],
       events: r.events,
       batches: r.batches,
       maps: r.maps,
@@ -176,6 +273,7 @@ for (let i = 0; i < repeats; i++) {
     acc.main.push(r.mainCpu);
     acc.idle.push(r.idle);
     acc.write.push(r.writeSeconds);
+    if (r.server !== null) acc.server.push(r.server);
   }
 }
 rmSync(dir, { recursive: true, force: true });
@@ -213,6 +311,7 @@ for (const [name, r] of Object.entries(onRuns)) {
   };
   figures[`${name}RatioRange`] = spread(r.seconds, offRuns);
   figures[`${name}CpuRatioRange`] = spread(r.cpu, offCpu);
+  if (r.server.length > 0) figures[`${name}ServerCpuSeconds`] = round3(median(r.server));
   figures[`${name}Events`] = r.events;
   figures[`${name}Batches`] = r.batches;
   if (r.maps !== null) figures[`${name}Maps`] = r.maps;

@@ -13,8 +13,8 @@ import { type PackedMaps, type PackedScores, unpackMaps, unpackScores, type Wire
  */
 const port = parentPort;
 if (port === null) throw new Error('pg-worker.ts runs as a worker thread');
-const { target, max } = workerData as { target: PgTarget; max: number };
-const sql = pgClient(target, max);
+const { target, max, settings } = workerData as { target: PgTarget; max: number; settings: Record<string, string> };
+const sql = pgClient(target, max, settings);
 
 /** The newest write not yet settled: the next batch's transaction waits for it (see writePgWire). */
 let lastWrite: Promise<void> = Promise.resolve();
