@@ -5,6 +5,7 @@ import { WebSocket } from 'ws';
 import type { GlassEvent } from '../../src/domain/glass-event.ts';
 import type { Coin } from '../../src/domain/ids.ts';
 import { ServiceMetrics } from '../../src/server/metrics.ts';
+import { HELLO } from '../../src/server/routes/stream.ts';
 import { StoreView } from '../../src/server/store-view.ts';
 import { StreamHub, viewSource } from '../../src/server/stream.ts';
 import { tapStore } from '../../src/server/tapped-store.ts';
@@ -56,6 +57,50 @@ test('a server shutting down closes each stream client with 1001 and the id to r
     const c = await closed;
     assert.equal(c.code, 1001, `close code ${c.code} (${c.reason})`);
     assert.equal(c.reason, 'server shutting down: resume from id 5');
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
+
+test('a connection with no subscription is told how to subscribe, then subscribes by message', async () => {
+  const { dir, cleanup } = tempDir('glass-stream-hello-');
+  const store = await openStore(join(dir, 'glass.sqlite'));
+  try {
+    const metrics = new ServiceMetrics();
+    const view = new StoreView(store);
+    const hub = new StreamHub(viewSource(view), {}, metrics);
+    const write = tapStore(store, hub, metrics, false).store.write;
+    const { app, url } = await listen({ view, store, open: true, hub, metrics });
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/stream`);
+    const got: { kind: string; id: number; message?: string }[] = [];
+    ws.on('message', (d) => got.push(JSON.parse(String(d)) as { kind: string; id: number }));
+    await new Promise<void>((res, rej) => {
+      ws.once('open', () => res());
+      ws.once('error', rej);
+    });
+    const wait = async (pred: () => boolean) => {
+      const deadline = Date.now() + 20_000;
+      while (!pred() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    };
+    await wait(() => got.length > 0);
+    assert.deepEqual(got[0], { kind: 'hello', id: 0, message: HELLO });
+    ws.send(JSON.stringify({ op: 'subscribe', coins: ['btc'] }));
+    await wait(() => got.some((m) => m.kind === 'subscribed'));
+    await write({
+      cursor: { source: 'hello-test', position: 2, ts: T0 + 2, nextEventId: 3 },
+      events: [event(1), event(2)],
+      heatmaps: [],
+      positions: [],
+      scores: [],
+    });
+    await wait(() => got.filter((m) => m.kind === 'event').length >= 2);
+    assert.deepEqual(
+      got.filter((m) => m.kind === 'event').map((m) => m.id),
+      [1, 2],
+    );
+    ws.close();
+    await app.close();
   } finally {
     await store.close();
     cleanup();

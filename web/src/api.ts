@@ -135,7 +135,7 @@ export type StreamMessage =
   | ({ kind: 'event' } & EventRecordT)
   | HeatmapMessage
   | { kind: 'subscribed' | 'live'; id: number }
-  | { kind: 'error'; id: number; message: string };
+  | { kind: 'error' | 'hello'; id: number; message: string };
 
 export interface StreamHandlers {
   onEvent(r: EventRecordT, live: boolean): void;

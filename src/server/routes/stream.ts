@@ -16,6 +16,10 @@ const checkSubscribe = Compile(SubscribeMessage);
  * `{kind:"subscribed"|"live"|"error", id, …}`. A client that falls too far behind is closed with
  * 1008 `slow consumer: resume from id N`.
  */
+/** What a connection with no subscription in its query is sent first. */
+export const HELLO =
+  'send {"op":"subscribe","coins":[…],"types":[…],"heatmap":[…],"after":ID} (every field optional) or connect with ?coins=&types=&heatmap=&after=';
+
 export function streamRoutes(app: App, { hub }: RouteDeps): void {
   app.get(
     '/stream',
@@ -72,6 +76,9 @@ export function streamRoutes(app: App, { hub }: RouteDeps): void {
           return;
         }
         start(sub, q.after ?? null);
+      } else {
+        // A bare connection is told how to subscribe rather than left in silence.
+        hub.sendControl(c, { kind: 'hello', id: hub.lastId, message: HELLO });
       }
     },
   );
