@@ -2,8 +2,8 @@
  * The reading clients of bench/stream.bench.ts, run in a worker thread (its own event loop, apart
  * from the server's process and from the bench's own thread): opens `count` WebSocket clients on
  * `url`, says `open`; on `{ total }` waits until every client has read event `total`, then posts
- * each (client, event) latency (receipt − the recorder's `detectedAt`) and the bytes read.
- * Not run by itself.
+ * each (client, event) latency (receipt − the recorder's `detectedAt`), the bytes read, the
+ * thread's CPU since `open` and the times of the first and last receipt. Not run by itself.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
@@ -16,7 +16,17 @@ export interface ClientsData {
 export type ClientsReply =
   | { readonly kind: 'open' }
   | { readonly kind: 'behind'; readonly behind: number }
-  | { readonly kind: 'done'; readonly latencies: Float64Array; readonly n: number; readonly bytes: number };
+  | {
+      readonly kind: 'done';
+      readonly latencies: Float64Array;
+      readonly n: number;
+      readonly bytes: number;
+      /** CPU of this thread from `open` to the last receipt (ms). */
+      readonly cpuMs: number;
+      /** Wall time of the first and last event receipt (the `now` clock, ms). */
+      readonly firstAt: number;
+      readonly lastAt: number;
+    };
 
 const port = parentPort;
 if (port === null) throw new Error('bench/stream-clients.ts runs as a worker of bench/stream.bench.ts');
@@ -33,6 +43,8 @@ const DETECTED = Buffer.from('"detectedAt":');
 
 let lat = new Float64Array(1 << 20);
 let n = 0;
+let firstAt = 0;
+let lastAt = 0;
 let bytes = 0;
 const last = new Int32Array(count);
 const sockets: WebSocket[] = [];
@@ -59,6 +71,8 @@ function open(i: number): Promise<void> {
     const k = d.indexOf(DETECTED, ID_AT) + DETECTED.length;
     const end = d.indexOf(0x2c, k);
     last[i] = intAt(d, ID_AT);
+    if (firstAt === 0) firstAt = t;
+    lastAt = t;
     if (n === lat.length) {
       const bigger = new Float64Array(lat.length * 2);
       bigger.set(lat);
@@ -78,6 +92,7 @@ for (let i = 0; i < count; i += 50) {
   for (let k = i; k < Math.min(count, i + 50); k++) batch.push(open(k));
   await Promise.all(batch);
 }
+const cpu0 = process.threadCpuUsage();
 port.postMessage({ kind: 'open' } satisfies ClientsReply);
 
 port.once('message', async ({ total, timeoutMs }: { total: number; timeoutMs: number }) => {
@@ -89,8 +104,12 @@ port.once('message', async ({ total, timeoutMs }: { total: number; timeoutMs: nu
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+  const cpu = process.threadCpuUsage(cpu0);
   for (const ws of sockets) ws.terminate();
   const out = lat.slice(0, n);
-  port.postMessage({ kind: 'done', latencies: out, n, bytes } satisfies ClientsReply, [out.buffer]);
+  port.postMessage(
+    { kind: 'done', latencies: out, n, bytes, cpuMs: (cpu.user + cpu.system) / 1000, firstAt, lastAt } satisfies ClientsReply,
+    [out.buffer],
+  );
   port.close();
 });
