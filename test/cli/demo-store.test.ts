@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Coin } from '../../src/domain/ids.ts';
 import { openStore } from '../../src/store/open.ts';
+import { type GlassChild, glassChild, MAIN } from './glass-child.ts';
 
 /**
  * Issue 11, a newcomer's report: a second `glass demo --serve --db dd.sqlite` on one store started
@@ -16,44 +16,13 @@ import { openStore } from '../../src/store/open.ts';
  * simulator fast-forwarded through what is stored): the store ends as one uninterrupted run's.
  * Anything that would move venue time back is refused in one line. Real child processes, SIGINT.
  */
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'glass-demo-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const SIM = ['--wallets', '300', '--hours', '4', '--seed', '5'];
 const SOURCE = 'demo:seed=5:wallets=300:hours=4';
 
-interface Child {
-  readonly proc: ChildProcess;
-  stderr(): string;
-  waitFor(re: RegExp): Promise<void>;
-  readonly exit: Promise<number | null>;
-}
-
-function demo(db: string, port: number, ...extra: string[]): Child {
-  const proc = spawn(process.execPath, [MAIN, 'demo', '--serve', '--db', db, '--port', String(port), ...SIM, ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  const waiting: { re: RegExp; res: () => void }[] = [];
-  proc.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-    for (const w of waiting.splice(0)) {
-      if (w.re.test(err)) w.res();
-      else waiting.push(w);
-    }
-  });
-  const exit = new Promise<number | null>((res) => proc.on('exit', (code) => res(code)));
-  return {
-    proc,
-    stderr: () => err,
-    waitFor: (re) =>
-      new Promise<void>((res, rej) => {
-        if (re.test(err)) return res();
-        waiting.push({ re, res });
-        void exit.then(() => rej(new Error(`exited before ${re}: ${err}`)));
-      }),
-    exit,
-  };
+function demo(db: string, port: number, ...extra: string[]): GlassChild {
+  return glassChild(['demo', '--serve', '--db', db, '--port', String(port), ...SIM, ...extra]);
 }
 
 /** Runs the demo to the end of its simulated span, then stops it. */

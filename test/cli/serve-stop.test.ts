@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Coin } from '../../src/domain/ids.ts';
 import { ingest } from '../../src/store/ingest.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
+import { glassChild, MAIN } from './glass-child.ts';
 
 /**
  * Issue 11, a newcomer's report: Ctrl-C on `glass replay F --serve` marked the source complete
@@ -17,7 +17,6 @@ import type { Store } from '../../src/store/types.ts';
  * took that complete cursor for a resumable one, ingested past it and never committed its last
  * lines (stuck at complete=0 short of the end). Real child processes, real SIGINT.
  */
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'glass-serve-stop-'));
 const rec = join(dir, 'r.ndjson');
 let lines = 0;
@@ -33,38 +32,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Child {
-  readonly proc: ChildProcess;
-  stderr(): string;
-  /** Resolves once stderr matches. */
-  waitFor(re: RegExp): Promise<void>;
-  exit: Promise<number | null>;
-}
-
-function glass(args: readonly string[]): Child {
-  const proc = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const waiting: { re: RegExp; res: () => void }[] = [];
-  proc.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-    for (const w of waiting.splice(0)) {
-      if (w.re.test(err)) w.res();
-      else waiting.push(w);
-    }
-  });
-  const exit = new Promise<number | null>((res) => proc.on('exit', (code) => res(code)));
-  return {
-    proc,
-    stderr: () => err,
-    waitFor: (re) =>
-      new Promise<void>((res, rej) => {
-        if (re.test(err)) return res();
-        waiting.push({ re, res });
-        void exit.then(() => rej(new Error(`exited before ${re}: ${err}`)));
-      }),
-    exit,
-  };
-}
+const glass = glassChild;
 
 /** Resolves once the store's cursor for the recording is at `line` or later. */
 async function cursorAt(spec: string, line: number): Promise<void> {

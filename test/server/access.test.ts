@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { GlassEvent } from '../../src/domain/glass-event.ts';
@@ -10,19 +9,7 @@ import { hashSecret } from '../../src/server/auth.ts';
 import { StoreView } from '../../src/server/store-view.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
-import { getJson, listen, postJson, tempDir } from './fixture.ts';
-
-/** The server's log lines, as written to its log stream. */
-function captureLog(): { lines: string[]; sink: Writable } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { lines, sink };
-}
+import { captureLog, getJson, listen, postJson, tempDir } from './fixture.ts';
 
 const run = promisify(execFile);
 const { dir, cleanup } = tempDir('glass-access-');

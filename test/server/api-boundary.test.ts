@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import type { GlassEventType } from '../../src/domain/glass-event.ts';
@@ -12,7 +11,7 @@ import { patternMessage, TIME_MESSAGE } from '../../src/server/schemas.ts';
 import { StoreView } from '../../src/server/store-view.ts';
 import { StreamHub, viewSource } from '../../src/server/stream.ts';
 import type { Store } from '../../src/store/types.ts';
-import { getJson, listen, postJson, recordInto, simulate, tempDir } from './fixture.ts';
+import { captureLog, getJson, listen, postJson, recordInto, simulate, tempDir } from './fixture.ts';
 
 /**
  * What a newcomer checking the API from a clean clone ran into, each over a real listening
@@ -226,18 +225,6 @@ describe('GET /v1/positions says which positions it covers', () => {
     assert.match(scope?.description ?? '', /^all: every open position .*; tracked: the positions of the wallets the Whale Hunter tracks/);
   });
 });
-
-/** The server's log lines. */
-function captureLog(): { lines: string[]; sink: Writable } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { lines, sink };
-}
 
 describe('a key sent in the URL', () => {
   test('is refused with a line saying where keys go, and never reaches the log, whatever the route or answer', async () => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { attachEngines } from '../../src/cli/engines.ts';
 import type { GlassEvent } from '../../src/domain/glass-event.ts';
 import type { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
@@ -109,4 +110,16 @@ export async function postJson(
     // Not JSON.
   }
   return { status: r.status, body, headers: r.headers };
+}
+
+/** The server's log lines, as written to its log stream. */
+export function captureLog(): { lines: string[]; sink: Writable } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
+  return { lines, sink };
 }

@@ -20,15 +20,26 @@ function event(id: number): EventRecord {
   return { id, type: 'ZONE_FORMED', coin: 'BTC' as Coin, time: T0 + id, receivedAt: T0 + id, detectedAt: Date.now(), event: e };
 }
 
-test('a server shutting down closes each stream client with 1001 and the id to resume from', async () => {
-  const { dir, cleanup } = tempDir('glass-stream-close-');
+/** A server over a fresh SQLite store, its stream hub written through as the engines write. */
+async function served(prefix: string) {
+  const { dir, cleanup } = tempDir(prefix);
   const store = await openStore(join(dir, 'glass.sqlite'));
+  const metrics = new ServiceMetrics();
+  const view = new StoreView(store);
+  const hub = new StreamHub(viewSource(view), {}, metrics);
+  const write = tapStore(store, hub, metrics, false).store.write;
+  const { app, url } = await listen({ view, store, open: true, hub, metrics });
+  const close = async () => {
+    await app.close();
+    await store.close();
+    cleanup();
+  };
+  return { app, url, write, close };
+}
+
+test('a server shutting down closes each stream client with 1001 and the id to resume from', async () => {
+  const { app, url, write, close } = await served('glass-stream-close-');
   try {
-    const metrics = new ServiceMetrics();
-    const view = new StoreView(store);
-    const hub = new StreamHub(viewSource(view), {}, metrics);
-    const write = tapStore(store, hub, metrics, false).store.write;
-    const { app, url } = await listen({ view, store, open: true, hub, metrics });
     const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/stream?after=0`);
     const ids: number[] = [];
     ws.on('message', (d) => {
@@ -58,20 +69,13 @@ test('a server shutting down closes each stream client with 1001 and the id to r
     assert.equal(c.code, 1001, `close code ${c.code} (${c.reason})`);
     assert.equal(c.reason, 'server shutting down: resume from id 5');
   } finally {
-    await store.close();
-    cleanup();
+    await close();
   }
 });
 
 test('a connection with no subscription is told how to subscribe, then subscribes by message', async () => {
-  const { dir, cleanup } = tempDir('glass-stream-hello-');
-  const store = await openStore(join(dir, 'glass.sqlite'));
+  const { url, write, close } = await served('glass-stream-hello-');
   try {
-    const metrics = new ServiceMetrics();
-    const view = new StoreView(store);
-    const hub = new StreamHub(viewSource(view), {}, metrics);
-    const write = tapStore(store, hub, metrics, false).store.write;
-    const { app, url } = await listen({ view, store, open: true, hub, metrics });
     const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/stream`);
     const got: { kind: string; id: number; message?: string }[] = [];
     ws.on('message', (d) => got.push(JSON.parse(String(d)) as { kind: string; id: number }));
@@ -100,9 +104,7 @@ test('a connection with no subscription is told how to subscribe, then subscribe
       [1, 2],
     );
     ws.close();
-    await app.close();
   } finally {
-    await store.close();
-    cleanup();
+    await close();
   }
 });
