@@ -164,7 +164,7 @@ export class EngineView implements GlassView {
     if (list === undefined) {
       const score = this.e.score;
       const minTrades = q.minTrades ?? 1;
-      list = { id: this.nextList++, time: this.now(), rows: score.asIfEnded(() => score.table(minTrades)) };
+      list = { id: this.nextList++, time: this.now(), rows: score.asIfEnded(() => score.table(minTrades), true, false) };
       this.lists.push(list);
       if (this.lists.length > LISTS_KEPT) this.lists.shift();
     }

@@ -346,7 +346,7 @@ export class Recorder {
         // trip within the gap) and has a position open. A record of 0 trades says so.
         else if (w < this.lastTrades.length && (this.lastTrades[w] as number) > 0) this.pushScore(w, UNSCORED);
       }
-    }, this.opts.settleScores);
+    }, this.opts.settleScores, false);
   }
 
   /**

@@ -93,6 +93,8 @@ export class ScoreEngine {
   private readonly refreshEvery: number;
   /** Bumped by every change `scoreNow` reads (evidence in, the universe rebuilt): equal counts, equal answers. */
   private changes = 0;
+  /** Settling for a question that reads no history (asIfEnded): evidence only, no scores before and after. */
+  private hypothetical = false;
   /** Wallet-hash partitions (merge.ts): this engine scores some wallets and hands their evidence on, or merges every partition's. */
   private readonly partition: ScorePartition | null;
   private readonly merge: EvidenceMerge | null;
@@ -293,7 +295,7 @@ export class ScoreEngine {
       return;
     }
     const w = bets.wallet[i] as number;
-    if (!live) {
+    if (!live || this.hypothetical) {
       this.evidence.addBet(bets, i);
       return;
     }
@@ -450,8 +452,11 @@ export class ScoreEngine {
    * score ticks read through it (docs/score.md, "The score at a time"). O(wallets + bets not yet
    * over) besides the rebuild. `settle` false: the universe rebuilt only. (A merge of wallet
    * partitions holds no round trips or bets: settling it changes nothing, so it answers as false.)
+   * `history` false: `read` reads no profile history, so the bets settling ends add their evidence
+   * without the score before and after each (what a profile's history shows; put back unread
+   * otherwise) and without the refreshes between them (the universe is rebuilt once, after).
    */
-  asIfEnded<T>(read: () => T, settle = true): T {
+  asIfEnded<T>(read: () => T, settle = true, history = true): T {
     if (this.partition !== null) throw new RangeError('ScoreEngine: a partition cannot settle; ask the merge');
     const live = this.bets.liveBets();
     const marked: number[] = [];
@@ -477,10 +482,13 @@ export class ScoreEngine {
       evidence: this.evidence.save(),
     };
     try {
+      this.hypothetical = !history;
       if (settle) this.settle();
+      this.hypothetical = false;
       if (this.stale || this.universe === null) this.refresh();
       return read();
     } finally {
+      this.hypothetical = false;
       this.logN = saved.logN;
       this.sinceRefresh = saved.sinceRefresh;
       this.stale = saved.stale;
