@@ -49,6 +49,8 @@ export const DEFAULT_INGEST: IngestOptions = { everyLines: 2000, everyMs: 1000 }
 
 /** Batches handed to the store and not yet committed: the engines go on while the store works through them. */
 const WRITES_IN_FLIGHT = 2;
+/** Longest stretch of engine work (wall ms) before ingest lets the event loop run. */
+const YIELD_MS = 20;
 
 /** The engines ingest() attaches to its pipeline. */
 export type IngestEngines = ReturnType<typeof attachEngines>;
@@ -114,6 +116,7 @@ export async function ingest(
   // PostgreSQL; each store commits a later batch only after the one before it). A failed write
   // surfaces at a later commit or at the end.
   const inflight: Promise<void>[] = [];
+  let lastYield = performance.now();
   const commit = async (complete: boolean): Promise<void> => {
     while (inflight.length >= WRITES_IN_FLIGHT) await inflight.shift();
     const r = rec.take();
@@ -165,6 +168,12 @@ export async function ingest(
       }
       pending++;
       if (pending >= o.everyLines || clock() - lastCommit >= o.everyMs) await commit(false);
+      // A replay at full speed gives the event loop a turn every YIELD_MS: a serving process's API
+      // and stream (timers, sockets, requests) are not held up for seconds behind the engines.
+      if (performance.now() - lastYield >= YIELD_MS) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
     }
   }
   const interrupted = o.stopped?.() === true;

@@ -339,14 +339,18 @@ export class Recorder {
    */
   private snapshotScores(): void {
     const n = this.pipeline.book.wallets.size;
-    this.score.asIfEnded(() => {
-      for (let w = 0; w < n; w++) {
-        if (this.score.peekInto(w, this.peeked)) this.pushScore(w, this.peeked);
-        // Scored at an earlier tick, not now: the bet that tick counted as over went on (a round
-        // trip within the gap) and has a position open. A record of 0 trades says so.
-        else if (w < this.lastTrades.length && (this.lastTrades[w] as number) > 0) this.pushScore(w, UNSCORED);
-      }
-    }, this.opts.settleScores, false);
+    this.score.asIfEnded(
+      () => {
+        for (let w = 0; w < n; w++) {
+          if (this.score.peekInto(w, this.peeked)) this.pushScore(w, this.peeked);
+          // Scored at an earlier tick, not now: the bet that tick counted as over went on (a round
+          // trip within the gap) and has a position open. A record of 0 trades says so.
+          else if (w < this.lastTrades.length && (this.lastTrades[w] as number) > 0) this.pushScore(w, UNSCORED);
+        }
+      },
+      this.opts.settleScores,
+      false,
+    );
   }
 
   /**
