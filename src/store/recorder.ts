@@ -115,8 +115,10 @@ export class Recorder {
   /** Where the score records' numbers go. */
   private readonly scoreRows = new ScoreRows();
   private nextScore = Number.NaN;
-  /** A score tick is due, taken before the next line received later than the last one (beginLine). */
-  private scoreDue = false;
+  /** The receive time of the next score tick (NaN: no line yet): ticks at multiples of scoreEveryMs. */
+  private scoreBoundary = Number.NaN;
+  /** The time the score records being made are stamped with (the tick's). */
+  private scoreTime = Number.NaN;
 
   constructor(pipeline: Pipeline, engines: { heat: HeatmapEngine; score: ScoreEngine }, opts: Partial<RecorderOptions> = {}) {
     this.heat = engines.heat;
@@ -167,12 +169,15 @@ export class Recorder {
 
   /** Before a line goes into the pipeline: its receive time stamps what it causes. */
   beginLine(ts: number): void {
-    // A score tick that came due waits for the last line received at the same time as the line
-    // that made it due: the tick is then the input received up to a time, as a recording cut
-    // at that receive time holds it (docs/score.md, "The score at a time").
-    if (this.scoreDue && ts !== this.lineTs) {
-      this.scoreDue = false;
-      this.snapshotScores();
+    // A score tick at each multiple M of scoreEveryMs of receive time, taken before the first line
+    // received after M: it holds exactly the lines with ts ≤ M, as a recording cut at M does, and
+    // is stamped M (docs/score.md, "The score at a time").
+    const every = this.opts.scoreEveryMs;
+    if (this.scoreBoundary !== this.scoreBoundary) this.scoreBoundary = Math.ceil(ts / every) * every;
+    else if (ts > this.scoreBoundary) {
+      const at = Math.ceil(ts / every) * every - every;
+      this.snapshotScores(at);
+      this.scoreBoundary = at + every;
     }
     this.lineTs = ts;
   }
@@ -190,9 +195,8 @@ export class Recorder {
     }
     if (this.dirty.size > 0) this.snapshotPositions();
     if (this.moved.size > 0) this.rereadPositions();
-    // nextScore starts NaN: the first line with a venue time records, then every scoreEveryMs.
+    // Deferred position changes are flushed on the score cadence of venue time (nextScore starts NaN: at the first line with one).
     if (this.now > Number.NEGATIVE_INFINITY && !(this.now < this.nextScore)) {
-      this.scoreDue = true;
       if (this.deferred.size > 0) this.flushDeferred(false);
       this.nextScore = nextMultiple(this.now, this.opts.scoreEveryMs);
     }
@@ -206,8 +210,7 @@ export class Recorder {
   finish(): void {
     this.endLine();
     for (const c of this.heat.coinList()) this.snapshotMap(c, 'final');
-    this.scoreDue = false;
-    this.snapshotScores();
+    this.snapshotScores(this.lineTs);
     this.flushDeferred(true);
   }
 
@@ -337,7 +340,8 @@ export class Recorder {
    * `glass score` gives on the input cut after the tick's line (docs/score.md, "The score at a
    * time"). O(wallets · components · log wallets) a tick, allocation-free but for the records.
    */
-  private snapshotScores(): void {
+  private snapshotScores(time: number): void {
+    this.scoreTime = time;
     const n = this.pipeline.book.wallets.size;
     this.score.asIfEnded(
       () => {
@@ -382,7 +386,7 @@ export class Recorder {
     // A small object over shared columns: a replay makes tens of thousands of these, each held
     // until its batch commits (a closure, typed array or components object apiece showed up as
     // scavenger work); the components' text is the writer thread's (score-rows.ts).
-    this.out.scores.push(this.scoreRows.make(this.pipeline.book.wallets.name(w), this.now, v));
+    this.out.scores.push(this.scoreRows.make(this.pipeline.book.wallets.name(w), this.scoreTime, v));
   }
 }
 

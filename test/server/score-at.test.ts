@@ -31,38 +31,26 @@ const items: ReadItem[] = [];
 let ticks: { time: number; lines: number }[] = [];
 
 /**
- * The ticks as the recorder takes them (docs/score.md): once the newest venue time seen (a mark, a
- * position change) reaches the next multiple of 5 minutes past the last tick, after the last line
- * received at the same time as the line that reached it; and at the end of input.
+ * The ticks as the recorder takes them (docs/score.md): at each multiple M of 5 minutes of receive
+ * time, before the first line received after M (so the tick holds the lines with ts ≤ M), stamped
+ * M; and at the end of input, stamped the last line's receive time.
  */
 function scoreTicks(all: readonly ReadItem[], everyMs = 5 * 60_000): { time: number; lines: number }[] {
-  const p = new Pipeline();
-  let now = Number.NEGATIVE_INFINITY;
-  p.market.subscribe((e) => {
-    if (e.type === 'mark' && e.time > now) now = e.time;
-  });
-  p.changes.subscribe((c) => {
-    if (c.time > now) now = c.time;
-  });
   const out: { time: number; lines: number }[] = [];
-  let next = Number.NaN;
-  let due = false;
-  let lastTs = Number.NaN;
+  let boundary = Number.NaN;
+  let lastTs = 0;
   all.forEach((it, i) => {
     const ts = it instanceof RecordError ? lastTs : it.ts;
-    if (due && ts !== lastTs) {
-      out.push({ time: now, lines: i });
-      due = false;
+    if (boundary !== boundary) boundary = Math.ceil(ts / everyMs) * everyMs;
+    else if (ts > boundary) {
+      const at = Math.ceil(ts / everyMs) * everyMs - everyMs;
+      out.push({ time: at, lines: i });
+      boundary = at + everyMs;
     }
     lastTs = ts;
-    p.ingest(it);
-    if (now > Number.NEGATIVE_INFINITY && !(now < next)) {
-      due = true;
-      next = (Math.floor(now / everyMs) + 1) * everyMs;
-    }
   });
   // The end of input is a tick too (the store's last records are the engines' table at the end).
-  out.push({ time: now, lines: all.length });
+  out.push({ time: lastTs, lines: all.length });
   return out;
 }
 
