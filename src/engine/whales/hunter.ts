@@ -104,6 +104,9 @@ export class WhaleHunter {
   private toldSwept = 0;
   /** Changes without a trade id so far, per coin (an id counts within its coin). */
   private readonly seq = new Map<string, number>();
+  /** Ids of the convergence events of the current millisecond (unique): how many times each was built. */
+  private readonly idsNow = new Map<string, number>();
+  private idTime = Number.NaN;
   /**
    * Coins whose events this hunter emits (default: all). A scale-out worker narrows it to its own
    * coins but still feeds every coin's changes: the policy's market-maker tally and the syndicate
@@ -246,7 +249,7 @@ export class WhaleHunter {
       const honest =
         model?.evidence === undefined ? probability : model.evidence.used ? model.probability : (model.recalibrated ?? probability);
       this.emit({
-        id: `${type}:${syndicateId ?? wallets[0]?.wallet}:${coin}:${zone.side}:${Math.round(zone.peakPx * 1e6)}:${time}`,
+        id: this.unique(`${type}:${syndicateId ?? wallets[0]?.wallet}:${coin}:${zone.side}:${Math.round(zone.peakPx * 1e6)}:${time}`, time),
         type,
         time,
         coin,
@@ -266,6 +269,20 @@ export class WhaleHunter {
    * Whether a NEAR_ZONE for `key` and `zone` is news: none told for an overlapping zone on the
    * same side within the cool-down, or the evidence has grown materially since. Records it if so.
    */
+  /**
+   * The id as built, or with `:2`, `:3`… when an event of this millisecond already has it (one
+   * wallet's two fills in one millisecond, each converging on the same zone, are two events).
+   */
+  private unique(id: string, time: number): string {
+    if (time !== this.idTime) {
+      this.idTime = time;
+      this.idsNow.clear();
+    }
+    const n = (this.idsNow.get(id) ?? 0) + 1;
+    this.idsNow.set(id, n);
+    return n === 1 ? id : `${id}:${n}`;
+  }
+
   private next(coin: string): number {
     const n = (this.seq.get(coin) ?? 0) + 1;
     this.seq.set(coin, n);
