@@ -46,6 +46,12 @@ export function normalizeCoin(coin: string): string {
   return coin === coin.toLowerCase() ? coin.toUpperCase() : coin;
 }
 
+/** An event type as the engines spell it (zone_formed → ZONE_FORMED); one that is none, as written (for its error to quote). */
+export function normalizeEventType(t: string): string {
+  const up = t.toUpperCase();
+  return GLASS_EVENT_TYPES.includes(up as GlassEventType) ? up : t;
+}
+
 /**
  * The case of `--coin` and `--type` values normalised once, before any command parses its line
  * (main.ts): every command taking them accepts `--coin btc` and `--type whale_position_opened`.
@@ -53,11 +59,7 @@ export function normalizeCoin(coin: string): string {
  */
 export function normalizeCaseOptions(argv: readonly string[]): string[] {
   const out = [...argv];
-  const fix = (name: string, v: string): string => {
-    if (name === 'coin') return normalizeCoin(v);
-    // An unknown type is left as written, for --type's own error to quote.
-    return GLASS_EVENT_TYPES.includes(v.toUpperCase() as GlassEventType) ? v.toUpperCase() : v;
-  };
+  const fix = (name: string, v: string): string => (name === 'coin' ? normalizeCoin(v) : normalizeEventType(v));
   for (let i = 0; i < out.length; i++) {
     const a = out[i] as string;
     if (a === '--') break;

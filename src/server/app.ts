@@ -257,7 +257,6 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   flushUsage.unref();
   app.addHook('onClose', async () => {
     clearInterval(flushUsage);
-    hub.closeAll();
     await keys.flush();
   });
 

@@ -1,4 +1,4 @@
-import { normalizeCoin } from '../cli/validate.ts';
+import { normalizeCoin, normalizeEventType as normalizeType } from '../cli/validate.ts';
 import { GLASS_EVENT_TYPES, type GlassEventType } from '../domain/glass-event.ts';
 import { badRequest } from './errors.ts';
 import type { Subscription } from './stream.ts';
@@ -13,12 +13,6 @@ import type { Subscription } from './stream.ts';
 export { normalizeCoin };
 
 const KNOWN = new Set<string>(GLASS_EVENT_TYPES);
-
-/** An event type as the engines spell it; one that is none, as written (for its error to quote). */
-export function normalizeType(t: string): string {
-  const up = t.toUpperCase();
-  return KNOWN.has(up) ? up : t;
-}
 
 const mapList = (v: string, f: (s: string) => string): string => v.split(',').map(f).join(',');
 

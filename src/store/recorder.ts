@@ -117,8 +117,6 @@ export class Recorder {
   private nextScore = Number.NaN;
   /** The receive time of the next score tick (NaN: no line yet): ticks at multiples of scoreEveryMs. */
   private scoreBoundary = Number.NaN;
-  /** The time the score records being made are stamped with (the tick's). */
-  private scoreTime = Number.NaN;
 
   constructor(pipeline: Pipeline, engines: { heat: HeatmapEngine; score: ScoreEngine }, opts: Partial<RecorderOptions> = {}) {
     this.heat = engines.heat;
@@ -341,15 +339,14 @@ export class Recorder {
    * time"). O(wallets · components · log wallets) a tick, allocation-free but for the records.
    */
   private snapshotScores(time: number): void {
-    this.scoreTime = time;
     const n = this.pipeline.book.wallets.size;
     this.score.asIfEnded(
       () => {
         for (let w = 0; w < n; w++) {
-          if (this.score.peekInto(w, this.peeked)) this.pushScore(w, this.peeked);
+          if (this.score.peekInto(w, this.peeked)) this.pushScore(w, this.peeked, time);
           // Scored at an earlier tick, not now: the bet that tick counted as over went on (a round
           // trip within the gap) and has a position open. A record of 0 trades says so.
-          else if (w < this.lastTrades.length && (this.lastTrades[w] as number) > 0) this.pushScore(w, UNSCORED);
+          else if (w < this.lastTrades.length && (this.lastTrades[w] as number) > 0) this.pushScore(w, UNSCORED, time);
         }
       },
       this.opts.settleScores,
@@ -362,7 +359,7 @@ export class Recorder {
    * (score, confidence, trades, then the components in COMPONENTS order); its components object
    * has peek's keys in peek's order.
    */
-  private pushScore(w: number, v: Float64Array): void {
+  private pushScore(w: number, v: Float64Array, time: number): void {
     const k = COMPONENTS.length;
     const score = v[0] as number;
     const confidence = v[1] as number;
@@ -386,7 +383,7 @@ export class Recorder {
     // A small object over shared columns: a replay makes tens of thousands of these, each held
     // until its batch commits (a closure, typed array or components object apiece showed up as
     // scavenger work); the components' text is the writer thread's (score-rows.ts).
-    this.out.scores.push(this.scoreRows.make(this.pipeline.book.wallets.name(w), this.scoreTime, v));
+    this.out.scores.push(this.scoreRows.make(this.pipeline.book.wallets.name(w), time, v));
   }
 }
 
