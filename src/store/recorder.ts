@@ -342,8 +342,15 @@ export class Recorder {
     const n = this.pipeline.book.wallets.size;
     this.score.asIfEnded(
       () => {
+        // Every wallet's peekInto at once (peekAll: what the rebuild just computed, reused).
+        const all = this.score.peekAll(n);
+        const k = this.peeked.length;
         for (let w = 0; w < n; w++) {
-          if (this.score.peekInto(w, this.peeked)) this.pushScore(w, this.peeked, time);
+          const o = w * k;
+          if ((all[o + 2] as number) !== 0) {
+            for (let i = 0; i < k; i++) this.peeked[i] = all[o + i] as number;
+            this.pushScore(w, this.peeked, time);
+          }
           // Scored at an earlier tick, not now: the bet that tick counted as over went on (a round
           // trip within the gap) and has a position open. A record of 0 trades says so.
           else if (w < this.lastTrades.length && (this.lastTrades[w] as number) > 0) this.pushScore(w, UNSCORED, time);

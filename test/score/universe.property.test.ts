@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { COMPONENTS, percentileOf, Universe } from '../../src/engine/score/universe.ts';
+import { COMPONENTS, percentileOf, sortPairs, Universe } from '../../src/engine/score/universe.ts';
 
 const K = COMPONENTS.length;
 
@@ -61,4 +61,67 @@ test('Universe.percentile: the mid-rank of ties, 50 in an empty universe', () =>
   assert.equal(u.percentile(0, two), 50);
   assert.equal(u.percentile(0, -1), 0);
   assert.equal(u.percentile(0, 10), 100);
+});
+
+/** A hint per component: none, a shuffle of the rows, or not a permutation at all (ignored). */
+const hintArb = (rows: number) =>
+  fc.oneof(
+    fc.constant(undefined),
+    fc.array(fc.shuffledSubarray([...Array(rows).keys()], { minLength: rows, maxLength: rows }), { minLength: K, maxLength: K }),
+    fc.array(fc.array(fc.integer({ min: -1, max: rows }), { minLength: rows, maxLength: rows }), { minLength: K, maxLength: K }),
+  );
+
+test("Universe.rowPercentile is percentile of the row's own shrunk value, whatever the sort's hint", () => {
+  fc.assert(
+    fc.property(
+      rowsArb.chain((rows) => fc.tuple(fc.constant(rows), hintArb(rows.length))),
+      ([rows, hint]) => {
+        const raw = new Float64Array(rows.length * K);
+        const counts = new Float64Array(rows.length * K);
+        rows.forEach(([r, n], i) => {
+          raw.set(r, i * K);
+          counts.set(n, i * K);
+        });
+        const u = new Universe(
+          raw,
+          counts,
+          rows.length,
+          hint?.map((h) => Int32Array.from(h)),
+        );
+        const plain = new Universe(raw, counts, rows.length);
+        for (let c = 0; c < K; c++) {
+          const order = u.sortedRows(c);
+          assert.deepEqual(
+            [...order].sort((a, b) => a - b),
+            [...Array(rows.length).keys()],
+            'sortedRows: each row once',
+          );
+          for (let r = 0; r < rows.length; r++) {
+            const v = u.shrunk(c, raw[r * K + c] as number, counts[r * K + c] as number);
+            const want = plain.percentile(c, v);
+            assert.ok(Object.is(u.rowPercentile(c, r), want), `component ${c}, row ${r}: ${u.rowPercentile(c, r)} ≠ ${want}`);
+            assert.ok(Object.is(u.percentile(c, v), want), `component ${c}, row ${r}: hinted percentile`);
+          }
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('sortPairs sorts as TypedArray#sort does (±0 one tie, NaN last), the rows alongside', () => {
+  fc.assert(
+    fc.property(fc.array(rawArb, { maxLength: 200 }), fc.boolean(), (xs, nearly) => {
+      const values = Float64Array.from(xs);
+      const order = Int32Array.from(xs.keys());
+      sortPairs(values, order, xs.length, nearly);
+      const want = Float64Array.from(xs).sort();
+      for (let i = 0; i < xs.length; i++) {
+        const v = values[i] as number;
+        assert.ok(v === want[i] || (v !== v && want[i] !== want[i]), `place ${i}: ${v} ≠ ${want[i]}`);
+        assert.ok(Object.is(xs[order[i] as number], v), `place ${i}: row ${order[i]} holds ${xs[order[i] as number]}, not ${v}`);
+      }
+    }),
+    { numRuns: 500 },
+  );
 });

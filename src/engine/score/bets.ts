@@ -13,14 +13,20 @@ export const BET_GAP_MS = 10 * 60_000;
  */
 export const BET_MAX_SPAN_MS = 4 * 3_600_000;
 
-/** What `Bets.save` keeps. */
+/**
+ * What `Bets.save` keeps: the bet count and the wallets' columns as they were, and a journal of the
+ * older bets changed since (copying every bet not yet over was most of a score tick's save).
+ */
 export interface BetsSaved {
   readonly n: number;
-  readonly live: Set<number>;
   readonly current: Int32Array;
   readonly lastBet: Int32Array;
-  readonly rows: readonly number[];
-  readonly values: Float64Array;
+  /** Bets (older than n) that ended since: not over before, so `done` was 0 and they were live. */
+  readonly finished: number[];
+  /** Bets (older than n) changed otherwise, each row saved whole (`BetStore.saveRow`) at its first change. */
+  readonly rows: number[];
+  readonly values: number[];
+  readonly seen: Set<number>;
 }
 
 /** What the bet tracker tells the score engine. */
@@ -76,8 +82,8 @@ export class BetStore {
     return i;
   }
 
-  /** Every column, in one fixed order (saveRows / restoreRows). */
-  private columns(): (Int32Array | Float64Array | Uint8Array)[] {
+  /** Every column, in one fixed order (saveRow / restoreRow). */
+  columns(): (Int32Array | Float64Array | Uint8Array)[] {
     return [
       this.wallet,
       this.openTime,
@@ -103,20 +109,15 @@ export class BetStore {
     ];
   }
 
-  /** Rows `rows`, every column (each value is exact as a float64). */
-  saveRows(rows: readonly number[]): Float64Array {
-    const cols = this.columns();
-    const out = new Float64Array(rows.length * cols.length);
-    let k = 0;
-    for (const r of rows) for (const c of cols) out[k++] = c[r] as number;
-    return out;
+  /** Row r's every column, appended to `into` (each value is exact as a float64). */
+  saveRow(r: number, into: number[]): void {
+    for (const c of this.columns()) into.push(c[r] as number);
   }
 
-  /** Puts back what `saveRows(rows)` saved. */
-  restoreRows(rows: readonly number[], saved: Float64Array): void {
-    const cols = this.columns();
-    let k = 0;
-    for (const r of rows) for (const c of cols) c[r] = saved[k++] as number;
+  /** Puts back row r as `saveRow` saved it at `into[at…]`. */
+  restoreRow(r: number, from: readonly number[], at: number): void {
+    let k = at;
+    for (const c of this.columns()) c[r] = from[k++] as number;
   }
 
   /** The bet's result on the capital it put at risk (Σ PnL / largest notional). */
@@ -167,8 +168,13 @@ export class Bets {
   private current: Int32Array = new Int32Array(1024).fill(-1);
   /** Each wallet's last bet that is over (−1: none): the next bet's predecessor. */
   private lastBet: Int32Array = new Int32Array(1024).fill(-1);
-  /** Bets with an open round trip or waiting for their gap to pass, for settle(). */
-  private live = new Set<number>();
+  /**
+   * Bets with an open round trip or waiting for their gap to pass, for settle(). While a save is
+   * open, a bet older than it that ends stays here (done: skipped), as `restore` would put it back.
+   */
+  private readonly live = new Set<number>();
+  /** Open saves, the last innermost (see `save`). */
+  private readonly journals: BetsSaved[] = [];
 
   constructor(listener: BetListener) {
     this.listener = listener;
@@ -210,7 +216,7 @@ export class Bets {
       s.hits[b] = 0;
       this.current[w] = b;
       this.live.add(b);
-    }
+    } else this.touch(b);
     s.trips[b] = (s.trips[b] as number) + 1;
     s.openTrips[b] = (s.openTrips[b] as number) + 1;
     s.entries[b] = (s.entries[b] as number) + 1;
@@ -227,6 +233,7 @@ export class Bets {
   /** A round trip of bet `b` was abandoned (its position became unknown): it will never close. */
   abandon(b: number): void {
     const s = this.store;
+    this.touch(b);
     s.openTrips[b] = (s.openTrips[b] as number) - 1;
     s.trips[b] = (s.trips[b] as number) - 1;
     this.leftOpen(b);
@@ -241,6 +248,7 @@ export class Bets {
   /** Round trip `i` of bet `b` closed. */
   tripClosed(b: number, t: TradeStore, e: EntryStore, i: number): void {
     const s = this.store;
+    this.touch(b);
     s.openTrips[b] = (s.openTrips[b] as number) - 1;
     const close = t.closeTime[i] as number;
     if (close > (s.closeTime[b] as number)) s.closeTime[b] = close;
@@ -263,6 +271,7 @@ export class Bets {
   /** Entry evidence matured for bet `b`: Σ signed clipped moves, Σ their sizes, hit at the reference horizon. */
   entryMatured(b: number, zSum: number, moveSum: number, hit: boolean): void {
     const s = this.store;
+    this.touch(b);
     s.zSum[b] = (s.zSum[b] as number) + zSum;
     s.moveSum[b] = (s.moveSum[b] as number) + moveSum;
     if (hit) s.hits[b] = (s.hits[b] as number) + 1;
@@ -273,37 +282,62 @@ export class Bets {
   /** Every bet with no position open is over: the end of a stream, or a question asked now. */
   settle(): void {
     const s = this.store;
-    for (const b of [...this.live].sort((x, y) => x - y)) if ((s.openTrips[b] as number) === 0) this.finish(b);
+    // Oldest first. The live set holds bets in the order they began (ids ascending: only `open`
+    // adds, a new id), so it is walked as it stands; finish() deletes the bet visited, adds none.
+    let last = -1;
+    let ascending = true;
+    for (const b of this.live) {
+      if (b < last) ascending = false;
+      last = b;
+    }
+    const order = ascending ? this.live : [...this.live].sort((x, y) => x - y);
+    for (const b of order) if ((s.openTrips[b] as number) === 0 && s.done[b] === 0) this.finish(b);
   }
 
   /**
-   * Everything `settle` (and the round trips it lets close) can change, to be put back by
+   * Starts keeping what `settle` (and the round trips it lets close) changes, to be put back by
    * `restore`: a question answered as if the stream ended now must not end the bets for real
-   * (a round trip within BET_GAP_MS would then start a new bet). O(wallets + live bets).
+   * (a round trip within BET_GAP_MS would then start a new bet). O(wallets) and then O(1) a change.
+   * Saves nest (each `restore` the last `save`'s).
    */
   save(): BetsSaved {
-    const rows = [...this.live];
-    return {
+    const j: BetsSaved = {
       n: this.store.n,
-      live: new Set(this.live),
       current: this.current.slice(),
       lastBet: this.lastBet.slice(),
-      rows,
-      values: this.store.saveRows(rows),
+      finished: [],
+      rows: [],
+      values: [],
+      seen: new Set(),
     };
+    this.journals.push(j);
+    return j;
   }
 
   restore(s: BetsSaved): void {
-    this.store.n = s.n;
-    this.live = s.live;
+    if (this.journals.pop() !== s) throw new RangeError('Bets.restore: not the last save');
+    const st = this.store;
+    for (let b = s.n; b < st.n; b++) this.live.delete(b);
+    st.n = s.n;
+    const width = st.columns().length;
+    for (let i = 0; i < s.rows.length; i++) st.restoreRow(s.rows[i] as number, s.values, i * width);
+    for (const b of s.finished) st.done[b] = 0;
     this.current = s.current;
     this.lastBet = s.lastBet;
-    this.store.restoreRows(s.rows, s.values);
+  }
+
+  /** Bet b is about to change (not by `finish`): the journal keeps its row as it was. */
+  private touch(b: number): void {
+    const j = this.journals[this.journals.length - 1];
+    if (j === undefined || b >= j.n || j.seen.has(b)) return;
+    j.seen.add(b);
+    j.rows.push(b);
+    this.store.saveRow(b, j.values);
   }
 
   /** Bets not yet over (an open round trip, or waiting for their gap to pass). */
   liveBets(): readonly number[] {
-    return [...this.live];
+    return [...this.live].filter((b) => this.store.done[b] === 0);
   }
 
   /** The wallet's bet in progress (−1: none). */
@@ -313,7 +347,9 @@ export class Bets {
 
   private finish(b: number): void {
     const s = this.store;
-    this.live.delete(b);
+    const j = this.journals[this.journals.length - 1];
+    if (j !== undefined && b < j.n) j.finished.push(b);
+    else this.live.delete(b);
     s.done[b] = 1;
     const w = s.wallet[b] as number;
     if (this.current[w] === b) this.current[w] = -1;

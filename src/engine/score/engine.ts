@@ -90,6 +90,34 @@ export class ScoreEngine {
   private readonly tmpRaw = new Float64Array(COMPONENTS.length);
   private readonly tmpN = new Float64Array(COMPONENTS.length);
   private readonly tmpPct = new Float64Array(COMPONENTS.length);
+  /**
+   * Per wallet, what the last refresh computed: raw components (COMPONENTS order), evidence counts
+   * (entries, bets) and its row in the universe (−1: none). Valid while the universe is that
+   * refresh's and the evidence that one at that version (`peekAll` reads it instead of recomputing).
+   */
+  private cacheRaw = new Float64Array(0);
+  private cacheN = new Float64Array(0);
+  private cacheRow = new Int32Array(0);
+  private cachedFor: Universe | null = null;
+  private cachedEvidence: Evidence | null = null;
+  private cachedVersion = -1;
+  /** The universe's input rows (refresh), reused. */
+  private packRaw = new Float64Array(0);
+  private packN = new Float64Array(0);
+  /**
+   * Per component, the last universe's members (wallets) in sorted order: the next one's sort starts
+   * from it (Universe's hint). Two: the live universe's, and asIfEnded's (settling moves most
+   * wallets, so the last tick's order is the one close to the next tick's).
+   */
+  private readonly sortedWallets: Int32Array[][] = [[], []];
+  private rowWallet = new Int32Array(0);
+  private hints: Int32Array[] = [];
+  private placed = new Int32Array(0);
+  private placing = 0;
+  /** What `peekAll` returns, reused. */
+  private peekBuf = new Float64Array(0);
+  /** Inside asIfEnded: (trade, delta, scoreAfter) before each write of a trade's score delta, to put back. */
+  private tradeUndo: number[] | null = null;
   private readonly refreshEvery: number;
   /** Bumped by every change `scoreNow` reads (evidence in, the universe rebuilt): equal counts, equal answers. */
   private changes = 0;
@@ -313,6 +341,7 @@ export class ScoreEngine {
     this.evidence.addBet(bets, i);
     const after = this.scoreOf(w);
     const last = bets.lastTrade[i] as number;
+    this.tradeUndo?.push(last, this.trades.delta[last] as number, this.trades.scoreAfter[last] as number);
     this.trades.delta[last] = after - before;
     this.trades.scoreAfter[last] = after;
   }
@@ -327,29 +356,93 @@ export class ScoreEngine {
   refresh(): void {
     const ev = this.evidence;
     const k = COMPONENTS.length;
-    const raw = new Float64Array(ev.size * k);
-    const n = new Float64Array(ev.size * k);
-    let rows = 0;
-    let established = 0;
-    for (const pass of [true, false]) {
-      // First pass: established wallets only; if too few, a second pass takes every scored wallet.
-      if (!pass && established >= MIN_REFERENCE) break;
-      rows = 0;
-      for (let w = 0; w < ev.size; w++) {
-        if ((ev.trades[w] as number) === 0) continue;
-        this.countsInto(w, this.tmpN);
-        if (pass && (this.tmpN[1] as number) < PRIOR_TRADES) continue;
-        ev.rawInto(w, this.tmpRaw);
-        raw.set(this.tmpRaw, rows * k);
-        n.set(this.tmpN, rows * k);
-        rows++;
-      }
-      if (pass) established = rows;
+    const size = ev.size;
+    if (this.cacheRow.length < size) {
+      const cap = Math.max(1024, 2 * size);
+      this.cacheRaw = new Float64Array(cap * k);
+      this.cacheN = new Float64Array(cap * 2);
+      this.cacheRow = new Int32Array(cap);
+      this.packRaw = new Float64Array(cap * k);
+      this.packN = new Float64Array(cap * k);
+      this.rowWallet = new Int32Array(cap);
+      this.placed = new Int32Array(cap);
+      this.hints = COMPONENTS.map(() => new Int32Array(cap));
     }
-    this.universe = new Universe(raw, n, rows);
+    const raw = this.cacheRaw;
+    const counts = this.cacheN;
+    // Every scored wallet's raw values and counts (countsInto's, one exp for all), kept for peekAll.
+    const decay = ev.decay();
+    let established = 0;
+    for (let w = 0; w < size; w++) {
+      if ((ev.trades[w] as number) === 0) continue;
+      const bets = ev.effectiveBetsAt(w, decay);
+      counts[2 * w] = ev.effectiveEntriesAt(w, decay);
+      counts[2 * w + 1] = bets;
+      ev.rawAt(w, raw, w * k);
+      if (!(bets < PRIOR_TRADES)) established++;
+    }
+    // Established wallets only; if too few, every scored wallet (in wallet order either way).
+    const all = established < MIN_REFERENCE;
+    const pr = this.packRaw;
+    const pn = this.packN;
+    let rows = 0;
+    for (let w = 0; w < size; w++) {
+      this.cacheRow[w] = -1;
+      if ((ev.trades[w] as number) === 0) continue;
+      const bets = counts[2 * w + 1] as number;
+      if (!all && bets < PRIOR_TRADES) continue;
+      this.cacheRow[w] = rows;
+      this.rowWallet[rows] = w;
+      const o = rows * k;
+      for (let c = 0; c < k; c++) pr[o + c] = raw[w * k + c] as number;
+      pn[o] = counts[2 * w] as number;
+      pn[o + 1] = bets;
+      pn[o + 2] = bets;
+      pn[o + 3] = bets;
+      rows++;
+    }
+    const slot = this.tradeUndo === null ? 0 : 1;
+    this.universe = new Universe(pr, pn, rows, this.sortHints(rows, this.sortedWallets[slot] as Int32Array[]));
+    const sortedWallets: Int32Array[] = [];
+    for (let c = 0; c < k; c++) {
+      const sorted = this.universe.sortedRows(c);
+      const ws = new Int32Array(rows);
+      for (let i = 0; i < rows; i++) ws[i] = this.rowWallet[sorted[i] as number] as number;
+      sortedWallets.push(ws);
+    }
+    this.sortedWallets[slot] = sortedWallets;
+    this.cachedFor = this.universe;
+    this.cachedEvidence = ev;
+    this.cachedVersion = ev.version;
     this.changes++;
     this.sinceRefresh = 0;
     this.stale = false;
+  }
+
+  /**
+   * Per component, the new universe's rows (cacheRow) in the order `last` has their wallets in, the
+   * rows new to it after: nearly sorted, as a refresh moves few wallets far.
+   */
+  private sortHints(rows: number, last: readonly Int32Array[]): Int32Array[] {
+    const size = this.evidence.size;
+    const cacheRow = this.cacheRow;
+    const placed = this.placed;
+    for (let c = 0; c < COMPONENTS.length; c++) {
+      const h = this.hints[c] as Int32Array;
+      const stamp = ++this.placing;
+      let m = 0;
+      const ws = last[c];
+      const n = ws === undefined ? 0 : ws.length;
+      for (let i = 0; i < n; i++) {
+        const w = (ws as Int32Array)[i] as number;
+        const r = w < size ? (cacheRow[w] as number) : -1;
+        if (r < 0 || placed[r] === stamp) continue;
+        placed[r] = stamp;
+        h[m++] = r;
+      }
+      for (let r = 0; r < rows; r++) if (placed[r] !== stamp) h[m++] = r;
+    }
+    return this.hints;
   }
 
   /** Every wallet's evidence rebuilt from the stored trades and entries, in the order it arrived. */
@@ -406,6 +499,59 @@ export class ScoreEngine {
     return true;
   }
 
+  /**
+   * `peekInto` for wallets 0 … n − 1 at once, into rows of 3 + COMPONENTS.length (the engine's
+   * buffer, overwritten by the next call): the same numbers, bit for bit, and a row of zeros (0
+   * trades) where peekInto answers false. While the evidence is the one the universe was built
+   * from (a score tick, asIfEnded) it reads the raw values and counts that refresh computed, and a
+   * member's percentiles from the universe's own ranking instead of a search apiece.
+   */
+  peekAll(n: number): Float64Array {
+    const k = COMPONENTS.length;
+    const stride = 3 + k;
+    if (this.peekBuf.length < n * stride) this.peekBuf = new Float64Array(n * stride);
+    const out = this.peekBuf;
+    out.fill(0, 0, n * stride);
+    const u = this.universe;
+    if (u === null) return out;
+    const ev = this.evidence;
+    const cached = this.cachedFor === u && this.cachedEvidence === ev && this.cachedVersion === ev.version;
+    const decay = ev.decay();
+    const raw = this.tmpRaw;
+    const pct = this.tmpPct;
+    const m = Math.min(n, ev.size);
+    for (let w = 0; w < m; w++) {
+      const trades = ev.trades[w] as number;
+      if (trades === 0) continue;
+      let row = -1;
+      let entries: number;
+      let bets: number;
+      if (cached) {
+        row = this.cacheRow[w] as number;
+        entries = this.cacheN[2 * w] as number;
+        bets = this.cacheN[2 * w + 1] as number;
+        if (row < 0) for (let c = 0; c < k; c++) raw[c] = this.cacheRaw[w * k + c] as number;
+      } else {
+        entries = ev.effectiveEntriesAt(w, decay);
+        bets = ev.effectiveBetsAt(w, decay);
+        ev.rawInto(w, raw);
+      }
+      let score = 0;
+      for (let c = 0; c < k; c++) {
+        const p = row >= 0 ? u.rowPercentile(c, row) : u.percentile(c, u.shrunk(c, raw[c] as number, c === 0 ? entries : bets));
+        pct[c] = p;
+        score += (WEIGHT_ARRAY[c] as number) * p;
+      }
+      // round(x) and round(x, 4) with their powers of ten written out: the same numbers, without a Math.pow apiece.
+      const o = w * stride;
+      out[o] = Math.round(score * 100) / 100;
+      out[o + 1] = Math.round((bets / (bets + PRIOR_TRADES)) * 10_000) / 10_000;
+      out[o + 2] = trades;
+      for (let c = 0; c < k; c++) out[o + 3 + c] = Math.round((pct[c] as number) * 100) / 100;
+    }
+    return out;
+  }
+
   /** The score with the current universe, component percentiles left in `tmpPct`; allocation-free. */
   private scoreOf(w: number): number {
     if (this.universe === null) this.refresh();
@@ -458,14 +604,9 @@ export class ScoreEngine {
    */
   asIfEnded<T>(read: () => T, settle = true, history = true): T {
     if (this.partition !== null) throw new RangeError('ScoreEngine: a partition cannot settle; ask the merge');
-    const live = this.bets.liveBets();
-    const marked: number[] = [];
-    for (const b of live) {
-      const t = this.bets.store.lastTrade[b] as number;
-      if (t >= 0) marked.push(t);
-    }
-    const delta = marked.map((t) => this.trades.delta[t] as number);
-    const after = marked.map((t) => this.trades.scoreAfter[t] as number);
+    const outerUndo = this.tradeUndo;
+    const undo: number[] = [];
+    this.tradeUndo = undo;
     const saved = {
       logN: this.logN,
       sinceRefresh: this.sinceRefresh,
@@ -502,10 +643,12 @@ export class ScoreEngine {
       this.trips.restore(saved.trips);
       this.forward.restore(saved.forward);
       this.evidence.restore(saved.evidence);
-      marked.forEach((t, k) => {
-        this.trades.delta[t] = delta[k] as number;
-        this.trades.scoreAfter[t] = after[k] as number;
-      });
+      for (let i = undo.length - 3; i >= 0; i -= 3) {
+        const t = undo[i] as number;
+        this.trades.delta[t] = undo[i + 1] as number;
+        this.trades.scoreAfter[t] = undo[i + 2] as number;
+      }
+      this.tradeUndo = outerUndo;
     }
   }
 

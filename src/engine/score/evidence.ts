@@ -125,26 +125,36 @@ export class Evidence {
   t0 = Number.NaN;
   now = Number.NaN;
   size = 0;
+  /** Bumped by every change (an item added, a restore, a reset), never put back: equal versions, equal evidence. */
+  version = 0;
 
-  /** A copy of everything, for `restore` (O(wallets)). */
+  /** The arrays the last `restore` replaced: the next `save` copies into them instead of allocating. */
+  private spare: EvidenceSaved | null = null;
+
+  /** A copy of everything, for `restore` (O(wallets); into the arrays the last restore put aside when they fit). */
   save(): EvidenceSaved {
+    const s = this.spare;
+    this.spare = null;
+    const fits = s !== null && s.data.length === this.data.length && s.trades.length === this.trades.length;
     return {
-      data: this.data.slice(),
-      trades: this.trades.slice(),
-      bets: this.bets.slice(),
-      betWins: this.betWins.slice(),
-      entries: this.entries.slice(),
-      first: this.first.slice(),
-      last: this.last.slice(),
-      pnl: this.pnl.slice(),
+      data: fits ? copy(s.data, this.data) : this.data.slice(),
+      trades: fits ? copy(s.trades, this.trades) : this.trades.slice(),
+      bets: fits ? copy(s.bets, this.bets) : this.bets.slice(),
+      betWins: fits ? copy(s.betWins, this.betWins) : this.betWins.slice(),
+      entries: fits ? copy(s.entries, this.entries) : this.entries.slice(),
+      first: fits ? copy(s.first, this.first) : this.first.slice(),
+      last: fits ? copy(s.last, this.last) : this.last.slice(),
+      pnl: fits ? copy(s.pnl, this.pnl) : this.pnl.slice(),
       t0: this.t0,
       now: this.now,
       size: this.size,
     };
   }
 
-  /** Back to what `save` copied (the copy is taken over, not copied again). */
+  /** Back to what `save` copied (the copy is taken over, not copied again; what it replaces is the next save's). */
   restore(s: EvidenceSaved): void {
+    this.version++;
+    this.spare = this.saved();
     this.data = s.data;
     this.trades = s.trades;
     this.bets = s.bets;
@@ -158,7 +168,14 @@ export class Evidence {
     this.size = s.size;
   }
 
+  /** The current arrays (not copies). */
+  private saved(): EvidenceSaved {
+    const { data, trades, bets, betWins, entries, first, last, pnl, t0, now, size } = this;
+    return { data, trades, bets, betWins, entries, first, last, pnl, t0, now, size };
+  }
+
   reset(): void {
+    this.version++;
     this.data.fill(0);
     this.trades.fill(0);
     this.bets.fill(0);
@@ -188,11 +205,26 @@ export class Evidence {
   }
 
   private effective(w: number, s: Stat): number {
-    return w < this.size ? (this.data[w * K + s] as number) * Math.exp(-LAMBDA * (this.now - this.t0)) : 0;
+    return w < this.size ? (this.data[w * K + s] as number) * this.decay() : 0;
+  }
+
+  /** What a weight of 1 at t0 is worth now: effective counts are the sums times this (one exp for a table of every wallet). */
+  decay(): number {
+    return Math.exp(-LAMBDA * (this.now - this.t0));
+  }
+
+  /** `effectiveEntries(w)` and `effectiveBets(w)` with `decay()` given (w < size). */
+  effectiveEntriesAt(w: number, decay: number): number {
+    return (this.data[w * K + S.aW] as number) * decay;
+  }
+
+  effectiveBetsAt(w: number, decay: number): number {
+    return (this.data[w * K + S.rW] as number) * decay;
   }
 
   /** A bet's entries, all matured: one unit of accuracy evidence, their moves pooled. */
   addBetAccuracy(b: BetStore, i: number): void {
+    this.version++;
     const w = b.wallet[i] as number;
     this.ensure(w);
     const k = b.maturedEntries[i] as number;
@@ -207,6 +239,7 @@ export class Evidence {
 
   /** A bet that is over: one unit of evidence for risk-adjusted results, sizing and behaviour. */
   addBet(b: BetStore, i: number): void {
+    this.version++;
     const w = b.wallet[i] as number;
     this.ensure(w);
     const close = b.closeTime[i] as number;
@@ -275,31 +308,38 @@ export class Evidence {
    * arithmetic on scaled prices leaves it a few ulps apart.
    */
   rawInto(w: number, out: Float64Array): void {
-    this.rawExact(w, out);
-    for (let i = 0; i < out.length; i++) out[i] = Math.round((out[i] as number) * 1e9) / 1e9;
+    this.rawAt(w, out, 0);
   }
 
-  private rawExact(w: number, out: Float64Array): void {
-    const g = (s: Stat) => this.data[w * K + s] as number;
-    const rW = g(S.rW);
-    const move = g(S.aMove);
-    out[0] = move > 0 ? g(S.aZ) / move : Number.NaN;
-    const pMove = g(S.pMove);
-    out[1] = pMove > 0 ? g(S.pZ) / pMove : Number.NaN;
+  /** `rawInto` into out[o, o + 4) (a row of a table of every wallet's). */
+  rawAt(w: number, out: Float64Array, o: number): void {
+    this.rawExact(w, out, o);
+    for (let i = o; i < o + 4; i++) out[i] = Math.round((out[i] as number) * 1e9) / 1e9;
+  }
+
+  private rawExact(w: number, out: Float64Array, o: number): void {
+    const d = this.data;
+    const b = w * K;
+    const rW = d[b + S.rW] as number;
+    const move = d[b + S.aMove] as number;
+    out[o] = move > 0 ? (d[b + S.aZ] as number) / move : Number.NaN;
+    const pMove = d[b + S.pMove] as number;
+    out[o + 1] = pMove > 0 ? (d[b + S.pZ] as number) / pMove : Number.NaN;
     if (!(rW > 0)) {
-      out[2] = Number.NaN;
-      out[3] = Number.NaN;
+      out[o + 2] = Number.NaN;
+      out[o + 3] = Number.NaN;
       return;
     }
-    const sdX = Math.sqrt(g(S.xM2) / g(S.xW));
-    const sdY = g(S.yW) > 0 ? Math.sqrt(g(S.yM2) / g(S.yW)) : 0;
-    const afterLoss = g(S.afterLoss);
-    out[2] = -(sdX + sdY + (afterLoss > 0 ? (2 * g(S.martingale)) / afterLoss : 0));
-    const losers = g(S.losers);
-    out[3] = -(
-      (2 * g(S.liq)) / rW +
-      (losers > 0 ? g(S.liqLosers) / losers : 0) +
-      (afterLoss > 0 ? g(S.revenge) / afterLoss : 0) +
+    const yW = d[b + S.yW] as number;
+    const sdX = Math.sqrt((d[b + S.xM2] as number) / (d[b + S.xW] as number));
+    const sdY = yW > 0 ? Math.sqrt((d[b + S.yM2] as number) / yW) : 0;
+    const afterLoss = d[b + S.afterLoss] as number;
+    out[o + 2] = -(sdX + sdY + (afterLoss > 0 ? (2 * (d[b + S.martingale] as number)) / afterLoss : 0));
+    const losers = d[b + S.losers] as number;
+    out[o + 3] = -(
+      (2 * (d[b + S.liq] as number)) / rW +
+      (losers > 0 ? (d[b + S.liqLosers] as number) / losers : 0) +
+      (afterLoss > 0 ? (d[b + S.revenge] as number) / afterLoss : 0) +
       0.25 * Math.log1p(this.betsPerDay(w))
     );
   }
@@ -378,6 +418,12 @@ export class Evidence {
     this.last.fill(Number.NaN, old);
     this.pnl = grow(this.pnl, n);
   }
+}
+
+/** `into` holding `from`'s values (the same length). */
+function copy<T extends Float64Array | Int32Array>(into: T, from: T): T {
+  into.set(from);
+  return into;
 }
 
 /**
