@@ -81,12 +81,21 @@ export function positionRows(rows: WireRows): string {
   return `${s}]`;
 }
 
-export function scoreRows(rows: WireRows): string {
+/** Score rows' wallet addresses as their ids in the wallets table (`internWallets`). */
+export type WalletIds = ReadonlyMap<string, number>;
+
+function idOf(ids: WalletIds, wallet: SQLInputValue | undefined): number {
+  const id = ids.get(wallet as string);
+  if (id === undefined) throw new Error(`wallet ${String(wallet)} has no id: intern the batch's wallets first`);
+  return id;
+}
+
+export function scoreRows(rows: WireRows, ids: WalletIds): string {
   let s = '[';
   for (let i = 0; i < rows.length; i++) {
     const [wallet, time, score, confidence, trades, components] = rows[i] as SQLInputValue[];
     s +=
-      `${i > 0 ? ',' : ''}{"wallet":${str(wallet)},"time":${time},"score":${f8(score as number)},"confidence":${f8(confidence as number)},` +
+      `${i > 0 ? ',' : ''}{"wallet_id":${idOf(ids, wallet)},"time":${time},"score":${f8(score as number)},"confidence":${f8(confidence as number)},` +
       `"trades":${trades},${jsonText('components', components as string)}}`;
   }
   return `${s}]`;
@@ -114,12 +123,12 @@ export interface RowTexts {
   readonly grades: string | null;
 }
 
-export function rowTexts(w: WireBatch): RowTexts {
+export function rowTexts(w: WireBatch, ids: WalletIds): RowTexts {
   return {
     events: w.events.length > 0 ? eventRows(w.events) : null,
     heatmaps: w.heatmaps.length > 0 ? heatmapRows(w.heatmaps) : null,
     positions: w.positions.length > 0 ? positionRows(w.positions) : null,
-    scores: w.scores.length > 0 ? scoreRows(w.scores) : null,
+    scores: w.scores.length > 0 ? scoreRows(w.scores, ids) : null,
     grades: w.grades.length > 0 ? gradeRows(w.grades) : null,
   };
 }
@@ -129,7 +138,7 @@ export function rowTexts(w: WireBatch): RowTexts {
  * `sent`), each insert only when it has rows. Rows keep their order (WITH ORDINALITY): serial ids
  * follow it, as before. `t`: the batch's `rowTexts`.
  */
-export function sendRows(sent: Promise<unknown>[], tx: Tx, w: WireBatch, t: RowTexts = rowTexts(w)): void {
+export function sendRows(sent: Promise<unknown>[], tx: Tx, w: WireBatch, t: RowTexts): void {
   if (t.events !== null) {
     sent.push(
       tx`INSERT INTO events (id, type, coin, time, received_at, detected_at, payload)
@@ -161,11 +170,11 @@ export function sendRows(sent: Promise<unknown>[], tx: Tx, w: WireBatch, t: RowT
   }
   if (t.scores !== null) {
     sent.push(
-      tx`INSERT INTO scores (wallet, time, score, confidence, trades, components)
-        SELECT wallet, time, score, confidence, trades, COALESCE(components_s, components::text)
-        FROM ROWS FROM (json_to_recordset(${t.scores}::text::json) AS (wallet text, time bigint, score float8,
+      tx`INSERT INTO scores (wallet_id, time, score, confidence, trades, components)
+        SELECT wallet_id, time, score, confidence, trades, COALESCE(components_s, components::text)
+        FROM ROWS FROM (json_to_recordset(${t.scores}::text::json) AS (wallet_id integer, time bigint, score float8,
           confidence float8, trades integer, components json, components_s text))
-          WITH ORDINALITY AS r(wallet, time, score, confidence, trades, components, components_s, n)
+          WITH ORDINALITY AS r(wallet_id, time, score, confidence, trades, components, components_s, n)
         ORDER BY n`.execute(),
     );
   }
@@ -236,10 +245,10 @@ export function positionCopy(rows: WireRows): string {
   return s;
 }
 
-export function scoreCopy(rows: WireRows): string {
+export function scoreCopy(rows: WireRows, ids: WalletIds): string {
   let s = '';
   for (const [wallet, time, score, confidence, trades, components] of rows) {
-    s += `${ct(wallet)}\t${time}\t${cf(score)}\t${cf(confidence)}\t${trades}\t${ct(components)}\n`;
+    s += `${idOf(ids, wallet)}\t${time}\t${cf(score)}\t${cf(confidence)}\t${trades}\t${ct(components)}\n`;
   }
   return s;
 }
@@ -255,14 +264,14 @@ export function gradeCopy(rows: WireRows): string {
 type Table = keyof RowTexts;
 const TABLES: readonly Table[] = ['events', 'heatmaps', 'positions', 'scores', 'grades'];
 
-const COPY: Record<Table, readonly [string, (rows: WireRows) => string]> = {
+const COPY: Record<Table, readonly [string, (rows: WireRows, ids: WalletIds) => string]> = {
   events: ['COPY events (id, type, coin, time, received_at, detected_at, payload) FROM STDIN', eventCopy],
   heatmaps: ['COPY heatmap_snapshots (coin, time, reason, delta, map) FROM STDIN', heatmapCopy],
   positions: [
     'COPY position_snapshots (wallet, coin, time, szi, entry_px, liquidation_px, notional_usd, leverage, estimated) FROM STDIN',
     positionCopy,
   ],
-  scores: ['COPY scores (wallet, time, score, confidence, trades, components) FROM STDIN', scoreCopy],
+  scores: ['COPY scores (wallet_id, time, score, confidence, trades, components) FROM STDIN', scoreCopy],
   grades: ['COPY ledger_grades (event_id, type, coin, time, horizon_end, hit, baseline, grade) FROM STDIN', gradeCopy],
 };
 
@@ -282,7 +291,7 @@ export interface BatchTexts {
   readonly json: RowTexts;
 }
 
-export function batchTexts(w: WireBatch): BatchTexts {
+export function batchTexts(w: WireBatch, ids: WalletIds): BatchTexts {
   const copies: [string, string][] = [];
   const json: Record<Table, string | null> = { events: null, heatmaps: null, positions: null, scores: null, grades: null };
   for (const t of TABLES) {
@@ -290,8 +299,8 @@ export function batchTexts(w: WireBatch): BatchTexts {
     if (rows.length === 0) continue;
     if (copyable(rows)) {
       const [statement, text] = COPY[t];
-      copies.push([statement, text(rows)]);
-    } else json[t] = rowTexts({ ...w, events: [], heatmaps: [], positions: [], scores: [], grades: [], [t]: rows })[t];
+      copies.push([statement, text(rows, ids)]);
+    } else json[t] = rowTexts({ ...w, events: [], heatmaps: [], positions: [], scores: [], grades: [], [t]: rows }, ids)[t];
   }
   return { copies, json };
 }
@@ -325,22 +334,58 @@ async function copyIn(tx: Tx, statement: string, text: string): Promise<void> {
 }
 
 /**
+ * Wallet address → id (the wallets table, migration 006), per client. Ids never change once
+ * committed; those learnt in a transaction that fails are forgotten with it.
+ */
+const walletIds = new WeakMap<postgres.Sql, Map<string, number>>();
+
+/**
+ * Adds the batch's new wallet addresses to the wallets table (inside its transaction; a wallet
+ * another writer is adding meanwhile is waited for by the unique index, then read) and learns
+ * their ids; `learnt` gets each address learnt.
+ */
+async function internWallets(tx: Tx, ids: Map<string, number>, rows: WireRows, learnt: string[]): Promise<void> {
+  const fresh = [...new Set(rows.map((r) => r[0] as string).filter((a) => !ids.has(a)))];
+  if (fresh.length === 0) return;
+  await tx`INSERT INTO wallets (address) SELECT unnest(${fresh}::text[]) ON CONFLICT (address) DO NOTHING`;
+  for (const r of await tx`SELECT id, address FROM wallets WHERE address = ANY(${fresh}::text[])`) {
+    ids.set(r.address as string, Number(r.id));
+    learnt.push(r.address as string);
+  }
+}
+
+/**
  * One batch and its cursor in one transaction, which waits for `before` (the previous write)
  * before its first insert and fails if it failed: batches commit, and take serial ids, in cursor
  * order, and a later cursor is never committed over a batch that is not.
  */
-export function writePgWire(sql: postgres.Sql, w: WireBatch, before: Promise<void>): Promise<void> {
-  // The rows' texts are built now, while the previous batch may still be committing, not after it.
-  const t = batchTexts(w);
-  return sql.begin(async (tx) => {
-    await before;
-    // Each COPY waits for the server's answer (the client runs nothing else meanwhile on the connection) …
-    for (const [statement, text] of t.copies) await copyIn(tx, statement, text);
-    // … then the rest, sent at once and executed in order.
-    const sent: Promise<unknown>[] = [];
-    sendRows(sent, tx, w, t.json);
-    // The first failure fails the transaction; the rest are observed so none goes unhandled.
-    for (const x of sent) x.catch(() => {});
-    await Promise.all(sent);
-  }) as Promise<unknown> as Promise<void>;
+export async function writePgWire(sql: postgres.Sql, w: WireBatch, before: Promise<void>): Promise<void> {
+  let ids = walletIds.get(sql);
+  if (ids === undefined) {
+    ids = new Map();
+    walletIds.set(sql, ids);
+  }
+  const known = ids;
+  // The rows' texts are built now, while the previous batch may still be committing, not after it
+  // (unless a score's wallet is new: its id comes from the transaction).
+  const ready = w.scores.every((r) => known.has(r[0] as string)) ? batchTexts(w, known) : null;
+  const learnt: string[] = [];
+  try {
+    await sql.begin(async (tx) => {
+      await before;
+      await internWallets(tx, known, w.scores, learnt);
+      const t = ready ?? batchTexts(w, known);
+      // Each COPY waits for the server's answer (the client runs nothing else meanwhile on the connection) …
+      for (const [statement, text] of t.copies) await copyIn(tx, statement, text);
+      // … then the rest, sent at once and executed in order.
+      const sent: Promise<unknown>[] = [];
+      sendRows(sent, tx, w, t.json);
+      // The first failure fails the transaction; the rest are observed so none goes unhandled.
+      for (const x of sent) x.catch(() => {});
+      await Promise.all(sent);
+    });
+  } catch (e) {
+    for (const a of learnt) known.delete(a);
+    throw e;
+  }
 }

@@ -293,22 +293,25 @@ export class PostgresStore implements Store {
       // Wallet to wallet along scores_wallet_time, then each wallet's newest row <= at by one
       // index seek (see SqliteStore.scores): not a window sorting the whole history.
       () => this.sql`
-        WITH RECURSIVE w(wallet) AS (
-          (SELECT wallet FROM scores ORDER BY wallet LIMIT 1)
+        WITH RECURSIVE w(id) AS (
+          (SELECT wallet_id FROM scores ORDER BY wallet_id LIMIT 1)
           UNION ALL
-          SELECT (SELECT x.wallet FROM scores x WHERE x.wallet > w.wallet ORDER BY x.wallet LIMIT 1) FROM w WHERE w.wallet IS NOT NULL
+          SELECT (SELECT x.wallet_id FROM scores x WHERE x.wallet_id > w.id ORDER BY x.wallet_id LIMIT 1) FROM w WHERE w.id IS NOT NULL
         )
-        SELECT s.* FROM w CROSS JOIN LATERAL (
-          SELECT * FROM scores x WHERE x.wallet = w.wallet AND x.time <= ${q.at ?? END} ORDER BY x.time DESC, x.id DESC LIMIT 1
-        ) s
+        SELECT s.*, a.address AS wallet FROM w CROSS JOIN LATERAL (
+          SELECT * FROM scores x WHERE x.wallet_id = w.id AND x.time <= ${q.at ?? END} ORDER BY x.time DESC, x.id DESC LIMIT 1
+        ) s JOIN wallets a ON a.id = s.wallet_id
         WHERE s.trades >= ${Math.max(1, q.minTrades ?? 1)}
-        ORDER BY s.score DESC, s.wallet LIMIT ${q.limit} OFFSET ${q.afterRank ?? 0}`,
+        ORDER BY s.score DESC, a.address LIMIT ${q.limit} OFFSET ${q.afterRank ?? 0}`,
     );
     return rows.map(scoreOf);
   }
 
   async scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]> {
-    const rows = await this.q(() => this.sql`SELECT * FROM scores WHERE wallet = ${wallet} AND time <= ${at ?? END} ORDER BY time, id`);
+    const rows = await this.q(
+      () => this.sql`SELECT s.*, a.address AS wallet FROM wallets a JOIN scores s ON s.wallet_id = a.id
+        WHERE a.address = ${wallet} AND s.time <= ${at ?? END} ORDER BY s.time, s.id`,
+    );
     return rows.map(scoreOf);
   }
 
@@ -383,7 +386,7 @@ export class PostgresStore implements Store {
         await del('events', policy.eventsMs, null);
         await del('heatmap_snapshots', policy.heatmapsMs, 'coin');
         await del('position_snapshots', policy.positionsMs, 'wallet, coin');
-        await del('scores', policy.scoresMs, 'wallet');
+        await del('scores', policy.scoresMs, 'wallet_id');
         return out;
       }),
     );

@@ -21,9 +21,21 @@ export function componentsAt(nums: Float64Array, at: number): Record<string, num
   return components;
 }
 
-/** `JSON.stringify(componentsAt(nums, at))`: the components text the store writes. */
+/** `"key":` per component, in COMPONENTS order: what componentsText writes before each number. */
+const KEYS = COMPONENTS.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c)}:`);
+
+/**
+ * `JSON.stringify(componentsAt(nums, at))`, the components text the store writes, without the
+ * object (tens of thousands a replay, on the writer thread): a finite number as String writes it
+ * (-0 as 0), anything else null, as JSON.stringify does.
+ */
 export function componentsText(nums: Float64Array, at: number): string {
-  return JSON.stringify(componentsAt(nums, at));
+  let s = '';
+  for (let c = 0; c < COMPONENTS.length; c++) {
+    const x = nums[at + 4 + c] as number;
+    s += (KEYS[c] as string) + (Number.isFinite(x) ? String(x) : 'null');
+  }
+  return `${s}}`;
 }
 
 /** One score record over its chunk's numbers (see above). */

@@ -14,7 +14,7 @@ const db = new DatabaseSync((workerData as { path: string }).path);
 db.exec(PRAGMAS);
 port.postMessage({ ready: true });
 /**
- * Batches arrive in cursor order, up to two at a time (ingest's writes in flight). A batch sent
+ * Batches arrive in cursor order, several at a time (ingest's writes in flight). A batch sent
  * while an earlier one was still pending (`after`) is refused when that one failed, so a later
  * cursor is never committed over a batch that is not; one sent after the failure was reported
  * is written (the store stays usable).

@@ -234,7 +234,26 @@ const INSERT_EVENT = 'INSERT INTO events (id, type, coin, time, received_at, det
 const INSERT_HEATMAP = 'INSERT INTO heatmap_snapshots (coin, time, reason, map, delta) VALUES (?, ?, ?, ?, ?)';
 const INSERT_POSITION =
   'INSERT INTO position_snapshots (wallet, coin, time, szi, entry_px, liquidation_px, notional_usd, leverage, estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const INSERT_SCORE = 'INSERT INTO scores (wallet, time, score, confidence, trades, components) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_SCORE = 'INSERT INTO scores (wallet_id, time, score, confidence, trades, components) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_WALLET = 'INSERT INTO wallets (address) VALUES (?) ON CONFLICT (address) DO NOTHING';
+const WALLET_ID = 'SELECT id FROM wallets WHERE address = ?';
+
+/**
+ * Wallet address → id (the wallets table, migration 006), per connection. Ids never change once
+ * committed; one learnt in a transaction that rolls back is forgotten with it (`interned`).
+ */
+const walletIds = new WeakMap<DatabaseSync, Map<string, number>>();
+
+/** The wallet's id, added to the wallets table if new (inside the batch's transaction); `learnt` gets each new one. */
+function walletId(db: DatabaseSync, ids: Map<string, number>, address: string, learnt: string[]): number {
+  const known = ids.get(address);
+  if (known !== undefined) return known;
+  st(db, INSERT_WALLET).run(address);
+  const id = Number((st(db, WALLET_ID).get(address) as { id: number | bigint }).id);
+  ids.set(address, id);
+  learnt.push(address);
+  return id;
+}
 const INSERT_GRADE =
   'INSERT INTO ledger_grades (event_id, type, coin, time, horizon_end, hit, baseline, grade) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 const UPSERT_CURSOR = `INSERT INTO ingest_cursor (source, position, ts, next_event_id, complete, first_event_id) VALUES (?, ?, ?, ?, ?, ?)
@@ -243,6 +262,21 @@ const UPSERT_CURSOR = `INSERT INTO ingest_cursor (source, position, ts, next_eve
 
 /** One batch and its cursor in one transaction (bound parameters only). */
 export function writeWire(db: DatabaseSync, w: WireBatch): void {
+  let ids = walletIds.get(db);
+  if (ids === undefined) {
+    ids = new Map();
+    walletIds.set(db, ids);
+  }
+  const learnt: string[] = [];
+  try {
+    writeRows(db, w, ids, learnt);
+  } catch (e) {
+    for (const a of learnt) ids.delete(a);
+    throw e;
+  }
+}
+
+function writeRows(db: DatabaseSync, w: WireBatch, ids: Map<string, number>, learnt: string[]): void {
   transaction(db, () => {
     const ev = st(db, INSERT_EVENT);
     for (const r of w.events) ev.run(...r);
@@ -251,7 +285,9 @@ export function writeWire(db: DatabaseSync, w: WireBatch): void {
     const ps = st(db, INSERT_POSITION);
     for (const r of w.positions) ps.run(...r);
     const sc = st(db, INSERT_SCORE);
-    for (const r of w.scores) sc.run(...r);
+    for (const r of w.scores) {
+      sc.run(walletId(db, ids, r[0] as string, learnt), r[1] as number, r[2] as number, r[3] as number, r[4] as number, r[5] as string);
+    }
     if (w.grades.length > 0) {
       const gr = st(db, INSERT_GRADE);
       for (const r of w.grades) gr.run(...r);

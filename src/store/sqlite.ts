@@ -265,14 +265,14 @@ export class SqliteStore implements Store {
         // Wallet to wallet along scores_wallet_time (one seek each), then each wallet's newest row
         // <= at by one seek down the same index: O(wallets · log rows). The window over every row
         // it replaces sorted the whole history, components and all (~440 ms at 290,000 rows).
-        `WITH RECURSIVE w(wallet) AS (
-           SELECT MIN(wallet) FROM scores
-           UNION ALL SELECT (SELECT MIN(wallet) FROM scores WHERE wallet > w.wallet) FROM w WHERE w.wallet IS NOT NULL
+        `WITH RECURSIVE w(id) AS (
+           SELECT MIN(wallet_id) FROM scores
+           UNION ALL SELECT (SELECT MIN(wallet_id) FROM scores WHERE wallet_id > w.id) FROM w WHERE w.id IS NOT NULL
          )
-         SELECT s.* FROM w JOIN scores s ON s.id = (
-           SELECT x.id FROM scores x WHERE x.wallet = w.wallet AND x.time <= ? ORDER BY x.time DESC, x.id DESC LIMIT 1
-         )
-         WHERE s.trades >= ? ORDER BY s.score DESC, s.wallet LIMIT ? OFFSET ?`,
+         SELECT s.*, a.address AS wallet FROM w JOIN scores s ON s.id = (
+           SELECT x.id FROM scores x WHERE x.wallet_id = w.id AND x.time <= ? ORDER BY x.time DESC, x.id DESC LIMIT 1
+         ) JOIN wallets a ON a.id = s.wallet_id
+         WHERE s.trades >= ? ORDER BY s.score DESC, a.address LIMIT ? OFFSET ?`,
         q.at ?? END,
         // A row of 0 trades says the wallet has no score from its time on: never listed.
         Math.max(1, q.minTrades ?? 1),
@@ -283,7 +283,14 @@ export class SqliteStore implements Store {
   }
 
   async scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]> {
-    return this.stmts.all('SELECT * FROM scores WHERE wallet = ? AND time <= ? ORDER BY time, id', wallet, at ?? END).map(scoreOf);
+    return this.stmts
+      .all(
+        `SELECT s.*, a.address AS wallet FROM wallets a JOIN scores s ON s.wallet_id = a.id
+         WHERE a.address = ? AND s.time <= ? ORDER BY s.time, s.id`,
+        wallet,
+        at ?? END,
+      )
+      .map(scoreOf);
   }
 
   async latestScoreTime(): Promise<number | null> {
@@ -357,7 +364,7 @@ export class SqliteStore implements Store {
       del('events', policy.eventsMs, null);
       del('heatmap_snapshots', policy.heatmapsMs, 'coin');
       del('position_snapshots', policy.positionsMs, 'wallet, coin');
-      del('scores', policy.scoresMs, 'wallet');
+      del('scores', policy.scoresMs, 'wallet_id');
       return out;
     });
   }

@@ -19,8 +19,8 @@ import { freshSchemaUrl, PG_URL, pgUnreachable } from './pg.ts';
  * limit and offset.
  */
 const ORACLE = `SELECT * FROM (
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY wallet ORDER BY time DESC, id DESC) AS rn
-    FROM scores WHERE time <= ?
+    SELECT s.*, a.address AS wallet, ROW_NUMBER() OVER (PARTITION BY s.wallet_id ORDER BY s.time DESC, s.id DESC) AS rn
+    FROM scores s JOIN wallets a ON a.id = s.wallet_id WHERE s.time <= ?
   ) WHERE rn = 1 AND trades >= MAX(?, 1)
   ORDER BY score DESC, wallet LIMIT ? OFFSET ?`;
 
