@@ -19,6 +19,9 @@ export type ClientsReply =
   | {
       readonly kind: 'done';
       readonly latencies: Float64Array;
+      /** Per latency: the event's id and the client's index (per-client and per-event statistics). */
+      readonly ids: Int32Array;
+      readonly who: Uint16Array;
       readonly n: number;
       readonly bytes: number;
       /** CPU of this thread from `open` to the last receipt (ms). */
@@ -42,6 +45,8 @@ const KIND_V = 0x76;
 const DETECTED = Buffer.from('"detectedAt":');
 
 let lat = new Float64Array(1 << 20);
+let ids = new Int32Array(1 << 20);
+let who = new Uint16Array(1 << 20);
 let n = 0;
 let firstAt = 0;
 let lastAt = 0;
@@ -70,14 +75,23 @@ function open(i: number): Promise<void> {
     if (d[9] !== KIND_E || d[10] !== KIND_V) return;
     const k = d.indexOf(DETECTED, ID_AT) + DETECTED.length;
     const end = d.indexOf(0x2c, k);
-    last[i] = intAt(d, ID_AT);
+    const id = intAt(d, ID_AT);
+    last[i] = id;
     if (firstAt === 0) firstAt = t;
     lastAt = t;
     if (n === lat.length) {
       const bigger = new Float64Array(lat.length * 2);
       bigger.set(lat);
       lat = bigger;
+      const biggerIds = new Int32Array(ids.length * 2);
+      biggerIds.set(ids);
+      ids = biggerIds;
+      const biggerWho = new Uint16Array(who.length * 2);
+      biggerWho.set(who);
+      who = biggerWho;
     }
+    ids[n] = id;
+    who[n] = i;
     lat[n++] = t - Number(d.toString('latin1', k, end));
   });
   return new Promise((r, j) => {
@@ -107,9 +121,21 @@ port.once('message', async ({ total, timeoutMs }: { total: number; timeoutMs: nu
   const cpu = process.threadCpuUsage(cpu0);
   for (const ws of sockets) ws.terminate();
   const out = lat.slice(0, n);
+  const outIds = ids.slice(0, n);
+  const outWho = who.slice(0, n);
   port.postMessage(
-    { kind: 'done', latencies: out, n, bytes, cpuMs: (cpu.user + cpu.system) / 1000, firstAt, lastAt } satisfies ClientsReply,
-    [out.buffer],
+    {
+      kind: 'done',
+      latencies: out,
+      ids: outIds,
+      who: outWho,
+      n,
+      bytes,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      firstAt,
+      lastAt,
+    } satisfies ClientsReply,
+    [out.buffer, outIds.buffer, outWho.buffer],
   );
   port.close();
 });

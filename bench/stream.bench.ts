@@ -8,17 +8,21 @@
  * one more that reads (A) or never reads (B), alternated A B, B A, A B …, each run on a fresh
  * server; with several kinds, their pairs interleave (a pair of each kind in turn), so that drift
  * in the machine's load hits the control as much as the stall. Reported per kind: the others'
- * p50 / p99 / max; their p99 B ÷ A per pair, as the median with a distribution-free 95 %
- * confidence interval, the geometric mean with a 95 % interval (t on the logarithms) and the
- * range; B ÷ A of the server's work (process CPU, the CPU its thread spent publishing: serialise,
+ * p50 / p99 / max (the p99 over every (client, event) pair, as the issue states it; also per
+ * client, the median client's own p99, and per event, the p99 of the events' median latency: all
+ * three move together, the tail is the fan-out's, not a few clients'); their p99 B ÷ A per pair,
+ * as the median with a distribution-free 95 % confidence interval, the geometric mean with a
+ * 95 % interval (t on the logarithms) and the range; B ÷ A of the server's work (process CPU, the CPU its thread spent publishing: serialise,
  * ring, hand to every client's socket; its socket sends), of the clients' thread CPU and of the
  * machine's CPU; and each run's TCP counters (/proc/net/netstat: receive windows closed and
  * probed, loss probes, receive queues pruned). Kinds (--stall):
  *   within    the replay as given (--hours; 733 events, 0.8 MB a client by default): the kernel's
  *             socket buffers (~4 MB on loopback) take all of it, the server never sees backpressure;
  *   overflow  a longer replay (--overflow-hours; ~10,000 events, 11 MB a client by default) with
- *             --overflow-clients clients: past the kernel's ~4 MB and the server's 4 MB bound the
- *             stalled client is closed mid-run (1008 slow consumer: resume from id N).
+ *             --overflow-clients clients: past the kernel's ~4 MB the stalled client's socket holds
+ *             more than the hub's `behindBytes` (256 KB) and it falls behind: never written to again
+ *             (its sends stop: see sendsExtra), closed only if it drains nothing for 30 s or the
+ *             ring drops what it misses.
  *   none      the control (A/A): as within, but the extra client of B reads too; the spread of its
  *             "B ÷ A" is the bench's own noise at the machine's load.
  *
@@ -100,7 +104,8 @@ const ALL_WHALES = { policy: { minAccountUsd: 0, minPositionUsd: 0 }, syndicates
 /**
  * The server: says `url U`; on `go` replays the recording at full speed and says
  * `done <last id> <replay ms>`; on `stats` says `stats <cpu ms since go> <socket sends since go>
- * <slow clients closed> <largest client backlog bytes at replay end> <publishing CPU ms>`; ends on `stop`.
+ * <slow clients closed> <largest client backlog bytes at replay end> <publishing CPU ms> … <clients
+ * that fell behind>`; ends on `stop`.
  */
 async function serverChild(file: string, db: string): Promise<void> {
   let go = () => {};
@@ -173,7 +178,7 @@ async function serverChild(file: string, db: string): Promise<void> {
       const cpu = process.cpuUsage(cpu0);
       const h = served.hub.counters;
       process.stdout.write(
-        `stats ${((cpu.user + cpu.system) / 1000).toFixed(0)} ${h.sends - sends0} ${h.slowClosed} ${backlogMax} ${(publishCpu - publish0).toFixed(1)} ${publishWall.toFixed(1)} ${(loop.percentile(99) / 1e6).toFixed(1)} ${handedP99().toFixed(1)}\n`,
+        `stats ${((cpu.user + cpu.system) / 1000).toFixed(0)} ${h.sends - sends0} ${h.slowClosed} ${backlogMax} ${(publishCpu - publish0).toFixed(1)} ${publishWall.toFixed(1)} ${(loop.percentile(99) / 1e6).toFixed(1)} ${handedP99().toFixed(1)} ${h.fellBehind}\n`,
       );
     } else if (l === 'stop') break;
   }
@@ -189,11 +194,17 @@ interface RunResult {
   readonly bytesPerClient: number;
   readonly p50: number;
   readonly p99: number;
+  /** The median over the reading clients of each one's own p99 (ms). */
+  readonly clientP99: number;
+  /** The p99 over the events of each event's median latency across the reading clients (ms): the fan-out's own tail. */
+  readonly eventP99: number;
   readonly max: number;
   readonly samples: number;
   /** The server process's CPU from `go` until every reading client had every event (ms). */
   readonly serverCpuMs: number;
   readonly sends: number;
+  /** Clients the hub took off the fan-out for holding more than `behindBytes` unsent (times). */
+  readonly fellBehind: number;
   /** CPU of the server's thread in the hub's publishing: serialise, ring, hand to every client's socket (ms). */
   readonly publishCpuMs: number;
   /** The same publishing in wall time (ms), and the p99 of the server's event loop delay over the replay (ms). */
@@ -400,7 +411,7 @@ async function runServers(
   for (const [s, { sc, extra }] of sides.entries()) {
     const { total, replayMs, replies } = out[s] as (typeof out)[number];
     sc.child.stdin?.write('stats\n');
-    const [, cpuMs, sends, slowClosed, backlogMax, publishCpuMs, publishWallMs, loopDelayP99Ms, handedP99Ms] = (
+    const [, cpuMs, sends, slowClosed, backlogMax, publishCpuMs, publishWallMs, loopDelayP99Ms, handedP99Ms, fellBehind] = (
       await sc.line('stats ')
     ).split(' ');
     if (extra.stalled) {
@@ -409,7 +420,9 @@ async function runServers(
       if (slowClosed !== '0') await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
       if (extra.end === 'open')
         extra.end =
-          slowClosed === '0' ? 'never cut' : 'cut by the server, its close frame not read (the socket ended 30 s after the close)';
+          slowClosed === '0'
+            ? `never cut (${fellBehind} fell behind)`
+            : 'cut by the server, its close frame not read (the socket ended 30 s after the close)';
     }
     extra.terminate();
     sc.child.stdin?.write('stop\n');
@@ -422,6 +435,7 @@ async function runServers(
       all.set(m.latencies, at);
       at += m.n;
     }
+    const { clientP99, eventP99 } = otherStats(replies, total);
     all.sort();
     results.push({
       stalled: stalls[s] as boolean,
@@ -430,6 +444,8 @@ async function runServers(
       bytesPerClient: bytes / clients,
       p50: percentile(all, 0.5),
       p99: percentile(all, 0.99),
+      clientP99,
+      eventP99,
       max: all[n - 1] as number,
       samples: n,
       serverCpuMs: Number(cpuMs),
@@ -438,6 +454,7 @@ async function runServers(
       loopDelayP99Ms: Number(loopDelayP99Ms),
       handedP99Ms: Number(handedP99Ms),
       sends: Number(sends),
+      fellBehind: Number(fellBehind),
       backlogMax: Number(backlogMax),
       stalledEnd: extra.stalled ? extra.end : null,
       clientCpuMs: replies.reduce((t, m) => t + m.cpuMs, 0),
@@ -447,6 +464,33 @@ async function runServers(
     });
   }
   return results;
+}
+
+/**
+ * The others' p99 taken two more ways than over every (client, event) pair: per client (the median
+ * client's own p99) and per event (the p99 of the events' median latency across clients). The
+ * workers number their clients from 0 each: a worker's clients follow the previous worker's.
+ */
+function otherStats(replies: readonly Extract<ClientsReply, { kind: 'done' }>[], total: number): { clientP99: number; eventP99: number } {
+  const perClient: number[][] = [];
+  const perEvent: number[][] = Array.from({ length: total + 1 }, () => []);
+  let base = 0;
+  for (const m of replies) {
+    let top = base;
+    for (let i = 0; i < m.n; i++) {
+      const c = base + (m.who[i] as number);
+      if (c + 1 > top) top = c + 1;
+      const mine = perClient[c] ?? [];
+      perClient[c] = mine;
+      mine.push(m.latencies[i] as number);
+      perEvent[m.ids[i] as number]?.push(m.latencies[i] as number);
+    }
+    base = Math.max(base, top);
+  }
+  const p = (xs: number[], q: number) => percentile(Float64Array.from(xs).sort(), q);
+  const clients = perClient.filter((xs) => xs !== undefined && xs.length > 0).map((xs) => p(xs, 0.99));
+  const events = perEvent.filter((xs) => xs.length > 0).map((xs) => p(xs, 0.5));
+  return { clientP99: median(clients), eventP99: p(events, 0.99) };
 }
 
 const fmt = (x: number) => x.toFixed(1);
@@ -558,8 +602,8 @@ async function main(): Promise<void> {
         const b = rs[order.indexOf(true)] as RunResult;
         plan.done.push([a, b]);
         const line = (r: RunResult) =>
-          `p50 ${fmt(r.p50)} p99 ${fmt(r.p99)} max ${fmt(r.max)} ms, drain ${r.drainMs.toFixed(0)} ms, server CPU ${r.serverCpuMs} ms, ` +
-          `publishing CPU ${fmt(r.publishCpuMs)} wall ${fmt(r.publishWallMs)} ms, server loop delay p99 ${fmt(r.loopDelayP99Ms)} ms, detect → handed to every socket p99 ${fmt(r.handedP99Ms)} ms, clients CPU ${r.clientCpuMs.toFixed(0)} ms, machine busy ${r.machine.busy} ms (softirq ${r.machine.softirq}), TCP ${Object.entries(
+          `p50 ${fmt(r.p50)} p99 ${fmt(r.p99)} (per client ${fmt(r.clientP99)}, per event ${fmt(r.eventP99)}) max ${fmt(r.max)} ms, drain ${r.drainMs.toFixed(0)} ms, server CPU ${r.serverCpuMs} ms, ` +
+          `publishing CPU ${fmt(r.publishCpuMs)} wall ${fmt(r.publishWallMs)} ms, server loop delay p99 ${fmt(r.loopDelayP99Ms)} ms, detect → handed to every socket p99 ${fmt(r.handedP99Ms)} ms, fell behind ${r.fellBehind}, clients CPU ${r.clientCpuMs.toFixed(0)} ms, machine busy ${r.machine.busy} ms (softirq ${r.machine.softirq}), TCP ${Object.entries(
             r.tcp,
           )
             .map(([k, v]) => `${k} ${v}`)
@@ -604,6 +648,8 @@ async function main(): Promise<void> {
         oneStalled: side(done.map((d) => d[1])),
         stalledClient: [...new Set(done.map((d) => d[1].stalledEnd))],
         othersP99Change: spread(ratios),
+        othersClientP99Change: of((r) => r.clientP99),
+        othersEventP99Change: of((r) => r.eventP99),
         othersP50Change: of((r) => r.p50),
         drainChange: of((r) => r.drainMs),
         serverCpuChange: of((r) => r.serverCpuMs),
@@ -615,9 +661,11 @@ async function main(): Promise<void> {
         machineBusyChange: of((r) => r.machine.busy),
         sendsExtra: done.map(([a, b]) => b.sends - a.sends),
         runs: done.map(([a, b]) =>
-          [a, b].map(({ p50, p99, max, drainMs, serverCpuMs, clientCpuMs, machine, tcp, replayMs }) => ({
+          [a, b].map(({ p50, p99, clientP99, eventP99, max, drainMs, serverCpuMs, clientCpuMs, machine, tcp, replayMs }) => ({
             p50,
             p99,
+            clientP99,
+            eventP99,
             max,
             drainMs,
             serverCpuMs,
@@ -633,6 +681,8 @@ async function main(): Promise<void> {
         `stall ${kind}: others' p99 with ÷ without the stalled client, median of ${done.length} pairs ${summary.othersP99Change.median} ` +
           `(95 % CI of the median ${summary.othersP99Change.ci95.join(' … ')}; geometric mean ${summary.othersP99Change.geoMean}, 95 % CI ${summary.othersP99Change.geoCi95.join(' … ')}; ` +
           `pairs ${summary.othersP99Change.min} … ${summary.othersP99Change.max}); ` +
+          `per client p99 ${summary.othersClientP99Change.median} (CI ${summary.othersClientP99Change.ci95.join(' … ')}), ` +
+          `per event p99 ${summary.othersEventP99Change.median} (CI ${summary.othersEventP99Change.ci95.join(' … ')}); ` +
           `p50 ${summary.othersP50Change.median}, server CPU ${summary.serverCpuChange.median}, machine busy ${summary.machineBusyChange.median}; ` +
           `all reading p50 ${summary.allReading.p50Ms} p99 ${summary.allReading.p99Ms} max ${summary.allReading.maxMs} ms\n`,
       );

@@ -10,9 +10,13 @@ import type { GlassView } from './view.ts';
  * The /v1/stream fan-out. Every event is serialised once (one UTF-8 buffer every client's socket
  * is handed) and kept in a ring of the newest `ringSize`; a client that resumes with its last id
  * gets the missed ones from the ring, or from the store when they are older than the ring, in
- * order, then live. Publishing never waits on a client: a client whose socket holds more than
- * `maxBufferedBytes` unsent is closed with 1008 and the id to resume from (tardis-machine cuts
- * slow clients the same way), so one stalled reader costs the engines and the other clients nothing.
+ * order, then live. Publishing never waits on a client. A live client whose socket holds more than
+ * `behindBytes` unsent (its kernel buffers full: it is not reading) falls behind: it is no longer
+ * written to, only its last id is kept, and once its socket drains it is caught up from the ring
+ * and goes live again, so a stalled reader costs the fan-out nothing per event and its memory stays
+ * bounded. One that misses more than the ring holds, or drains nothing for `catchUpStallMs`, is
+ * closed with 1008 and the id to resume from (tardis-machine cuts slow clients the same way); so
+ * is any whose socket holds more than `maxBufferedBytes` (the bound when `behindBytes` is not below it).
  *
  * Events are published as the engines detect them (`detected`), ahead of their store commit, by
  * tier: a P0 goes out at once (inside the engines' emit); a P1 when the engines' synchronous
@@ -33,6 +37,12 @@ export interface StreamOptions {
   readonly ringSize: number;
   /** Bytes a client's socket may hold unsent before it is closed as a slow consumer. */
   readonly maxBufferedBytes: number;
+  /**
+   * Bytes a live client's socket may hold unsent before it falls behind (no more writes until it
+   * drains, then caught up from the ring). At or above `maxBufferedBytes`: never, the client is
+   * closed at the bound instead.
+   */
+  readonly behindBytes: number;
   /** Events read from the store per page while a resuming client catches up. */
   readonly catchUpPage: number;
   /**
@@ -51,6 +61,7 @@ export interface StreamOptions {
 export const DEFAULT_STREAM: StreamOptions = {
   ringSize: 50_000,
   maxBufferedBytes: 4 << 20,
+  behindBytes: 256 << 10,
   catchUpPage: 1000,
   catchUpStallMs: 30_000,
   aheadMax: 10_000,
@@ -102,10 +113,14 @@ class Client {
   sub: Subscription = { coins: null, types: null, heatmap: new Set() };
   /** Receives live events (it has caught up). */
   live = false;
+  /** Fell behind while live: not written to until its socket drains and the ring catches it up. */
+  behind = false;
   started = false;
   closed = false;
   /** Id of the last event queued to this client. */
   lastId: number;
+  /** Bumped at each resume or fall behind: a catch-up of an earlier one stops (never two at once). */
+  epoch = 0;
 
   constructor(ws: WebSocket, lastId: number) {
     this.ws = ws;
@@ -134,7 +149,9 @@ export class StreamHub {
    * What the fan-out did (the bench reads it to see whether a stalled client changes the server's
    * work): messages handed to client sockets, and slow consumers closed.
    */
-  readonly counters = { sends: 0, slowClosed: 0 };
+  readonly counters = { sends: 0, slowClosed: 0, fellBehind: 0 };
+  /** Clients behind (Client.behind): cut once the ring no longer holds the event after their last id. */
+  private readonly behind = new Set<Client>();
   /** The last map sent per coin: deltas are against it. */
   private readonly maps = new Map<string, { width: number; buckets: Map<number, BucketT> }>();
   /** Detected events wait here, in id order, for their tier's flush or the commit that lets them run ahead. */
@@ -289,6 +306,13 @@ export class StreamHub {
       this.later = null;
     }
     if (fresh.length === 0) return;
+    if (this.behind.size > 0) {
+      const oldest = this.oldest;
+      for (const c of this.behind) if (c.lastId + 1 < oldest) this.cut(c);
+    }
+    // With falling behind on, a client's backlog is judged once, after its uncork: while corked the
+    // socket holds the whole flush, which the kernel then takes from a client that reads.
+    const perSend = !this.behindOn;
     for (const c of this.clients) {
       if (!c.live || c.closed) continue;
       let sock: ReturnType<typeof socketOf> | undefined;
@@ -298,10 +322,11 @@ export class StreamHub {
           sock = socketOf(c.ws);
           sock?.cork();
         }
-        this.send(c, e.bytes, e.id);
+        this.send(c, e.bytes, e.id, perSend);
         if (c.closed) break;
       }
       sock?.uncork();
+      if (!perSend && sock !== undefined) this.judge(c);
     }
   }
 
@@ -343,6 +368,7 @@ export class StreamHub {
     ws.on('close', () => {
       c.closed = true;
       this.clients.delete(c);
+      this.behindEnds(c);
       this.metrics?.wsClients(this.clients.size);
     });
     return c;
@@ -359,13 +385,17 @@ export class StreamHub {
       if (m !== null && !c.closed) this.send(c, heatmapText(m, this.lastId, true, m.buckets, []), null);
     }
     if (!resume) {
-      if (!c.live) {
+      // A client behind stays so: the ring catches it up under its new filter.
+      if (!c.live && !c.behind) {
+        c.epoch++;
         c.lastId = this.lastId;
         c.live = true;
       }
       return;
     }
+    c.epoch++;
     c.live = false;
+    this.behindEnds(c);
     c.lastId = after;
     await this.catchUp(c);
   }
@@ -377,11 +407,19 @@ export class StreamHub {
    * slow consumer); the last step to live is synchronous with publish().
    */
   private async catchUp(c: Client): Promise<void> {
+    const epoch = c.epoch;
+    const current = () => !c.closed && c.epoch === epoch;
     let waits = 0;
-    while (!c.closed) {
+    while (current()) {
       if (c.lastId + 1 < this.oldest) {
+        // A client that fell behind while live resumes from the ring only (flush() cuts it as soon
+        // as the ring drops what it misses; this is the same rule, should it be seen here first).
+        if (c.behind) {
+          this.cut(c);
+          return;
+        }
         const rows = await this.source.eventsAfter(c.lastId, this.opts.catchUpPage);
-        if (c.closed) return;
+        if (!current()) return;
         if (rows.length === 0) {
           // The store has not yet committed what the ring already dropped: wait for its next batch.
           if (++waits > 50) {
@@ -402,24 +440,49 @@ export class StreamHub {
         this.fromRing(c, this.opts.catchUpPage);
         if (c.lastId >= this.lastId) {
           c.live = true;
-          this.sendControl(c, { kind: 'live', id: this.lastId });
+          // A resume is announced; a client that only fell behind never sees the difference.
+          if (c.behind) this.behindEnds(c);
+          else this.sendControl(c, { kind: 'live', id: this.lastId });
           return;
         }
       }
-      if (!(await this.drained(c))) return;
+      const below = c.behind ? this.opts.behindBytes / 2 : this.opts.maxBufferedBytes / 2;
+      if (!(await this.drained(c, below)) || !current()) return;
     }
   }
 
   /**
-   * Waits while the client's socket holds more than half its bound unsent: woken by its `drain`
-   * (no work while it reads nothing; a check a second at most), cut as a slow consumer once it has
-   * drained nothing for `catchUpStallMs`. False when the client is gone.
+   * A live client whose socket holds more than `behindBytes` unsent: off the fan-out until its
+   * socket holds at most half that, then caught up from the ring (a page each time it is back
+   * under that) and live again. Cut when the ring drops what it misses (flush()), or when it drains
+   * nothing for `catchUpStallMs` (drained()).
    */
-  private async drained(c: Client): Promise<boolean> {
-    const half = this.opts.maxBufferedBytes / 2;
+  private fallBehind(c: Client): void {
+    c.live = false;
+    c.behind = true;
+    this.behind.add(c);
+    this.counters.fellBehind++;
+    const epoch = ++c.epoch;
+    void (async () => {
+      if ((await this.drained(c, this.opts.behindBytes / 2)) && c.epoch === epoch) await this.catchUp(c);
+    })();
+  }
+
+  private behindEnds(c: Client): void {
+    c.behind = false;
+    this.behind.delete(c);
+  }
+
+  /**
+   * Waits while the client's socket holds more than `below` unsent (half its bound; half
+   * `behindBytes` for one that fell behind): woken by its `drain` (no work while it reads nothing;
+   * a check a second at most), cut as a slow consumer once it has drained nothing for
+   * `catchUpStallMs`. False when the client is gone.
+   */
+  private async drained(c: Client, below: number): Promise<boolean> {
     let held = c.ws.bufferedAmount;
     let since = performance.now();
-    while (!c.closed && held > half) {
+    while (!c.closed && held > below) {
       const sock = socketOf(c.ws);
       if (sock === null) return false;
       await new Promise<void>((resolve) => {
@@ -462,12 +525,24 @@ export class StreamHub {
     }
   }
 
+  /** Clients fall behind before their bound (behindBytes below maxBufferedBytes). */
+  private get behindOn(): boolean {
+    return this.opts.behindBytes < this.opts.maxBufferedBytes;
+  }
+
   private send(c: Client, data: string | Buffer, id: number | null, check = true): void {
     if (c.closed) return;
     c.ws.send(data, TEXT);
     this.counters.sends++;
     if (id !== null) c.lastId = id;
-    if (check && c.ws.bufferedAmount > this.opts.maxBufferedBytes) this.cut(c);
+    if (check) this.judge(c);
+  }
+
+  /** A client's unsent backlog: over the bound it is cut; a live one over `behindBytes` falls behind. */
+  private judge(c: Client): void {
+    const held = c.ws.bufferedAmount;
+    if (held > this.opts.maxBufferedBytes) this.cut(c);
+    else if (held > this.opts.behindBytes && c.live && this.behindOn) this.fallBehind(c);
   }
 
   sendControl(c: Client, msg: Record<string, unknown>): void {
@@ -481,6 +556,7 @@ export class StreamHub {
   private cut(c: Client): void {
     c.closed = true;
     c.live = false;
+    this.behindEnds(c);
     this.clients.delete(c);
     this.metrics?.wsClients(this.clients.size);
     this.metrics?.slowClosed();
@@ -495,6 +571,7 @@ export class StreamHub {
       c.ws.close(1001, `server shutting down: resume from id ${c.lastId}`);
     }
     this.clients.clear();
+    this.behind.clear();
   }
 }
 
