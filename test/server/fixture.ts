@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { WebSocket } from 'ws';
 import { attachEngines } from '../../src/cli/engines.ts';
 import type { GlassEvent } from '../../src/domain/glass-event.ts';
 import type { HeatmapEngine } from '../../src/engine/heatmap/engine.ts';
@@ -122,4 +123,55 @@ export function captureLog(): { lines: string[]; sink: Writable } {
     },
   });
   return { lines, sink };
+}
+
+/** A /v1/stream client for the tests: every message kept in order, a wait on a condition, its close. */
+export interface StreamTestClient {
+  readonly ws: WebSocket;
+  readonly messages: Record<string, unknown>[];
+  /** Ids of the events received, in order. */
+  readonly ids: () => number[];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** Its TCP socket: paused, nothing is read from the kernel. */
+  readonly raw: { pause(): void; resume(): void };
+  /** Resolves once `pred` holds (checked at each message, and every 200 ms); throws after `timeoutMs` naming `what`. */
+  until(pred: (m: Record<string, unknown>[]) => boolean, what: string): Promise<void>;
+}
+
+/** Connects to `wsUrl` (ws://…/v1/stream?…); resolves once open. */
+export function streamClient(wsUrl: string, timeoutMs = 60_000): Promise<StreamTestClient> {
+  const ws = new WebSocket(wsUrl);
+  const messages: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (d) => {
+    messages.push(JSON.parse(String(d)) as Record<string, unknown>);
+    for (const w of waiters.splice(0)) w();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((res) =>
+    ws.on('close', (code, reason) => res({ code, reason: String(reason) })),
+  );
+  const c: StreamTestClient = {
+    ws,
+    messages,
+    ids: () => messages.filter((m) => m['kind'] === 'event').map((m) => m['id'] as number),
+    closed,
+    get raw() {
+      return (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    },
+    async until(pred, what) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pred(messages)) {
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(messages.at(-1))?.slice(0, 200)}`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 200);
+        });
+      }
+    },
+  };
+  return new Promise((res, rej) => {
+    ws.once('open', () => res(c));
+    ws.once('error', rej);
+  });
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { WebSocket } from 'ws';
 import type { GlassEvent } from '../../src/domain/glass-event.ts';
 import type { Coin } from '../../src/domain/ids.ts';
 import { ServiceMetrics } from '../../src/server/metrics.ts';
@@ -10,7 +9,7 @@ import { CLOSE_SLOW, StreamHub, type StreamOptions, viewSource } from '../../src
 import { tapStore } from '../../src/server/tapped-store.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { EventRecord, Store } from '../../src/store/types.ts';
-import { listen, tempDir } from './fixture.ts';
+import { listen, type StreamTestClient, streamClient, tempDir } from './fixture.ts';
 
 /**
  * A client that stops reading, on a real server over a real socket (no stand-ins): once its socket
@@ -52,52 +51,9 @@ async function emit(n: number, pad: number): Promise<number> {
   return nextId - 1;
 }
 
-interface Client {
-  readonly ws: WebSocket;
-  readonly messages: Record<string, unknown>[];
-  readonly ids: () => number[];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  /** Its TCP socket: paused, nothing is read from the kernel. */
-  readonly raw: { pause(): void; resume(): void };
-  until(pred: () => boolean, what: string): Promise<void>;
-}
+type Client = StreamTestClient;
 
-function connect(path: string): Promise<Client> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}${path}`);
-  const messages: Record<string, unknown>[] = [];
-  const waiters: (() => void)[] = [];
-  ws.on('message', (d) => {
-    messages.push(JSON.parse(String(d)) as Record<string, unknown>);
-    for (const w of waiters.splice(0)) w();
-  });
-  const closed = new Promise<{ code: number; reason: string }>((res) =>
-    ws.on('close', (code, reason) => res({ code, reason: String(reason) })),
-  );
-  const c: Client = {
-    ws,
-    messages,
-    ids: () => messages.filter((m) => m['kind'] === 'event').map((m) => m['id'] as number),
-    closed,
-    get raw() {
-      return (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
-    },
-    async until(pred, what) {
-      const deadline = Date.now() + 60_000;
-      while (!pred()) {
-        if (Date.now() > deadline)
-          throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(messages.at(-1))?.slice(0, 200)}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 200);
-        });
-      }
-    },
-  };
-  return new Promise((res, rej) => {
-    ws.once('open', () => res(c));
-    ws.once('error', rej);
-  });
-}
+const connect = (path: string): Promise<Client> => streamClient(`${url.replace('http', 'ws')}${path}`);
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const lastId = (c: Client) => c.ids().at(-1) ?? 0;

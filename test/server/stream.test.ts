@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import { WebSocket } from 'ws';
 import type { GlassEvent, GlassEventType } from '../../src/domain/glass-event.ts';
 import type { Coin } from '../../src/domain/ids.ts';
 import { ServiceMetrics } from '../../src/server/metrics.ts';
@@ -12,7 +11,7 @@ import { StreamHub, viewSource } from '../../src/server/stream.ts';
 import { tapStore } from '../../src/server/tapped-store.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { EventRecord, Store } from '../../src/store/types.ts';
-import { getJson, listen, tempDir } from './fixture.ts';
+import { getJson, listen, type StreamTestClient, streamClient, tempDir } from './fixture.ts';
 
 const { dir, cleanup } = tempDir('glass-stream-');
 let store: Store;
@@ -55,47 +54,9 @@ async function emit(n: number, pad = 0, types: readonly GlassEventType[] = ['ZON
   return nextId - 1;
 }
 
-interface Client {
-  readonly ws: WebSocket;
-  readonly messages: Record<string, unknown>[];
-  readonly ids: () => number[];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  until(pred: (m: Record<string, unknown>[]) => boolean, what: string): Promise<void>;
-}
+type Client = StreamTestClient;
 
-function connect(path: string): Promise<Client> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}${path}`);
-  const messages: Record<string, unknown>[] = [];
-  const waiters: (() => void)[] = [];
-  ws.on('message', (d) => {
-    messages.push(JSON.parse(String(d)) as Record<string, unknown>);
-    for (const w of waiters.splice(0)) w();
-  });
-  const closed = new Promise<{ code: number; reason: string }>((res) =>
-    ws.on('close', (code, reason) => res({ code, reason: String(reason) })),
-  );
-  const c: Client = {
-    ws,
-    messages,
-    ids: () => messages.filter((m) => m['kind'] === 'event').map((m) => m['id'] as number),
-    closed,
-    async until(pred, what) {
-      const deadline = Date.now() + 20_000;
-      while (!pred(messages)) {
-        if (Date.now() > deadline)
-          throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(messages.at(-1))?.slice(0, 200)}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 200);
-        });
-      }
-    },
-  };
-  return new Promise((res, rej) => {
-    ws.once('open', () => res(c));
-    ws.once('error', rej);
-  });
-}
+const connect = (path: string): Promise<Client> => streamClient(`${url.replace('http', 'ws')}${path}`, 20_000);
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const lastId = (c: Client) => c.ids().at(-1) ?? 0;
