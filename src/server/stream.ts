@@ -313,6 +313,7 @@ export class StreamHub {
     // With falling behind on, a client's backlog is judged once, after its uncork: while corked the
     // socket holds the whole flush, which the kernel then takes from a client that reads.
     const perSend = !this.behindOn;
+    const last = (fresh.at(-1) as Entry).id;
     for (const c of this.clients) {
       if (!c.live || c.closed) continue;
       let sock: ReturnType<typeof socketOf> | undefined;
@@ -326,6 +327,9 @@ export class StreamHub {
         if (c.closed) break;
       }
       sock?.uncork();
+      // Past every fresh event, wanted or not (as the ring's catch-up moves it): the id it resumes
+      // from, and what a fall behind is judged against, is never an event it has already been past.
+      if (!c.closed && c.live && last > c.lastId) c.lastId = last;
       if (!perSend && sock !== undefined) this.judge(c);
     }
   }
@@ -354,7 +358,8 @@ export class StreamHub {
       for (const lo of prev.buckets.keys()) if (!now.has(lo)) removed.push(lo);
     }
     const text = heatmapText(m, this.lastId, full, changed, removed);
-    for (const c of this.clients) if (c.started && c.sub.heatmap.has(m.coin)) this.send(c, text, null);
+    // A client behind is not written to: it misses deltas, and gets whole maps when live again (catchUp).
+    for (const c of this.clients) if (c.started && !c.behind && c.sub.heatmap.has(m.coin)) this.send(c, text, null);
   }
 
   /**
@@ -380,10 +385,7 @@ export class StreamHub {
     const resume = after !== null && (!c.started || after !== c.lastId);
     c.started = true;
     this.sendControl(c, { kind: 'subscribed', id: this.lastId, coins: list(sub.coins), types: list(sub.types), heatmap: [...sub.heatmap] });
-    for (const coin of sub.heatmap) {
-      const m = await this.source.heatmap(coin);
-      if (m !== null && !c.closed) this.send(c, heatmapText(m, this.lastId, true, m.buckets, []), null);
-    }
+    await this.wholeMaps(c);
     if (!resume) {
       // A client behind stays so: the ring catches it up under its new filter.
       if (!c.live && !c.behind) {
@@ -441,13 +443,24 @@ export class StreamHub {
         if (c.lastId >= this.lastId) {
           c.live = true;
           // A resume is announced; a client that only fell behind never sees the difference.
-          if (c.behind) this.behindEnds(c);
-          else this.sendControl(c, { kind: 'live', id: this.lastId });
+          if (c.behind) {
+            this.behindEnds(c);
+            // The heatmap deltas it missed while behind: its maps whole again.
+            await this.wholeMaps(c);
+          } else this.sendControl(c, { kind: 'live', id: this.lastId });
           return;
         }
       }
       const below = c.behind ? this.opts.behindBytes / 2 : this.opts.maxBufferedBytes / 2;
-      if (!(await this.drained(c, below)) || !current()) return;
+      if (!(await this.drained(c, below, current)) || !current()) return;
+    }
+  }
+
+  /** The client's heatmap coins, each its current map whole (deltas follow against it). */
+  private async wholeMaps(c: Client): Promise<void> {
+    for (const coin of c.sub.heatmap) {
+      const m = await this.source.heatmap(coin);
+      if (m !== null && !c.closed) this.send(c, heatmapText(m, this.lastId, true, m.buckets, []), null);
     }
   }
 
@@ -464,7 +477,8 @@ export class StreamHub {
     this.counters.fellBehind++;
     const epoch = ++c.epoch;
     void (async () => {
-      if ((await this.drained(c, this.opts.behindBytes / 2)) && c.epoch === epoch) await this.catchUp(c);
+      const current = () => c.epoch === epoch;
+      if ((await this.drained(c, this.opts.behindBytes / 2, current)) && current()) await this.catchUp(c);
     })();
   }
 
@@ -479,10 +493,13 @@ export class StreamHub {
    * a check a second at most), cut as a slow consumer once it has drained nothing for
    * `catchUpStallMs`. False when the client is gone.
    */
-  private async drained(c: Client, below: number): Promise<boolean> {
+  private async drained(c: Client, below: number, current: () => boolean): Promise<boolean> {
     let held = c.ws.bufferedAmount;
     let since = performance.now();
     while (!c.closed && held > below) {
+      // A wait that a resume or a later fall behind superseded ends here, cutting nothing: the
+      // client is someone else's to judge now.
+      if (!current()) return false;
       const sock = socketOf(c.ws);
       if (sock === null) return false;
       await new Promise<void>((resolve) => {
@@ -498,7 +515,7 @@ export class StreamHub {
       });
       const now = c.ws.bufferedAmount;
       if (now < held) since = performance.now();
-      else if (performance.now() - since >= this.opts.catchUpStallMs && !c.closed) this.cut(c);
+      else if (performance.now() - since >= this.opts.catchUpStallMs && !c.closed && current()) this.cut(c);
       held = now;
     }
     if (c.closed) return false;

@@ -345,7 +345,8 @@ const walletIds = new WeakMap<postgres.Sql, Map<string, number>>();
  * their ids; `learnt` gets each address learnt.
  */
 async function internWallets(tx: Tx, ids: Map<string, number>, rows: WireRows, learnt: string[]): Promise<void> {
-  const fresh = [...new Set(rows.map((r) => r[0] as string).filter((a) => !ids.has(a)))];
+  // Sorted: two writers adding overlapping addresses take the unique index's entries in one order (no deadlock).
+  const fresh = [...new Set(rows.map((r) => r[0] as string).filter((a) => !ids.has(a)))].sort();
   if (fresh.length === 0) return;
   await tx`INSERT INTO wallets (address) SELECT unnest(${fresh}::text[]) ON CONFLICT (address) DO NOTHING`;
   for (const r of await tx`SELECT id, address FROM wallets WHERE address = ANY(${fresh}::text[])`) {

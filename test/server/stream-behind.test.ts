@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { GlassEvent } from '../../src/domain/glass-event.ts';
 import type { Coin } from '../../src/domain/ids.ts';
 import { ServiceMetrics } from '../../src/server/metrics.ts';
+import type { HeatmapT } from '../../src/server/schemas.ts';
 import { StoreView } from '../../src/server/store-view.ts';
 import { CLOSE_SLOW, StreamHub, type StreamOptions, viewSource } from '../../src/server/stream.ts';
 import { tapStore } from '../../src/server/tapped-store.ts';
@@ -179,6 +180,56 @@ describe('/v1/stream: a client that stops reading', () => {
     back.ws.close();
     reader.ws.close();
     await Promise.all([back.closed, reader.closed]);
+  });
+});
+
+describe('/v1/stream: a filtered client that falls behind on heatmap deltas', () => {
+  before(() => serve('filtered', { catchUpStallMs: 600_000 }));
+  after(() => close());
+
+  /** A BTC map of 400 buckets whose every bucket differs from map i − 1's: a delta is the whole map. */
+  const map = (i: number): HeatmapT =>
+    ({
+      coin: 'BTC',
+      time: T0 + i,
+      markPx: 95_000,
+      bucketWidth: 10,
+      buckets: Array.from({ length: 400 }, (_, b) => ({
+        lo: 90_000 + 10 * b,
+        hi: 90_010 + 10 * b,
+        longLiqUsd: 1_000 + i,
+        shortLiqUsd: 2_000 + i,
+        longEstimatedUsd: 0,
+        shortEstimatedUsd: 0,
+      })),
+      zones: [],
+    }) as unknown as HeatmapT;
+
+  test('is past the events it does not want, so it is not cut while the ring holds what it wants; behind, it gets no deltas', async () => {
+    const from = nextId - 1;
+    const c = await connect(`/v1/stream?after=${from}&coins=ETH&heatmap=BTC`);
+    await c.until(() => lives(c) === 1, 'live');
+    // More BTC events than the ring holds: none of them is for this client.
+    for (let k = 0; k < 4; k++) await emit(RING / 2, 0);
+    c.raw.pause();
+    const behind0 = hub.counters.fellBehind;
+    let i = 0;
+    while (hub.counters.fellBehind === behind0) {
+      assert.ok(i < 5_000, 'the paused client never fell behind');
+      hub.publishHeatmap(map(++i));
+      await new Promise((r) => setImmediate(r));
+    }
+    // Behind: deltas are not written to it (it is the only heatmap subscriber).
+    const sends0 = hub.counters.sends;
+    hub.publishHeatmap(map(++i));
+    assert.equal(hub.counters.sends, sends0, 'no delta written to a client behind');
+    // The next flush judges it by where it stands: past every event so far, which the ring still
+    // holds the newest of; an earlier Glass judged it by its last wanted id and cut it here.
+    await emit(1, 0);
+    assert.equal(hub.counters.slowClosed, 0, 'not cut');
+    // Its socket paused, it would never read a close frame: dropped.
+    c.ws.terminate();
+    await c.closed;
   });
 });
 
