@@ -48,7 +48,10 @@ test('more entities, a quieter lane or a calmer coin: more surprise; a busy coin
         assert.ok(significance(k + 1, 60_000, rate, 1).surprise >= s.surprise);
         assert.ok(significance(k, 60_000, rate / 2, 1).surprise >= s.surprise);
         const b = significance(k, 60_000, rate, busy);
-        assert.ok(b.surprise <= s.surprise && Math.abs(b.expected - s.expected * busy) <= 1e-9 * b.expected);
+        // Within rounding: busy can be 1 + 2^-52, whose surprise differs from 1's in the last bits
+        // only (fast-check found 2.8e-16 higher at k 6, rate 1e-4).
+        assert.ok(b.surprise <= s.surprise + 1e-12 * (1 + s.surprise), `busy ${busy}: ${b.surprise} > ${s.surprise}`);
+        assert.ok(Math.abs(b.expected - s.expected * busy) <= 1e-9 * b.expected);
         assert.ok(Math.abs(s.pValue - 10 ** -s.surprise) <= 1e-15);
       },
     ),
