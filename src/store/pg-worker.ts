@@ -21,41 +21,61 @@ let lastWrite: Promise<void> = Promise.resolve();
 /** The maps' documents and deltas are built here (map-encoder.ts): each coin's last whole map written. */
 const maps = new MapEncoder();
 
-port.on('message', async (m: { id: number; batch: WireBatch; maps: PackedMaps; scores: PackedScores } | { id: number; close: true }) => {
-  if ('close' in m) {
-    try {
-      await sql.end({ timeout: 5 });
-    } finally {
-      port.postMessage({ id: m.id, ok: true });
+/**
+ * Writes that failed, by id, and why. A batch sent while an earlier one was still pending (`after`)
+ * is refused when that one failed, even if the failure was known here before the batch arrived (the
+ * previous-write chain alone would then let it through): a later cursor is never committed over a
+ * batch that is not. One sent after the failure was reported is written (the store stays usable).
+ */
+const failed = new Map<number, { readonly error: string; readonly unreachable: boolean }>();
+
+port.on(
+  'message',
+  async (m: { id: number; after: number; batch: WireBatch; maps: PackedMaps; scores: PackedScores } | { id: number; close: true }) => {
+    if ('close' in m) {
+      try {
+        await sql.end({ timeout: 5 });
+      } finally {
+        port.postMessage({ id: m.id, ok: true });
+      }
+      return;
     }
-    return;
-  }
-  const before = lastWrite;
-  let mine: Promise<void>;
-  try {
-    unpackMaps(m.batch, m.maps);
-    encodeViews(m.batch.heatmaps, m.batch.views, maps);
-    const w = { ...m.batch, scores: unpackScores(m.scores) };
-    mine = reachable(target.where, () => writePgWire(sql, w, before));
-  } catch (e) {
-    mine = Promise.reject(e);
-  }
-  lastWrite = mine;
-  try {
-    await mine;
-    port.postMessage({ id: m.id, ok: true });
-  } catch (e) {
-    // Not committed (nor any batch encoded after it, whose transaction waits on this one): their bases are not in the store.
-    maps.forget();
-    port.postMessage({
-      id: m.id,
-      ok: false,
-      error: e instanceof Error ? e.message : String(e),
-      unreachable: e instanceof StoreError,
-    });
-  } finally {
-    // Settled and reported: a batch sent after the report starts afresh (the store stays usable).
-    if (lastWrite === mine) lastWrite = Promise.resolve();
-  }
-});
+    const earlier = failed.get(m.after);
+    if (earlier !== undefined) {
+      failed.set(m.id, earlier);
+      port.postMessage({
+        id: m.id,
+        ok: false,
+        error: `not written: the batch before it failed (${earlier.error})`,
+        unreachable: earlier.unreachable,
+      });
+      return;
+    }
+    const before = lastWrite;
+    let mine: Promise<void>;
+    try {
+      unpackMaps(m.batch, m.maps);
+      encodeViews(m.batch.heatmaps, m.batch.views, maps);
+      const w = { ...m.batch, scores: unpackScores(m.scores) };
+      mine = reachable(target.where, () => writePgWire(sql, w, before));
+    } catch (e) {
+      mine = Promise.reject(e);
+    }
+    lastWrite = mine;
+    try {
+      await mine;
+      port.postMessage({ id: m.id, ok: true });
+    } catch (e) {
+      // Not committed (nor any batch encoded after it, whose transaction waits on this one): their bases are not in the store.
+      maps.forget();
+      const error = e instanceof Error ? e.message : String(e);
+      const unreachable = e instanceof StoreError;
+      failed.set(m.id, { error, unreachable });
+      port.postMessage({ id: m.id, ok: false, error, unreachable });
+    } finally {
+      // Settled and reported: a batch sent after the report starts afresh (the store stays usable).
+      if (lastWrite === mine) lastWrite = Promise.resolve();
+    }
+  },
+);
 port.postMessage({ ready: true });

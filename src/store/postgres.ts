@@ -53,6 +53,8 @@ export class PostgresStore implements Store {
   private writerDown: (e: Error) => void = () => {};
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private nextMsg = 0;
+  /** The newest write handed to the writer thread and not yet settled (−1: none). */
+  private pendingWrite = -1;
 
   constructor(url: string, opts: { max?: number; writerThread?: boolean } = {}) {
     const t = pgTarget(url);
@@ -141,8 +143,19 @@ export class PostgresStore implements Store {
     const id = this.nextMsg++;
     const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     writer.ref();
-    writer.postMessage({ id, batch: wire, maps, scores }, [maps.bytes.buffer, scores.nums.buffer, scores.ends.buffer]);
-    await done;
+    // `after`: the write still pending when this one is sent (the writer refuses this one if that
+    // one failed, whenever it learns of the failure: see pg-worker.ts).
+    writer.postMessage({ id, after: this.pendingWrite, batch: wire, maps, scores }, [
+      maps.bytes.buffer,
+      scores.nums.buffer,
+      scores.ends.buffer,
+    ]);
+    this.pendingWrite = id;
+    try {
+      await done;
+    } finally {
+      if (this.pendingWrite === id) this.pendingWrite = -1;
+    }
   }
 
   /** The writer thread, started by the first write (a store only read from, the API's, has none). */

@@ -211,6 +211,9 @@ export function storeSuite(name: string, h: StoreHarness): void {
       // A failing batch (id 1 again), and one sent before its failure was known: neither is kept,
       // or the cursor would claim line 12 over the lines of the batch that failed.
       const bad = s.write(batch({ position: 9, events: [zoneEvent(1, BTC, 20)] }));
+      // This thread held for 300 ms: a writer thread has failed the bad batch before the next one
+      // reaches it, while this side has not yet heard (what a loaded machine does by chance).
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
       const later = s.write(batch({ position: 12, events: [zoneEvent(3, BTC, 30)] }));
       await assert.rejects(bad);
       await assert.rejects(later);
