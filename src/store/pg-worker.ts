@@ -4,6 +4,7 @@ import { encodeViews, MapEncoder } from './map-encoder.ts';
 import { writePgWire } from './pg-rows.ts';
 import { type PgTarget, pgClient, reachable } from './pg-target.ts';
 import { type PackedMaps, type PackedScores, unpackMaps, unpackScores, type WireBatch } from './sqlite-write.ts';
+import { FailedWrites } from './writer-thread.ts';
 
 /**
  * The PostgreSQL store's writer thread: its own client (connections of its own), one transaction
@@ -21,13 +22,8 @@ let lastWrite: Promise<void> = Promise.resolve();
 /** The maps' documents and deltas are built here (map-encoder.ts): each coin's last whole map written. */
 const maps = new MapEncoder();
 
-/**
- * Writes that failed, by id, and why. A batch sent while an earlier one was still pending (`after`)
- * is refused when that one failed, even if the failure was known here before the batch arrived (the
- * previous-write chain alone would then let it through): a later cursor is never committed over a
- * batch that is not. One sent after the failure was reported is written (the store stays usable).
- */
-const failed = new Map<number, { readonly error: string; readonly unreachable: boolean }>();
+/** Writes that failed and why: a batch sent while one of them was pending is refused (writer-thread.ts). */
+const failed = new FailedWrites<{ readonly error: string; readonly unreachable: boolean }>();
 
 port.on(
   'message',
@@ -40,9 +36,8 @@ port.on(
       }
       return;
     }
-    const earlier = failed.get(m.after);
+    const earlier = failed.refused(m.id, m.after);
     if (earlier !== undefined) {
-      failed.set(m.id, earlier);
       port.postMessage({
         id: m.id,
         ok: false,
@@ -70,7 +65,7 @@ port.on(
       maps.forget();
       const error = e instanceof Error ? e.message : String(e);
       const unreachable = e instanceof StoreError;
-      failed.set(m.id, { error, unreachable });
+      failed.fail(m.id, { error, unreachable });
       port.postMessage({ id: m.id, ok: false, error, unreachable });
     } finally {
       // Settled and reported: a batch sent after the report starts afresh (the store stays usable).

@@ -8,7 +8,7 @@ import { migrations } from './migrations.ts';
 import { writePgWire } from './pg-rows.ts';
 import { type PgTarget, pgClient, pgTarget, reachable } from './pg-target.ts';
 import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
-import { encodeBatch, packMaps, packScores } from './sqlite-write.ts';
+import { encodeBatch } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
   EventQuery,
@@ -23,6 +23,7 @@ import type {
   Store,
   WriteBatch,
 } from './types.ts';
+import { type WriterReply, WriterRequests } from './writer-thread.ts';
 
 const END = Number.MAX_SAFE_INTEGER;
 
@@ -51,10 +52,7 @@ export class PostgresStore implements Store {
   private writerReady: Promise<void> = Promise.resolve();
   private writerUp: () => void = () => {};
   private writerDown: (e: Error) => void = () => {};
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  private nextMsg = 0;
-  /** The newest write handed to the writer thread and not yet settled (−1: none). */
-  private pendingWrite = -1;
+  private readonly requests = new WriterRequests();
 
   constructor(url: string, opts: { max?: number; writerThread?: boolean } = {}) {
     const t = pgTarget(url);
@@ -105,7 +103,7 @@ export class PostgresStore implements Store {
       try {
         await this.writerReady;
       } finally {
-        if (this.waiting.size === 0) w.unref();
+        if (this.requests.pending === 0) w.unref();
       }
     }
   }
@@ -136,26 +134,7 @@ export class PostgresStore implements Store {
       }
       return;
     }
-    const writer = this.startWriter();
-    const wire = encodeBatch(b, false);
-    const scores = packScores(b.scores);
-    const maps = packMaps(wire);
-    const id = this.nextMsg++;
-    const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    writer.ref();
-    // `after`: the write still pending when this one is sent (the writer refuses this one if that
-    // one failed, whenever it learns of the failure: see pg-worker.ts).
-    writer.postMessage({ id, after: this.pendingWrite, batch: wire, maps, scores }, [
-      maps.bytes.buffer,
-      scores.nums.buffer,
-      scores.ends.buffer,
-    ]);
-    this.pendingWrite = id;
-    try {
-      await done;
-    } finally {
-      if (this.pendingWrite === id) this.pendingWrite = -1;
-    }
+    await this.requests.write(this.startWriter(), b);
   }
 
   /** The writer thread, started by the first write (a store only read from, the API's, has none). */
@@ -164,27 +143,19 @@ export class PostgresStore implements Store {
     const w = new Worker(new URL('./pg-worker.ts', import.meta.url), {
       workerData: { target: this.target, max: this.writerMax, settings: this.writerSettings },
     });
-    w.on('message', (m: { id: number; ok: boolean; error?: string; unreachable?: boolean } | { ready: true }) => {
-      if ('ready' in m) {
-        this.writerUp();
-        return;
-      }
-      const p = this.waiting.get(m.id);
-      this.waiting.delete(m.id);
-      // Only a pending write keeps the process alive for the thread.
-      if (this.waiting.size === 0) w.unref();
-      if (m.ok) p?.resolve();
-      else {
-        const message = m.error ?? 'postgres write failed';
-        p?.reject(m.unreachable === true ? new StoreError(message) : new Error(message));
-      }
+    w.on('message', (m: WriterReply | { ready: true }) => {
+      if ('ready' in m) this.writerUp();
+      else
+        this.requests.settle(w, m, (r) => {
+          const message = r.error ?? 'postgres write failed';
+          return r.unreachable === true ? new StoreError(message) : new Error(message);
+        });
     });
     // A thread that died fails what it had; the next write starts another.
     const dead = (e: Error) => {
       if (this.writer === w) this.writer = null;
       this.writerDown(e);
-      for (const p of this.waiting.values()) p.reject(e);
-      this.waiting.clear();
+      this.requests.failAll(e);
     };
     w.on('error', dead);
     w.on('exit', (code) => dead(new Error(`postgres writer thread exited (${code})`)));
@@ -414,11 +385,7 @@ export class PostgresStore implements Store {
     const w = this.writer;
     if (w !== null) {
       this.writer = null;
-      const id = this.nextMsg++;
-      const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-      w.ref();
-      w.postMessage({ id, close: true });
-      await done.catch(() => {});
+      await this.requests.close(w).catch(() => {});
       await w.terminate();
     }
     await this.sql.end({ timeout: 5 });

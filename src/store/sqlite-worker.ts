@@ -2,6 +2,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeViews, MapEncoder } from './map-encoder.ts';
 import { type PackedMaps, type PackedScores, PRAGMAS, unpackMaps, unpackScores, type WireBatch, writeWire } from './sqlite-write.ts';
+import { FailedWrites } from './writer-thread.ts';
 
 /**
  * The SQLite store's writer thread: its own connection to the same file (WAL lets the main
@@ -13,13 +14,8 @@ if (port === null) throw new Error('sqlite-worker.ts runs as a worker thread');
 const db = new DatabaseSync((workerData as { path: string }).path);
 db.exec(PRAGMAS);
 port.postMessage({ ready: true });
-/**
- * Batches arrive in cursor order, several at a time (ingest's writes in flight). A batch sent
- * while an earlier one was still pending (`after`) is refused when that one failed, so a later
- * cursor is never committed over a batch that is not; one sent after the failure was reported
- * is written (the store stays usable).
- */
-const failed = new Map<number, string>();
+/** Batches arrive in cursor order, several at a time (ingest's writes in flight); see writer-thread.ts for refusals. */
+const failed = new FailedWrites<string>();
 /** The maps' documents and deltas are built here (map-encoder.ts): each coin's last whole map written. */
 const maps = new MapEncoder();
 port.on(
@@ -30,9 +26,8 @@ port.on(
       port.postMessage({ id: m.id, ok: true });
       return;
     }
-    const earlier = failed.get(m.after);
+    const earlier = failed.refused(m.id, m.after);
     if (earlier !== undefined) {
-      failed.set(m.id, earlier);
       port.postMessage({ id: m.id, ok: false, error: `not written: the batch before it failed (${earlier})` });
       return;
     }
@@ -45,7 +40,7 @@ port.on(
       // Not committed: the bases this batch set are not in the store.
       maps.forget();
       const error = e instanceof Error ? e.message : String(e);
-      failed.set(m.id, error);
+      failed.fail(m.id, error);
       port.postMessage({ id: m.id, ok: false, error });
     }
   },

@@ -6,7 +6,7 @@ import { MapEncoder } from './map-encoder.ts';
 import { migrations } from './migrations.ts';
 import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
 import { Statements } from './sqlite-statements.ts';
-import { encodeBatch, PRAGMAS, packMaps, packScores, transaction, writeWire } from './sqlite-write.ts';
+import { encodeBatch, PRAGMAS, transaction, writeWire } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
   EventQuery,
@@ -21,6 +21,7 @@ import type {
   Store,
   WriteBatch,
 } from './types.ts';
+import { type WriterReply, WriterRequests } from './writer-thread.ts';
 
 /** Far past any venue time: "no `at`" reads as "at the end of time". */
 const END = Number.MAX_SAFE_INTEGER;
@@ -43,10 +44,7 @@ export class SqliteStore implements Store {
   private readonly writer: Worker | null;
   /** Builds the maps' texts when this thread writes (no writer thread); the writer thread has its own. */
   private readonly maps = new MapEncoder();
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  private nextMsg = 0;
-  /** The newest write not yet settled (-1: none): a write sent meanwhile is refused if it fails. */
-  private pendingWrite = -1;
+  private readonly requests = new WriterRequests();
   /** Settles once the writer thread has its connection open (at once without a thread). */
   private readonly ready: Promise<void>;
 
@@ -69,22 +67,14 @@ export class SqliteStore implements Store {
           });
     // Awaited by migrate(); a store closed before that must not leave an unhandled rejection.
     this.ready.catch(() => {});
-    this.writer?.on('message', (m: { id: number; ok: boolean; error?: string } | { ready: true }) => {
-      if ('ready' in m) {
-        up();
-        return;
-      }
-      const w = this.waiting.get(m.id);
-      this.waiting.delete(m.id);
-      // Only a pending write keeps the process alive for the thread.
-      if (this.waiting.size === 0) this.writer?.unref();
-      if (m.ok) w?.resolve();
-      else w?.reject(new Error(m.error ?? 'sqlite write failed'));
+    const writer = this.writer;
+    writer?.on('message', (m: WriterReply | { ready: true }) => {
+      if ('ready' in m) up();
+      else this.requests.settle(writer, m, (r) => new Error(r.error ?? 'sqlite write failed'));
     });
-    this.writer?.on('error', (e) => {
+    writer?.on('error', (e) => {
       down(e);
-      for (const w of this.waiting.values()) w.reject(e);
-      this.waiting.clear();
+      this.requests.failAll(e);
     });
     this.writer?.unref();
   }
@@ -112,7 +102,7 @@ export class SqliteStore implements Store {
       try {
         await this.ready;
       } finally {
-        if (this.waiting.size === 0) this.writer.unref();
+        if (this.requests.pending === 0) this.writer.unref();
       }
     }
   }
@@ -132,23 +122,7 @@ export class SqliteStore implements Store {
       }
       return;
     }
-    const wire = encodeBatch(b, false);
-    const scores = packScores(b.scores);
-    const id = this.nextMsg++;
-    const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    this.writer.ref();
-    const maps = packMaps(wire);
-    this.writer.postMessage({ id, after: this.pendingWrite, batch: wire, maps, scores }, [
-      maps.bytes.buffer,
-      scores.nums.buffer,
-      scores.ends.buffer,
-    ]);
-    this.pendingWrite = id;
-    try {
-      await done;
-    } finally {
-      if (this.pendingWrite === id) this.pendingWrite = -1;
-    }
+    await this.requests.write(this.writer, b);
   }
 
   async cursor(source: string): Promise<IngestCursor | null> {
@@ -371,11 +345,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.writer !== null && this.db.isOpen) {
-      const id = this.nextMsg++;
-      const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-      this.writer.ref();
-      this.writer.postMessage({ id, close: true });
-      await done;
+      await this.requests.close(this.writer);
       await this.writer.terminate();
     }
     if (this.db.isOpen) this.db.close();
