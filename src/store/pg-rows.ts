@@ -1,6 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type postgres from 'postgres';
-import type { WireBatch } from './sqlite-write.ts';
+import { packedTimes, packedWallets, SCORE_COPY_BINARY, scoreCopyBinary } from './pg-score-copy.ts';
+import { type PackedScores, unpackScores, type WireBatch } from './sqlite-write.ts';
 
 /**
  * (Run on the PostgreSQL store's writer thread, src/store/pg-worker.ts, from the batch as
@@ -287,12 +288,12 @@ function copyable(rows: WireRows): boolean {
 
 /** A batch's rows split between COPY texts (in table order) and the JSON texts of the tables COPY cannot take. */
 export interface BatchTexts {
-  readonly copies: readonly (readonly [statement: string, text: string])[];
+  readonly copies: readonly (readonly [statement: string, data: string | Buffer])[];
   readonly json: RowTexts;
 }
 
 export function batchTexts(w: WireBatch, ids: WalletIds): BatchTexts {
-  const copies: [string, string][] = [];
+  const copies: [string, string | Buffer][] = [];
   const json: Record<Table, string | null> = { events: null, heatmaps: null, positions: null, scores: null, grades: null };
   for (const t of TABLES) {
     const rows = w[t];
@@ -306,12 +307,12 @@ export function batchTexts(w: WireBatch, ids: WalletIds): BatchTexts {
 }
 
 /**
- * One `COPY … FROM STDIN` of `text`. The client settles a COPY's stream when the server has taken
+ * One `COPY … FROM STDIN` of `data` (text, or binary for the scores). The client settles a COPY's stream when the server has taken
  * it, but not when the server refuses it after the last byte (a duplicate key, say): that error
  * reaches only the query's `reject`, which is watched here (the `postgres` client's Query keeps
  * it as its own field), so the transaction fails with the server's reason instead of waiting.
  */
-async function copyIn(tx: Tx, statement: string, text: string): Promise<void> {
+async function copyIn(tx: Tx, statement: string, data: string | Buffer): Promise<void> {
   const q = tx.unsafe(statement);
   const refused = new Promise<never>((_, reject) => {
     const query = q as unknown as { reject: (e: unknown) => void };
@@ -328,7 +329,7 @@ async function copyIn(tx: Tx, statement: string, text: string): Promise<void> {
     new Promise<void>((resolve, reject) => {
       ws.once('error', reject);
       ws.once('finish', resolve);
-      ws.end(text);
+      ws.end(data);
     }),
   ]);
 }
@@ -344,9 +345,9 @@ const walletIds = new WeakMap<postgres.Sql, Map<string, number>>();
  * another writer is adding meanwhile is waited for by the unique index, then read) and learns
  * their ids; `learnt` gets each address learnt.
  */
-async function internWallets(tx: Tx, ids: Map<string, number>, rows: WireRows, learnt: string[]): Promise<void> {
+async function internWallets(tx: Tx, ids: Map<string, number>, wallets: readonly string[], learnt: string[]): Promise<void> {
   // Sorted: two writers adding overlapping addresses take the unique index's entries in one order (no deadlock).
-  const fresh = [...new Set(rows.map((r) => r[0] as string).filter((a) => !ids.has(a)))].sort();
+  const fresh = [...new Set(wallets.filter((a) => !ids.has(a)))].sort();
   if (fresh.length === 0) return;
   await tx`INSERT INTO wallets (address) SELECT unnest(${fresh}::text[]) ON CONFLICT (address) DO NOTHING`;
   for (const r of await tx`SELECT id, address FROM wallets WHERE address = ANY(${fresh}::text[])`) {
@@ -358,29 +359,34 @@ async function internWallets(tx: Tx, ids: Map<string, number>, rows: WireRows, l
 /**
  * One batch and its cursor in one transaction, which waits for `before` (the previous write)
  * before its first insert and fails if it failed: batches commit, and take serial ids, in cursor
- * order, and a later cursor is never committed over a batch that is not.
+ * order, and a later cursor is never committed over a batch that is not. `packed`: the batch's
+ * score rows as the recorder packed them (`packScores`, numeric; `w.scores` then empty), sent by
+ * binary COPY (pg-score-copy.ts).
  */
-export async function writePgWire(sql: postgres.Sql, w: WireBatch, before: Promise<void>): Promise<void> {
+export async function writePgWire(sql: postgres.Sql, w: WireBatch, before: Promise<void>, packed?: PackedScores): Promise<void> {
   let ids = walletIds.get(sql);
   if (ids === undefined) {
     ids = new Map();
     walletIds.set(sql, ids);
   }
   const known = ids;
+  const wallets = packed === undefined ? w.scores.map((r) => r[0] as string) : packedWallets(packed);
+  const times = packed === undefined ? [...new Set(w.scores.map((r) => r[1] as number))] : packedTimes(packed);
   // The rows' texts are built now, while the previous batch may still be committing, not after it
   // (unless a score's wallet is new: its id comes from the transaction).
-  const ready = w.scores.every((r) => known.has(r[0] as string)) ? batchTexts(w, known) : null;
+  const ready = wallets.every((a) => known.has(a)) ? scoreTexts(w, known, wallets, packed) : null;
   const learnt: string[] = [];
   try {
     await sql.begin(async (tx) => {
       await before;
-      await internWallets(tx, known, w.scores, learnt);
-      const t = ready ?? batchTexts(w, known);
+      await internWallets(tx, known, wallets, learnt);
+      const t = ready ?? scoreTexts(w, known, wallets, packed);
       // Each COPY waits for the server's answer (the client runs nothing else meanwhile on the connection) …
-      for (const [statement, text] of t.copies) await copyIn(tx, statement, text);
+      for (const [statement, data] of t.copies) await copyIn(tx, statement, data);
       // … then the rest, sent at once and executed in order.
       const sent: Promise<unknown>[] = [];
       sendRows(sent, tx, w, t.json);
+      if (times.length > 0) sent.push(tx`INSERT INTO score_times SELECT unnest(${times}::bigint[]) ON CONFLICT DO NOTHING`.execute());
       // The first failure fails the transaction; the rest are observed so none goes unhandled.
       for (const x of sent) x.catch(() => {});
       await Promise.all(sent);
@@ -389,4 +395,16 @@ export async function writePgWire(sql: postgres.Sql, w: WireBatch, before: Promi
     for (const a of learnt) known.delete(a);
     throw e;
   }
+}
+
+/** `batchTexts`, the packed score rows by binary COPY where they can go so (else unpacked, as text). */
+function scoreTexts(w: WireBatch, ids: WalletIds, wallets: readonly string[], packed: PackedScores | undefined): BatchTexts {
+  if (packed === undefined) return batchTexts(w, ids);
+  const binary = scoreCopyBinary(
+    packed,
+    wallets.map((a) => idOf(ids, a)),
+  );
+  if (binary === null) return batchTexts({ ...w, scores: unpackScores(packed) }, ids);
+  const t = batchTexts(w, ids);
+  return { ...t, copies: [...t.copies, [SCORE_COPY_BINARY, binary]] };
 }

@@ -51,8 +51,9 @@ port.on(
     try {
       unpackMaps(m.batch, m.maps);
       encodeViews(m.batch.heatmaps, m.batch.views, maps);
-      const w = { ...m.batch, scores: unpackScores(m.scores) };
-      mine = reachable(target.where, () => writePgWire(sql, w, before));
+      // The recorder's rows go by binary COPY from their numbers (pg-score-copy.ts), others as text.
+      const w = { ...m.batch, scores: m.scores.numeric ? [] : unpackScores(m.scores) };
+      mine = reachable(target.where, () => writePgWire(sql, w, before, m.scores.numeric ? m.scores : undefined));
     } catch (e) {
       mine = Promise.reject(e);
     }

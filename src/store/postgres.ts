@@ -6,8 +6,9 @@ import { StoreError } from './errors.ts';
 import { MapEncoder } from './map-encoder.ts';
 import { migrations } from './migrations.ts';
 import { writePgWire } from './pg-rows.ts';
+import { packedComponents } from './pg-score-copy.ts';
 import { type PgTarget, pgClient, pgTarget, reachable } from './pg-target.ts';
-import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
+import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, scoreWith, splitAfter } from './rows.ts';
 import { encodeBatch } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
@@ -288,7 +289,7 @@ export class PostgresStore implements Store {
         WHERE s.trades >= ${Math.max(1, q.minTrades ?? 1)}
         ORDER BY s.score DESC, a.address LIMIT ${q.limit} OFFSET ${q.afterRank ?? 0}`,
     );
-    return rows.map(scoreOf);
+    return rows.map(pgScoreOf);
   }
 
   async scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]> {
@@ -296,11 +297,11 @@ export class PostgresStore implements Store {
       () => this.sql`SELECT s.*, a.address AS wallet FROM wallets a JOIN scores s ON s.wallet_id = a.id
         WHERE a.address = ${wallet} AND s.time <= ${at ?? END} ORDER BY s.time, s.id`,
     );
-    return rows.map(scoreOf);
+    return rows.map(pgScoreOf);
   }
 
   async latestScoreTime(): Promise<number | null> {
-    const [r] = await this.q(() => this.sql`SELECT MAX(time) AS t FROM scores`);
+    const [r] = await this.q(() => this.sql`SELECT MAX(time) AS t FROM score_times`);
     return r?.['t'] === null || r?.['t'] === undefined ? null : Number(r['t']);
   }
 
@@ -347,7 +348,8 @@ export class PostgresStore implements Store {
       this.sql.begin(async (tx) => {
         const out: Record<string, number> = {};
         const del = async (table: string, ms: number | null, partition: string | null): Promise<void> => {
-          const [m] = await tx`SELECT MAX(time) AS t FROM ${tx(table)}`;
+          // The newest score time is score_times' (scores has no index by time: migration 007).
+          const [m] = await tx`SELECT MAX(time) AS t FROM ${tx(table === 'scores' ? 'score_times' : table)}`;
           const cut = cutoff(m?.t, ms);
           if (cut === null) {
             out[table] = 0;
@@ -357,12 +359,16 @@ export class PostgresStore implements Store {
           const r =
             partition === null
               ? await tx`DELETE FROM ${tx(table)} WHERE time < ${cut}`
-              : table === 'heatmap_snapshots'
-                ? await tx`DELETE FROM heatmap_snapshots WHERE id IN (SELECT id FROM (
+              : table === 'scores'
+                ? await tx`DELETE FROM scores s USING wallets a CROSS JOIN LATERAL (
+                    SELECT x.time, x.id FROM scores x WHERE x.wallet_id = a.id AND x.time < ${cut} ORDER BY x.time DESC, x.id DESC LIMIT 1
+                  ) k WHERE s.wallet_id = a.id AND (s.time, s.id) < (k.time, k.id)`
+                : table === 'heatmap_snapshots'
+                  ? await tx`DELETE FROM heatmap_snapshots WHERE id IN (SELECT id FROM (
                    SELECT id, delta, ROW_NUMBER() OVER (PARTITION BY coin ORDER BY time DESC, id DESC) AS rn,
                      ROW_NUMBER() OVER (PARTITION BY coin, delta ORDER BY time DESC, id DESC) AS rw
                    FROM heatmap_snapshots WHERE time < ${cut}) x WHERE rn > 1 AND NOT (NOT delta AND rw = 1))`
-                : await tx`DELETE FROM ${tx(table)} WHERE id IN (SELECT id FROM (
+                  : await tx`DELETE FROM ${tx(table)} WHERE id IN (SELECT id FROM (
                    SELECT id, ROW_NUMBER() OVER (PARTITION BY ${tx.unsafe(partition)} ORDER BY time DESC, id DESC) AS rn
                    FROM ${tx(table)} WHERE time < ${cut}) x WHERE rn > 1)`;
           out[table] = r.count;
@@ -371,6 +377,8 @@ export class PostgresStore implements Store {
         await del('heatmap_snapshots', policy.heatmapsMs, 'coin');
         await del('position_snapshots', policy.positionsMs, 'wallet, coin');
         await del('scores', policy.scoresMs, 'wallet_id');
+        if (policy.scoresMs !== null)
+          await tx`DELETE FROM score_times WHERE time < (SELECT MAX(time) FROM score_times) - ${policy.scoresMs}`;
         return out;
       }),
     );
@@ -390,4 +398,10 @@ export class PostgresStore implements Store {
     }
     await this.sql.end({ timeout: 5 });
   }
+}
+
+/** A score row: the recorder's components packed (migration 007), others as JSON text. */
+function pgScoreOf(r: Row): ScoreRecord {
+  const packed = r['components_packed'] as Uint8Array | null | undefined;
+  return packed === null || packed === undefined ? scoreOf(r) : scoreWith(r, packedComponents(packed));
 }

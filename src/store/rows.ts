@@ -91,13 +91,18 @@ export function positionOf(r: Row): PositionSnapshotRecord {
 }
 
 export function scoreOf(r: Row): ScoreRecord {
+  return scoreWith(r, JSON.parse(r.components as string) as Record<string, number>);
+}
+
+/** A score row whose components were read otherwise (PostgreSQL's packed components). */
+export function scoreWith(r: Row, components: Record<string, number>): ScoreRecord {
   return {
     wallet: r.wallet as Wallet,
     time: num(r.time),
     score: num(r.score),
     confidence: num(r.confidence),
     trades: num(r.trades),
-    components: JSON.parse(r.components as string) as Record<string, number>,
+    components,
   };
 }
 

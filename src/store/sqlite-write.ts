@@ -139,10 +139,19 @@ export function packScores(scores: readonly ScoreRecord[]): PackedScores {
   if (numeric) {
     const ends = new Uint32Array(n);
     const parts: string[] = new Array(n);
+    // The rows' numbers by runs: records made one after another sit one after another in a chunk.
+    for (let i = 0; i < n; ) {
+      const s = scores[i] as ScoreRow;
+      let j = i + 1;
+      for (let t = scores[j] as ScoreRow | undefined; t !== undefined && t.nums === s.nums && t.at === s.at + (j - i) * SCORE_WIDTH; ) {
+        t = scores[++j] as ScoreRow | undefined;
+      }
+      nums.set(s.nums.subarray(s.at, s.at + (j - i) * SCORE_WIDTH), SCORE_WIDTH * i);
+      i = j;
+    }
     let at = 0;
     for (let i = 0; i < n; i++) {
       const s = scores[i] as ScoreRow;
-      nums.set(s.nums.subarray(s.at, s.at + SCORE_WIDTH), SCORE_WIDTH * i);
       parts[i] = s.wallet;
       at += s.wallet.length;
       ends[i] = at;

@@ -203,6 +203,13 @@ test('score rows past a chunk (a cadence’s sweep makes thousands) keep their o
     unpackScores(packScores(made)).map((r) => r[1]),
     made.map((_, i) => i),
   );
+  // Packed in any order (runs of consecutive records broken anywhere), each row keeps its own numbers.
+  const order = [...made.keys()].filter((i) => i % 3 !== 1).reverse();
+  order.splice(100, 0, ...[...made.keys()].filter((i) => i % 3 === 1));
+  assert.deepEqual(
+    unpackScores(packScores(order.map((i) => made[i] as (typeof made)[number]))).map((r) => r.slice(0, 5)),
+    order.map((i) => [`w${i}`, i, i, i, i]),
+  );
 });
 
 /** A record's fields read through its getters. */

@@ -376,6 +376,38 @@ export function storeSuite(name: string, h: StoreHarness): void {
       assert.equal((await s.scoreHistory(W1)).length, 3);
     });
 
+    withStore('prune scores: each wallet keeps its newest record before the cut and every one after it', async (s) => {
+      const recs = [
+        score(W1, 100, 1, 1),
+        score(W1, 200, 2, 2),
+        score(W2, 150, 5, 1),
+        score(W1, 700, 3, 3),
+        score(W2, 300, 6, 2),
+        score(W1, 1000, 4, 4),
+        score(W2, 300, 7, 3),
+      ];
+      await s.write(batch({ position: 1, scores: recs.slice(0, 4) }));
+      await s.write(batch({ position: 2, scores: recs.slice(4) }));
+      const before = await Promise.all([0, 250, 400, 800, 1000].map((at) => s.scores({ at, limit: 10 })));
+      assert.equal(await s.latestScoreTime(), 1000);
+      // Cut at 1000 - 600 = 400: W1 keeps 200 (its state at the cut), 700, 1000; W2 keeps its last row at 300 (two at 300: the later).
+      const deleted = await s.prune({ eventsMs: null, heatmapsMs: null, positionsMs: null, scoresMs: 600 });
+      assert.equal(deleted['scores'], 3);
+      assert.deepEqual(
+        (await s.scoreHistory(W1)).map((r) => r.time),
+        [200, 700, 1000],
+      );
+      assert.deepEqual(
+        (await s.scoreHistory(W2)).map((r) => [r.time, r.score]),
+        [[300, 7]],
+      );
+      // From the cut on, the ranked list at any time is what it was before pruning.
+      for (const [i, at] of [400, 800, 1000].entries()) assert.deepEqual(await s.scores({ at, limit: 10 }), before[i + 2]);
+      assert.equal(await s.latestScoreTime(), 1000);
+      // Nothing more to prune until newer records move the cut.
+      assert.equal((await s.prune({ eventsMs: null, heatmapsMs: null, positionsMs: null, scoresMs: 600 }))['scores'], 0);
+    });
+
     withStore('property: point-in-time reads equal a model replayed up to at (no look-ahead)', async (s) => {
       let n = 0;
       await fc.assert(

@@ -33,6 +33,8 @@ function record(wallet: string, time: number, score: number, trades: number, com
 
 /** What a store holds after OLD (written before 006) and one batch written after it. */
 async function checkMigrated(s: Store): Promise<void> {
+  // The newest score time (PostgreSQL: score_times, filled from the old rows by migration 007).
+  assert.equal(await s.latestScoreTime(), 2000);
   assert.deepEqual(
     (await s.scoreHistory(A as Wallet)).map((r) => [r.wallet, r.time, r.score, r.trades, r.components]),
     [
@@ -54,6 +56,7 @@ async function checkMigrated(s: Store): Promise<void> {
     positions: [],
     scores: [record(B, 3000, 70, 6, { accuracy: 70 }), record(C, 3000, 80, 2, { accuracy: 80 })],
   });
+  assert.equal(await s.latestScoreTime(), 3000);
   assert.deepEqual(
     (await s.scores({ limit: 10 })).map((r) => [r.wallet, r.score]),
     [
