@@ -1,7 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type postgres from 'postgres';
-import { packedTimes, packedWallets, SCORE_COPY_BINARY, scoreCopyBinary } from './pg-score-copy.ts';
-import { type PackedScores, unpackScores, type WireBatch } from './sqlite-write.ts';
+import { type PackedScoreRows, packedTimes, SCORE_COPY_BINARY, scoreCopyBinary } from './pg-score-copy.ts';
+import { unpackScores, type WireBatch } from './sqlite-write.ts';
 
 /**
  * (Run on the PostgreSQL store's writer thread, src/store/pg-worker.ts, from the batch as
@@ -363,15 +363,15 @@ async function internWallets(tx: Tx, ids: Map<string, number>, wallets: readonly
  * score rows as the recorder packed them (`packScores`, numeric; `w.scores` then empty), sent by
  * binary COPY (pg-score-copy.ts).
  */
-export async function writePgWire(sql: postgres.Sql, w: WireBatch, before: Promise<void>, packed?: PackedScores): Promise<void> {
+export async function writePgWire(sql: postgres.Sql, w: WireBatch, before: Promise<void>, packed?: PackedScoreRows): Promise<void> {
   let ids = walletIds.get(sql);
   if (ids === undefined) {
     ids = new Map();
     walletIds.set(sql, ids);
   }
   const known = ids;
-  const wallets = packed === undefined ? w.scores.map((r) => r[0] as string) : packedWallets(packed);
-  const times = packed === undefined ? [...new Set(w.scores.map((r) => r[1] as number))] : packedTimes(packed);
+  const wallets = packed === undefined ? w.scores.map((r) => r[0] as string) : packed.wallets;
+  const times = packed === undefined ? [...new Set(w.scores.map((r) => r[1] as number))] : packedTimes(packed.scores);
   // The rows' texts are built now, while the previous batch may still be committing, not after it
   // (unless a score's wallet is new: its id comes from the transaction).
   const ready = wallets.every((a) => known.has(a)) ? scoreTexts(w, known, wallets, packed) : null;
@@ -398,13 +398,13 @@ export async function writePgWire(sql: postgres.Sql, w: WireBatch, before: Promi
 }
 
 /** `batchTexts`, the packed score rows by binary COPY where they can go so (else unpacked, as text). */
-function scoreTexts(w: WireBatch, ids: WalletIds, wallets: readonly string[], packed: PackedScores | undefined): BatchTexts {
+function scoreTexts(w: WireBatch, ids: WalletIds, wallets: readonly string[], packed: PackedScoreRows | undefined): BatchTexts {
   if (packed === undefined) return batchTexts(w, ids);
   const binary = scoreCopyBinary(
-    packed,
+    packed.scores,
     wallets.map((a) => idOf(ids, a)),
   );
-  if (binary === null) return batchTexts({ ...w, scores: unpackScores(packed) }, ids);
+  if (binary === null) return batchTexts({ ...w, scores: unpackScores(packed.scores, packed.wallets) }, ids);
   const t = batchTexts(w, ids);
   return { ...t, copies: [...t.copies, [SCORE_COPY_BINARY, binary]] };
 }

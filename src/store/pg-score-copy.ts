@@ -46,16 +46,10 @@ const TWO_32 = 4294967296;
 
 export const SCORE_COPY_BINARY = 'COPY scores (wallet_id, time, score, confidence, trades, components_packed) FROM STDIN (FORMAT binary)';
 
-/** Each packed row's wallet address (`packScores` numeric: one text end per row). */
-export function packedWallets(p: PackedScores): string[] {
-  const out: string[] = new Array(p.ends.length);
-  let from = 0;
-  for (let i = 0; i < p.ends.length; i++) {
-    const to = p.ends[i] as number;
-    out[i] = p.text.slice(from, to);
-    from = to;
-  }
-  return out;
+/** The recorder's packed rows (`packScores`, numeric) and each row's wallet address. */
+export interface PackedScoreRows {
+  readonly scores: PackedScores;
+  readonly wallets: readonly string[];
 }
 
 /** Each packed row's time, once each. */

@@ -3,7 +3,7 @@ import { StoreError } from './errors.ts';
 import { encodeViews, MapEncoder } from './map-encoder.ts';
 import { writePgWire } from './pg-rows.ts';
 import { type PgTarget, pgClient, reachable } from './pg-target.ts';
-import { type PackedMaps, type PackedScores, unpackMaps, unpackScores, type WireBatch } from './sqlite-write.ts';
+import { type PackedMaps, type PackedScores, unpackMaps, unpackScores, WalletNames, type WireBatch } from './sqlite-write.ts';
 import { FailedWrites } from './writer-thread.ts';
 
 /**
@@ -21,6 +21,8 @@ const sql = pgClient(target, max, settings);
 let lastWrite: Promise<void> = Promise.resolve();
 /** The maps' documents and deltas are built here (map-encoder.ts): each coin's last whole map written. */
 const maps = new MapEncoder();
+/** The score rows' wallet numbers (writer-thread.ts numbers them; every batch's, refused or not, learnt in order). */
+const names = new WalletNames();
 
 /** Writes that failed and why: a batch sent while one of them was pending is refused (writer-thread.ts). */
 const failed = new FailedWrites<{ readonly error: string; readonly unreachable: boolean }>();
@@ -36,6 +38,7 @@ port.on(
       }
       return;
     }
+    names.learn(m.scores);
     const earlier = failed.refused(m.id, m.after);
     if (earlier !== undefined) {
       port.postMessage({
@@ -52,8 +55,9 @@ port.on(
       unpackMaps(m.batch, m.maps);
       encodeViews(m.batch.heatmaps, m.batch.views, maps);
       // The recorder's rows go by binary COPY from their numbers (pg-score-copy.ts), others as text.
-      const w = { ...m.batch, scores: m.scores.numeric ? [] : unpackScores(m.scores) };
-      mine = reachable(target.where, () => writePgWire(sql, w, before, m.scores.numeric ? m.scores : undefined));
+      const w = { ...m.batch, scores: m.scores.numeric ? [] : unpackScores(m.scores, names.of(m.scores)) };
+      const packed = m.scores.numeric ? { scores: m.scores, wallets: names.of(m.scores) } : undefined;
+      mine = reachable(target.where, () => writePgWire(sql, w, before, packed));
     } catch (e) {
       mine = Promise.reject(e);
     }

@@ -1,7 +1,16 @@
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeViews, MapEncoder } from './map-encoder.ts';
-import { type PackedMaps, type PackedScores, PRAGMAS, unpackMaps, unpackScores, type WireBatch, writeWire } from './sqlite-write.ts';
+import {
+  type PackedMaps,
+  type PackedScores,
+  PRAGMAS,
+  unpackMaps,
+  unpackScores,
+  WalletNames,
+  type WireBatch,
+  writeWire,
+} from './sqlite-write.ts';
 import { FailedWrites } from './writer-thread.ts';
 
 /**
@@ -18,6 +27,8 @@ port.postMessage({ ready: true });
 const failed = new FailedWrites<string>();
 /** The maps' documents and deltas are built here (map-encoder.ts): each coin's last whole map written. */
 const maps = new MapEncoder();
+/** The score rows' wallet numbers (writer-thread.ts numbers them; every batch's, refused or not, learnt in order). */
+const names = new WalletNames();
 port.on(
   'message',
   (m: { id: number; after: number; batch: WireBatch; maps: PackedMaps; scores: PackedScores } | { id: number; close: true }) => {
@@ -26,6 +37,7 @@ port.on(
       port.postMessage({ id: m.id, ok: true });
       return;
     }
+    names.learn(m.scores);
     const earlier = failed.refused(m.id, m.after);
     if (earlier !== undefined) {
       port.postMessage({ id: m.id, ok: false, error: `not written: the batch before it failed (${earlier})` });
@@ -34,7 +46,7 @@ port.on(
     try {
       unpackMaps(m.batch, m.maps);
       encodeViews(m.batch.heatmaps, m.batch.views, maps);
-      writeWire(db, { ...m.batch, scores: unpackScores(m.scores) });
+      writeWire(db, { ...m.batch, scores: unpackScores(m.scores, names.of(m.scores)) });
       port.postMessage({ id: m.id, ok: true });
     } catch (e) {
       // Not committed: the bases this batch set are not in the store.

@@ -117,28 +117,87 @@ export function unpackMaps(w: WireBatch, p: PackedMaps): void {
 
 /**
  * A batch's scores as columns: per row time, score, confidence and trades, then the components
- * (COMPONENTS order) in `nums`, SCORE_WIDTH numbers a row; the wallet texts (and, unless `numeric`,
- * each row's components text after its wallet) one after another in `text`, `ends[i]` where text
- * i ends. A batch holds thousands of score rows (a cadence rewrites every wallet whose percentile
- * moved), and the structured clone of as many small arrays was most of the engines' thread's share
- * of a write; this crosses as two transferred buffers and one flat string. `numeric`: every row
- * was the recorder's (score-rows.ts), its components text built on the writer from the numbers.
+ * (COMPONENTS order) in `nums`, SCORE_WIDTH numbers a row; each row's wallet as its number
+ * (`WalletNumbers`: an address crosses to a writer thread once, in `fresh`, then as its number);
+ * unless `numeric`, each row's components text one after another in `text`, `ends[i]` where row
+ * i's ends. A batch holds thousands of score rows (a cadence rewrites every wallet whose
+ * percentile moved), and the structured clone of as many small arrays was most of the engines'
+ * thread's share of a write; this crosses as three transferred buffers. `numeric`: every row was
+ * the recorder's (score-rows.ts), its components built on the writer from the numbers.
  */
 export interface PackedScores {
   readonly nums: Float64Array<ArrayBuffer>;
+  readonly wallets: Uint32Array<ArrayBuffer>;
+  /** Addresses numbered in this batch, in number order from `firstFresh`. */
+  readonly fresh: readonly string[];
+  readonly firstFresh: number;
   readonly text: string;
   readonly ends: Uint32Array<ArrayBuffer>;
   readonly numeric: boolean;
 }
 
-export function packScores(scores: readonly ScoreRecord[]): PackedScores {
+/**
+ * Wallet address → number, on the store's side of one writer thread (which keeps the reverse,
+ * `WalletNames`). Joining 75,000 addresses into one text a run cost the engines' thread ~16 ms.
+ */
+export class WalletNumbers {
+  private readonly no = new Map<string, number>();
+
+  /** The address's number; a new one is pushed to `fresh`. */
+  number(address: string, fresh: string[]): number {
+    let n = this.no.get(address);
+    if (n === undefined) {
+      n = this.no.size;
+      this.no.set(address, n);
+      fresh.push(address);
+    }
+    return n;
+  }
+
+  get size(): number {
+    return this.no.size;
+  }
+
+  /** Forgets the numbers from `size` on (a batch that never reached the thread). */
+  truncate(size: number): void {
+    for (const [a, n] of this.no) if (n >= size) this.no.delete(a);
+  }
+}
+
+/** The writer thread's side of `WalletNumbers`: number → address, learnt from every batch in order (refused ones too). */
+export class WalletNames {
+  private readonly names: string[] = [];
+
+  constructor(p?: PackedScores) {
+    if (p !== undefined) this.learn(p);
+  }
+
+  learn(p: PackedScores): void {
+    if (p.firstFresh !== this.names.length) {
+      throw new Error(`wallet numbers out of step: the batch numbers from ${p.firstFresh}, ${this.names.length} known`);
+    }
+    for (const a of p.fresh) this.names.push(a);
+  }
+
+  /** Each row's address. */
+  of(p: PackedScores): string[] {
+    const out: string[] = new Array(p.wallets.length);
+    for (let i = 0; i < p.wallets.length; i++) out[i] = this.names[p.wallets[i] as number] as string;
+    return out;
+  }
+}
+
+/** `numbers`: the writer thread's numbering (a fresh one: the batch names all its wallets). */
+export function packScores(scores: readonly ScoreRecord[], numbers = new WalletNumbers()): PackedScores {
   const n = scores.length;
   const nums = new Float64Array(SCORE_WIDTH * n);
+  const wallets = new Uint32Array(n);
+  const fresh: string[] = [];
+  const firstFresh = numbers.size;
+  for (let i = 0; i < n; i++) wallets[i] = numbers.number((scores[i] as ScoreRecord).wallet, fresh);
   let numeric = true;
   for (let i = 0; i < n && numeric; i++) numeric = scores[i] instanceof ScoreRow;
   if (numeric) {
-    const ends = new Uint32Array(n);
-    const parts: string[] = new Array(n);
     // The rows' numbers by runs: records made one after another sit one after another in a chunk.
     for (let i = 0; i < n; ) {
       const s = scores[i] as ScoreRow;
@@ -149,17 +208,10 @@ export function packScores(scores: readonly ScoreRecord[]): PackedScores {
       nums.set(s.nums.subarray(s.at, s.at + (j - i) * SCORE_WIDTH), SCORE_WIDTH * i);
       i = j;
     }
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      const s = scores[i] as ScoreRow;
-      parts[i] = s.wallet;
-      at += s.wallet.length;
-      ends[i] = at;
-    }
-    return { nums, text: parts.join(''), ends, numeric };
+    return { nums, wallets, fresh, firstFresh, text: '', ends: new Uint32Array(0), numeric };
   }
-  const ends = new Uint32Array(2 * n);
-  const parts: string[] = new Array(2 * n);
+  const ends = new Uint32Array(n);
+  const parts: string[] = new Array(n);
   let at = 0;
   for (let i = 0; i < n; i++) {
     const s = scores[i] as ScoreRecord;
@@ -168,35 +220,35 @@ export function packScores(scores: readonly ScoreRecord[]): PackedScores {
     nums[SCORE_WIDTH * i + 2] = s.confidence;
     nums[SCORE_WIDTH * i + 3] = s.trades;
     const components = s.componentsJson ?? JSON.stringify(s.components);
-    parts[2 * i] = s.wallet;
-    at += s.wallet.length;
-    ends[2 * i] = at;
-    parts[2 * i + 1] = components;
+    parts[i] = components;
     at += components.length;
-    ends[2 * i + 1] = at;
+    ends[i] = at;
   }
-  return { nums, text: parts.join(''), ends, numeric };
+  return { nums, wallets, fresh, firstFresh, text: parts.join(''), ends, numeric };
 }
 
-/** The score rows back, as `encodeBatch` makes them (the writer thread). */
-export function unpackScores(p: PackedScores): SQLInputValue[][] {
-  const per = p.numeric ? 1 : 2;
-  const n = p.ends.length / per;
+/** The score rows back, as `encodeBatch` makes them (the writer thread: `wallets`, each row's address, from its WalletNames). */
+export function unpackScores(p: PackedScores, wallets: readonly string[] = new WalletNames(p).of(p)): SQLInputValue[][] {
+  const n = wallets.length;
   const rows: SQLInputValue[][] = new Array(n);
   let from = 0;
   for (let i = 0; i < n; i++) {
-    const walletEnd = p.ends[per * i] as number;
-    const end = p.ends[per * i + per - 1] as number;
     const x = SCORE_WIDTH * i;
+    let components: string;
+    if (p.numeric) components = componentsText(p.nums, x);
+    else {
+      const end = p.ends[i] as number;
+      components = p.text.slice(from, end);
+      from = end;
+    }
     rows[i] = [
-      p.text.slice(from, walletEnd),
+      wallets[i] as string,
       p.nums[x] as number,
       p.nums[x + 1] as number,
       p.nums[x + 2] as number,
       p.nums[x + 3] as number,
-      p.numeric ? componentsText(p.nums, x) : p.text.slice(walletEnd, end),
+      components,
     ];
-    from = end;
   }
   return rows;
 }

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { encodeBatch, packMaps, packScores } from './sqlite-write.ts';
+import { encodeBatch, packMaps, packScores, WalletNumbers } from './sqlite-write.ts';
 import type { WriteBatch } from './types.ts';
 
 /**
@@ -25,15 +25,35 @@ export class WriterRequests {
   private nextMsg = 0;
   /** The newest write not yet settled (−1: none). */
   private pendingWrite = -1;
+  /** The score rows' wallets as numbers, for the thread they were numbered for (its WalletNames). */
+  private numbers = new WalletNumbers();
+  private numbered: Worker | null = null;
 
   /** The batch encoded for the thread (maps and scores in moved buffers); settles once committed or refused. */
   async write(w: Worker, b: WriteBatch): Promise<void> {
+    if (w !== this.numbered) {
+      this.numbers = new WalletNumbers();
+      this.numbered = w;
+    }
     const wire = encodeBatch(b, false);
-    const scores = packScores(b.scores);
+    const known = this.numbers.size;
+    const scores = packScores(b.scores, this.numbers);
     const maps = packMaps(wire);
     const id = this.nextMsg++;
     const done = this.wait(w, id);
-    w.postMessage({ id, after: this.pendingWrite, batch: wire, maps, scores }, [maps.bytes.buffer, scores.nums.buffer, scores.ends.buffer]);
+    try {
+      w.postMessage({ id, after: this.pendingWrite, batch: wire, maps, scores }, [
+        maps.bytes.buffer,
+        scores.nums.buffer,
+        scores.wallets.buffer,
+        scores.ends.buffer,
+      ]);
+    } catch (e) {
+      // Not sent: the thread never learns this batch's wallet numbers.
+      this.numbers.truncate(known);
+      this.waiting.delete(id);
+      throw e;
+    }
     this.pendingWrite = id;
     try {
       await done;

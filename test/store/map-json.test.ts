@@ -6,7 +6,7 @@ import type { Wallet } from '../../src/domain/ids.ts';
 import { COMPONENTS } from '../../src/engine/score/universe.ts';
 import { tidyJson } from '../../src/store/map-json.ts';
 import { ScoreRows } from '../../src/store/score-rows.ts';
-import { packScores, unpackScores } from '../../src/store/sqlite-write.ts';
+import { packScores, unpackScores, WalletNames, WalletNumbers } from '../../src/store/sqlite-write.ts';
 import type { ScoreRecord } from '../../src/store/types.ts';
 
 /** Keys of every rounding class tidy knows (USD, probability, plain), and a few that look alike. */
@@ -217,3 +217,31 @@ function plainOf(r: ScoreRecord): ScoreRecord {
   const { wallet, time, score, confidence, trades, components, componentsJson } = r;
   return { wallet, time, score, confidence, trades, components, componentsJson };
 }
+
+test('wallet numbers: each address crosses to the writer thread once, then as its number; a batch not sent is forgotten', () => {
+  const rows = new ScoreRows();
+  const v = new Float64Array(3 + COMPONENTS.length);
+  const rec = (w: string, t: number) => rows.make(w as Wallet, t, v);
+  const numbers = new WalletNumbers();
+  const names = new WalletNames();
+  const a = packScores([rec('0xa', 1), rec('0xb', 1), rec('0xa', 2)], numbers);
+  assert.deepEqual([a.fresh, a.firstFresh, [...a.wallets]], [['0xa', '0xb'], 0, [0, 1, 0]]);
+  names.learn(a);
+  const b = packScores([rec('0xb', 3), rec('0xc', 3)], numbers);
+  assert.deepEqual([b.fresh, b.firstFresh, [...b.wallets]], [['0xc'], 2, [1, 2]]);
+  // b never reaches the thread: its numbers are forgotten, the next batch numbers from where the thread is.
+  numbers.truncate(2);
+  const c = packScores([rec('0xd', 4), rec('0xc', 4), rec('0xa', 4)], numbers);
+  assert.deepEqual([c.fresh, c.firstFresh, [...c.wallets]], [['0xd', '0xc'], 2, [2, 3, 0]]);
+  names.learn(c);
+  assert.deepEqual(
+    unpackScores(c, names.of(c)).map((r) => [r[0], r[1]]),
+    [
+      ['0xd', 4],
+      ['0xc', 4],
+      ['0xa', 4],
+    ],
+  );
+  // A batch numbered past what the thread knows is refused, not read with the wrong addresses.
+  assert.throws(() => new WalletNames().learn(c), /out of step: the batch numbers from 2, 0 known/);
+});
