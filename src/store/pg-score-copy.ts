@@ -1,5 +1,4 @@
-import { COMPONENTS } from '../engine/score/universe.ts';
-import { SCORE_WIDTH } from './score-rows.ts';
+import { PACKED_COMPONENTS, SCORE_WIDTH } from './score-rows.ts';
 import type { PackedScores } from './sqlite-write.ts';
 
 /**
@@ -13,35 +12,10 @@ import type { PackedScores } from './sqlite-write.ts';
  * those as text too, with its own message).
  */
 
-/**
- * The components in `components_packed`, in this order: what the rows written so far hold. A
- * change to COMPONENTS needs a migration that rewrites those rows; until then this fails at load.
- */
-const PACKED = ['accuracy', 'riskAdjusted', 'sizing', 'behaviour'] as const;
-if (COMPONENTS.length !== PACKED.length || COMPONENTS.some((c, i) => c !== PACKED[i])) {
-  throw new Error(`score components ${COMPONENTS.join(', ')} are not the packed ${PACKED.join(', ')}: migrate components_packed`);
-}
-
-/**
- * `components_packed` read back as the components object its text would have given: each finite
- * number as it is (−0 as 0), any other null (componentsText writes JSON, which has neither NaN
- * nor ±Infinity).
- */
-export function packedComponents(b: Uint8Array): Record<string, number> {
-  if (b.length !== 8 * PACKED.length) throw new Error(`scores.components_packed: expected ${8 * PACKED.length} bytes, got ${b.length}`);
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const out: Record<string, number | null> = {};
-  for (let i = 0; i < PACKED.length; i++) {
-    const x = v.getFloat64(8 * i);
-    out[PACKED[i] as string] = Number.isFinite(x) ? x + 0 : null;
-  }
-  return out as Record<string, number>;
-}
-
 /** `PGCOPY\n\377\r\n\0`, no flags, no header extension. */
 const HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
 /** Per row: the field count, then each field's length and value (int4, int8, float8, float8, int4, bytea). */
-const ROW_BYTES = 2 + (4 + 4) + (4 + 8) + (4 + 8) + (4 + 8) + (4 + 4) + (4 + 8 * PACKED.length);
+const ROW_BYTES = 2 + (4 + 4) + (4 + 8) + (4 + 8) + (4 + 8) + (4 + 4) + (4 + 8 * PACKED_COMPONENTS.length);
 const TWO_32 = 4294967296;
 
 export const SCORE_COPY_BINARY = 'COPY scores (wallet_id, time, score, confidence, trades, components_packed) FROM STDIN (FORMAT binary)';
@@ -84,8 +58,8 @@ export function scoreCopyBinary(p: PackedScores, walletIds: readonly number[]): 
     o = b.writeDoubleBE((p.nums[x + 2] as number) + 0, o);
     o = b.writeInt32BE(4, o);
     o = b.writeInt32BE(p.nums[x + 3] as number, o);
-    o = b.writeInt32BE(8 * PACKED.length, o);
-    for (let c = 0; c < PACKED.length; c++) o = b.writeDoubleBE(p.nums[x + 4 + c] as number, o);
+    o = b.writeInt32BE(8 * PACKED_COMPONENTS.length, o);
+    for (let c = 0; c < PACKED_COMPONENTS.length; c++) o = b.writeDoubleBE(p.nums[x + 4 + c] as number, o);
   }
   b.writeInt16BE(-1, o);
   return b;

@@ -6,9 +6,8 @@ import { StoreError } from './errors.ts';
 import { MapEncoder } from './map-encoder.ts';
 import { migrations } from './migrations.ts';
 import { writePgWire } from './pg-rows.ts';
-import { packedComponents } from './pg-score-copy.ts';
 import { type PgTarget, pgClient, pgTarget, reachable } from './pg-target.ts';
-import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, scoreWith, splitAfter } from './rows.ts';
+import { cursorOf, cutoff, eventOf, gradeOf, heatmapsOf, keyOf, positionOf, type Row, scoreOf, splitAfter } from './rows.ts';
 import { encodeBatch } from './sqlite-write.ts';
 import type {
   ApiKeyRecord,
@@ -289,7 +288,7 @@ export class PostgresStore implements Store {
         WHERE s.trades >= ${Math.max(1, q.minTrades ?? 1)}
         ORDER BY s.score DESC, a.address LIMIT ${q.limit} OFFSET ${q.afterRank ?? 0}`,
     );
-    return rows.map(pgScoreOf);
+    return rows.map(scoreOf);
   }
 
   async scoreHistory(wallet: Wallet, at?: number): Promise<ScoreRecord[]> {
@@ -297,7 +296,7 @@ export class PostgresStore implements Store {
       () => this.sql`SELECT s.*, a.address AS wallet FROM wallets a JOIN scores s ON s.wallet_id = a.id
         WHERE a.address = ${wallet} AND s.time <= ${at ?? END} ORDER BY s.time, s.id`,
     );
-    return rows.map(pgScoreOf);
+    return rows.map(scoreOf);
   }
 
   async latestScoreTime(): Promise<number | null> {
@@ -398,10 +397,4 @@ export class PostgresStore implements Store {
     }
     await this.sql.end({ timeout: 5 });
   }
-}
-
-/** A score row: the recorder's components packed (migration 007), others as JSON text. */
-function pgScoreOf(r: Row): ScoreRecord {
-  const packed = r['components_packed'] as Uint8Array | null | undefined;
-  return packed === null || packed === undefined ? scoreOf(r) : scoreWith(r, packedComponents(packed));
 }

@@ -2,6 +2,7 @@ import type { GlassEvent, GlassEventType } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import type { Grade } from '../engine/ledger/grade.ts';
 import { rebuildMap } from './map-delta.ts';
+import { packedComponents } from './score-rows.ts';
 import type {
   ApiKeyRecord,
   EventRecord,
@@ -90,19 +91,17 @@ export function positionOf(r: Row): PositionSnapshotRecord {
   };
 }
 
+/** A score row: its components packed (the recorder's, migration 007) or as JSON text. */
 export function scoreOf(r: Row): ScoreRecord {
-  return scoreWith(r, JSON.parse(r.components as string) as Record<string, number>);
-}
-
-/** A score row whose components were read otherwise (PostgreSQL's packed components). */
-export function scoreWith(r: Row, components: Record<string, number>): ScoreRecord {
+  const packed = r['components_packed'] as Uint8Array | null | undefined;
   return {
     wallet: r.wallet as Wallet,
     time: num(r.time),
     score: num(r.score),
     confidence: num(r.confidence),
     trades: num(r.trades),
-    components,
+    components:
+      packed === null || packed === undefined ? (JSON.parse(r.components as string) as Record<string, number>) : packedComponents(packed),
   };
 }
 

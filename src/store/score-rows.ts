@@ -21,6 +21,43 @@ export function componentsAt(nums: Float64Array, at: number): Record<string, num
   return components;
 }
 
+/**
+ * The components as the stores pack the recorder's (`components_packed`, migration 007: four
+ * float8, big-endian, in this order), in place of their JSON text: what the rows written so far hold. A
+ * change to COMPONENTS needs a migration that rewrites those rows; until then this fails at load.
+ */
+export const PACKED_COMPONENTS = ['accuracy', 'riskAdjusted', 'sizing', 'behaviour'] as const;
+if (COMPONENTS.length !== PACKED_COMPONENTS.length || COMPONENTS.some((c, i) => c !== PACKED_COMPONENTS[i])) {
+  throw new Error(
+    `score components ${COMPONENTS.join(', ')} are not the packed ${PACKED_COMPONENTS.join(', ')}: migrate components_packed`,
+  );
+}
+
+/**
+ * `components_packed` read back as the components object its text would have given: each finite
+ * number as it is (−0 as 0), any other null (componentsText writes JSON, which has neither NaN
+ * nor ±Infinity).
+ */
+export function packedComponents(b: Uint8Array): Record<string, number> {
+  if (b.length !== 8 * PACKED_COMPONENTS.length)
+    throw new Error(`scores.components_packed: expected ${8 * PACKED_COMPONENTS.length} bytes, got ${b.length}`);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out: Record<string, number | null> = {};
+  for (let i = 0; i < PACKED_COMPONENTS.length; i++) {
+    const x = v.getFloat64(8 * i);
+    out[PACKED_COMPONENTS[i] as string] = Number.isFinite(x) ? x + 0 : null;
+  }
+  return out as Record<string, number>;
+}
+
+/** The components of the record at `at` in `nums`, packed (PACKED_COMPONENTS order, big-endian float64). */
+export function packComponents(nums: Float64Array, at: number): Uint8Array {
+  const b = new Uint8Array(8 * PACKED_COMPONENTS.length);
+  const v = new DataView(b.buffer);
+  for (let c = 0; c < PACKED_COMPONENTS.length; c++) v.setFloat64(8 * c, nums[at + 4 + c] as number);
+  return b;
+}
+
 /** `"key":` per component, in COMPONENTS order: what componentsText writes before each number. */
 const KEYS = COMPONENTS.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c)}:`);
 

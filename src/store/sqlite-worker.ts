@@ -46,7 +46,7 @@ port.on(
     try {
       unpackMaps(m.batch, m.maps);
       encodeViews(m.batch.heatmaps, m.batch.views, maps);
-      writeWire(db, { ...m.batch, scores: unpackScores(m.scores, names.of(m.scores)) });
+      writeWire(db, { ...m.batch, scores: unpackScores(m.scores, names.of(m.scores), true) });
       port.postMessage({ id: m.id, ok: true });
     } catch (e) {
       // Not committed: the bases this batch set are not in the store.

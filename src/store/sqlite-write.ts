@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { encodeViews, type MapEncoder, PACKED, type PackedView } from './map-encoder.ts';
-import { componentsText, SCORE_WIDTH, ScoreRow } from './score-rows.ts';
+import { componentsText, packComponents, SCORE_WIDTH, ScoreRow } from './score-rows.ts';
 import type { ScoreRecord, WriteBatch } from './types.ts';
 
 /**
@@ -227,15 +227,20 @@ export function packScores(scores: readonly ScoreRecord[], numbers = new WalletN
   return { nums, wallets, fresh, firstFresh, text: parts.join(''), ends, numeric };
 }
 
-/** The score rows back, as `encodeBatch` makes them (the writer thread: `wallets`, each row's address, from its WalletNames). */
-export function unpackScores(p: PackedScores, wallets: readonly string[] = new WalletNames(p).of(p)): SQLInputValue[][] {
+/**
+ * The score rows back, as `encodeBatch` makes them (the writer thread: `wallets`, each row's
+ * address, from its WalletNames). `packed`: the recorder's rows carry their components packed
+ * (`packComponents`, a seventh value; the text null) instead of as text.
+ */
+export function unpackScores(p: PackedScores, wallets: readonly string[] = new WalletNames(p).of(p), packed = false): SQLInputValue[][] {
   const n = wallets.length;
   const rows: SQLInputValue[][] = new Array(n);
   let from = 0;
   for (let i = 0; i < n; i++) {
     const x = SCORE_WIDTH * i;
-    let components: string;
-    if (p.numeric) components = componentsText(p.nums, x);
+    let components: string | null;
+    if (p.numeric && packed) components = null;
+    else if (p.numeric) components = componentsText(p.nums, x);
     else {
       const end = p.ends[i] as number;
       components = p.text.slice(from, end);
@@ -249,6 +254,7 @@ export function unpackScores(p: PackedScores, wallets: readonly string[] = new W
       p.nums[x + 3] as number,
       components,
     ];
+    if (components === null) rows[i]?.push(packComponents(p.nums, x));
   }
   return rows;
 }
@@ -295,7 +301,9 @@ const INSERT_EVENT = 'INSERT INTO events (id, type, coin, time, received_at, det
 const INSERT_HEATMAP = 'INSERT INTO heatmap_snapshots (coin, time, reason, map, delta) VALUES (?, ?, ?, ?, ?)';
 const INSERT_POSITION =
   'INSERT INTO position_snapshots (wallet, coin, time, szi, entry_px, liquidation_px, notional_usd, leverage, estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const INSERT_SCORE = 'INSERT INTO scores (wallet_id, time, score, confidence, trades, components) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_SCORE =
+  'INSERT INTO scores (wallet_id, time, score, confidence, trades, components, components_packed) VALUES (?, ?, ?, ?, ?, ?, ?)';
+const INSERT_SCORE_TIME = 'INSERT INTO score_times (time) VALUES (?) ON CONFLICT (time) DO NOTHING';
 const INSERT_WALLET = 'INSERT INTO wallets (address) VALUES (?) ON CONFLICT (address) DO NOTHING';
 const WALLET_ID = 'SELECT id FROM wallets WHERE address = ?';
 
@@ -346,8 +354,13 @@ function writeRows(db: DatabaseSync, w: WireBatch, ids: Map<string, number>, lea
     const ps = st(db, INSERT_POSITION);
     for (const r of w.positions) ps.run(...r);
     const sc = st(db, INSERT_SCORE);
+    let time = Number.NaN;
     for (const r of w.scores) {
-      sc.run(walletId(db, ids, r[0] as string, learnt), r[1] as number, r[2] as number, r[3] as number, r[4] as number, r[5] as string);
+      const id = walletId(db, ids, r[0] as string, learnt);
+      sc.run(id, r[1] as number, r[2] as number, r[3] as number, r[4] as number, r[5] ?? null, r[6] ?? null);
+      // A batch's rows come tick by tick: each time once (score_times, migration 007).
+      if (r[1] !== time) st(db, INSERT_SCORE_TIME).run(r[1] as number);
+      time = r[1] as number;
     }
     if (w.grades.length > 0) {
       const gr = st(db, INSERT_GRADE);

@@ -268,7 +268,7 @@ export class SqliteStore implements Store {
   }
 
   async latestScoreTime(): Promise<number | null> {
-    const t = this.stmts.all('SELECT MAX(time) AS t FROM scores')[0]?.['t'];
+    const t = this.stmts.all('SELECT MAX(time) AS t FROM score_times')[0]?.['t'];
     return t === null || t === undefined ? null : Number(t);
   }
 
@@ -314,7 +314,8 @@ export class SqliteStore implements Store {
     return this.tx(() => {
       const out: Record<string, number> = {};
       const del = (table: string, ms: number | null, partition: string | null): void => {
-        const cut = cutoff(this.stmts.all(`SELECT MAX(time) AS t FROM ${table}`)[0]?.t, ms);
+        // The newest score time is score_times' (scores has no index by time: migration 007).
+        const cut = cutoff(this.stmts.all(`SELECT MAX(time) AS t FROM ${table === 'scores' ? 'score_times' : table}`)[0]?.t, ms);
         if (cut === null) {
           out[table] = 0;
           return;
@@ -325,12 +326,15 @@ export class SqliteStore implements Store {
         const sql =
           partition === null
             ? `DELETE FROM ${table} WHERE time < ?`
-            : table === 'heatmap_snapshots'
-              ? `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
+            : table === 'scores'
+              ? `DELETE FROM scores WHERE id IN (SELECT s.id FROM wallets a JOIN scores s ON s.wallet_id = a.id
+                 WHERE s.time < ?1 AND s.id <> (SELECT x.id FROM scores x WHERE x.wallet_id = a.id AND x.time < ?1 ORDER BY x.time DESC, x.id DESC LIMIT 1))`
+              : table === 'heatmap_snapshots'
+                ? `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
                  SELECT id, delta, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn,
                    ROW_NUMBER() OVER (PARTITION BY ${partition}, delta ORDER BY time DESC, id DESC) AS rw
                  FROM ${table} WHERE time < ?) WHERE rn > 1 AND NOT (delta = 0 AND rw = 1))`
-              : `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
+                : `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
                  SELECT id, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn
                  FROM ${table} WHERE time < ?) WHERE rn > 1)`;
         out[table] = Number(this.stmts.get(sql).run(cut).changes);
@@ -339,6 +343,9 @@ export class SqliteStore implements Store {
       del('heatmap_snapshots', policy.heatmapsMs, 'coin');
       del('position_snapshots', policy.positionsMs, 'wallet, coin');
       del('scores', policy.scoresMs, 'wallet_id');
+      if (policy.scoresMs !== null) {
+        this.stmts.get('DELETE FROM score_times WHERE time < (SELECT MAX(time) FROM score_times) - ?').run(policy.scoresMs);
+      }
       return out;
     });
   }

@@ -3,9 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import postgres from 'postgres';
 import type { Coin, Wallet } from '../../src/domain/ids.ts';
-import { COMPONENTS } from '../../src/engine/score/universe.ts';
 import { PostgresStore } from '../../src/store/postgres.ts';
-import { componentsText, ScoreRows } from '../../src/store/score-rows.ts';
 import type { EventRecord, GradeRecord, HeatmapSnapshotRecord } from '../../src/store/types.ts';
 import { freshSchemaUrl, pgUnreachable } from './pg.ts';
 
@@ -168,78 +166,5 @@ test('position and score numbers come back from PostgreSQL as the doubles writte
   } finally {
     await store.dropSchema();
     await store.close();
-  }
-});
-
-/**
- * The recorder's score rows (score-rows.ts) go by binary COPY on the writer thread, straight from
- * their numbers, the components packed (src/store/pg-score-copy.ts, migration 007), and as text
- * without it: both must read back as the text path's rows do (−0 as 0, NaN and ±Infinity as
- * themselves in the score, as null in the components, as the components' JSON text has them),
- * times past 2^32 and below 0 included; a time that is not an integer is refused as before.
- */
-test('the recorder’s score rows by binary COPY read back as the text path’s', { skip: down ?? false }, async () => {
-  const double = fc.oneof(fc.double(), fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 0, Number.MIN_VALUE, 1e21));
-  const wallets = ['0xa', '0xb', "0x'; DROP TABLE scores; --", '0x<script>alert(1)</script>'];
-  const recs = fc.sample(
-    fc.record({
-      wallet: fc.constantFrom(...wallets),
-      time: fc.oneof(
-        fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
-        fc.constantFrom(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 32, 2 ** 32 - 1, -1),
-      ),
-      trades: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
-      v: fc.array(double, { minLength: 2 + COMPONENTS.length, maxLength: 2 + COMPONENTS.length }),
-    }),
-    { numRuns: 300, seed: 8 },
-  );
-  const rows = new ScoreRows();
-  const made = recs.map((r) =>
-    rows.make(r.wallet as Wallet, r.time, Float64Array.from([r.v[0] as number, r.v[1] as number, r.trades, ...r.v.slice(2)])),
-  );
-  const norm = (x: number) => (Object.is(x, -0) ? 0 : x);
-  // Each wallet's history: its records by time, two at one time in the order written.
-  const want = (wallet: string) =>
-    made
-      .filter((m) => m.wallet === wallet)
-      .sort((a, b) => a.time - b.time)
-      .map((m) => ({
-        wallet,
-        time: m.time,
-        score: norm(m.score),
-        confidence: norm(m.confidence),
-        trades: m.trades,
-        components: JSON.parse(componentsText(m.nums, m.at)),
-      }));
-  for (const writerThread of [true, false]) {
-    const url = freshSchemaUrl('binary');
-    const store = new PostgresStore(url, { writerThread });
-    await store.migrate();
-    try {
-      const batch = { events: [], heatmaps: [], positions: [], grades: [] };
-      await store.write({ cursor: { source: 's', position: 1, ts: 1, nextEventId: 1, complete: false }, ...batch, scores: made });
-      const bad = rows.make('0xa' as Wallet, 1.5, new Float64Array(2 + COMPONENTS.length + 1));
-      await assert.rejects(
-        store.write({ cursor: { source: 's', position: 2, ts: 1, nextEventId: 1, complete: true }, ...batch, scores: [bad] }),
-        /bigint/,
-      );
-      for (const w of wallets) assert.deepEqual(await store.scoreHistory(w as Wallet), want(w), `${w}, writer thread: ${writerThread}`);
-      // The newest score time (score_times, migration 007) is the rows' newest.
-      assert.equal(await store.latestScoreTime(), Math.max(...recs.map((r) => r.time)));
-      // With the writer thread the rows went packed (binary COPY), without it as text.
-      const u = new URL(url);
-      const schema = u.searchParams.get('schema') as string;
-      u.searchParams.delete('schema');
-      const sql = postgres(u.toString(), { onnotice: () => {}, connection: { search_path: schema } });
-      try {
-        const [n] = await sql`SELECT COUNT(components_packed)::int AS packed, COUNT(components)::int AS text FROM scores`;
-        assert.deepEqual(n, writerThread ? { packed: recs.length, text: 0 } : { packed: 0, text: recs.length });
-      } finally {
-        await sql.end();
-      }
-    } finally {
-      await store.dropSchema();
-      await store.close();
-    }
   }
 });

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import postgres from 'postgres';
+import type { Wallet } from '../../src/domain/ids.ts';
+import { COMPONENTS } from '../../src/engine/score/universe.ts';
+import { PostgresStore } from '../../src/store/postgres.ts';
+import { componentsText, ScoreRows } from '../../src/store/score-rows.ts';
+import { SqliteStore } from '../../src/store/sqlite.ts';
+import type { Store } from '../../src/store/types.ts';
+import { freshSchemaUrl, pgUnreachable } from './pg.ts';
+
+/**
+ * The recorder's score rows (score-rows.ts) go to a store's writer thread as numbers and are
+ * stored with their components packed (migration 007; PostgreSQL by binary COPY straight from the
+ * numbers, src/store/pg-score-copy.ts); without the writer thread they go as text, as any other
+ * record does. Both must read back as the text path's rows do: −0 as 0, NaN and ±Infinity as
+ * themselves in the score, as null in the components (as the components' JSON text has them),
+ * times past 2^32 and below 0 included, two records of a wallet at one time in the order written.
+ */
+const down = await pgUnreachable();
+const wallets = ['0xa', '0xb', "0x'; DROP TABLE scores; --", '0x<script>alert(1)</script>'];
+const special = [Number.NaN, Infinity, -Infinity, -0, 0, Number.MIN_VALUE, 1e21];
+
+/**
+ * 300 records and each wallet's history as the text path stores it (its records by time, two at
+ * one time in the order written). `nanScores` false: no NaN score or confidence (SQLite stores a
+ * NaN as NULL and refuses it in those columns, on either path, as it always did).
+ */
+function sample(nanScores: boolean) {
+  const any = fc.oneof(fc.double(), fc.constantFrom(...special));
+  const num = nanScores ? any : fc.oneof(fc.double({ noNaN: true }), fc.constantFrom(...special.slice(1)));
+  const recs = fc.sample(
+    fc.record({
+      wallet: fc.constantFrom(...wallets),
+      time: fc.oneof(
+        fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
+        fc.constantFrom(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 32, 2 ** 32 - 1, -1),
+      ),
+      trades: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+      score: num,
+      confidence: num,
+      components: fc.array(any, { minLength: COMPONENTS.length, maxLength: COMPONENTS.length }),
+    }),
+    { numRuns: 300, seed: 8 },
+  );
+  const made = recs.map((r) =>
+    rows.make(r.wallet as Wallet, r.time, Float64Array.from([r.score, r.confidence, r.trades, ...r.components])),
+  );
+  const norm = (x: number) => (Object.is(x, -0) ? 0 : x);
+  const want = (wallet: string) =>
+    made
+      .filter((m) => m.wallet === wallet)
+      .sort((a, b) => a.time - b.time)
+      .map((m) => ({
+        wallet,
+        time: m.time,
+        score: norm(m.score),
+        confidence: norm(m.confidence),
+        trades: m.trades,
+        components: JSON.parse(componentsText(m.nums, m.at)),
+      }));
+  return { made, want, newest: Math.max(...recs.map((r) => r.time)) };
+}
+const rows = new ScoreRows();
+const empty = { events: [], heatmaps: [], positions: [], grades: [] };
+
+/** Writes the records in two batches (the second's wallets partly numbered by the first), checks the reads. */
+async function check(store: Store, label: string, nanScores: boolean): Promise<number> {
+  const { made, want, newest } = sample(nanScores);
+  await store.write({ cursor: { source: 's', position: 1, ts: 1, nextEventId: 1, complete: false }, ...empty, scores: made.slice(0, 120) });
+  await store.write({ cursor: { source: 's', position: 2, ts: 1, nextEventId: 1, complete: false }, ...empty, scores: made.slice(120) });
+  for (const w of wallets) assert.deepEqual(await store.scoreHistory(w as Wallet), want(w), `${w}, ${label}`);
+  // The newest score time (score_times, migration 007) is the rows' newest.
+  assert.equal(await store.latestScoreTime(), newest, label);
+  return made.length;
+}
+
+for (const writerThread of [true, false]) {
+  test(`sqlite (writer thread: ${writerThread}): the recorder’s score rows read back as the text path’s`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glass-packed-'));
+    const path = join(dir, 's.sqlite');
+    const store = new SqliteStore(path, { writerThread });
+    try {
+      await store.migrate();
+      const written = await check(store, `sqlite, writer thread: ${writerThread}`, false);
+      const db = new DatabaseSync(path, { readOnly: true });
+      const n = db.prepare('SELECT COUNT(components_packed) AS packed, COUNT(components) AS text FROM scores').get();
+      db.close();
+      assert.deepEqual({ ...n }, writerThread ? { packed: written, text: 0 } : { packed: 0, text: written });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`postgres (writer thread: ${writerThread}): the recorder’s score rows read back as the text path’s`, {
+    skip: down ?? false,
+  }, async () => {
+    const url = freshSchemaUrl('packed');
+    const store = new PostgresStore(url, { writerThread });
+    await store.migrate();
+    try {
+      const written = await check(store, `postgres, writer thread: ${writerThread}`, true);
+      // A time that is not an integer is refused, with or without binary COPY.
+      const bad = rows.make('0xa' as Wallet, 1.5, new Float64Array(2 + COMPONENTS.length + 1));
+      await assert.rejects(
+        store.write({ cursor: { source: 's', position: 3, ts: 1, nextEventId: 1, complete: true }, ...empty, scores: [bad] }),
+        /bigint/,
+      );
+      const u = new URL(url);
+      const schema = u.searchParams.get('schema') as string;
+      u.searchParams.delete('schema');
+      const sql = postgres(u.toString(), { onnotice: () => {}, connection: { search_path: schema } });
+      try {
+        const [n] = await sql`SELECT COUNT(components_packed)::int AS packed, COUNT(components)::int AS text FROM scores`;
+        assert.deepEqual({ ...n }, writerThread ? { packed: written, text: 0 } : { packed: 0, text: written });
+      } finally {
+        await sql.end();
+      }
+    } finally {
+      await store.dropSchema();
+      await store.close();
+    }
+  });
+}
