@@ -7,7 +7,8 @@ import type { PackedView } from './map-encoder.ts';
 // two optional fields (complete, firstEventId); Store gained usage() (reads what recordUsage
 // wrote); the `after` / `afterRank` cursors of positions() and scores() are documented;
 // WriteBatch gained optional `grades`, Store gained grades() and eventCounts() (migration 004).
-// Store gained latestScoreTime() (no migration: MAX over the scores_time index).
+// Store gained latestScoreTime() (no migration: MAX over the scores_time index; since migration 007
+// the newest row of score_times, scores having no index by time).
 
 /**
  * The store's contract: one interface, two implementations (node:sqlite, the embedded default;
