@@ -386,7 +386,7 @@ export async function writePgWire(sql: postgres.Sql, w: WireBatch, before: Promi
       // … then the rest, sent at once and executed in order.
       const sent: Promise<unknown>[] = [];
       sendRows(sent, tx, w, t.json);
-      if (times.length > 0) sent.push(tx`INSERT INTO score_times SELECT unnest(${times}::bigint[]) ON CONFLICT DO NOTHING`.execute());
+      if (times.length > 0) sent.push(tx`INSERT INTO score_times SELECT unnest(${times}::bigint[])`.execute());
       // The first failure fails the transaction; the rest are observed so none goes unhandled.
       for (const x of sent) x.catch(() => {});
       await Promise.all(sent);

@@ -56,7 +56,8 @@ port.on(
       encodeViews(m.batch.heatmaps, m.batch.views, maps);
       // The recorder's rows go by binary COPY from their numbers (pg-score-copy.ts), others as text.
       const w = { ...m.batch, scores: m.scores.numeric ? [] : unpackScores(m.scores, names.of(m.scores)) };
-      const packed = m.scores.numeric ? { scores: m.scores, wallets: names.of(m.scores) } : undefined;
+      // (No rows: no COPY at all.)
+      const packed = m.scores.numeric && m.scores.wallets.length > 0 ? { scores: m.scores, wallets: names.of(m.scores) } : undefined;
       mine = reachable(target.where, () => writePgWire(sql, w, before, packed));
     } catch (e) {
       mine = Promise.reject(e);

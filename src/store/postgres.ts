@@ -151,9 +151,11 @@ export class PostgresStore implements Store {
           return r.unreachable === true ? new StoreError(message) : new Error(message);
         });
     });
-    // A thread that died fails what it had; the next write starts another.
+    // A thread that died fails what it had; the next write starts another. Its 'exit' after its
+    // 'error' is the same death: once another thread has started, it fails none of that one's writes.
     const dead = (e: Error) => {
-      if (this.writer === w) this.writer = null;
+      if (this.writer !== w) return;
+      this.writer = null;
       this.writerDown(e);
       this.requests.failAll(e);
     };

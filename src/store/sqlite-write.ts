@@ -303,7 +303,7 @@ const INSERT_POSITION =
   'INSERT INTO position_snapshots (wallet, coin, time, szi, entry_px, liquidation_px, notional_usd, leverage, estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const INSERT_SCORE =
   'INSERT INTO scores (wallet_id, time, score, confidence, trades, components, components_packed) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const INSERT_SCORE_TIME = 'INSERT INTO score_times (time) VALUES (?) ON CONFLICT (time) DO NOTHING';
+const INSERT_SCORE_TIME = 'INSERT INTO score_times (time) VALUES (?)';
 const INSERT_WALLET = 'INSERT INTO wallets (address) VALUES (?) ON CONFLICT (address) DO NOTHING';
 const WALLET_ID = 'SELECT id FROM wallets WHERE address = ?';
 
@@ -358,7 +358,7 @@ function writeRows(db: DatabaseSync, w: WireBatch, ids: Map<string, number>, lea
     for (const r of w.scores) {
       const id = walletId(db, ids, r[0] as string, learnt);
       sc.run(id, r[1] as number, r[2] as number, r[3] as number, r[4] as number, r[5] ?? null, r[6] ?? null);
-      // A batch's rows come tick by tick: each time once (score_times, migration 007).
+      // A batch's rows come tick by tick: a time once per run of its rows (score_times, migration 007).
       if (r[1] !== time) st(db, INSERT_SCORE_TIME).run(r[1] as number);
       time = r[1] as number;
     }

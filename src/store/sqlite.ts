@@ -42,6 +42,8 @@ export class SqliteStore implements Store {
   private readonly db: DatabaseSync;
   private readonly stmts: Statements;
   private readonly writer: Worker | null;
+  /** Why the writer thread died (every later write fails with it), or null. */
+  private writerDead: Error | null = null;
   /** Builds the maps' texts when this thread writes (no writer thread); the writer thread has its own. */
   private readonly maps = new MapEncoder();
   private readonly requests = new WriterRequests();
@@ -72,10 +74,14 @@ export class SqliteStore implements Store {
       if ('ready' in m) up();
       else this.requests.settle(writer, m, (r) => new Error(r.error ?? 'sqlite write failed'));
     });
-    writer?.on('error', (e) => {
+    // A thread that died fails what it had and every write after it (the store is not written to again).
+    const dead = (e: Error) => {
+      this.writerDead ??= e;
       down(e);
       this.requests.failAll(e);
-    });
+    };
+    writer?.on('error', dead);
+    writer?.on('exit', (code) => dead(new Error(`sqlite writer thread exited (${code})`)));
     this.writer?.unref();
   }
 
@@ -122,6 +128,7 @@ export class SqliteStore implements Store {
       }
       return;
     }
+    if (this.writerDead !== null) throw new Error(`not written: ${this.writerDead.message}`);
     await this.requests.write(this.writer, b);
   }
 
@@ -352,7 +359,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.writer !== null && this.db.isOpen) {
-      await this.requests.close(this.writer);
+      // A dead thread answers nothing.
+      if (this.writerDead === null) await this.requests.close(this.writer);
       await this.writer.terminate();
     }
     if (this.db.isOpen) this.db.close();

@@ -35,13 +35,14 @@ export class WriterRequests {
       this.numbers = new WalletNumbers();
       this.numbered = w;
     }
-    const wire = encodeBatch(b, false);
     const known = this.numbers.size;
-    const scores = packScores(b.scores, this.numbers);
-    const maps = packMaps(wire);
     const id = this.nextMsg++;
-    const done = this.wait(w, id);
+    let done: Promise<void>;
     try {
+      const wire = encodeBatch(b, false);
+      const scores = packScores(b.scores, this.numbers);
+      const maps = packMaps(wire);
+      done = this.wait(w, id);
       w.postMessage({ id, after: this.pendingWrite, batch: wire, maps, scores }, [
         maps.bytes.buffer,
         scores.nums.buffer,
@@ -49,7 +50,7 @@ export class WriterRequests {
         scores.ends.buffer,
       ]);
     } catch (e) {
-      // Not sent: the thread never learns this batch's wallet numbers.
+      // Not sent (a record that cannot be encoded, say): the thread never learns this batch's wallet numbers.
       this.numbers.truncate(known);
       this.waiting.delete(id);
       throw e;

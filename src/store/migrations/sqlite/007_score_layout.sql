@@ -7,8 +7,10 @@
 -- JSON text, which the writer no longer builds; a row has one or the other, rows written
 -- otherwise (before this, components of other keys) keep the text. A change to those four keys
 -- needs a migration that rewrites the packed rows.
-CREATE TABLE score_times (time INTEGER PRIMARY KEY);
+-- score_times has no unique key, as PostgreSQL's (and, not a rowid alias, takes any time scores takes).
+CREATE TABLE score_times (time INTEGER NOT NULL);
 INSERT INTO score_times SELECT DISTINCT time FROM scores;
+CREATE INDEX score_times_time ON score_times (time);
 
 CREATE TABLE scores_packed (
   id INTEGER PRIMARY KEY,
