@@ -1,4 +1,4 @@
-import { PACKED_COMPONENTS, SCORE_WIDTH } from './score-rows.ts';
+import { PACKED_BYTES, SCORE_WIDTH, writePackedComponents } from './score-rows.ts';
 import type { PackedScores } from './sqlite-write.ts';
 
 /**
@@ -15,7 +15,7 @@ import type { PackedScores } from './sqlite-write.ts';
 /** `PGCOPY\n\377\r\n\0`, no flags, no header extension. */
 const HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
 /** Per row: the field count, then each field's length and value (int4, int8, float8, float8, int4, bytea). */
-const ROW_BYTES = 2 + (4 + 4) + (4 + 8) + (4 + 8) + (4 + 8) + (4 + 4) + (4 + 8 * PACKED_COMPONENTS.length);
+const ROW_BYTES = 2 + (4 + 4) + (4 + 8) + (4 + 8) + (4 + 8) + (4 + 4) + (4 + PACKED_BYTES);
 const TWO_32 = 4294967296;
 
 export const SCORE_COPY_BINARY = 'COPY scores (wallet_id, time, score, confidence, trades, components_packed) FROM STDIN (FORMAT binary)';
@@ -41,6 +41,7 @@ export function scoreCopyBinary(p: PackedScores, walletIds: readonly number[]): 
     if (!Number.isSafeInteger(p.nums[x]) || !Number.isInteger(trades) || trades < -2147483648 || trades > 2147483647) return null;
   }
   const b = Buffer.allocUnsafe(HEADER.length + n * ROW_BYTES + 2);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let o = HEADER.copy(b, 0);
   for (let i = 0, x = 0; i < n; i++, x += SCORE_WIDTH) {
     const time = p.nums[x] as number;
@@ -58,8 +59,9 @@ export function scoreCopyBinary(p: PackedScores, walletIds: readonly number[]): 
     o = b.writeDoubleBE((p.nums[x + 2] as number) + 0, o);
     o = b.writeInt32BE(4, o);
     o = b.writeInt32BE(p.nums[x + 3] as number, o);
-    o = b.writeInt32BE(8 * PACKED_COMPONENTS.length, o);
-    for (let c = 0; c < PACKED_COMPONENTS.length; c++) o = b.writeDoubleBE(p.nums[x + 4 + c] as number, o);
+    o = b.writeInt32BE(PACKED_BYTES, o);
+    writePackedComponents(p.nums, x, view, o);
+    o += PACKED_BYTES;
   }
   b.writeInt16BE(-1, o);
   return b;

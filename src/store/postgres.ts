@@ -373,13 +373,12 @@ export class PostgresStore implements Store {
                    SELECT id, ROW_NUMBER() OVER (PARTITION BY ${tx.unsafe(partition)} ORDER BY time DESC, id DESC) AS rn
                    FROM ${tx(table)} WHERE time < ${cut}) x WHERE rn > 1)`;
           out[table] = r.count;
+          if (table === 'scores') await tx`DELETE FROM score_times WHERE time < ${cut}`;
         };
         await del('events', policy.eventsMs, null);
         await del('heatmap_snapshots', policy.heatmapsMs, 'coin');
         await del('position_snapshots', policy.positionsMs, 'wallet, coin');
         await del('scores', policy.scoresMs, 'wallet_id');
-        if (policy.scoresMs !== null)
-          await tx`DELETE FROM score_times WHERE time < (SELECT MAX(time) FROM score_times) - ${policy.scoresMs}`;
         return out;
       }),
     );

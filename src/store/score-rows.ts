@@ -33,14 +33,16 @@ if (COMPONENTS.length !== PACKED_COMPONENTS.length || COMPONENTS.some((c, i) => 
   );
 }
 
+/** Bytes of the packed components. */
+export const PACKED_BYTES = 8 * PACKED_COMPONENTS.length;
+
 /**
  * `components_packed` read back as the components object its text would have given: each finite
  * number as it is (−0 as 0), any other null (componentsText writes JSON, which has neither NaN
  * nor ±Infinity).
  */
 export function packedComponents(b: Uint8Array): Record<string, number> {
-  if (b.length !== 8 * PACKED_COMPONENTS.length)
-    throw new Error(`scores.components_packed: expected ${8 * PACKED_COMPONENTS.length} bytes, got ${b.length}`);
+  if (b.length !== PACKED_BYTES) throw new Error(`scores.components_packed: expected ${PACKED_BYTES} bytes, got ${b.length}`);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const out: Record<string, number | null> = {};
   for (let i = 0; i < PACKED_COMPONENTS.length; i++) {
@@ -50,11 +52,15 @@ export function packedComponents(b: Uint8Array): Record<string, number> {
   return out as Record<string, number>;
 }
 
-/** The components of the record at `at` in `nums`, packed (PACKED_COMPONENTS order, big-endian float64). */
+/** Writes the components of the record at `at` in `nums` packed (PACKED_COMPONENTS order, big-endian float64) at `offset` of `out`. */
+export function writePackedComponents(nums: Float64Array, at: number, out: DataView, offset: number): void {
+  for (let c = 0; c < PACKED_COMPONENTS.length; c++) out.setFloat64(offset + 8 * c, nums[at + 4 + c] as number);
+}
+
+/** The components of the record at `at` in `nums`, packed. */
 export function packComponents(nums: Float64Array, at: number): Uint8Array {
-  const b = new Uint8Array(8 * PACKED_COMPONENTS.length);
-  const v = new DataView(b.buffer);
-  for (let c = 0; c < PACKED_COMPONENTS.length; c++) v.setFloat64(8 * c, nums[at + 4 + c] as number);
+  const b = new Uint8Array(PACKED_BYTES);
+  writePackedComponents(nums, at, new DataView(b.buffer), 0);
   return b;
 }
 

@@ -345,14 +345,12 @@ export class SqliteStore implements Store {
                  SELECT id, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn
                  FROM ${table} WHERE time < ?) WHERE rn > 1)`;
         out[table] = Number(this.stmts.get(sql).run(cut).changes);
+        if (table === 'scores') this.stmts.get('DELETE FROM score_times WHERE time < ?').run(cut);
       };
       del('events', policy.eventsMs, null);
       del('heatmap_snapshots', policy.heatmapsMs, 'coin');
       del('position_snapshots', policy.positionsMs, 'wallet, coin');
       del('scores', policy.scoresMs, 'wallet_id');
-      if (policy.scoresMs !== null) {
-        this.stmts.get('DELETE FROM score_times WHERE time < (SELECT MAX(time) FROM score_times) - ?').run(policy.scoresMs);
-      }
       return out;
     });
   }

@@ -37,12 +37,10 @@ export class WriterRequests {
     }
     const known = this.numbers.size;
     const id = this.nextMsg++;
-    let done: Promise<void>;
     try {
       const wire = encodeBatch(b, false);
       const scores = packScores(b.scores, this.numbers);
       const maps = packMaps(wire);
-      done = this.wait(w, id);
       w.postMessage({ id, after: this.pendingWrite, batch: wire, maps, scores }, [
         maps.bytes.buffer,
         scores.nums.buffer,
@@ -52,9 +50,10 @@ export class WriterRequests {
     } catch (e) {
       // Not sent (a record that cannot be encoded, say): the thread never learns this batch's wallet numbers.
       this.numbers.truncate(known);
-      this.waiting.delete(id);
       throw e;
     }
+    // Waited for once sent (its reply comes as a later message): a batch not sent leaves nothing waiting.
+    const done = this.wait(w, id);
     this.pendingWrite = id;
     try {
       await done;

@@ -5,7 +5,7 @@
 -- the server's time with the three, 280-400 ms with only (wallet_id, time, id) (measured here).
 -- Every read of scores goes by wallet (a wallet's newest row <= at, its history); the two that
 -- went by time get a small table of their own: the newest score time (`latestScoreTime`,
--- retention's cut) is the newest row of score_times, one row per tick written; retention finds
+-- retention's cut) is the newest row of score_times, a row per batch and tick; retention finds
 -- each wallet's rows before the cut along (wallet_id, time, id). `id` stays a serial: it orders
 -- two rows of one wallet at one time (written by two sources), last written last.
 --

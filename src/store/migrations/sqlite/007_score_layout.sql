@@ -1,7 +1,7 @@
 -- Score rows cost less to insert (see the PostgreSQL migration of the same name): about a thousand
 -- a tick. One index, (wallet_id, time, id), where there were two: every read of scores goes by
 -- wallet; the newest score time (`latestScoreTime`, retention's cut) is the newest row of
--- score_times, one row per tick written, and retention finds each wallet's rows before the cut
+-- score_times, a row per batch and tick, and retention finds each wallet's rows before the cut
 -- along the index. The recorder's components as four float64 (big-endian, in the order accuracy,
 -- riskAdjusted, sizing, behaviour: src/store/score-rows.ts) in components_packed instead of their
 -- JSON text, which the writer no longer builds; a row has one or the other, rows written
