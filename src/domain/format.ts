@@ -130,17 +130,31 @@ export function tidy<T>(v: T): T {
   return tidyValue(v, '') as T;
 }
 
+/** A key's rule (0 plain, 1 USD, 2 probability), learnt once per key: every event passes through tidy. */
+const KEY_RULE = new Map<string, number>();
+
+function ruleOf(key: string): number {
+  let rule = KEY_RULE.get(key);
+  if (rule === undefined) {
+    rule = USD_KEY.test(key) ? 1 : PROBABILITY_KEY.test(key) ? 2 : 0;
+    // Keys are the events' field names; a bound all the same, should some come from data.
+    if (KEY_RULE.size < 4096) KEY_RULE.set(key, rule);
+  }
+  return rule;
+}
+
 function tidyValue(v: unknown, key: string): unknown {
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return null;
-    if (USD_KEY.test(key)) return roundUsd(v);
-    return PROBABILITY_KEY.test(key) ? roundRatio(v) : roundPlain(v);
+    const rule = ruleOf(key);
+    return rule === 1 ? roundUsd(v) : rule === 2 ? roundRatio(v) : roundPlain(v);
   }
   if (Array.isArray(v)) return v.map((x) => tidyValue(x, key));
   if (v !== null && typeof v === 'object') {
     if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => tidyValue(x, key));
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = tidyValue(x, k);
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) out[k] = tidyValue(o[k], k);
     return out;
   }
   return v;
