@@ -176,3 +176,51 @@ test('postgres: a source writing a tick another source’s open transaction also
     await store.close();
   }
 });
+
+for (const writerThread of [true, false]) {
+  test(`sqlite (writer thread: ${writerThread}): ticks of many rows (whole statements of rows and the rest) read back as written`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glass-ticks-'));
+    const path = join(dir, 's.sqlite');
+    const store = new SqliteStore(path, { writerThread });
+    try {
+      await store.migrate();
+      // Ticks of 75, 32, 33, 1 and 64 rows; each tick's wallets partly new (first seen mid-run), a wallet twice in one tick.
+      const sizes = [75, 32, 33, 1, 64];
+      const made = sizes.flatMap((n, t) =>
+        Array.from({ length: n }, (_, i) => {
+          const w = `0x${((i * 7 + t * 13) % (40 + 10 * t)).toString(16)}` as Wallet;
+          return rows.make(w, (t + 1) * 300_000, Float64Array.from([i + t / 10, 0.5, i, 10 * t, -i, i / 3, -0]));
+        }),
+      );
+      const half = 75 + 20;
+      await store.write({
+        cursor: { source: 's', position: 1, ts: 1, nextEventId: 1, complete: false },
+        ...empty,
+        scores: made.slice(0, half),
+      });
+      await store.write({
+        cursor: { source: 's', position: 2, ts: 1, nextEventId: 1, complete: false },
+        ...empty,
+        scores: made.slice(half),
+      });
+      const byWallet = new Map<string, typeof made>();
+      for (const m of made) byWallet.set(m.wallet, [...(byWallet.get(m.wallet) ?? []), m]);
+      for (const [w, ms] of byWallet) {
+        const got = await store.scoreHistory(w as Wallet);
+        assert.deepEqual(
+          got.map((r) => [r.time, r.score, r.trades, r.components]),
+          ms.map((m) => [m.time, m.score, m.trades, JSON.parse(componentsText(m.nums, m.at))]),
+          w,
+        );
+      }
+      assert.equal(await store.latestScoreTime(), sizes.length * 300_000);
+      const db = new DatabaseSync(path, { readOnly: true });
+      const n = db.prepare('SELECT COUNT(*) AS rows, (SELECT COUNT(DISTINCT time) FROM score_times) AS times FROM scores').get();
+      db.close();
+      assert.deepEqual({ ...n }, { rows: made.length, times: sizes.length });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
