@@ -41,6 +41,9 @@ export class CoinBuckets {
   positions = 0;
   /** Bumped on every change: lets readers skip work when nothing moved. */
   version = 0;
+  /** What `columns` last answered, at `version` … */
+  private lastColumns: Float64Array<ArrayBuffer> | null = null;
+  private lastColumnsVersion = -1;
 
   /** 10^(decimals of the width): edges are snapped to it, so 31.65 reads 31.65, not 31.650000000000002. */
   private scale = 1;
@@ -220,9 +223,13 @@ export class CoinBuckets {
    * `nonEmpty()` as the stored map's columns, without an object a bucket: six numbers a bucket in
    * ascending price order, lo and hi (`edge`), then the long, short, long estimated and short
    * estimated notional in USD (units / UNIT), the values `HeatmapEngine.view` gives its buckets.
-   * The rows' price order is kept between calls and extended by the rows added since.
+   * The rows' price order is kept between calls and extended by the rows added since. Nothing
+   * changed since the last call (`version`): the same array again (a coin's map is stored every few
+   * minutes while its positions rarely move: on the 2023 export most snapshots), so it is the
+   * callers' to read, never to write.
    */
   columns(): Float64Array<ArrayBuffer> {
+    if (this.lastColumns !== null && this.lastColumnsVersion === this.version) return this.lastColumns;
     const n = this.n;
     if (this.ordered < n) {
       // The rows added since the last call, each put in its place (a few a call; keys are distinct).
@@ -271,6 +278,8 @@ export class CoinBuckets {
       out[x + 5] = (shortEst[r] as number) / UNIT;
       x += 6;
     }
+    this.lastColumns = out;
+    this.lastColumnsVersion = this.version;
     return out;
   }
 
