@@ -94,6 +94,8 @@ export async function ingest(
 ): Promise<IngestResult> {
   const o = { ...DEFAULT_INGEST, ...opts };
   const clock = o.clock ?? performance.now.bind(performance);
+  // The default clock is the one the yield reads: read once a line for both.
+  const ownClock = o.clock === undefined;
   const resumed = await store.cursor(source);
   const skipTo = resumed?.position ?? 0;
   // A resumed source numbers from where its first run began; a new one continues the store's log.
@@ -171,10 +173,11 @@ export async function ingest(
         continue;
       }
       pending++;
-      if (pending >= o.everyLines || clock() - lastCommit >= o.everyMs) await commit(false);
+      const now = performance.now();
+      if (pending >= o.everyLines || (ownClock ? now : clock()) - lastCommit >= o.everyMs) await commit(false);
       // A replay at full speed gives the event loop a turn every YIELD_MS: a serving process's API
       // and stream (timers, sockets, requests) are not held up for seconds behind the engines.
-      if (performance.now() - lastYield >= YIELD_MS) {
+      if (now - lastYield >= YIELD_MS) {
         await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
       }
