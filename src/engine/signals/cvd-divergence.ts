@@ -140,6 +140,6 @@ export class CvdDivergenceDetector {
 
 function sum(a: readonly number[]): number {
   let s = 0;
-  for (const x of a) s += x;
+  for (let i = 0; i < a.length; i++) s += a[i] as number;
   return s;
 }
