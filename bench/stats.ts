@@ -8,6 +8,29 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[s.length >> 1] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 }
 
+/**
+ * A distribution-free confidence interval for the median of `xs` (order statistics: the true
+ * median lies between the j-th and k-th smallest with probability at least `level`, by the
+ * binomial(n, ½) count of values below it); null when n is too small for the level (n < 6 at 95 %).
+ */
+export function medianCI(xs: readonly number[], level = 0.95): readonly [number, number] | null {
+  const s = xs.toSorted((a, b) => a - b);
+  const n = s.length;
+  // P(X < j) for X ~ binomial(n, ½), j counted from 0: the widest symmetric pair whose tails stay under (1 − level) / 2.
+  const pmf: number[] = [];
+  let c = 1;
+  for (let i = 0; i <= n; i++) {
+    pmf.push(c / 2 ** n);
+    c = (c * (n - i)) / (i + 1);
+  }
+  let tail = 0;
+  let j = -1;
+  while (j + 1 < n && tail + (pmf[j + 1] as number) <= (1 - level) / 2) tail += pmf[++j] as number;
+  // j + 1 values may lie below the interval: it runs from the (j + 1)-th smallest to the (j + 1)-th largest (0-based j, n − 1 − j).
+  if (j < 0) return null;
+  return [s[j] as number, s[n - 1 - j] as number];
+}
+
 export { round3 } from '../src/engine/common/round.ts';
 
 /**

@@ -11,7 +11,8 @@
  * only: read from /proc, the backends found by their clients' ports; the server's own background
  * processes, its WAL writer and checkpointer, are left out, and so are other clients). `load` is
  * the 1-minute load average at the start and the end: on a shared machine the wall ratios move
- * with it.
+ * with it. `…RatioOfRepeats` is the median of each repeat's own ratio (on ÷ the off run just
+ * before it) and `…RatioCI95` its 95 % confidence interval (order statistics, from 6 repeats).
  *
  *   node bench/store.bench.ts [--wallets 2000] [--hours 6] [--seed 42] [--repeats 3] [--file F] [--pg URL]
  *                             [--stores sqlite,postgres]
@@ -33,7 +34,7 @@ import { SqliteStore } from '../src/store/sqlite.ts';
 import type { Store } from '../src/store/types.ts';
 import { freshSchemaUrl, PG_URL, pgUnreachable } from '../test/store/pg.ts';
 import { ensureRecording } from './replay.bench.ts';
-import { benchArgs, benchUsageError, median, round3 } from './stats.ts';
+import { benchArgs, benchUsageError, median, medianCI, round3 } from './stats.ts';
 
 const { values } = benchArgs(import.meta.filename, {
   options: {
@@ -310,6 +311,12 @@ for (const [name, r] of Object.entries(onRuns)) {
     return `${round3(x[0] as number)}–${round3(x[x.length - 1] as number)}`;
   };
   figures[`${name}RatioRange`] = spread(r.seconds, offRuns);
+  // The median of the repeats' own ratios and its 95 % interval (order statistics; 6 repeats or more):
+  // what the noise leaves of the figure.
+  const own = r.seconds.map((v, i) => v / (offRuns[i] as number));
+  figures[`${name}RatioOfRepeats`] = round3(median(own));
+  const ci = medianCI(own);
+  if (ci !== null) figures[`${name}RatioCI95`] = `${round3(ci[0])}–${round3(ci[1])}`;
   figures[`${name}CpuRatioRange`] = spread(r.cpu, offCpu);
   if (r.server.length > 0) figures[`${name}ServerCpuSeconds`] = round3(median(r.server));
   figures[`${name}Events`] = r.events;
