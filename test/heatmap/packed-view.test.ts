@@ -82,6 +82,18 @@ test('a coin map’s columns equal its non-empty buckets as the view writes them
   );
 });
 
+test('a width set on a coin map changes what its columns say (the edges at the new width, not the answer kept)', () => {
+  const b = new CoinBuckets(10);
+  b.apply(105, 1000 * UNIT, true, 1);
+  const before = b.columns();
+  assert.deepEqual([before[0], before[1]], [100, 110]);
+  b.width = 2.5;
+  const after = b.columns();
+  assert.notEqual(after, before);
+  sameNumbers(after, viewColumns(b), 'after the width');
+  assert.deepEqual([after[0], after[1]], [25, 27.5]);
+});
+
 test('a map filled from high prices down (every new row goes first) reads in price order', () => {
   const b = new CoinBuckets(1);
   for (let px = 500; px > 0; px -= 3) {

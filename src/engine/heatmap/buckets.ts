@@ -20,7 +20,7 @@ export function toUnits(usd: number): number {
  * estimated columns say how much of them is a guess.
  */
 export class CoinBuckets {
-  width: number;
+  private bucketWidth: number;
   private readonly index = new KeyIndex();
   private keys: Float64Array = new Float64Array(256);
   private longUnits: Float64Array = new Float64Array(256);
@@ -49,8 +49,19 @@ export class CoinBuckets {
   private scale = 1;
 
   constructor(width: number) {
-    this.width = width;
+    this.bucketWidth = width;
     this.scale = decimalScale(width);
+  }
+
+  get width(): number {
+    return this.bucketWidth;
+  }
+
+  /** A new width: its edges' scale with it, and a change (what `columns` kept is stale). */
+  set width(width: number) {
+    this.bucketWidth = width;
+    this.scale = decimalScale(width);
+    this.version++;
   }
 
   bucketOf(px: number): number {
@@ -291,7 +302,6 @@ export class CoinBuckets {
   /** Empties the map for a rebuild at another width. */
   reset(width: number): void {
     this.width = width;
-    this.scale = decimalScale(width);
     this.index.clear();
     for (const a of [this.longUnits, this.shortUnits, this.longCount, this.shortCount]) a.fill(0, 0, this.n);
     for (const a of [this.longEstUnits, this.shortEstUnits, this.longEstCount, this.shortEstCount]) a.fill(0, 0, this.n);
