@@ -50,35 +50,39 @@ export async function openStore(spec?: string): Promise<Store> {
 }
 
 /**
- * Whether the spec names a store Glass has already written: a SQLite file that exists, a
- * PostgreSQL database (or `?schema=`) holding Glass's migrations. Nothing is created.
+ * Why the spec names no store Glass has already written (null: it names one): a SQLite file that
+ * does not exist, a PostgreSQL database or `?schema=` without Glass's migrations, a database that
+ * does not exist. Nothing is created. A server that refuses the connection (no such role, a bad
+ * password) is a StoreError naming the store, not an answer.
  */
-export async function storeExists(spec: string): Promise<boolean> {
-  if (spec === ':memory:') return true;
-  if (!isPostgres(spec)) return existsSync(spec);
+export async function missingStore(spec: string): Promise<string | null> {
+  const at = describeSpec(spec);
+  const none = `no store at ${at} (glass replay F --db ${at} or glass demo --serve --db ${at} writes one)`;
+  if (spec === ':memory:') return null;
+  if (!isPostgres(spec)) return existsSync(spec) ? null : none;
   const t = pgTarget(spec);
   const sql = pgClient(t, 1);
   try {
     // Resolved on the connection's search_path: the URL's schema, else the database's default.
     const rows = await reachable(t.where, () => sql`SELECT to_regclass('schema_migrations') IS NOT NULL AS ok`);
-    return rows[0]?.ok === true;
+    return rows[0]?.ok === true ? null : none;
   } catch (e) {
-    // A database of that name does not exist: no store there either.
-    if ((e as { code?: unknown }).code === '3D000') return false;
-    throw e;
+    if (e instanceof StoreError) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    // A database of that name does not exist: no store there either, and no command here makes the database.
+    if ((e as { code?: unknown }).code === '3D000')
+      return `no store at ${at}: ${message} (create it, then glass replay F --db ${at} writes one)`;
+    throw new StoreError(`cannot open store ${at}: ${message}`, { cause: e });
   } finally {
     await sql.end({ timeout: 1 });
   }
 }
 
-/** Opens the store the spec names only if it exists (storeExists): a mistyped --db is refused in one line, not made. */
+/** Opens the store the spec names only if it exists (missingStore): a mistyped --db is refused in one line, not made. */
 export async function openExistingStore(spec?: string): Promise<Store> {
   const s = storeSpec(spec);
-  if (!(await storeExists(s))) {
-    throw new StoreError(
-      `no store at ${describeSpec(s)} (glass replay F --db ${describeSpec(s)} or glass demo --serve --db ${describeSpec(s)} writes one)`,
-    );
-  }
+  const why = await missingStore(s);
+  if (why !== null) throw new StoreError(why);
   return openStore(s);
 }
 

@@ -59,3 +59,49 @@ test('a PostgreSQL schema that holds no store is refused and not created', async
     await sql.end();
   }
 });
+
+/** The command run as a child (`serve` on a port of its own, stopped by its refusal before it listens). */
+function glass(...args: string[]) {
+  return spawnSync(process.execPath, [MAIN, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, GLASS_DATABASE_URL: '' },
+  });
+}
+
+test('a PostgreSQL server that refuses the login, or a database that does not exist: one line naming the store, no stack trace', async (t) => {
+  const why = await pgUnreachable();
+  if (why !== null) return t.skip(`PostgreSQL unreachable: ${why}`);
+  const u = new URL(PG_URL);
+  u.username = 'glass_no_such_role';
+  const role = u.toString();
+  const v = new URL(PG_URL);
+  v.pathname = '/glass_no_such_database';
+  const database = v.toString();
+  for (const args of [
+    ['keys', 'list', '--db', role],
+    ['keys', 'create', '--name', 'z', '--db', role],
+    ['serve', '--db', role, '--port', '0'],
+  ]) {
+    const r = glass(...args);
+    assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^glass (keys|serve): cannot open store postgres:\/\/glass_no_such_role@.*: role "glass_no_such_role" does not exist$/m,
+    );
+  }
+  for (const args of [
+    ['keys', 'list', '--db', database],
+    ['serve', '--db', database, '--port', '0'],
+  ]) {
+    const r = glass(...args);
+    assert.notEqual(r.status, 0, r.stdout);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    // Not "replay writes one": no command here makes the database.
+    assert.match(
+      r.stderr,
+      /no store at postgres:\/\/.*glass_no_such_database: database "glass_no_such_database" does not exist \(create it, then glass replay F/,
+    );
+  }
+});

@@ -1,4 +1,5 @@
 import { ledgerView, ServingAlerts } from '../../alerts/index.ts';
+import { plural } from '../../domain/format.ts';
 import type { GlassEventType } from '../../domain/glass-event.ts';
 import { GradeBook } from '../../engine/ledger/book.ts';
 import type { App } from '../../server/app.ts';
@@ -6,7 +7,7 @@ import { ServiceMetrics } from '../../server/metrics.ts';
 import { apiSettings, exposureLines, SERVE_HELP, SERVE_OPTIONS, servingLine, startApi, stopSignal } from '../../server/serve-engines.ts';
 import { eventOut, StoreView } from '../../server/store-view.ts';
 import { StreamHub, viewSource } from '../../server/stream.ts';
-import { describeSpec, openStore, storeExists, storeSpec } from '../../store/open.ts';
+import { describeSpec, missingStore, openStore, storeSpec } from '../../store/open.ts';
 import type { Outbox } from '../../store/outbox.ts';
 import type { EventRecord, Store } from '../../store/types.ts';
 import { type CommandSpec, parseCommand, strOption, UsageError } from '../args.ts';
@@ -89,10 +90,8 @@ export async function serveCommand(argv: readonly string[], follower?: (store: S
   const db = strOption(p, 'db');
   const spec = storeSpec(db);
   // Serving an empty file made up on the spot would only hide a wrong path.
-  if (!(await storeExists(spec))) {
-    const at = describeSpec(spec);
-    throw new UsageError(`no store at ${at} (glass replay F --db ${at} or glass demo --serve --db ${at} writes one)`);
-  }
+  const missing = await missingStore(spec);
+  if (missing !== null) throw new UsageError(missing);
   const store = await openStore(db);
   const metrics = new ServiceMetrics();
   const view = new StoreView(store);
@@ -107,7 +106,7 @@ export async function serveCommand(argv: readonly string[], follower?: (store: S
     throw e;
   }
   note(servingLine('serve', api.url, settings));
-  note(`  store ${describeSpec(storeSpec(db))}, ${hub.lastId} events`);
+  note(`  store ${describeSpec(storeSpec(db))}, ${plural(hub.lastId, 'event')}`);
   for (const line of exposureLines('serve', settings, api.port)) note(line);
   const alerting = api.alerts === undefined ? null : await storeAlerts(store, api.alerts, api.app);
   // The stream follows the store: events committed by a writer elsewhere, in id order.
