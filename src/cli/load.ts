@@ -1,3 +1,4 @@
+import { plural } from '../domain/format.ts';
 import type { GlassEvent } from '../domain/glass-event.ts';
 import { HeatmapEngine, type HeatmapOptions } from '../engine/heatmap/engine.ts';
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
@@ -48,9 +49,9 @@ export async function playFile(
   } finally {
     shown.done();
   }
-  if (listed > MAX_LISTED) note(`${file}: … ${listed - MAX_LISTED} more rejected lines`);
+  if (listed > MAX_LISTED) note(`${file}: … ${plural(listed - MAX_LISTED, 'more rejected line')}`);
   if (pipeline.messages === 0) {
-    throw new UsageError(`${file}: no valid message${pipeline.rejects > 0 ? ` (${pipeline.rejects} rejected lines)` : ''}`);
+    throw new UsageError(`${file}: no valid message${pipeline.rejects > 0 ? ` (${plural(pipeline.rejects, 'rejected line')})` : ''}`);
   }
   return pipeline;
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { attachEngines } from '../cli/engines.ts';
+import { plural } from '../domain/format.ts';
 import type { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import { AccuracyLedger } from '../engine/ledger/ledger.ts';
 import type { ScoreEngine } from '../engine/score/engine.ts';
@@ -226,13 +227,14 @@ export async function ingestFile(
       onResume: (c) => note(`resuming after line ${c.position} (${c.nextEventId - (c.firstEventId ?? 1)} events kept)`),
       onPrune: (d) => {
         const gone = Object.entries(d).filter(([, n]) => n > 0);
-        if (gone.length > 0) note(`retention: deleted ${gone.map(([t, n]) => `${n} ${t}`).join(', ')}`);
+        if (gone.length > 0) note(`retention: deleted ${gone.map(([t, n]) => `${n.toLocaleString('en-US')} ${t}`).join(', ')}`);
       },
     });
     const where = describeSpec(storeSpec(spec));
     const c = r.resumed;
-    if (c?.complete === true) note(`${file}: already in ${where} (${c.nextEventId - (c.firstEventId ?? 1)} events); nothing written`);
-    else note(`${file}: ${r.written} events in ${r.batches} batches written to ${where}`);
+    if (c?.complete === true)
+      note(`${file}: already in ${where} (${plural(c.nextEventId - (c.firstEventId ?? 1), 'event')}); nothing written`);
+    else note(`${file}: ${plural(r.written, 'event')} in ${plural(r.batches, 'batch', 'batches')} written to ${where}`);
     return r;
   } finally {
     await store.close();

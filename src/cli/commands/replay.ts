@@ -1,3 +1,4 @@
+import { plural } from '../../domain/format.ts';
 import { Pipeline } from '../../pipeline/pipeline.ts';
 import { InputError } from '../../recording/errors.ts';
 import { type ReadItem, TruncatedInput } from '../../recording/reader.ts';
@@ -77,7 +78,7 @@ export async function replayCommand(argv: readonly string[]): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
   const summary = runSummary(file, pipeline.summary());
   if (summary.messages === 0 && summary.rejects > 0) {
-    throw new UsageError(`${file}: no valid message (${summary.rejects} rejected lines)`);
+    throw new UsageError(`${file}: no valid message (${plural(summary.rejects, 'rejected line')})`);
   }
   if (flag(p, 'json')) await printJson(summary);
   else {
@@ -86,7 +87,7 @@ export async function replayCommand(argv: readonly string[]): Promise<number> {
     await out.line(summaryText(file, summary));
     if (!quiet && progressWanted()) note(`replay: ${fmtInt(summary.messages / seconds)} messages/s`);
   }
-  if (listed > MAX_LISTED) note(`… ${listed - MAX_LISTED} more rejected lines`);
+  if (listed > MAX_LISTED) note(`… ${plural(listed - MAX_LISTED, 'more rejected line')}`);
   return 0;
 }
 
