@@ -245,6 +245,12 @@ test('glass events adds the tier and a zone’s cost to reach to the same line',
   assert.equal(eventLine(e), `P1 ${line(e)}  cost to reach: beyond the visible book`);
 });
 
+test('a zone whose coin has no order book in the last minute (an imported export has none): its cost is unknown, said so', () => {
+  const e = EVENTS.WHALE_NEAR_ZONE;
+  const stale = { ...e, zone: { ...ZONE, depthStale: true, costToReachUsd: null } };
+  assert.equal(eventLine(stale), `P1 ${line(stale)}  cost to reach: unknown (no order book for the coin in the last minute)`);
+});
+
 test('two NEAR_ZONE events of one wallet in one second, for two zones, read differently', () => {
   const a = EVENTS.WHALE_NEAR_ZONE;
   const b = { ...a, zone: { ...ZONE, lo: 172.6, hi: 173.8, peakPx: 173.5, notionalUsd: 77_700 } };

@@ -104,7 +104,8 @@ export function estimateNote(z: HeatmapView['zones'][number]): string {
 /** The cost to reach a zone and its forced-flow chain, or why there is none. */
 export function costNote(z: ZoneRef, px: (x: number) => string = (x) => fmtPx(x)): string {
   if (z.depthStale === undefined) return '';
-  if (z.depthStale) return '  cost to reach: depth stale (no recent l2Book)';
+  // Stale or never seen (an imported export has no book at all): either way no cost is known.
+  if (z.depthStale) return '  cost to reach: unknown (no order book for the coin in the last minute)';
   if (z.costToReachUsd === null || z.costToReachUsd === undefined) return '  cost to reach: beyond the visible book';
   const chain = (z.chain ?? []).map((s) => `${fmtUsd(s.liquidatedUsd)} → ${px(s.pxAfter)}`).join(', ');
   return `  cost to reach ${fmtUsd(z.costToReachUsd)}${chain === '' ? '' : `, chain ${chain}`}`;
