@@ -327,24 +327,7 @@ export class SqliteStore implements Store {
           out[table] = 0;
           return;
         }
-        // Each key keeps its newest row before the cut: a read at any time inside the window
-        // still finds the state that held then. A coin's maps also keep its newest whole map
-        // before the cut: the base of the deltas kept (a coin's maps are stored in time order).
-        const sql =
-          partition === null
-            ? `DELETE FROM ${table} WHERE time < ?`
-            : table === 'scores'
-              ? `DELETE FROM scores WHERE id IN (SELECT s.id FROM wallets a JOIN scores s ON s.wallet_id = a.id
-                 WHERE s.time < ?1 AND s.id <> (SELECT x.id FROM scores x WHERE x.wallet_id = a.id AND x.time < ?1 ORDER BY x.time DESC, x.id DESC LIMIT 1))`
-              : table === 'heatmap_snapshots'
-                ? `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
-                 SELECT id, delta, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn,
-                   ROW_NUMBER() OVER (PARTITION BY ${partition}, delta ORDER BY time DESC, id DESC) AS rw
-                 FROM ${table} WHERE time < ?) WHERE rn > 1 AND NOT (delta = 0 AND rw = 1))`
-                : `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
-                 SELECT id, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn
-                 FROM ${table} WHERE time < ?) WHERE rn > 1)`;
-        out[table] = Number(this.stmts.get(sql).run(cut).changes);
+        out[table] = Number(this.stmts.get(pruneSql(table, partition)).run(cut).changes);
         if (table === 'scores') this.stmts.get('DELETE FROM score_times WHERE time < ?').run(cut);
       };
       del('events', policy.eventsMs, null);
@@ -379,4 +362,28 @@ function whereTypesCoin(
     where.push('coin = ?');
     params.push(q.coin);
   }
+}
+
+/**
+ * The DELETE of `table`'s rows before the cut (`?`). With a partition, each key keeps its newest
+ * row before the cut: a read at any time inside the window still finds the state that held then.
+ * A coin's maps also keep its newest whole map before the cut: the base of the deltas kept (a
+ * coin's maps are stored in time order). Scores find each wallet's rows along their one index
+ * (migration 007).
+ */
+function pruneSql(table: string, partition: string | null): string {
+  if (partition === null) return `DELETE FROM ${table} WHERE time < ?`;
+  if (table === 'scores') {
+    return `DELETE FROM scores WHERE id IN (SELECT s.id FROM wallets a JOIN scores s ON s.wallet_id = a.id
+                 WHERE s.time < ?1 AND s.id <> (SELECT x.id FROM scores x WHERE x.wallet_id = a.id AND x.time < ?1 ORDER BY x.time DESC, x.id DESC LIMIT 1))`;
+  }
+  if (table === 'heatmap_snapshots') {
+    return `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
+                 SELECT id, delta, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn,
+                   ROW_NUMBER() OVER (PARTITION BY ${partition}, delta ORDER BY time DESC, id DESC) AS rw
+                 FROM ${table} WHERE time < ?) WHERE rn > 1 AND NOT (delta = 0 AND rw = 1))`;
+  }
+  return `DELETE FROM ${table} WHERE id IN (SELECT id FROM (
+                 SELECT id, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY time DESC, id DESC) AS rn
+                 FROM ${table} WHERE time < ?) WHERE rn > 1)`;
 }
