@@ -12,7 +12,7 @@ import { encodeCursor, keyOf, offsetOf, pinnedOf } from './cursor.ts';
 import { badRequest } from './errors.ts';
 import { RISK_HORIZON_MS, riskAnswer, storedWhaleBias } from './risk.ts';
 import type { CoinSummaryT, HeatmapT, HistoryRowT, PositionT, RiskAdviceT, RiskRequestT, WalletDetailT, ZoneT } from './schemas.ts';
-import { positionKey, type StoreView, summaryOf, zoneAt } from './store-view.ts';
+import { positionKey, positionOut, type StoreView, summaryOf, zoneAt } from './store-view.ts';
 import type { EventQuery, GlassView, Page, PageQuery, PositionQuery, ViewStatus } from './view.ts';
 
 export interface LiveEngines {
@@ -134,8 +134,8 @@ export class EngineView implements GlassView {
         }
         const z = zoneAt(zones, row.liquidationPx);
         if (z === undefined) continue;
-        rows.push({ ...row, zone: z.id });
-      } else rows.push(row);
+        rows.push({ ...positionOut(row), zone: z.id });
+      } else rows.push(positionOut(row));
     }
     // The store's order (wallet, then coin), so a cursor means the same in both.
     rows.sort((a, b) => keyCmp(a, positionKey(b)));
@@ -205,7 +205,7 @@ export class EngineView implements GlassView {
       history: p.history.map((h) => ({ time: h.time, score: h.score })),
       timeline: [...stored, { ...now, components: { ...p.components } }],
       movers: p.movers.map((m) => ({ ...m })),
-      positions: this.e.heat.positions(w).map(livePosition),
+      positions: this.e.heat.positions(w).map((p) => positionOut(livePosition(p))),
     };
   }
 

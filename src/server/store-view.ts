@@ -1,3 +1,4 @@
+import { roundPlain, roundPx, roundSz, roundUsd } from '../domain/format.ts';
 import type { GlassEventType, SyndicateEvent, ZoneRef } from '../domain/glass-event.ts';
 import type { Coin, Wallet } from '../domain/ids.ts';
 import { RealisedVol } from '../engine/common/volatility.ts';
@@ -75,16 +76,22 @@ export function eventOut(e: EventRecord): EventRecordT {
   };
 }
 
-export function positionOut(p: PositionSnapshotRecord): PositionT {
+/**
+ * A position as the API answers it: the record's numbers as `glass positions --json` writes them
+ * (prices by the venue's 5 significant figures, USD to the cent, the rest to 8 significant
+ * digits). Filters (minNotional, near=zone) read the record's own numbers, never these.
+ */
+export function positionOut(p: PositionSnapshotRecord | PositionT): PositionT {
+  const px = (x: number | null) => (x === null ? null : roundPx(x));
   return {
     wallet: p.wallet,
     coin: p.coin,
     time: p.time,
-    szi: p.szi,
-    entryPx: p.entryPx,
-    notionalUsd: p.notionalUsd,
-    leverage: p.leverage,
-    liquidationPx: p.liquidationPx,
+    szi: roundSz(p.szi),
+    entryPx: px(p.entryPx),
+    notionalUsd: roundUsd(p.notionalUsd),
+    leverage: p.leverage === null ? null : roundPlain(p.leverage),
+    liquidationPx: px(p.liquidationPx),
     estimated: p.estimated,
   };
 }

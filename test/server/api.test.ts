@@ -8,10 +8,10 @@ import type { Coin } from '../../src/domain/ids.ts';
 import { mapJson } from '../../src/engine/heatmap/document.ts';
 import { withCurrentScore } from '../../src/engine/score/engine.ts';
 import { EngineView, livePosition } from '../../src/server/engine-view.ts';
-import { StoreView } from '../../src/server/store-view.ts';
+import { positionOut, StoreView } from '../../src/server/store-view.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
-import { getJson, listen, type Played, play, postJson, recordInto, simulate, tempDir } from './fixture.ts';
+import { getJson, listen, type Played, play, postJson, recordInto, simulate, tempDir, unrounded } from './fixture.ts';
 
 const run = promisify(execFile);
 const { dir, cleanup } = tempDir('glass-api-');
@@ -124,19 +124,26 @@ describe('each endpoint against the engines’ own answers for the same recordin
   });
 
   test('GET /v1/positions: every open position with its liquidation price, paged by cursor', async () => {
-    const engine = wire(
-      played.heat
-        .positions()
-        .map(livePosition)
-        .sort((a, b) => (a.wallet === b.wallet ? (a.coin < b.coin ? -1 : 1) : a.wallet < b.wallet ? -1 : 1)),
-    );
+    // The engines' positions exactly (what the filters read), and as the API writes them (rounded as glass positions --json).
+    const exact = played.heat
+      .positions()
+      .map(livePosition)
+      .sort((a, b) => (a.wallet === b.wallet ? (a.coin < b.coin ? -1 : 1) : a.wallet < b.wallet ? -1 : 1));
+    const out = (ps: typeof exact) => wire(ps.map(positionOut));
+    const engine = out(exact);
     assert.ok(engine.length > 20);
     assert.deepEqual(await allPages(`${overEngines.url}/v1/positions?limit=7`), engine);
+    // Rounded: prices by the venue's rule, USD to the cent (the engines' own numbers carry float noise).
+    assert.ok(exact.some((p, i) => p.liquidationPx !== engine[i]?.liquidationPx));
+    assert.deepEqual(unrounded(engine), []);
+    for (const p of engine) {
+      assert.equal(p.notionalUsd, Math.round(p.notionalUsd * 100) / 100);
+      // At most 5 significant figures, an integer price always allowed (the venue's rule).
+      const px = p.liquidationPx;
+      if (px !== null && !Number.isInteger(px)) assert.equal(px, Number(px.toPrecision(5)));
+    }
     const btc = await allPages(`${overEngines.url}/v1/positions?coin=BTC&minNotional=10000&limit=1000`);
-    assert.deepEqual(
-      btc,
-      engine.filter((p) => p.coin === 'BTC' && p.notionalUsd >= 10_000),
-    );
+    assert.deepEqual(btc, out(exact.filter((p) => p.coin === 'BTC' && p.notionalUsd >= 10_000)));
     const one = engine[0] as (typeof engine)[number];
     assert.deepEqual(
       await allPages(`${overEngines.url}/v1/positions?wallet=${one.wallet.toUpperCase().replace('0X', '0x')}`),
@@ -144,7 +151,7 @@ describe('each endpoint against the engines’ own answers for the same recordin
     );
     // near=zone: exactly the positions whose liquidation price falls inside one of the coin's zones.
     const near = await allPages(`${overEngines.url}/v1/positions?near=zone&limit=5`);
-    const inZone = engine.filter((p) =>
+    const inZone = exact.filter((p) =>
       (played.heat.view(p.coin)?.zones ?? []).some((z) => p.liquidationPx !== null && p.liquidationPx >= z.lo && p.liquidationPx <= z.hi),
     );
     assert.ok(inZone.length > 0);
@@ -156,8 +163,8 @@ describe('each endpoint against the engines’ own answers for the same recordin
     // engines hold that position at the end (its liquidation price kept current).
     const stored = await store.positions({ limit: 100_000 });
     assert.ok(stored.length > 0);
-    assert.deepEqual(await allPages(`${overStore.url}/v1/positions?limit=1`), wire(stored.map((p) => ({ ...p }))));
-    const live = new Map(engine.map((p) => [`${p.wallet}:${p.coin}`, p]));
+    assert.deepEqual(await allPages(`${overStore.url}/v1/positions?limit=1`), wire(stored.map(positionOut)));
+    const live = new Map(exact.map((p) => [`${p.wallet}:${p.coin}`, p]));
     for (const p of stored) {
       const e = live.get(`${p.wallet}:${p.coin}`);
       assert.deepEqual(
@@ -237,6 +244,9 @@ describe('each endpoint against the engines’ own answers for the same recordin
     const detected = played.events.filter((e) => e.type === 'SYNDICATE_DETECTED');
     const items = await allPages(`${overStore.url}/v1/syndicates?limit=1`);
     assert.equal(items.length, detected.length);
+    // Outcomes (returns: ratios of marks) at the documented precision, as every other answer.
+    assert.ok(items.some((s) => s['outcome'] !== null && s['outcome'] !== undefined));
+    assert.deepEqual(unrounded(items), []);
     for (const d of detected) {
       const s = items.find((x) => x['syndicateId'] === d.syndicateId);
       assert.ok(s !== undefined);

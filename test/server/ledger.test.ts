@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { attachEngines } from '../../src/cli/engines.ts';
+import { tidy } from '../../src/domain/format.ts';
 import { AccuracyLedger, type Grade, type LedgerRow } from '../../src/engine/ledger/index.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { readRecordingBatches } from '../../src/recording/reader.ts';
@@ -10,7 +11,7 @@ import { StoreView } from '../../src/server/store-view.ts';
 import { type IngestEngines, ingest } from '../../src/store/ingest.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
-import { ALL_WHALES, getJson, listen, simulate, tempDir } from './fixture.ts';
+import { ALL_WHALES, getJson, listen, simulate, tempDir, unrounded } from './fixture.ts';
 
 let cleanup: () => void = () => {};
 let store: Store;
@@ -80,6 +81,8 @@ test('GET /v1/ledger answers with the live engines’ ledger rows', async () => 
     assert.equal(cascade.alert?.muted, engines.ledger.isMuted('CASCADE_RISK'));
     if (cascade.alert?.muted === true) assert.ok((cascade.alert.reason ?? '').startsWith('CASCADE_RISK'), cascade.alert.reason ?? '');
   }
+  // Its numbers at their documented precision, as `glass ledger --json` has them: none carries more than 8 significant digits.
+  assert.deepEqual(unrounded(body), []);
   for (const row of body.rows) {
     const probabilistic = row.type === 'WHALE_NEAR_ZONE' || row.type === 'SYNDICATE_NEAR_ZONE' || row.type === 'CASCADE_RISK';
     assert.equal(row.evidence !== null, probabilistic, row.type);
@@ -128,14 +131,14 @@ test('GET /v1/ledger over a store answers from the stored grades: the engines’
   const body = r.body as LedgerBody;
   assert.equal(body.source, 'store');
   const pick = (x: LedgerRow) => [x.type, x.graded, x.hits, x.hitRate, x.baseline, x.lift, x.brier, x.medianLeadMs, x.muted, x.mutedReason];
+  // At the precision `glass ledger --json` prints (tidy): the engines' figures rounded the same way.
   assert.deepEqual(
     body.rows.map(pick),
-    engines.ledger
-      .rows()
+    tidy(engines.ledger.rows())
       .filter((x) => x.graded > 0)
       .map(pick),
   );
-  assert.deepEqual(body.recalibration, engines.ledger.recalibration);
+  assert.deepEqual(body.recalibration, tidy(engines.ledger.recalibration));
   for (const row of body.rows) assert.ok(row.count >= row.graded && row.pending === row.count - row.graded, row.type);
   const cascade = body.rows.find((x) => x.type === 'CASCADE_RISK') as (LedgerRow & { alert?: { muted: boolean } }) | undefined;
   if (cascade !== undefined) assert.equal(cascade.alert?.muted, engines.ledger.isMuted('CASCADE_RISK'));

@@ -1,4 +1,5 @@
 import { type TSchema, Type } from 'typebox';
+import { tidy } from '../../domain/format.ts';
 import type { GlassEventType } from '../../domain/glass-event.ts';
 import type { Coin } from '../../domain/ids.ts';
 import { type AccuracyLedger, GradeBook, type LedgerRow } from '../../engine/ledger/index.ts';
@@ -183,14 +184,15 @@ export function ledgerRoutes(app: App, { view, store }: RouteDeps): void {
         const reason = cascadeMuteReason(judge, r.coin ?? undefined, null);
         return { alert: { muted: reason !== null, reason } };
       };
-      return {
+      // At the documented precision, as `glass ledger --json` prints it (format.ts's tidy).
+      return tidy({
         source: snap.source,
         ...(at === undefined ? {} : { at }),
         from: finite(snap.from),
         time: finite(snap.time),
         recalibration: snap.recalibration,
         rows: rows.map((r) => ({ ...r, evidence: standing(r.type), ...alert(r) })),
-      };
+      });
     },
   );
 }

@@ -1,3 +1,4 @@
+import { tidy } from '../../domain/format.ts';
 import type { App, RouteDeps } from '../app.ts';
 import { ErrorBody, SyndicatesPage, SyndicatesQuery } from '../schemas.ts';
 import { at } from './coins.ts';
@@ -15,12 +16,14 @@ export function syndicateRoutes(app: App, { view }: RouteDeps): void {
     },
     async (req) => {
       const q = req.query;
-      return view.syndicates({
+      const page = await view.syndicates({
         ...at(q.at),
         ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
         ...(q.coin === undefined ? {} : { coin: q.coin }),
         limit: q.limit ?? 50,
       });
+      // At the documented precision (format.ts's tidy): an outcome's returns are ratios of marks, with float noise.
+      return tidy(page);
     },
   );
 }
