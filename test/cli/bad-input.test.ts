@@ -78,6 +78,16 @@ test('an empty file and a missing file are one-line errors naming the file', () 
   writeFileSync(empty, '');
   assert.match(assertOneLineError(glass('replay', empty)), /empty\.ndjson: empty file/);
   assert.match(assertOneLineError(glass('replay', join(dir, 'missing.ndjson'))), /missing\.ndjson: no such file/);
+  // The same exit code from every command that reads a file: 1, an input error (2 is for usage).
+  for (const args of [
+    ['replay', join(dir, 'missing.ndjson')],
+    ['events', join(dir, 'missing.ndjson')],
+    ['import', join(dir, 'missing.csv'), '--out', join(dir, 'out.ndjson')],
+  ]) {
+    const r = glass(...args);
+    assert.match(assertOneLineError(r), /missing\.(ndjson|csv): no such file/);
+    assert.equal(r.code, 1, args.join(' '));
+  }
 });
 
 test('usage errors are one line with exit code 2; --help prints usage for every command', () => {

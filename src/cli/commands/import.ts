@@ -1,4 +1,5 @@
 import { existsSync, statSync, unlinkSync } from 'node:fs';
+import { InputError } from '../../recording/errors.ts';
 import { parseNodeBlockLine, readLineBatches } from '../../recording/reader.ts';
 import { RecordingWriter } from '../../recording/writer.ts';
 import {
@@ -84,7 +85,7 @@ class Rejects {
   }
   /** One bad row, named by file and row: fatal under --strict, else listed (the first few) and counted. */
   add(file: string, message: string): void {
-    if (this.strict) throw new UsageError(`${file}: ${message}`);
+    if (this.strict) throw new InputError(`${file}: ${message}`);
     if (this.tables.rejects++ < MAX_LISTED) note(`${file}: ${message}`);
   }
 }
@@ -98,7 +99,7 @@ async function readTable(file: string, tables: Tables, rejects: Rejects): Promis
       if (text === '' || text === '\r') continue;
       if (table === null) {
         table = tableOf(text);
-        if (table === null) throw new UsageError(`${file}: not an export table this command knows (header should be ${expectedHeaders()})`);
+        if (table === null) throw new InputError(`${file}: not an export table this command knows (header should be ${expectedHeaders()})`);
         continue;
       }
       try {
@@ -112,7 +113,7 @@ async function readTable(file: string, tables: Tables, rejects: Rejects): Promis
       }
     }
   }
-  if (table === null) throw new UsageError(`${file}: empty file`);
+  if (table === null) throw new InputError(`${file}: empty file`);
   return table;
 }
 
@@ -125,7 +126,7 @@ async function readParquetFile(file: string, tables: Tables, rejects: Rejects): 
     const snapshot: SnapshotRow[] = [];
     const time = f.table === 'perpSnapshot' ? snapshotTimeOf(file) : null;
     if (f.table === 'perpSnapshot' && time === null) {
-      throw new UsageError(`${file}: a perp snapshot's time comes from its name ({block}_{timestamp}.parquet); rename it so`);
+      throw new InputError(`${file}: a perp snapshot's time comes from its name ({block}_{timestamp}.parquet); rename it so`);
     }
     const coin = orderbookCoinOf(file);
     for await (const chunk of f.rows) {
@@ -173,7 +174,7 @@ async function writeNodeBlocks(dirs: readonly string[], writer: RecordingWriter,
   const s: NodeSummary = { files: 0, blocks: 0 };
   for (const dir of dirs) {
     const files = nodeBlockFiles(dir);
-    if (files.length === 0) throw new UsageError(`${dir}: no files (expected node_fills_by_block hourly files)`);
+    if (files.length === 0) throw new InputError(`${dir}: no files (expected node_fills_by_block hourly files)`);
     for (const file of files) {
       s.files++;
       let line = 0;
@@ -226,7 +227,8 @@ export async function importCommand(argv: readonly string[]): Promise<number> {
   const dirs: string[] = [];
   const files: string[] = [];
   for (const path of p.positionals) {
-    if (!existsSync(path)) throw new UsageError(`${path}: no such file`);
+    // As every command that reads a file: a missing one is an input error (exit 1), not a usage error.
+    if (!existsSync(path)) throw new InputError(`${path}: no such file`);
     (statSync(path).isDirectory() ? dirs : files).push(path);
   }
   if (dirs.length > 0 && files.length > 0) {
