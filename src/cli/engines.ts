@@ -1,4 +1,4 @@
-import { fmtPct, fmtPx, fmtSz, fmtUsd, plural, roundPlain, tidy } from '../domain/format.ts';
+import { fmtDistance, fmtPct, fmtPx, fmtSz, fmtUsd, plural, roundPlain, tidy } from '../domain/format.ts';
 import { type GlassEvent, type WalletEvidence, withHops, type ZoneRef } from '../domain/glass-event.ts';
 import { HeatmapEngine } from '../engine/heatmap/engine.ts';
 import { AccuracyLedger } from '../engine/ledger/ledger.ts';
@@ -157,18 +157,18 @@ export function describe(e: GlassEvent): string {
     case 'WHALE_NEAR_ZONE':
     case 'SYNDICATE_NEAR_ZONE':
       return (
-        `${head} ${zoneText(e.zone)}, ${signedDistance(e.zone.distancePct)} away, P ${fmtPct(e.probability, 0)}: ` +
+        `${head} ${zoneText(e.zone)}, ${fmtDistance(e.zone.distancePct)} away, P ${fmtPct(e.probability, 0)}: ` +
         `${e.syndicateId === null ? '' : `${e.syndicateId} `}${walletsText(e.wallets)}`
       );
     case 'CASCADE_RISK':
       return (
-        `${head} ${zoneText(e.zone)}, ${signedDistance(e.zone.distancePct)} away, P ${fmtPct(e.probability, 0)} ` +
+        `${head} ${zoneText(e.zone)}, ${fmtDistance(e.zone.distancePct)} away, P ${fmtPct(e.probability, 0)} ` +
         `(baseline ${fmtPct(e.baselineProbability, 0)}) in ${e.horizonMs / 60_000} min${e.muted === true ? ', muted' : ''}` +
         `${e.wallets.length === 0 ? '' : `: ${walletsText(e.wallets)}`}`
       );
     case 'ZONE_FORMED':
     case 'ZONE_APPROACHED':
-      return `${head} ${zoneText(e.zone)}, ${plural(e.zone.wallets, 'position')}, mark ${fmtPx(e.markPx)} (${signedDistance(e.zone.distancePct)} to peak), P ${fmtPct(e.probability ?? 0, 0)}`;
+      return `${head} ${zoneText(e.zone)}, ${plural(e.zone.wallets, 'position')}, mark ${fmtPx(e.markPx)} (${fmtDistance(e.zone.distancePct)} to peak), P ${fmtPct(e.probability ?? 0, 0)}`;
     case 'ZONE_SWEPT':
       return `${head} ${zoneText(e.zone)}, ${plural(e.zone.wallets, 'position')}, mark ${fmtPx(e.markPx)}: ${fmtUsd(e.liquidatedUsd ?? 0)} liquidated`;
     case 'LEVERAGE_SPIKE':
@@ -221,11 +221,6 @@ function walletsText(ws: readonly WalletEvidence[]): string {
     .slice(0, 3)
     .map((w) => `${shortWallet(w.wallet)} ${fmtUsd(w.notionalUsd)}${w.score === null ? '' : ` (score ${w.score.toFixed(1)})`}`);
   return ws.length > 3 ? `${shown.join(', ')}, … ${ws.length - 3} more` : shown.join(', ');
-}
-
-/** The mark's distance to a zone's peak, signed as the zone lies (`−1.25 %` below the mark). */
-function signedDistance(pct: number): string {
-  return `${pct < 0 ? '−' : '+'}${Math.abs(pct).toFixed(2)} %`;
 }
 
 function signedPct(x: number): string {

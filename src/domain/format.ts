@@ -117,6 +117,17 @@ export function fmtPct(fraction: number | null, decimals = 1): string {
   return `${(100 * fraction).toFixed(decimals)} %`;
 }
 
+/**
+ * A signed distance in percent for text (`−1.25 %` below, `+0.40 %` above; no sign once it rounds
+ * to zero): one form in every command and the dashboard.
+ */
+export function fmtDistance(pct: number | null, decimals = 2): string {
+  if (pct === null || !Number.isFinite(pct)) return '—';
+  const s = Math.abs(pct).toFixed(decimals);
+  const zero = Number(s) === 0;
+  return `${zero ? '' : pct < 0 ? '−' : '+'}${s} %`;
+}
+
 const USD_KEY = /(?:Usd|USD)$|^usd$/;
 const PROBABILITY_KEY = /(?:^p|P)robability$/;
 

@@ -48,7 +48,7 @@ test('glass demo ends with a summary people read: zones per coin, ranked wallets
     );
   const zoneLines = lines.filter((l) => /^ {4}(LONG|SHORT)_LIQ /.test(l));
   assert.ok(zoneLines.length > 0);
-  for (const l of zoneLines) assert.match(l, /^ {4}(LONG|SHORT)_LIQ +[\d,.]+–[\d,.]+ +\$[\d.]+[kMB]? +\d+ wallets? +-?\d+\.\d %/);
+  for (const l of zoneLines) assert.match(l, /^ {4}(LONG|SHORT)_LIQ +[\d,.]+–[\d,.]+ +\$[\d.]+[kMB]? +\d+ wallets? +[−+]?\d+\.\d %/);
   const counts = lines.slice(at('Events:') + 1).filter((l) => /^ {2}[A-Z_]+ +[\d,]+$/.test(l));
   assert.ok(counts.some((l) => l.trim().startsWith('ZONE_FORMED')));
 });

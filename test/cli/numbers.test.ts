@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fmtPx, fmtSz, fmtUsd, roundPx, roundSz, tidy } from '../../src/domain/format.ts';
+import { fmtDistance, fmtPx, fmtSz, fmtUsd, roundPx, roundSz, tidy } from '../../src/domain/format.ts';
 import { glass } from '../helpers/cli.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 import { noisyNumbers } from '../helpers/noise.ts';
@@ -58,6 +58,23 @@ const dir = mkdtempSync(join(tmpdir(), 'glass-numbers-'));
 const SIM = join(dir, 'sim.ndjson');
 const POS45 = fixturePath('hyperliquid/clearinghouseState-45positions-2026-10.json');
 const META = fixturePath('hyperliquid/meta-with-marginTables.json');
+
+test('a distance reads the same in every command: typographic minus, a plus above, no sign at zero', () => {
+  assert.equal(fmtDistance(-2.186), '−2.19 %');
+  assert.equal(fmtDistance(0.4), '+0.40 %');
+  assert.equal(fmtDistance(-0.001), '0.00 %');
+  assert.equal(fmtDistance(-1.04, 1), '−1.0 %');
+  assert.equal(fmtDistance(null), '—');
+  // glass heatmap's zone lines and glass events' zone events both write it so.
+  const sim = join(dir, 'distance.ndjson');
+  assert.equal(glass('sim', '--out', sim, '--wallets', '300', '--hours', '2', '--seed', '9').code, 0);
+  const heat = glass('heatmap', sim, '--coin', 'BTC');
+  assert.equal(heat.code, 0, heat.stderr);
+  const zoneLines = heat.stdout.split('\n').filter((l) => / wallets? /.test(l) && /P\(touch/.test(l));
+  assert.ok(zoneLines.length > 0, heat.stdout);
+  for (const l of zoneLines) assert.match(l, / wallets? +[−+]?\d+\.\d\d % +P\(touch/);
+  assert.doesNotMatch(heat.stdout, / -\d+\.\d+ %/);
+});
 
 test('no command prints float noise, in text or JSON (a simulation and the real 45-position account)', () => {
   assert.equal(glass('sim', '--out', SIM, '--wallets', '600', '--hours', '4', '--seed', '5').code, 0);

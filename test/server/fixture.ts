@@ -175,19 +175,3 @@ export function streamClient(wsUrl: string, timeoutMs = 60_000): Promise<StreamT
     ws.once('error', rej);
   });
 }
-
-/**
- * Where an answer's numbers carry more than the documented precision (format.ts): the path and
- * number of each non-integer with more than 8 significant digits, fields named `…Usd` (to the
- * cent) left out. Empty: every number as `glass … --json` would print it.
- */
-export function unrounded(v: unknown, path = ''): string[] {
-  if (typeof v === 'number') {
-    if (Number.isInteger(v) || /Usd$/i.test(path)) return [];
-    const digits = String(v).replace(/e.*$/, '').replace(/[-.]/g, '').replace(/^0+/, '').length;
-    return digits > 8 ? [`${path} ${v}`] : [];
-  }
-  if (Array.isArray(v)) return v.flatMap((x, i) => unrounded(x, `${path}[${i}]`));
-  if (v !== null && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => unrounded(x, path === '' ? k : `${path}.${k}`));
-  return [];
-}

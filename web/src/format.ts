@@ -1,4 +1,4 @@
-import { fmtPx, fmtUsd } from '../../src/domain/format.ts';
+import { fmtPx, fmtDistance as fmtSignedPct, fmtUsd } from '../../src/domain/format.ts';
 
 /**
  * Numbers as the dashboard writes them: the CLI's own rules (src/domain/format.ts) for USD and
@@ -6,11 +6,9 @@ import { fmtPx, fmtUsd } from '../../src/domain/format.ts';
  */
 export { fmtPx, fmtUsd };
 
-/** Signed percent from a value already in percent (`-1.03` → `−1.0 %`). */
+/** Signed percent from a value already in percent (`-1.03` → `−1.0 %`): the CLI's form, to one decimal. */
 export function fmtDistance(pct: number | null): string {
-  if (pct === null || !Number.isFinite(pct)) return '—';
-  const s = Math.abs(pct).toFixed(1);
-  return `${pct < 0 && s !== '0.0' ? '−' : pct > 0 && s !== '0.0' ? '+' : ''}${s} %`;
+  return fmtSignedPct(pct, 1);
 }
 
 /** A probability (0…1) as a whole percent; below 1 % shows `<1 %`. */

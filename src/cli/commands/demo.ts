@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { fmtPct, fmtPx, fmtUsd, plural, tidy } from '../../domain/format.ts';
+import { fmtDistance, fmtPx, fmtUsd, plural, tidy } from '../../domain/format.ts';
 import type { HeatmapView } from '../../engine/heatmap/engine.ts';
 import { DEFAULT_ZONE_PARAMS } from '../../engine/heatmap/zones.ts';
 import { RANKED_MIN_TRADES, type WalletScore } from '../../engine/score/engine.ts';
@@ -136,7 +136,7 @@ export function summaryText(
     for (const z of list) {
       out.push(
         `    ${z.side.padEnd(9)} ${`${fmtPx(z.lo)}–${fmtPx(z.hi)}`.padEnd(17)} ${fmtUsd(z.notionalUsd).padStart(7)}  ` +
-          `${`${z.wallets} wallet${z.wallets === 1 ? '' : 's'}`.padEnd(11)} ${fmtPct(z.distancePct / 100).padStart(7)}${estimateNote(z)}`,
+          `${`${z.wallets} wallet${z.wallets === 1 ? '' : 's'}`.padEnd(11)} ${fmtDistance(z.distancePct, 1).padStart(7)}${estimateNote(z)}`,
       );
     }
   }

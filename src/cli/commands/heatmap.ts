@@ -1,4 +1,4 @@
-import { fmtPx, fmtUsd, tidy } from '../../domain/format.ts';
+import { fmtDistance, fmtPx, fmtUsd, tidy } from '../../domain/format.ts';
 import type { GlassEvent, ZoneEvent, ZoneRef } from '../../domain/glass-event.ts';
 import { historyRowJson, mapJson } from '../../engine/heatmap/document.ts';
 import { HeatmapEngine, type HeatmapOptions, type HeatmapView } from '../../engine/heatmap/engine.ts';
@@ -119,7 +119,7 @@ function mapText(view: HeatmapView, allBuckets: boolean, szd: number | null): st
     ...view.zones.map(
       (z) =>
         `  ${z.side.padEnd(9)} ${px(z.lo)}–${px(z.hi)}  peak ${px(z.peakPx)}  ${fmtUsd(z.notionalUsd)}  ` +
-        `${z.wallets} wallet${z.wallets === 1 ? '' : 's'}  ${z.distancePct.toFixed(2)} %  P(touch, 4 h) ${(100 * z.probability).toFixed(1)} %` +
+        `${z.wallets} wallet${z.wallets === 1 ? '' : 's'}  ${fmtDistance(z.distancePct)}  P(touch, 4 h) ${(100 * z.probability).toFixed(1)} %` +
         estimateNote(z) +
         costNote(z, px),
     ),
