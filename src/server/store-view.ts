@@ -291,16 +291,20 @@ export class StoreView implements GlassView {
     };
   }
 
-  async events(q: EventQuery): Promise<Page<EventRecordT>> {
+  async events(q: EventQuery): Promise<Page<EventRecordT> & { follow: string }> {
+    const afterId = afterIdOf(q.cursor);
     const rows = await this.store.events({
       ...(q.types === undefined ? {} : { types: q.types }),
       ...(q.coin === undefined ? {} : { coin: q.coin as Coin }),
       ...(q.since === undefined ? {} : { since: q.since }),
       ...(q.at === undefined ? {} : { at: q.at }),
-      afterId: afterIdOf(q.cursor),
+      afterId,
       limit: q.limit + 1,
     });
-    return pageOf(rows.map(eventOut), q.limit, (last) => encodeCursor({ id: last.id }));
+    const page = pageOf(rows.map(eventOut), q.limit, (last) => encodeCursor({ id: last.id }));
+    // The log only grows (ids ascending): past the page's last id nothing it holds is skipped, so
+    // polling with `follow` gets each later event once. `next` stays null on the last page, as in every list.
+    return { ...page, follow: encodeCursor({ id: page.items.at(-1)?.id ?? afterId }) };
   }
 
   async syndicates(q: PageQuery & { coin?: string }): Promise<Page<SyndicateT>> {

@@ -61,7 +61,8 @@ export interface GlassView {
   positionScope(at?: number): 'all' | 'tracked';
   wallets(q: PageQuery & { minTrades?: number }): Promise<Page<WalletScoreT>>;
   wallet(address: string, at?: number): Promise<WalletDetailT | null>;
-  events(q: EventQuery): Promise<Page<EventRecordT>>;
+  /** A page of the log; `follow`: the cursor past it (past the cursor given when it is empty), for polling. */
+  events(q: EventQuery): Promise<Page<EventRecordT> & { readonly follow: string }>;
   syndicates(q: PageQuery & { coin?: string }): Promise<Page<SyndicateT>>;
   /** Null: no price for the coin (at that time). */
   risk(r: RiskRequestT, at?: number): Promise<RiskAdviceT | null>;

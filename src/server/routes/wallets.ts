@@ -1,3 +1,4 @@
+import { tidy } from '../../domain/format.ts';
 import type { App, RouteDeps } from '../app.ts';
 import { notFound } from '../errors.ts';
 import { AtQuery, ErrorBody, WalletDetail, WalletPath, WalletsPage, WalletsQuery } from '../schemas.ts';
@@ -41,7 +42,8 @@ export function walletRoutes(app: App, { view }: RouteDeps): void {
     async (req) => {
       const w = await view.wallet(req.params.address, at(req.query.at).at);
       if (w === null) throw notFound(`no scored wallet ${req.params.address}${req.query.at === undefined ? '' : ` at ${req.query.at}`}`);
-      return w;
+      // As `glass score --wallet --json` prints it (tidy): the movers' PnL, prices and returns carry float noise.
+      return tidy(w);
     },
   );
 }
