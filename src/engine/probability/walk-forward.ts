@@ -52,19 +52,29 @@ const pct = (x: number) => `${Math.round(100 * x)} %`;
  */
 export class WalkForwardCascade {
   private readonly opts: WalkForwardOptions;
+  /** The latest `maxLabels` labels, oldest first, from `labelsFrom` on (the slots before it are spent; compacted now and then). */
   private readonly labels: LabelledAssessment[] = [];
+  private labelsFrom = 0;
   private hits = 0;
   private sinceFit = 0;
   private coef: CascadeCoefficients;
   /** Labels the coefficients were fitted on (0: the prior given). */
   fittedOn = 0;
-  /** The latest labelled candidates: their figure, baseline and outcome. */
-  private readonly candidates: { score: number; p0: number; hit: boolean }[] = [];
+  /** The latest labelled candidates, oldest first, in a ring: their figure and outcome. */
+  private readonly cand: CandidateRing;
+  /**
+   * Per threshold τ (in `opts.thresholds`' order), the candidates in `cand` whose figure is at or above
+   * it, oldest first: their baselines in a ring, their count and hits. Each is a subsequence of `cand`,
+   * so the oldest candidate, when it leaves the window, is the oldest of every tier it is in.
+   */
+  private readonly tiers: Tier[];
   private judged: ValidatedThreshold | null = null;
 
   constructor(prior: CascadeCoefficients, opts: Partial<WalkForwardOptions> & Pick<WalkForwardOptions, 'candidateBelow'>) {
     this.opts = { ...DEFAULT_WALK_FORWARD, ...opts };
     this.coef = prior;
+    this.cand = new CandidateRing();
+    this.tiers = this.opts.thresholds.map((tau) => new Tier(tau));
   }
 
   get coefficients(): CascadeCoefficients {
@@ -73,57 +83,176 @@ export class WalkForwardCascade {
 
   /** Labels seen. */
   get labelled(): number {
-    return this.labels.length;
+    return this.labels.length - this.labelsFrom;
   }
 
   add(l: LabelledAssessment): void {
     this.labels.push(l);
     if (l.hit) this.hits++;
-    if (this.labels.length > this.opts.maxLabels && this.labels.shift()?.hit === true) this.hits--;
+    if (this.labelled > this.opts.maxLabels) this.dropOldestLabel();
     if (l.features.baseline < this.opts.candidateBelow) {
-      this.candidates.push({ score: l.score, p0: l.features.baseline, hit: l.hit });
-      if (this.candidates.length > this.opts.window) this.candidates.shift();
+      this.addCandidate(l.score, l.features.baseline, l.hit);
       this.judged = null;
     }
     this.sinceFit++;
-    const n = this.labels.length;
+    const n = this.labelled;
     const due = this.fittedOn === 0 ? n >= this.opts.minLabels : this.sinceFit >= this.opts.refitEvery;
     if (!due || this.hits === 0 || this.hits === n) return;
-    this.coef = fitCascade(this.labels.map((x) => ({ f: x.features, hit: x.hit })));
+    const samples: { f: LabelledAssessment['features']; hit: boolean }[] = [];
+    for (let i = this.labelsFrom; i < this.labels.length; i++) {
+      const x = this.labels[i] as LabelledAssessment;
+      samples.push({ f: x.features, hit: x.hit });
+    }
+    this.coef = fitCascade(samples);
     this.fittedOn = n;
     this.sinceFit = 0;
+  }
+
+  /**
+   * The oldest label leaves the fit's window. Its slot is spent, and the spent slots are dropped
+   * once they are half the array: amortized O(1), where shift() on 20,000 labels copies them all.
+   */
+  private dropOldestLabel(): void {
+    const old = this.labels[this.labelsFrom++] as LabelledAssessment;
+    if (old.hit === true) this.hits--;
+    if (this.labelsFrom >= 1024 && 2 * this.labelsFrom >= this.labels.length) {
+      this.labels.splice(0, this.labelsFrom);
+      this.labelsFrom = 0;
+    }
+  }
+
+  private addCandidate(score: number, p0: number, hit: boolean): void {
+    const h = hit ? 1 : 0;
+    for (const t of this.tiers) if (!(score < t.tau)) t.push(p0, h);
+    this.cand.push(score, h);
+    if (this.cand.length > this.opts.window) {
+      const i = this.cand.head;
+      const old = this.cand.score[i] as number;
+      const oldHit = this.cand.hit[i] as number;
+      this.cand.shift();
+      for (const t of this.tiers) if (!(old < t.tau)) t.shift(oldHit);
+    }
   }
 
   /** The highest threshold the labelled candidates so far validate. */
   threshold(): ValidatedThreshold {
     if (this.judged !== null) return this.judged;
     const o = this.opts;
+    // Judged from the last threshold back: the last one validated (in the given order) is the answer,
+    // and those before it need not be summed. With none validated the reason names the last one that
+    // failed on its Wilson bound, else the first one with too few candidates (as a forward scan would).
     let best: ValidatedThreshold | null = null;
-    let nearest = '';
-    for (const tau of o.thresholds) {
-      let n = 0;
-      let hits = 0;
-      let base = 0;
-      for (const c of this.candidates) {
-        if (c.score < tau) continue;
-        n++;
-        if (c.hit) hits++;
-        base += c.p0;
-      }
+    let failed = '';
+    let few = '';
+    for (let k = this.tiers.length - 1; k >= 0; k--) {
+      const t = this.tiers[k] as Tier;
+      const tau = t.tau;
+      const n = t.length;
+      const hits = t.hits;
       if (n < o.minAlerts) {
-        nearest ||= `${n} past candidates at or above ${tau} (${o.minAlerts} needed)`;
+        few = `${n} past candidates at or above ${tau} (${o.minAlerts} needed)`;
         continue;
       }
       const w = wilson(hits, n);
-      const mean = base / n;
+      const mean = t.sum() / n;
+      const validated = w !== null && w.lo >= mean;
+      if (!validated && failed !== '') continue;
       const what = `${hits} of ${n} past candidates at or above ${tau} reached their zone (${pct(hits / n)}, Wilson 95 % ${pct(w?.lo ?? 0)}–${pct(w?.hi ?? 0)}) against their mean baseline ${pct(mean)}`;
-      if (w !== null && w.lo >= mean) best = { value: tau, reason: `threshold ${tau} validated walk-forward: ${what}` };
-      else nearest = what;
+      if (validated) {
+        best = { value: tau, reason: `threshold ${tau} validated walk-forward: ${what}` };
+        break;
+      }
+      failed = what;
     }
+    const nearest = failed || few;
     this.judged = best ?? {
       value: null,
-      reason: `no threshold validated walk-forward over ${this.candidates.length} labelled candidates${nearest === '' ? '' : `: ${nearest}`}`,
+      reason: `no threshold validated walk-forward over ${this.cand.length} labelled candidates${nearest === '' ? '' : `: ${nearest}`}`,
     };
     return this.judged;
   }
+}
+
+/** A growable ring of candidates' figures and outcomes (typed arrays: no objects, no shift()). */
+class CandidateRing {
+  score = new Float64Array(64);
+  hit = new Uint8Array(64);
+  head = 0;
+  length = 0;
+
+  push(score: number, hit: number): void {
+    if (this.length === this.score.length) {
+      const cap = 2 * this.score.length;
+      this.score = unroll(this.score, new Float64Array(cap), this.head);
+      this.hit = unroll(this.hit, new Uint8Array(cap), this.head);
+      this.head = 0;
+    }
+    const i = (this.head + this.length) % this.score.length;
+    this.score[i] = score;
+    this.hit[i] = hit;
+    this.length++;
+  }
+
+  shift(): void {
+    this.head = (this.head + 1) % this.score.length;
+    this.length--;
+  }
+}
+
+/**
+ * One threshold's candidates (figure at or above τ), oldest first: their baselines in a ring, their
+ * count and hits (integers: exact under add and remove), and the sum of their baselines. The sum is
+ * the one a forward scan from 0 would make: a new baseline extends it exactly (same additions, same
+ * order), but when the oldest leaves it is summed afresh on demand — subtracting would round
+ * differently.
+ */
+class Tier {
+  readonly tau: number;
+  private p0 = new Float64Array(64);
+  private head = 0;
+  length = 0;
+  hits = 0;
+  private total = 0;
+  private summed = true;
+
+  constructor(tau: number) {
+    this.tau = tau;
+  }
+
+  push(p0: number, hit: number): void {
+    if (this.length === this.p0.length) {
+      this.p0 = unroll(this.p0, new Float64Array(2 * this.p0.length), this.head);
+      this.head = 0;
+    }
+    this.p0[(this.head + this.length) % this.p0.length] = p0;
+    this.length++;
+    this.hits += hit;
+    if (this.summed) this.total += p0;
+  }
+
+  shift(hit: number): void {
+    this.head = (this.head + 1) % this.p0.length;
+    this.length--;
+    this.hits -= hit;
+    this.summed = false;
+  }
+
+  /** Σ p₀ over the tier, oldest to newest from 0. */
+  sum(): number {
+    if (!this.summed) {
+      let s = 0;
+      const cap = this.p0.length;
+      for (let j = 0, i = this.head; j < this.length; j++, i = i + 1 === cap ? 0 : i + 1) s += this.p0[i] as number;
+      this.total = s;
+      this.summed = true;
+    }
+    return this.total;
+  }
+}
+
+/** A full ring's contents, oldest first, copied to the start of a larger array. */
+function unroll<A extends Float64Array | Uint8Array>(from: A, to: A, head: number): A {
+  to.set(from.subarray(head));
+  to.set(from.subarray(0, head), from.length - head);
+  return to;
 }
