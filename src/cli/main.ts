@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { StrictModeError } from '../pipeline/pipeline.ts';
 import { InputError, RecordError } from '../recording/errors.ts';
+import { StoreSpecError } from '../store/errors.ts';
 import { DecodeError } from '../venues/decode.ts';
 import { VenueHttpError, VenueUnreachable } from '../venues/hyperliquid/live/rest.ts';
 import { LiveLimitError } from '../venues/hyperliquid/live/source.ts';
@@ -142,7 +143,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const own = `glass ${name}`;
     const text = msg.startsWith(`${own}: `) ? msg.slice(own.length + 2) : msg.startsWith(`${own} `) ? msg.slice(own.length + 1) : msg;
     note(`${own}: ${text}`);
-    return e instanceof UsageError ? 2 : 1;
+    return e instanceof UsageError || e instanceof StoreSpecError ? 2 : 1;
   }
 }
 

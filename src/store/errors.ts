@@ -10,3 +10,11 @@ export class StoreError extends InputError {
     this.name = 'StoreError';
   }
 }
+
+/** A store spec of a form Glass cannot open at all (another URL scheme): the command line's fault, exit 2 like a usage error. */
+export class StoreSpecError extends StoreError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreSpecError';
+  }
+}

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { StoreError } from './errors.ts';
+import { StoreError, StoreSpecError } from './errors.ts';
 import { pgClient, pgTarget, reachable } from './pg-target.ts';
 import { PostgresStore } from './postgres.ts';
 import { SqliteStore } from './sqlite.ts';
@@ -23,7 +23,7 @@ export function storeSpec(spec?: string): string {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s)?.[1];
   if (scheme !== undefined && !isPostgres(s)) {
     const from = spec === undefined ? 'GLASS_DATABASE_URL' : '--db';
-    throw new StoreError(
+    throw new StoreSpecError(
       `${from} ${scheme}://…: the ${scheme.toLowerCase()} scheme is not supported; give a SQLite file path (e.g. ./glass.sqlite) or a postgres:// URL`,
     );
   }

@@ -34,6 +34,8 @@ test('--db of another scheme: one line saying the scheme is not supported and wh
       ),
     );
     assert.ok(!line.includes('secret'), 'the password is not repeated');
+    // A value of the wrong form: the command line's fault, as a usage error (2).
+    assert.equal(r.code, 2, args.join(' '));
   }
 });
 

@@ -76,7 +76,7 @@ describe('API keys: glass keys create|list|revoke, sent as x-api-key or Bearer',
     }
     await assert.rejects(keys('revoke', 'key_nonexistent'), (e: { stderr: string; code: number }) => {
       assert.match(e.stderr, /no active key key_nonexistent/);
-      assert.equal(e.code, 2);
+      assert.equal(e.code, 1);
       return true;
     });
   });

@@ -1,4 +1,5 @@
 import { plural } from '../../domain/format.ts';
+import { InputError } from '../../recording/errors.ts';
 import { DEFAULT_KEY_RATE, newKey } from '../../server/auth.ts';
 import { openExistingStore } from '../../store/open.ts';
 import { type CommandSpec, flag, intOption, parseCommand, strOption, UsageError } from '../args.ts';
@@ -48,7 +49,8 @@ export async function keysCommand(argv: readonly string[]): Promise<number> {
     }
     if (action === 'revoke') {
       const ok = await store.revokeKey(arg as string, Date.now());
-      if (!ok) throw new UsageError(`no active key ${arg} (glass keys list shows them)`);
+      // The command line is well formed; the key it names is not there: an input error (exit 1).
+      if (!ok) throw new InputError(`no active key ${arg} (glass keys list shows them)`);
       process.stderr.write(`revoked ${arg}\n`);
       return 0;
     }

@@ -8,6 +8,7 @@ import { apiSettings, exposureLines, SERVE_HELP, SERVE_OPTIONS, servingLine, sta
 import { eventOut, StoreView } from '../../server/store-view.ts';
 import { StreamHub, viewSource } from '../../server/stream.ts';
 import { describeSpec, missingStore, openStore, storeSpec } from '../../store/open.ts';
+import { StoreError } from '../../store/errors.ts';
 import type { Outbox } from '../../store/outbox.ts';
 import type { EventRecord, Store } from '../../store/types.ts';
 import { type CommandSpec, parseCommand, strOption, UsageError } from '../args.ts';
@@ -91,7 +92,8 @@ export async function serveCommand(argv: readonly string[], follower?: (store: S
   const spec = storeSpec(db);
   // Serving an empty file made up on the spot would only hide a wrong path.
   const missing = await missingStore(spec);
-  if (missing !== null) throw new UsageError(missing);
+  // Exit 1, as every command given a file or store that is not there (2 is for a malformed command line).
+  if (missing !== null) throw new StoreError(missing);
   const store = await openStore(db);
   const metrics = new ServiceMetrics();
   const view = new StoreView(store);
