@@ -75,11 +75,27 @@ test('an entry far from the mark is warned of, saying how far (text and JSON)', 
   // With a leverage: already past liquidation at the mark.
   const lev = glass(...args, '--leverage', '10');
   assert.match(lev.stdout, /warning: at the mark [\d,]+ this position is already past its liquidation/);
-  // An entry near the mark: no warning.
-  const near = JSON.parse(
-    glass('risk', rec, '--coin', 'BTC', '--side', 'short', '--entry', String(Math.round(mark * 1.01)), '--size', '0.01', '--json').stdout,
-  ) as { warnings: string[] };
+  // An entry near the mark with its leverage: no warning. Without the leverage: only that it has no liquidation price.
+  const nearArgs = [
+    'risk',
+    rec,
+    '--coin',
+    'BTC',
+    '--side',
+    'short',
+    '--entry',
+    String(Math.round(mark * 1.01)),
+    '--size',
+    '0.01',
+    '--json',
+  ];
+  const near = JSON.parse(glass(...nearArgs, '--leverage', '5').stdout) as { warnings: string[] };
   assert.deepEqual(near.warnings, []);
+  const noLev = JSON.parse(glass(...nearArgs).stdout) as { warnings: string[]; liquidationPx: number | null };
+  assert.equal(noLev.liquidationPx, null);
+  assert.deepEqual(noLev.warnings, [
+    'no leverage given, so no liquidation price: the advice cannot say whether the stop or a zone lies beyond it (give the leverage)',
+  ]);
 });
 
 test('an empty header says none', () => {

@@ -63,3 +63,29 @@ test('a short sees the short-liquidation zone above it, and a stop below the zon
   assert.ok(tight.liquidationPx! < shortZone.lo);
   assert.deepEqual(tight.zonesInPath, []);
 });
+
+test('a stop on the wrong side of the mark fires at once: said for a long and a short, not for a stop on the right side', () => {
+  const long = advise({ coin: 'BTC', side: 'long', entryPx: 99_000, size: 1, leverage: 10, stopPx: 100_500 }, ctx(0));
+  assert.ok(
+    long.warnings.includes(
+      "stop 100,500 is at or above the mark 100,000: a long's stop closes it as price falls to it, so there it fires at once",
+    ),
+    JSON.stringify(long.warnings),
+  );
+  const short = advise({ coin: 'BTC', side: 'short', entryPx: 101_000, size: 1, leverage: 10, stopPx: 100_000 }, ctx(0));
+  assert.ok(
+    short.warnings.some((w) => w.startsWith('stop 100,000 is at or below the mark 100,000')),
+    JSON.stringify(short.warnings),
+  );
+  // A long's stop above its entry but below the mark (locking a gain) is a stop, not a mistake.
+  const trailing = advise({ coin: 'BTC', side: 'long', entryPx: 98_000, size: 1, leverage: 10, stopPx: 99_500 }, ctx(0));
+  assert.deepEqual(trailing.warnings, []);
+});
+
+test('no leverage: no liquidation price, and a warning that says so', () => {
+  const a = advise({ coin: 'BTC', side: 'long', entryPx: 100_000, size: 1, leverage: null, stopPx: 99_000 }, ctx(0));
+  assert.equal(a.liquidationPx, null);
+  assert.deepEqual(a.warnings, [
+    'no leverage given, so no liquidation price: the advice cannot say whether the stop or a zone lies beyond it (give the leverage)',
+  ]);
+});

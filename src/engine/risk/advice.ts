@@ -95,6 +95,17 @@ export function advise(pos: UserPosition, ctx: MarketContext): RiskAdvice {
     warnings.push(
       `at the mark the position is ${fmtUsd(Math.abs(ctx.markPx - pos.entryPx) * pos.size)} under water; give --leverage to see whether it is already liquidated`,
     );
+  } else if (pos.leverage === null) {
+    // Without it there is no liquidation price: say so rather than leave a blank to puzzle over.
+    warnings.push(
+      'no leverage given, so no liquidation price: the advice cannot say whether the stop or a zone lies beyond it (give the leverage)',
+    );
+  }
+  // A stop on the wrong side of the mark is hit as soon as it is placed (a long's stop sells as price falls to it).
+  if (pos.stopPx !== null && (side === 1 ? pos.stopPx >= ctx.markPx : pos.stopPx <= ctx.markPx)) {
+    warnings.push(
+      `stop ${px(pos.stopPx)} is ${side === 1 ? 'at or above' : 'at or below'} the mark ${px(ctx.markPx)}: a ${pos.side}'s stop closes it as price ${side === 1 ? 'falls' : 'rises'} to it, so there it fires at once`,
+    );
   }
   const suggestions: RiskAdvice['suggestions'][number][] = [];
   // A stop the liquidation reaches first never fires: the first thing to say.
