@@ -222,6 +222,7 @@ export async function ingestFile(
   const note = opts.note ?? ((l: string) => process.stderr.write(`${l}\n`));
   const store = await openStore(spec);
   try {
+    const before = await store.lastEventId();
     const r = await ingest(store, items, opts.source ?? resolve(file), {
       ...opts,
       onResume: (c) => note(`resuming after line ${c.position} (${c.nextEventId - (c.firstEventId ?? 1)} events kept)`),
@@ -235,8 +236,29 @@ export async function ingestFile(
     if (c?.complete === true)
       note(`${file}: already in ${where} (${plural(c.nextEventId - (c.firstEventId ?? 1), 'event')}); nothing written`);
     else note(`${file}: ${plural(r.written, 'event')} in ${plural(r.batches, 'batch', 'batches')} written to ${where}`);
+    if (r.resumed === null) {
+      const why = await interleaved(store, before);
+      if (why !== null) note(why);
+    }
     return r;
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Said when a new input written after `before` (the store's last event id before it) starts at an
+ * earlier venue time than the store's newest event before it: the log and every `at=` read now
+ * hold two timelines interleaved (ids still ascend; times do not). Not refused: two inputs may be
+ * meant to share a store. Null when they do not overlap so.
+ */
+export async function interleaved(store: Store, before: number): Promise<string | null> {
+  if (before === 0) return null;
+  const [prev, first] = await store.events({ afterId: before - 1, limit: 2 });
+  if (prev === undefined || first === undefined || prev.id !== before || !(first.time < prev.time)) return null;
+  const iso = (t: number) => `${new Date(t).toISOString().slice(0, 16)}Z`;
+  return (
+    `note: the store already held ${plural(before, 'event')} up to ${iso(prev.time)}; this input's events start earlier, at ${iso(first.time)}, ` +
+    'so the event log and at= reads now interleave two timelines (one input per store keeps them apart)'
+  );
 }

@@ -194,9 +194,18 @@ describe('recorder: what the store holds keeps up with the engines', () => {
 
   test('ingestFile: a second recording into the same store continues the ids', async () => {
     const path = join(dir, `two${n++}.sqlite`);
-    const quiet = { note: () => {} };
-    const a = await ingestFile(path, rec, readRecordingBatches(rec), quiet);
-    const b = await ingestFile(path, other, readRecordingBatches(other), quiet);
+    const notes: string[][] = [[], [], []];
+    const a = await ingestFile(path, rec, readRecordingBatches(rec), { note: (l) => notes[0]?.push(l) });
+    const b = await ingestFile(path, other, readRecordingBatches(other), { note: (l) => notes[1]?.push(l) });
+    // Both simulations start at the same venue time: the second interleaves its timeline with the first's, and is told so.
+    assert.ok(!notes[0]?.some((l) => l.startsWith('note: the store already held')));
+    assert.match(
+      notes[1]?.at(-1) ?? '',
+      new RegExp(`^note: the store already held ${a.written} events up to \\S+Z; this input's events start earlier, at \\S+Z, so the event log`),
+    );
+    // Run again (complete: nothing written): nothing new interleaves.
+    await ingestFile(path, other, readRecordingBatches(other), { note: (l) => notes[2]?.push(l) });
+    assert.ok(!notes[2]?.some((l) => l.startsWith('note:')), notes[2]?.join('\n'));
     const s = await openStore(path);
     try {
       const ids = (await s.events({ limit: 1_000_000 })).map((e) => e.id);
