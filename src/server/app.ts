@@ -11,6 +11,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -18,12 +19,14 @@ import Fastify, {
 import type { DestinationStream } from 'pino';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { GLASS_EVENT_TYPES } from '../domain/glass-event.ts';
 import type { Outbox } from '../store/outbox.ts';
 import type { ApiKeyRecord, Store } from '../store/types.ts';
-import { hasSecretParam, KeyRing, OPEN_RATE, redactUrl, STREAM_PROTOCOL, secretOf } from './auth.ts';
-import { schemaErrorMessage } from './messages.ts';
+import { KeyRing, missingKeyMessage, OPEN_RATE, redactUrl, STREAM_PROTOCOL, secretOf } from './auth.ts';
+import { excerpt, HttpError, mediaTypeMessage } from './errors.ts';
+import { type SchemaError, schemaErrorMessage } from './messages.ts';
 import { ServiceMetrics } from './metrics.ts';
-import { normalizeParams } from './normalize.ts';
+import { eventTypes, normalizeParams } from './normalize.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { coinRoutes } from './routes/coins.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -137,11 +140,26 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
             ...(opts.logStream === undefined ? {} : { stream: opts.logStream }),
           },
     // Query strings of repeated keys and deep objects are not part of this API.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // verbose: a schema error carries its schema, so its 400 can say what the field takes (messages.ts).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // verbose: a schema error carries its schema and value, so its 400 can say what the field takes (messages.ts).
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false, verbose: true } },
-    schemaErrorFormatter: (errors, dataVar) => new Error(schemaErrorMessage(errors, dataVar)),
+    schemaErrorFormatter: (errors, dataVar) => new Error(requestErrorMessage(errors, dataVar)),
+    // What the router refuses before any route runs (a path that is not valid %-encoding, a path
+    // parameter past maxParamLength): the API's 400 naming the parameter, never fastify's own body
+    // (its `code`, the whole URL echoed back).
+    frameworkErrors: (err, req, generic) => {
+      const reply = generic as unknown as FastifyReply;
+      if (err.code === 'FST_ERR_BAD_URL' || err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        const message = pathMessage(app, req.method, req.url, err.code === 'FST_ERR_BAD_URL' ? 'encoding' : 'length');
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message });
+      }
+      req.log.error({ err }, 'request failed');
+      return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Every body this API takes is a JSON object: text/plain (fastify reads it as a string by
+  // default) is a 415 naming application/json, as any other type is, not `body must be object`.
+  app.removeContentTypeParser('text/plain');
 
   // Every response is checked against its route's schema, then serialised.
   app.setSerializerCompiler(({ schema }) => {
@@ -163,13 +181,20 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
     }
     if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
-    const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body is over the limit of ${bodyLimit} bytes` : err.message;
+    const message =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `request body is over the limit of ${bodyLimit} bytes`
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? mediaTypeMessage(req.headers['content-type'])
+          : err.message;
     return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message });
   });
   const staticDir = opts.staticDir === undefined ? DASHBOARD_DIR : opts.staticDir;
   app.setNotFoundHandler((req, reply) => {
     if (staticDir !== null && serveStatic(staticDir, req.method, req.url, reply)) return;
-    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+    reply
+      .code(404)
+      .send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${excerpt(req.url.split('?')[0] ?? '', 200)}` });
   });
 
   await app.register(swagger, {
@@ -218,10 +243,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     const secret = secretOf(req.headers);
     if (secret === null) {
       if (opts.open) return;
-      const message = hasSecretParam(req.url)
-        ? 'an API key goes in a header (x-api-key or Authorization: Bearer), never the URL: URLs end up in logs and histories'
-        : 'missing API key: send it as x-api-key or Authorization: Bearer';
-      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message });
+      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: missingKeyMessage(req.url, req.headers) });
     }
     const key = await keys.resolve(secret);
     if (key === null) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'invalid or revoked API key' });
@@ -294,6 +316,97 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     { prefix: '/v1' },
   );
   return app;
+}
+
+/** The longest path parameter the router takes (a coin is at most 32 characters, an address 42). */
+const MAX_PARAM_LENGTH = 200;
+
+/** Stands in for a refused path segment while the router is asked which parameter it is. */
+const PROBE = 'glass-param-probe';
+
+const decodes = (s: string): boolean => {
+  try {
+    decodeURIComponent(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The words of a 400 for a path the router refused before any route ran: the parameter whose
+ * segment is at fault (found by asking the router which route the path is with that segment
+ * replaced, so every parametric route is covered), or the path itself when the segment is in none
+ * (an unknown route). At most a bounded piece of what was sent is echoed.
+ */
+function pathMessage(app: App, method: string, url: string, fault: 'encoding' | 'length'): string {
+  const path = url.split('?')[0] ?? '';
+  const segments = path.split('/');
+  const bad = (s: string) => (fault === 'length' ? s.length > MAX_PARAM_LENGTH : !decodes(s));
+  const i = segments.findIndex(bad);
+  const segment = segments[i] ?? '';
+  const what =
+    fault === 'length'
+      ? `is ${segment.length} characters long; a path parameter takes at most ${MAX_PARAM_LENGTH}`
+      : `is not valid percent-encoding (UTF-8 bytes as %XX): ${excerpt(segment)}`;
+  if (i >= 0) {
+    // Every refused segment replaced (the router would refuse the probe again otherwise), the first by the probe.
+    const probe = segments.map((s, j) => (j === i ? PROBE : bad(s) ? 'x' : s)).join('/');
+    const params = (app.findRoute({ method, url: probe })?.params ?? {}) as Record<string, unknown>;
+    const name = Object.keys(params).find((k) => params[k] === PROBE);
+    if (name !== undefined) return `params/${name} ${what}`;
+  }
+  return fault === 'length'
+    ? `path ${excerpt(path)} has a segment ${segment.length} characters long; a path parameter takes at most ${MAX_PARAM_LENGTH}`
+    : `path is not valid percent-encoding (UTF-8 bytes as %XX): ${excerpt(path)}`;
+}
+
+/** A schema error with Ajv's `verbose` extras: the value that failed. */
+type RequestSchemaError = SchemaError & { readonly data?: unknown };
+
+const isEventTypes = (v: unknown): boolean =>
+  Array.isArray(v) && v.length === GLASS_EVENT_TYPES.length && GLASS_EVENT_TYPES.every((t) => v.includes(t));
+
+/**
+ * The words of a 400 for a request that breaks its schema: schemaErrorMessage's (messages.ts), and
+ * for what that leaves in the validator's own words, the API's: `body/entry is required` (not
+ * `body must have required property 'entry'`), `must not be empty`, `must be at most 32
+ * characters`, a query parameter given twice said so (it arrives as an array: `must be integer`
+ * otherwise), a missing body named, and an event type a field does not know said as /v1/events
+ * says it (normalize.ts eventTypes), whichever route it is.
+ */
+function requestErrorMessage(errors: readonly RequestSchemaError[], dataVar: string): string {
+  const first = errors[0];
+  if (first === undefined) return schemaErrorMessage(errors, dataVar);
+  const path = first.instancePath ?? '';
+  const field = `${dataVar}${path}`;
+  const limit = Number(first.params?.['limit']);
+  if (dataVar === 'querystring' && /^\/[^/]+$/.test(path) && Array.isArray(first.data)) return `${field} is given more than once`;
+  switch (first.keyword) {
+    case 'required':
+      return `${field}/${String(first.params?.['missingProperty'])} is required`;
+    case 'minLength':
+      return limit === 1 ? `${field} must not be empty` : `${field} must be at least ${limit} characters`;
+    case 'maxLength':
+      return `${field} must be at most ${limit} characters`;
+    case 'type':
+      if (dataVar === 'body' && path === '' && 'data' in first && (first.data === undefined || first.data === null)) {
+        return 'body is required: a JSON object, Content-Type: application/json';
+      }
+      break;
+    case 'enum':
+      if (typeof first.data === 'string' && first.data !== '' && isEventTypes(first.params?.['allowedValues'])) {
+        try {
+          eventTypes(first.data, field);
+        } catch (e) {
+          if (e instanceof HttpError) return e.message;
+          throw e;
+        }
+        return `${field} takes one event type, not a list`;
+      }
+      break;
+  }
+  return schemaErrorMessage(errors, dataVar);
 }
 
 const STATIC_TYPES: Record<string, string> = {

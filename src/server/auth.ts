@@ -46,6 +46,29 @@ export function secretOf(headers: Record<string, string | string[] | undefined>)
   return null;
 }
 
+/** Where a key goes, as a 401 says it. */
+const KEY_GOES = 'send the API key as Authorization: Bearer <key> or x-api-key: <key>';
+
+/**
+ * Why a request that needs a key carries none secretOf() reads: a key-like query parameter (a key
+ * never goes in the URL), an Authorization header of another scheme (`Basic …`: named, so the
+ * client learns which header is read), or nothing at all. Only the scheme's name is ever echoed,
+ * and only when credentials follow it (a bare value may be the key itself).
+ */
+export function missingKeyMessage(url: string, headers: Record<string, string | string[] | undefined>): string {
+  if (hasSecretParam(url)) {
+    return 'an API key goes in a header (x-api-key or Authorization: Bearer), never the URL: URLs end up in logs and histories';
+  }
+  const a = headers['authorization'];
+  if (typeof a === 'string' && a.trim() !== '') {
+    const scheme = /^([A-Za-z][A-Za-z0-9._-]{0,19})\s+\S/.exec(a.trim())?.[1];
+    return scheme === undefined || /^bearer$/i.test(scheme)
+      ? `the Authorization header is not read: ${KEY_GOES}`
+      : `Authorization: ${scheme} is not read: ${KEY_GOES}`;
+  }
+  return 'missing API key: send it as x-api-key or Authorization: Bearer';
+}
+
 /**
  * Keys by their secret's hash, through a short cache (a request costs no store round trip), and
  * each key's requests counted per minute, written to the store's usage table on flush().

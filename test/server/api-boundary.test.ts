@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
@@ -143,7 +144,7 @@ describe('a 400 names the field and what it takes', () => {
     ['/v1/events?cursor=a%20b', 'querystring/cursor must be a cursor: the `next` of the previous page'],
     ['/v1/heatmap/B%20TC', 'params/coin must be a coin symbol: letters, digits and @:/_.- (e.g. BTC, kPEPE)'],
     ['/v1/wallets/0x12', 'params/address must be a 0x address of 40 hex digits'],
-    ['/v1/ledger?type=nope', /^querystring\/type must be one of: WHALE_POSITION_OPENED, WHALE_POSITION_INCREASED, .*ZONE_SWEPT/],
+    ['/v1/ledger?type=nope', /^querystring\/type has an unknown event type nope; the types are WHALE_POSITION_OPENED, .*ZONE_FORMED/],
   ];
   for (const [url, want] of cases) {
     test(`GET ${url}`, async () => {
@@ -203,6 +204,102 @@ describe('a 400 names the field and what it takes', () => {
     walk(doc['paths'], false);
     assert.ok(patterns.size >= 5, `patterns found: ${[...patterns].join(' ')}`);
     for (const p of patterns) assert.ok(patternMessage(p) !== undefined, `no words for ${p}`);
+  });
+});
+
+describe('answers the router, the validator, the body parser and the key check gave in their own words: the documented shape, naming the field', () => {
+  /** The documented error body, `{statusCode, error, message}` (docs/api.md), and nothing else: no fastify `code`, no stack. */
+  function documented(r: { status: number; body: unknown }, status: number, want: string | RegExp): string {
+    assert.equal(r.status, status, JSON.stringify(r.body));
+    assert.ok(r.body !== null && typeof r.body === 'object', `a JSON object: ${String(r.body).slice(0, 200)}`);
+    const body = r.body as Record<string, unknown>;
+    assert.deepEqual(Object.keys(body).sort(), ['error', 'message', 'statusCode'], JSON.stringify(body).slice(0, 300));
+    assert.equal(body['statusCode'], status);
+    assert.equal(body['error'], STATUS_CODES[status]);
+    const text = String(body['message']);
+    if (typeof want === 'string') assert.equal(text, want);
+    else assert.match(text, want);
+    assert.ok(!/FST_|\n\s+at /.test(text), `no fastify code or stack: ${text}`);
+    return text;
+  }
+
+  test('a path that is not valid %-encoding: 400 naming the path parameter, the input echoed at most 40 characters', async () => {
+    const encoding = 'is not valid percent-encoding (UTF-8 bytes as %XX)';
+    documented(await getJson(`${overStore.url}/v1/heatmap/%ZZ`), 400, `params/coin ${encoding}: %ZZ`);
+    documented(await getJson(`${overStore.url}/v1/zones/%C3%28`), 400, `params/coin ${encoding}: %C3%28`);
+    documented(await getJson(`${overStore.url}/v1/wallets/%ZZ`), 400, `params/address ${encoding}: %ZZ`);
+    // In no parameter (no such route): the path, shortened.
+    documented(await getJson(`${overStore.url}/v1/nothing%ZZ`), 400, `path ${encoding}: /v1/nothing%ZZ`);
+    const long = `%ZZ${'A'.repeat(3000)}`;
+    const text = documented(await getJson(`${overStore.url}/v1/heatmap/${long}`), 400, `params/coin ${encoding}: ${long.slice(0, 40)}…`);
+    assert.ok(!text.includes('A'.repeat(41)));
+  });
+
+  test('a 3,000-character coin: 400 naming params/coin and its length, never the URL echoed', async () => {
+    const coin = 'A'.repeat(3000);
+    const r = await getJson(`${overStore.url}/v1/heatmap/${coin}`);
+    const text = documented(r, 400, 'params/coin is 3000 characters long; a path parameter takes at most 200');
+    assert.ok(!text.includes('AAAA'));
+    // Within the router's limit, the schema's: in words, not the validator's `must NOT have more than`.
+    documented(await getJson(`${overStore.url}/v1/heatmap/${'A'.repeat(40)}`), 400, 'params/coin must be at most 32 characters');
+  });
+
+  test('an empty parameter: must not be empty (not the validator’s `must NOT have fewer than 1 characters`)', async () => {
+    documented(await getJson(`${overStore.url}/v1/positions?coin=`), 400, 'querystring/coin must not be empty');
+  });
+
+  test('a parameter given twice: said so (not `must be string`, `must be integer`)', async () => {
+    documented(await getJson(`${overStore.url}/v1/positions?near=zone&near=zone`), 400, 'querystring/near is given more than once');
+    documented(await getJson(`${overStore.url}/v1/events?limit=1&limit=2`), 400, 'querystring/limit is given more than once');
+    documented(
+      await getJson(`${overStore.url}/v1/events?type=zone_formed&type=zone_swept`),
+      400,
+      'querystring/type is given more than once',
+    );
+  });
+
+  test('a missing field: body/entry is required (not `body must have required property`); a missing body named', async () => {
+    documented(await postJson(`${overStore.url}/v1/risk`, { coin: 'BTC', side: 'long', size: 1 }), 400, 'body/entry is required');
+    const none = await fetch(`${overStore.url}/v1/risk`, { method: 'POST' });
+    documented({ status: none.status, body: await none.json() }, 400, 'body is required: a JSON object, Content-Type: application/json');
+  });
+
+  test('a body that is not JSON: 415 naming application/json', async () => {
+    const body = { coin: 'BTC', side: 'long', entry: 1, size: 1 };
+    const text = await postJson(`${overStore.url}/v1/risk`, body, { 'content-type': 'text/plain' });
+    documented(text, 415, 'Content-Type text/plain is not taken: send the body as JSON, Content-Type: application/json');
+    const form = await postJson(`${overStore.url}/v1/risk`, 'coin=BTC', { 'content-type': 'application/x-www-form-urlencoded' });
+    documented(form, 415, /^Content-Type application\/x-www-form-urlencoded is not taken: .*application\/json$/);
+    // JSON still reads.
+    assert.equal((await postJson(`${overEngines.url}/v1/risk`, body, { 'content-type': 'application/json; charset=utf-8' })).status, 200);
+  });
+
+  test('an unknown event type reads the same on /v1/ledger as on /v1/events', async () => {
+    const ledger = await getJson(`${overStore.url}/v1/ledger?type=FOO`);
+    const events = await getJson(`${overStore.url}/v1/events?type=FOO`);
+    documented(ledger, 400, /^querystring\/type has an unknown event type FOO; the types are WHALE_POSITION_OPENED, .*ZONE_FORMED/);
+    assert.deepEqual(ledger.body, events.body);
+  });
+
+  test('Authorization: Basic: 401 saying the key goes as Authorization: Bearer or x-api-key', async () => {
+    const s = await listen({ view: new StoreView(store), store, open: false });
+    try {
+      const credential = Buffer.from('user:glass_notAKeyThisServerReads').toString('base64');
+      const r = await getJson(`${s.url}/v1/coins`, { authorization: `Basic ${credential}` });
+      const text = documented(
+        r,
+        401,
+        'Authorization: Basic is not read: send the API key as Authorization: Bearer <key> or x-api-key: <key>',
+      );
+      assert.ok(!text.includes(credential));
+      // No scheme at all: nothing echoed (the value may be the key itself).
+      const bare = await getJson(`${s.url}/v1/coins`, { authorization: 'glass_bareKeyWithoutScheme' });
+      documented(bare, 401, 'the Authorization header is not read: send the API key as Authorization: Bearer <key> or x-api-key: <key>');
+      // Nothing sent: as before.
+      documented(await getJson(`${s.url}/v1/coins`), 401, 'missing API key: send it as x-api-key or Authorization: Bearer');
+    } finally {
+      await s.app.close();
+    }
   });
 });
 

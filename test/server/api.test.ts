@@ -401,7 +401,7 @@ describe('bad input: 400 naming the field; unknown: 404; oversized: 413; failure
   test('POST /v1/risk with a bad body → 400 naming the field', async () => {
     const missing = await postJson(`${overEngines.url}/v1/risk`, { coin: 'BTC', entry: 1, size: 1 });
     assert.equal(missing.status, 400);
-    assert.match((missing.body as { message: string }).message, /^body must have required property 'side'$/);
+    assert.match((missing.body as { message: string }).message, /^body\/side is required$/);
     const neg = await postJson(`${overEngines.url}/v1/risk`, { coin: 'BTC', side: 'long', entry: -1, size: 1 });
     assert.match((neg.body as { message: string }).message, /^body\/entry must be > 0$/);
     const extra = await postJson(`${overEngines.url}/v1/risk`, { coin: 'BTC', side: 'long', entry: 1, size: 1, admin: true });
