@@ -17,9 +17,11 @@ const BTC = coin('BTC');
 const pct = (x: number) => `${Math.round(100 * x)} %`;
 
 /**
- * WalkForwardCascade as it was before its candidates went into per-threshold rings: every
- * threshold() a scan of every candidate object per threshold, shift() on the arrays. The reference
- * the ring version must match bit for bit (same sums in the same order, same strings).
+ * WalkForwardCascade as it was before its candidates went into per-threshold rings and its labels
+ * into typed design rows: every threshold() a scan of every candidate object per threshold, shift()
+ * on the arrays, every refit fitCascade on the label objects (itself checked against the version on
+ * nested arrays in model.property.test.ts). The reference the ring version must match bit for bit
+ * (same sums in the same order, same strings, same coefficients).
  */
 class Reference {
   private readonly opts: WalkForwardOptions;
@@ -102,16 +104,32 @@ class Reference {
 
 type Opts = Partial<WalkForwardOptions> & Pick<WalkForwardOptions, 'candidateBelow'>;
 
-/** Feeds both the same labels; threshold() compared after every one (also when no candidate came), the fit at the end. */
-function compare(opts: Opts, labels: readonly LabelledAssessment[], seen: { validated: number; failed: number; few: number }) {
+/** What a comparison met along the way: the thresholds' outcomes, refits, and the label rows' compactions. */
+type Seen = { validated: number; failed: number; few: number; refits: number; slid: number; compacted: number };
+
+/**
+ * Feeds both the same labels; threshold(), the count of labels and the coefficients compared after
+ * every one (also when no candidate came), the sums at the end.
+ */
+function compare(opts: Opts, labels: readonly LabelledAssessment[], seen: Seen) {
   const ref = new Reference(BASELINE_ONLY, opts);
   const cut = new WalkForwardCascade(BASELINE_ONLY, opts);
+  const rows = cut as unknown as { from: number };
   labels.forEach((l, i) => {
+    const from = rows.from;
     ref.add(l);
     cut.add(l);
     const want = ref.threshold();
     assert.deepEqual(cut.threshold(), want, `threshold after label ${i + 1}`);
     assert.equal(cut.labelled, ref.labelled, `labelled after label ${i + 1}`);
+    assert.deepEqual(cut.coefficients, ref.coefficients, `coefficients after label ${i + 1}`);
+    assert.equal(cut.fittedOn, ref.fittedOn, `fittedOn after label ${i + 1}`);
+    if ((ref as unknown as { sinceFit: number }).sinceFit === 0) {
+      seen.refits++;
+      // A refit on a window that has dropped its oldest labels.
+      if (rows.from > 0) seen.slid++;
+    }
+    if (rows.from < from) seen.compacted++;
     if (want.value !== null) seen.validated++;
     else if (want.reason.includes('reached their zone')) seen.failed++;
     else if (want.reason.includes('needed')) seen.few++;
@@ -140,7 +158,7 @@ const score = fc.oneof(
 const label = fc.record({ baseline, score, hit: fc.boolean(), flow: fc.double({ min: -2, max: 2, noNaN: true }), syn: fc.nat(3) });
 
 test('the ring version gives the reference’s threshold after every label and its fit, on small windows that roll over', () => {
-  const seen = { validated: 0, failed: 0, few: 0 };
+  const seen = { validated: 0, failed: 0, few: 0, refits: 0, slid: 0, compacted: 0 };
   let rolled = 0;
   fc.assert(
     fc.property(
@@ -171,9 +189,11 @@ test('the ring version gives the reference’s threshold after every label and i
     ),
     { numRuns: 300, endOnFailure: true },
   );
-  // Every outcome was met many times, in runs whose window rolled over.
+  // Every outcome was met many times, in runs whose window rolled over; many refits, many of them
+  // on label rows from past the start of their arrays, which were compacted many times.
   assert.ok(seen.validated > 1000 && seen.failed > 1000 && seen.few > 1000, JSON.stringify(seen));
   assert.ok(rolled > 100, `runs whose window rolled over (${rolled})`);
+  assert.ok(seen.refits > 1000 && seen.slid > 1000 && seen.compacted > 100, JSON.stringify(seen));
 });
 
 /** A seeded uniform generator (mulberry32). */
@@ -189,7 +209,7 @@ function rng(seed: number): () => number {
 }
 
 test('the ring version gives the reference’s threshold after every label and its fit, on the defaults over a long run', () => {
-  const seen = { validated: 0, failed: 0, few: 0 };
+  const seen = { validated: 0, failed: 0, few: 0, refits: 0, slid: 0, compacted: 0 };
   const r = rng(1);
   // Regimes of 6000 labels: the figures tell, or nothing does (against higher baselines); a third of
   // the labels are no candidates (baseline over the monitor's threshold). The window (5000
@@ -204,4 +224,6 @@ test('the ring version gives the reference’s threshold after every label and i
   }
   compare({ candidateBelow: 0.5 }, labels, seen);
   assert.ok(seen.validated > 1000 && seen.failed > 1000, JSON.stringify(seen));
+  // A refit every 500 labels from the 500th: 44, the last 4 on the latest 20,000.
+  assert.deepEqual([seen.refits, seen.slid], [44, 4], JSON.stringify(seen));
 });

@@ -1,6 +1,6 @@
 import { wilson } from '../ledger/stats.ts';
 import type { LabelledAssessment } from './assessments.ts';
-import { type CascadeCoefficients, fitCascade } from './model.ts';
+import { type CascadeCoefficients, fitCascadeRows, logit } from './model.ts';
 
 export interface WalkForwardOptions {
   /** No refit of the model before this many labelled assessments (with both outcomes among them). */
@@ -52,9 +52,16 @@ const pct = (x: number) => `${Math.round(100 * x)} %`;
  */
 export class WalkForwardCascade {
   private readonly opts: WalkForwardOptions;
-  /** The latest `maxLabels` labels, oldest first, from `labelsFrom` on (the slots before it are spent; compacted now and then). */
-  private readonly labels: LabelledAssessment[] = [];
-  private labelsFrom = 0;
+  /**
+   * The latest `maxLabels` labels as the fit reads them, oldest first, in slots `from` to `to` of
+   * growable typed arrays (the slots before `from` are spent; compacted now and then): per label its
+   * design row (logit p₀, flow, syndicates: the logit taken once, not once per refit) in `rows`, 3
+   * numbers a label, and its outcome (1: hit) in `outcomes`.
+   */
+  private rows = new Float64Array(3 * 64);
+  private outcomes = new Uint8Array(64);
+  private from = 0;
+  private to = 0;
   private hits = 0;
   private sinceFit = 0;
   private coef: CascadeCoefficients;
@@ -83,11 +90,11 @@ export class WalkForwardCascade {
 
   /** Labels seen. */
   get labelled(): number {
-    return this.labels.length - this.labelsFrom;
+    return this.to - this.from;
   }
 
   add(l: LabelledAssessment): void {
-    this.labels.push(l);
+    this.pushLabel(l);
     if (l.hit) this.hits++;
     if (this.labelled > this.opts.maxLabels) this.dropOldestLabel();
     if (l.features.baseline < this.opts.candidateBelow) {
@@ -98,27 +105,43 @@ export class WalkForwardCascade {
     const n = this.labelled;
     const due = this.fittedOn === 0 ? n >= this.opts.minLabels : this.sinceFit >= this.opts.refitEvery;
     if (!due || this.hits === 0 || this.hits === n) return;
-    const samples: { f: LabelledAssessment['features']; hit: boolean }[] = [];
-    for (let i = this.labelsFrom; i < this.labels.length; i++) {
-      const x = this.labels[i] as LabelledAssessment;
-      samples.push({ f: x.features, hit: x.hit });
-    }
-    this.coef = fitCascade(samples);
+    this.coef = fitCascadeRows(this.rows.subarray(3 * this.from, 3 * this.to), this.outcomes.subarray(this.from, this.to));
     this.fittedOn = n;
     this.sinceFit = 0;
   }
 
   /**
-   * The oldest label leaves the fit's window. Its slot is spent, and the spent slots are dropped
-   * once they are half the array: amortized O(1), where shift() on 20,000 labels copies them all.
+   * A label's row and outcome after the latest. With no slot left, the live ones move to the front
+   * if the spent slots are at least half the arrays, else the arrays double: amortized O(1), where
+   * shift() on 20,000 labels copies them all.
    */
-  private dropOldestLabel(): void {
-    const old = this.labels[this.labelsFrom++] as LabelledAssessment;
-    if (old.hit === true) this.hits--;
-    if (this.labelsFrom >= 1024 && 2 * this.labelsFrom >= this.labels.length) {
-      this.labels.splice(0, this.labelsFrom);
-      this.labelsFrom = 0;
+  private pushLabel(l: LabelledAssessment): void {
+    const cap = this.outcomes.length;
+    if (this.to === cap) {
+      if (2 * this.from >= cap) {
+        this.rows.copyWithin(0, 3 * this.from, 3 * this.to);
+        this.outcomes.copyWithin(0, this.from, this.to);
+      } else {
+        const rows = new Float64Array(6 * cap);
+        rows.set(this.rows.subarray(3 * this.from, 3 * this.to));
+        this.rows = rows;
+        const outcomes = new Uint8Array(2 * cap);
+        outcomes.set(this.outcomes.subarray(this.from, this.to));
+        this.outcomes = outcomes;
+      }
+      this.to -= this.from;
+      this.from = 0;
     }
+    const i = this.to++;
+    this.rows[3 * i] = logit(l.features.baseline);
+    this.rows[3 * i + 1] = l.features.flow;
+    this.rows[3 * i + 2] = l.features.syndicates;
+    this.outcomes[i] = l.hit ? 1 : 0;
+  }
+
+  /** The oldest label leaves the fit's window: its slot is spent. */
+  private dropOldestLabel(): void {
+    if (this.outcomes[this.from++] === 1) this.hits--;
   }
 
   private addCandidate(score: number, p0: number, hit: boolean): void {
