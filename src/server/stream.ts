@@ -69,7 +69,10 @@ export const DEFAULT_STREAM: StreamOptions = {
   tierDelayMs: { P1: 10, P2: 50 },
 };
 
-/** WebSocket close code for a policy violation (RFC 6455 §7.4.1): here, not keeping up. */
+/**
+ * WebSocket close code for a policy violation (RFC 6455 §7.4.1): here, not keeping up, or a resume
+ * from an id past the newest event (subscribe()).
+ */
 export const CLOSE_SLOW = 1008;
 
 export interface Subscription {
@@ -97,6 +100,8 @@ export interface StreamSource {
   /** Events with id > afterId, ascending, at most `limit`. */
   eventsAfter(afterId: number, limit: number): Promise<EventRecordT[]>;
   heatmap(coin: string): Promise<HeatmapT | null>;
+  /** The newest event id the store holds (absent: the hub knows only what it published). */
+  lastEventId?(): Promise<number>;
 }
 
 /** The stream's source over the API's own view (the store's event log, the current maps). */
@@ -105,6 +110,7 @@ export function viewSource(view: GlassView): StreamSource {
     eventsAfter: async (afterId, limit) =>
       (await view.events({ ...(afterId > 0 ? { cursor: encodeCursor({ id: afterId }) } : {}), limit })).items,
     heatmap: (coin) => view.heatmap(coin, {}),
+    lastEventId: async () => (await view.status()).lastEventId,
   };
 }
 
@@ -158,6 +164,11 @@ export class StreamHub {
   private queue: EventRecord[] = [];
   /** The last id the store has committed: the queue is published up to `committedId + ahead`. */
   private committedId = 0;
+  /**
+   * Ids a run before this one may have published ahead of its commit (start(): the stored log's
+   * last id + `ahead`): a client holding one is resumed, not refused (subscribe()).
+   */
+  private reach = 0;
   /** When the queue's most urgent waiting event is due (tierDelayMs); +∞ when none waits. */
   private dueAt = Number.POSITIVE_INFINITY;
   private soon = false;
@@ -207,6 +218,11 @@ export class StreamHub {
   start(lastStoredId: number): void {
     if (lastStoredId > this.lastId) this.lastId = lastStoredId;
     if (lastStoredId > this.committedId) this.committedId = lastStoredId;
+    // A run on this store killed after publishing past its last commit gave clients ids up to
+    // `ahead` past it: the same source resumed makes them again, a new one starts past them
+    // (serveIngest), so either way they stay valid to resume from. An empty store (an in-memory
+    // demo) promises nothing: its ids start again at 1.
+    if (lastStoredId > 0) this.reach = Math.max(this.reach, lastStoredId + this.ahead);
   }
 
   /** Ids past the last committed one the hub publishes ahead at most. */
@@ -379,8 +395,20 @@ export class StreamHub {
     return c;
   }
 
-  /** Starts (or re-filters) a client: resumes past `after` when given, then live. */
+  /**
+   * Starts (or re-filters) a client: resumes past `after` when given, then live. An `after` past
+   * the newest event is refused (pastHead()): an `error` message and a close with 1008, both naming
+   * the newest id, whichever way the subscription came (the query string or a message).
+   */
   async subscribe(c: Client, sub: Subscription, after: number | null): Promise<void> {
+    if (after !== null && after > this.lastId) {
+      const head = await this.pastHead(after);
+      if (c.closed) return;
+      if (head !== null) {
+        this.refuse(c, after, head);
+        return;
+      }
+    }
     c.sub = sub;
     const resume = after !== null && (!c.started || after !== c.lastId);
     c.started = true;
@@ -400,6 +428,49 @@ export class StreamHub {
     this.behindEnds(c);
     c.lastId = after;
     await this.catchUp(c);
+  }
+
+  /**
+   * Null when a client may resume past `after` (it is at most the head), else the head: the newest
+   * id this hub published or the store holds, whichever is newer.
+   *
+   * Resuming past an id nobody has made would be silent: the client would wait, `live`, while the
+   * ids up to its own went by unsent, and never learn that its log was reset (a restarted
+   * in-memory demo starts again at 1) or is another store's. What a client may hold:
+   * - an id this hub published: at most `lastId`, which is bumped as an event enters the ring,
+   *   before any client is sent it, and never goes back. Events go out ahead of their commit, so
+   *   a client may hold an id the store does not (yet): `lastId`, not the store, is the head, and
+   *   the check against it is synchronous (no await between it and the decision);
+   * - an id another server made from the same store (`glass serve` polls it, another API process
+   *   may be ahead; /v1/events reads the store itself): at most the store's newest, asked for only
+   *   when the hub's own head is not enough, and `lastId` read again after that await;
+   * - an id a run before this one published ahead of its commit: at most `reach` (start()).
+   */
+  private async pastHead(after: number): Promise<number | null> {
+    if (after <= this.lastId || after <= this.reach) return null;
+    const stored = (await this.source.lastEventId?.()) ?? 0;
+    const head = Math.max(this.lastId, stored);
+    return after <= head ? null : head;
+  }
+
+  /** Refuses a resume past the newest event: says where the log stands and how to go on, then closes. */
+  private refuse(c: Client, after: number, head: number): void {
+    this.sendControl(c, {
+      kind: 'error',
+      id: head,
+      message:
+        `after=${after} is past the newest event ${head}: the event log may have been reset (an in-memory ` +
+        `store starts again at 1 when the server restarts) or belong to another store; resume with ` +
+        `after=${head} for the events from now on, or after=0 for every event kept`,
+    });
+    c.closed = true;
+    c.live = false;
+    c.epoch++;
+    this.behindEnds(c);
+    this.clients.delete(c);
+    this.metrics?.wsClients(this.clients.size);
+    // At most 96 bytes (two numbers of at most 23 characters): within a close frame's 123.
+    c.ws.close(CLOSE_SLOW, `bad subscription: after=${after} is past the newest event ${head}`);
   }
 
   /**

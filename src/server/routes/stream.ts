@@ -14,7 +14,8 @@ const checkSubscribe = Compile(SubscribeMessage);
  * `{kind:"event", id, type, coin, time, receivedAt, detectedAt, event}`, `{kind:"heatmap", id,
  * coin, full, buckets, removed, zones, …}` (id: the last event id when it was sent),
  * `{kind:"subscribed"|"live"|"error", id, …}`. A client that falls too far behind is closed with
- * 1008 `slow consumer: resume from id N`.
+ * 1008 `slow consumer: resume from id N`; one resuming past the newest event (`after` > N) gets an
+ * `error` naming N, then 1008 `bad subscription: after=A is past the newest event N`.
  */
 /** What a connection with no subscription in its query is sent first. */
 export const HELLO =
