@@ -19,14 +19,13 @@ import Fastify, {
 import type { DestinationStream } from 'pino';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { GLASS_EVENT_TYPES } from '../domain/glass-event.ts';
 import type { Outbox } from '../store/outbox.ts';
 import type { ApiKeyRecord, Store } from '../store/types.ts';
 import { KeyRing, missingKeyMessage, OPEN_RATE, redactUrl, STREAM_PROTOCOL, secretOf } from './auth.ts';
-import { excerpt, HttpError, mediaTypeMessage } from './errors.ts';
-import { type SchemaError, schemaErrorMessage } from './messages.ts';
+import { excerpt, mediaTypeMessage } from './errors.ts';
+import { requestErrorMessage } from './messages.ts';
 import { ServiceMetrics } from './metrics.ts';
-import { eventTypes, normalizeParams } from './normalize.ts';
+import { normalizeParams } from './normalize.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { coinRoutes } from './routes/coins.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -359,54 +358,6 @@ function pathMessage(app: App, method: string, url: string, fault: 'encoding' | 
   return fault === 'length'
     ? `path ${excerpt(path)} has a segment ${segment.length} characters long; a path parameter takes at most ${MAX_PARAM_LENGTH}`
     : `path is not valid percent-encoding (UTF-8 bytes as %XX): ${excerpt(path)}`;
-}
-
-/** A schema error with Ajv's `verbose` extras: the value that failed. */
-type RequestSchemaError = SchemaError & { readonly data?: unknown };
-
-const isEventTypes = (v: unknown): boolean =>
-  Array.isArray(v) && v.length === GLASS_EVENT_TYPES.length && GLASS_EVENT_TYPES.every((t) => v.includes(t));
-
-/**
- * The words of a 400 for a request that breaks its schema: schemaErrorMessage's (messages.ts), and
- * for what that leaves in the validator's own words, the API's: `body/entry is required` (not
- * `body must have required property 'entry'`), `must not be empty`, `must be at most 32
- * characters`, a query parameter given twice said so (it arrives as an array: `must be integer`
- * otherwise), a missing body named, and an event type a field does not know said as /v1/events
- * says it (normalize.ts eventTypes), whichever route it is.
- */
-function requestErrorMessage(errors: readonly RequestSchemaError[], dataVar: string): string {
-  const first = errors[0];
-  if (first === undefined) return schemaErrorMessage(errors, dataVar);
-  const path = first.instancePath ?? '';
-  const field = `${dataVar}${path}`;
-  const limit = Number(first.params?.['limit']);
-  if (dataVar === 'querystring' && /^\/[^/]+$/.test(path) && Array.isArray(first.data)) return `${field} is given more than once`;
-  switch (first.keyword) {
-    case 'required':
-      return `${field}/${String(first.params?.['missingProperty'])} is required`;
-    case 'minLength':
-      return limit === 1 ? `${field} must not be empty` : `${field} must be at least ${limit} characters`;
-    case 'maxLength':
-      return `${field} must be at most ${limit} characters`;
-    case 'type':
-      if (dataVar === 'body' && path === '' && 'data' in first && (first.data === undefined || first.data === null)) {
-        return 'body is required: a JSON object, Content-Type: application/json';
-      }
-      break;
-    case 'enum':
-      if (typeof first.data === 'string' && first.data !== '' && isEventTypes(first.params?.['allowedValues'])) {
-        try {
-          eventTypes(first.data, field);
-        } catch (e) {
-          if (e instanceof HttpError) return e.message;
-          throw e;
-        }
-        return `${field} takes one event type, not a list`;
-      }
-      break;
-  }
-  return schemaErrorMessage(errors, dataVar);
 }
 
 const STATIC_TYPES: Record<string, string> = {

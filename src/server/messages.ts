@@ -1,3 +1,6 @@
+import { GLASS_EVENT_TYPES } from '../domain/glass-event.ts';
+import { HttpError } from './errors.ts';
+import { eventTypes } from './normalize.ts';
 import { patternMessage } from './schemas.ts';
 
 /** A schema error as Ajv (requests) and TypeBox (the stream's subscribe message) report it. */
@@ -53,4 +56,56 @@ export function schemaErrorMessage(errors: readonly SchemaError[], dataVar: stri
       : `${field} has a field it does not take${takes}`;
   }
   return `${field} ${first.message ?? 'is not valid'}`;
+}
+
+/** A schema error with Ajv's `verbose` extras: the value that failed. */
+type RequestSchemaError = SchemaError & { readonly data?: unknown };
+
+const isEventTypes = (v: unknown): boolean =>
+  Array.isArray(v) && v.length === GLASS_EVENT_TYPES.length && GLASS_EVENT_TYPES.every((t) => v.includes(t));
+
+/**
+ * The words of a 400 for a request that breaks its schema: schemaErrorMessage's (messages.ts), and
+ * for what that leaves in the validator's own words, the API's: `body/entry is required` (not
+ * `body must have required property 'entry'`), `must not be empty`, `must be at most 32
+ * characters`, a query parameter given twice said so (it arrives as an array: `must be integer`
+ * otherwise), a missing body named, and an event type a field does not know said as /v1/events
+ * says it (normalize.ts eventTypes), whichever route it is.
+ */
+export function requestErrorMessage(errors: readonly RequestSchemaError[], dataVar: string): string {
+  const first = errors[0];
+  if (first === undefined) return schemaErrorMessage(errors, dataVar);
+  const path = first.instancePath ?? '';
+  const field = `${dataVar}${path}`;
+  const limit = Number(first.params?.['limit']);
+  if (dataVar === 'querystring' && /^\/[^/]+$/.test(path) && Array.isArray(first.data)) return `${field} is given more than once`;
+  switch (first.keyword) {
+    case 'required': {
+      // Ajv names the property (missingProperty), TypeBox lists them (requiredProperties: the stream's subscribe message).
+      const missing = first.params?.['missingProperty'] ?? (first.params?.['requiredProperties'] as unknown[] | undefined)?.[0];
+      if (typeof missing === 'string') return `${field}/${missing} is required`;
+      break;
+    }
+    case 'minLength':
+      return limit === 1 ? `${field} must not be empty` : `${field} must be at least ${limit} characters`;
+    case 'maxLength':
+      return `${field} must be at most ${limit} characters`;
+    case 'type':
+      if (dataVar === 'body' && path === '' && 'data' in first && (first.data === undefined || first.data === null)) {
+        return 'body is required: a JSON object, Content-Type: application/json';
+      }
+      break;
+    case 'enum':
+      if (typeof first.data === 'string' && first.data !== '' && isEventTypes(first.params?.['allowedValues'])) {
+        try {
+          eventTypes(first.data, field);
+        } catch (e) {
+          if (e instanceof HttpError) return e.message;
+          throw e;
+        }
+        return `${field} takes one event type, not a list`;
+      }
+      break;
+  }
+  return schemaErrorMessage(errors, dataVar);
 }

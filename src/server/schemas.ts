@@ -433,7 +433,12 @@ export const CoinsQuery = Type.Object({ at: Type.Optional(At), cursor: Type.Opti
 export const HeatmapQuery = Type.Object({
   at: Type.Optional(At),
   history: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: 1440, description: 'rows of the price × time grid, one a minute, newest last' }),
+    Type.Integer({
+      minimum: 0,
+      maximum: 1440,
+      description:
+        'rows of the price × time grid over the last N minutes, newest last: one a minute where the engines keep the grid; from the store (and engines that keep none, as a live run or a demo), the last stored map of each minute that has one (maps are stored every 5 minutes of venue time and on zone events), so fewer rows than N',
+    }),
   ),
 });
 export const PositionsQuery = Type.Object({

@@ -181,10 +181,13 @@ describe('a 400 names the field and what it takes', () => {
     const c = await connect(overStore.url, '/v1/stream');
     c.ws.send(JSON.stringify({ op: 'subscribe', types: ['nope'] }));
     c.ws.send(JSON.stringify({ op: 'subscribe', coins: ['B TC'] }));
-    await c.until((m) => m.filter((x) => x['kind'] === 'error').length === 2, 'two errors');
+    c.ws.send(JSON.stringify({ types: ['ZONE_FORMED'] }));
+    await c.until((m) => m.filter((x) => x['kind'] === 'error').length === 3, 'three errors');
     const errors = c.messages.filter((x) => x['kind'] === 'error').map((x) => x['message']);
     assert.match(String(errors[0]), /^subscribe\/types\/0 must be one of: WHALE_POSITION_OPENED, /);
     assert.equal(errors[1], 'subscribe/coins/0 must be a coin symbol: letters, digits and @:/_.- (e.g. BTC, kPEPE)');
+    // As a request's body: the field named (was `subscribe must have required property 'op'`).
+    assert.equal(errors[2], 'subscribe/op is required');
     c.ws.close();
   });
 

@@ -1,7 +1,7 @@
 import { Compile } from 'typebox/compile';
 import type { GlassEventType } from '../../domain/glass-event.ts';
 import type { App, RouteDeps } from '../app.ts';
-import { schemaErrorMessage } from '../messages.ts';
+import { requestErrorMessage } from '../messages.ts';
 import { normalizeSubscribe, streamSubscription } from '../normalize.ts';
 import { ErrorBody, StreamQuery, SubscribeMessage } from '../schemas.ts';
 import type { Subscription } from '../stream.ts';
@@ -54,7 +54,7 @@ export function streamRoutes(app: App, { hub }: RouteDeps): void {
         }
         if (!checkSubscribe.Check(msg)) {
           const errors = msg === null ? [] : checkSubscribe.Errors(msg);
-          fail(errors.length === 0 ? 'message must be JSON: {"op":"subscribe", …}' : schemaErrorMessage(errors, 'subscribe'));
+          fail(errors.length === 0 ? 'message must be JSON: {"op":"subscribe", …}' : requestErrorMessage(errors, 'subscribe'));
           return;
         }
         start(
