@@ -201,7 +201,9 @@ describe('recorder: what the store holds keeps up with the engines', () => {
     assert.ok(!notes[0]?.some((l) => l.startsWith('note: the store already held')));
     assert.match(
       notes[1]?.at(-1) ?? '',
-      new RegExp(`^note: the store already held ${a.written} events up to \\S+Z; this input's events start earlier, at \\S+Z, so the event log`),
+      new RegExp(
+        `^note: the store already held ${a.written} events up to \\S+Z; this input's events start earlier, at \\S+Z, so the event log`,
+      ),
     );
     // Run again (complete: nothing written): nothing new interleaves.
     await ingestFile(path, other, readRecordingBatches(other), { note: (l) => notes[2]?.push(l) });

@@ -7,11 +7,11 @@ import { ServiceMetrics } from '../../server/metrics.ts';
 import { apiSettings, exposureLines, SERVE_HELP, SERVE_OPTIONS, servingLine, startApi, stopSignal } from '../../server/serve-engines.ts';
 import { eventOut, StoreView } from '../../server/store-view.ts';
 import { StreamHub, viewSource } from '../../server/stream.ts';
-import { describeSpec, missingStore, openStore, storeSpec } from '../../store/open.ts';
 import { StoreError } from '../../store/errors.ts';
+import { describeSpec, missingStore, openStore, storeSpec } from '../../store/open.ts';
 import type { Outbox } from '../../store/outbox.ts';
 import type { EventRecord, Store } from '../../store/types.ts';
-import { type CommandSpec, parseCommand, strOption, UsageError } from '../args.ts';
+import { type CommandSpec, parseCommand, strOption } from '../args.ts';
 import { note } from '../output.ts';
 
 export const serveSpec: CommandSpec = {
