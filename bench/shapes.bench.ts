@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
 import { readLineBatches, readRecordingBatches } from '../src/recording/reader.ts';
+import { rng as mulberry32 } from '../test/helpers/rng.ts';
 import { benchArgs, benchUsageError, median, round3 } from './stats.ts';
 
 export type Shape = 'trades' | 'node' | 'userfills';
@@ -39,17 +40,6 @@ const COINS: readonly { coin: string; weight: number; px: number; szDecimals: nu
   { coin: 'WIF', weight: 2, px: 2.13, szDecimals: 0 },
   { coin: 'ENA', weight: 2, px: 0.91, szDecimals: 0 },
 ];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A venue-style decimal string: "84133.0", "0.02279", "-1.5". */
 function dec(v: number, decimals: number): string {

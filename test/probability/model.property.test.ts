@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { type CascadeCoefficients, type CascadeFeatures, fitCascade, fitCascadeRows } from '../../src/engine/probability/model.ts';
+import { rng } from '../helpers/rng.ts';
 
 /**
  * fitCascade on flat rows with scalar accumulators (src/engine/probability/model.ts) gives the
@@ -182,18 +183,6 @@ test('fitCascade gives the nested-array version’s coefficients bit for bit, on
     JSON.stringify(paths),
   );
 });
-
-/** A seeded uniform generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('fitCascade gives the nested-array version’s coefficients bit for bit, on samples of thousands like the walk-forward’s', () => {
   fc.assert(

@@ -11,6 +11,7 @@ import {
   WalkForwardCascade,
   type WalkForwardOptions,
 } from '../../src/engine/probability/walk-forward.ts';
+import { rng } from '../helpers/rng.ts';
 
 const BTC = coin('BTC');
 
@@ -195,18 +196,6 @@ test('the ring version gives the reference’s threshold after every label and i
   assert.ok(rolled > 100, `runs whose window rolled over (${rolled})`);
   assert.ok(seen.refits > 1000 && seen.slid > 1000 && seen.compacted > 100, JSON.stringify(seen));
 });
-
-/** A seeded uniform generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('the ring version gives the reference’s threshold after every label and its fit, on the defaults over a long run', () => {
   const seen = { validated: 0, failed: 0, few: 0, refits: 0, slid: 0, compacted: 0 };

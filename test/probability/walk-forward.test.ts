@@ -7,22 +7,11 @@ import { AssessmentTape, type LabelledAssessment } from '../../src/engine/probab
 import { BASELINE_ONLY } from '../../src/engine/probability/model.ts';
 import { CascadeMonitor } from '../../src/engine/probability/monitor.ts';
 import { WalkForwardCascade } from '../../src/engine/probability/walk-forward.ts';
+import { rng } from '../helpers/rng.ts';
 
 const BTC = coin('BTC');
 const H = 3600_000;
 const f = (baseline: number, flow = 0, syndicates = 0) => ({ baseline, flow, syndicates });
-
-/** A seeded uniform generator (mulberry32): planted worlds are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('assessments are labelled at the first mark past their horizon, on marks after them only', () => {
   const tape = new AssessmentTape(4 * H);
