@@ -1,3 +1,4 @@
+import { plural } from '../domain/format.ts';
 import type { PipelineSummary } from '../pipeline/pipeline.ts';
 import { fmtInt } from './output.ts';
 
@@ -15,7 +16,9 @@ export function runSummary(file: string | undefined, s: PipelineSummary): RunSum
 export function summaryText(title: string, s: PipelineSummary): string {
   return [
     title,
-    `  messages       ${fmtInt(s.messages)} (${fmtInt(s.rejects)} rejected, ${fmtInt(s.venueErrors)} venue errors)`,
+    // Rejected lines are not a part of the messages: a line that is not a message at all (truncated,
+    // not JSON) is rejected without being one, so "6 (2 rejected)" read as 2 of the 6 misled.
+    `  messages       ${fmtInt(s.messages)} (${fmtInt(s.venueErrors)} venue errors); ${plural(s.rejects, 'line', 'lines')} rejected`,
     `  fills          ${fmtInt(s.fills)} (${fmtInt(s.uncertainFills)} with uncertain direction, ${fmtInt(s.duplicates)} duplicates dropped)`,
     `  trades         ${fmtInt(s.events.trade)}`,
     `  wallets        ${fmtInt(s.wallets)}`,

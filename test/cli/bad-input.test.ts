@@ -49,6 +49,8 @@ test('a truncated line is named on one stderr line and nothing else is lost', ()
   assert.match(r.stderr, /line 3: not valid JSON, truncated or corrupt/);
   const s = JSON.parse(r.stdout) as { messages: number; rejects: number; fills: number };
   assert.deepEqual([s.messages, s.rejects, s.fills], [3, 1, 4]);
+  // The text does not put the rejected line among the messages (it is not one): 3 messages, 1 line rejected.
+  assert.match(glass('replay', p).stdout, /^ {2}messages +3 \(0 venue errors\); 1 line rejected$/m);
 });
 
 test('a wrong type in a field names line and field; the other trades are applied', () => {
