@@ -418,8 +418,7 @@ export const PositionScope = Type.Union([Type.Literal('all'), Type.Literal('trac
 export const PositionsPage = Type.Object({ ...page(Position).properties, scope: PositionScope });
 export const WalletsPage = page(WalletScore);
 export const EventsPage = Type.Object({
-  items: Type.Array(EventRecord),
-  next: Nullable(Type.String({ description: 'cursor of the next page; null: last page' })),
+  ...page(EventRecord).properties,
   follow: Type.String({
     description:
       'cursor past this page (past the cursor given when the page is empty), never null: polling with it follows the log, an empty page meaning nothing new yet',

@@ -463,14 +463,10 @@ export class StreamHub {
         `store starts again at 1 when the server restarts) or belong to another store; resume with ` +
         `after=${head} for the events from now on, or after=0 for every event kept`,
     });
-    c.closed = true;
-    c.live = false;
+    // A catch-up in flight for it stops at its next page.
     c.epoch++;
-    this.behindEnds(c);
-    this.clients.delete(c);
-    this.metrics?.wsClients(this.clients.size);
     // At most 96 bytes (two numbers of at most 23 characters): within a close frame's 123.
-    c.ws.close(CLOSE_SLOW, `bad subscription: after=${after} is past the newest event ${head}`);
+    this.drop(c, `bad subscription: after=${after} is past the newest event ${head}`);
   }
 
   /**
@@ -642,14 +638,19 @@ export class StreamHub {
    * it, so the last id queued is where it resumes.
    */
   private cut(c: Client): void {
+    this.metrics?.slowClosed();
+    this.counters.slowClosed++;
+    this.drop(c, `slow consumer: resume from id ${c.lastId}`);
+  }
+
+  /** Takes a client out of the fan-out and closes it with 1008 and `reason` (a slow consumer, a refused resume). */
+  private drop(c: Client, reason: string): void {
     c.closed = true;
     c.live = false;
     this.behindEnds(c);
     this.clients.delete(c);
     this.metrics?.wsClients(this.clients.size);
-    this.metrics?.slowClosed();
-    this.counters.slowClosed++;
-    c.ws.close(CLOSE_SLOW, `slow consumer: resume from id ${c.lastId}`);
+    c.ws.close(CLOSE_SLOW, reason);
   }
 
   /** Closes every client (server shutdown): 1001 going away, with the id to resume from. */

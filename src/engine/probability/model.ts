@@ -132,6 +132,12 @@ export function fitCascadeRows(x: Float64Array, y: Uint8Array, evidence = true, 
   };
 }
 
+/** −log σ(z) for a hit (1), −log σ(−z) for a miss, computed without overflow: one row's loss. */
+function rowLoss(z: number, hit: number): number {
+  const m = hit === 1 ? -z : z;
+  return m > 0 ? m + Math.log1p(Math.exp(-m)) : Math.log1p(Math.exp(m));
+}
+
 /** The log-likelihood less the ridge's penalty at `b`, on rows of logit p₀, flow and syndicates. */
 function loglik4(x: Float64Array, y: Uint8Array, n: number, b: Float64Array, ridge: number): number {
   const b0 = b[0] as number;
@@ -142,9 +148,7 @@ function loglik4(x: Float64Array, y: Uint8Array, n: number, b: Float64Array, rid
   for (let r = 0, o = 0; r < n; r++, o += 3) {
     // Summed from 0 as it always was (0 + b₀ is not b₀ when b₀ is −0).
     const z = 0 + b0 + b1 * (x[o] as number) + b2 * (x[o + 1] as number) + b3 * (x[o + 2] as number);
-    // log σ(z) for a hit, log σ(−z) for a miss, computed without overflow.
-    const m = y[r] === 1 ? -z : z;
-    ll -= m > 0 ? m + Math.log1p(Math.exp(-m)) : Math.log1p(Math.exp(m));
+    ll -= rowLoss(z, y[r] as number);
   }
   ll -= 0.5 * ridge * b0 ** 2;
   ll -= 0.5 * ridge * b1 ** 2;
@@ -160,8 +164,7 @@ function loglik2(x: Float64Array, y: Uint8Array, n: number, b: Float64Array, rid
   let ll = 0;
   for (let r = 0; r < n; r++) {
     const z = 0 + b0 + b1 * (x[r] as number);
-    const m = y[r] === 1 ? -z : z;
-    ll -= m > 0 ? m + Math.log1p(Math.exp(-m)) : Math.log1p(Math.exp(m));
+    ll -= rowLoss(z, y[r] as number);
   }
   ll -= 0.5 * ridge * b0 ** 2;
   ll -= 0.5 * ridge * b1 ** 2;
