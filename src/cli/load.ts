@@ -4,7 +4,6 @@ import { HeatmapEngine, type HeatmapOptions } from '../engine/heatmap/engine.ts'
 import { Pipeline, type PipelineOptions } from '../pipeline/pipeline.ts';
 import { InputError } from '../recording/errors.ts';
 import { readRecordingBatches, TruncatedInput } from '../recording/reader.ts';
-import { UsageError } from './args.ts';
 import { note, out } from './output.ts';
 import { progress } from './progress.ts';
 
@@ -51,7 +50,7 @@ export async function playFile(
   }
   if (listed > MAX_LISTED) note(`${file}: … ${plural(listed - MAX_LISTED, 'more rejected line')}`);
   if (pipeline.messages === 0) {
-    throw new UsageError(`${file}: no valid message${pipeline.rejects > 0 ? ` (${plural(pipeline.rejects, 'rejected line')})` : ''}`);
+    throw new InputError(`${file}: no valid message${pipeline.rejects > 0 ? ` (${plural(pipeline.rejects, 'rejected line')})` : ''}`);
   }
   return pipeline;
 }

@@ -79,6 +79,13 @@ test('an empty file and a missing file are one-line errors naming the file', () 
   const empty = file('empty.ndjson', []);
   writeFileSync(empty, '');
   assert.match(assertOneLineError(glass('replay', empty)), /empty\.ndjson: empty file/);
+  // A file with no valid message in it: an input error (1), as a missing one.
+  const junk = file('junk.ndjson', ['not json', '{"also": "not a recording line"']);
+  const r = glass('replay', junk);
+  // Each bad line named, then the error; no stack.
+  assert.match(r.stderr.trim().split('\n').at(-1) ?? '', /^glass replay: .*junk\.ndjson: no valid message \(2 rejected lines\)$/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.equal(r.code, 1);
   assert.match(assertOneLineError(glass('replay', join(dir, 'missing.ndjson'))), /missing\.ndjson: no such file/);
   // The same exit code from every command that reads a file: 1, an input error (2 is for usage).
   for (const args of [

@@ -3,6 +3,7 @@ import type { MetaEvent, PositionSnapshotEvent } from '../../domain/market-event
 import { type LiqRule, ruleAt } from '../../engine/heatmap/liquidation-price.ts';
 import { MarginTables } from '../../engine/heatmap/margin-tables.ts';
 import { snapshotLiquidations } from '../../engine/heatmap/snapshot-liquidations.ts';
+import { InputError } from '../../recording/errors.ts';
 import { type CommandSpec, flag, parseCommand, strOption, UsageError } from '../args.ts';
 import { playFile } from '../load.ts';
 import { printJson, printText } from '../output.ts';
@@ -58,7 +59,7 @@ export async function liqpxCommand(argv: readonly string[]): Promise<number> {
       }),
     { strict: flag(p, 'strict') },
   );
-  if (latest.size === 0) throw new UsageError(`${file}: no clearinghouseState in it`);
+  if (latest.size === 0) throw new InputError(`${file}: no clearinghouseState in it`);
   const rows = [...latest.entries()].flatMap(([wallet, s]) =>
     snapshotLiquidations(s, tables, rule ?? ruleAt(s.time)).map((r) => ({ wallet, ...r, rule: rule ?? ruleAt(s.time) })),
   );

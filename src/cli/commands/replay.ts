@@ -78,7 +78,7 @@ export async function replayCommand(argv: readonly string[]): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
   const summary = runSummary(file, pipeline.summary());
   if (summary.messages === 0 && summary.rejects > 0) {
-    throw new UsageError(`${file}: no valid message (${plural(summary.rejects, 'rejected line')})`);
+    throw new InputError(`${file}: no valid message (${plural(summary.rejects, 'rejected line')})`);
   }
   if (flag(p, 'json')) await printJson(summary);
   else {
