@@ -47,7 +47,9 @@ test('peekAll equals peekInto wallet by wallet, live and inside asIfEnded, at ra
         fc.uniqueArray(fc.integer({ min: 1, max: items.length }), { minLength: 4, maxLength: 10 }),
         fc.array(fc.tuple(fc.boolean(), fc.boolean()), { minLength: 10, maxLength: 10 }),
         (cutList, modes) => {
-          const cuts = new Set(cutList);
+          // The random cuts, and the end of the recording in every run: cuts drawn all early (few
+          // wallets scored yet) left the comparison short of wallets to compare in some seeds.
+          const cuts = new Set([...cutList, items.length]);
           const p = new Pipeline();
           const e = new ScoreEngine(p.book);
           p.attach(e);
