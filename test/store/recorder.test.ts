@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,8 +17,9 @@ import { Simulator } from '../../src/sim/simulator.ts';
 import { ingest, ingestFile } from '../../src/store/ingest.ts';
 import { BucketTexts, mapJsonText } from '../../src/store/map-json.ts';
 import { openStore } from '../../src/store/open.ts';
-import { Recorder } from '../../src/store/recorder.ts';
+import { DEFAULT_RECORDER, Recorder } from '../../src/store/recorder.ts';
 import { KEEP_ALL, parseRetention, retentionFrom } from '../../src/store/retention.ts';
+import { importRealExport } from '../helpers/real-export.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'glass-recorder-'));
@@ -115,6 +116,59 @@ describe('recorder: what the store holds keeps up with the engines', () => {
       }
     }
     assert.ok(ticks > 10 && compared > 1000, `${ticks} ticks, ${compared} wallet scores compared`);
+  });
+
+  test('on the 2023 export, a tick that nothing moved is skipped, and at every tick the newest records still are the engines’ table', async () => {
+    // The real export's first 30,000 lines (about a week): stretches of marks with no fill between ticks.
+    const full = importRealExport({ out: join(dir, 'real.ndjson') });
+    const part = join(dir, 'real-part.ndjson');
+    writeFileSync(part, `${readFileSync(full, 'utf8').split('\n').slice(0, 30_000).join('\n')}\n`);
+    const p = new Pipeline();
+    const box: { r?: Recorder } = {};
+    const e = attachEngines(p, {}, (x) => box.r?.onEvent(x));
+    const r = new Recorder(p, e);
+    box.r = r;
+    const every = DEFAULT_RECORDER.scoreEveryMs;
+    const recorded = new Map<string, { score: number; confidence: number; trades: number; components: Record<string, number> }>();
+    let ticks = 0;
+    let still = 0;
+    let compared = 0;
+    let lastTs = Number.NaN;
+    let version = Number.NaN;
+    for await (const b of readRecordingBatches(part)) {
+      for (const item of b) {
+        const ts = item instanceof RecordError ? lastTs : item.ts;
+        r.beginLine(ts);
+        for (const s of r.take().scores)
+          recorded.set(s.wallet, { score: s.score, confidence: s.confidence, trades: s.trades, components: { ...s.components } });
+        // The recorder's tick: before the first line received after a multiple of the cadence.
+        if (Math.ceil(ts / every) > Math.ceil(lastTs / every)) {
+          ticks++;
+          if (e.score.settledVersion === version) still++;
+          version = e.score.settledVersion;
+          const table = e.score.asIfEnded(() => e.score.table(1));
+          for (const t of table) {
+            assert.deepEqual(
+              recorded.get(t.wallet),
+              { score: t.score, confidence: t.confidence, trades: t.trades, components: t.components },
+              `${t.wallet} at ${new Date(ts).toISOString()}`,
+            );
+            compared++;
+          }
+          const scored = new Set<string>(table.map((t) => t.wallet));
+          for (const [w, s] of recorded) if (!scored.has(w)) assert.equal(s.trades, 0, `${w} has no score now`);
+          assert.equal(e.score.settledVersion, version, 'asking as if ended moves nothing');
+        }
+        lastTs = ts;
+        p.ingest(item);
+        r.endLine();
+      }
+    }
+    // Most ticks of the week are skipped, and skipped ones are checked too.
+    assert.ok(
+      ticks > 1000 && still > ticks / 2 && compared > 10_000,
+      `${ticks} ticks, ${still} skipped, ${compared} wallet scores compared`,
+    );
   });
 
   test('at the end the store’s scores are the engines’ table: score, trades, confidence, components', async () => {

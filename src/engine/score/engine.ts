@@ -121,6 +121,11 @@ export class ScoreEngine {
   private readonly refreshEvery: number;
   /** Bumped by every change `scoreNow` reads (evidence in, the universe rebuilt): equal counts, equal answers. */
   private changes = 0;
+  /**
+   * Bumped by everything that can change what `asIfEnded` answers (see `settledVersion`): a fill,
+   * any event while fills wait to be counted, an entry's horizon maturing, evidence added.
+   */
+  private moves = 0;
   /** Settling for a question that reads no history (asIfEnded): evidence only, no scores before and after. */
   private hypothetical = false;
   /** Wallet-hash partitions (merge.ts): this engine scores some wallets and hands their evidence on, or merges every partition's. */
@@ -154,6 +159,7 @@ export class ScoreEngine {
     this.bets = new Bets({ closed: (b) => this.log(KIND_BET, b), matured: (b) => this.log(KIND_ACCURACY, b) });
     const e = this.entries;
     this.forward = new ForwardReturns(e, (i) => {
+      this.moves++;
       this.maturing = i;
       this.bets.entryMatured(e.bet[i] as number, e.zSum[i] as number, e.moveSum[i] as number, (e.ref[i] as number) > 0);
     });
@@ -179,6 +185,8 @@ export class ScoreEngine {
       this.merge.at(this.call, this.applyRecord);
       return;
     }
+    // Fills waiting for a later millisecond may be counted now (RoundTrips.advance).
+    if (this.trips.waiting > 0) this.moves++;
     if (e.type !== 'mark' && e.type !== 'trade') {
       // Any event says the stream has reached its time: horizons before it resolve.
       this.phase = PHASE_MATURED;
@@ -198,6 +206,7 @@ export class ScoreEngine {
       return;
     }
     if (c.resolved) return;
+    this.moves++;
     const w = c.walletId;
     if (this.partition !== null) {
       // Every change lets earlier pending fills through and is a price; only the partition's wallets' changes are traded.
@@ -233,6 +242,7 @@ export class ScoreEngine {
     this.apply(kind, i, true);
     this.stale = true;
     this.changes++;
+    this.moves++;
   }
 
   /** A partition's entry `i` was opened now: its key (merge.ts). */
@@ -314,6 +324,7 @@ export class ScoreEngine {
     this.apply(kind, 0, true, s);
     this.stale = true;
     this.changes++;
+    this.moves++;
   };
 
   /** Adds one evidence item; live, a bet also records what it did to the wallet's score (on its last trade). */
@@ -467,6 +478,17 @@ export class ScoreEngine {
     return this.changes;
   }
 
+  /**
+   * Changes so far to anything `asIfEnded` reads (round trips and the fills waiting in them, bets,
+   * entries and their maturing, evidence, the universe): while it stands still, `asIfEnded` gives
+   * the same answer, so a score tick between two equal readings would record nothing (the
+   * recorder skips it). Marks alone leave it still unless fills wait to be counted: the price path
+   * reaches the answer only through entries, which settling opens only for waiting fills.
+   */
+  get settledVersion(): number {
+    return this.moves + this.changes;
+  }
+
   /** A wallet's score now (null: no closed round trip yet); the lookup other engines use. */
   scoreNow(walletId: number): number | null {
     if (walletId >= this.evidence.size || this.evidence.trades[walletId] === 0) return null;
@@ -575,6 +597,7 @@ export class ScoreEngine {
   settle(): void {
     if (this.partition !== null)
       throw new RangeError("ScoreEngine: a partition cannot settle (the merge has no place for it); ask the merge's table");
+    this.moves++;
     this.trips.advance(Number.POSITIVE_INFINITY);
     this.bets.settle();
   }
@@ -612,6 +635,7 @@ export class ScoreEngine {
       sinceRefresh: this.sinceRefresh,
       stale: this.stale,
       changes: this.changes,
+      moves: this.moves,
       universe: this.universe,
       phase: this.phase,
       maturing: this.maturing,
@@ -634,6 +658,7 @@ export class ScoreEngine {
       this.sinceRefresh = saved.sinceRefresh;
       this.stale = saved.stale;
       this.changes = saved.changes;
+      this.moves = saved.moves;
       this.universe = saved.universe;
       this.phase = saved.phase;
       this.maturing = saved.maturing;

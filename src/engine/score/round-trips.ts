@@ -164,6 +164,11 @@ export class RoundTrips {
     this.stepping = saved.stepping;
   }
 
+  /** Slots whose fills wait for a later millisecond to be counted. */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
   /** Counts every slot's netted fills from before `time` (pass Infinity at the end of a stream). */
   advance(time: number): void {
     if (this.pending.size === 0) return;
