@@ -39,6 +39,8 @@ interface Server {
   /** The store's write as the serving engines call it: each commit tells the hub. */
   readonly write: Store['write'];
   connect(query: string): Promise<StreamTestClient>;
+  /** A client that, once greeted, subscribes by message after `id` (`fields`: the message's others). */
+  subscribe(id: number, fields?: Record<string, unknown>): Promise<StreamTestClient>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,12 @@ async function server(name: string): Promise<Server> {
     hub,
     write,
     connect: (query) => streamClient(`${ws}${query}`, 20_000),
+    subscribe: async (id, fields = {}) => {
+      const m = await streamClient(ws, 20_000);
+      await m.until((x) => x.length > 0, 'hello');
+      m.ws.send(JSON.stringify({ op: 'subscribe', after: id, ...fields }));
+      return m;
+    },
     close: async () => {
       await s.app.close();
       await store.close();
@@ -96,6 +104,22 @@ async function refused(c: StreamTestClient, asked: number, newest: number, befor
   assert.match(message, /after=0 /);
 }
 
+/** Two clients resuming after `id`, by the query string and by a subscribe message: each is subscribed and live at `id`, nothing else. */
+async function resumedBothWays(s: Server, id: number): Promise<[StreamTestClient, StreamTestClient]> {
+  const both: [StreamTestClient, StreamTestClient] = [await s.connect(`?after=${id}`), await s.subscribe(id)];
+  for (const c of both) {
+    await live(c);
+    assert.deepEqual(
+      c.messages.filter((x) => x['kind'] !== 'hello').map((x) => [x['kind'], x['id']]),
+      [
+        ['subscribed', id],
+        ['live', id],
+      ],
+    );
+  }
+  return both;
+}
+
 /** A test on a server of its own (one test's failure leaves no state to the next). */
 function onServer(name: string, body: (s: Server) => Promise<void>): () => Promise<void> {
   return async () => {
@@ -117,9 +141,7 @@ describe('/v1/stream after= past the newest event', () => {
       // The newcomer's case: a client resuming from 35 against a log whose newest event is 5.
       const q = await s.connect('?after=35&types=ZONE_FORMED');
       await refused(q, 35, 5);
-      const m = await s.connect('');
-      await m.until((x) => x.length > 0, 'hello');
-      m.ws.send(JSON.stringify({ op: 'subscribe', after: 35, coins: ['BTC'] }));
+      const m = await s.subscribe(35, { coins: ['BTC'] });
       await refused(m, 35, 5, ['hello']);
       // Events published later are not what the refused clients wait for: none reached them.
       await s.write(batch(6, 40));
@@ -133,25 +155,10 @@ describe('/v1/stream after= past the newest event', () => {
     onServer('b', async (s) => {
       await s.write(batch(1, 5));
       const newest = 5;
-      const q = await s.connect(`?after=${newest}`);
-      const m = await s.connect('');
-      await m.until((x) => x.length > 0, 'hello');
-      m.ws.send(JSON.stringify({ op: 'subscribe', after: newest }));
-      for (const c of [q, m]) {
-        await live(c);
-        assert.deepEqual(
-          c.messages.filter((x) => x['kind'] !== 'hello').map((x) => [x['kind'], x['id']]),
-          [
-            ['subscribed', newest],
-            ['live', newest],
-          ],
-        );
-      }
+      const [q, m] = await resumedBothWays(s, newest);
       const past = await s.connect(`?after=${newest + 1}`);
       await refused(past, newest + 1, newest);
-      const pastM = await s.connect('');
-      await pastM.until((x) => x.length > 0, 'hello');
-      pastM.ws.send(JSON.stringify({ op: 'subscribe', after: newest + 1 }));
+      const pastM = await s.subscribe(newest + 1);
       await refused(pastM, newest + 1, newest, ['hello']);
       await s.write(batch(newest + 1, newest + 3));
       for (const c of [q, m]) {
@@ -179,20 +186,7 @@ describe('/v1/stream after= past the newest event', () => {
       first.ws.close();
       await first.closed;
 
-      const q = await s.connect(`?after=${k}`);
-      const m = await s.connect('');
-      await m.until((x) => x.length > 0, 'hello');
-      m.ws.send(JSON.stringify({ op: 'subscribe', after: k }));
-      for (const c of [q, m]) {
-        await live(c);
-        assert.deepEqual(
-          c.messages.filter((x) => x['kind'] !== 'hello').map((x) => [x['kind'], x['id']]),
-          [
-            ['subscribed', k],
-            ['live', k],
-          ],
-        );
-      }
+      const [q, m] = await resumedBothWays(s, k);
       // Still uncommitted: one past it is refused, naming k (the hub's head, not the store's).
       const past = await s.connect(`?after=${k + 1}`);
       await refused(past, k + 1, k);

@@ -122,8 +122,9 @@ export class ScoreEngine {
   /** Bumped by every change `scoreNow` reads (evidence in, the universe rebuilt): equal counts, equal answers. */
   private changes = 0;
   /**
-   * Bumped by everything that can change what `asIfEnded` answers (see `settledVersion`): a fill,
-   * any event while fills wait to be counted, an entry's horizon maturing, evidence added.
+   * Bumped by what can change `asIfEnded`'s answer and `changes` does not count (see
+   * `settledVersion`): a fill, any event while fills wait to be counted, an entry's horizon
+   * maturing, a settle.
    */
   private moves = 0;
   /** Settling for a question that reads no history (asIfEnded): evidence only, no scores before and after. */
@@ -242,7 +243,6 @@ export class ScoreEngine {
     this.apply(kind, i, true);
     this.stale = true;
     this.changes++;
-    this.moves++;
   }
 
   /** A partition's entry `i` was opened now: its key (merge.ts). */
@@ -324,7 +324,6 @@ export class ScoreEngine {
     this.apply(kind, 0, true, s);
     this.stale = true;
     this.changes++;
-    this.moves++;
   };
 
   /** Adds one evidence item; live, a bet also records what it did to the wallet's score (on its last trade). */
